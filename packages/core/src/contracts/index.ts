@@ -1,0 +1,2 @@
+export * from './page-allocator.js';
+export * from './subsystems.js';

@@ -1,0 +1,129 @@
+/**
+ * Zones, orders and pageblocks (include/linux/mmzone.h, 4.17).
+ *
+ * As in Linux, a zone's index (zone_idx) depends on the configuration: x86-64 has
+ * DMA, DMA32, Normal, Movable, Device; a 32-bit x86 kernel with CONFIG_HIGHMEM has
+ * DMA, Normal, HighMem, Movable. A ZoneLayoutConfig carries those indexes (-1 for a zone the
+ * configuration lacks), MAX_NR_ZONES and the GFP_ZONE_TABLE built for it.
+ */
+import { buildGfpZoneTable } from './gfp.js';
+
+export * from './migratetype.js';
+
+/** MAX_ORDER of 4.17: orders 0..10 (4 MiB blocks with 4 KiB pages). */
+export const MAX_ORDER = 11;
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+/** pageblock_order = HUGETLB_PAGE_ORDER on x86 (2 MiB). */
+export const PAGEBLOCK_ORDER = 9;
+export const PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;
+/** SWAP_CLUSTER_MAX, used as the floor of a highmem zone's min watermark. */
+export const SWAP_CLUSTER_MAX = 32;
+
+/** An index into a node's zones (zone_idx), valid for one ZoneLayoutConfig. */
+export type ZoneIndex = number;
+
+export interface ZoneLayoutConfig {
+  readonly arch: 'x86_64' | 'i386';
+  /** MAX_NR_ZONES. */
+  readonly nrZones: number;
+  /** Names as /proc/zoneinfo prints them, by zone index. */
+  readonly names: readonly string[];
+  readonly DMA: ZoneIndex;
+  readonly DMA32: ZoneIndex;
+  readonly NORMAL: ZoneIndex;
+  readonly HIGHMEM: ZoneIndex;
+  readonly MOVABLE: ZoneIndex;
+  readonly DEVICE: ZoneIndex;
+  readonly gfpZoneTable: Int8Array;
+}
+
+function zoneConfig(arch: 'x86_64' | 'i386', names: string[]): ZoneLayoutConfig {
+  const idx = (n: string) => names.indexOf(n);
+  const base = {
+    arch,
+    nrZones: names.length,
+    names,
+    DMA: idx('DMA'),
+    DMA32: idx('DMA32'),
+    NORMAL: idx('Normal'),
+    HIGHMEM: idx('HighMem'),
+    MOVABLE: idx('Movable'),
+    DEVICE: idx('Device'),
+  };
+  return Object.freeze({ ...base, gfpZoneTable: buildGfpZoneTable(base) });
+}
+
+/** x86-64 with CONFIG_ZONE_DMA, CONFIG_ZONE_DMA32 and CONFIG_ZONE_DEVICE. */
+export const X86_64_ZONES = zoneConfig('x86_64', ['DMA', 'DMA32', 'Normal', 'Movable', 'Device']);
+/** 32-bit x86 with CONFIG_HIGHMEM (ZONE_DEVICE needs x86-64). */
+export const I386_ZONES = zoneConfig('i386', ['DMA', 'Normal', 'HighMem', 'Movable']);
+
+export function zoneConfigFor(arch: 'x86_64' | 'i386'): ZoneLayoutConfig {
+  return arch === 'x86_64' ? X86_64_ZONES : I386_ZONES;
+}
+
+/**
+ * is_highmem_idx() / is_highmem(): ZONE_HIGHMEM, and ZONE_MOVABLE when its pages were taken
+ * from highmem (zone_movable_is_highmem()). On x86-64 neither exists, so ZONE_MOVABLE is lowmem.
+ */
+export function isHighmemIdx(zones: ZoneLayoutConfig, idx: ZoneIndex): boolean {
+  if (zones.HIGHMEM < 0) return false;
+  return idx === zones.HIGHMEM || idx === zones.MOVABLE;
+}
+
+/** The watermark indexes of zone->watermark[]. */
+export const WMARK_MIN = 0;
+export const WMARK_LOW = 1;
+export const WMARK_HIGH = 2;
+export type WatermarkIndex = 0 | 1 | 2;
+
+/**
+ * Physical layout of one zone as the architecture and memblock see it at boot: what
+ * free_area_init_node() and memblock hand to the page allocator.
+ */
+export interface ZoneLayout {
+  readonly nid: number;
+  readonly zoneIdx: ZoneIndex;
+  /** zone_start_pfn. */
+  readonly startPfn: number;
+  /** spanned_pages: end - start, holes included. */
+  readonly spanned: number;
+  /** present_pages: pages that exist (memblock memory). */
+  readonly present: number;
+}
+
+export interface NodeLayout {
+  readonly nid: number;
+  readonly startPfn: number;
+  readonly spanned: number;
+  readonly present: number;
+  /** One entry per zone index of the configuration (empty zones have spanned 0). */
+  readonly zones: readonly ZoneLayout[];
+}
+
+/** A pfn range [start, end) of one kind of memory. */
+export interface PfnRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The machine's memory after the architecture's setup: nodes and zones, the memory memblock
+ * knows, what is reserved (kernel image, memmap, firmware...), and the NUMA distances.
+ * Pages present and not reserved are handed to the page allocator at boot (memblock_free_all).
+ */
+export interface MemoryLayout {
+  readonly zones: ZoneLayoutConfig;
+  readonly nodes: readonly NodeLayout[];
+  /** One past the highest pfn (max_pfn). */
+  readonly maxPfn: number;
+  /** memblock.memory: sorted, disjoint. */
+  readonly memory: readonly PfnRange[];
+  /** memblock.reserved: sorted, disjoint, inside memory. */
+  readonly reserved: readonly PfnRange[];
+  /** node_distance(a, b): distance[a * nodes.length + b] (10 local, 20 remote by default). */
+  readonly distance: readonly number[];
+  /** Contiguous areas (CMA) in pfns, handed to ZONE_MOVABLE as 4.17 does. */
+  readonly cma: readonly PfnRange[];
+}

@@ -1,0 +1,61 @@
+/**
+ * The bytes of physical pages, materialised lazily: a page never written reads as zeros.
+ * Freeing a page does not clear it (Linux does not either); __GFP_ZERO and clear_page() do.
+ */
+import { PAGE_SIZE } from './mmzone.js';
+
+export class PageContents {
+  private readonly bytes = new Map<number, Uint8Array>();
+
+  /** Pages that hold written bytes (for memory accounting of the simulator itself). */
+  get materialised(): number {
+    return this.bytes.size;
+  }
+
+  has(pfn: number): boolean {
+    return this.bytes.has(pfn);
+  }
+
+  private page(pfn: number): Uint8Array {
+    let page = this.bytes.get(pfn);
+    if (!page) {
+      page = new Uint8Array(PAGE_SIZE);
+      this.bytes.set(pfn, page);
+    }
+    return page;
+  }
+
+  read(pfn: number, offset: number, dst: Uint8Array): void {
+    checkSpan(offset, dst.length);
+    const page = this.bytes.get(pfn);
+    if (page) dst.set(page.subarray(offset, offset + dst.length));
+    else dst.fill(0);
+  }
+
+  write(pfn: number, offset: number, src: Uint8Array): void {
+    checkSpan(offset, src.length);
+    this.page(pfn).set(src, offset);
+  }
+
+  readByte(pfn: number, offset: number): number {
+    return this.bytes.get(pfn)?.[offset] ?? 0;
+  }
+
+  /** clear_page(). */
+  clear(pfn: number): void {
+    this.bytes.delete(pfn);
+  }
+
+  /** copy_highpage(): used by migration. */
+  copy(dstPfn: number, srcPfn: number): void {
+    const src = this.bytes.get(srcPfn);
+    if (src) this.page(dstPfn).set(src);
+    else this.bytes.delete(dstPfn);
+  }
+}
+
+function checkSpan(offset: number, length: number): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > PAGE_SIZE) {
+    throw new RangeError(`page access [${offset}, ${offset + length}) is outside a ${PAGE_SIZE}-byte page`);
+  }
+}
