@@ -78,7 +78,7 @@ export class Scheduler {
     this.unboundCpumask = new Array<boolean>(this.nrCpus).fill(options.unboundCpumask === undefined);
     for (const cpu of options.unboundCpumask ?? []) this.unboundCpumask[cpu] = true;
     this.pendingWork = Array.from({ length: this.nrCpus }, () => []);
-    this.rrCpuLast = new Int32Array(this.nrCpus).fill(-1);
+    this.rrCpuLast = new Int32Array(this.nrCpus); // per-cpu wq_rr_cpu_last starts at 0
   }
 
   msecsToJiffies(ms: number): number {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { Scheduler, WORK_CPU_UNBOUND, initDelayedWork, initWork } from './sched.js';
+
+describe('work queues (kernel/workqueue.c)', () => {
+  it('unbound work runs on the local CPU when it is in the unbound cpumask', () => {
+    const s = new Scheduler({ nrCpus: 4 });
+    const ran: number[] = [];
+    const w = initWork('w', () => ran.push(s.currentCpu));
+    s.onCpu(2, () => s.queueWork(w));
+    s.runPendingWork();
+    expect(ran).toEqual([2]);
+  });
+
+  it('debug_force_rr_cpu sends unbound work round-robin (wq_select_unbound_cpu)', () => {
+    const s = new Scheduler({ nrCpus: 4, debugForceRrCpu: true });
+    const ran: number[] = [];
+    const w = initWork('w', () => ran.push(s.currentCpu));
+    for (let i = 0; i < 6; i++) {
+      s.onCpu(0, () => s.queueWork(w));
+      s.runPendingWork();
+    }
+    expect(ran).toEqual([1, 2, 3, 0, 1, 2]);
+  });
+
+  it('a CPU outside the unbound cpumask hands unbound work to one inside it', () => {
+    const s = new Scheduler({ nrCpus: 4, unboundCpumask: [2, 3] });
+    const ran: number[] = [];
+    const w = initWork('w', () => ran.push(s.currentCpu));
+    s.onCpu(0, () => s.queueWork(w));
+    s.runPendingWork();
+    expect(ran).toEqual([2]);
+  });
+
+  it('queueing pending work again returns false', () => {
+    const s = new Scheduler({ nrCpus: 1 });
+    const w = initWork('w', () => undefined);
+    expect(s.queueWorkOn(0, w)).toBe(true);
+    expect(s.queueWorkOn(0, w)).toBe(false);
+    s.runPendingWork();
+    expect(s.queueWorkOn(0, w)).toBe(true);
+  });
+
+  it('delayed work fires after its delay on the CPU it was bound to', () => {
+    const s = new Scheduler({ nrCpus: 2, hz: 100 });
+    const runs: [number, number][] = [];
+    const dw = initDelayedWork('reap', () => {
+      runs.push([s.jiffies, s.currentCpu]);
+      s.queueDelayedWorkOn(s.currentCpu, dw, 200);
+    });
+    s.queueDelayedWorkOn(1, dw, 200);
+    s.runUntil(1000);
+    expect(runs).toEqual([[200, 1], [400, 1], [600, 1], [800, 1], [1000, 1]]);
+  });
+
+  it('re-armed unbound delayed work wanders under debug_force_rr_cpu', () => {
+    const s = new Scheduler({ nrCpus: 4, hz: 100, debugForceRrCpu: true });
+    const cpus: number[] = [];
+    const dw = initDelayedWork('reap', () => {
+      cpus.push(s.currentCpu);
+      s.queueDelayedWork(dw, 200);
+    });
+    s.queueDelayedWorkOn(0, dw, 200);
+    s.runUntil(2000);
+    expect(new Set(cpus).size).toBeGreaterThan(1);
+    expect(dw.cpu).toBe(WORK_CPU_UNBOUND);
+  });
+
+  it('cancelDelayedWork stops a pending timer', () => {
+    const s = new Scheduler({ nrCpus: 1 });
+    let n = 0;
+    const dw = initDelayedWork('x', () => n++);
+    s.queueDelayedWork(dw, 10);
+    expect(s.cancelDelayedWork(dw)).toBe(true);
+    s.runUntil(100);
+    expect(n).toBe(0);
+  });
+
+  it('refuses a CPU count out of range', () => {
+    expect(() => new Scheduler({ nrCpus: 0 })).toThrow(/nrCpus/);
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * Every bad machine description (a malformed e820 map or zoneinfo file, an impossible option)
+ * is reported with this error and a message that says what is wrong, with the line number
+ * when the input was a file.
+ */
+export class MachineSpecError extends Error {
+  override readonly name = 'MachineSpecError';
+}
+
+const MiB = 1024 * 1024;
+
+/** "22 GiB", "100 MiB", "4 KiB" or "12345 bytes": sizes in messages. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * MiB && bytes % (1024 * MiB) === 0) return `${bytes / (1024 * MiB)} GiB`;
+  if (bytes >= MiB && bytes % MiB === 0) return `${bytes / MiB} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** A non-negative safe integer, or a MachineSpecError naming `what`. */
+export function checkByteCount(what: string, value: unknown, opts: { positive?: boolean } = {}): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new MachineSpecError(`${what} must be a whole number of bytes, got ${String(value)}`);
+  }
+  if (value < 0) throw new MachineSpecError(`${what} must not be negative, got ${value}`);
+  if (opts.positive && value === 0) throw new MachineSpecError(`${what} must be greater than 0`);
+  return value;
+}

@@ -1,0 +1,10 @@
+/**
+ * @mmkit/hw-x86: the machine's memory as x86 and memblock set it up at boot (Linux 4.17):
+ * the e820 map, memblock.memory and memblock.reserved, NUMA emulation, zones and
+ * ZONE_MOVABLE, and /proc/zoneinfo as a machine description.
+ */
+export { MachineSpecError } from './errors.js';
+export { parseE820, formatE820, e820ForMemSize, type E820Type, type E820Entry } from './e820.js';
+export { setupMemory, type MachineSpec, type MemblockReservationSpec } from './setup.js';
+export { parseZoneinfo, layoutFromZoneinfo, type ZoneinfoZone, type ZoneinfoFile } from './zoneinfo.js';
+export { PRESETS, presetNames } from './presets.js';

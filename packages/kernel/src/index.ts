@@ -1,0 +1,11 @@
+export { createKernel, resolveLayout, subtractRanges, KernelConfigError } from './kernel.js';
+export type { Kernel, KernelConfig, ThpMode } from './kernel-types.js';
+export { defaultFailPageAlloc, shouldFail, shouldFailAllocPage, type FaultAttr } from './fault-inject.js';
+export { checkInvariants, type InvariantViolation } from './invariants.js';
+export { renderZoneinfo, calculateNormalThreshold } from './proc/zoneinfo.js';
+export { renderBuddyinfo } from './proc/buddyinfo.js';
+export { renderMeminfo, siMemAvailable, directMapPages } from './proc/meminfo.js';
+export { parseIntList, sysctlPath } from './sysctl.js';
+/** The default implementation of each subsystem, for callers that replace one and keep the rest. */
+export { createBuddyAllocator as defaultPageAllocator } from '@mmkit/buddy';
+export { PRESETS, presetNames } from '@mmkit/hw-x86';

@@ -1,0 +1,89 @@
+/**
+ * The invariant checker: what must hold after every step, whatever the implementations do.
+ */
+import { MAX_ORDER, MIGRATE_TYPES, PG_reserved, type PageAllocator, type PageStore, type Zone } from '@mmkit/core';
+
+export interface InvariantViolation {
+  /** Which invariant: 'free-block', 'free-overlap', 'free-counters', 'pcp', 'free-page-state', 'zone-sizes', 'watermarks'. */
+  readonly invariant: string;
+  readonly message: string;
+}
+
+const MAX_REPORTS = 20;
+
+export function checkInvariants(zones: readonly Zone[], pages: PageStore, allocator: PageAllocator): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  const report = (invariant: string, message: string) => {
+    if (out.length < MAX_REPORTS) out.push({ invariant, message });
+  };
+  const seen = new Uint8Array(pages.maxPfn); // 1 = in a free block, 2 = on a pcp list
+  const freePages = new Float64Array(zones.length);
+  const nrFree = zones.map(() => new Uint32Array(MAX_ORDER));
+  const nrFreeByType = zones.map(() => new Uint32Array(MAX_ORDER * MIGRATE_TYPES));
+  const zoneIndex = new Map<Zone, number>(zones.map((z, i) => [z, i]));
+
+  allocator.forEachFreeBlock((zone, pfn, order, mt) => {
+    const zi = zoneIndex.get(zone);
+    if (zi === undefined) return report('free-block', `free block at pfn ${hex(pfn)} belongs to no zone of this kernel`);
+    if (!Number.isInteger(order) || order < 0 || order >= MAX_ORDER) return report('free-block', `free block at pfn ${hex(pfn)} has order ${order}`);
+    const size = 2 ** order;
+    if (pfn % size !== 0) report('free-block', `order-${order} free block at pfn ${hex(pfn)} is not aligned`);
+    if (pfn < zone.zoneStartPfn || pfn + size > zone.zoneEndPfn) report('free-block', `order-${order} free block at pfn ${hex(pfn)} is outside ${zoneLabel(zone)}`);
+    if (!pages.isBuddy(pfn) || pages.private[pfn] !== order) report('free-block', `free block head ${hex(pfn)} is not marked PageBuddy with order ${order}`);
+    for (let p = pfn; p < pfn + size && p < pages.maxPfn; p++) {
+      if (seen[p]) {
+        report('free-overlap', `pfn ${hex(p)} is on two free lists (order-${order} block at ${hex(pfn)})`);
+        break;
+      }
+      seen[p] = 1;
+      if (pages.refcount[p] !== 0 || pages.testFlag(p, PG_reserved) || (p !== pfn && pages.mapcount[p] !== -1)) {
+        report('free-page-state', `free pfn ${hex(p)} has refcount ${pages.refcount[p]}, mapcount ${pages.mapcount[p]}${pages.testFlag(p, PG_reserved) ? ', PG_reserved' : ''}: a page both free and in use`);
+      }
+      if (pages.zoneNum[p] !== zone.zoneNum) report('free-block', `free pfn ${hex(p)} is on ${zoneLabel(zone)}'s lists but belongs to zone ${pages.zoneNum[p]}`);
+    }
+    freePages[zi] += size;
+    nrFree[zi][order]++;
+    if (mt >= 0 && mt < MIGRATE_TYPES) nrFreeByType[zi][order * MIGRATE_TYPES + mt]++;
+  });
+
+  const pcpCount = zones.map((z) => new Uint32Array(z.pageset.length));
+  allocator.forEachPcpPage((zone, cpu, pfn) => {
+    const zi = zoneIndex.get(zone);
+    if (zi === undefined) return;
+    if (seen[pfn] === 1) report('pcp', `pfn ${hex(pfn)} is both on a per-cpu list and in a free block`);
+    else if (seen[pfn] === 2) report('pcp', `pfn ${hex(pfn)} is on two per-cpu lists`);
+    seen[pfn] = 2;
+    if (pages.zoneNum[pfn] !== zone.zoneNum) report('pcp', `pcp pfn ${hex(pfn)} of ${zoneLabel(zone)} belongs to zone ${pages.zoneNum[pfn]}`);
+    pcpCount[zi][cpu]++;
+  });
+
+  zones.forEach((zone, zi) => {
+    if (zone.freePages !== freePages[zi]) report('free-counters', `${zoneLabel(zone)}: NR_FREE_PAGES is ${zone.freePages} but the free lists hold ${freePages[zi]} pages`);
+    for (let o = 0; o < MAX_ORDER; o++) {
+      if (zone.nrFree[o] !== nrFree[zi][o]) report('free-counters', `${zoneLabel(zone)}: free_area[${o}].nr_free is ${zone.nrFree[o]} but the lists hold ${nrFree[zi][o]} blocks`);
+      for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
+        const i = o * MIGRATE_TYPES + mt;
+        if (zone.nrFreeByType[i] !== nrFreeByType[zi][i]) report('free-counters', `${zoneLabel(zone)}: order ${o} type ${mt} counts ${zone.nrFreeByType[i]} blocks but the list holds ${nrFreeByType[zi][i]}`);
+      }
+    }
+    zone.pageset.forEach((pcp, cpu) => {
+      if (pcp.count !== pcpCount[zi][cpu]) report('pcp', `${zoneLabel(zone)} cpu ${cpu}: pcp count is ${pcp.count} but its lists hold ${pcpCount[zi][cpu]} pages`);
+    });
+    if (!(zone.managedPages <= zone.presentPages && zone.presentPages <= zone.spannedPages)) {
+      report('zone-sizes', `${zoneLabel(zone)}: managed ${zone.managedPages}, present ${zone.presentPages}, spanned ${zone.spannedPages} are not in order`);
+    }
+    if (!(zone.minWmarkPages() <= zone.lowWmarkPages() && zone.lowWmarkPages() <= zone.highWmarkPages())) {
+      report('watermarks', `${zoneLabel(zone)}: min ${zone.minWmarkPages()} low ${zone.lowWmarkPages()} high ${zone.highWmarkPages()} are not in order`);
+    }
+    if (zone.freePages > zone.managedPages) report('free-counters', `${zoneLabel(zone)}: ${zone.freePages} free pages but only ${zone.managedPages} managed`);
+  });
+  return out;
+}
+
+function hex(pfn: number): string {
+  return `0x${pfn.toString(16)}`;
+}
+
+function zoneLabel(zone: Zone): string {
+  return `node ${zone.nid} zone ${zone.name}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * The public shape of a booted kernel and of the configuration that builds one.
+ */
+import type {
+  MemoryLayout, PageAllocator, PageAllocatorFactory, PageContents, PageStore, Scheduler, Zone,
+  ZoneLayoutConfig,
+} from '@mmkit/core';
+import type { MachineSpec } from '@mmkit/hw-x86';
+import type { FaultAttr } from './fault-inject.js';
+import type { InvariantViolation } from './invariants.js';
+
+export type ThpMode = 'always' | 'madvise' | 'never';
+
+export interface KernelConfig {
+  /** The machine: a spec (size, nodes, e820, movable zone, CMA areas). Default: 4 GiB, 1 node. */
+  machine?: MachineSpec;
+  /** A named machine from @mmkit/hw-x86's PRESETS (instead of `machine`). */
+  preset?: string;
+  /** The text of a real /proc/zoneinfo: a machine whose zones have its spanned/present/managed pages. */
+  likeZoneinfo?: string;
+  /** Simulated CPUs (default 2). */
+  nrCpus?: number;
+  /** transparent_hugepage/enabled (default 'always'): with always or madvise khugepaged raises min_free_kbytes. */
+  thp?: ThpMode;
+  /** Per-cpu page lists for order-0 pages (default true). */
+  pcp?: boolean;
+  /** Sysctls applied after boot, in order, e.g. { 'vm.min_free_kbytes': 67584 }. */
+  sysctl?: Record<string, string | number>;
+  /** Seed of every random choice (default 1). */
+  seed?: number;
+  /** /sys/kernel/debug/fail_page_alloc settings. */
+  failPageAlloc?: Partial<FaultAttr>;
+  /** The page allocator implementation (default: @mmkit/buddy). */
+  pageAllocator?: PageAllocatorFactory;
+}
+
+export interface Kernel {
+  readonly config: Readonly<KernelConfig>;
+  readonly layout: MemoryLayout;
+  readonly zoneConfig: ZoneLayoutConfig;
+  /** Every zone, flat: zones[nid * MAX_NR_ZONES + zone_idx]. */
+  readonly zones: readonly Zone[];
+  readonly pages: PageStore;
+  readonly contents: PageContents;
+  readonly sched: Scheduler;
+  readonly pageAllocator: PageAllocator;
+  /** fail_page_alloc (its fields can be changed at run time). */
+  readonly failPageAlloc: FaultAttr;
+
+  /** Read a /proc, /sys or debugfs file the kernel provides, e.g. '/proc/zoneinfo'. ENOENT: throws a SyscallError. */
+  readFile(path: string): string;
+  /** Write a sysctl or debugfs file: 0, or -errno (-EINVAL for a bad value, -ENOENT for no such file). */
+  writeFile(path: string, text: string): number;
+  /** Files readFile() knows. */
+  listFiles(): string[];
+  /** Read (no value) or write a sysctl by its dotted name ('vm.min_free_kbytes'); write returns 0 or -errno. */
+  sysctl(name: string): string;
+  sysctl(name: string, value: string | number): number;
+
+  /** alloc_pages_node(): pfn or NO_PAGE. */
+  allocPages(gfp: number, order: number, nid?: number): number;
+  /** __free_pages(). */
+  freePages(pfn: number, order: number): void;
+  /** The zone a pfn belongs to (page_zone()), or undefined. */
+  pageZone(pfn: number): Zone | undefined;
+
+  /** Kernel log (printk), oldest first. */
+  dmesg(): readonly string[];
+  /** "BUG: Bad page state" and similar reports since boot. */
+  readonly badPageReports: readonly { pfn: number; reason: string }[];
+  /** Check every invariant now; an empty list means all hold. */
+  checkInvariants(): InvariantViolation[];
+  /** checkInvariants(), throwing an Error that lists the violations. */
+  assertInvariants(): void;
+  /** A short boot summary (nodes, zones, memory, watermarks). */
+  summary(): string;
+}

@@ -1,0 +1,292 @@
+/**
+ * createKernel(): boot a simulated Linux 4.17 mm — memory map, memmap, zones, the page
+ * allocator with boot memory handed over as memblock_free_all() does — and expose it.
+ */
+import {
+  ERRNO, NO_PAGE, PG_reserved, PageContents, PageStore, Prng, Scheduler, Zone, gfpZoneValid,
+  syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices, type PfnRange,
+} from '@mmkit/core';
+import { createBuddyAllocator } from '@mmkit/buddy';
+import { PRESETS, layoutFromZoneinfo, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
+import { defaultFailPageAlloc, shouldFailAllocPage, type FaultAttr } from './fault-inject.js';
+import { checkInvariants, type InvariantViolation } from './invariants.js';
+import type { Kernel, KernelConfig } from './kernel-types.js';
+import { renderBuddyinfo } from './proc/buddyinfo.js';
+import { renderMeminfo } from './proc/meminfo.js';
+import { renderPagetypeinfo } from './proc/pagetypeinfo.js';
+import { NUMA_STAT_ITEMS } from './proc/vmstat-items.js';
+import { renderZoneinfo } from './proc/zoneinfo.js';
+import { failPageAllocFiles, sysctlPath, vmSysctlFiles, type KernelFile } from './sysctl.js';
+import { renderSummary } from './summary.js';
+
+/** A configuration the kernel cannot boot from: a clear message, never a half-built kernel. */
+export class KernelConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KernelConfigError';
+  }
+}
+
+const DEFAULT_MACHINE: MachineSpec = { mem: 4 * 2 ** 30 };
+
+/** The memory layout a configuration describes. */
+export function resolveLayout(config: KernelConfig): MemoryLayout {
+  const given = [config.machine, config.preset, config.likeZoneinfo].filter((x) => x !== undefined).length;
+  if (given > 1) throw new KernelConfigError('give one of machine, preset and likeZoneinfo, not several');
+  if (config.likeZoneinfo !== undefined) return layoutFromZoneinfo(parseZoneinfo(config.likeZoneinfo));
+  if (config.preset !== undefined) {
+    const preset = PRESETS[config.preset];
+    if (!preset) throw new KernelConfigError(`unknown preset '${config.preset}'; presets: ${Object.keys(PRESETS).join(', ')}`);
+    return setupMemory(preset.spec);
+  }
+  return setupMemory(config.machine ?? DEFAULT_MACHINE);
+}
+
+function defaultCpus(config: KernelConfig): number {
+  if (config.nrCpus !== undefined) return config.nrCpus;
+  if (config.likeZoneinfo !== undefined) {
+    // A machine like the one that printed the file: as many CPUs as its pagesets list.
+    const cpus = new Set<string>();
+    for (const m of config.likeZoneinfo.matchAll(/^\s*cpu:\s*(\d+)/gm)) cpus.add(m[1]);
+    if (cpus.size > 0) return cpus.size;
+  }
+  return 2;
+}
+
+export function createKernel(config: KernelConfig = {}): Kernel {
+  const nrCpus = defaultCpus(config);
+  if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 256) throw new KernelConfigError(`nrCpus must be an integer in [1, 256], got ${nrCpus}`);
+  const thp = config.thp ?? 'always';
+  if (!['always', 'madvise', 'never'].includes(thp)) throw new KernelConfigError(`thp must be always, madvise or never, got '${String(thp)}'`);
+  return new SimulatedKernel(config, resolveLayout(config), nrCpus);
+}
+
+class SimulatedKernel implements Kernel {
+  readonly layout: MemoryLayout;
+  readonly zoneConfig;
+  readonly zones: Zone[];
+  readonly pages: PageStore;
+  readonly contents = new PageContents();
+  readonly sched: Scheduler;
+  readonly pageAllocator: PageAllocator;
+  readonly failPageAlloc: FaultAttr;
+  readonly badPageReports: { pfn: number; reason: string }[] = [];
+  private readonly log: string[] = [];
+  private readonly prng: Prng;
+  private readonly numaStats: Float64Array;
+  private readonly overcommit = { ratio: 50 };
+  private readonly files: Record<string, KernelFile>;
+
+  constructor(readonly config: Readonly<KernelConfig>, layout: MemoryLayout, nrCpus: number) {
+    this.layout = layout;
+    this.zoneConfig = layout.zones;
+    this.prng = new Prng(config.seed ?? 1);
+    this.sched = new Scheduler({ nrCpus });
+    this.failPageAlloc = { ...defaultFailPageAlloc(), ...config.failPageAlloc };
+    this.pages = new PageStore(layout.maxPfn);
+    this.zones = [];
+    for (const node of layout.nodes) for (const z of node.zones) this.zones.push(new Zone(z, layout.zones, nrCpus));
+    this.numaStats = new Float64Array(this.zones.length * NUMA_STAT_ITEMS.length);
+    this.printk(`Linux version 4.17.0-mmkit (simulated) ${layout.zones.arch}`);
+
+    const services: PageAllocatorServices = {
+      layout,
+      zoneConfig: layout.zones,
+      zones: this.zones,
+      pages: this.pages,
+      contents: this.contents,
+      sched: this.sched,
+      config: {
+        thp: (config.thp ?? 'always') !== 'never',
+        pcp: config.pcp ?? true,
+      },
+      shouldFailAlloc: (gfp, order) => {
+        const fail = shouldFailAllocPage(this.failPageAlloc, gfp, order, this.prng);
+        if (fail && this.failPageAlloc.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval ${this.failPageAlloc.interval}, probability ${this.failPageAlloc.probability}, space ${this.failPageAlloc.space}, times ${this.failPageAlloc.times}`);
+        return fail;
+      },
+      badPage: (pfn, reason) => this.badPage(pfn, reason),
+      log: (_level, message) => this.printk(message),
+    };
+    this.pageAllocator = (config.pageAllocator ?? createBuddyAllocator)(services);
+    this.bootMemory();
+    this.pageAllocator.initWatermarks();
+    this.files = {
+      ...vmSysctlFiles(this.pageAllocator, this.overcommit),
+      ...failPageAllocFiles(this.failPageAlloc),
+      '/proc/zoneinfo': { read: () => this.zoneinfo() },
+      '/proc/buddyinfo': { read: () => renderBuddyinfo(this.zones) },
+      '/proc/pagetypeinfo': { read: () => renderPagetypeinfo(this.zones, this.layout.nodes.length, this.zoneConfig.nrZones, this.pages) },
+      '/proc/meminfo': { read: () => this.meminfo() },
+      '/sys/kernel/mm/transparent_hugepage/enabled': {
+        read: () => ['always', 'madvise', 'never'].map((m) => (m === (config.thp ?? 'always') ? `[${m}]` : m)).join(' ') + '\n',
+      },
+    };
+    for (const [name, value] of Object.entries(config.sysctl ?? {})) {
+      const ret = this.sysctl(name, value);
+      if (ret !== 0) throw new KernelConfigError(`sysctl ${name}=${value}: ${ret === -ERRNO.ENOENT ? 'no such sysctl' : 'invalid value'} (${ret})`);
+    }
+  }
+
+  /** reserve_bootmem_region() for memblock.reserved, then memblock_free_all() for the rest. */
+  private bootMemory(): void {
+    const { pages } = this;
+    for (const r of this.layout.reserved) {
+      for (let pfn = r.start; pfn < r.end; pfn++) {
+        pages.setFlag(pfn, PG_reserved);
+        pages.refcount[pfn] = 1;
+      }
+    }
+    let freed = 0;
+    for (const range of subtractRanges(this.layout.memory, this.layout.reserved)) {
+      for (const zone of this.zones) {
+        const start = Math.max(range.start, zone.zoneStartPfn);
+        const end = Math.min(range.end, zone.zoneEndPfn);
+        if (start < end) {
+          this.pageAllocator.freeBootmem(start, end - start);
+          freed += end - start;
+        }
+      }
+    }
+    this.printk(`Memory: ${freed * 4}K/${this.layout.memory.reduce((n, r) => n + r.end - r.start, 0) * 4}K available`);
+  }
+
+  private printk(message: string): void {
+    const t = (this.sched.jiffies / this.sched.hz).toFixed(6).padStart(12);
+    for (const line of message.split('\n')) this.log.push(`[${t}] ${line}`);
+  }
+
+  private badPage(pfn: number, reason: string): void {
+    this.badPageReports.push({ pfn, reason });
+    const p = this.pages;
+    const ok = p.validPfn(pfn);
+    this.printk(`BUG: Bad page state in process mmkit  pfn:${pfn.toString(16).padStart(5, '0')}`);
+    if (ok) this.printk(`page:pfn ${pfn} count:${p.refcount[pfn]} mapcount:${p.mapcount[pfn]} mapping:${p.mapping[pfn]} index:0x${p.index[pfn].toString(16)}\nflags: 0x${p.flags[pfn].toString(16)}`);
+    this.printk(`page dumped because: ${reason}`);
+  }
+
+  dmesg(): readonly string[] {
+    return this.log;
+  }
+
+  private zoneinfo(): string {
+    return renderZoneinfo({
+      zones: this.zones,
+      nrNodes: this.layout.nodes.length,
+      nrZones: this.zoneConfig.nrZones,
+      nrCpus: this.sched.nrCpus,
+      numaStat: (zone, item) => this.numaStats[this.zones.indexOf(zone) * NUMA_STAT_ITEMS.length + item],
+    });
+  }
+
+  private meminfo(): string {
+    return renderMeminfo({
+      zones: this.zones,
+      zoneConfig: this.zoneConfig,
+      layout: this.layout,
+      totalreservePages: () => this.pageAllocator.totalreservePages(),
+      overcommitRatio: this.overcommit.ratio,
+    });
+  }
+
+  listFiles(): string[] {
+    return Object.keys(this.files).sort();
+  }
+
+  readFile(path: string): string {
+    const file = this.files[path];
+    if (!file) throw syscallError('open', -ERRNO.ENOENT);
+    return file.read();
+  }
+
+  writeFile(path: string, text: string): number {
+    const file = this.files[path];
+    if (!file) return -ERRNO.ENOENT;
+    if (!file.write) return -ERRNO.EACCES;
+    return file.write(text);
+  }
+
+  sysctl(name: string): string;
+  sysctl(name: string, value: string | number): number;
+  sysctl(name: string, value?: string | number): string | number {
+    const path = sysctlPath(name);
+    if (value === undefined) return this.readFile(path).trimEnd();
+    return this.writeFile(path, `${value}\n`);
+  }
+
+  allocPages(gfp: number, order: number, nid?: number): number {
+    if (nid !== undefined && (!Number.isInteger(nid) || nid < 0 || nid >= this.layout.nodes.length)) {
+      throw new RangeError(`alloc_pages_node: node ${nid} does not exist (nodes 0-${this.layout.nodes.length - 1})`);
+    }
+    if (!gfpZoneValid(gfp, this.zoneConfig)) {
+      // Let the allocator hit its BUG for the GFP_ZONE_BAD combination.
+      return this.pageAllocator.allocPages(gfp, order, nid);
+    }
+    const pfn = this.pageAllocator.allocPages(gfp, order, nid);
+    if (pfn !== NO_PAGE) this.countNumaAlloc(pfn, order, nid);
+    return pfn;
+  }
+
+  /** zone_statistics(): numa_hit/miss/foreign and local/other, counted per allocation. */
+  private countNumaAlloc(pfn: number, _order: number, nid: number | undefined): void {
+    const zone = this.pageZone(pfn);
+    if (!zone) return;
+    const zi = this.zones.indexOf(zone);
+    const n = NUMA_STAT_ITEMS.length;
+    const localNid = this.cpuToNode(this.sched.currentCpu);
+    const preferred = nid ?? localNid;
+    if (zone.nid === preferred) this.numaStats[zi * n + 0]++;
+    else {
+      this.numaStats[zi * n + 1]++;
+      const pz = this.zones.findIndex((z) => z.nid === preferred && z.populated);
+      if (pz >= 0) this.numaStats[pz * n + 2]++;
+    }
+    this.numaStats[zi * n + (zone.nid === localNid ? 4 : 5)]++;
+  }
+
+  private cpuToNode(cpu: number): number {
+    return Math.floor((cpu * this.layout.nodes.length) / this.sched.nrCpus);
+  }
+
+  freePages(pfn: number, order: number): void {
+    this.pageAllocator.freePages(pfn, order);
+  }
+
+  pageZone(pfn: number): Zone | undefined {
+    if (!this.pages.validPfn(pfn)) return undefined;
+    const num = this.pages.zoneNum[pfn];
+    if (num === 255) return undefined;
+    return this.zones.find((z) => z.zoneNum === num);
+  }
+
+  checkInvariants(): InvariantViolation[] {
+    return checkInvariants(this.zones, this.pages, this.pageAllocator);
+  }
+
+  assertInvariants(): void {
+    const v = this.checkInvariants();
+    if (v.length) throw new Error(`kernel invariants violated:\n${v.map((x) => `  [${x.invariant}] ${x.message}`).join('\n')}`);
+  }
+
+  summary(): string {
+    return renderSummary(this);
+  }
+}
+
+/** memory minus reserved, both sorted and disjoint. */
+export function subtractRanges(memory: readonly PfnRange[], reserved: readonly PfnRange[]): PfnRange[] {
+  const out: PfnRange[] = [];
+  let ri = 0;
+  for (const m of memory) {
+    let start = m.start;
+    while (ri < reserved.length && reserved[ri].end <= start) ri++;
+    let j = ri;
+    while (j < reserved.length && reserved[j].start < m.end) {
+      if (reserved[j].start > start) out.push({ start, end: reserved[j].start });
+      start = Math.max(start, reserved[j].end);
+      j++;
+    }
+    if (start < m.end) out.push({ start, end: m.end });
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * The files under /proc/sys/vm and /sys/kernel/debug this kernel provides, with the parsing
+ * rules of proc_dointvec_minmax() and debugfs' bool and integer attributes.
+ */
+import { ERRNO, type PageAllocator } from '@mmkit/core';
+import type { FaultAttr } from './fault-inject.js';
+
+export interface KernelFile {
+  read(): string;
+  /** 0 or -errno; undefined when the file is read-only. */
+  write?(text: string): number;
+}
+
+const EINVAL = -ERRNO.EINVAL;
+
+/** Parse whitespace-separated decimal integers as proc_dointvec does; undefined when malformed. */
+export function parseIntList(text: string): number[] | undefined {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return undefined;
+  const values: number[] = [];
+  for (const w of words) {
+    if (!/^[-+]?\d+$/.test(w)) return undefined;
+    const v = Number(w);
+    if (!Number.isSafeInteger(v) || v > 2 ** 31 - 1 || v < -(2 ** 31)) return undefined;
+    values.push(v);
+  }
+  return values;
+}
+
+function intFile(get: () => number, set: (v: number) => number): KernelFile {
+  return {
+    read: () => `${get()}\n`,
+    write: (text) => {
+      const values = parseIntList(text);
+      if (!values || values.length !== 1) return EINVAL;
+      return set(values[0]);
+    },
+  };
+}
+
+function boolFile(get: () => boolean, set: (v: boolean) => void): KernelFile {
+  return {
+    read: () => (get() ? 'Y\n' : 'N\n'),
+    write: (text) => {
+      // debugfs_write_file_bool() -> kstrtobool(): y/Y/1/on and n/N/0/off.
+      const t = text.trim().toLowerCase();
+      if (['y', '1', 'on', 'yes'].includes(t)) set(true);
+      else if (['n', '0', 'off', 'no'].includes(t)) set(false);
+      else return EINVAL;
+      return 0;
+    },
+  };
+}
+
+export function vmSysctlFiles(allocator: PageAllocator, overcommit: { ratio: number }): Record<string, KernelFile> {
+  return {
+    '/proc/sys/vm/min_free_kbytes': intFile(() => allocator.minFreeKbytes, (v) => allocator.setMinFreeKbytes(v)),
+    '/proc/sys/vm/watermark_scale_factor': intFile(() => allocator.watermarkScaleFactor, (v) => allocator.setWatermarkScaleFactor(v)),
+    '/proc/sys/vm/lowmem_reserve_ratio': {
+      // proc_dointvec prints the entries separated by tabs.
+      read: () => `${allocator.lowmemReserveRatio.join('\t')}\n`,
+      write: (text) => {
+        const values = parseIntList(text);
+        const current = allocator.lowmemReserveRatio;
+        if (!values || values.length > current.length) return EINVAL;
+        // proc_dointvec updates as many entries as were written, leaving the rest.
+        const next = current.map((v, i) => (i < values.length ? values[i] : v));
+        return allocator.setLowmemReserveRatio(next);
+      },
+    },
+    '/proc/sys/vm/overcommit_ratio': intFile(() => overcommit.ratio, (v) => {
+      if (v < 0) return EINVAL;
+      overcommit.ratio = v;
+      return 0;
+    }),
+  };
+}
+
+export function failPageAllocFiles(attr: FaultAttr): Record<string, KernelFile> {
+  const dir = '/sys/kernel/debug/fail_page_alloc';
+  const ulong = (key: 'probability' | 'interval' | 'space' | 'verbose' | 'minOrder', max = 2 ** 32 - 1) =>
+    intFile(() => attr[key], (v) => {
+      if (v < 0 || v > max) return EINVAL;
+      if (key === 'interval' && v < 1) return EINVAL;
+      attr[key] = v;
+      return 0;
+    });
+  return {
+    [`${dir}/probability`]: ulong('probability', 100),
+    [`${dir}/interval`]: ulong('interval'),
+    [`${dir}/times`]: intFile(() => attr.times, (v) => {
+      attr.times = v < 0 ? -1 : v;
+      return 0;
+    }),
+    [`${dir}/space`]: ulong('space'),
+    [`${dir}/verbose`]: ulong('verbose', 2),
+    [`${dir}/ignore-gfp-wait`]: boolFile(() => attr.ignoreGfpWait, (v) => (attr.ignoreGfpWait = v)),
+    [`${dir}/ignore-gfp-highmem`]: boolFile(() => attr.ignoreGfpHighmem, (v) => (attr.ignoreGfpHighmem = v)),
+    [`${dir}/min-order`]: ulong('minOrder', 10),
+  };
+}
+
+/** 'vm.min_free_kbytes' -> '/proc/sys/vm/min_free_kbytes'. */
+export function sysctlPath(name: string): string {
+  return `/proc/sys/${name.replace(/\./g, '/')}`;
+}
