@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  ERRNO, NO_PAGE, PG_reserved, PageContents, PageStore, Prng, Scheduler, Zone, gfpZoneValid,
+  ERRNO, NO_PAGE, PageContents, PageStore, Prng, Scheduler, Zone, gfpZoneValid,
   syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices, type PfnRange,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
@@ -100,6 +100,7 @@ class SimulatedKernel implements Kernel {
         thp: (config.thp ?? 'always') !== 'never',
         pcp: config.pcp ?? true,
       },
+      cpuToNode: (cpu) => this.cpuToNode(cpu),
       shouldFailAlloc: (gfp, order) => {
         const fail = shouldFailAllocPage(this.failPageAlloc, gfp, order, this.prng);
         if (fail && this.failPageAlloc.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval ${this.failPageAlloc.interval}, probability ${this.failPageAlloc.probability}, space ${this.failPageAlloc.space}, times ${this.failPageAlloc.times}`);
@@ -128,15 +129,11 @@ class SimulatedKernel implements Kernel {
     }
   }
 
-  /** reserve_bootmem_region() for memblock.reserved, then memblock_free_all() for the rest. */
+  /**
+   * memblock_free_all(): every present page outside memblock.reserved goes to the page
+   * allocator, zone by zone (reserved pages keep the PG_reserved of memmap init).
+   */
   private bootMemory(): void {
-    const { pages } = this;
-    for (const r of this.layout.reserved) {
-      for (let pfn = r.start; pfn < r.end; pfn++) {
-        pages.setFlag(pfn, PG_reserved);
-        pages.refcount[pfn] = 1;
-      }
-    }
     let freed = 0;
     for (const range of subtractRanges(this.layout.memory, this.layout.reserved)) {
       for (const zone of this.zones) {
@@ -244,6 +241,7 @@ class SimulatedKernel implements Kernel {
     this.numaStats[zi * n + (zone.nid === localNid ? 4 : 5)]++;
   }
 
+  /** cpu_to_node(): CPUs spread evenly over the nodes, in order. */
   private cpuToNode(cpu: number): number {
     return Math.floor((cpu * this.layout.nodes.length) / this.sched.nrCpus);
   }

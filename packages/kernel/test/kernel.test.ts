@@ -138,6 +138,9 @@ describe('vm sysctls', () => {
     const dma = k.zones.find((x) => x.name === 'DMA')!;
     const dma32 = k.zones.find((x) => x.name === 'DMA32')!;
     expect(dma.lowmemReserve[1]).toBe(Math.floor(dma32.managedPages / 128));
+    expect(k.writeFile('/proc/sys/vm/lowmem_reserve_ratio', '-3')).toBe(0); // < 1 is stored as 0: no reserve
+    expect(k.readFile('/proc/sys/vm/lowmem_reserve_ratio')).toBe('0\t256\t32\t0\t0\n');
+    expect(dma.lowmemReserve[1]).toBe(0);
     expect(k.writeFile('/proc/sys/vm/lowmem_reserve_ratio', '1 2 3 4 5 6')).toBe(-22);
     expect(k.writeFile('/proc/sys/vm/lowmem_reserve_ratio', 'x')).toBe(-22);
   });

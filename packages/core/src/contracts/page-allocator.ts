@@ -3,8 +3,11 @@
  * lists, pageblock migratetypes, per-cpu lists, watermarks and lowmem reserves.
  *
  * An implementation is a factory `(services) => PageAllocator`. The kernel creates the zones
- * (struct zone, from the memory layout), hands free boot memory over with freeBootmem(), then
- * calls initWatermarks(). After that it allocates and frees, and reads the zones for /proc.
+ * (struct zone, from the memory layout) and the memmap; the factory initialises the memmap of
+ * its zones as memmap_init_zone() does (zone links in PageStore.zoneNum, every page reserved
+ * with one reference, every pageblock MIGRATE_MOVABLE). The kernel then hands free boot memory
+ * over with freeBootmem() and calls initWatermarks(). After that it allocates and frees, and
+ * reads the zones for /proc.
  */
 import type { Gfp } from '../gfp.js';
 import type { MemoryLayout, ZoneLayoutConfig } from '../mmzone.js';
@@ -38,6 +41,8 @@ export interface PageAllocatorServices {
   readonly contents: PageContents;
   readonly sched: Scheduler;
   readonly config: PageAllocatorConfig;
+  /** cpu_to_node(): the node a CPU belongs to (numa_node_id() on that CPU). */
+  cpuToNode(cpu: number): number;
   /** should_fail_alloc_page(): fail_page_alloc fault injection. */
   shouldFailAlloc(gfp: Gfp, order: number): boolean;
   /** bad_page(): report "BUG: Bad page state" for a page that is freed or allocated in a bad state. */
@@ -92,7 +97,11 @@ export interface PageAllocator {
   setMinFreeKbytes(kbytes: number): number;
   /** Write vm.watermark_scale_factor: 0, or -EINVAL outside [1, 1000]. */
   setWatermarkScaleFactor(factor: number): number;
-  /** Write vm.lowmem_reserve_ratio: 0, or -EINVAL (wrong count, negative). Recomputes reserves. */
+  /**
+   * Write vm.lowmem_reserve_ratio: MAX_NR_ZONES integers; 0, or -EINVAL for a wrong count or a
+   * non-integer. As 4.17's setup_per_zone_lowmem_reserve(), a ratio below 1 is stored as 0 and
+   * means no reserve. Recomputes the reserves.
+   */
   setLowmemReserveRatio(ratios: readonly number[]): number;
 
   /** zone_watermark_ok(). */
