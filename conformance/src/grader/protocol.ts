@@ -1,0 +1,20 @@
+/** Messages between the grader and its worker. */
+import type { CaseResult } from '../suite.js';
+import type { Fragmentation, Throughput } from './types.js';
+
+export interface WorkerInput {
+  readonly module?: string;
+  readonly mutant?: string;
+  readonly cwd: string;
+  readonly bench: boolean;
+  readonly propertyRuns?: number;
+  readonly seed?: number;
+  readonly filter?: string;
+}
+
+export type FromWorker =
+  | { type: 'start'; implementation: string; supports: Record<string, boolean> }
+  | { type: 'case'; result: CaseResult }
+  | { type: 'bench'; throughput: Throughput; fragmentation: Fragmentation }
+  | { type: 'done' }
+  | { type: 'fatal'; message: string };

@@ -1,0 +1,88 @@
+import type { CaseResult, RuleStatus } from '../suite.js';
+import type { RuleSource } from '../rules/index.js';
+
+export type GradeContract = 'page-allocator' | 'buddy';
+
+export interface GradeOptions {
+  /** 'buddy' is an alias of 'page-allocator'. */
+  readonly contract: GradeContract;
+  /**
+   * A path (relative to the working directory) or package name of a module exporting a
+   * PageAllocatorFactory as its default export or as `factory` / `createPageAllocator` (or a
+   * single `create...Allocator` function). Without it (and without `mutant`) the kernel's
+   * default implementation is graded.
+   */
+  readonly module?: string;
+  /** Grade a mutant of the reference instead (an id from MUTANTS). */
+  readonly mutant?: string;
+  /** Wall-clock limit of the whole run (default 180 s): the worker is terminated after it. */
+  readonly timeoutMs?: number;
+  /** V8 old-generation limit of the worker (default 2048 MiB). */
+  readonly memoryMb?: number;
+  /** Measure throughput and fragmentation after the suite (default true). */
+  readonly bench?: boolean;
+  /** Random runs of property cases (default MMKIT_PROPERTY_RUNS or a few hundred). */
+  readonly propertyRuns?: number;
+  readonly seed?: number;
+  /** Only the cases whose name or rule ids match (the other rules are reported as failing "not run"). */
+  readonly filter?: string;
+  /** Progress: called in the main thread as each case finishes. */
+  readonly onCase?: (result: CaseResult) => void;
+}
+
+export interface RuleReport {
+  readonly id: string;
+  readonly text: string;
+  readonly source: RuleSource;
+  readonly status: RuleStatus;
+  readonly failures: { case: string; message: string }[];
+}
+
+export interface Score {
+  readonly passed: number;
+  readonly failed: number;
+  readonly notProvided: number;
+  readonly total: number;
+  /** passed / (total - notProvided), in percent with one decimal. */
+  readonly percent: number;
+}
+
+export interface Throughput {
+  /** The machine the figures come from. */
+  readonly machine: string;
+  /** alloc+free pairs per second, by order. */
+  readonly order0OpsPerSec: number;
+  readonly order3OpsPerSec: number;
+  readonly ms: number;
+}
+
+export interface Fragmentation {
+  readonly machine: string;
+  readonly seed: number;
+  readonly steps: number;
+  /** Pages still allocated by the workload when measured. */
+  readonly allocatedPages: number;
+  readonly freePages: number;
+  /** The largest order with a free block (-1 when nothing is free). */
+  readonly largestFreeOrder: number;
+  /** Free blocks per order, all zones. */
+  readonly freeBlocksPerOrder: readonly number[];
+  /** Unusable free space index for `order` (mm/vmstat.c unusable_free_index()): the fraction of free memory in blocks too small for it. */
+  readonly unusableFreeIndex: { readonly order: number; readonly value: number };
+}
+
+export interface GradeReport {
+  readonly contract: 'page-allocator';
+  /** The implementation's name (PageAllocator.name) or what was asked for. */
+  readonly implementation: string;
+  readonly mutant?: string;
+  readonly supports?: Readonly<Record<string, boolean>>;
+  readonly rules: RuleReport[];
+  readonly score: Score;
+  readonly cases: CaseResult[];
+  readonly throughput?: Throughput;
+  readonly fragmentation?: Fragmentation;
+  /** A run-level problem: load failure, timeout, crash. */
+  readonly error?: string;
+  readonly durationMs: number;
+}

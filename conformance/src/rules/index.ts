@@ -1,0 +1,32 @@
+/** The rule catalogue: every rule of every contract the suites check. */
+import { BUDDY_RULES } from './buddy.js';
+import type { Rule } from './types.js';
+
+export type { Rule, RuleSource } from './types.js';
+export { BUDDY_RULES } from './buddy.js';
+
+export const RULES: readonly Rule[] = [...BUDDY_RULES];
+
+const BY_ID = new Map(RULES.map((r) => [r.id, r]));
+
+/** The rule with this id, or undefined. */
+export function ruleById(id: string): Rule | undefined {
+  return BY_ID.get(id);
+}
+
+/** The rules of one contract ('page-allocator' and its alias 'buddy' share the buddy rules). */
+export function rulesForContract(contract: string): readonly Rule[] {
+  if (contract === 'page-allocator' || contract === 'buddy') return BUDDY_RULES;
+  return RULES.filter((r) => r.subsystem === contract);
+}
+
+/** A markdown table of rules (the README's rule table is generated from this). */
+export function ruleTableMarkdown(rules: readonly Rule[] = RULES): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = ['| id | rule | source |', '| --- | --- | --- |'];
+  for (const r of rules) {
+    const opt = r.optional ? ` *(optional: ${r.optional})*` : '';
+    lines.push(`| \`${r.id}\` | ${esc(r.text)}${opt} | ${r.source.kind}: ${esc(r.source.ref)} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,178 @@
+/**
+ * Suites without a test framework: a suite is data (cases that name the rules they check) and
+ * runSuite() runs it against a factory, case by case, timing each and catching every failure.
+ * Per-rule verdicts come from aggregating the cases (aggregateRules()).
+ */
+import { AssertionFailure, errorText } from './assert.js';
+import type { Rule } from './rules/index.js';
+
+/** The optional features an implementation declares (its `supports` manifest). */
+export type FeatureSet = Readonly<Record<string, boolean>>;
+
+export interface CaseContext<F = unknown> {
+  /** The implementation under test (undefined: the kernel's default implementation). */
+  readonly factory: F;
+  /** What the implementation declares it supports. */
+  readonly supports: FeatureSet;
+  /** Random runs of property cases (MMKIT_PROPERTY_RUNS, default a few hundred). */
+  readonly propertyRuns: number;
+  /** A seed for property cases (same seed, same runs). */
+  readonly seed: number;
+  /** A note in the case's result (e.g. what was measured). */
+  note(message: string): void;
+}
+
+export interface SuiteCase<F = unknown> {
+  readonly name: string;
+  /** The rule ids this case checks. */
+  readonly rules: readonly string[];
+  /** A feature the case needs: without it the case is "not provided" instead of run. */
+  readonly requires?: string;
+  run(ctx: CaseContext<F>): void | Promise<void>;
+}
+
+export interface Suite<F = unknown> {
+  /** The contract the suite checks ('page-allocator'). */
+  readonly contract: string;
+  readonly cases: readonly SuiteCase<F>[];
+  /** The features an implementation declares; probed once before the cases run. */
+  probe?(factory: F): FeatureSet | Promise<FeatureSet>;
+}
+
+export type CaseStatus = 'pass' | 'fail' | 'not-provided';
+
+export interface CaseResult {
+  readonly name: string;
+  readonly rules: readonly string[];
+  readonly status: CaseStatus;
+  /** The failure (or why the case was not run); empty when it passed. */
+  readonly message: string;
+  readonly ms: number;
+  readonly notes?: readonly string[];
+}
+
+export interface RunSuiteOptions {
+  /** Run only the cases whose name matches (or that name one of these rule ids). */
+  readonly filter?: RegExp | readonly string[];
+  readonly propertyRuns?: number;
+  readonly seed?: number;
+  /** Called after every case (the grader's worker reports progress with it). */
+  onCase?(result: CaseResult): void;
+}
+
+/** MMKIT_PROPERTY_RUNS, or the default of a few hundred runs. */
+export function defaultPropertyRuns(): number {
+  const env = typeof process !== 'undefined' ? process.env.MMKIT_PROPERTY_RUNS : undefined;
+  const n = env === undefined ? NaN : Number(env);
+  return Number.isInteger(n) && n > 0 ? n : 200;
+}
+
+/** The message of a failure: assertion messages as they are, other exceptions with their name and the top of their stack. */
+export function failureMessage(err: unknown): string {
+  if (err instanceof AssertionFailure) return err.message;
+  if (err instanceof Error) {
+    const frame = err.stack?.split('\n').find((l) => l.trim().startsWith('at '));
+    return `${errorText(err)}${frame ? ` (${frame.trim()})` : ''}`;
+  }
+  return `thrown: ${String(err)}`;
+}
+
+function selected(c: SuiteCase<unknown>, filter: RunSuiteOptions['filter']): boolean {
+  if (!filter) return true;
+  if (filter instanceof RegExp) return filter.test(c.name) || c.rules.some((r) => filter.test(r));
+  return filter.includes(c.name) || c.rules.some((r) => filter.includes(r));
+}
+
+/**
+ * Run every case of a suite against one implementation. Never throws for a failing
+ * implementation: a probe failure fails every case with its message.
+ */
+export async function runSuite<F>(suite: Suite<F>, factory: F, opts: RunSuiteOptions = {}): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  const cases = suite.cases.filter((c) => selected(c as SuiteCase<unknown>, opts.filter));
+  const push = (r: CaseResult) => {
+    results.push(r);
+    opts.onCase?.(r);
+  };
+  let supports: FeatureSet = {};
+  if (suite.probe) {
+    const t0 = performance.now();
+    try {
+      supports = await suite.probe(factory);
+    } catch (err) {
+      const message = `the implementation failed to boot: ${failureMessage(err)}`;
+      const ms = performance.now() - t0;
+      for (const c of cases) push({ name: c.name, rules: c.rules, status: 'fail', message, ms });
+      return results;
+    }
+  }
+  const propertyRuns = opts.propertyRuns ?? defaultPropertyRuns();
+  const seed = opts.seed ?? 1;
+  for (const c of cases) {
+    if (c.requires !== undefined && !supports[c.requires]) {
+      push({ name: c.name, rules: c.rules, status: 'not-provided', message: `the implementation does not declare supports.${c.requires}`, ms: 0 });
+      continue;
+    }
+    const notes: string[] = [];
+    const ctx: CaseContext<F> = { factory, supports, propertyRuns, seed, note: (m) => notes.push(m) };
+    const t0 = performance.now();
+    let status: CaseStatus = 'pass';
+    let message = '';
+    try {
+      await c.run(ctx);
+    } catch (err) {
+      status = 'fail';
+      message = failureMessage(err);
+    }
+    const ms = performance.now() - t0;
+    push(notes.length ? { name: c.name, rules: c.rules, status, message, ms, notes } : { name: c.name, rules: c.rules, status, message, ms });
+  }
+  return results;
+}
+
+export type RuleStatus = 'pass' | 'fail' | 'not-provided';
+
+export interface RuleVerdict {
+  readonly id: string;
+  readonly text: string;
+  readonly source: Rule['source'];
+  readonly status: RuleStatus;
+  readonly failures: { case: string; message: string }[];
+}
+
+/**
+ * Per-rule verdicts: a rule fails if any case naming it failed; it is "not provided" when its
+ * optional feature is not declared (or every case naming it was not provided); a rule no case
+ * ran fails with "not checked".
+ */
+export function aggregateRules(rules: readonly Rule[], results: readonly CaseResult[], supports?: FeatureSet): RuleVerdict[] {
+  return rules.map((rule) => {
+    const mine = results.filter((r) => r.rules.includes(rule.id));
+    const failures = mine.filter((r) => r.status === 'fail').map((r) => ({ case: r.name, message: r.message }));
+    const base = { id: rule.id, text: rule.text, source: rule.source };
+    if (rule.optional && supports && !supports[rule.optional]) return { ...base, status: 'not-provided', failures: [] };
+    if (failures.length) return { ...base, status: 'fail', failures };
+    if (mine.some((r) => r.status === 'pass')) return { ...base, status: 'pass', failures: [] };
+    if (mine.length && mine.every((r) => r.status === 'not-provided')) return { ...base, status: 'not-provided', failures: [] };
+    return { ...base, status: 'fail', failures: [{ case: '(none)', message: 'no case checked this rule' }] };
+  });
+}
+
+/** Problems in a suite's metadata: cases naming unknown rules, rules no case covers. */
+export function checkSuiteCoverage(suite: Suite<never> | Suite<unknown>, rules: readonly Rule[]): string[] {
+  const ids = new Set(rules.map((r) => r.id));
+  const problems: string[] = [];
+  const covered = new Set<string>();
+  const names = new Set<string>();
+  for (const c of suite.cases) {
+    if (names.has(c.name)) problems.push(`two cases are named '${c.name}'`);
+    names.add(c.name);
+    if (c.rules.length === 0) problems.push(`case '${c.name}' names no rule`);
+    for (const id of c.rules) {
+      if (!ids.has(id)) problems.push(`case '${c.name}' names unknown rule '${id}'`);
+      covered.add(id);
+    }
+  }
+  for (const r of rules) if (!covered.has(r.id)) problems.push(`rule '${r.id}' is checked by no case`);
+  return problems;
+}

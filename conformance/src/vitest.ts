@@ -1,0 +1,47 @@
+/**
+ * Run a conformance suite inside your own vitest: one describe per suite, one `it` per case.
+ *
+ *   import { describeSuite } from '@mmkit/conformance/vitest';
+ *   import { pageAllocatorSuite } from '@mmkit/conformance';
+ *   import { createMyAllocator } from '../src/index.js';
+ *   describeSuite(pageAllocatorSuite, createMyAllocator);
+ *
+ * A case whose optional feature the implementation does not declare is skipped.
+ */
+import { beforeAll, describe, it } from 'vitest';
+import { defaultPropertyRuns, type CaseContext, type FeatureSet, type Suite } from './suite.js';
+
+export interface DescribeSuiteOptions {
+  /** Random runs of property cases (default MMKIT_PROPERTY_RUNS or a few hundred). */
+  readonly propertyRuns?: number;
+  readonly seed?: number;
+  /** Per-test timeout in ms (default 60 s). */
+  readonly timeout?: number;
+}
+
+export function describeSuite<F>(suite: Suite<F>, factory: F, opts: DescribeSuiteOptions = {}): void {
+  describe(`${suite.contract} conformance`, () => {
+    let supports: FeatureSet = {};
+    beforeAll(async () => {
+      if (suite.probe) supports = await suite.probe(factory);
+    });
+    for (const c of suite.cases) {
+      it(`${c.name} [${c.rules.join(', ')}]`, { timeout: opts.timeout ?? 60_000 }, async (t) => {
+        if (c.requires !== undefined && !supports[c.requires]) {
+          t.skip(`not provided: the implementation does not declare supports.${c.requires}`);
+          return;
+        }
+        const ctx: CaseContext<F> = {
+          factory,
+          supports,
+          propertyRuns: opts.propertyRuns ?? defaultPropertyRuns(),
+          seed: opts.seed ?? 1,
+          note: (m) => {
+            void t.annotate(m).catch(() => undefined);
+          },
+        };
+        await c.run(ctx);
+      });
+    }
+  });
+}

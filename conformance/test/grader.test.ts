@@ -1,0 +1,101 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUDDY_RULES, formatHtml, formatJson, formatJunit, formatText, grade, type GradeReport } from '../src/index.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+function junitTestcases(xml: string): number {
+  return xml.match(/<testcase /g)?.length ?? 0;
+}
+
+describe('grade', () => {
+  let reference: GradeReport;
+  beforeAll(async () => {
+    reference = await grade({ contract: 'buddy', propertyRuns: 30 });
+  }, 120_000);
+
+  it('grades the reference in a worker: every rule passes, with throughput and fragmentation', () => {
+    expect(reference.error).toBeUndefined();
+    expect(reference.implementation).toBe('buddy');
+    expect(reference.supports).toEqual({ pcp: true, highatomic: true });
+    expect(reference.rules.map((r) => r.id)).toEqual(BUDDY_RULES.map((r) => r.id));
+    expect(reference.rules.filter((r) => r.status !== 'pass')).toEqual([]);
+    expect(reference.score).toEqual({ passed: BUDDY_RULES.length, failed: 0, notProvided: 0, total: BUDDY_RULES.length, percent: 100 });
+    expect(reference.throughput!.order0OpsPerSec).toBeGreaterThan(0);
+    expect(reference.throughput!.order3OpsPerSec).toBeGreaterThan(0);
+    const f = reference.fragmentation!;
+    expect(f.freePages).toBeGreaterThan(0);
+    expect(f.largestFreeOrder).toBeGreaterThanOrEqual(0);
+    expect(f.unusableFreeIndex.order).toBe(9);
+    expect(f.unusableFreeIndex.value).toBeGreaterThanOrEqual(0);
+    expect(f.unusableFreeIndex.value).toBeLessThanOrEqual(1);
+    expect(f.freeBlocksPerOrder.reduce((n, c, o) => n + c * 2 ** o, 0)).toBe(f.freePages);
+  });
+
+  it('formats a report as text, JSON, JUnit XML and HTML', () => {
+    const text = formatText(reference);
+    expect(text).toContain(`score: ${BUDDY_RULES.length}/${BUDDY_RULES.length} rules (100%)`);
+    expect(text).toMatch(/^PASS +buddy\.gfp-zone\.movable-needs-highmem/m);
+    expect(text).toMatch(/throughput .*order-0 [\d,]+ alloc\+free\/s/);
+    expect(text).toMatch(/unusable free space index \(order 9\) \d\.\d{3}/);
+    expect(JSON.parse(formatJson(reference))).toEqual(JSON.parse(JSON.stringify(reference)));
+    const xml = formatJunit(reference);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
+    expect(junitTestcases(xml)).toBe(BUDDY_RULES.length);
+    expect(xml).not.toContain('<failure');
+    const html = formatHtml(reference);
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).not.toMatch(/<script|<link|src=/);
+    expect(html).toContain('buddy.free.coalesce');
+  });
+
+  it('fails a mutant on the rule it breaks and reports it in every format', async () => {
+    const r = await grade({ contract: 'page-allocator', mutant: 'lowmem-reserve-ratio-short-array', bench: false, filter: 'lowmem' });
+    expect(r.mutant).toBe('lowmem-reserve-ratio-short-array');
+    const rule = r.rules.find((x) => x.id === 'buddy.lowmem-reserve.ratio-defaults')!;
+    expect(rule.status).toBe('fail');
+    expect(rule.failures[0].message).toContain('expected [ 256, 256, 32, 0, 0 ], got [ 256, 256, 32, 1 ]');
+    expect(r.score.failed).toBeGreaterThan(0);
+    expect(r.score.percent).toBeLessThan(100);
+    expect(formatText(r)).toMatch(/^FAIL +buddy\.lowmem-reserve\.ratio-defaults +x86-64 lowmemReserveRatio/m);
+    expect(r.rules.map((x) => x.id)).not.toContain('buddy.free.coalesce'); // filtered out: not graded
+    const xml = formatJunit(r);
+    expect(xml).toMatch(/<testcase [^>]*name="buddy.lowmem-reserve.ratio-defaults"[^>]*>\s*<failure message="x86-64 lowmemReserveRatio/);
+    expect(formatHtml(r)).toContain('class="fail"');
+  });
+
+  it('grades a module by path and reports its failures case by case', async () => {
+    const r = await grade({ contract: 'buddy', module: fixture('throwing-allocator.ts'), bench: false, filter: 'free\\.' });
+    expect(r.error).toBeUndefined();
+    expect(r.implementation).toBe('throwing');
+    const coalesce = r.rules.find((x) => x.id === 'buddy.free.coalesce')!;
+    expect(coalesce.status).toBe('fail');
+    expect(coalesce.failures[0].message).toContain('freePages is not implemented');
+  });
+
+  it('times out a hanging implementation: every unfinished rule fails with the timeout', async () => {
+    const r = await grade({ contract: 'buddy', module: fixture('hanging-allocator.ts'), bench: false, timeoutMs: 3000 });
+    expect(r.error).toMatch(/^timeout: the run did not finish within 3000 ms/);
+    expect(r.score.passed).toBeLessThan(r.score.total);
+    const unfinished = r.rules.filter((x) => x.status === 'fail' && x.failures.some((f) => f.message.startsWith('timeout')));
+    expect(unfinished.length).toBeGreaterThan(BUDDY_RULES.length / 2);
+    expect(formatText(r)).toContain('error: timeout');
+  });
+
+  it('survives an implementation that crashes its worker', async () => {
+    const r = await grade({ contract: 'buddy', module: fixture('exploding-allocator.ts'), bench: false, memoryMb: 64, timeoutMs: 60_000 });
+    expect(r.error).toMatch(/^crash: /);
+    expect(r.rules.every((x) => x.status === 'fail')).toBe(true);
+    expect(r.rules[0].failures[0].message).toMatch(/^crash: /);
+  });
+
+  it('reports a module without a factory as an error, not an exception', async () => {
+    const r = await grade({ contract: 'buddy', module: fixture('no-factory.ts'), bench: false });
+    expect(r.error).toMatch(/exports no PageAllocatorFactory/);
+    expect(r.score.passed).toBe(0);
+  });
+
+  it('refuses an unknown contract', async () => {
+    await expect(grade({ contract: 'slab' as 'buddy' })).rejects.toThrow(/unknown contract 'slab'/);
+  });
+});

@@ -1,0 +1,17 @@
+// The page-allocator suite run through the vitest adapter against the kernel's default
+// allocator (@mmkit/buddy): what a contributor does with '@mmkit/conformance/vitest'.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { pageAllocatorSuite } from '../src/index.js';
+import { describeSuite } from '../src/vitest.js';
+
+describeSuite(pageAllocatorSuite, undefined);
+
+describe('package exports', () => {
+  it('exposes the suite and the vitest adapter', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { source: string; default: string }> };
+    expect(Object.keys(pkg.exports)).toEqual(['.', './vitest']);
+    expect(pkg.exports['./vitest'].default).toBe('./dist/vitest.js');
+    for (const e of Object.values(pkg.exports)) expect(existsSync(new URL(`../${e.source}`, import.meta.url))).toBe(true);
+  });
+});

@@ -1,0 +1,148 @@
+/** `mmkit boot`: boot a machine and print its summary or one /proc view. */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createKernel, type KernelConfig, type ThpMode } from '@mmkit/kernel';
+import { mutantById, MUTANTS } from '@mmkit/conformance';
+import type { MachineSpec } from '@mmkit/hw-x86';
+import { UsageError } from './errors.js';
+import { parseSize, parseSizeOrPercent } from './size.js';
+
+export const BOOT_HELP = `usage: mmkit boot [options]
+
+Boot a simulated Linux 4.17 machine and print its boot summary, or one view.
+
+machine:
+  --preset NAME            a named machine (mmkit presets lists them)
+  --mem SIZE               memory size (4G, 512M, ...; default 4G)
+  --nodes N                numa=fake=N: split memory into N nodes
+  --arch x86_64|i386       i386 is 32-bit with HIGHMEM
+  --movablecore SIZE|N%    movablecore=: ZONE_MOVABLE of this size
+  --kernelcore SIZE|N%     kernelcore=: the rest becomes ZONE_MOVABLE
+  --cma SIZE               a CMA area (managed by ZONE_MOVABLE, as in 4.17)
+  --e820 FILE              the BIOS-e820 lines of a dmesg
+  --like-zoneinfo FILE     a machine whose zones are those of a real /proc/zoneinfo
+  --cpus N                 simulated CPUs (default 2; with --like-zoneinfo, the file's)
+kernel:
+  --thp always|madvise|never   transparent hugepages (default always)
+  --sysctl vm.NAME=VALUE   write a sysctl after boot (repeatable)
+  --mutant ID              boot with a mutant page allocator (mmkit mutants lists them)
+  --seed N                 seed of every random choice
+output:
+  --show VIEW              zoneinfo | buddyinfo | meminfo | pagetypeinfo | min_free_kbytes |
+                           watermark_scale_factor | lowmem_reserve_ratio | summary (default)
+`;
+
+const VIEWS: Record<string, string> = {
+  zoneinfo: '/proc/zoneinfo',
+  buddyinfo: '/proc/buddyinfo',
+  meminfo: '/proc/meminfo',
+  pagetypeinfo: '/proc/pagetypeinfo',
+  min_free_kbytes: '/proc/sys/vm/min_free_kbytes',
+  watermark_scale_factor: '/proc/sys/vm/watermark_scale_factor',
+  lowmem_reserve_ratio: '/proc/sys/vm/lowmem_reserve_ratio',
+};
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(err as Error).message}`);
+  }
+}
+
+export function bootConfigFromArgs(args: string[]): { config: KernelConfig; show: string } {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      preset: { type: 'string' },
+      mem: { type: 'string' },
+      nodes: { type: 'string' },
+      arch: { type: 'string' },
+      movablecore: { type: 'string' },
+      kernelcore: { type: 'string' },
+      cma: { type: 'string', multiple: true },
+      e820: { type: 'string' },
+      'like-zoneinfo': { type: 'string' },
+      cpus: { type: 'string' },
+      thp: { type: 'string' },
+      sysctl: { type: 'string', multiple: true },
+      mutant: { type: 'string' },
+      seed: { type: 'string' },
+      show: { type: 'string' },
+    },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see mmkit boot --help)`);
+  const config: KernelConfig = {};
+  const machineGiven = ['mem', 'nodes', 'arch', 'movablecore', 'kernelcore', 'cma', 'e820'].some((k) => values[k as keyof typeof values] !== undefined);
+  if (values.preset !== undefined) {
+    if (machineGiven || values['like-zoneinfo'] !== undefined) throw new UsageError('--preset names a whole machine: do not combine it with --mem, --nodes, --e820, --like-zoneinfo, ...');
+    config.preset = values.preset;
+  } else if (values['like-zoneinfo'] !== undefined) {
+    if (machineGiven) throw new UsageError('--like-zoneinfo describes a whole machine: do not combine it with --mem, --nodes, --e820, ...');
+    config.likeZoneinfo = readText(values['like-zoneinfo'], 'zoneinfo file');
+  } else {
+    const machine: MachineSpec = {};
+    if (values.arch !== undefined) {
+      if (values.arch !== 'x86_64' && values.arch !== 'i386') throw new UsageError(`--arch must be x86_64 or i386, got '${values.arch}'`);
+      machine.arch = values.arch;
+    }
+    if (values.e820 !== undefined) machine.e820 = readText(values.e820, 'e820 file');
+    if (values.mem !== undefined) {
+      const mem = parseSize(values.mem);
+      if (mem === undefined || mem <= 0) throw new UsageError(`--mem: '${values.mem}' is not a size (try 4G or 512M)`);
+      machine.mem = mem;
+    } else if (values.e820 === undefined) machine.mem = 4 * 2 ** 30;
+    if (values.nodes !== undefined) machine.nodes = positiveInt(values.nodes, '--nodes');
+    if (values.movablecore !== undefined) machine.movablecore = sizeOrPercent(values.movablecore, '--movablecore');
+    if (values.kernelcore !== undefined) machine.kernelcore = sizeOrPercent(values.kernelcore, '--kernelcore');
+    if (values.cma) {
+      machine.cma = values.cma.map((c) => {
+        const size = parseSize(c);
+        if (!size) throw new UsageError(`--cma: '${c}' is not a size`);
+        return { size };
+      });
+    }
+    config.machine = machine;
+  }
+  if (values.cpus !== undefined) config.nrCpus = positiveInt(values.cpus, '--cpus');
+  if (values.thp !== undefined) {
+    if (!['always', 'madvise', 'never'].includes(values.thp)) throw new UsageError(`--thp must be always, madvise or never, got '${values.thp}'`);
+    config.thp = values.thp as ThpMode;
+  }
+  if (values.seed !== undefined) config.seed = positiveInt(values.seed, '--seed');
+  if (values.sysctl) {
+    config.sysctl = {};
+    for (const s of values.sysctl) {
+      const eq = s.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--sysctl takes NAME=VALUE (like vm.min_free_kbytes=65536), got '${s}'`);
+      config.sysctl[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
+    }
+  }
+  if (values.mutant !== undefined) {
+    const mutant = mutantById(values.mutant);
+    if (!mutant) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${MUTANTS.map((m) => m.id).join(', ')}`);
+    config.pageAllocator = mutant.factory;
+  }
+  const show = values.show ?? 'summary';
+  if (show !== 'summary' && !VIEWS[show]) throw new UsageError(`--show: unknown view '${show}'; views: summary, ${Object.keys(VIEWS).join(', ')}`);
+  return { config, show };
+}
+
+function positiveInt(text: string, flag: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} takes a positive integer, got '${text}'`);
+  return Number(text);
+}
+
+function sizeOrPercent(text: string, flag: string): number | { percent: number } {
+  const v = parseSizeOrPercent(text);
+  if (v === undefined) throw new UsageError(`${flag}: '${text}' is not a size or a percentage`);
+  return v;
+}
+
+export function runBoot(args: string[], out: (s: string) => void): number {
+  const { config, show } = bootConfigFromArgs(args);
+  const kernel = createKernel(config);
+  out(show === 'summary' ? kernel.summary() : kernel.readFile(VIEWS[show]));
+  return 0;
+}

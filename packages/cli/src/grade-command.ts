@@ -1,0 +1,79 @@
+/** `mmkit grade` and `mmkit mutants`. */
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MUTANTS, formatHtml, formatJson, formatJunit, formatText, grade, mutantById } from '@mmkit/conformance';
+import { UsageError } from './errors.js';
+
+export const GRADE_HELP = `usage: mmkit grade CONTRACT [MODULE] [options]
+
+Grade an implementation of a contract against the conformance suite, in an isolated worker.
+
+  CONTRACT                 buddy (the page-allocator contract)
+  MODULE                   a module whose default export (or export named 'factory') is the
+                           implementation's factory; default: the reference implementation
+  --mutant ID              grade a mutant (an old Linux behaviour) instead
+  --json                   print the report as JSON
+  --junit FILE             also write JUnit XML to FILE
+  --html FILE              also write an HTML report to FILE
+  --timeout SECONDS        time limit of the run (default 300)
+  --memory MB              heap limit of the worker (default 4096)
+  --no-bench               skip the throughput and fragmentation figures
+
+Exit status: 0 when every rule passes, 1 when one fails, 2 for a usage error.
+`;
+
+const CONTRACTS = ['buddy', 'page-allocator'] as const;
+
+export async function runGrade(args: string[], out: (s: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mutant: { type: 'string' },
+      json: { type: 'boolean' },
+      junit: { type: 'string' },
+      html: { type: 'string' },
+      timeout: { type: 'string' },
+      memory: { type: 'string' },
+      'no-bench': { type: 'boolean' },
+    },
+  });
+  const [contract, module, extra] = positionals;
+  if (!contract) throw new UsageError(`grade needs a contract: ${CONTRACTS.join(', ')}`);
+  if (!(CONTRACTS as readonly string[]).includes(contract)) throw new UsageError(`unknown contract '${contract}'; contracts: ${CONTRACTS.join(', ')}`);
+  if (extra) throw new UsageError(`unexpected argument '${extra}'`);
+  if (module && values.mutant) throw new UsageError('give a MODULE or --mutant, not both');
+  if (values.mutant && !mutantById(values.mutant)) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${MUTANTS.map((m) => m.id).join(', ')}`);
+  const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
+  if (!(timeoutS > 0)) throw new UsageError(`--timeout takes a positive number of seconds, got '${values.timeout}'`);
+  const memoryMb = values.memory === undefined ? 4096 : Number(values.memory);
+  if (!(memoryMb >= 64)) throw new UsageError(`--memory takes megabytes (at least 64), got '${values.memory}'`);
+
+  const report = await grade({
+    contract: 'page-allocator',
+    module: module ? resolve(module) : undefined,
+    mutant: values.mutant,
+    timeoutMs: timeoutS * 1000,
+    memoryMb,
+    bench: !values['no-bench'],
+  });
+  out(values.json ? formatJson(report) : formatText(report));
+  if (values.junit) writeFileSync(values.junit, formatJunit(report));
+  if (values.html) writeFileSync(values.html, formatHtml(report));
+  return report.score.failed > 0 ? 1 : 0;
+}
+
+export function runMutants(args: string[], out: (s: string) => void): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  if (values.json) {
+    out(JSON.stringify(MUTANTS.map(({ id, contract, breaks, description, source }) => ({ id, contract, breaks, description, source })), null, 2) + '\n');
+    return 0;
+  }
+  const width = Math.max(...MUTANTS.map((m) => m.id.length));
+  let text = '';
+  for (const m of MUTANTS) text += `${m.id.padEnd(width)}  breaks ${m.breaks}\n${' '.repeat(width)}  ${m.description}\n`;
+  out(text);
+  return 0;
+}

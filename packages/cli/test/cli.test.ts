@@ -1,0 +1,91 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/main.js';
+import { parseSize, parseSizeOrPercent } from '../src/size.js';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, (s) => (out += s), (s) => (err += s));
+  return { code, out, err };
+}
+
+describe('mmkit boot', () => {
+  it('prints the seed changelog figure for the 22 GB preset, and the old one with the mutant', async () => {
+    expect(await run('boot', '--preset', 'seed-22g', '--show', 'min_free_kbytes')).toEqual({ code: 0, out: '90112\n', err: '' });
+    const old = await run('boot', '--preset', 'seed-22g', '--show', 'min_free_kbytes', '--mutant', 'khugepaged-min-free-counts-movable');
+    expect(old.out).toBe('112640\n');
+  });
+
+  it('boots a described machine and shows a view', async () => {
+    const r = await run('boot', '--mem', '2G', '--nodes', '2', '--show', 'buddyinfo');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Node 0, zone +DMA/m);
+    expect(r.out).toMatch(/^Node 1, zone +DMA32/m);
+    const s = await run('boot', '--mem', '1G', '--sysctl', 'vm.min_free_kbytes=8192');
+    expect(s.out).toMatch(/vm.min_free_kbytes = 8192/);
+  });
+
+  it('reads a zoneinfo file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmkit-'));
+    const file = join(dir, 'zoneinfo');
+    let zoneinfo = '';
+    await main(['boot', '--mem', '1G', '--show', 'zoneinfo'], (s) => (zoneinfo += s));
+    writeFileSync(file, zoneinfo);
+    const r = await run('boot', '--like-zoneinfo', file, '--show', 'zoneinfo');
+    expect(r.code).toBe(0);
+    expect(r.out.replace(/pages free.*\n/g, '')).toContain(zoneinfo.split('\n').find((l) => l.includes('managed'))!);
+  });
+
+  it('answers bad input with a message and exit status 2', async () => {
+    for (const argv of [
+      ['boot', '--mem', 'lots'],
+      ['boot', '--nodes', '0'],
+      ['boot', '--preset', 'nope'],
+      ['boot', '--preset', 'default', '--mem', '1G'],
+      ['boot', '--show', 'everything'],
+      ['boot', '--sysctl', 'vm.min_free_kbytes'],
+      ['boot', '--sysctl', 'vm.min_free_kbytes=-1'],
+      ['boot', '--like-zoneinfo', '/nonexistent/zoneinfo'],
+      ['boot', '--mutant', 'nope'],
+      ['boot', '--bogus'],
+      ['frobnicate'],
+      ['grade'],
+      ['grade', 'slab-allocator'],
+    ]) {
+      const r = await run(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(/^mmkit: /);
+    }
+  });
+});
+
+describe('mmkit mutants and presets', () => {
+  it('lists mutants with the rule each breaks', async () => {
+    const r = await run('mutants', '--json');
+    const list = JSON.parse(r.out) as { id: string; breaks: string }[];
+    expect(list.length).toBeGreaterThanOrEqual(5);
+    expect(list.map((m) => m.id)).toEqual(expect.arrayContaining(['khugepaged-min-free-counts-movable', 'buddy-never-coalesces']));
+    for (const m of list) expect(m.breaks).toMatch(/^buddy\./);
+  });
+
+  it('lists presets', async () => {
+    const r = await run('presets');
+    expect(r.out).toMatch(/^seed-22g /m);
+  });
+});
+
+describe('sizes', () => {
+  it('parses kernel command-line sizes', () => {
+    expect(parseSize('4G')).toBe(4 * 2 ** 30);
+    expect(parseSize('512M')).toBe(512 * 2 ** 20);
+    expect(parseSize('64k')).toBe(65536);
+    expect(parseSize('0x1000')).toBe(4096);
+    expect(parseSize('4GiB')).toBe(4 * 2 ** 30);
+    expect(parseSize('four')).toBeUndefined();
+    expect(parseSizeOrPercent('25%')).toEqual({ percent: 25 });
+    expect(parseSizeOrPercent('150%')).toBeUndefined();
+  });
+});
