@@ -12,6 +12,7 @@ import {
   PageStore,
   Scheduler,
   Zone,
+  subtractRanges,
   zoneConfigFor,
   type Gfp,
   type MemoryLayout,
@@ -123,20 +124,6 @@ export function buildLayout(spec: MachineSpec): MemoryLayout {
   return { zones, nodes, maxPfn, memory, reserved: [...(spec.reserved ?? [])], distance, cma: [] };
 }
 
-/** [a) minus the ranges of b, all sorted and disjoint. */
-export function subtractRanges(a: readonly PfnRange[], b: readonly PfnRange[]): PfnRange[] {
-  const out: PfnRange[] = [];
-  for (const r of a) {
-    let start = r.start;
-    for (const x of b) {
-      if (x.end <= start || x.start >= r.end) continue;
-      if (x.start > start) out.push({ start, end: x.start });
-      start = Math.max(start, x.end);
-    }
-    if (start < r.end) out.push({ start, end: r.end });
-  }
-  return out;
-}
 
 /** Build and boot a machine. */
 export function createMachine<A extends PageAllocator = PageAllocator>(spec: MachineSpec): Machine<A> {

@@ -5,6 +5,7 @@ export * from './mmzone.js';
 export * from './page-flags.js';
 export * from './struct-page.js';
 export * from './page-contents.js';
+export * from './pfn-range.js';
 export * from './prng.js';
 export * from './sched.js';
 export * from './zone.js';

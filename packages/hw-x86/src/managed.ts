@@ -3,7 +3,7 @@
  * not reserved (memblock_free_all()), zone by zone.
  */
 import type { MemoryLayout } from '@mmkit/core';
-import { intersectRanges, totalPages } from './memblock.js';
+import { intersectRanges, totalPages } from '@mmkit/core';
 
 /** managed_pages of one zone: present pages minus the reserved pages inside its span. */
 export function managedPages(layout: MemoryLayout, nid: number, zoneIdx: number): number {

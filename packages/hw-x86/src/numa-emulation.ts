@@ -2,9 +2,8 @@
  * numa=fake=N (arch/x86/mm/numa_emulation.c, 4.17): split the machine's one physical node
  * into N emulated nodes holding equal amounts of memory (split_nodes_interleave()).
  */
-import type { PfnRange } from '@mmkit/core';
 import { MachineSpecError, formatBytes } from './errors.js';
-import { pagesInRange, totalPages } from './memblock.js';
+import { pagesInRange, totalPages, type PfnRange } from '@mmkit/core';
 
 /** FAKE_NODE_MIN_SIZE: 32 MiB, in pages. Emulated node sizes are multiples of it. */
 export const FAKE_NODE_MIN_PAGES = (32 << 20) >> 12;

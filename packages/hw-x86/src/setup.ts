@@ -15,13 +15,20 @@
 import {
   PAGE_SHIFT,
   PAGE_SIZE,
+  alignDown,
+  alignUp,
+  intersectRanges,
+  normalizeRanges,
+  pagesInRange,
+  splitRangesAt,
+  totalPages,
   zoneConfigFor,
   type MemoryLayout,
   type PfnRange,
 } from '@mmkit/core';
 import { e820ForMemSize, isRam, parseE820, validateE820, type E820Entry } from './e820.js';
 import { MachineSpecError, checkByteCount, formatBytes } from './errors.js';
-import { Memblock, alignDown, alignUp, intersectRanges, normalizeRanges, pagesInRange, splitRangesAt, totalPages } from './memblock.js';
+import { Memblock } from './memblock.js';
 import { MAX_NUMNODES, splitNodesInterleave } from './numa-emulation.js';
 import { MAX_ORDER_NR_PAGES, freeAreaInitNodes, zoneSizesInit, type MovableOptions } from './zones.js';
 

@@ -12,7 +12,7 @@ import {
   type ZoneLayoutConfig,
 } from '@mmkit/core';
 import { MachineSpecError } from './errors.js';
-import { normalizeRanges } from './memblock.js';
+import { normalizeRanges } from '@mmkit/core';
 
 export interface ZoneinfoZone {
   nid: number;

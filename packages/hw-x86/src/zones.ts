@@ -3,8 +3,7 @@
  * find_zone_movable_pfns_for_nodes(), 4.17): where each zone of each node starts, how many
  * pages it spans and how many of them exist.
  */
-import { MAX_ORDER, type NodeLayout, type PfnRange, type ZoneLayout, type ZoneLayoutConfig } from '@mmkit/core';
-import { alignUp, pagesInRange, totalPages } from './memblock.js';
+import { MAX_ORDER, alignUp, pagesInRange, totalPages, type NodeLayout, type PfnRange, type ZoneLayout, type ZoneLayoutConfig } from '@mmkit/core';
 
 /** MAX_DMA_PFN: 16 MiB. */
 export const MAX_DMA_PFN = (16 << 20) >> 12;

@@ -1,4 +1,4 @@
-export { createKernel, resolveLayout, subtractRanges, KernelConfigError } from './kernel.js';
+export { createKernel, resolveLayout, KernelConfigError } from './kernel.js';
 export type { Kernel, KernelConfig, ThpMode } from './kernel-types.js';
 export { defaultFailPageAlloc, shouldFail, shouldFailAllocPage, type FaultAttr } from './fault-inject.js';
 export { checkInvariants, type InvariantViolation } from './invariants.js';

@@ -4,7 +4,7 @@
  */
 import {
   ERRNO, NO_PAGE, PageContents, PageStore, Prng, Scheduler, Zone, gfpZoneValid,
-  syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices, type PfnRange,
+  subtractRanges, syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
 import { PRESETS, layoutFromZoneinfo, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
@@ -269,22 +269,4 @@ class SimulatedKernel implements Kernel {
   summary(): string {
     return renderSummary(this);
   }
-}
-
-/** memory minus reserved, both sorted and disjoint. */
-export function subtractRanges(memory: readonly PfnRange[], reserved: readonly PfnRange[]): PfnRange[] {
-  const out: PfnRange[] = [];
-  let ri = 0;
-  for (const m of memory) {
-    let start = m.start;
-    while (ri < reserved.length && reserved[ri].end <= start) ri++;
-    let j = ri;
-    while (j < reserved.length && reserved[j].start < m.end) {
-      if (reserved[j].start > start) out.push({ start, end: reserved[j].start });
-      start = Math.max(start, reserved[j].end);
-      j++;
-    }
-    if (start < m.end) out.push({ start, end: m.end });
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, NO_PAGE, __GFP_DIRECT_RECLAIM } from '@mmkit/core';
-import { KernelConfigError, createKernel, subtractRanges } from '../src/index.js';
+import { KernelConfigError, createKernel } from '../src/index.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -200,13 +200,5 @@ describe('invariant checker', () => {
     expect(k.dmesg().some((l) => l.includes('BUG: Bad page state'))).toBe(true);
     expect(k.zones.map((z) => z.freePages)).toEqual(free);
     expect(k.checkInvariants()).toEqual([]);
-  });
-});
-
-describe('subtractRanges', () => {
-  it('removes reserved ranges from memory ranges', () => {
-    expect(subtractRanges([{ start: 0, end: 100 }, { start: 200, end: 300 }], [{ start: 0, end: 1 }, { start: 50, end: 60 }, { start: 250, end: 320 }])).toEqual([
-      { start: 1, end: 50 }, { start: 60, end: 100 }, { start: 200, end: 250 },
-    ]);
   });
 });
