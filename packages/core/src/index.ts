@@ -6,6 +6,8 @@ export * from './page-flags.js';
 export * from './struct-page.js';
 export * from './page-contents.js';
 export * from './pfn-range.js';
+export * from './phys-memory.js';
+export * from './slab-flags.js';
 export * from './prng.js';
 export * from './sched.js';
 export * from './zone.js';

@@ -41,6 +41,33 @@ export class PageContents {
     return this.bytes.get(pfn)?.[offset] ?? 0;
   }
 
+  /**
+   * A 64-bit little-endian word at an 8-aligned offset, as a double (exact below 2^53): pointers
+   * kept in memory, such as SLUB's free pointer. Allocates nothing.
+   */
+  readU64(pfn: number, offset: number): number {
+    const page = this.bytes.get(pfn);
+    if (!page) return 0;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 3; i >= 0; i--) lo = lo * 256 + page[offset + i];
+    for (let i = 7; i >= 4; i--) hi = hi * 256 + page[offset + i];
+    return hi * 2 ** 32 + lo;
+  }
+
+  writeU64(pfn: number, offset: number, value: number): void {
+    if ((offset & 7) !== 0 || offset < 0 || offset > PAGE_SIZE - 8) throw new RangeError(`u64 at offset ${offset} is not an aligned word of the page`);
+    const page = this.page(pfn);
+    let lo = value % 2 ** 32;
+    let hi = Math.floor(value / 2 ** 32);
+    for (let i = 0; i < 4; i++) {
+      page[offset + i] = lo & 0xff;
+      lo = Math.floor(lo / 256);
+      page[offset + 4 + i] = hi & 0xff;
+      hi = Math.floor(hi / 256);
+    }
+  }
+
   /** clear_page(). */
   clear(pfn: number): void {
     this.bytes.delete(pfn);

@@ -79,3 +79,27 @@ describe('work queues (kernel/workqueue.c)', () => {
     expect(() => new Scheduler({ nrCpus: 0 })).toThrow(/nrCpus/);
   });
 });
+
+describe('round_jiffies_relative (kernel/time/timer.c)', () => {
+  it('expires on a whole second, 3 jiffies earlier per CPU', () => {
+    const s = new Scheduler({ nrCpus: 4, hz: 250 });
+    expect(s.roundJiffiesRelative(250, 0)).toBe(250);
+    expect(s.roundJiffiesRelative(250, 1)).toBe(247);
+    s.runUntil(247);
+    expect(s.roundJiffiesRelative(500, 1)).toBe(500); // 747 = 3 s - 3 jiffies
+  });
+
+  it('rounds down within a quarter second, up beyond it', () => {
+    const s = new Scheduler({ nrCpus: 1, hz: 250 });
+    s.runUntil(40);
+    expect(s.roundJiffiesRelative(500, 0)).toBe(460); // 540 → 500
+    s.runUntil(100);
+    expect(s.roundJiffiesRelative(500, 0)).toBe(650); // 600 → 750
+  });
+
+  it('keeps a timeout that rounding would make expire now', () => {
+    const s = new Scheduler({ nrCpus: 1, hz: 250 });
+    s.runUntil(10);
+    expect(s.roundJiffiesRelative(20, 0)).toBe(20); // 30 would round to 0
+  });
+});

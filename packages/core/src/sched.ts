@@ -85,6 +85,21 @@ export class Scheduler {
     return Math.ceil((ms * this.hz) / 1000);
   }
 
+  /**
+   * __round_jiffies_relative(j, cpu) (kernel/time/timer.c): round a relative timeout so that it
+   * expires on a whole second, skewed by 3 jiffies per CPU; a timeout that would then expire
+   * now or earlier is returned unchanged. Rounds down when less than a quarter second past.
+   */
+  roundJiffiesRelative(j: number, cpu: number = this.currentCpu): number {
+    const now = this.jiffies;
+    const original = j + now;
+    let abs = original + cpu * 3;
+    const rem = abs % this.hz;
+    abs = rem < Math.floor(this.hz / 4) ? abs - rem : abs - rem + this.hz;
+    abs -= cpu * 3;
+    return (abs > now ? abs : original) - now;
+  }
+
   /** Run fn with `cpu` as the current CPU. */
   onCpu<T>(cpu: number, fn: () => T): T {
     const saved = this.currentCpu;

@@ -1,2 +1,3 @@
 export * from './page-allocator.js';
 export * from './subsystems.js';
+export * from './slab-allocator.js';

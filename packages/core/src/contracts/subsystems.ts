@@ -27,21 +27,7 @@ export interface Hypervisor {
 }
 export type HypervisorFactory = (services: Omit<MmServices, 'pageAllocator'>) => Hypervisor;
 
-/** slub / slab: the object allocator (kmem_cache, kmalloc). */
-export interface KmemCache {
-  readonly name: string;
-  readonly objectSize: number;
-}
-export interface SlabAllocator {
-  readonly name: string;
-  kmemCacheCreate(name: string, size: number, align: number, flags: number): KmemCache | number;
-  kmemCacheAlloc(cache: KmemCache, gfp: Gfp): number;
-  kmemCacheFree(cache: KmemCache, addr: number): void;
-  kmalloc(size: number, gfp: Gfp): number;
-  kfree(addr: number): void;
-  slabinfo(): string;
-}
-export type SlabAllocatorFactory = (services: MmServices) => SlabAllocator;
+/** slub / slab: see slab-allocator.ts. */
 
 /** cma: contiguous areas allocated by migrating movable pages away. */
 export interface ContiguousAllocator {

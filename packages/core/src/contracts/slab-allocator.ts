@@ -1,0 +1,130 @@
+/**
+ * The object allocator contract (mm/slab_common.c, mm/slub.c, mm/slab.c): kmem_cache and
+ * kmalloc. SLUB and SLAB are two implementations; one suite grades both.
+ *
+ * Objects live in real page memory from the page allocator: a slab is a (compound) block of
+ * pages with PG_slab set, and an object's bytes are the caller's, read and written through
+ * PhysMemory. An object address is a physical address (__pa of the kernel pointer:
+ * pfn * PAGE_SIZE + offset); 0 is NULL, ZERO_SIZE_PTR is what kmalloc(0) returns.
+ */
+import type { Gfp } from '../gfp.js';
+import type { PhysMemory } from '../phys-memory.js';
+import type { MmServices } from './subsystems.js';
+
+/** An object address (physical); 0 = NULL. */
+export type ObjAddr = number;
+
+/** A cache handle: the fields of struct kmem_cache every implementation has. */
+export interface KmemCache {
+  readonly name: string;
+  /** object_size: what the caller asked for. */
+  readonly objectSize: number;
+  /** size: the space an object takes in a slab (alignment, free pointer, debug metadata). */
+  readonly size: number;
+  readonly align: number;
+  readonly flags: number;
+}
+
+/** The figures of one cache that /proc/slabinfo prints (struct slabinfo). */
+export interface SlabInfo {
+  readonly activeObjs: number;
+  readonly numObjs: number;
+  readonly activeSlabs: number;
+  readonly numSlabs: number;
+  readonly objectsPerSlab: number;
+  /** 1 << order of a slab. */
+  readonly pagesPerSlab: number;
+  /** SLAB's tunables; SLUB prints 0. */
+  readonly limit: number;
+  readonly batchcount: number;
+  readonly shared: number;
+  readonly sharedAvail: number;
+}
+
+/** The kind of misuse an implementation detected and refused (slab_err / object_err). */
+export type SlabErrorKind = 'double-free' | 'invalid-free' | 'wrong-cache' | 'bad-size' | 'redzone' | 'poison' | 'leak';
+
+/** KASAN's view of a free (kasan_slab_free): the answer SLUB and SLAB must honour. */
+export interface KasanHooks {
+  /**
+   * kasan_slab_free(): true when the object's reuse must be delayed — it went into the
+   * quarantine, or KASAN found an invalid or double free. The allocator must then not put the
+   * object on a freelist (the quarantine gives it back later through quarantineRelease()).
+   */
+  slabFree(cache: KmemCache, addr: ObjAddr): boolean;
+  /** kasan_slab_alloc()/kasan_kmalloc(): an object handed out. */
+  slabAlloc(cache: KmemCache, addr: ObjAddr): void;
+  /**
+   * kasan_cache_shutdown(): kmem_cache_destroy() calls it before looking for objects left;
+   * the quarantine gives back every object of the cache through quarantineRelease().
+   */
+  cacheShutdown(cache: KmemCache): void;
+}
+
+export interface SlabAllocatorServices extends MmServices {
+  readonly phys: PhysMemory;
+  /** Present when the kernel runs with KASAN. */
+  readonly kasan?: KasanHooks;
+  /** should_failslab(): failslab fault injection. */
+  shouldFailSlab(cache: KmemCache, gfp: Gfp): boolean;
+  /** The kernel's reaction to misuse: a report (BUG/WARN text in the log), never a corrupted freelist. */
+  slabError(kind: SlabErrorKind, cache: KmemCache | undefined, addr: ObjAddr, message: string): void;
+}
+
+export interface SlabAllocatorFeatures {
+  /** kmem_cache_alloc_bulk / kmem_cache_free_bulk with a fast path of their own. */
+  readonly bulk: boolean;
+  /** Honours KasanHooks.slabFree per object and accepts quarantineRelease(). */
+  readonly kasan: boolean;
+}
+
+export interface SlabAllocator {
+  readonly name: string;
+  readonly supports: SlabAllocatorFeatures;
+  /** The kmalloc size classes, ascending (kmalloc_info[] of the implementation's configuration). */
+  readonly kmallocSizes: readonly number[];
+  /** KMALLOC_MAX_CACHE_SIZE: larger kmalloc requests go to the page allocator (SLUB) or fail. */
+  readonly kmallocMaxCacheSize: number;
+  /** KMALLOC_MAX_SIZE: the largest kmalloc that can succeed. */
+  readonly kmallocMaxSize: number;
+
+  /**
+   * kmem_cache_create(): null (and a log line) when Linux refuses (kmem_cache_sanity_check():
+   * no name, a size below sizeof(void *) or above KMALLOC_MAX_SIZE; an align that is not a
+   * power of two). Duplicate names are allowed, as in Linux.
+   */
+  kmemCacheCreate(name: string, size: number, align: number, flags: number, ctor?: (addr: ObjAddr) => void): KmemCache | null;
+  /** kmem_cache_alloc(): an object, or 0. __GFP_ZERO clears it (kmem_cache_zalloc). */
+  kmemCacheAlloc(cache: KmemCache, gfp: Gfp): ObjAddr;
+  /** kmem_cache_free(): misuse (double free, an address that is no object of this cache) is reported through slabError and changes nothing. */
+  kmemCacheFree(cache: KmemCache, addr: ObjAddr): void;
+  /** kmem_cache_alloc_bulk(): fills out[0..n) and returns n, or returns 0 having allocated nothing. */
+  kmemCacheAllocBulk(cache: KmemCache, gfp: Gfp, n: number, out: Float64Array): number;
+  /** kmem_cache_free_bulk(). */
+  kmemCacheFreeBulk(cache: KmemCache, n: number, addrs: Float64Array): void;
+  /** kmem_cache_shrink(): give empty slabs back to the page allocator; 0 when the cache is then empty of free slabs. */
+  kmemCacheShrink(cache: KmemCache): number;
+  /** kmem_cache_destroy(): objects still allocated are reported as a leak ("Objects remaining") and the cache stays. */
+  kmemCacheDestroy(cache: KmemCache): void;
+  /** Every cache, creation order (slab_caches). */
+  caches(): readonly KmemCache[];
+
+  /** kmalloc(): ZERO_SIZE_PTR for 0, 0 above KMALLOC_MAX_SIZE or on failure. */
+  kmalloc(size: number, gfp: Gfp): ObjAddr;
+  /** kfree(): NULL and ZERO_SIZE_PTR are no-ops; misuse is reported. */
+  kfree(addr: ObjAddr): void;
+  /** ksize(): the usable size of a kmalloc'ed object (its class size), 0 for ZERO_SIZE_PTR. */
+  ksize(addr: ObjAddr): number;
+
+  /** The quarantine gives back an object whose free KASAN delayed (___cache_free / do_slab_free). */
+  quarantineRelease(cache: KmemCache, addr: ObjAddr): void;
+  /**
+   * SLAB only (absent in SLUB, which has no periodic reaping): how many times cache_reap() has
+   * run on `cpu` since boot. Each run drains that CPU's array caches a little (drain_array()).
+   */
+  cacheReapRuns?(cpu: number): number;
+  /** get_slabinfo(). */
+  slabinfo(cache: KmemCache): SlabInfo;
+}
+
+export type SlabAllocatorFactory = (services: SlabAllocatorServices) => SlabAllocator;

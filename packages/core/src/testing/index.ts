@@ -1,0 +1,1 @@
+export { createTestMachine, type TestMachine } from './simple-page-allocator.js';
