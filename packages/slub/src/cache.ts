@@ -1,0 +1,200 @@
+/**
+ * struct kmem_cache of SLUB (include/linux/slub_def.h, 4.17) with its per-cpu
+ * struct kmem_cache_cpu, its per-node struct kmem_cache_node, and the per-slab fields Linux
+ * keeps in struct page (freelist, inuse, objects, frozen), all in typed arrays.
+ *
+ * Slabs of a cache are numbered by a slot (a small integer kept in page->private of the slab's
+ * head page); the slot indexes the per-slab arrays and a byte per object of state that makes
+ * the misuse checks O(1) (Linux walks the freelist in on_freelist() with slub_debug).
+ */
+import { PfnListSet, type KmemCache, type ObjAddr, type PageStore } from '@mmkit/core';
+import type { CacheGeometry } from './sizes.js';
+
+/** Object state: on a freelist (c->freelist or page->freelist). */
+export const OBJ_FREE = 0;
+/** Object state: handed out. */
+export const OBJ_ALLOCATED = 1;
+/**
+ * Object state: freed by its user but not back on a freelist: KASAN's quarantine holds it, or
+ * slab_free() is between the checks and do_slab_free().
+ */
+export const OBJ_DETACHED = 2;
+
+const INITIAL_SLOTS = 8;
+
+export class SlubCache implements KmemCache {
+  readonly size: number;
+  readonly flags: number;
+  /** s->inuse. */
+  readonly inuse: number;
+  /** s->offset: the free pointer's place in an object. */
+  readonly offset: number;
+  /** s->red_left_pad. */
+  readonly redLeftPad: number;
+  /** __OBJECT_POISON. */
+  readonly objectPoison: boolean;
+  /** s->oo. */
+  readonly order: number;
+  readonly objects: number;
+  /** s->min. */
+  readonly minOrder: number;
+  readonly minObjects: number;
+  /** s->min_partial. */
+  readonly minPartial: number;
+  /** s->allocflags: __GFP_COMP for order > 0, GFP_DMA, __GFP_RECLAIMABLE. */
+  readonly allocflags: number;
+  /** Set once kmem_cache_destroy() succeeded. */
+  destroyed = false;
+  /** Scratch buffers of the debug checks (SLAB_RED_ZONE, __OBJECT_POISON), sized once. */
+  readonly dbgLeft: Uint8Array;
+  readonly dbgRight: Uint8Array;
+  readonly dbgObject: Uint8Array;
+
+  // struct kmem_cache_cpu, per CPU.
+  /** c->freelist (0 = empty). */
+  readonly cpuFreelist: Float64Array;
+  /** c->page as a slot (-1 = none). */
+  readonly cpuSlab: Int32Array;
+  /** c->partial: the first slab (slot) of the per-cpu partial list, -1 = empty. */
+  readonly cpuPartialList: Int32Array;
+  /**
+   * s->cpu_partial (set_cpu_partial()): how many free objects the per-cpu partial lists may
+   * hold before put_cpu_partial() drains them to the node; 0 for debug caches
+   * (kmem_cache_has_cpu_partial()).
+   */
+  readonly cpuPartial: number;
+  /** kmem_cache_debug(): SLAB_DEBUG_FLAGS set, all allocations and frees take the slow paths. */
+  readonly debug: boolean;
+
+  // struct kmem_cache_node, per node.
+  /** n->partial through page->lru of the head pages; n->nr_partial is its length. */
+  readonly partial: PfnListSet;
+  /** n->nr_slabs. */
+  readonly nrSlabs: Int32Array;
+  /** n->total_objects. */
+  readonly totalObjects: Float64Array;
+
+  // Per slab (by slot): what Linux keeps in struct page.
+  /** Objects per slab at most (the stride of objState). */
+  readonly stride: number;
+  slabPfn: Int32Array;
+  /** page->freelist (0 = none). */
+  slabFreelist: Float64Array;
+  /** page->inuse. */
+  slabInuse: Int32Array;
+  /** page->objects. */
+  slabObjects: Int32Array;
+  /** page->frozen: the slab is some CPU's c->page. */
+  slabFrozen: Uint8Array;
+  /** compound_order(page). */
+  slabOrder: Uint8Array;
+  /** page_to_nid(page). */
+  slabNode: Int32Array;
+  /** A corrupt free pointer was found: the slab is never allocated from again. */
+  slabIsolated: Uint8Array;
+  /** page->next: the next slab on a per-cpu partial list (-1 = end). */
+  slabNext: Int32Array;
+  /** page->pages / page->pobjects of the first slab of a per-cpu partial list. */
+  slabPages: Int32Array;
+  slabPobjects: Int32Array;
+  /** OBJ_* per object, stride bytes per slot. */
+  objState: Uint8Array;
+  private freeSlots: Int32Array;
+  private nrFreeSlots = 0;
+  private nextSlot = 0;
+
+  constructor(
+    /** The id kept in page->mapping (page->slab_cache) of the cache's slabs, >= 1. */
+    readonly id: number,
+    readonly name: string,
+    readonly objectSize: number,
+    readonly align: number,
+    flags: number,
+    readonly ctor: ((addr: ObjAddr) => void) | undefined,
+    geometry: CacheGeometry,
+    minPartial: number,
+    cpuPartial: number,
+    debug: boolean,
+    allocflags: number,
+    nrCpus: number,
+    nrNodes: number,
+    pages: PageStore,
+  ) {
+    this.flags = flags;
+    this.size = geometry.size;
+    this.inuse = geometry.inuse;
+    this.offset = geometry.offset;
+    this.redLeftPad = geometry.redLeftPad;
+    this.objectPoison = geometry.objectPoison;
+    this.order = geometry.order;
+    this.objects = geometry.objects;
+    this.minOrder = geometry.minOrder;
+    this.minObjects = geometry.minObjects;
+    this.minPartial = minPartial;
+    this.cpuPartial = cpuPartial;
+    this.debug = debug;
+    this.cpuPartialList = new Int32Array(nrCpus).fill(-1);
+    this.allocflags = allocflags;
+    this.dbgLeft = new Uint8Array(this.redLeftPad);
+    this.dbgRight = new Uint8Array(this.redLeftPad ? this.inuse - objectSize : 0);
+    this.dbgObject = new Uint8Array(this.objectPoison ? objectSize : 0);
+    this.cpuFreelist = new Float64Array(nrCpus);
+    this.cpuSlab = new Int32Array(nrCpus).fill(-1);
+    this.partial = new PfnListSet(pages, nrNodes);
+    this.nrSlabs = new Int32Array(nrNodes);
+    this.totalObjects = new Float64Array(nrNodes);
+    this.stride = Math.max(geometry.objects, geometry.minObjects);
+    this.slabPfn = new Int32Array(INITIAL_SLOTS).fill(-1);
+    this.slabFreelist = new Float64Array(INITIAL_SLOTS);
+    this.slabInuse = new Int32Array(INITIAL_SLOTS);
+    this.slabObjects = new Int32Array(INITIAL_SLOTS);
+    this.slabFrozen = new Uint8Array(INITIAL_SLOTS);
+    this.slabOrder = new Uint8Array(INITIAL_SLOTS);
+    this.slabNode = new Int32Array(INITIAL_SLOTS);
+    this.slabIsolated = new Uint8Array(INITIAL_SLOTS);
+    this.slabNext = new Int32Array(INITIAL_SLOTS).fill(-1);
+    this.slabPages = new Int32Array(INITIAL_SLOTS);
+    this.slabPobjects = new Int32Array(INITIAL_SLOTS);
+    this.objState = new Uint8Array(INITIAL_SLOTS * this.stride);
+    this.freeSlots = new Int32Array(INITIAL_SLOTS);
+  }
+
+  /** A slot for a new slab (grows the per-slab arrays by doubling). */
+  allocSlot(): number {
+    if (this.nrFreeSlots > 0) return this.freeSlots[--this.nrFreeSlots];
+    if (this.nextSlot === this.slabPfn.length) this.grow();
+    return this.nextSlot++;
+  }
+
+  freeSlot(slot: number): void {
+    this.slabPfn[slot] = -1;
+    this.freeSlots[this.nrFreeSlots++] = slot;
+  }
+
+  /** Slots in use now (for iteration: 0 .. slotLimit, skipping slabPfn === -1). */
+  get slotLimit(): number {
+    return this.nextSlot;
+  }
+
+  private grow(): void {
+    const n = this.slabPfn.length * 2;
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.slabPfn = grow(this.slabPfn, (k) => new Int32Array(k).fill(-1));
+    this.slabFreelist = grow(this.slabFreelist, (k) => new Float64Array(k));
+    this.slabInuse = grow(this.slabInuse, (k) => new Int32Array(k));
+    this.slabObjects = grow(this.slabObjects, (k) => new Int32Array(k));
+    this.slabFrozen = grow(this.slabFrozen, (k) => new Uint8Array(k));
+    this.slabOrder = grow(this.slabOrder, (k) => new Uint8Array(k));
+    this.slabNode = grow(this.slabNode, (k) => new Int32Array(k));
+    this.slabIsolated = grow(this.slabIsolated, (k) => new Uint8Array(k));
+    this.slabNext = grow(this.slabNext, (k) => new Int32Array(k).fill(-1));
+    this.slabPages = grow(this.slabPages, (k) => new Int32Array(k));
+    this.slabPobjects = grow(this.slabPobjects, (k) => new Int32Array(k));
+    this.objState = grow(this.objState, (k) => new Uint8Array(k * this.stride));
+    this.freeSlots = grow(this.freeSlots, (k) => new Int32Array(k));
+  }
+}

@@ -1,0 +1,34 @@
+/** A test machine with the services SLUB needs, recording every slab error report. */
+import type { KasanHooks, KmemCache, SlabAllocatorServices, SlabErrorKind } from '@mmkit/core';
+import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
+import { Slub } from './slub.js';
+
+export interface Report {
+  readonly kind: SlabErrorKind;
+  readonly cache: string | undefined;
+  readonly addr: number;
+  readonly message: string;
+}
+
+export interface Fixture {
+  readonly machine: TestMachine;
+  readonly services: SlabAllocatorServices;
+  readonly slub: Slub;
+  readonly reports: Report[];
+  /** Caches for which should_failslab() answers true. */
+  readonly failing: Set<string>;
+}
+
+export function createFixture(options: { nrCpus?: number; nrPages?: number; kasan?: KasanHooks; make?: (s: SlabAllocatorServices) => Slub } = {}): Fixture {
+  const machine = createTestMachine({ nrCpus: options.nrCpus ?? 2, nrPages: options.nrPages ?? 16384 });
+  const reports: Report[] = [];
+  const failing = new Set<string>();
+  const services: SlabAllocatorServices = {
+    ...machine,
+    kasan: options.kasan,
+    shouldFailSlab: (cache: KmemCache) => failing.has(cache.name),
+    slabError: (kind, cache, addr, message) => void reports.push({ kind, cache: cache?.name, addr, message }),
+  };
+  const slub = options.make ? options.make(services) : new Slub(services);
+  return { machine, services, slub, reports, failing };
+}
