@@ -1,0 +1,137 @@
+/**
+ * struct kmem_cache of SLAB (include/linux/slab_def.h, 4.17) with its per-cpu array caches
+ * (struct array_cache) and per-node struct kmem_cache_node, all in typed arrays.
+ */
+import { PfnListSet, type KmemCache, type ObjAddr, type PageStore } from '@mmkit/core';
+import type { CacheLayout, SlabMgmt } from './layout.js';
+
+/** The three slab lists of a kmem_cache_node; list number = node * NR_SLAB_LISTS + which. */
+export const SLABS_PARTIAL = 0;
+export const SLABS_FULL = 1;
+export const SLABS_FREE = 2;
+export const NR_SLAB_LISTS = 3;
+
+/** REAPTIMEOUT_NODE in units of HZ. */
+const REAPTIMEOUT_NODE_SECONDS = 4;
+
+export class SlabCache implements KmemCache {
+  readonly name: string;
+  readonly objectSize: number;
+  readonly size: number;
+  readonly align: number;
+  readonly flags: number;
+  /** A small integer ≥ 1 kept in page->mapping of the slab's head page (page->slab_cache). */
+  readonly id: number;
+  readonly ctor: ((addr: ObjAddr) => void) | undefined;
+  readonly num: number;
+  readonly gfporder: number;
+  readonly colour: number;
+  readonly colourOff: number;
+  readonly objOffset: number;
+  readonly mgmt: SlabMgmt;
+  readonly freelistSize: number;
+  /** cachep->allocflags: __GFP_COMP, plus GFP_DMA / __GFP_RECLAIMABLE from the cache flags. */
+  readonly allocflags: number;
+  /** kmalloc-<n> caches cannot be destroyed. */
+  readonly isKmalloc: boolean;
+  destroyed = false;
+
+  // Tunables (enable_cpucache() / do_tune_cpucache()).
+  readonly limit: number;
+  readonly batchcount: number;
+  readonly shared: number;
+
+  // struct array_cache per CPU: entry[] at acEntry[cpu * limit ...].
+  readonly acAvail: Int32Array;
+  readonly acTouched: Uint8Array;
+  readonly acEntry: Float64Array;
+
+  // struct kmem_cache_node per node.
+  readonly nrNodes: number;
+  readonly lists: PfnListSet;
+  readonly freeObjects: Float64Array;
+  readonly freeLimit: Float64Array;
+  readonly totalSlabs: Float64Array;
+  readonly freeSlabs: Float64Array;
+  readonly freeTouched: Uint8Array;
+  readonly nextReap: Float64Array;
+  readonly colourNext: Int32Array;
+  /** n->shared: limit shared * batchcount, entry[] at sharedEntry[node * sharedLimit ...]. */
+  readonly sharedLimit: number;
+  readonly sharedAvail: Int32Array;
+  readonly sharedTouched: Uint8Array;
+  readonly sharedEntry: Float64Array;
+
+  constructor(args: {
+    name: string;
+    objectSize: number;
+    layout: CacheLayout;
+    id: number;
+    ctor: ((addr: ObjAddr) => void) | undefined;
+    allocflags: number;
+    isKmalloc: boolean;
+    nrCpus: number;
+    nrNodes: number;
+    cpusOfNode: (node: number) => number;
+    pages: PageStore;
+    jiffies: number;
+    hz: number;
+  }) {
+    const { layout } = args;
+    this.name = args.name;
+    this.objectSize = args.objectSize;
+    this.size = layout.size;
+    this.align = layout.align;
+    this.flags = layout.flags;
+    this.id = args.id;
+    this.ctor = args.ctor;
+    this.num = layout.num;
+    this.gfporder = layout.gfporder;
+    this.colour = layout.colour;
+    this.colourOff = layout.colourOff;
+    this.objOffset = layout.objOffset;
+    this.mgmt = layout.mgmt;
+    this.freelistSize = layout.freelistSize;
+    this.allocflags = args.allocflags;
+    this.isKmalloc = args.isKmalloc;
+
+    // enable_cpucache(): the array cache limit by object size, shared arrays on SMP.
+    const size = this.size;
+    let limit: number;
+    if (size > 131072) limit = 1;
+    else if (size > 4096) limit = 8;
+    else if (size > 1024) limit = 24;
+    else if (size > 256) limit = 54;
+    else limit = 120;
+    this.limit = limit;
+    this.shared = size <= 4096 && args.nrCpus > 1 ? 8 : 0;
+    this.batchcount = Math.floor((limit + 1) / 2);
+
+    this.acAvail = new Int32Array(args.nrCpus);
+    this.acTouched = new Uint8Array(args.nrCpus);
+    this.acEntry = new Float64Array(args.nrCpus * limit);
+
+    const nodes = args.nrNodes;
+    this.nrNodes = nodes;
+    this.lists = new PfnListSet(args.pages, nodes * NR_SLAB_LISTS);
+    this.freeObjects = new Float64Array(nodes);
+    this.freeLimit = new Float64Array(nodes);
+    this.totalSlabs = new Float64Array(nodes);
+    this.freeSlabs = new Float64Array(nodes);
+    this.freeTouched = new Uint8Array(nodes);
+    this.nextReap = new Float64Array(nodes);
+    this.colourNext = new Int32Array(nodes);
+    this.sharedLimit = this.shared * this.batchcount;
+    this.sharedAvail = new Int32Array(nodes);
+    this.sharedTouched = new Uint8Array(nodes);
+    this.sharedEntry = new Float64Array(nodes * this.sharedLimit);
+    const reapTimeout = REAPTIMEOUT_NODE_SECONDS * args.hz;
+    for (let node = 0; node < nodes; node++) {
+      // setup_kmem_cache_node(): free_limit = (1 + nr_cpus_node(node)) * batchcount + num.
+      this.freeLimit[node] = (1 + args.cpusOfNode(node)) * this.batchcount + this.num;
+      // init_cache_node(): next_reap = jiffies + REAPTIMEOUT_NODE + (cachep % REAPTIMEOUT_NODE),
+      // the cache's address standing in as its id spread over the timeout.
+      this.nextReap[node] = args.jiffies + reapTimeout + ((this.id * 61) % reapTimeout);
+    }
+  }
+}

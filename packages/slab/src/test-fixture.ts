@@ -1,0 +1,51 @@
+/**
+ * A SLAB allocator on core's test machine, with the misuse reports collected (tests only).
+ */
+import type { Gfp, KasanHooks, KmemCache, ObjAddr, SlabErrorKind } from '@mmkit/core';
+import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
+import { Slab } from './slab.js';
+
+export interface SlabReport {
+  readonly kind: SlabErrorKind;
+  readonly cache: string | undefined;
+  readonly addr: ObjAddr;
+  readonly message: string;
+}
+
+export interface SlabFixture {
+  readonly m: TestMachine;
+  readonly slab: Slab;
+  readonly reports: SlabReport[];
+  /** Fail the next allocations of caches named so (should_failslab). */
+  readonly failSlab: Set<string>;
+}
+
+export function createFixture(
+  options: { nrPages?: number; nrCpus?: number; hz?: number; debugForceRrCpu?: boolean; kasan?: KasanHooks; make?: (services: ConstructorParameters<typeof Slab>[0]) => Slab } = {},
+): SlabFixture {
+  const m = createTestMachine({ nrPages: options.nrPages, nrCpus: options.nrCpus ?? 2, hz: options.hz, debugForceRrCpu: options.debugForceRrCpu });
+  const reports: SlabReport[] = [];
+  const failSlab = new Set<string>();
+  const services = {
+    ...m,
+    kasan: options.kasan,
+    shouldFailSlab: (cache: KmemCache, _gfp: Gfp) => failSlab.has(cache.name),
+    slabError: (kind: SlabErrorKind, cache: KmemCache | undefined, addr: ObjAddr, message: string) => void reports.push({ kind, cache: cache?.name, addr, message }),
+  };
+  const slab = options.make ? options.make(services) : new Slab(services);
+  return { m, slab, reports, failSlab };
+}
+
+/** Write a recognisable pattern into an object. */
+export function fillPattern(m: TestMachine, addr: number, len: number, seed: number): void {
+  const b = new Uint8Array(len);
+  for (let i = 0; i < len; i++) b[i] = (seed * 31 + i * 7) & 0xff;
+  m.phys.write(addr, b);
+}
+
+export function checkPattern(m: TestMachine, addr: number, len: number, seed: number): boolean {
+  const b = new Uint8Array(len);
+  m.phys.read(addr, b);
+  for (let i = 0; i < len; i++) if (b[i] !== ((seed * 31 + i * 7) & 0xff)) return false;
+  return true;
+}
