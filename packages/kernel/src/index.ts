@@ -1,6 +1,8 @@
 export { createKernel, resolveLayout, KernelConfigError } from './kernel.js';
-export type { Kernel, KernelConfig, ThpMode } from './kernel-types.js';
-export { defaultFailPageAlloc, shouldFail, shouldFailAllocPage, type FaultAttr } from './fault-inject.js';
+export type { Kernel, KernelConfig, ThpMode, SlabReport, KasanState } from './kernel-types.js';
+export { defaultFailPageAlloc, defaultFailslab, shouldFail, shouldFailAllocPage, shouldFailslab, type FaultAttr, type FailPageAlloc, type Failslab } from './fault-inject.js';
+export { Kasan, QUARANTINE_FRACTION } from './kasan.js';
+export { renderSlabinfo } from './proc/slabinfo.js';
 export { checkInvariants, type InvariantViolation } from './invariants.js';
 export { renderZoneinfo, calculateNormalThreshold } from './proc/zoneinfo.js';
 export { renderBuddyinfo } from './proc/buddyinfo.js';

@@ -1,7 +1,7 @@
 /**
  * The invariant checker: what must hold after every step, whatever the implementations do.
  */
-import { MAX_ORDER, MIGRATE_TYPES, PG_reserved, type PageAllocator, type PageStore, type Zone } from '@mmkit/core';
+import { MAX_ORDER, MIGRATE_TYPES, PG_reserved, PG_slab, type PageAllocator, type PageStore, type Zone } from '@mmkit/core';
 
 export interface InvariantViolation {
   /** Which invariant: 'free-block', 'free-overlap', 'free-counters', 'pcp', 'free-page-state', 'zone-sizes', 'watermarks'. */
@@ -36,8 +36,9 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
         break;
       }
       seen[p] = 1;
-      if (pages.refcount[p] !== 0 || pages.testFlag(p, PG_reserved) || (p !== pfn && pages.mapcount[p] !== -1)) {
-        report('free-page-state', `free pfn ${hex(p)} has refcount ${pages.refcount[p]}, mapcount ${pages.mapcount[p]}${pages.testFlag(p, PG_reserved) ? ', PG_reserved' : ''}: a page both free and in use`);
+      if (pages.refcount[p] !== 0 || pages.testFlag(p, PG_reserved) || pages.testFlag(p, PG_slab) || (p !== pfn && pages.mapcount[p] !== -1)) {
+        const flags = `${pages.testFlag(p, PG_reserved) ? ', PG_reserved' : ''}${pages.testFlag(p, PG_slab) ? ', PG_slab' : ''}`;
+        report('free-page-state', `free pfn ${hex(p)} has refcount ${pages.refcount[p]}, mapcount ${pages.mapcount[p]}${flags}: a page both free and in use`);
       }
       if (pages.zoneNum[p] !== zone.zoneNum) report('free-block', `free pfn ${hex(p)} is on ${zoneLabel(zone)}'s lists but belongs to zone ${pages.zoneNum[p]}`);
     }

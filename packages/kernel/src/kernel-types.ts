@@ -2,11 +2,11 @@
  * The public shape of a booted kernel and of the configuration that builds one.
  */
 import type {
-  MemoryLayout, PageAllocator, PageAllocatorFactory, PageContents, PageStore, Scheduler, Zone,
-  ZoneLayoutConfig,
+  KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
+  Scheduler, SlabAllocator, SlabAllocatorFactory, SlabErrorKind, Zone, ZoneLayoutConfig,
 } from '@mmkit/core';
 import type { MachineSpec } from '@mmkit/hw-x86';
-import type { FaultAttr } from './fault-inject.js';
+import type { FailPageAlloc, Failslab } from './fault-inject.js';
 import type { InvariantViolation } from './invariants.js';
 
 export type ThpMode = 'always' | 'madvise' | 'never';
@@ -29,9 +29,40 @@ export interface KernelConfig {
   /** Seed of every random choice (default 1). */
   seed?: number;
   /** /sys/kernel/debug/fail_page_alloc settings. */
-  failPageAlloc?: Partial<FaultAttr>;
+  failPageAlloc?: Partial<FailPageAlloc>;
   /** The page allocator implementation (default: @mmkit/buddy). */
   pageAllocator?: PageAllocatorFactory;
+  /** The object allocator: 'slub' (default, CONFIG_SLUB), 'slab' (CONFIG_SLAB) or a factory. */
+  slab?: 'slub' | 'slab' | SlabAllocatorFactory;
+  /** CONFIG_KASAN: the slab free hook with a quarantine, invalid-free and double-free detection. */
+  kasan?: boolean | { quarantineBytes?: number };
+  /**
+   * Other KASAN hooks in place of the kernel's (a conformance suite scripting kasan_slab_free's
+   * answers). The kernel's KasanState is then undefined.
+   */
+  kasanHooks?: KasanHooks;
+  /** /sys/kernel/debug/failslab settings. */
+  failslab?: Partial<Failslab>;
+  /** workqueue.debug_force_rr_cpu: unbound work goes round-robin over the CPUs. */
+  debugForceRrCpu?: boolean;
+}
+
+/** What KASAN shows of itself. */
+export interface KasanState {
+  /** Objects whose free is delayed. */
+  readonly quarantined: number;
+  readonly quarantineBytes: number;
+  readonly quarantineMaxBytes: number;
+  /** Give every quarantined object back to its cache (as memory pressure would). */
+  drain(): void;
+}
+
+/** A slab misuse the allocator detected and refused (double free, invalid free, leak...). */
+export interface SlabReport {
+  readonly kind: SlabErrorKind;
+  readonly cache: string | undefined;
+  readonly addr: ObjAddr;
+  readonly message: string;
 }
 
 export interface Kernel {
@@ -45,7 +76,19 @@ export interface Kernel {
   readonly sched: Scheduler;
   readonly pageAllocator: PageAllocator;
   /** fail_page_alloc (its fields can be changed at run time). */
-  readonly failPageAlloc: FaultAttr;
+  readonly failPageAlloc: FailPageAlloc;
+  /** The object allocator (SLUB or SLAB). */
+  readonly slab: SlabAllocator;
+  /** Byte access to physical memory (object addresses are physical addresses). */
+  readonly phys: PhysMemory;
+  /** failslab (its fields can be changed at run time). */
+  readonly failslab: Failslab;
+  /** Slab misuse reports since boot. */
+  readonly slabReports: readonly SlabReport[];
+  /** Pages the object allocator holds from the page allocator (slab pages and kmalloc_large). */
+  slabPages(): number;
+  /** KASAN, when the kernel runs with it: its reports and quarantine. */
+  readonly kasan: KasanState | undefined;
 
   /** Read a /proc, /sys or debugfs file the kernel provides, e.g. '/proc/zoneinfo'. ENOENT: throws a SyscallError. */
   readFile(path: string): string;

@@ -3,20 +3,26 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  ERRNO, NO_PAGE, PageContents, PageStore, Prng, Scheduler, Zone, gfpZoneValid,
+  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, PageContents, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
+  type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
+import { createSlabAllocator } from '@mmkit/slab';
+import { createSlubAllocator } from '@mmkit/slub';
 import { PRESETS, layoutFromZoneinfo, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
-import { defaultFailPageAlloc, shouldFailAllocPage, type FaultAttr } from './fault-inject.js';
+import { CountingPageAllocator } from './counting-page-allocator.js';
+import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
+import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 import { checkInvariants, type InvariantViolation } from './invariants.js';
-import type { Kernel, KernelConfig } from './kernel-types.js';
+import type { Kernel, KernelConfig, SlabReport } from './kernel-types.js';
 import { renderBuddyinfo } from './proc/buddyinfo.js';
 import { renderMeminfo } from './proc/meminfo.js';
 import { renderPagetypeinfo } from './proc/pagetypeinfo.js';
+import { renderSlabinfo } from './proc/slabinfo.js';
 import { NUMA_STAT_ITEMS } from './proc/vmstat-items.js';
 import { renderZoneinfo } from './proc/zoneinfo.js';
-import { failPageAllocFiles, sysctlPath, vmSysctlFiles, type KernelFile } from './sysctl.js';
+import { failPageAllocFiles, failslabFiles, sysctlPath, vmSysctlFiles, type KernelFile } from './sysctl.js';
 import { renderSummary } from './summary.js';
 
 /** A configuration the kernel cannot boot from: a clear message, never a half-built kernel. */
@@ -56,10 +62,19 @@ function defaultCpus(config: KernelConfig): number {
 export function createKernel(config: KernelConfig = {}): Kernel {
   const nrCpus = defaultCpus(config);
   if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 256) throw new KernelConfigError(`nrCpus must be an integer in [1, 256], got ${nrCpus}`);
+  if (config.slab !== undefined && typeof config.slab !== 'function' && !(config.slab in SLAB_IMPLEMENTATIONS)) {
+    throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got '${String(config.slab)}'`);
+  }
   const thp = config.thp ?? 'always';
   if (!['always', 'madvise', 'never'].includes(thp)) throw new KernelConfigError(`thp must be always, madvise or never, got '${String(thp)}'`);
   return new SimulatedKernel(config, resolveLayout(config), nrCpus);
 }
+
+/** CONFIG_SLUB and CONFIG_SLAB. */
+const SLAB_IMPLEMENTATIONS: Record<'slub' | 'slab', SlabAllocatorFactory> = {
+  slub: createSlubAllocator,
+  slab: createSlabAllocator,
+};
 
 class SimulatedKernel implements Kernel {
   readonly layout: MemoryLayout;
@@ -69,8 +84,14 @@ class SimulatedKernel implements Kernel {
   readonly contents = new PageContents();
   readonly sched: Scheduler;
   readonly pageAllocator: PageAllocator;
-  readonly failPageAlloc: FaultAttr;
+  readonly failPageAlloc: FailPageAlloc;
+  readonly failslab: Failslab;
   readonly badPageReports: { pfn: number; reason: string }[] = [];
+  readonly slab: SlabAllocator;
+  readonly phys: PhysMemory;
+  readonly slabReports: SlabReport[] = [];
+  readonly kasan: Kasan | undefined;
+  private readonly slabPageView: CountingPageAllocator;
   private readonly log: string[] = [];
   private readonly prng: Prng;
   private readonly numaStats: Float64Array;
@@ -81,8 +102,10 @@ class SimulatedKernel implements Kernel {
     this.layout = layout;
     this.zoneConfig = layout.zones;
     this.prng = new Prng(config.seed ?? 1);
-    this.sched = new Scheduler({ nrCpus });
+    this.sched = new Scheduler({ nrCpus, debugForceRrCpu: config.debugForceRrCpu });
     this.failPageAlloc = { ...defaultFailPageAlloc(), ...config.failPageAlloc };
+    this.failslab = { ...defaultFailslab(), ...config.failslab };
+    this.phys = new PhysMemory(this.contents);
     this.pages = new PageStore(layout.maxPfn);
     this.zones = [];
     for (const node of layout.nodes) for (const z of node.zones) this.zones.push(new Zone(z, layout.zones, nrCpus));
@@ -112,13 +135,19 @@ class SimulatedKernel implements Kernel {
     this.pageAllocator = (config.pageAllocator ?? createBuddyAllocator)(services);
     this.bootMemory();
     this.pageAllocator.initWatermarks();
+    this.slabPageView = new CountingPageAllocator(this.pageAllocator, () => this.badPageReports.length);
+    this.kasan = config.kasan && !config.kasanHooks ? this.createKasan(config.kasan) : undefined;
+    this.slab = this.createSlab(config.slab ?? 'slub');
+    this.kasan?.attach(this.slab);
     this.files = {
       ...vmSysctlFiles(this.pageAllocator, this.overcommit),
       ...failPageAllocFiles(this.failPageAlloc),
       '/proc/zoneinfo': { read: () => this.zoneinfo() },
       '/proc/buddyinfo': { read: () => renderBuddyinfo(this.zones) },
       '/proc/pagetypeinfo': { read: () => renderPagetypeinfo(this.zones, this.layout.nodes.length, this.zoneConfig.nrZones, this.pages) },
+      ...failslabFiles(this.failslab),
       '/proc/meminfo': { read: () => this.meminfo() },
+      '/proc/slabinfo': { read: () => renderSlabinfo(this.slab) },
       '/sys/kernel/mm/transparent_hugepage/enabled': {
         read: () => ['always', 'madvise', 'never'].map((m) => (m === (config.thp ?? 'always') ? `[${m}]` : m)).join(' ') + '\n',
       },
@@ -127,6 +156,57 @@ class SimulatedKernel implements Kernel {
       const ret = this.sysctl(name, value);
       if (ret !== 0) throw new KernelConfigError(`sysctl ${name}=${value}: ${ret === -ERRNO.ENOENT ? 'no such sysctl' : 'invalid value'} (${ret})`);
     }
+  }
+
+  /** kmem_cache_init(): the object allocator, with KASAN's hooks when configured. */
+  private createSlab(choice: 'slub' | 'slab' | SlabAllocatorFactory): SlabAllocator {
+    const factory = typeof choice === 'function' ? choice : SLAB_IMPLEMENTATIONS[choice];
+    const services: SlabAllocatorServices = {
+      layout: this.layout,
+      pages: this.pages,
+      contents: this.contents,
+      sched: this.sched,
+      pageAllocator: this.slabPageView,
+      phys: this.phys,
+      kasan: this.config.kasanHooks ?? this.kasan,
+      log: (_level, message) => this.printk(message),
+      shouldFailSlab: (cache, gfp) => {
+        const fail = shouldFailslab(this.failslab, cache, gfp, this.prng);
+        if (fail && this.failslab.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname failslab, interval ${this.failslab.interval}, probability ${this.failslab.probability}, space ${this.failslab.space}, times ${this.failslab.times}`);
+        return fail;
+      },
+      slabError: (kind, cache, addr, message) => {
+        this.slabReports.push({ kind, cache: cache?.name, addr, message });
+        this.printk(message);
+      },
+    };
+    return factory(services);
+  }
+
+  private createKasan(option: true | { quarantineBytes?: number }): Kasan {
+    const totalram = this.zones.reduce((n, z) => n + z.managedPages, 0);
+    const max = (option === true ? undefined : option.quarantineBytes) ?? Math.floor((totalram * 4096) / QUARANTINE_FRACTION);
+    return new Kasan(max, (r, message) => {
+      this.slabReports.push({ kind: r.kind, cache: r.cache, addr: r.addr, message });
+      this.printk(message);
+    });
+  }
+
+  slabPages(): number {
+    return this.slabPageView.held;
+  }
+
+  /** NR_SLAB_RECLAIMABLE / NR_SLAB_UNRECLAIMABLE from every cache's slabs (kmalloc_large pages are not slab). */
+  private slabPagesByKind(): { reclaimable: number; unreclaimable: number } {
+    let reclaimable = 0;
+    let unreclaimable = 0;
+    for (const cache of this.slab.caches()) {
+      const s = this.slab.slabinfo(cache);
+      const pages = s.numSlabs * s.pagesPerSlab;
+      if (cache.flags & SLAB_RECLAIM_ACCOUNT) reclaimable += pages;
+      else unreclaimable += pages;
+    }
+    return { reclaimable, unreclaimable };
   }
 
   /**
@@ -183,6 +263,7 @@ class SimulatedKernel implements Kernel {
       layout: this.layout,
       totalreservePages: () => this.pageAllocator.totalreservePages(),
       overcommitRatio: this.overcommit.ratio,
+      slabPages: () => this.slabPagesByKind(),
     });
   }
 

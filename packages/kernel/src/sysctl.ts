@@ -3,7 +3,7 @@
  * rules of proc_dointvec_minmax() and debugfs' bool and integer attributes.
  */
 import { ERRNO, type PageAllocator } from '@mmkit/core';
-import type { FaultAttr } from './fault-inject.js';
+import type { FailPageAlloc, Failslab, FaultAttr } from './fault-inject.js';
 
 export interface KernelFile {
   read(): string;
@@ -76,9 +76,9 @@ export function vmSysctlFiles(allocator: PageAllocator, overcommit: { ratio: num
   };
 }
 
-export function failPageAllocFiles(attr: FaultAttr): Record<string, KernelFile> {
-  const dir = '/sys/kernel/debug/fail_page_alloc';
-  const ulong = (key: 'probability' | 'interval' | 'space' | 'verbose' | 'minOrder', max = 2 ** 32 - 1) =>
+/** The fault_attr files every fault-injection directory has (lib/fault-inject.c). */
+function faultAttrFiles(dir: string, attr: FaultAttr): Record<string, KernelFile> {
+  const ulong = (key: 'probability' | 'interval' | 'space' | 'verbose', max = 2 ** 32 - 1) =>
     intFile(() => attr[key], (v) => {
       if (v < 0 || v > max) return EINVAL;
       if (key === 'interval' && v < 1) return EINVAL;
@@ -94,9 +94,29 @@ export function failPageAllocFiles(attr: FaultAttr): Record<string, KernelFile> 
     }),
     [`${dir}/space`]: ulong('space'),
     [`${dir}/verbose`]: ulong('verbose', 2),
+  };
+}
+
+export function failPageAllocFiles(attr: FailPageAlloc): Record<string, KernelFile> {
+  const dir = '/sys/kernel/debug/fail_page_alloc';
+  return {
+    ...faultAttrFiles(dir, attr),
     [`${dir}/ignore-gfp-wait`]: boolFile(() => attr.ignoreGfpWait, (v) => (attr.ignoreGfpWait = v)),
     [`${dir}/ignore-gfp-highmem`]: boolFile(() => attr.ignoreGfpHighmem, (v) => (attr.ignoreGfpHighmem = v)),
-    [`${dir}/min-order`]: ulong('minOrder', 10),
+    [`${dir}/min-order`]: intFile(() => attr.minOrder, (v) => {
+      if (v < 0 || v > 10) return EINVAL;
+      attr.minOrder = v;
+      return 0;
+    }),
+  };
+}
+
+export function failslabFiles(attr: Failslab): Record<string, KernelFile> {
+  const dir = '/sys/kernel/debug/failslab';
+  return {
+    ...faultAttrFiles(dir, attr),
+    [`${dir}/ignore-gfp-wait`]: boolFile(() => attr.ignoreGfpWait, (v) => (attr.ignoreGfpWait = v)),
+    [`${dir}/cache-filter`]: boolFile(() => attr.cacheFilter, (v) => (attr.cacheFilter = v)),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * /proc/meminfo in 4.17's format (fs/proc/meminfo.c, arch/x86/mm/pageattr.c for DirectMap).
- * Counters of subsystems this kernel does not run yet (page cache, slab, swap...) read 0.
+ * Counters of subsystems this kernel does not run yet (page cache, swap...) read 0.
  */
 import { WMARK_LOW, isHighmemIdx, type MemoryLayout, type Zone, type ZoneLayoutConfig } from '@mmkit/core';
 
@@ -11,6 +11,8 @@ export interface MeminfoSource {
   totalreservePages(): number;
   /** vm.overcommit_ratio (default 50). */
   readonly overcommitRatio: number;
+  /** NR_SLAB_RECLAIMABLE and NR_SLAB_UNRECLAIMABLE: pages of slabs, by whether their cache has SLAB_RECLAIM_ACCOUNT. */
+  slabPages(): { reclaimable: number; unreclaimable: number };
 }
 
 const KB_PER_PAGE = 4;
@@ -20,7 +22,7 @@ function line(label: string, pages: number): string {
   return `${(label + ':').padEnd(16)}${String(pages * KB_PER_PAGE).padStart(8)} kB\n`;
 }
 
-/** si_mem_available() of 4.17 (no page cache or reclaimable slab yet: those terms are 0). */
+/** si_mem_available() of 4.17 (no page cache yet: that term is 0). */
 export function siMemAvailable(src: MeminfoSource): number {
   let wmarkLow = 0;
   let free = 0;
@@ -31,7 +33,7 @@ export function siMemAvailable(src: MeminfoSource): number {
   let available = free - src.totalreservePages();
   const pagecache = 0;
   available += pagecache - Math.min(Math.floor(pagecache / 2), wmarkLow);
-  const slabReclaimable = 0;
+  const slabReclaimable = src.slabPages().reclaimable;
   available += slabReclaimable - Math.min(Math.floor(slabReclaimable / 2), wmarkLow);
   return Math.max(0, available);
 }
@@ -109,9 +111,11 @@ export function renderMeminfo(src: MeminfoSource): string {
   }
   out += line('SwapTotal', swapTotal);
   out += line('SwapFree', 0);
-  for (const label of ['Dirty', 'Writeback', 'AnonPages', 'Mapped', 'Shmem', 'Slab', 'SReclaimable', 'SUnreclaim']) {
-    out += line(label, 0);
-  }
+  for (const label of ['Dirty', 'Writeback', 'AnonPages', 'Mapped', 'Shmem']) out += line(label, 0);
+  const slab = src.slabPages();
+  out += line('Slab', slab.reclaimable + slab.unreclaimable);
+  out += line('SReclaimable', slab.reclaimable);
+  out += line('SUnreclaim', slab.unreclaimable);
   out += `${'KernelStack:'.padEnd(16)}${String(0).padStart(8)} kB\n`;
   for (const label of ['PageTables', 'NFS_Unstable', 'Bounce', 'WritebackTmp']) out += line(label, 0);
   // vm_commit_limit(): (totalram - hugetlb) * overcommit_ratio / 100 + total_swap_pages.

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { GFP_KERNEL, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR } from '@mmkit/core';
+import { createKernel } from '../src/index.js';
+
+const MiB = 2 ** 20;
+
+describe.each(['slub', 'slab'] as const)('the object allocator in the kernel (%s)', (slab) => {
+  it('boots with the chosen allocator, and /proc/slabinfo has the 2.1 format, newest cache first', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab });
+    expect(k.slab.name).toBe(slab);
+    const cache = k.slab.kmemCacheCreate('test_cache', 200, 0, 0);
+    expect(cache).not.toBeNull();
+    const text = k.readFile('/proc/slabinfo');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('slabinfo - version: 2.1');
+    expect(lines[1]).toBe('# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>');
+    expect(lines[2]).toMatch(/^test_cache {7} +\d+ +\d+ +\d+ +\d+ +\d+ : tunables +\d+ +\d+ +\d+ : slabdata +\d+ +\d+ +\d+$/);
+    expect(text).toMatch(/^kmalloc-64 /m);
+  });
+
+  it('counts the pages slabs hold and gets them all back', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab });
+    const boot = k.slabPages();
+    const free = k.zones.map((z) => z.freePages);
+    const cache = k.slab.kmemCacheCreate('objs', 512, 0, 0)!;
+    const objs: number[] = [];
+    for (let i = 0; i < 2000; i++) objs.push(k.slab.kmemCacheAlloc(cache, GFP_KERNEL));
+    expect(k.slabPages()).toBeGreaterThanOrEqual(boot + 250);
+    k.assertInvariants();
+    for (const o of objs) k.slab.kmemCacheFree(cache, o);
+    k.slab.kmemCacheDestroy(cache);
+    expect(k.slabPages()).toBe(boot);
+    k.pageAllocator.drainAllPages();
+    expect(k.zones.map((z) => z.freePages)).toEqual(free);
+    k.assertInvariants();
+  });
+
+  it('failslab fails as many allocations as times allows', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab, failslab: { probability: 100, times: 3, ignoreGfpWait: false } });
+    const results = Array.from({ length: 5 }, () => k.slab.kmalloc(100, GFP_KERNEL));
+    expect(results.filter((a) => a === 0).length).toBe(3);
+    expect(k.readFile('/sys/kernel/debug/failslab/times')).toBe('0\n');
+    expect(k.writeFile('/sys/kernel/debug/failslab/cache-filter', 'Y')).toBe(0);
+  });
+
+  it('kmalloc(0) is ZERO_SIZE_PTR and object bytes are real memory', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab });
+    expect(k.slab.kmalloc(0, GFP_KERNEL)).toBe(ZERO_SIZE_PTR);
+    const a = k.slab.kmalloc(100, GFP_KERNEL);
+    k.phys.write(a, Uint8Array.from({ length: 100 }, (_, i) => i));
+    const back = new Uint8Array(100);
+    k.phys.read(a, back);
+    expect(back[99]).toBe(99);
+    k.slab.kfree(a);
+  });
+
+  it('KASAN delays reuse through the quarantine and reports a double free without freeing', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab, kasan: true });
+    const cache = k.slab.kmemCacheCreate('kasan_objs', 64, 0, 0)!;
+    const a = k.slab.kmemCacheAlloc(cache, GFP_KERNEL);
+    k.slab.kmemCacheFree(cache, a);
+    expect(k.kasan!.quarantined).toBe(1);
+    const seen = new Set<number>();
+    for (let i = 0; i < 200; i++) seen.add(k.slab.kmemCacheAlloc(cache, GFP_KERNEL));
+    expect(seen.has(a)).toBe(false); // not reused while quarantined
+    k.slab.kmemCacheFree(cache, a); // double free
+    expect(k.slabReports.map((r) => r.kind)).toContain('double-free');
+    expect(k.kasan!.quarantined).toBe(1);
+    k.kasan!.drain();
+    expect(k.kasan!.quarantined).toBe(0);
+    // RCU caches may be used after free: KASAN does not quarantine them.
+    const rcu = k.slab.kmemCacheCreate('rcu_objs', 64, 0, SLAB_TYPESAFE_BY_RCU)!;
+    const b = k.slab.kmemCacheAlloc(rcu, GFP_KERNEL);
+    k.slab.kmemCacheFree(rcu, b);
+    expect(k.kasan!.quarantined).toBe(0);
+  });
+});
+
+describe('the slab in /proc/meminfo', () => {
+  it('counts slab pages as Slab, SReclaimable (SLAB_RECLAIM_ACCOUNT caches) and SUnreclaim', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB } });
+    const kb = (label: string) => Number(new RegExp(`^${label}:\\s+(\\d+) kB$`, 'm').exec(k.readFile('/proc/meminfo'))![1]);
+    const before = { slab: kb('Slab'), rec: kb('SReclaimable'), unrec: kb('SUnreclaim') };
+    const rec = k.slab.kmemCacheCreate('dentry_like', 192, 0, SLAB_RECLAIM_ACCOUNT)!;
+    const plain = k.slab.kmemCacheCreate('plain', 4000, 0, 0)!;
+    for (let i = 0; i < 1000; i++) {
+      k.slab.kmemCacheAlloc(rec, GFP_KERNEL);
+      k.slab.kmemCacheAlloc(plain, GFP_KERNEL);
+    }
+    const pagesOf = (c: typeof rec) => k.slab.slabinfo(c).numSlabs * k.slab.slabinfo(c).pagesPerSlab;
+    expect(kb('SReclaimable') - before.rec).toBe(pagesOf(rec) * 4);
+    expect(kb('SUnreclaim') - before.unrec).toBe(pagesOf(plain) * 4);
+    expect(kb('Slab')).toBe(kb('SReclaimable') + kb('SUnreclaim'));
+    expect(pagesOf(plain)).toBeGreaterThanOrEqual(1000); // at most one 4000-byte object per page
+  });
+});
+
+describe('slab configuration', () => {
+  it('refuses an unknown implementation', () => {
+    expect(() => createKernel({ slab: 'slob' as 'slab' })).toThrow(/slab must be/);
+  });
+});
