@@ -2,17 +2,20 @@
  * @mmkit/conformance: the rule catalogue, suites written against the contracts, mutants of the
  * reference implementations, and the grader with its report formats.
  */
-export { RULES, BUDDY_RULES, ruleById, rulesForContract, ruleTableMarkdown, type Rule, type RuleSource } from './rules/index.js';
+export { RULES, BUDDY_RULES, SLAB_RULES, ruleById, rulesForContract, ruleTableMarkdown, type Rule, type RuleSource } from './rules/index.js';
 export {
   runSuite, aggregateRules, checkSuiteCoverage, defaultPropertyRuns, failureMessage,
   type CaseContext, type CaseResult, type CaseStatus, type FeatureSet, type RuleStatus, type RuleVerdict,
   type RunSuiteOptions, type Suite, type SuiteCase,
 } from './suite.js';
 export { pageAllocatorSuite, type PageAllocatorUnderTest } from './suites/page-allocator.js';
-export { MUTANTS, BUDDY_MUTANTS, mutantById, type Mutant } from './mutants/index.js';
+export { slabAllocatorSuite, type SlabAllocatorUnderTest } from './suites/slab-allocator.js';
+export { MUTANTS, BUDDY_MUTANTS, SLAB_MUTANTS, mutantById, type Mutant } from './mutants/index.js';
 export {
-  grade, measureFragmentation, measureThroughput, unusableFreeIndex, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,
-  type Fragmentation, type GradeContract, type GradeOptions, type GradeReport, type RuleReport, type Score, type Throughput,
+  grade, measureFragmentation, measureSlabThroughput, measureThroughput, unusableFreeIndex, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,
+  CONTRACT_NAMES, resolveContract,
+  type ContractId, type Fragmentation, type GradeContract, type GradeOptions, type GradeReport, type RuleReport, type Score,
+  type SlabThroughput, type Throughput,
 } from './grader/index.js';
 export { formatText, formatJson, formatJunit, formatHtml, scoreLine } from './report/index.js';
 export * as assert from './assert.js';

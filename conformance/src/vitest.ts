@@ -17,10 +17,12 @@ export interface DescribeSuiteOptions {
   readonly seed?: number;
   /** Per-test timeout in ms (default 60 s). */
   readonly timeout?: number;
+  /** Names the implementation in the describe title (when one file runs a suite twice). */
+  readonly label?: string;
 }
 
 export function describeSuite<F>(suite: Suite<F>, factory: F, opts: DescribeSuiteOptions = {}): void {
-  describe(`${suite.contract} conformance`, () => {
+  describe(`${suite.contract} conformance${opts.label ? ` (${opts.label})` : ''}`, () => {
     let supports: FeatureSet = {};
     beforeAll(async () => {
       if (suite.probe) supports = await suite.probe(factory);

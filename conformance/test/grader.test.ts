@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUDDY_RULES, formatHtml, formatJson, formatJunit, formatText, grade, type GradeReport } from '../src/index.js';
+import { BUDDY_RULES, SLAB_RULES, formatHtml, formatJson, formatJunit, formatText, grade, type GradeReport } from '../src/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -97,5 +97,38 @@ describe('grade', () => {
 
   it('refuses an unknown contract', async () => {
     await expect(grade({ contract: 'slab' as 'buddy' })).rejects.toThrow(/unknown contract 'slab'/);
+  });
+});
+
+describe('grade slab-allocator', () => {
+  it('grades SLUB by default and SLAB as a package, with kmalloc throughput', async () => {
+    const slub = await grade({ contract: 'slab-allocator', propertyRuns: 20 });
+    expect(slub.error).toBeUndefined();
+    expect(slub.contract).toBe('slab-allocator');
+    expect(slub.implementation).toBe('slub');
+    expect(slub.rules.map((r) => r.id)).toEqual(SLAB_RULES.map((r) => r.id));
+    expect(slub.rules.filter((r) => r.status === 'fail')).toEqual([]);
+    expect(slub.score.notProvided).toBe(2); // SLUB has no cache_reap
+    expect(slub.slabThroughput!.cacheOpsPerSec).toBeGreaterThan(0);
+    expect(formatText(slub)).toMatch(/kmem_cache [\d,]+ alloc\+free\/s/);
+    const slab = await grade({ contract: 'slab-allocator', module: '@mmkit/slab', propertyRuns: 20, bench: false });
+    expect(slab.error).toBeUndefined();
+    expect(slab.implementation).toBe('slab');
+    expect(slab.score).toMatchObject({ failed: 0, notProvided: 0, passed: SLAB_RULES.length });
+  }, 120_000);
+
+  it('fails the cache_reap mutant on the rule it breaks', async () => {
+    const r = await grade({ contract: 'slab-allocator', mutant: 'slab-cache-reap-unbound', bench: false, filter: 'cache-reap' });
+    expect(r.rules.find((x) => x.id === 'slab.cache-reap.every-cpu')!.status).toBe('fail');
+  });
+
+  it('refuses a mutant of another contract', async () => {
+    const r = await grade({ contract: 'slab-allocator', mutant: 'buddy-never-coalesces', bench: false });
+    expect(r.error).toMatch(/mutant of the page-allocator contract/);
+  });
+
+  it('names the factory it expects of a module without one', async () => {
+    const r = await grade({ contract: 'slab-allocator', module: fixture('no-factory.ts'), bench: false });
+    expect(r.error).toMatch(/exports no SlabAllocatorFactory/);
   });
 });

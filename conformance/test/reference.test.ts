@@ -2,10 +2,13 @@
 // allocator (@mmkit/buddy): what a contributor does with '@mmkit/conformance/vitest'.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { pageAllocatorSuite } from '../src/index.js';
+import { createSlabAllocator } from '@mmkit/slab';
+import { pageAllocatorSuite, slabAllocatorSuite } from '../src/index.js';
 import { describeSuite } from '../src/vitest.js';
 
 describeSuite(pageAllocatorSuite, undefined);
+describeSuite(slabAllocatorSuite, undefined, { label: 'SLUB, the default' });
+describeSuite(slabAllocatorSuite, createSlabAllocator, { label: 'SLAB' });
 
 describe('package exports', () => {
   it('exposes the suite and the vitest adapter', () => {

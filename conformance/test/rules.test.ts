@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUDDY_RULES, RULES, checkSuiteCoverage, pageAllocatorSuite, ruleById, ruleTableMarkdown } from '../src/index.js';
+import { BUDDY_RULES, RULES, SLAB_RULES, checkSuiteCoverage, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
 
 describe('rule catalogue', () => {
   it('has unique, well-formed ids', () => {
@@ -24,7 +24,7 @@ describe('rule catalogue', () => {
   });
 
   it('marks only contract features as optional', () => {
-    for (const r of RULES) if (r.optional) expect(['pcp', 'highatomic']).toContain(r.optional);
+    for (const r of RULES) if (r.optional) expect(r.subsystem === 'buddy' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'cacheReap']).toContain(r.optional);
   });
 
   it('finds rules by id', () => {
@@ -34,6 +34,10 @@ describe('rule catalogue', () => {
 
   it('is covered by the page-allocator suite: every case names known rules, every rule has a case', () => {
     expect(checkSuiteCoverage(pageAllocatorSuite, BUDDY_RULES)).toEqual([]);
+  });
+
+  it('is covered by the slab-allocator suite', () => {
+    expect(checkSuiteCoverage(slabAllocatorSuite, SLAB_RULES)).toEqual([]);
   });
 
   it('detects a case naming an unknown rule and a rule no case covers', () => {

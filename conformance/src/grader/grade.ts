@@ -9,11 +9,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { rulesForContract } from '../rules/index.js';
 import { aggregateRules, type CaseResult } from '../suite.js';
-import { pageAllocatorSuite } from '../suites/page-allocator.js';
+import { CONTRACT_NAMES, contractSpec, resolveContract } from './contracts.js';
 import type { FromWorker, WorkerInput } from './protocol.js';
-import type { Fragmentation, GradeOptions, GradeReport, RuleReport, Score, Throughput } from './types.js';
+import type { Fragmentation, GradeOptions, GradeReport, RuleReport, Score, SlabThroughput, Throughput } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 180_000;
 export const DEFAULT_MEMORY_MB = 2048;
@@ -70,23 +69,24 @@ function score(rules: readonly RuleReport[]): Score {
   return { passed, failed, notProvided, total, percent };
 }
 
-function describeImplementation(options: GradeOptions): string {
+function describeImplementation(options: GradeOptions, defaultImplementation: string): string {
   if (options.mutant) return `mutant ${options.mutant}`;
   if (options.module) return options.module;
-  return 'kernel default (@mmkit/buddy)';
+  return defaultImplementation;
 }
 
 export async function grade(options: GradeOptions): Promise<GradeReport> {
   const t0 = performance.now();
-  if (options.contract !== 'page-allocator' && options.contract !== 'buddy') {
-    throw new Error(`unknown contract '${String(options.contract)}': the grader knows page-allocator (alias buddy)`);
-  }
+  const contract = resolveContract(String(options.contract));
+  if (!contract) throw new Error(`unknown contract '${String(options.contract)}': the grader knows ${CONTRACT_NAMES.join(', ')}`);
   if (options.module && options.mutant) throw new Error('give a module or a mutant, not both');
-  const suite = pageAllocatorSuite;
-  const rules = rulesForContract('page-allocator');
+  const spec = contractSpec(contract);
+  const suite = spec.suite;
+  const rules = spec.rules;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
   const input: WorkerInput = {
+    contract,
     module: options.module,
     mutant: options.mutant,
     cwd: process.cwd(),
@@ -102,10 +102,11 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const needsTsx = sourceCondition || /\.[cm]?tsx?$/.test(options.module ?? '');
 
   const results: CaseResult[] = [];
-  let implementation = describeImplementation(options);
+  let implementation = describeImplementation(options, spec.defaultImplementation);
   let supports: Record<string, boolean> | undefined;
   let throughput: Throughput | undefined;
   let fragmentation: Fragmentation | undefined;
+  let slabThroughput: SlabThroughput | undefined;
   let error: string | undefined;
 
   await new Promise<void>((resolve) => {
@@ -140,6 +141,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         case 'bench':
           throughput = m.throughput;
           fragmentation = m.fragmentation;
+          slabThroughput = m.slabThroughput;
           break;
         case 'done':
           finish();
@@ -171,7 +173,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     v.status === 'fail' && v.failures.length === 1 && v.failures[0].case === '(none)' ? { ...v, failures: [{ case: '(none)', message: error ?? 'not run' }] } : v,
   );
   return {
-    contract: 'page-allocator',
+    contract,
     implementation,
     ...(options.mutant ? { mutant: options.mutant } : {}),
     ...(supports ? { supports } : {}),
@@ -180,6 +182,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     cases: results,
     ...(throughput ? { throughput } : {}),
     ...(fragmentation ? { fragmentation } : {}),
+    ...(slabThroughput ? { slabThroughput } : {}),
     ...(error ? { error } : {}),
     durationMs: Math.round(performance.now() - t0),
   };

@@ -2,21 +2,28 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { PageAllocatorFactory } from '@mmkit/core';
+import type { ContractId } from './types.js';
 
 export function isPathLike(spec: string): boolean {
   return spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:') || /\.[cm]?[jt]sx?$/.test(spec) || path.isAbsolute(spec);
 }
 
-/** Pick the factory out of a module's exports. */
-export function pickFactory(mod: Record<string, unknown>, spec: string): PageAllocatorFactory {
-  for (const key of ['default', 'factory', 'createPageAllocator']) {
-    if (typeof mod[key] === 'function') return mod[key] as PageAllocatorFactory;
+/** What a module must export for a contract: the factory's type name and its conventional export. */
+const FACTORY_EXPORTS: Record<ContractId, { type: string; name: string }> = {
+  'page-allocator': { type: 'PageAllocatorFactory', name: 'createPageAllocator' },
+  'slab-allocator': { type: 'SlabAllocatorFactory', name: 'createSlabAllocator' },
+};
+
+/** Pick the factory out of a module's exports (checked for being a function, not for its type). */
+export function pickFactory<F>(mod: Record<string, unknown>, spec: string, contract: ContractId = 'page-allocator'): F {
+  const want = FACTORY_EXPORTS[contract];
+  for (const key of ['default', 'factory', want.name]) {
+    if (typeof mod[key] === 'function') return mod[key] as F;
   }
   const creators = Object.entries(mod).filter(([k, v]) => typeof v === 'function' && /^create\w*Allocator$/.test(k));
-  if (creators.length === 1) return creators[0][1] as PageAllocatorFactory;
+  if (creators.length === 1) return creators[0][1] as F;
   throw new Error(
-    `${spec} exports no PageAllocatorFactory: export it as default, as \`factory\` or as \`createPageAllocator\` (exports found: ${Object.keys(mod).join(', ') || 'none'})`,
+    `${spec} exports no ${want.type}: export it as default, as \`factory\` or as \`${want.name}\` (exports found: ${Object.keys(mod).join(', ') || 'none'})`,
   );
 }
 

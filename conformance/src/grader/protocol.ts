@@ -1,8 +1,9 @@
 /** Messages between the grader and its worker. */
 import type { CaseResult } from '../suite.js';
-import type { Fragmentation, Throughput } from './types.js';
+import type { ContractId, Fragmentation, SlabThroughput, Throughput } from './types.js';
 
 export interface WorkerInput {
+  readonly contract: ContractId;
   readonly module?: string;
   readonly mutant?: string;
   readonly cwd: string;
@@ -15,6 +16,6 @@ export interface WorkerInput {
 export type FromWorker =
   | { type: 'start'; implementation: string; supports: Record<string, boolean> }
   | { type: 'case'; result: CaseResult }
-  | { type: 'bench'; throughput: Throughput; fragmentation: Fragmentation }
+  | { type: 'bench'; throughput?: Throughput; fragmentation?: Fragmentation; slabThroughput?: SlabThroughput }
   | { type: 'done' }
   | { type: 'fatal'; message: string };

@@ -1,16 +1,19 @@
 import type { CaseResult, RuleStatus } from '../suite.js';
 import type { RuleSource } from '../rules/index.js';
 
-export type GradeContract = 'page-allocator' | 'buddy';
+/** A contract the grader knows ('buddy' is an alias of 'page-allocator'). */
+export type GradeContract = 'page-allocator' | 'buddy' | 'slab-allocator';
+/** The canonical name of a contract. */
+export type ContractId = 'page-allocator' | 'slab-allocator';
 
 export interface GradeOptions {
-  /** 'buddy' is an alias of 'page-allocator'. */
+  /** 'buddy' is an alias of 'page-allocator'; 'slab-allocator' grades SLUB, SLAB and their peers. */
   readonly contract: GradeContract;
   /**
-   * A path (relative to the working directory) or package name of a module exporting a
-   * PageAllocatorFactory as its default export or as `factory` / `createPageAllocator` (or a
-   * single `create...Allocator` function). Without it (and without `mutant`) the kernel's
-   * default implementation is graded.
+   * A path (relative to the working directory) or package name of a module exporting the
+   * contract's factory (PageAllocatorFactory, SlabAllocatorFactory) as its default export or as
+   * `factory` / `createPageAllocator` / `createSlabAllocator` (or a single `create...Allocator`
+   * function). Without it (and without `mutant`) the kernel's default implementation is graded.
    */
   readonly module?: string;
   /** Grade a mutant of the reference instead (an id from MUTANTS). */
@@ -71,8 +74,18 @@ export interface Fragmentation {
   readonly unusableFreeIndex: { readonly order: number; readonly value: number };
 }
 
+/** Object-allocator throughput (kmem_cache and kmalloc), for a report. */
+export interface SlabThroughput {
+  readonly machine: string;
+  /** kmem_cache_alloc+kmem_cache_free pairs per second on a 64-byte cache. */
+  readonly cacheOpsPerSec: number;
+  /** kmalloc+kfree pairs per second over sizes 8..4096. */
+  readonly kmallocOpsPerSec: number;
+  readonly ms: number;
+}
+
 export interface GradeReport {
-  readonly contract: 'page-allocator';
+  readonly contract: ContractId;
   /** The implementation's name (PageAllocator.name) or what was asked for. */
   readonly implementation: string;
   readonly mutant?: string;
@@ -82,6 +95,7 @@ export interface GradeReport {
   readonly cases: CaseResult[];
   readonly throughput?: Throughput;
   readonly fragmentation?: Fragmentation;
+  readonly slabThroughput?: SlabThroughput;
   /** A run-level problem: load failure, timeout, crash. */
   readonly error?: string;
   readonly durationMs: number;

@@ -1,14 +1,11 @@
 /**
  * The grader's worker: loads the implementation (a module, a mutant, or the kernel's default),
- * runs the suite case by case, reporting each result to the main thread as it finishes, then
- * measures throughput and fragmentation.
+ * runs the contract's suite case by case, reporting each result to the main thread as it
+ * finishes, then measures what the contract measures (throughput, fragmentation).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PageAllocatorFactory } from '@mmkit/core';
-import { createKernel } from '@mmkit/kernel';
 import { runSuite } from '../suite.js';
-import { pageAllocatorSuite } from '../suites/page-allocator.js';
-import { measureFragmentation, measureThroughput } from './bench.js';
+import { contractSpec } from './contracts.js';
 import { loadModule, pickFactory } from './load.js';
 import type { FromWorker, WorkerInput } from './protocol.js';
 
@@ -17,28 +14,27 @@ if (!port) throw new Error('the grader worker must run in a worker thread');
 const send = (m: FromWorker) => port.postMessage(m);
 
 async function main(input: WorkerInput): Promise<void> {
-  let factory: PageAllocatorFactory | undefined;
+  const spec = contractSpec(input.contract);
+  let factory: unknown;
   if (input.mutant) {
     const { mutantById } = await import('../mutants/index.js');
     const m = mutantById(input.mutant);
     if (!m) throw new Error(`no mutant '${input.mutant}'`);
+    if (m.contract !== input.contract) throw new Error(`mutant '${input.mutant}' is a mutant of the ${m.contract} contract, not of ${input.contract}`);
     factory = m.factory;
   } else if (input.module) {
-    factory = pickFactory(await loadModule(input.module, input.cwd), input.module);
+    factory = pickFactory(await loadModule(input.module, input.cwd), input.module, input.contract);
   }
   // Identify the implementation on a small machine (a boot failure is reported as such).
-  const probe = createKernel({ machine: { mem: 64 * 2 ** 20 }, nrCpus: 1, thp: 'never', pageAllocator: factory });
-  send({ type: 'start', implementation: probe.pageAllocator.name, supports: { ...probe.pageAllocator.supports } });
+  send({ type: 'start', ...spec.identify(factory) });
   const filter = input.filter ? new RegExp(input.filter) : undefined;
-  await runSuite(pageAllocatorSuite, factory, {
+  await runSuite(spec.suite, factory, {
     propertyRuns: input.propertyRuns,
     seed: input.seed,
     filter,
     onCase: (result) => send({ type: 'case', result }),
   });
-  if (input.bench) {
-    send({ type: 'bench', throughput: measureThroughput(factory), fragmentation: measureFragmentation(factory, input.seed ?? 1) });
-  }
+  if (input.bench) send({ type: 'bench', ...spec.bench(factory, input.seed ?? 1) });
   send({ type: 'done' });
 }
 

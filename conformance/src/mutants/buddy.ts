@@ -4,22 +4,12 @@
  * BuddyAllocator. The page-allocator suite must fail each on the rule it names in `breaks`.
  */
 import { BuddyAllocator, freeListIndex } from '@mmkit/buddy';
+import type { Mutant } from './types.js';
 import {
   MAX_ORDER, WMARK_HIGH, WMARK_LOW, WMARK_MIN, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE,
-  GFP_ZONEMASK, isHighmemIdx, type Gfp, type PageAllocatorFactory, type Zone,
+  GFP_ZONEMASK, isHighmemIdx, type Gfp, type Zone,
 } from '@mmkit/core';
 
-export interface Mutant {
-  /** Stable id. */
-  readonly id: string;
-  readonly contract: 'page-allocator';
-  /** The rule id the suite must fail for this mutant. */
-  readonly breaks: string;
-  readonly description: string;
-  /** The changelog entry (seed or kernel commit) that changed the behaviour. */
-  readonly source: string;
-  readonly factory: PageAllocatorFactory;
-}
 
 /** (a) Before 4.17 khugepaged counted every populated zone, ZONE_MOVABLE too. */
 class KhugepagedCountsMovable extends BuddyAllocator {

@@ -45,6 +45,10 @@ export function formatText(report: GradeReport, opts: { width?: number } = {}): 
     const t = report.throughput;
     lines.push(`throughput (${t.machine}): order-0 ${t.order0OpsPerSec.toLocaleString('en-US')} alloc+free/s, order-3 ${t.order3OpsPerSec.toLocaleString('en-US')} alloc+free/s`);
   }
+  if (report.slabThroughput) {
+    const t = report.slabThroughput;
+    lines.push(`throughput (${t.machine}): kmem_cache ${t.cacheOpsPerSec.toLocaleString('en-US')} alloc+free/s, kmalloc ${t.kmallocOpsPerSec.toLocaleString('en-US')} alloc+free/s`);
+  }
   if (report.fragmentation) {
     const f = report.fragmentation;
     lines.push(
@@ -126,6 +130,10 @@ export function formatHtml(report: GradeReport): string {
   if (report.throughput) {
     const t = report.throughput;
     figures.push(`<li>Throughput (${escapeHtml(t.machine)}): order-0 <b>${t.order0OpsPerSec.toLocaleString('en-US')}</b> alloc+free/s, order-3 <b>${t.order3OpsPerSec.toLocaleString('en-US')}</b> alloc+free/s</li>`);
+  }
+  if (report.slabThroughput) {
+    const t = report.slabThroughput;
+    figures.push(`<li>Throughput (${escapeHtml(t.machine)}): kmem_cache <b>${t.cacheOpsPerSec.toLocaleString('en-US')}</b> alloc+free/s, kmalloc <b>${t.kmallocOpsPerSec.toLocaleString('en-US')}</b> alloc+free/s</li>`);
   }
   if (report.fragmentation) {
     const f = report.fragmentation;

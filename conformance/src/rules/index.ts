@@ -1,11 +1,13 @@
 /** The rule catalogue: every rule of every contract the suites check. */
 import { BUDDY_RULES } from './buddy.js';
+import { SLAB_RULES } from './slab.js';
 import type { Rule } from './types.js';
 
 export type { Rule, RuleSource } from './types.js';
 export { BUDDY_RULES } from './buddy.js';
+export { SLAB_RULES } from './slab.js';
 
-export const RULES: readonly Rule[] = [...BUDDY_RULES];
+export const RULES: readonly Rule[] = [...BUDDY_RULES, ...SLAB_RULES];
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));
 
@@ -14,9 +16,10 @@ export function ruleById(id: string): Rule | undefined {
   return BY_ID.get(id);
 }
 
-/** The rules of one contract ('page-allocator' and its alias 'buddy' share the buddy rules). */
+/** The rules of one contract ('page-allocator' and its alias 'buddy' share the buddy rules; 'slab-allocator' is SLUB's and SLAB's). */
 export function rulesForContract(contract: string): readonly Rule[] {
   if (contract === 'page-allocator' || contract === 'buddy') return BUDDY_RULES;
+  if (contract === 'slab-allocator') return SLAB_RULES;
   return RULES.filter((r) => r.subsystem === contract);
 }
 

@@ -1,5 +1,3 @@
-import type { PageAllocatorFeatures } from '@mmkit/core';
-
 /** Where a rule's semantics come from. */
 export interface RuleSource {
   /**
@@ -19,5 +17,5 @@ export interface Rule {
   readonly text: string;
   readonly source: RuleSource;
   /** An optional part of the contract: "not provided" when the implementation lacks it. */
-  readonly optional?: keyof PageAllocatorFeatures;
+  readonly optional?: string;
 }

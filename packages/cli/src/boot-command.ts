@@ -25,11 +25,14 @@ machine:
 kernel:
   --thp always|madvise|never   transparent hugepages (default always)
   --sysctl vm.NAME=VALUE   write a sysctl after boot (repeatable)
-  --mutant ID              boot with a mutant page allocator (mmkit mutants lists them)
+  --slab slub|slab         the object allocator (CONFIG_SLUB, the default, or CONFIG_SLAB)
+  --kasan                  boot with KASAN (slab free hook and quarantine)
+  --mutant ID              boot with a mutant page or object allocator (mmkit mutants lists them)
   --seed N                 seed of every random choice
 output:
-  --show VIEW              zoneinfo | buddyinfo | meminfo | pagetypeinfo | min_free_kbytes |
-                           watermark_scale_factor | lowmem_reserve_ratio | summary (default)
+  --show VIEW              zoneinfo | buddyinfo | meminfo | pagetypeinfo | slabinfo |
+                           min_free_kbytes | watermark_scale_factor | lowmem_reserve_ratio |
+                           summary (default)
 `;
 
 const VIEWS: Record<string, string> = {
@@ -37,6 +40,7 @@ const VIEWS: Record<string, string> = {
   buddyinfo: '/proc/buddyinfo',
   meminfo: '/proc/meminfo',
   pagetypeinfo: '/proc/pagetypeinfo',
+  slabinfo: '/proc/slabinfo',
   min_free_kbytes: '/proc/sys/vm/min_free_kbytes',
   watermark_scale_factor: '/proc/sys/vm/watermark_scale_factor',
   lowmem_reserve_ratio: '/proc/sys/vm/lowmem_reserve_ratio',
@@ -68,6 +72,8 @@ export function bootConfigFromArgs(args: string[]): { config: KernelConfig; show
       thp: { type: 'string' },
       sysctl: { type: 'string', multiple: true },
       mutant: { type: 'string' },
+      slab: { type: 'string' },
+      kasan: { type: 'boolean' },
       seed: { type: 'string' },
       show: { type: 'string' },
     },
@@ -119,10 +125,19 @@ export function bootConfigFromArgs(args: string[]): { config: KernelConfig; show
       config.sysctl[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
     }
   }
+  if (values.slab !== undefined) {
+    if (values.slab !== 'slub' && values.slab !== 'slab') throw new UsageError(`--slab must be slub or slab, got '${values.slab}'`);
+    config.slab = values.slab;
+  }
+  if (values.kasan) config.kasan = true;
   if (values.mutant !== undefined) {
     const mutant = mutantById(values.mutant);
     if (!mutant) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${MUTANTS.map((m) => m.id).join(', ')}`);
-    config.pageAllocator = mutant.factory;
+    if (mutant.contract === 'page-allocator') config.pageAllocator = mutant.factory;
+    else {
+      if (values.slab !== undefined) throw new UsageError(`--mutant ${mutant.id} is an object allocator of its own: do not combine it with --slab`);
+      config.slab = mutant.factory;
+    }
   }
   const show = values.show ?? 'summary';
   if (show !== 'summary' && !VIEWS[show]) throw new UsageError(`--show: unknown view '${show}'; views: summary, ${Object.keys(VIEWS).join(', ')}`);

@@ -9,9 +9,12 @@ export const GRADE_HELP = `usage: mmkit grade CONTRACT [MODULE] [options]
 
 Grade an implementation of a contract against the conformance suite, in an isolated worker.
 
-  CONTRACT                 buddy (the page-allocator contract)
-  MODULE                   a module whose default export (or export named 'factory') is the
-                           implementation's factory; default: the reference implementation
+  CONTRACT                 buddy (the page-allocator contract), or slab-allocator (the
+                           object allocator: SLUB, SLAB)
+  MODULE                   a file or package whose default export (or export named 'factory',
+                           or a single create...Allocator) is the implementation's factory;
+                           default: the kernel's (buddy; SLUB). mmkit grade slab-allocator
+                           @mmkit/slab grades SLAB
   --mutant ID              grade a mutant (an old Linux behaviour) instead
   --json                   print the report as JSON
   --junit FILE             also write JUnit XML to FILE
@@ -23,7 +26,13 @@ Grade an implementation of a contract against the conformance suite, in an isola
 Exit status: 0 when every rule passes, 1 when one fails, 2 for a usage error.
 `;
 
-const CONTRACTS = ['buddy', 'page-allocator'] as const;
+const CONTRACTS = ['buddy', 'page-allocator', 'slab-allocator'] as const;
+type Contract = (typeof CONTRACTS)[number];
+
+/** A file path is resolved against the working directory; a package name is left to the grader. */
+function moduleSpec(module: string): string {
+  return module.startsWith('.') || module.startsWith('/') || /\.[cm]?[jt]sx?$/.test(module) ? resolve(module) : module;
+}
 
 export async function runGrade(args: string[], out: (s: string) => void): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -44,15 +53,21 @@ export async function runGrade(args: string[], out: (s: string) => void): Promis
   if (!(CONTRACTS as readonly string[]).includes(contract)) throw new UsageError(`unknown contract '${contract}'; contracts: ${CONTRACTS.join(', ')}`);
   if (extra) throw new UsageError(`unexpected argument '${extra}'`);
   if (module && values.mutant) throw new UsageError('give a MODULE or --mutant, not both');
-  if (values.mutant && !mutantById(values.mutant)) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${MUTANTS.map((m) => m.id).join(', ')}`);
+  const canonical = contract === 'buddy' ? 'page-allocator' : (contract as Contract);
+  if (values.mutant) {
+    const m = mutantById(values.mutant);
+    const ids = MUTANTS.filter((x) => x.contract === canonical).map((x) => x.id);
+    if (!m) throw new UsageError(`unknown mutant '${values.mutant}'; mutants of ${contract}: ${ids.join(', ')}`);
+    if (m.contract !== canonical) throw new UsageError(`mutant '${values.mutant}' is a mutant of ${m.contract}, not of ${contract}; mutants of ${contract}: ${ids.join(', ')}`);
+  }
   const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
   if (!(timeoutS > 0)) throw new UsageError(`--timeout takes a positive number of seconds, got '${values.timeout}'`);
   const memoryMb = values.memory === undefined ? 4096 : Number(values.memory);
   if (!(memoryMb >= 64)) throw new UsageError(`--memory takes megabytes (at least 64), got '${values.memory}'`);
 
   const report = await grade({
-    contract: 'page-allocator',
-    module: module ? resolve(module) : undefined,
+    contract: canonical,
+    module: module ? moduleSpec(module) : undefined,
     mutant: values.mutant,
     timeoutMs: timeoutS * 1000,
     memoryMb,
@@ -73,7 +88,7 @@ export function runMutants(args: string[], out: (s: string) => void): number {
   }
   const width = Math.max(...MUTANTS.map((m) => m.id.length));
   let text = '';
-  for (const m of MUTANTS) text += `${m.id.padEnd(width)}  breaks ${m.breaks}\n${' '.repeat(width)}  ${m.description}\n`;
+  for (const m of MUTANTS) text += `${m.id.padEnd(width)}  ${m.contract}: breaks ${m.breaks}\n${' '.repeat(width)}  ${m.description}\n`;
   out(text);
   return 0;
 }

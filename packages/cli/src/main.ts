@@ -74,7 +74,12 @@ async function runStart(out: Output): Promise<number> {
   const kernel = createKernel();
   out(kernel.summary());
   out('\n');
-  const report = await grade({ contract: 'page-allocator', bench: true });
-  out(formatText(report));
-  return report.score.failed > 0 ? 1 : 0;
+  let failed = 0;
+  for (const contract of ['page-allocator', 'slab-allocator'] as const) {
+    out('\n');
+    const report = await grade({ contract, bench: true });
+    out(formatText(report));
+    failed += report.score.failed;
+  }
+  return failed > 0 ? 1 : 0;
 }

@@ -53,7 +53,9 @@ describe('mmkit boot', () => {
       ['boot', '--bogus'],
       ['frobnicate'],
       ['grade'],
-      ['grade', 'slab-allocator'],
+      ['grade', 'slub'],
+      ['grade', 'slab-allocator', '--mutant', 'buddy-never-coalesces'],
+      ['grade', 'buddy', '--mutant', 'slub-kasan-hook-ignored'],
     ]) {
       const r = await run(...argv);
       expect(r.code, argv.join(' ')).toBe(2);
@@ -65,10 +67,11 @@ describe('mmkit boot', () => {
 describe('mmkit mutants and presets', () => {
   it('lists mutants with the rule each breaks', async () => {
     const r = await run('mutants', '--json');
-    const list = JSON.parse(r.out) as { id: string; breaks: string }[];
+    const list = JSON.parse(r.out) as { id: string; contract: string; breaks: string }[];
     expect(list.length).toBeGreaterThanOrEqual(5);
     expect(list.map((m) => m.id)).toEqual(expect.arrayContaining(['khugepaged-min-free-counts-movable', 'buddy-never-coalesces']));
-    for (const m of list) expect(m.breaks).toMatch(/^buddy\./);
+    for (const m of list) expect(m.breaks).toMatch(m.contract === 'page-allocator' ? /^buddy\./ : /^slab\./);
+    expect(list.map((m) => m.id)).toEqual(expect.arrayContaining(['slub-kasan-hook-ignored', 'slab-cache-reap-unbound']));
   });
 
   it('lists presets', async () => {

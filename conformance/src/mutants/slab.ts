@@ -1,0 +1,61 @@
+/**
+ * Mutants of the reference object allocators: each brings back the code a seed changelog entry
+ * replaced, by overriding one protected hook of Slub or Slab. The slab-allocator suite must
+ * fail each on the rule it names in `breaks`.
+ */
+import { SLAB_KASAN, SLAB_TYPESAFE_BY_RCU, type DelayedWork } from '@mmkit/core';
+import { Slab } from '@mmkit/slab';
+import { Slub, type SlubCache } from '@mmkit/slub';
+import type { Mutant } from './types.js';
+
+/**
+ * Before 4.17, SLUB's slab_free_freelist_hook() ran kasan_slab_free() on every object and
+ * ignored its answers; slab_free() then hard-coded "if (s->flags & SLAB_KASAN &&
+ * !(s->flags & SLAB_TYPESAFE_BY_RCU)) return;" — so in a quarantined cache nothing KASAN let go
+ * was freed, and in an RCU cache an object KASAN refused (an invalid or double free) was freed.
+ */
+class SlubKasanHookIgnored extends Slub {
+  override readonly name: string = 'slub (mutant: slub-kasan-hook-ignored)';
+  protected override slabFree(s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
+    let object = head;
+    for (let i = 0; i < cnt; i++) {
+      const next = object === tail ? 0 : this.getFreepointer(s, object);
+      this.services.kasan?.slabFree(s, object);
+      object = next;
+    }
+    if (s.flags & SLAB_KASAN && !(s.flags & SLAB_TYPESAFE_BY_RCU)) return;
+    this.doSlabFree(s, page, head, tail, cnt);
+  }
+}
+
+/**
+ * Before 4.17, cache_reap() scheduled its next iteration with schedule_delayed_work(), i.e. on
+ * WORK_CPU_UNBOUND: since "workqueue: schedule WORK_CPU_UNBOUND work on wq_unbound_cpumask CPUs"
+ * the work may then run on another CPU (always, round-robin, with debug_force_rr_cpu), and some
+ * CPUs reap more often while others never do.
+ */
+class SlabCacheReapUnbound extends Slab {
+  override readonly name: string = 'slab (mutant: slab-cache-reap-unbound)';
+  protected override scheduleNextReap(work: DelayedWork): void {
+    this.sched.queueDelayedWork(work, this.sched.roundJiffiesRelative(this.reaptimeoutAc));
+  }
+}
+
+export const SLAB_MUTANTS: readonly Mutant[] = [
+  {
+    id: 'slub-kasan-hook-ignored',
+    contract: 'slab-allocator',
+    breaks: 'slab.kasan.honour-answer',
+    description: "SLUB ignores kasan_slab_free()'s answer and hard-codes the SLAB_KASAN / SLAB_TYPESAFE_BY_RCU check: objects KASAN lets go are never freed, objects it refuses in RCU caches are.",
+    source: 'seed: kasan, slub: fix handling of kasan_slab_free hook (the code before it)',
+    factory: (services) => new SlubKasanHookIgnored(services),
+  },
+  {
+    id: 'slab-cache-reap-unbound',
+    contract: 'slab-allocator',
+    breaks: 'slab.cache-reap.every-cpu',
+    description: 'SLAB requeues cache_reap() on WORK_CPU_UNBOUND (schedule_delayed_work), so with debug_force_rr_cpu the reaping wanders between CPUs.',
+    source: 'seed: mm, slab: reschedule cache_reap() on the same CPU (the code before it)',
+    factory: (services) => new SlabCacheReapUnbound(services),
+  },
+];
