@@ -28,6 +28,19 @@ describe('mmkit boot', () => {
     expect(s.out).toMatch(/vm.min_free_kbytes = 8192/);
   });
 
+  it('boots SLAB or SLUB and shows /proc/slabinfo', async () => {
+    const slab = await run('boot', '--mem', '256M', '--slab', 'slab', '--show', 'slabinfo');
+    expect(slab.code).toBe(0);
+    expect(slab.out.split('\n')[0]).toBe('slabinfo - version: 2.1');
+    expect(slab.out).toMatch(/^kmalloc-4194304 /m); // SLAB's largest kmalloc cache
+    const slub = await run('boot', '--mem', '256M', '--kasan', '--show', 'slabinfo');
+    expect(slub.out).toMatch(/^kmalloc-8192 /m);
+    expect(slub.out).not.toMatch(/^kmalloc-16384 /m); // SLUB sends those to the page allocator
+    const bad = await run('boot', '--slab', 'slob');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--slab must be slub or slab/);
+  });
+
   it('reads a zoneinfo file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmkit-'));
     const file = join(dir, 'zoneinfo');
