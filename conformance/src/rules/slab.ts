@@ -32,6 +32,11 @@ export const SLAB_RULES: readonly Rule[] = [
     { kind: 'source', ref: 'include/linux/slab.h: KMALLOC_MAX_SIZE; mm/slab_common.c: kmalloc_slab()' },
   ),
   rule(
+    'slab.kmalloc.bad-input',
+    'A kmalloc() size no size_t holds (negative, fractional, NaN) returns NULL, and zone modifiers a slab cannot honour (__GFP_HIGHMEM, __GFP_DMA32) are stripped with an "Unexpected gfp" warning, so slabs stay in lowmem.',
+    { kind: 'source', ref: 'mm/internal.h: GFP_SLAB_BUG_MASK; mm/slub.c: new_slab(); mm/slab.c: cache_grow_begin()' },
+  ),
+  rule(
     'slab.kmalloc.large-from-page-allocator',
     'A kmalloc() above KMALLOC_MAX_CACHE_SIZE is a compound block of get_order(size) pages straight from the page allocator, without PG_slab, and kfree() gives the block back; below it the object lives in a PG_slab page.',
     { kind: 'source', ref: 'mm/slub.c: kmalloc_large(), kfree(); include/linux/slab.h: KMALLOC_MAX_CACHE_SIZE' },

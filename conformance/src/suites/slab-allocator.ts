@@ -7,7 +7,7 @@
  */
 import {
   GFP_ATOMIC, GFP_KERNEL, L1_CACHE_BYTES, NO_PAGE, PAGE_SIZE, PG_head, PG_slab, PG_tail, PhysMemory, Prng,
-  SLAB_HWCACHE_ALIGN, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, __GFP_ZERO, type KasanHooks, type KmemCache,
+  SLAB_HWCACHE_ALIGN, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, __GFP_HIGHMEM, __GFP_ZERO, type KasanHooks, type KmemCache,
   type ObjAddr, type SlabAllocatorFactory, type SlabInfo,
 } from '@mmkit/core';
 import { createKernel, type Kernel, type KernelConfig } from '@mmkit/kernel';
@@ -193,6 +193,27 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
       const big = kmalloc(k, KMALLOC_MAX_SIZE);
       assert.ok(k.slab.ksize(big) >= KMALLOC_MAX_SIZE, 'kmalloc(KMALLOC_MAX_SIZE) succeeds with room for it');
       k.slab.kfree(big);
+    },
+  },
+  {
+    name: 'kmalloc refuses impossible sizes and fixes up highmem gfp',
+    rules: ['slab.kmalloc.bad-input'],
+    run(ctx) {
+      const k = boot(ctx, { machine: { mem: 1024 * MiB, arch: 'i386' } });
+      const pages = k.slabPages();
+      for (const n of [-1, -4096, 1.5, 100.25, NaN, Infinity]) assert.equal(k.slab.kmalloc(n, GFP_KERNEL), 0, `kmalloc(${n})`);
+      assert.equal(k.slabPages(), pages, 'no slab page taken by refused sizes');
+      const c = create(k, 'highmem_objs', 512);
+      const log = k.dmesg().length;
+      const objs: ObjAddr[] = [];
+      for (let i = 0; i < 64; i++) objs.push(alloc(k, c, GFP_KERNEL | __GFP_HIGHMEM));
+      assert.ok(k.dmesg().slice(log).some((l) => l.includes('Unexpected gfp')), 'an "Unexpected gfp" warning is logged');
+      const highmem = k.zoneConfig.HIGHMEM;
+      for (const a of objs) {
+        const z = k.pageZone(PhysMemory.pfnOf(a));
+        assert.ok(z !== undefined && z.idx !== highmem, `object 0x${a.toString(16)} of a __GFP_HIGHMEM allocation is in ${z?.name ?? 'no zone'}, not HighMem`);
+      }
+      for (const a of objs) k.slab.kmemCacheFree(c, a);
     },
   },
   {

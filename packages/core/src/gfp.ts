@@ -81,6 +81,18 @@ export const GFP_TRANSHUGE_LIGHT =
 export const GFP_TRANSHUGE = GFP_TRANSHUGE_LIGHT | __GFP_DIRECT_RECLAIM;
 
 /** Every named flag and composite, for parsing and printing (the order show_gfp_flags uses). */
+/** GFP_RECLAIM_MASK (mm/internal.h): what a slab allocator passes on of the caller's gfp to the page allocator. */
+export const GFP_RECLAIM_MASK =
+  __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | __GFP_ATOMIC;
+/** GFP_CONSTRAINT_MASK (mm/internal.h): the placement constraints passed on with it. */
+export const GFP_CONSTRAINT_MASK = __GFP_HARDWALL | __GFP_THISNODE;
+/**
+ * GFP_SLAB_BUG_MASK (mm/internal.h): zone modifiers a slab cannot honour (slab pages must be
+ * lowmem), and bits beyond __GFP_BITS_MASK. new_slab() / cache_grow_begin() warn "Unexpected
+ * gfp" and strip them.
+ */
+export const GFP_SLAB_BUG_MASK = __GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK;
+
 export const GFP_NAMES: ReadonlyArray<readonly [string, number]> = [
   ['GFP_TRANSHUGE', GFP_TRANSHUGE],
   ['GFP_TRANSHUGE_LIGHT', GFP_TRANSHUGE_LIGHT],

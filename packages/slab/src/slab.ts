@@ -58,6 +58,7 @@ import {
   type SlabAllocatorServices,
   type SlabInfo,
   type WorkStruct,
+  GFP_CONSTRAINT_MASK, GFP_RECLAIM_MASK, GFP_SLAB_BUG_MASK,
 } from '@mmkit/core';
 import { SlabCache, NR_SLAB_LISTS, SLABS_FREE, SLABS_FULL, SLABS_PARTIAL } from './cache.js';
 import { BATCHREFILL_LIMIT, SLAB_MAX_ORDER_HI, SLAB_MAX_ORDER_LO } from './constants.js';
@@ -66,13 +67,6 @@ import { KMALLOC_MAX_SIZE, kmallocIndex, kmallocSizes } from './kmalloc.js';
 import { calculateAlignment, kmemCacheLayout } from './layout.js';
 import { SlabTable } from './slab-table.js';
 
-/** GFP_CONSTRAINT_MASK (mm/internal.h). */
-const GFP_CONSTRAINT_MASK = __GFP_HARDWALL | __GFP_THISNODE;
-/** GFP_RECLAIM_MASK (mm/internal.h): what kmem_getpages() passes on of the caller's gfp. */
-const GFP_RECLAIM_MASK =
-  __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | __GFP_ATOMIC;
-/** GFP_SLAB_BUG_MASK: zone modifiers a slab cannot honour, and bits beyond __GFP_BITS_MASK. */
-const GFP_SLAB_BUG_MASK = __GFP_DMA32 | __GFP_HIGHMEM | ~__GFP_BITS_MASK;
 
 /**
  * CACHE_CREATE_MASK of CONFIG_SLAB (mm/slab.h): SLAB_CORE_FLAGS, the SLAB debug flags and
@@ -383,7 +377,7 @@ export class Slab implements SlabAllocator {
    */
   private cacheGrowBegin(c: SlabCache, gfp: Gfp, node: number): number {
     if (gfp & GFP_SLAB_BUG_MASK) {
-      this.services.log('warn', `Unexpected gfp: ${hex(gfp & GFP_SLAB_BUG_MASK)}. Fixing up to gfp: ${hex(gfp & ~GFP_SLAB_BUG_MASK)}. Fix your code!`);
+      this.services.log('warn', `Unexpected gfp: ${hex((gfp & GFP_SLAB_BUG_MASK) >>> 0)}. Fixing up to gfp: ${hex((gfp & ~GFP_SLAB_BUG_MASK) >>> 0)}. Fix your code!`);
       gfp &= ~GFP_SLAB_BUG_MASK;
     }
     const pageGfp = (gfp & (GFP_CONSTRAINT_MASK | GFP_RECLAIM_MASK)) | c.allocflags;
@@ -713,7 +707,8 @@ export class Slab implements SlabAllocator {
 
   kmalloc(size: number, gfp: Gfp): ObjAddr {
     if (size === 0) return ZERO_SIZE_PTR;
-    if (!Number.isInteger(size) || size < 0 || size > KMALLOC_MAX_SIZE) {
+    if (!Number.isInteger(size) || size < 0) return 0; // no size_t holds it
+    if (size > KMALLOC_MAX_SIZE) {
       if (!(gfp & __GFP_NOWARN)) this.services.log('warn', `WARNING: kmalloc_slab(): kmalloc(${size}) is above KMALLOC_MAX_SIZE (${KMALLOC_MAX_SIZE})`);
       return 0;
     }

@@ -77,16 +77,12 @@ import {
   type SlabAllocatorFeatures,
   type SlabAllocatorServices,
   type SlabInfo,
+  GFP_CONSTRAINT_MASK, GFP_RECLAIM_MASK, GFP_SLAB_BUG_MASK,
 } from '@mmkit/core';
 import { OBJ_ALLOCATED, OBJ_DETACHED, OBJ_FREE, SlubCache } from './cache.js';
 import { KMALLOC_MAX_CACHE_SIZE, kmallocCreationOrder, kmallocIndex, kmallocInfo } from './kmalloc.js';
 import { KMALLOC_MAX_SIZE, POINTER_SIZE, SIZEOF_TRACK, calculateAlignment, calculateSizes, cpuPartialFor, getOrder, minPartialFor } from './sizes.js';
 
-/** GFP_RECLAIM_MASK (mm/internal.h): the flags allocate_slab() passes on. */
-const GFP_RECLAIM_MASK =
-  __GFP_RECLAIM | __GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_NOWARN | __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | __GFP_NOMEMALLOC | __GFP_ATOMIC;
-/** GFP_CONSTRAINT_MASK. */
-const GFP_CONSTRAINT_MASK = __GFP_HARDWALL | __GFP_THISNODE;
 /** SLAB_DEBUG_FLAGS of SLUB (mm/slab.h): caches with these have no per-cpu partial lists. */
 const SLAB_DEBUG_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_CONSISTENCY_CHECKS;
 /** SHRINK_PROMOTE_MAX: __kmem_cache_shrink() sorts slabs with up to this many free objects. */
@@ -501,6 +497,10 @@ export class Slub implements SlabAllocator {
    * chained in address order; the slab comes frozen with inuse = objects.
    */
   private newSlab(s: SlubCache, gfp: Gfp): number {
+    if (gfp & GFP_SLAB_BUG_MASK) {
+      this.services.log('warn', `Unexpected gfp: ${hex((gfp & GFP_SLAB_BUG_MASK) >>> 0)}. Fixing up to gfp: ${hex((gfp & ~GFP_SLAB_BUG_MASK) >>> 0)}. Fix your code!`);
+      gfp &= ~GFP_SLAB_BUG_MASK;
+    }
     const flags = (gfp & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK)) | s.allocflags;
     let allocGfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
     if (allocGfp & __GFP_DIRECT_RECLAIM && s.order > s.minOrder) allocGfp = (allocGfp | __GFP_NOMEMALLOC) & ~(__GFP_RECLAIM | __GFP_NOFAIL);
@@ -794,8 +794,7 @@ export class Slub implements SlabAllocator {
 
   /** __kmalloc(): kmalloc_slab() (size_index[] up to 192), or kmalloc_large() above KMALLOC_MAX_CACHE_SIZE. */
   kmalloc(size: number, gfp: Gfp): ObjAddr {
-    if (!(size >= 0)) return 0;
-    size = Math.ceil(size);
+    if (!Number.isInteger(size) || size < 0) return 0; // no size_t holds it
     if (size > KMALLOC_MAX_CACHE_SIZE) return this.kmallocLarge(size, gfp);
     if (size === 0) return ZERO_SIZE_PTR;
     return this.slabAlloc(this.kmallocCaches[kmallocIndex(size)], gfp);
@@ -823,7 +822,7 @@ export class Slub implements SlabAllocator {
 
   /** kfree(): NULL and ZERO_SIZE_PTR are no-ops; kmalloc_large blocks go back to the page allocator. */
   kfree(addr: ObjAddr): void {
-    if (addr <= ZERO_SIZE_PTR) return; // ZERO_OR_NULL_PTR()
+    if (addr >= 0 && addr <= ZERO_SIZE_PTR) return; // ZERO_OR_NULL_PTR()
     const head = this.slabHead(addr);
     if (head < 0) {
       const pfn = Math.floor(addr / PAGE_SIZE);
@@ -842,7 +841,7 @@ export class Slub implements SlabAllocator {
 
   /** ksize() → __ksize(): slab_ksize() of the object's cache, PAGE_SIZE << order of a kmalloc_large block. */
   ksize(addr: ObjAddr): number {
-    if (addr <= ZERO_SIZE_PTR) return 0;
+    if (!(addr > ZERO_SIZE_PTR)) return 0; // ZERO_OR_NULL_PTR(), and what is no address at all
     const head = this.slabHead(addr);
     if (head < 0) {
       const order = this.largeOrders.get(Math.floor(addr / PAGE_SIZE));

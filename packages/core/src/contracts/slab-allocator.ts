@@ -109,7 +109,11 @@ export interface SlabAllocator {
   /** Every cache, creation order (slab_caches). */
   caches(): readonly KmemCache[];
 
-  /** kmalloc(): ZERO_SIZE_PTR for 0, 0 above KMALLOC_MAX_SIZE or on failure. */
+  /**
+   * kmalloc(): ZERO_SIZE_PTR for 0, 0 above KMALLOC_MAX_SIZE, for a size that is not a
+   * non-negative integer (no size_t holds it) or on failure. Zone modifiers a slab cannot
+   * honour (GFP_SLAB_BUG_MASK) are stripped with an "Unexpected gfp" warning.
+   */
   kmalloc(size: number, gfp: Gfp): ObjAddr;
   /** kfree(): NULL and ZERO_SIZE_PTR are no-ops; misuse is reported. */
   kfree(addr: ObjAddr): void;
