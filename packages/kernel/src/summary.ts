@@ -7,7 +7,7 @@ export function renderSummary(k: Kernel): string {
   const totalPresent = k.zones.reduce((n, z) => n + z.presentPages, 0);
   const lines: string[] = [];
   lines.push(`mmkit: Linux 4.17 mm, ${k.zoneConfig.arch}, ${k.sched.nrCpus} CPU${k.sched.nrCpus > 1 ? 's' : ''}, ${k.layout.nodes.length} node${k.layout.nodes.length > 1 ? 's' : ''}, ${(totalPresent / 262144).toFixed(2)} GiB present`);
-  lines.push(`page allocator: ${k.pageAllocator.name}  transparent_hugepage: ${k.readFile('/sys/kernel/mm/transparent_hugepage/enabled').trim()}`);
+  lines.push(`page allocator: ${k.pageAllocator.name}  object allocator: ${k.slab.name}${k.kasan ? ' (KASAN)' : ''}  transparent_hugepage: ${k.readFile('/sys/kernel/mm/transparent_hugepage/enabled').trim()}`);
   lines.push('');
   lines.push('node zone        start_pfn      spanned      present      managed         free      min      low     high');
   for (const z of k.zones) {

@@ -8,6 +8,8 @@ describe.each(['slub', 'slab'] as const)('the object allocator in the kernel (%s
   it('boots with the chosen allocator, and /proc/slabinfo has the 2.1 format, newest cache first', () => {
     const k = createKernel({ machine: { mem: 256 * MiB }, slab });
     expect(k.slab.name).toBe(slab);
+    expect(k.summary()).toMatch(new RegExp(`^page allocator: buddy  object allocator: ${slab}  `, 'm'));
+    expect(createKernel({ machine: { mem: 256 * MiB }, slab, kasan: true }).summary()).toContain(`object allocator: ${slab} (KASAN)`);
     const cache = k.slab.kmemCacheCreate('test_cache', 200, 0, 0);
     expect(cache).not.toBeNull();
     const text = k.readFile('/proc/slabinfo');
