@@ -5,7 +5,8 @@
 import type { PageAllocatorFactory } from '@mmkit/core';
 import { BuddyAllocator } from './page-alloc.js';
 
-export { BuddyAllocator, PAGE_FLAGS_CHECK_AT_FREE, PAGE_ALLOC_COSTLY_ORDER } from './page-alloc.js';
+export { BuddyAllocator, PAGE_ALLOC_COSTLY_ORDER } from './page-alloc.js';
+export { PAGE_FLAGS_CHECK_AT_FREE } from './free-pages.js';
 export { FreeAreas, NO_ZONE, freeListIndex } from './free-area.js';
 export { FALLBACKS, canStealFallback } from './fallback.js';
 export { zoneBatchsize, pagesetHighBatch, rounddownPowOfTwo, pcpListIndex } from './pcp.js';
