@@ -6,8 +6,6 @@
 export const BYTES_PER_WORD = 8;
 /** REDZONE_ALIGN: max(BYTES_PER_WORD, __alignof__(unsigned long long)). */
 export const REDZONE_ALIGN = 8;
-/** ARCH_SLAB_MINALIGN: __alignof__(unsigned long long) on x86-64. */
-export const ARCH_SLAB_MINALIGN = 8;
 /** cache_line_size() on x86-64. */
 export const CACHE_LINE_SIZE = 64;
 

@@ -1,6 +1,6 @@
-import { GFP_DMA, PAGE_SIZE, SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER } from '@mmkit/core';
+import { GFP_DMA, PAGE_SIZE, SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, calculateAlignment } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import { cacheEstimate, calculateAlignment, calculateSlabOrder, kmemCacheLayout } from './layout.js';
+import { cacheEstimate, calculateSlabOrder, kmemCacheLayout } from './layout.js';
 import { KMALLOC_MAX_SIZE, kmallocIndex, kmallocSizes } from './kmalloc.js';
 import { CFLGS_OBJFREELIST_SLAB } from './constants.js';
 import { createFixture } from './test-fixture.js';

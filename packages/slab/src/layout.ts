@@ -3,9 +3,8 @@
  * __kmem_cache_create(), cache_estimate(), calculate_slab_order() and the three slab management
  * types (set_objfreelist_slab_cache(), set_off_slab_cache(), set_on_slab_cache()).
  */
-import { PAGE_SIZE, SLAB_HWCACHE_ALIGN, SLAB_NOLEAKTRACE, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU } from '@mmkit/core';
+import { PAGE_SIZE, SLAB_NOLEAKTRACE, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU } from '@mmkit/core';
 import {
-  ARCH_SLAB_MINALIGN,
   BYTES_PER_WORD,
   CACHE_LINE_SIZE,
   CFLGS_OBJFREELIST_SLAB,
@@ -20,20 +19,6 @@ import { KMALLOC_MAX_ORDER } from './kmalloc.js';
 /** ALIGN(x, a) for a power-of-two a. */
 export function alignUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
-}
-
-/**
- * calculate_alignment() (mm/slab_common.c): SLAB_HWCACHE_ALIGN asks for the cache line, halved
- * while the object fits in half of it; at least ARCH_SLAB_MINALIGN; a multiple of the word.
- */
-export function calculateAlignment(flags: number, align: number, size: number): number {
-  if (flags & SLAB_HWCACHE_ALIGN) {
-    let ralign = CACHE_LINE_SIZE;
-    while (size <= ralign / 2) ralign /= 2;
-    align = Math.max(align, ralign);
-  }
-  if (align < ARCH_SLAB_MINALIGN) align = ARCH_SLAB_MINALIGN;
-  return alignUp(align, BYTES_PER_WORD);
 }
 
 export interface SlabEstimate {

@@ -37,12 +37,13 @@ import {
   type SlabAllocator,
   type SlabAllocatorServices,
   type SlabInfo,
+  calculateAlignment,
 } from '@mmkit/core';
 import { SlabCache } from './cache.js';
 import { SLAB_MAX_ORDER_HI, SLAB_MAX_ORDER_LO } from './constants.js';
 import { POISON_FREE, POISON_INUSE, poisonTemplate } from './debug.js';
 import { KMALLOC_MAX_SIZE, kmallocIndex, kmallocSizes } from './kmalloc.js';
-import { calculateAlignment, kmemCacheLayout } from './layout.js';
+import { kmemCacheLayout } from './layout.js';
 import { SlabReap } from './reap.js';
 
 /**

@@ -4,11 +4,9 @@
  * (mm/slub.c), and kasan_cache_create() (mm/kasan/kasan.c) when KASAN is on.
  */
 import {
-  L1_CACHE_BYTES,
   ARCH_KMALLOC_MINALIGN,
   MAX_ORDER,
   PAGE_SIZE,
-  SLAB_HWCACHE_ALIGN,
   SLAB_POISON,
   SLAB_RED_ZONE,
   SLAB_STORE_USER,
@@ -65,17 +63,6 @@ export function getOrder(size: number): number {
 /** order_objects(): how many objects of `size` fit in a slab of `order` (reserved = 0). */
 export function orderObjects(order: number, size: number): number {
   return Math.floor((PAGE_SIZE * 2 ** order) / size);
-}
-
-/** calculate_alignment() of 4.17 (mm/slab_common.c), cache_line_size() = L1_CACHE_BYTES. */
-export function calculateAlignment(flags: number, align: number, size: number): number {
-  if (flags & SLAB_HWCACHE_ALIGN) {
-    let ralign = L1_CACHE_BYTES;
-    while (size <= ralign / 2) ralign /= 2;
-    align = Math.max(align, ralign);
-  }
-  if (align < ARCH_SLAB_MINALIGN) align = ARCH_SLAB_MINALIGN;
-  return alignUp(align, POINTER_SIZE);
 }
 
 /** slab_order(): the lowest order from which at most 1/fract_leftover of the slab is wasted. */

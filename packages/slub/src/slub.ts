@@ -58,11 +58,12 @@ import {
   type SlabAllocator,
   type SlabAllocatorFeatures,
   type SlabAllocatorServices,
+  calculateAlignment,
 } from '@mmkit/core';
 import { SlubCache } from './cache.js';
 import { KMALLOC_MAX_CACHE_SIZE, kmallocCreationOrder, kmallocIndex, kmallocInfo } from './kmalloc.js';
 import { freeLarge, kmallocLarge } from './kmalloc-large.js';
-import { KMALLOC_MAX_SIZE, POINTER_SIZE, calculateAlignment, calculateSizes, cpuPartialFor, minPartialFor } from './sizes.js';
+import { KMALLOC_MAX_SIZE, POINTER_SIZE, calculateSizes, cpuPartialFor, minPartialFor } from './sizes.js';
 import { SlubShrink } from './shrink.js';
 import { hex } from './slab-page.js';
 
