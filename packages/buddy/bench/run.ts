@@ -5,45 +5,23 @@
  * Each case allocates a burst of blocks and frees them again, for about a second.
  */
 import { GFP_KERNEL, NO_PAGE } from '@mmkit/core';
+import { BENCH_BURST, measurePairs } from '@mmkit/core/testing';
 import { createMachine } from '../src/test-fixture.js';
 
-const BURST = 512;
-const SECONDS = Number(process.env.MMKIT_BENCH_SECONDS ?? 1);
-
-interface Result {
-  readonly case: string;
-  readonly order: number;
-  readonly pcp: boolean;
-  /** alloc+free pairs per second */
-  readonly opsPerSec: number;
-  readonly pairs: number;
-}
-
-function run(order: number, pcp: boolean): Result {
+function run(order: number, pcp: boolean) {
   const m = createMachine({ nodesMiB: [4096], nrCpus: 4, config: { pcp, thp: true } });
   const a = m.allocator;
-  const held = new Int32Array(BURST);
-  const loop = (rounds: number) => {
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < BURST; i++) {
-        const pfn = a.allocPages(GFP_KERNEL, order);
-        if (pfn === NO_PAGE) throw new Error(`allocation failed at round ${r}`);
-        held[i] = pfn;
-      }
-      for (let i = BURST - 1; i >= 0; i--) a.freePages(held[i], order);
+  const held = new Int32Array(BENCH_BURST);
+  const r = measurePairs(`order-${order} alloc+free, pcp ${pcp ? 'on' : 'off'}`, () => {
+    for (let i = 0; i < BENCH_BURST; i++) {
+      const pfn = a.allocPages(GFP_KERNEL, order);
+      if (pfn === NO_PAGE) throw new Error('allocation failed');
+      held[i] = pfn;
     }
-  };
-  loop(20); // warm up
-  let pairs = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < SECONDS * 1000) {
-    loop(20);
-    pairs += 20 * BURST;
-    elapsed = performance.now() - start;
-  }
+    for (let i = BENCH_BURST - 1; i >= 0; i--) a.freePages(held[i], order);
+  });
   if (m.badPages.length) throw new Error(`bad pages: ${m.badPages[0].reason}`);
-  return { case: `order-${order} alloc+free, pcp ${pcp ? 'on' : 'off'}`, order, pcp, opsPerSec: Math.round((pairs / elapsed) * 1000), pairs };
+  return { case: r.case, order, pcp, opsPerSec: r.opsPerSec, pairs: r.pairs };
 }
 
 const bootStart = performance.now();
@@ -57,7 +35,7 @@ console.log(
       bench: '@mmkit/buddy',
       machine: { memory: '4 GiB', nodes: 1, cpus: 4 },
       node: process.version,
-      burst: BURST,
+      burst: BENCH_BURST,
       bootMs: Math.round(bootMs),
       results,
     },

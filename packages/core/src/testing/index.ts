@@ -1,1 +1,2 @@
 export { createTestMachine, type TestMachine } from './simple-page-allocator.js';
+export * from './bench.js';
