@@ -150,7 +150,7 @@ export const SLAB_RULES: readonly Rule[] = [
   // SLAB's periodic reaping (the seed)
   rule(
     'slab.cache-reap.every-cpu',
-    'cache_reap() runs every REAPTIMEOUT_AC (2 s) on every CPU, each iteration queued on the CPU that ran the previous one: with workqueue.debug_force_rr_cpu on 4 CPUs, every CPU reaps 30 (±1) times in 60 s.',
+    'cache_reap() runs every REAPTIMEOUT_AC (2 s) on every CPU, each iteration queued on the CPU that ran the previous one: on 4 CPUs, with workqueue.debug_force_rr_cpu or an unbound cpumask that leaves CPUs out, every CPU reaps 30 (±1) times in 60 s.',
     { kind: 'changelog', ref: SEED_CACHE_REAP },
     'cacheReap',
   ),

@@ -45,6 +45,8 @@ export interface KernelConfig {
   failslab?: Partial<Failslab>;
   /** workqueue.debug_force_rr_cpu: unbound work goes round-robin over the CPUs. */
   debugForceRrCpu?: boolean;
+  /** workqueue.unbound_cpumask: the CPUs WORK_CPU_UNBOUND work may run on (default: all). */
+  unboundCpumask?: readonly number[];
 }
 
 /** What KASAN shows of itself. */

@@ -24,6 +24,7 @@ import { NUMA_STAT_ITEMS } from './proc/vmstat-items.js';
 import { renderZoneinfo } from './proc/zoneinfo.js';
 import { failPageAllocFiles, failslabFiles, sysctlPath, vmSysctlFiles, type KernelFile } from './sysctl.js';
 import { renderSummary } from './summary.js';
+import { workqueueFiles } from './workqueue-files.js';
 
 /** A configuration the kernel cannot boot from: a clear message, never a half-built kernel. */
 export class KernelConfigError extends Error {
@@ -65,6 +66,12 @@ export function createKernel(config: KernelConfig = {}): Kernel {
   if (config.slab !== undefined && typeof config.slab !== 'function' && !(config.slab in SLAB_IMPLEMENTATIONS)) {
     throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got '${String(config.slab)}'`);
   }
+  if (config.unboundCpumask !== undefined) {
+    const m = config.unboundCpumask;
+    if (!Array.isArray(m) || m.length === 0 || !m.every((c) => Number.isInteger(c) && c >= 0 && c < nrCpus)) {
+      throw new KernelConfigError(`unboundCpumask must list at least one CPU in [0, ${nrCpus - 1}], got ${JSON.stringify(m)}`);
+    }
+  }
   const thp = config.thp ?? 'always';
   if (!['always', 'madvise', 'never'].includes(thp)) throw new KernelConfigError(`thp must be always, madvise or never, got '${String(thp)}'`);
   return new SimulatedKernel(config, resolveLayout(config), nrCpus);
@@ -102,7 +109,7 @@ class SimulatedKernel implements Kernel {
     this.layout = layout;
     this.zoneConfig = layout.zones;
     this.prng = new Prng(config.seed ?? 1);
-    this.sched = new Scheduler({ nrCpus, debugForceRrCpu: config.debugForceRrCpu });
+    this.sched = new Scheduler({ nrCpus, debugForceRrCpu: config.debugForceRrCpu, unboundCpumask: config.unboundCpumask });
     this.failPageAlloc = { ...defaultFailPageAlloc(), ...config.failPageAlloc };
     this.failslab = { ...defaultFailslab(), ...config.failslab };
     this.phys = new PhysMemory(this.contents);
@@ -148,6 +155,7 @@ class SimulatedKernel implements Kernel {
       ...failslabFiles(this.failslab),
       '/proc/meminfo': { read: () => this.meminfo() },
       '/proc/slabinfo': { read: () => renderSlabinfo(this.slab) },
+      ...workqueueFiles(this.sched),
       '/sys/kernel/mm/transparent_hugepage/enabled': {
         read: () => ['always', 'madvise', 'never'].map((m) => (m === (config.thp ?? 'always') ? `[${m}]` : m)).join(' ') + '\n',
       },

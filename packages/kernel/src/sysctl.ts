@@ -38,15 +38,27 @@ function intFile(get: () => number, set: (v: number) => number): KernelFile {
   };
 }
 
-function boolFile(get: () => boolean, set: (v: boolean) => void): KernelFile {
+/** kstrtobool() (lib/kstrtox.c): only the first character counts (y/Y/1, n/N/0), or "on"/"off". */
+export function kstrtobool(text: string): boolean | undefined {
+  const c = text[0];
+  if (c === 'y' || c === 'Y' || c === '1') return true;
+  if (c === 'n' || c === 'N' || c === '0') return false;
+  if (c === 'o' || c === 'O') {
+    const d = text[1];
+    if (d === 'n' || d === 'N') return true;
+    if (d === 'f' || d === 'F') return false;
+  }
+  return undefined;
+}
+
+/** A bool attribute (debugfs_write_file_bool(), param_set_bool()): Y or N, written through kstrtobool(). */
+export function boolFile(get: () => boolean, set: (v: boolean) => void): KernelFile {
   return {
     read: () => (get() ? 'Y\n' : 'N\n'),
     write: (text) => {
-      // debugfs_write_file_bool() -> kstrtobool(): y/Y/1/on and n/N/0/off.
-      const t = text.trim().toLowerCase();
-      if (['y', '1', 'on', 'yes'].includes(t)) set(true);
-      else if (['n', '0', 'off', 'no'].includes(t)) set(false);
-      else return EINVAL;
+      const v = kstrtobool(text);
+      if (v === undefined) return EINVAL;
+      set(v);
       return 0;
     },
   };

@@ -102,3 +102,35 @@ describe('slab configuration', () => {
     expect(() => createKernel({ slab: 'slob' as 'slab' })).toThrow(/slab must be/);
   });
 });
+
+describe('the workqueue knobs of the cache_reap seed entry', () => {
+  it('reads and writes debug_force_rr_cpu through kstrtobool', () => {
+    const k = createKernel({ machine: { mem: 128 * MiB }, nrCpus: 4 });
+    const f = '/sys/module/workqueue/parameters/debug_force_rr_cpu';
+    expect(k.readFile(f)).toBe('N\n');
+    expect(k.writeFile(f, 'Y')).toBe(0);
+    expect(k.sched.debugForceRrCpu).toBe(true);
+    expect(k.writeFile(f, 'off\n')).toBe(0);
+    expect(k.readFile(f)).toBe('N\n');
+    expect(k.writeFile(f, 'yes please')).toBe(0); // kstrtobool looks at the first character
+    expect(k.readFile(f)).toBe('Y\n');
+    expect(k.writeFile(f, 'maybe')).toBe(-22);
+    expect(k.readFile(f)).toBe('Y\n');
+  });
+
+  it('reads and writes the unbound cpumask as Linux prints and parses it', () => {
+    const k = createKernel({ machine: { mem: 128 * MiB }, nrCpus: 4, unboundCpumask: [2, 3] });
+    const f = '/sys/devices/virtual/workqueue/cpumask';
+    expect(k.readFile(f)).toBe('c\n');
+    expect(k.writeFile(f, '3\n')).toBe(0);
+    expect(k.sched.unboundCpumask).toEqual([true, true, false, false]);
+    expect(k.writeFile(f, '0')).toBe(-22); // empty: workqueue_set_unbound_cpumask() refuses
+    expect(k.writeFile(f, '10')).toBe(-75); // CPU 4 does not exist: -EOVERFLOW
+    expect(k.writeFile(f, 'xyz')).toBe(-22);
+    expect(k.readFile(f)).toBe('3\n');
+    const big = createKernel({ machine: { mem: 128 * MiB }, nrCpus: 40 });
+    expect(big.readFile(f)).toBe('ff,ffffffff\n');
+    expect(() => createKernel({ nrCpus: 4, unboundCpumask: [4] })).toThrow(/unboundCpumask/);
+    expect(() => createKernel({ nrCpus: 4, unboundCpumask: [] })).toThrow(/unboundCpumask/);
+  });
+});
