@@ -89,6 +89,12 @@ function allocUntil(k: Kernel, cache: KmemCache, target: ObjAddr, limit: number)
   return { found: false, taken };
 }
 
+/** The kernel's invariant checker, slab pages against PG_slab included. */
+function checkKernel(k: Kernel, when: string): void {
+  const v = k.checkInvariants();
+  if (v.length) assert.fail(`${when}: ${v.map((x) => `[${x.invariant}] ${x.message}`).join('; ')}`);
+}
+
 function info(k: Kernel, cache: KmemCache): SlabInfo {
   return k.slab.slabinfo(cache);
 }
@@ -406,7 +412,10 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
             else k.slab.kfree(o.addr);
           }
         });
-        if (step % 500 === 499) k.sched.advance(k.sched.hz); // let periodic work (cache_reap) run
+        if (step % 500 === 499) {
+          k.sched.advance(k.sched.hz); // let periodic work (cache_reap) run
+          checkKernel(k, `after step ${step}`);
+        }
       }
       for (const o of live) check(o, 'at the end');
       assert.equal(k.slabReports.length, 0, `the allocator reported misuse on a correct workload: ${k.slabReports[0]?.message ?? ''}`);
@@ -498,6 +507,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
       assert.equal(k.slabReports.length, 0, `no misuse or leak reported: ${k.slabReports[0]?.message ?? ''}`);
       assert.equal(k.slabPages(), pages, 'pages the object allocator holds');
       assert.equal(totalFree(k), free, 'free pages after destroying every cache');
+      checkKernel(k, 'after destroying every cache');
       for (const c of caches) assert.ok(!k.slab.caches().includes(c), `${c.name} is gone from slab_caches`);
     },
   },
@@ -613,6 +623,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
       assert.atMost(active, num, 'active_objs ≤ num_objs');
       assert.atLeast(perSlab * c.size, 1, 'objects per slab');
       assert.atMost(perSlab * c.size, pages * PAGE_SIZE, 'objects fit in their slab');
+      checkKernel(k, 'with 500 objects allocated (the slabs reported against the pages marked PG_slab)');
       for (const a of objs) k.slab.kmemCacheFree(c, a);
       k.slab.kmemCacheShrink(c);
       const after = info(k, c);

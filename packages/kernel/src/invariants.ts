@@ -1,10 +1,10 @@
 /**
  * The invariant checker: what must hold after every step, whatever the implementations do.
  */
-import { MAX_ORDER, MIGRATE_TYPES, PG_reserved, PG_slab, type PageAllocator, type PageStore, type Zone } from '@mmkit/core';
+import { MAX_ORDER, MIGRATE_TYPES, PG_head, PG_reserved, PG_slab, PG_tail, type PageAllocator, type PageStore, type SlabAllocator, type Zone } from '@mmkit/core';
 
 export interface InvariantViolation {
-  /** Which invariant: 'free-block', 'free-overlap', 'free-counters', 'pcp', 'free-page-state', 'zone-sizes', 'watermarks'. */
+  /** Which invariant: 'free-block', 'free-overlap', 'free-counters', 'pcp', 'free-page-state', 'zone-sizes', 'watermarks', 'slab-pages'. */
   readonly invariant: string;
   readonly message: string;
 }
@@ -78,6 +78,37 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
     }
     if (zone.freePages > zone.managedPages) report('free-counters', `${zoneLabel(zone)}: ${zone.freePages} free pages but only ${zone.managedPages} managed`);
   });
+  return out;
+}
+
+/**
+ * The object allocator against struct page: the pages of every slab its caches report
+ * (num_slabs × pages per slab, as /proc/slabinfo and NR_SLAB_* count them) are exactly the
+ * pages marked PG_slab (a PG_slab head and its PG_tail pages), and no more than the pages it
+ * holds from the page allocator (`held`, which also counts kmalloc_large blocks).
+ */
+export function checkSlabInvariants(pages: PageStore, slab: SlabAllocator, held: number): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  let reported = 0;
+  for (const cache of slab.caches()) {
+    const s = slab.slabinfo(cache);
+    reported += s.numSlabs * s.pagesPerSlab;
+    if (s.numObjs !== s.numSlabs * s.objectsPerSlab && out.length < MAX_REPORTS) {
+      out.push({ invariant: 'slab-pages', message: `cache ${cache.name}: num_objs ${s.numObjs} is not num_slabs ${s.numSlabs} × objperslab ${s.objectsPerSlab}` });
+    }
+    if (!(s.activeObjs <= s.numObjs && s.activeSlabs <= s.numSlabs) && out.length < MAX_REPORTS) {
+      out.push({ invariant: 'slab-pages', message: `cache ${cache.name}: active ${s.activeObjs}/${s.numObjs} objects, ${s.activeSlabs}/${s.numSlabs} slabs` });
+    }
+  }
+  let marked = 0;
+  for (let p = 0; p < pages.maxPfn; p++) {
+    if (!pages.testFlag(p, PG_slab) || pages.testFlag(p, PG_tail)) continue;
+    marked++;
+    if (!pages.testFlag(p, PG_head)) continue;
+    for (let q = p + 1; q < pages.maxPfn && pages.testFlag(q, PG_tail) && !pages.testFlag(q, PG_head); q++) marked++;
+  }
+  if (marked !== reported) out.push({ invariant: 'slab-pages', message: `the caches report ${reported} slab pages but ${marked} pages are marked PG_slab` });
+  if (marked > held) out.push({ invariant: 'slab-pages', message: `${marked} pages are marked PG_slab but the object allocator holds only ${held} pages` });
   return out;
 }
 

@@ -14,7 +14,7 @@ import { PRESETS, layoutFromZoneinfo, parseZoneinfo, setupMemory, type MachineSp
 import { CountingPageAllocator } from './counting-page-allocator.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
-import { checkInvariants, type InvariantViolation } from './invariants.js';
+import { checkInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
 import type { Kernel, KernelConfig, SlabReport } from './kernel-types.js';
 import { renderBuddyinfo } from './proc/buddyinfo.js';
 import { renderMeminfo } from './proc/meminfo.js';
@@ -347,7 +347,7 @@ class SimulatedKernel implements Kernel {
   }
 
   checkInvariants(): InvariantViolation[] {
-    return checkInvariants(this.zones, this.pages, this.pageAllocator);
+    return [...checkInvariants(this.zones, this.pages, this.pageAllocator), ...checkSlabInvariants(this.pages, this.slab, this.slabPageView.held)];
   }
 
   assertInvariants(): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GFP_KERNEL, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR } from '@mmkit/core';
+import { GFP_KERNEL, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, type KmemCache, type SlabAllocatorFactory } from '@mmkit/core';
+import { createSlubAllocator } from '@mmkit/slub';
 import { createKernel } from '../src/index.js';
 
 const MiB = 2 ** 20;
@@ -94,6 +95,34 @@ describe('the slab in /proc/meminfo', () => {
     expect(kb('SUnreclaim') - before.unrec).toBe(pagesOf(plain) * 4);
     expect(kb('Slab')).toBe(kb('SReclaimable') + kb('SUnreclaim'));
     expect(pagesOf(plain)).toBeGreaterThanOrEqual(1000); // at most one 4000-byte object per page
+  });
+});
+
+describe('the slab invariants', () => {
+  it('hold while caches fill and empty, and catch an allocator whose slabinfo hides slabs', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab: 'slab' });
+    const c = k.slab.kmemCacheCreate('inv', 3000, 0, 0)!;
+    const objs = Array.from({ length: 300 }, () => k.slab.kmemCacheAlloc(c, GFP_KERNEL));
+    const big = k.slab.kmalloc(100_000, GFP_KERNEL);
+    expect(k.checkInvariants()).toEqual([]);
+    for (const o of objs) k.slab.kmemCacheFree(c, o);
+    k.slab.kfree(big);
+    expect(k.checkInvariants()).toEqual([]);
+
+    const lying: SlabAllocatorFactory = (services) => {
+      const inner = createSlubAllocator(services);
+      return new Proxy(inner, {
+        get(target, prop) {
+          if (prop === 'slabinfo') return (cache: KmemCache) => ({ ...target.slabinfo(cache), numSlabs: 0, numObjs: 0, activeSlabs: 0, activeObjs: 0 });
+          const v = Reflect.get(target, prop) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    };
+    const l = createKernel({ machine: { mem: 256 * MiB }, slab: lying });
+    const lc = l.slab.kmemCacheCreate('hidden', 512, 0, 0)!;
+    l.slab.kmemCacheAlloc(lc, GFP_KERNEL);
+    expect(l.checkInvariants().map((v) => v.invariant)).toContain('slab-pages');
   });
 });
 
