@@ -127,6 +127,15 @@ describe('grade slab-allocator', () => {
     expect(r.error).toMatch(/mutant of the page-allocator contract/);
   });
 
+  it('grades a module by path and names the rule it breaks', async () => {
+    const r = await grade({ contract: 'slab-allocator', module: fixture('never-shrinks-slab.ts'), bench: false, filter: 'shrink' });
+    expect(r.error).toBeUndefined();
+    expect(r.implementation).toBe('never-shrinks');
+    const shrink = r.rules.find((x) => x.id === 'slab.reclaim.shrink')!;
+    expect(shrink.status).toBe('fail');
+    expect(shrink.failures[0].message).toMatch(/slabs left after freeing every object and shrinking/);
+  });
+
   it('names the factory it expects of a module without one', async () => {
     const r = await grade({ contract: 'slab-allocator', module: fixture('no-factory.ts'), bench: false });
     expect(r.error).toMatch(/exports no SlabAllocatorFactory/);
