@@ -40,8 +40,9 @@ export abstract class SlubFree extends CpuSlab {
   /**
    * slab_free() of 4.17 with slab_free_freelist_hook(): walk the detached freelist head..tail,
    * run the free hook (kasan_slab_free()) on each object and rebuild the list from the objects
-   * whose reuse is not delayed; then do_slab_free() of what is left. (4.17 forgot to lower cnt
-   * for the objects left out, fixed in 5.1 by c3895391df38; the count here is the rebuilt one.)
+   * whose reuse is not delayed; then do_slab_free() of what is left. (4.17 passed on the original
+   * cnt, so page->inuse dropped by objects still in the quarantine; later kernels pass the rebuilt
+   * count, slab_free_freelist_hook(s, &head, &tail, &cnt), and so does this model.)
    */
   protected slabFree(s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
     const kasan = this.services.kasan;
