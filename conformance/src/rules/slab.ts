@@ -103,6 +103,18 @@ export const SLAB_RULES: readonly Rule[] = [
     { kind: 'source', ref: 'mm/slab_common.c: shutdown_cache(); mm/slub.c: list_slab_objects()' },
   ),
 
+  // debugging flags
+  rule(
+    'slab.debug.red-zone',
+    'In a SLAB_RED_ZONE cache, a write just past the end of an object is reported as a red zone overwrite when the object is freed.',
+    { kind: 'source', ref: 'mm/slub.c: check_object() ("Redzone overwritten"); mm/slab.c: verify_redzone_free()' },
+  ),
+  rule(
+    'slab.debug.poison',
+    'In a SLAB_POISON cache, a write into a freed object is reported as a poison overwrite, at the latest when the object is allocated again.',
+    { kind: 'source', ref: 'mm/slub.c: check_object() ("Poison overwritten"); mm/slab.c: check_poison_obj()' },
+  ),
+
   // misuse
   rule(
     'slab.misuse.double-free',

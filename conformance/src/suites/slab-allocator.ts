@@ -7,7 +7,7 @@
  */
 import {
   GFP_ATOMIC, GFP_KERNEL, L1_CACHE_BYTES, NO_PAGE, PAGE_SIZE, PG_head, PG_slab, PG_tail, PhysMemory, Prng,
-  SLAB_HWCACHE_ALIGN, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, __GFP_HIGHMEM, __GFP_ZERO, type KasanHooks, type KmemCache,
+  SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, __GFP_HIGHMEM, __GFP_ZERO, type KasanHooks, type KmemCache,
   type ObjAddr, type SlabAllocatorFactory, type SlabInfo,
 } from '@mmkit/core';
 import { createKernel, type Kernel, type KernelConfig } from '@mmkit/kernel';
@@ -530,6 +530,41 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
       k.slab.kmemCacheDestroy(c);
       assert.equal(reportsOf(k, 'leak'), 1, 'no new leak report once the objects are freed');
       assert.ok(!k.slab.caches().includes(c), 'the cache is gone');
+    },
+  },
+  {
+    name: 'a write past an object of a SLAB_RED_ZONE cache is reported at free',
+    rules: ['slab.debug.red-zone'],
+    run(ctx) {
+      const k = boot(ctx);
+      const c = create(k, 'redzoned', 64, 0, SLAB_RED_ZONE);
+      const good = alloc(k, c);
+      k.phys.fill(good, 64, 0x11); // the whole object, nothing past it
+      k.slab.kmemCacheFree(c, good);
+      assert.equal(reportsOf(k, 'redzone'), 0, 'writing the whole object is no overwrite');
+      const a = alloc(k, c);
+      k.phys.write(a + 64, Uint8Array.of(0x42)); // one byte past the object
+      k.slab.kmemCacheFree(c, a);
+      assert.equal(reportsOf(k, 'redzone'), 1, 'a write one byte past the object is reported when it is freed');
+    },
+  },
+  {
+    name: 'a write into a freed object of a SLAB_POISON cache is reported',
+    rules: ['slab.debug.poison'],
+    run(ctx) {
+      const k = boot(ctx);
+      const c = create(k, 'poisoned', 64, 0, SLAB_POISON);
+      const keep = alloc(k, c);
+      const a = alloc(k, c);
+      k.slab.kmemCacheFree(c, a);
+      const clean = allocUntil(k, c, a, 4 * info(k, c).objectsPerSlab);
+      assert.equal(reportsOf(k, 'poison'), 0, 'allocating objects nobody wrote after free reports nothing');
+      for (const x of clean.taken) k.slab.kmemCacheFree(c, x);
+      k.phys.write(a + 20, Uint8Array.of(0x00, 0x01, 0x02)); // use after free
+      const again = allocUntil(k, c, a, 4 * info(k, c).objectsPerSlab);
+      assert.ok(again.found, 'the freed object is allocated again');
+      assert.atLeast(reportsOf(k, 'poison'), 1, 'the write after free is reported');
+      for (const x of [...again.taken, keep]) k.slab.kmemCacheFree(c, x);
     },
   },
   {
