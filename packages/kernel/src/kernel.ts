@@ -176,6 +176,7 @@ class SimulatedKernel implements Kernel {
       sched: this.sched,
       pageAllocator: this.slabPageView,
       phys: this.phys,
+      cpuToNode: (cpu) => this.cpuToNode(cpu),
       kasan: this.config.kasanHooks ?? this.kasan,
       log: (_level, message) => this.printk(message),
       shouldFailSlab: (cache, gfp) => {

@@ -79,8 +79,8 @@ export class SlabState {
     return c;
   }
 
-  /** numa_mem_id() of a CPU: every CPU sits on node 0 (the services give no cpu_to_node()). */
-  protected cpuNode(_cpu: number): number {
-    return 0;
+  /** numa_mem_id() of a CPU: cpu_to_node(), as the kernel maps CPUs to nodes. */
+  protected cpuNode(cpu: number): number {
+    return this.services.cpuToNode(cpu);
   }
 }

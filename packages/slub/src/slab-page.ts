@@ -125,9 +125,9 @@ export abstract class SlabPages {
     this.services.pageAllocator.freePages(pfn, order);
   }
 
-  /** cpu_to_node(): a CPU's node is cpu * nr_nodes / nr_cpus. */
+  /** cpu_to_node(), as the kernel maps CPUs to nodes. */
   protected cpuToNode(cpu: number): number {
-    return Math.floor((cpu * this.nrNodes) / this.nrCpus);
+    return this.services.cpuToNode(cpu);
   }
 
   /** page_to_nid(). */

@@ -16,6 +16,8 @@ export interface MmServices {
   readonly contents: PageContents;
   readonly sched: Scheduler;
   readonly pageAllocator: PageAllocator;
+  /** cpu_to_node(): the node a CPU belongs to (numa_node_id() on that CPU), as the page allocator is told too. */
+  cpuToNode(cpu: number): number;
   log(level: 'info' | 'warn' | 'err', message: string): void;
 }
 

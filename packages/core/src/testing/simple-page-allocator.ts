@@ -49,6 +49,7 @@ export function createTestMachine(options: { nrPages?: number; nrCpus?: number; 
     layout, pages, contents, sched, zone, logs,
     phys: new PhysMemory(contents),
     pageAllocator: allocator,
+    cpuToNode: () => 0,
     log: (_level, message) => void logs.push(message),
     allocatedPages: () => allocator.allocated,
   };
