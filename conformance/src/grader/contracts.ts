@@ -7,7 +7,7 @@ import { createKernel } from '@mmkit/kernel';
 import { rulesForContract, type Rule } from '../rules/index.js';
 import type { Suite } from '../suite.js';
 import { pageAllocatorSuite } from '../suites/page-allocator.js';
-import { slabAllocatorSuite } from '../suites/slab-allocator.js';
+import { slabAllocatorFeatures, slabAllocatorSuite } from '../suites/slab-allocator.js';
 import { measureFragmentation, measureSlabThroughput, measureThroughput } from './bench.js';
 import type { ContractId, Fragmentation, GradeContract, SlabThroughput, Throughput } from './types.js';
 
@@ -48,9 +48,8 @@ const SLAB_ALLOCATOR: ContractSpec<SlabAllocatorFactory> = {
   rules: rulesForContract('slab-allocator'),
   defaultImplementation: 'kernel default (@mmkit/slub)',
   identify(factory) {
-    const supports = slabAllocatorSuite.probe ? (slabAllocatorSuite.probe(factory) as Record<string, boolean>) : {};
     const k = createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', slab: factory ?? 'slub' });
-    return { implementation: k.slab.name, supports };
+    return { implementation: k.slab.name, supports: slabAllocatorFeatures(k.slab) };
   },
   bench: (factory) => ({ slabThroughput: measureSlabThroughput(factory) }),
 };

@@ -39,24 +39,9 @@ class LowmemReserveRatioShortArray extends BuddyAllocator {
     return ratio;
   }
 
-  protected override setupPerZoneLowmemReserve(): void {
-    const ratio = this.sysctlLowmemReserveRatio;
-    for (let nid = 0; nid < this.nrNodes; nid++) {
-      const base = nid * this.nrZones;
-      for (let j = 0; j < this.nrZones; j++) {
-        const zone = this.zoneByNum[base + j];
-        let managed = zone.managedPages;
-        zone.lowmemReserve[j] = 0;
-        for (let idx = j; idx > 0; ) {
-          idx--;
-          if (ratio[idx] < 1) ratio[idx] = 1;
-          const lower = this.zoneByNum[base + idx];
-          lower.lowmemReserve[j] = Math.floor(managed / ratio[idx]);
-          managed += lower.managedPages;
-        }
-      }
-    }
-    this.calculateTotalreservePages();
+  protected override lowmemReserveOf(ratio: number[], idx: number, managed: number): number {
+    if (ratio[idx] < 1) ratio[idx] = 1;
+    return Math.floor(managed / ratio[idx]);
   }
 }
 

@@ -71,6 +71,13 @@ function zoneByIdx(k: Kernel, nid: number, idx: number): Zone {
   return z;
 }
 
+/** A 512 MiB machine without pcp lists, its DMA and DMA32 zones, and DMA's reserve R against DMA32 allocations. */
+function bootDmaZones(ctx: Ctx) {
+  const k = boot(ctx, { machine: M512, pcp: false });
+  const zc = k.zoneConfig;
+  return { k, zc, dma: zoneByIdx(k, 0, zc.DMA), dma32: zoneByIdx(k, 0, zc.DMA32), R: zoneByIdx(k, 0, zc.DMA).lowmemReserve[zc.DMA32] };
+}
+
 function pageblockMt(k: Kernel, pfn: number): number {
   return k.pages.getPageblockMigratetype(pfn);
 }
@@ -612,11 +619,7 @@ add({
   name: 'allocation: GFP_KERNEL stops at min + lowmem_reserve, GFP_ATOMIC digs deeper',
   rules: ['buddy.watermark-ok.lowmem-reserve', 'buddy.alloc.atomic-reserves'],
   run(ctx) {
-    const k = boot(ctx, { machine: M512, pcp: false });
-    const zc = k.zoneConfig;
-    const dma = zoneByIdx(k, 0, zc.DMA);
-    const dma32 = zoneByIdx(k, 0, zc.DMA32);
-    const R = dma.lowmemReserve[zc.DMA32];
+    const { k, zc, dma, dma32, R } = bootDmaZones(ctx);
     assert.ok(R > 0 && R + dma.minWmarkPages() < dma.freePages, `model: DMA keeps a reserve of ${R} pages against DMA32 allocations and has more free`);
     const kernel = exhaustAll(k, GFP_KERNEL);
     for (const pfn of kernel) assert.ok(zoneOf(k, pfn).idx <= zc.DMA32, 'GFP_KERNEL pages come from DMA32 or DMA');
@@ -751,11 +754,7 @@ add({
   name: 'allocation: the fast path moves on at the low watermark',
   rules: ['buddy.alloc.watermark-low-fastpath', 'buddy.alloc.zone-fallback'],
   run(ctx) {
-    const k = boot(ctx, { machine: M512, pcp: false });
-    const zc = k.zoneConfig;
-    const dma = zoneByIdx(k, 0, zc.DMA);
-    const dma32 = zoneByIdx(k, 0, zc.DMA32);
-    const R = dma.lowmemReserve[zc.DMA32];
+    const { k, dma, dma32, R } = bootDmaZones(ctx);
     const pa = k.pageAllocator;
     const limit = dma32.managedPages + dma.managedPages;
     let i = 0;

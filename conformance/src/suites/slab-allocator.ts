@@ -8,7 +8,7 @@
 import {
   GFP_ATOMIC, GFP_KERNEL, L1_CACHE_BYTES, NO_PAGE, PAGE_SIZE, PG_head, PG_slab, PG_tail, PhysMemory, Prng,
   SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, __GFP_HIGHMEM, __GFP_ZERO, type KasanHooks, type KmemCache,
-  type ObjAddr, type SlabAllocatorFactory, type SlabInfo,
+  type ObjAddr, type SlabAllocator, type SlabAllocatorFactory, type SlabInfo,
 } from '@mmkit/core';
 import { createKernel, type Kernel, type KernelConfig } from '@mmkit/kernel';
 import * as assert from '../assert.js';
@@ -796,12 +796,15 @@ function headOf(k: Kernel, pfn: number): number {
   return p;
 }
 
+/** What an object allocator provides of the optional parts of the contract. */
+export function slabAllocatorFeatures(slab: SlabAllocator): Record<string, boolean> {
+  return { bulk: Boolean(slab.supports.bulk), kasan: Boolean(slab.supports.kasan), cacheReap: typeof slab.cacheReapRuns === 'function' };
+}
+
 export const slabAllocatorSuite: Suite<SlabAllocatorUnderTest> = {
   contract: 'slab-allocator',
   cases,
   probe(factory: SlabAllocatorUnderTest): FeatureSet {
-    const k = createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', slab: factory ?? 'slub' });
-    const s = k.slab.supports;
-    return { bulk: Boolean(s.bulk), kasan: Boolean(s.kasan), cacheReap: typeof k.slab.cacheReapRuns === 'function' };
+    return slabAllocatorFeatures(createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', slab: factory ?? 'slub' }).slab);
   },
 };

@@ -132,17 +132,24 @@ export abstract class WatermarkSetup extends PageAllocState {
         while (idx) {
           idx--;
           const lower = this.zoneByNum[base + idx];
-          if (ratio[idx] < 1) {
-            ratio[idx] = 0;
-            lower.lowmemReserve[j] = 0;
-          } else {
-            lower.lowmemReserve[j] = Math.floor(managed / ratio[idx]);
-          }
+          lower.lowmemReserve[j] = this.lowmemReserveOf(ratio, idx, managed);
           managed += lower.managedPages;
         }
       }
     }
     this.calculateTotalreservePages();
+  }
+
+  /**
+   * One entry of setup_per_zone_lowmem_reserve(): what zone idx keeps back from `managed` pages
+   * of the zones above it. 4.17: a ratio below 1 means no reserve, and is stored as 0.
+   */
+  protected lowmemReserveOf(ratio: number[], idx: number, managed: number): number {
+    if (ratio[idx] < 1) {
+      ratio[idx] = 0;
+      return 0;
+    }
+    return Math.floor(managed / ratio[idx]);
   }
 
   /** calculate_totalreserve_pages(): per zone the largest reserve above it plus its high watermark, at most its managed pages. */

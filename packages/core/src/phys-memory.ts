@@ -10,23 +10,24 @@ export class PhysMemory {
   constructor(private readonly contents: PageContents) {}
 
   read(addr: number, dst: Uint8Array): void {
-    let done = 0;
-    while (done < dst.length) {
-      const a = addr + done;
-      const off = a % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, dst.length - done);
-      this.contents.read(Math.floor(a / PAGE_SIZE), off, dst.subarray(done, done + n));
-      done += n;
-    }
+    this.copy(addr, dst, false);
   }
 
   write(addr: number, src: Uint8Array): void {
+    this.copy(addr, src, true);
+  }
+
+  /** Copy between buf and [addr, addr + buf.length), a page at a time. */
+  private copy(addr: number, buf: Uint8Array, toMemory: boolean): void {
     let done = 0;
-    while (done < src.length) {
+    while (done < buf.length) {
       const a = addr + done;
       const off = a % PAGE_SIZE;
-      const n = Math.min(PAGE_SIZE - off, src.length - done);
-      this.contents.write(Math.floor(a / PAGE_SIZE), off, src.subarray(done, done + n));
+      const n = Math.min(PAGE_SIZE - off, buf.length - done);
+      const pfn = Math.floor(a / PAGE_SIZE);
+      const part = buf.subarray(done, done + n);
+      if (toMemory) this.contents.write(pfn, off, part);
+      else this.contents.read(pfn, off, part);
       done += n;
     }
   }

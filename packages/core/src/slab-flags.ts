@@ -30,17 +30,3 @@ export const ARCH_KMALLOC_MINALIGN = 8;
 /** ZERO_SIZE_PTR: what kmalloc(0) returns; kfree() and ksize() accept it. */
 export const ZERO_SIZE_PTR = 16;
 
-/**
- * calculate_alignment() (mm/slab_common.c, shared by SLUB and SLAB): SLAB_HWCACHE_ALIGN asks
- * for the cache line, halved while the object fits in half of it; at least the requested
- * alignment and ARCH_SLAB_MINALIGN; a multiple of sizeof(void *).
- */
-export function calculateAlignment(flags: number, align: number, size: number): number {
-  if (flags & SLAB_HWCACHE_ALIGN) {
-    let ralign = L1_CACHE_BYTES; // cache_line_size()
-    while (size <= ralign / 2) ralign /= 2;
-    align = Math.max(align, ralign);
-  }
-  if (align < ARCH_KMALLOC_MINALIGN) align = ARCH_KMALLOC_MINALIGN;
-  return Math.ceil(align / 8) * 8;
-}

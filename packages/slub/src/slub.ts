@@ -74,7 +74,7 @@ const SLAB_DEBUG_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TR
 export class Slub extends SlubShrink implements SlabAllocator {
   readonly name: string = 'slub';
   readonly supports: SlabAllocatorFeatures = { bulk: true, kasan: true };
-  readonly kmallocSizes: readonly number[] = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192];
+  readonly kmallocSizes: readonly number[] = kmallocCreationOrder().map((i) => kmallocInfo(i).size);
   readonly kmallocMaxCacheSize = KMALLOC_MAX_CACHE_SIZE;
   readonly kmallocMaxSize = KMALLOC_MAX_SIZE;
 
