@@ -2,7 +2,7 @@
  * Fault injection in the style of lib/fault-inject.c, with fail_page_alloc (mm/page_alloc.c)
  * and failslab (mm/failslab.c) and the knobs of their /sys/kernel/debug directories.
  */
-import { __GFP_DIRECT_RECLAIM, __GFP_HIGHMEM, __GFP_NOFAIL, SLAB_FAILSLAB, type Gfp, type KmemCache, type Prng } from '@mmkit/core';
+import { __GFP_DIRECT_RECLAIM, __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_RECLAIM, SLAB_FAILSLAB, type Gfp, type KmemCache, type Prng } from '@mmkit/core';
 
 /** struct fault_attr. */
 export interface FaultAttr {
@@ -77,10 +77,14 @@ export function shouldFailAllocPage(attr: FailPageAlloc, gfp: Gfp, order: number
   return shouldFail(attr, 1 << order, prng);
 }
 
-/** should_failslab(). */
+/**
+ * __should_failslab() of 4.17: ignore-gfp-wait spares every allocation with a reclaim bit
+ * (__GFP_RECLAIM: direct or kswapd, so GFP_ATOMIC and GFP_NOWAIT too; 5.2 narrowed it to
+ * direct reclaim, as fail_page_alloc has it).
+ */
 export function shouldFailslab(attr: Failslab, cache: KmemCache, gfp: Gfp, prng: Prng): boolean {
   if (gfp & __GFP_NOFAIL) return false;
-  if (attr.ignoreGfpWait && gfp & __GFP_DIRECT_RECLAIM) return false;
+  if (attr.ignoreGfpWait && gfp & __GFP_RECLAIM) return false;
   if (attr.cacheFilter && !(cache.flags & SLAB_FAILSLAB)) return false;
   return shouldFail(attr, cache.objectSize, prng);
 }
