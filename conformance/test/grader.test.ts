@@ -35,7 +35,7 @@ describe('grade', () => {
   it('formats a report as text, JSON, JUnit XML and HTML', () => {
     const text = formatText(reference);
     expect(text).toContain(`score: ${BUDDY_RULES.length}/${BUDDY_RULES.length} rules (100%)`);
-    expect(text).toMatch(/^PASS +buddy\.gfp-zone\.movable-needs-highmem/m);
+    expect(text).toMatch(/^PASS +page-allocator\.gfp-zone\.movable-needs-highmem/m);
     expect(text).toMatch(/throughput .*order-0 [\d,]+ alloc\+free\/s/);
     expect(text).toMatch(/unusable free space index \(order 9\) \d\.\d{3}/);
     expect(JSON.parse(formatJson(reference))).toEqual(JSON.parse(JSON.stringify(reference)));
@@ -46,21 +46,21 @@ describe('grade', () => {
     const html = formatHtml(reference);
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).not.toMatch(/<script|<link|src=/);
-    expect(html).toContain('buddy.free.coalesce');
+    expect(html).toContain('page-allocator.free.coalesce');
   });
 
   it('fails a mutant on the rule it breaks and reports it in every format', async () => {
     const r = await grade({ contract: 'page-allocator', mutant: 'lowmem-reserve-ratio-short-array', bench: false, filter: 'lowmem' });
     expect(r.mutant).toBe('lowmem-reserve-ratio-short-array');
-    const rule = r.rules.find((x) => x.id === 'buddy.lowmem-reserve.ratio-defaults')!;
+    const rule = r.rules.find((x) => x.id === 'page-allocator.lowmem-reserve.ratio-defaults')!;
     expect(rule.status).toBe('fail');
     expect(rule.failures[0].message).toContain('expected [ 256, 256, 32, 0, 0 ], got [ 256, 256, 32, 1 ]');
     expect(r.score.failed).toBeGreaterThan(0);
     expect(r.score.percent).toBeLessThan(100);
-    expect(formatText(r)).toMatch(/^FAIL +buddy\.lowmem-reserve\.ratio-defaults +x86-64 lowmemReserveRatio/m);
-    expect(r.rules.map((x) => x.id)).not.toContain('buddy.free.coalesce'); // filtered out: not graded
+    expect(formatText(r)).toMatch(/^FAIL +page-allocator\.lowmem-reserve\.ratio-defaults +x86-64 lowmemReserveRatio/m);
+    expect(r.rules.map((x) => x.id)).not.toContain('page-allocator.free.coalesce'); // filtered out: not graded
     const xml = formatJunit(r);
-    expect(xml).toMatch(/<testcase [^>]*name="buddy.lowmem-reserve.ratio-defaults"[^>]*>\s*<failure message="x86-64 lowmemReserveRatio/);
+    expect(xml).toMatch(/<testcase [^>]*name="page-allocator.lowmem-reserve.ratio-defaults"[^>]*>\s*<failure message="x86-64 lowmemReserveRatio/);
     expect(formatHtml(r)).toContain('class="fail"');
   });
 
@@ -68,7 +68,7 @@ describe('grade', () => {
     const r = await grade({ contract: 'buddy', module: fixture('throwing-allocator.ts'), bench: false, filter: 'free\\.' });
     expect(r.error).toBeUndefined();
     expect(r.implementation).toBe('throwing');
-    const coalesce = r.rules.find((x) => x.id === 'buddy.free.coalesce')!;
+    const coalesce = r.rules.find((x) => x.id === 'page-allocator.free.coalesce')!;
     expect(coalesce.status).toBe('fail');
     expect(coalesce.failures[0].message).toContain('freePages is not implemented');
   });
@@ -119,7 +119,7 @@ describe('grade slab-allocator', () => {
 
   it('fails the cache_reap mutant on the rule it breaks', async () => {
     const r = await grade({ contract: 'slab-allocator', mutant: 'slab-cache-reap-unbound', bench: false, filter: 'cache-reap' });
-    expect(r.rules.find((x) => x.id === 'slab.cache-reap.every-cpu')!.status).toBe('fail');
+    expect(r.rules.find((x) => x.id === 'slab-allocator.cache-reap.every-cpu')!.status).toBe('fail');
   });
 
   it('refuses a mutant of another contract', async () => {
@@ -131,7 +131,7 @@ describe('grade slab-allocator', () => {
     const r = await grade({ contract: 'slab-allocator', module: fixture('never-shrinks-slab.ts'), bench: false, filter: 'shrink' });
     expect(r.error).toBeUndefined();
     expect(r.implementation).toBe('never-shrinks');
-    const shrink = r.rules.find((x) => x.id === 'slab.reclaim.shrink')!;
+    const shrink = r.rules.find((x) => x.id === 'slab-allocator.reclaim.shrink')!;
     expect(shrink.status).toBe('fail');
     expect(shrink.failures[0].message).toMatch(/slabs left after freeing every object and shrinking/);
   });

@@ -7,7 +7,7 @@ describe('rule catalogue', () => {
     const ids = RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const r of RULES) {
-      expect(r.id).toMatch(/^[a-z0-9]+(\.[a-z0-9-]+){2,}$/);
+      expect(r.id).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+){2,}$/);
       expect(r.id.startsWith(`${r.subsystem}.`)).toBe(true);
     }
   });
@@ -24,12 +24,12 @@ describe('rule catalogue', () => {
   });
 
   it('marks only contract features as optional', () => {
-    for (const r of RULES) if (r.optional) expect(r.subsystem === 'buddy' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'cacheReap']).toContain(r.optional);
+    for (const r of RULES) if (r.optional) expect(r.subsystem === 'page-allocator' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'cacheReap']).toContain(r.optional);
   });
 
   it('finds rules by id', () => {
-    expect(ruleById('buddy.gfp-zone.movable-needs-highmem')?.source.kind).toBe('changelog');
-    expect(ruleById('buddy.no-such-rule')).toBeUndefined();
+    expect(ruleById('page-allocator.gfp-zone.movable-needs-highmem')?.source.kind).toBe('changelog');
+    expect(ruleById('page-allocator.no-such-rule')).toBeUndefined();
   });
 
   it('is covered by the page-allocator suite: every case names known rules, every rule has a case', () => {
@@ -41,10 +41,10 @@ describe('rule catalogue', () => {
   });
 
   it('detects a case naming an unknown rule and a rule no case covers', () => {
-    const suite = { contract: 'x', cases: [{ name: 'a', rules: ['buddy.gfp-zone.bad-combination', 'buddy.nope.nope'], run() {} }] };
+    const suite = { contract: 'x', cases: [{ name: 'a', rules: ['page-allocator.gfp-zone.bad-combination', 'page-allocator.nope.nope'], run() {} }] };
     const problems = checkSuiteCoverage(suite, BUDDY_RULES.slice(0, 3));
-    expect(problems).toContain("case 'a' names unknown rule 'buddy.nope.nope'");
-    expect(problems).toContain("rule 'buddy.gfp-zone.movable-needs-highmem' is checked by no case");
+    expect(problems).toContain("case 'a' names unknown rule 'page-allocator.nope.nope'");
+    expect(problems).toContain("rule 'page-allocator.gfp-zone.movable-needs-highmem' is checked by no case");
   });
 
   it('is listed, rule by rule, in the README (MMKIT_UPDATE_README=1 regenerates the table)', () => {

@@ -131,7 +131,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'khugepaged-min-free-counts-movable',
     contract: 'page-allocator',
-    breaks: 'buddy.min-free-kbytes.thp-excludes-movable',
+    breaks: 'page-allocator.min-free-kbytes.thp-excludes-movable',
     description: "khugepaged's set_recommended_min_free_kbytes() counts every populated zone, ZONE_MOVABLE included: the seed's 22 GB machine gets 112640 instead of 90112.",
     source: `${SEED}mm/thp: don't count ZONE_MOVABLE as the target for freepage reserving`,
     factory: (s) => new KhugepagedCountsMovable(s),
@@ -139,7 +139,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'lowmem-reserve-ratio-short-array',
     contract: 'page-allocator',
-    breaks: 'buddy.lowmem-reserve.ratio-defaults',
+    breaks: 'page-allocator.lowmem-reserve.ratio-defaults',
     description: 'sysctl_lowmem_reserve_ratio of MAX_NR_ZONES - 1 entries {256, 256, 32 (CONFIG_HIGHMEM), 32} with ratios below 1 raised to 1: x86-64 shows 4 entries, and a 32-bit HighMem zone keeps a reserve against ZONE_MOVABLE.',
     source: `${SEED}mm/page_alloc: don't reserve ZONE_HIGHMEM for ZONE_MOVABLE`,
     factory: (s) => new LowmemReserveRatioShortArray(s),
@@ -147,7 +147,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'gfp-zone-movable-without-highmem',
     contract: 'page-allocator',
-    breaks: 'buddy.gfp-zone.movable-needs-highmem',
+    breaks: 'page-allocator.gfp-zone.movable-needs-highmem',
     description: '__GFP_MOVABLE without __GFP_HIGHMEM reaches ZONE_MOVABLE, as a GFP_MOVABLE request could use CMA memory before the series moved CMA into ZONE_MOVABLE.',
     source: `${SEED}mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE`,
     factory: (s) => new GfpZoneMovableWithoutHighmem(s),
@@ -155,7 +155,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'watermark-ignores-lowmem-reserve',
     contract: 'page-allocator',
-    breaks: 'buddy.watermark-ok.lowmem-reserve',
+    breaks: 'page-allocator.watermark-ok.lowmem-reserve',
     description: 'zone_watermark_ok() without lowmem_reserve[classzone_idx]: GFP_KERNEL drains ZONE_DMA to its min watermark (a bug, not a historical behaviour).',
     source: 'mm/page_alloc.c: __zone_watermark_ok() (plausible bug)',
     factory: (s) => new WatermarkIgnoresLowmemReserve(s),
@@ -163,7 +163,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'buddy-never-coalesces',
     contract: 'page-allocator',
-    breaks: 'buddy.free.coalesce',
+    breaks: 'page-allocator.free.coalesce',
     description: '__free_one_page() puts a freed block on its list without merging it with its free buddy (a bug).',
     source: 'mm/page_alloc.c: __free_one_page() (plausible bug)',
     factory: (s) => new BuddyNeverCoalesces(s),
@@ -171,7 +171,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'watermarks-without-scale-factor',
     contract: 'page-allocator',
-    breaks: 'buddy.watermarks.scale-factor',
+    breaks: 'page-allocator.watermarks.scale-factor',
     description: 'low = min + share/4 and high = min + share/2, ignoring watermark_scale_factor, as before Linux 4.6.',
     source: 'kernel commit "mm: scale kswapd watermarks in proportion to memory" (Linux 4.6)',
     factory: (s) => new WatermarksWithoutScaleFactor(s),
@@ -179,7 +179,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'fallback-always-largest',
     contract: 'page-allocator',
-    breaks: 'buddy.fallback.steal-order',
+    breaks: 'page-allocator.fallback.steal-order',
     description: '__rmqueue_fallback() always splits the largest fallback block, even for a movable allocation that cannot claim the pageblock, as before Linux 4.13.',
     source: 'kernel commit "mm, page_alloc: fallback to smallest page when not stealing whole pageblock" (Linux 4.13)',
     factory: (s) => new FallbackAlwaysLargest(s),
@@ -187,7 +187,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
     id: 'min-free-kbytes-no-sqrt',
     contract: 'page-allocator',
-    breaks: 'buddy.min-free-kbytes.int-sqrt',
+    breaks: 'page-allocator.min-free-kbytes.int-sqrt',
     description: 'min_free_kbytes = lowmem_kbytes / 128 (clamped) instead of int_sqrt(lowmem_kbytes * 16) (a bug).',
     source: 'mm/page_alloc.c: init_per_zone_wmark_min() (plausible bug)',
     factory: (s) => new MinFreeKbytesNoSqrt(s),

@@ -45,7 +45,7 @@ export const SLAB_MUTANTS: readonly Mutant[] = [
   {
     id: 'slub-kasan-hook-ignored',
     contract: 'slab-allocator',
-    breaks: 'slab.kasan.honour-answer',
+    breaks: 'slab-allocator.kasan.honour-answer',
     description: "SLUB ignores kasan_slab_free()'s answer and hard-codes the SLAB_KASAN / SLAB_TYPESAFE_BY_RCU check: objects KASAN lets go are never freed, objects it refuses in RCU caches are.",
     source: 'seed: kasan, slub: fix handling of kasan_slab_free hook (the code before it)',
     factory: (services) => new SlubKasanHookIgnored(services),
@@ -53,7 +53,7 @@ export const SLAB_MUTANTS: readonly Mutant[] = [
   {
     id: 'slab-cache-reap-unbound',
     contract: 'slab-allocator',
-    breaks: 'slab.cache-reap.every-cpu',
+    breaks: 'slab-allocator.cache-reap.every-cpu',
     description: 'SLAB requeues cache_reap() on WORK_CPU_UNBOUND (schedule_delayed_work), so with debug_force_rr_cpu the reaping wanders between CPUs.',
     source: 'seed: mm, slab: reschedule cache_reap() on the same CPU (the code before it)',
     factory: (services) => new SlabCacheReapUnbound(services),

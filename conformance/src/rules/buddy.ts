@@ -14,137 +14,137 @@ const SEED_HIGHMEM_RESERVE =
 const VM_TXT = 'Documentation/sysctl/vm.txt';
 
 const rule = (id: string, text: string, source: Rule['source'], optional?: Rule['optional']): Rule =>
-  optional ? { id, subsystem: 'buddy', text, source, optional } : { id, subsystem: 'buddy', text, source };
+  optional ? { id, subsystem: 'page-allocator', text, source, optional } : { id, subsystem: 'page-allocator', text, source };
 
 export const BUDDY_RULES: readonly Rule[] = [
   // gfp -> zone
   rule(
-    'buddy.gfp-zone.movable-needs-highmem',
+    'page-allocator.gfp-zone.movable-needs-highmem',
     'gfp_zone() sends an allocation to ZONE_MOVABLE only when it has both __GFP_HIGHMEM and __GFP_MOVABLE (GFP_HIGHUSER_MOVABLE); __GFP_MOVABLE alone is served from ZONE_NORMAL and below.',
     { kind: 'changelog', ref: SEED_CMA_MOVABLE },
   ),
   rule(
-    'buddy.gfp-zone.bad-combination',
+    'page-allocator.gfp-zone.bad-combination',
     'A zone-modifier combination in GFP_ZONE_BAD (such as __GFP_DMA|__GFP_HIGHMEM) is a kernel bug: the allocation throws InvalidGfpError and takes no page.',
     { kind: 'source', ref: 'include/linux/gfp.h: GFP_ZONE_BAD, gfp_zone()' },
   ),
 
   // min_free_kbytes
   rule(
-    'buddy.min-free-kbytes.int-sqrt',
+    'page-allocator.min-free-kbytes.int-sqrt',
     'Without THP, min_free_kbytes is int_sqrt(lowmem_kbytes * 16) clamped to [128, 65536], lowmem_kbytes being nr_free_buffer_pages() (the managed pages of every zone at or below gfp_zone(GFP_USER)) in kB.',
     { kind: 'source', ref: 'mm/page_alloc.c: init_per_zone_wmark_min()' },
   ),
   rule(
-    'buddy.min-free-kbytes.thp-excludes-movable',
+    'page-allocator.min-free-kbytes.thp-excludes-movable',
     "khugepaged's recommended min_free_kbytes counts (2 + MIGRATE_PCPTYPES^2) pageblocks for each populated zone at or below gfp_zone(GFP_USER) only, so ZONE_MOVABLE adds nothing: the seed's 22 GB two-node machine gets 90112, not 112640.",
     { kind: 'changelog', ref: SEED_THP_MOVABLE },
   ),
   rule(
-    'buddy.min-free-kbytes.thp-cap',
+    'page-allocator.min-free-kbytes.thp-cap',
     "khugepaged's recommendation is capped at 5% of nr_free_buffer_pages() and only ever raises min_free_kbytes.",
     { kind: 'source', ref: 'mm/khugepaged.c: set_recommended_min_free_kbytes()' },
   ),
 
   // watermarks
   rule(
-    'buddy.watermarks.proportional-min',
+    'page-allocator.watermarks.proportional-min',
     "Each lowmem zone's min watermark is its share of min_free_kbytes in pages, proportional to its managed pages among all lowmem zones (ZONE_MOVABLE is lowmem on x86-64), which gives the seed's per-zone min table.",
     { kind: 'source', ref: 'mm/page_alloc.c: __setup_per_zone_wmarks()' },
   ),
   rule(
-    'buddy.watermarks.scale-factor',
+    'page-allocator.watermarks.scale-factor',
     'The low and high watermarks sit max(share/4, managed * watermark_scale_factor / 10000) and twice that above min.',
     { kind: 'doc', ref: `${VM_TXT}: watermark_scale_factor` },
   ),
   rule(
-    'buddy.watermarks.highmem-min',
+    'page-allocator.watermarks.highmem-min',
     'A highmem zone (ZONE_HIGHMEM, and ZONE_MOVABLE taken from highmem) gets min = clamp(managed / 1024, SWAP_CLUSTER_MAX, 128) instead of a share, and its pages are not counted as lowmem.',
     { kind: 'source', ref: 'mm/page_alloc.c: __setup_per_zone_wmarks()' },
   ),
 
   // lowmem reserve
   rule(
-    'buddy.lowmem-reserve.ratio-defaults',
+    'page-allocator.lowmem-reserve.ratio-defaults',
     'vm.lowmem_reserve_ratio has MAX_NR_ZONES entries with the 4.17 defaults: 256 256 32 0 0 on x86-64 (DMA DMA32 Normal Movable Device) and 256 32 0 0 on 32-bit (DMA Normal HighMem Movable).',
     { kind: 'changelog', ref: SEED_HIGHMEM_RESERVE },
   ),
   rule(
-    'buddy.lowmem-reserve.highmem-zero',
+    'page-allocator.lowmem-reserve.highmem-zero',
     'On a 32-bit kernel ZONE_HIGHMEM keeps no reserve against allocations that may use ZONE_MOVABLE: its protection entry for Movable is 0.',
     { kind: 'changelog', ref: SEED_HIGHMEM_RESERVE },
   ),
   rule(
-    'buddy.lowmem-reserve.formula',
+    'page-allocator.lowmem-reserve.formula',
     "A zone's lowmem_reserve[j] for a higher zone j of its node is the managed pages of the zones above it up to j divided by its lowmem_reserve_ratio (0 when the ratio is below 1), and 0 for j at or below the zone.",
     { kind: 'doc', ref: `${VM_TXT}: lowmem_reserve_ratio` },
   ),
   rule(
-    'buddy.lowmem-reserve.totalreserve',
+    'page-allocator.lowmem-reserve.totalreserve',
     "totalreserve_pages is the sum over zones of (the zone's largest lowmem_reserve + its high watermark), each capped at the zone's managed pages.",
     { kind: 'source', ref: 'mm/page_alloc.c: calculate_totalreserve_pages()' },
   ),
 
   // zone_watermark_ok
   rule(
-    'buddy.watermark-ok.lowmem-reserve',
+    'page-allocator.watermark-ok.lowmem-reserve',
     'zone_watermark_ok() fails when free pages <= mark + lowmem_reserve[classzone_idx], so an allocation that could use a higher zone leaves the reserve of a lower zone alone.',
     { kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' },
   ),
   rule(
-    'buddy.watermark-ok.alloc-high',
+    'page-allocator.watermark-ok.alloc-high',
     'ALLOC_HIGH (__GFP_HIGH) lowers the mark by half (min -= min / 2).',
     { kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' },
   ),
   rule(
-    'buddy.watermark-ok.alloc-harder',
+    'page-allocator.watermark-ok.alloc-harder',
     'ALLOC_HARDER lowers the mark by another quarter (min -= min / 4) and ALLOC_OOM by another half, after ALLOC_HIGH; without either the highatomic reserve is not counted as free.',
     { kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' },
   ),
   rule(
-    'buddy.watermark-ok.high-order',
+    'page-allocator.watermark-ok.high-order',
     'An order-n check first subtracts 2^n - 1 from the free pages, then needs a free block of order n or more on an unmovable, movable or reclaimable free list.',
     { kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' },
   ),
 
   // allocation
   rule(
-    'buddy.alloc.order-limit',
+    'page-allocator.alloc.order-limit',
     'An allocation of order >= MAX_ORDER fails with no page (and warns unless __GFP_NOWARN); order MAX_ORDER - 1 is served.',
     { kind: 'source', ref: 'mm/page_alloc.c: __alloc_pages_nodemask()' },
   ),
   rule(
-    'buddy.alloc.zone-fallback',
+    'page-allocator.alloc.zone-fallback',
     'An allocation walks the zonelist from the highest zone gfp_zone() allows down to ZONE_DMA and never takes a page from a higher zone.',
     { kind: 'source', ref: 'mm/page_alloc.c: get_page_from_freelist()' },
   ),
   rule(
-    'buddy.alloc.thisnode',
+    'page-allocator.alloc.thisnode',
     'With __GFP_THISNODE an allocation is served from the requested node only, and fails rather than fall back to another node.',
     { kind: 'source', ref: 'include/linux/gfp.h: __GFP_THISNODE' },
   ),
   rule(
-    'buddy.alloc.node-fallback',
+    'page-allocator.alloc.node-fallback',
     "Without __GFP_THISNODE an allocation the preferred node cannot serve falls back to the other nodes' zones.",
     { kind: 'source', ref: 'mm/page_alloc.c: build_zonelists()' },
   ),
   rule(
-    'buddy.alloc.gfp-zero',
+    'page-allocator.alloc.gfp-zero',
     'A page allocated with __GFP_ZERO reads as zeros, whatever it held before it was freed.',
     { kind: 'source', ref: 'mm/page_alloc.c: prep_new_page()' },
   ),
   rule(
-    'buddy.alloc.watermark-low-fastpath',
+    'page-allocator.alloc.watermark-low-fastpath',
     "The first pass over the zonelist checks each zone against its low watermark (ALLOC_WMARK_LOW), so allocations move on to the next zone before the preferred zone drops below low; only the slow path goes down to min.",
     { kind: 'source', ref: 'mm/page_alloc.c: __alloc_pages_nodemask()' },
   ),
   rule(
-    'buddy.alloc.atomic-reserves',
+    'page-allocator.alloc.atomic-reserves',
     'GFP_ATOMIC (__GFP_HIGH|__GFP_ATOMIC) may dip below min: to min - min/2 for __GFP_HIGH, then a further quarter off for ALLOC_HARDER unless __GFP_NOMEMALLOC; GFP_KERNEL stops at min.',
     { kind: 'source', ref: 'mm/page_alloc.c: gfp_to_alloc_flags()' },
   ),
   rule(
-    'buddy.alloc.highatomic-reserve',
+    'page-allocator.alloc.highatomic-reserve',
     'A successful high-order ALLOC_HARDER allocation turns its pageblock into a MIGRATE_HIGHATOMIC reserve (nr_reserved_highatomic grows by a pageblock, up to 1% of the zone plus one pageblock).',
     { kind: 'source', ref: 'mm/page_alloc.c: reserve_highatomic_pageblock()' },
     'highatomic',
@@ -152,37 +152,37 @@ export const BUDDY_RULES: readonly Rule[] = [
 
   // free
   rule(
-    'buddy.free.coalesce',
+    'page-allocator.free.coalesce',
     'Freeing a block merges it with its free buddy of the same order, repeatedly, so freeing every page restores the maximal blocks the zone started with.',
     { kind: 'source', ref: 'mm/page_alloc.c: __free_one_page()' },
   ),
   rule(
-    'buddy.free.double-free',
+    'page-allocator.free.double-free',
     'Freeing a block that is not allocated is reported as a bad page and changes nothing: the free lists and counters stay intact.',
     { kind: 'source', ref: 'mm/page_alloc.c: free_pages_check(), bad_page()' },
   ),
   rule(
-    'buddy.free.wrong-order',
+    'page-allocator.free.wrong-order',
     'Freeing an allocated block with another order than it was allocated with is reported as a bad page and changes nothing; the right order then frees it.',
     { kind: 'source', ref: 'mm/page_alloc.c: free_pages_check(), bad_page()' },
   ),
 
   // fallback
   rule(
-    'buddy.fallback.steal-order',
+    'page-allocator.fallback.steal-order',
     'With no free page of its migratetype, an allocation steals the largest free block of another type, trying types in the fallbacks[] order (UNMOVABLE: RECLAIMABLE then MOVABLE) and claiming the pageblocks of a block of pageblock_order or more; a movable allocation that cannot claim the pageblock splits the smallest fallback block instead.',
     { kind: 'source', ref: 'mm/page_alloc.c: fallbacks[], __rmqueue_fallback(), steal_suitable_fallback()' },
   ),
 
   // per-cpu lists
   rule(
-    'buddy.pcp.batch-high',
+    'page-allocator.pcp.batch-high',
     "A zone's per-cpu lists have batch = rounddown_pow_of_two(b + b/2) - 1 with b = min(managed/1024, 128)/4 (at least 1), and high = 6 * batch: a 4 GiB zone has batch 31, high 186.",
     { kind: 'source', ref: 'mm/page_alloc.c: zone_batchsize(), pageset_set_batch()' },
     'pcp',
   ),
   rule(
-    'buddy.pcp.drain',
+    'page-allocator.pcp.drain',
     "Freed order-0 pages wait on the CPU's list (not counted as free in the zone), the list is trimmed by batch pages when it reaches high, and drain_all_pages() returns every one to the buddy lists.",
     { kind: 'source', ref: 'mm/page_alloc.c: free_unref_page_commit(), drain_all_pages()' },
     'pcp',
@@ -190,31 +190,31 @@ export const BUDDY_RULES: readonly Rule[] = [
 
   // sysctls
   rule(
-    'buddy.sysctl.min-free-kbytes-recompute',
+    'page-allocator.sysctl.min-free-kbytes-recompute',
     'Writing vm.min_free_kbytes sets it and recomputes every zone watermark from the new value; a negative or malformed value fails with -EINVAL and changes nothing.',
     { kind: 'doc', ref: `${VM_TXT}: min_free_kbytes` },
   ),
   rule(
-    'buddy.sysctl.lowmem-reserve-ratio-einval',
+    'page-allocator.sysctl.lowmem-reserve-ratio-einval',
     'Writing vm.lowmem_reserve_ratio (MAX_NR_ZONES integers) recomputes every protection, a ratio below 1 being stored as 0 (no reserve); a wrong count or a non-integer fails with -EINVAL and leaves ratios and reserves unchanged.',
     { kind: 'source', ref: 'mm/page_alloc.c: lowmem_reserve_ratio_sysctl_handler()' },
   ),
   rule(
-    'buddy.sysctl.watermark-scale-factor-range',
+    'page-allocator.sysctl.watermark-scale-factor-range',
     'vm.watermark_scale_factor accepts 1 to 1000 (default 10) and recomputes the watermarks; 0 or more than 1000 fails with -EINVAL.',
     { kind: 'doc', ref: `${VM_TXT}: watermark_scale_factor` },
   ),
 
   // fault injection
   rule(
-    'buddy.fault-inject.fail-page-alloc',
+    'page-allocator.fault-inject.fail-page-alloc',
     'The allocator asks fail_page_alloc once per allocation and fails it with no page when told to: only orders >= min-order, never __GFP_NOFAIL, and with ignore-gfp-wait never an allocation that may block (gfpflags_allow_blocking).',
     { kind: 'doc', ref: 'Documentation/fault-injection/fault-injection.txt: fail_page_alloc' },
   ),
 
   // invariants
   rule(
-    'buddy.invariants.property',
+    'page-allocator.invariants.property',
     'Under any sequence of allocations and frees every free block is on exactly one free list, the free counters equal what the lists hold, and freeing everything ends fully coalesced.',
     { kind: 'source', ref: 'mm/page_alloc.c: __free_one_page(), __rmqueue_smallest(), expand()' },
   ),

@@ -12,148 +12,148 @@ const SEED_CACHE_REAP =
   'seed: mm, slab: reschedule cache_reap() on the same CPU ("cache_reap() is initially scheduled in start_cpu_timer() via schedule_delayed_work_on()")';
 
 const rule = (id: string, text: string, source: Rule['source'], optional?: string): Rule =>
-  optional ? { id, subsystem: 'slab', text, source, optional } : { id, subsystem: 'slab', text, source };
+  optional ? { id, subsystem: 'slab-allocator', text, source, optional } : { id, subsystem: 'slab-allocator', text, source };
 
 export const SLAB_RULES: readonly Rule[] = [
   // kmalloc
   rule(
-    'slab.kmalloc.size-classes',
+    'slab-allocator.kmalloc.size-classes',
     'The kmalloc size classes are the powers of two from KMALLOC_MIN_SIZE to KMALLOC_MAX_CACHE_SIZE plus 96 and 192, and kmalloc(n) takes its object from the smallest class of at least n bytes, which ksize() reports.',
     { kind: 'source', ref: 'mm/slab_common.c: kmalloc_info[], size_index[], kmalloc_slab(); include/linux/slab.h: kmalloc_index()' },
   ),
   rule(
-    'slab.kmalloc.zero-size',
+    'slab-allocator.kmalloc.zero-size',
     'kmalloc(0) returns ZERO_SIZE_PTR (16) and takes nothing; kfree() of NULL or ZERO_SIZE_PTR does nothing and ksize(ZERO_SIZE_PTR) is 0.',
     { kind: 'source', ref: 'include/linux/slab.h: ZERO_SIZE_PTR, ZERO_OR_NULL_PTR()' },
   ),
   rule(
-    'slab.kmalloc.too-large',
+    'slab-allocator.kmalloc.too-large',
     'kmalloc() of more than KMALLOC_MAX_SIZE (4 MiB on x86-64 with MAX_ORDER 11) returns NULL and takes no memory.',
     { kind: 'source', ref: 'include/linux/slab.h: KMALLOC_MAX_SIZE; mm/slab_common.c: kmalloc_slab()' },
   ),
   rule(
-    'slab.kmalloc.bad-input',
+    'slab-allocator.kmalloc.bad-input',
     'A kmalloc() size no size_t holds (negative, fractional, NaN) returns NULL, and zone modifiers a slab cannot honour (__GFP_HIGHMEM, __GFP_DMA32) are stripped with an "Unexpected gfp" warning, so slabs stay in lowmem.',
     { kind: 'source', ref: 'mm/internal.h: GFP_SLAB_BUG_MASK; mm/slub.c: new_slab(); mm/slab.c: cache_grow_begin()' },
   ),
   rule(
-    'slab.kmalloc.large-from-page-allocator',
+    'slab-allocator.kmalloc.large-from-page-allocator',
     'A kmalloc() above KMALLOC_MAX_CACHE_SIZE is a compound block of get_order(size) pages straight from the page allocator, without PG_slab, and kfree() gives the block back; below it the object lives in a PG_slab page.',
     { kind: 'source', ref: 'mm/slub.c: kmalloc_large(), kfree(); include/linux/slab.h: KMALLOC_MAX_CACHE_SIZE' },
   ),
 
   // caches
   rule(
-    'slab.cache.create-sanity',
+    'slab-allocator.cache.create-sanity',
     'kmem_cache_create() refuses (returns NULL) a cache with no name, an object smaller than sizeof(void *) or larger than KMALLOC_MAX_SIZE, or an alignment that is not a power of two.',
     { kind: 'source', ref: 'mm/slab_common.c: kmem_cache_sanity_check(), kmem_cache_create_usercopy()' },
   ),
   rule(
-    'slab.cache.alignment',
+    'slab-allocator.cache.alignment',
     'Objects are aligned to the larger of the requested alignment and ARCH_SLAB_MINALIGN (8); SLAB_HWCACHE_ALIGN aligns them to the cache line (64 bytes), halved while the object fits in half of it.',
     { kind: 'source', ref: 'mm/slab_common.c: calculate_alignment()' },
   ),
   rule(
-    'slab.cache.slab-pages',
+    'slab-allocator.cache.slab-pages',
     'Every object lives in a page the page allocator handed out with PG_slab set, and live objects of all caches never overlap.',
     { kind: 'source', ref: 'mm/slub.c: allocate_slab(); mm/slab.c: kmem_getpages(); include/linux/page-flags.h: PG_slab' },
   ),
   rule(
-    'slab.cache.ctor-once',
+    'slab-allocator.cache.ctor-once',
     'A constructor runs once for each object when its slab is created, not on every allocation: an object freed and allocated again keeps its constructed state.',
     { kind: 'source', ref: 'mm/slub.c: setup_object(); mm/slab.c: cache_init_objs(); Documentation/core-api (kmem_cache_create ctor)' },
   ),
   rule(
-    'slab.cache.zero',
+    'slab-allocator.cache.zero',
     'An allocation with __GFP_ZERO (kmem_cache_zalloc, kzalloc) returns an object whose bytes are all zero, whatever the object held before.',
     { kind: 'source', ref: 'mm/slub.c: slab_alloc_node(); mm/slab.c: slab_alloc()' },
   ),
 
   // objects
   rule(
-    'slab.object.integrity',
+    'slab-allocator.object.integrity',
     "An object's bytes are the caller's: what is written into a live object stays there until it is freed, across thousands of interleaved allocations and frees on several caches and CPUs.",
     { kind: 'source', ref: 'mm/slub.c: set_freepointer() (the free pointer only ever lives in free objects)' },
   ),
   rule(
-    'slab.object.bulk',
+    'slab-allocator.object.bulk',
     'kmem_cache_alloc_bulk() fills the array with n distinct objects and returns n, or returns 0 having kept nothing; kmem_cache_free_bulk() frees every object it is given.',
     { kind: 'source', ref: 'mm/slub.c: kmem_cache_alloc_bulk(), kmem_cache_free_bulk(); mm/slab.c: kmem_cache_alloc_bulk()' },
   ),
   rule(
-    'slab.object.failslab',
+    'slab-allocator.object.failslab',
     'When should_failslab() says so (failslab fault injection), the allocation returns NULL and takes no object.',
     { kind: 'doc', ref: 'Documentation/fault-injection/fault-injection.txt: failslab' },
   ),
 
   // giving memory back
   rule(
-    'slab.reclaim.shrink',
+    'slab-allocator.reclaim.shrink',
     'kmem_cache_shrink() gives every empty slab of the cache back to the page allocator.',
     { kind: 'source', ref: 'mm/slub.c: __kmem_cache_shrink(); mm/slab.c: __kmem_cache_shrink()' },
   ),
   rule(
-    'slab.reclaim.destroy-returns-pages',
+    'slab-allocator.reclaim.destroy-returns-pages',
     'After every object is freed and every cache destroyed, every slab page is back in the page allocator: free page counts return to their values before the caches were created.',
     { kind: 'source', ref: 'mm/slab_common.c: kmem_cache_destroy(), shutdown_cache()' },
   ),
   rule(
-    'slab.reclaim.destroy-leak',
+    'slab-allocator.reclaim.destroy-leak',
     'kmem_cache_destroy() of a cache that still has objects reports them ("Slab cache still has objects") and leaves the cache and its objects intact.',
     { kind: 'source', ref: 'mm/slab_common.c: shutdown_cache(); mm/slub.c: list_slab_objects()' },
   ),
 
   // debugging flags
   rule(
-    'slab.debug.red-zone',
+    'slab-allocator.debug.red-zone',
     'In a SLAB_RED_ZONE cache, a write just past the end of an object is reported as a red zone overwrite when the object is freed.',
     { kind: 'source', ref: 'mm/slub.c: check_object() ("Redzone overwritten"); mm/slab.c: verify_redzone_free()' },
   ),
   rule(
-    'slab.debug.poison',
+    'slab-allocator.debug.poison',
     'In a SLAB_POISON cache, a write into a freed object is reported as a poison overwrite, at the latest when the object is allocated again.',
     { kind: 'source', ref: 'mm/slub.c: check_object() ("Poison overwritten"); mm/slab.c: check_poison_obj()' },
   ),
 
   // misuse
   rule(
-    'slab.misuse.double-free',
+    'slab-allocator.misuse.double-free',
     'Freeing an object that is already free is reported as a double free and changes nothing: later allocations still return distinct objects.',
     { kind: 'source', ref: 'mm/slub.c: free_consistency_checks() ("Object already free"); mm/slab.c: cache_free_debugcheck()' },
   ),
   rule(
-    'slab.misuse.invalid-free',
+    'slab-allocator.misuse.invalid-free',
     'Freeing an address that is not the start of an object of a slab (inside an object, a page that is no slab) is reported and changes nothing.',
     { kind: 'source', ref: 'mm/slub.c: check_valid_pointer(), kfree(); mm/kasan/report.c: kasan_report_invalid_free()' },
   ),
   rule(
-    'slab.misuse.wrong-cache',
+    'slab-allocator.misuse.wrong-cache',
     'kmem_cache_free() of an object of another cache is reported ("Wrong slab cache") and frees nothing in the cache it was given.',
     { kind: 'source', ref: 'mm/slab.h: cache_from_obj()' },
   ),
 
   // /proc/slabinfo
   rule(
-    'slab.slabinfo.counts',
+    'slab-allocator.slabinfo.counts',
     'Each cache has a line in /proc/slabinfo (version 2.1) whose num_objs is num_slabs × objperslab, whose active_objs counts at least every allocated object, and whose slabs are empty of active objects once everything is freed and the cache shrunk.',
     { kind: 'source', ref: 'mm/slab_common.c: cache_show(), slabinfo_show_stats(); mm/slub.c: get_slabinfo()' },
   ),
 
   // KASAN's free hook (the seed)
   rule(
-    'slab.kasan.honour-answer',
+    'slab-allocator.kasan.honour-answer',
     "The allocator honours kasan_slab_free()'s answer for each object: an object whose reuse must be delayed is never put back on a freelist until the quarantine releases it, and one whose reuse need not be delayed is freed at once (no hard-coded check of the cache flags).",
     { kind: 'changelog', ref: SEED_KASAN_HOOK },
     'kasan',
   ),
   rule(
-    'slab.kasan.bulk-rebuild',
+    'slab-allocator.kasan.bulk-rebuild',
     'A bulk free asks kasan_slab_free() about every object and frees exactly those whose reuse need not be delayed, rebuilding the freelist without the others.',
     { kind: 'changelog', ref: SEED_KASAN_HOOK },
     'kasan',
   ),
   rule(
-    'slab.kasan.cache-shutdown',
+    'slab-allocator.kasan.cache-shutdown',
     'kmem_cache_destroy() calls kasan_cache_shutdown() before it looks for objects left, so objects waiting in the quarantine are given back and not reported as leaks.',
     { kind: 'source', ref: 'mm/slab_common.c: shutdown_cache(); mm/kasan/quarantine.c: quarantine_remove_cache()' },
     'kasan',
@@ -161,13 +161,13 @@ export const SLAB_RULES: readonly Rule[] = [
 
   // SLAB's periodic reaping (the seed)
   rule(
-    'slab.cache-reap.every-cpu',
+    'slab-allocator.cache-reap.every-cpu',
     'cache_reap() runs every REAPTIMEOUT_AC (2 s) on every CPU, each iteration queued on the CPU that ran the previous one: on 4 CPUs, with workqueue.debug_force_rr_cpu or an unbound cpumask that leaves CPUs out, every CPU reaps 30 (±1) times in 60 s.',
     { kind: 'changelog', ref: SEED_CACHE_REAP },
     'cacheReap',
   ),
   rule(
-    'slab.cache-reap.drains',
+    'slab-allocator.cache-reap.drains',
     "cache_reap() gives an idle CPU's cached free objects back to their slabs a fraction at a time (drain_array()), so an idle cache ends up with no active objects.",
     { kind: 'source', ref: 'mm/slab.c: cache_reap(), drain_array()' },
     'cacheReap',

@@ -228,7 +228,7 @@ const add = (c: SuiteCase<PageAllocatorUnderTest>) => cases.push(c);
 
 add({
   name: 'gfp_zone: only __GFP_HIGHMEM|__GFP_MOVABLE reaches ZONE_MOVABLE (x86-64, movablecore)',
-  rules: ['buddy.gfp-zone.movable-needs-highmem', 'buddy.alloc.zone-fallback'],
+  rules: ['page-allocator.gfp-zone.movable-needs-highmem', 'page-allocator.alloc.zone-fallback'],
   run(ctx) {
     const k = boot(ctx, { preset: 'movable-4g', pcp: false });
     const zc = k.zoneConfig;
@@ -261,7 +261,7 @@ add({
 
 add({
   name: 'gfp_zone: HighMem and ZONE_MOVABLE on a 32-bit kernel',
-  rules: ['buddy.gfp-zone.movable-needs-highmem', 'buddy.alloc.zone-fallback'],
+  rules: ['page-allocator.gfp-zone.movable-needs-highmem', 'page-allocator.alloc.zone-fallback'],
   run(ctx) {
     const k = boot(ctx, { preset: 'i386-highmem-2g', pcp: false });
     const zc = k.zoneConfig;
@@ -284,7 +284,7 @@ add({
 
 add({
   name: 'gfp_zone: GFP_ZONE_BAD combinations are a kernel bug',
-  rules: ['buddy.gfp-zone.bad-combination'],
+  rules: ['page-allocator.gfp-zone.bad-combination'],
   run(ctx) {
     const k = boot(ctx, { machine: M128 });
     const bad = [
@@ -311,7 +311,7 @@ add({
 
 add({
   name: 'min_free_kbytes: int_sqrt(lowmem_kbytes * 16) without THP',
-  rules: ['buddy.min-free-kbytes.int-sqrt'],
+  rules: ['page-allocator.min-free-kbytes.int-sqrt'],
   run(ctx) {
     const machines: Omit<KernelConfig, 'pageAllocator'>[] = [
       { machine: M128 },
@@ -333,7 +333,7 @@ add({
 
 add({
   name: 'seed: the 22 GB two-node machine gets min_free_kbytes 90112 with THP',
-  rules: ['buddy.min-free-kbytes.thp-excludes-movable'],
+  rules: ['page-allocator.min-free-kbytes.thp-excludes-movable'],
   run(ctx) {
     const k = boot(ctx, { preset: 'seed-22g', thp: 'always' });
     assert.equal(k.pageAllocator.minFreeKbytes, 90112, 'min_free_kbytes of the seed machine (112640 when ZONE_MOVABLE is counted)');
@@ -343,7 +343,7 @@ add({
 
 add({
   name: "seed: min_free_kbytes 90112 gives the changelog's per-zone min table",
-  rules: ['buddy.watermarks.proportional-min'],
+  rules: ['page-allocator.watermarks.proportional-min'],
   run(ctx) {
     const k = boot(ctx, { preset: 'seed-22g', thp: 'never', sysctl: { 'vm.min_free_kbytes': 90112 } });
     const table: Record<string, number> = {
@@ -363,7 +363,7 @@ add({
 
 add({
   name: 'min_free_kbytes: khugepaged counts only zones at or below gfp_zone(GFP_USER)',
-  rules: ['buddy.min-free-kbytes.thp-excludes-movable', 'buddy.min-free-kbytes.thp-cap'],
+  rules: ['page-allocator.min-free-kbytes.thp-excludes-movable', 'page-allocator.min-free-kbytes.thp-cap'],
   run(ctx) {
     for (const m of [{ preset: 'movable-4g' }, { preset: 'default' }, { machine: TWO_NODES }, { preset: 'i386-highmem-2g' }] as Omit<KernelConfig, 'pageAllocator'>[]) {
       const k = boot(ctx, { ...m, thp: 'always' });
@@ -379,7 +379,7 @@ add({
 
 add({
   name: "min_free_kbytes: khugepaged's recommendation is capped at 5% of lowmem",
-  rules: ['buddy.min-free-kbytes.thp-cap'],
+  rules: ['page-allocator.min-free-kbytes.thp-cap'],
   run(ctx) {
     for (const machine of [M128, M256, M512]) {
       const k = boot(ctx, { machine, thp: 'always' });
@@ -396,7 +396,7 @@ add({
 
 add({
   name: "watermarks: min is each lowmem zone's share of min_free_kbytes",
-  rules: ['buddy.watermarks.proportional-min'],
+  rules: ['page-allocator.watermarks.proportional-min'],
   run(ctx) {
     for (const m of [{ preset: 'default' }, { preset: 'movable-4g' }, { machine: TWO_NODES }, { machine: M256 }] as Omit<KernelConfig, 'pageAllocator'>[]) {
       for (const thp of ['never', 'always'] as const) {
@@ -420,7 +420,7 @@ add({
 
 add({
   name: 'watermarks: low and high sit max(share/4, managed * watermark_scale_factor / 10000) above min',
-  rules: ['buddy.watermarks.scale-factor'],
+  rules: ['page-allocator.watermarks.scale-factor'],
   run(ctx) {
     for (const m of [{ preset: 'default' }, { preset: 'movable-4g' }, { machine: TWO_NODES }, { preset: 'i386-highmem-2g' }, { machine: M128 }] as Omit<KernelConfig, 'pageAllocator'>[]) {
       const k = boot(ctx, m);
@@ -435,7 +435,7 @@ add({
 
 add({
   name: 'watermarks: highmem zones get clamp(managed / 1024, 32, 128) (32-bit)',
-  rules: ['buddy.watermarks.highmem-min'],
+  rules: ['page-allocator.watermarks.highmem-min'],
   run(ctx) {
     const k = boot(ctx, { preset: 'i386-highmem-2g' });
     const zc = k.zoneConfig;
@@ -457,7 +457,7 @@ add({
 
 add({
   name: 'lowmem_reserve_ratio: MAX_NR_ZONES entries with the 4.17 defaults',
-  rules: ['buddy.lowmem-reserve.ratio-defaults'],
+  rules: ['page-allocator.lowmem-reserve.ratio-defaults'],
   run(ctx) {
     const k64 = boot(ctx, { machine: M128 });
     assert.deepEqual([...k64.pageAllocator.lowmemReserveRatio], [256, 256, 32, 0, 0], 'x86-64 lowmemReserveRatio (DMA DMA32 Normal Movable Device)');
@@ -470,7 +470,7 @@ add({
 
 add({
   name: 'lowmem_reserve: ZONE_HIGHMEM keeps nothing back for ZONE_MOVABLE (32-bit)',
-  rules: ['buddy.lowmem-reserve.highmem-zero', 'buddy.lowmem-reserve.formula'],
+  rules: ['page-allocator.lowmem-reserve.highmem-zero', 'page-allocator.lowmem-reserve.formula'],
   run(ctx) {
     const k = boot(ctx, { preset: 'i386-highmem-2g', pcp: false });
     const zc = k.zoneConfig;
@@ -490,7 +490,7 @@ add({
 
 add({
   name: 'lowmem_reserve: protection is the higher zones\u2019 managed pages over the ratio',
-  rules: ['buddy.lowmem-reserve.formula', 'buddy.lowmem-reserve.totalreserve'],
+  rules: ['page-allocator.lowmem-reserve.formula', 'page-allocator.lowmem-reserve.totalreserve'],
   run(ctx) {
     for (const m of [{ preset: 'default' }, { preset: 'movable-4g' }, { machine: TWO_NODES }, { machine: M256 }] as Omit<KernelConfig, 'pageAllocator'>[]) {
       const k = boot(ctx, m);
@@ -507,7 +507,7 @@ add({
 
 add({
   name: 'sysctl: lowmem_reserve_ratio writes recompute, bad writes are -EINVAL',
-  rules: ['buddy.sysctl.lowmem-reserve-ratio-einval', 'buddy.lowmem-reserve.formula', 'buddy.lowmem-reserve.totalreserve'],
+  rules: ['page-allocator.sysctl.lowmem-reserve-ratio-einval', 'page-allocator.lowmem-reserve.formula', 'page-allocator.lowmem-reserve.totalreserve'],
   run(ctx) {
     const k = boot(ctx, { preset: 'default' });
     const pa = k.pageAllocator;
@@ -543,7 +543,7 @@ add({
 
 add({
   name: 'sysctl: min_free_kbytes writes recompute every watermark',
-  rules: ['buddy.sysctl.min-free-kbytes-recompute', 'buddy.lowmem-reserve.totalreserve'],
+  rules: ['page-allocator.sysctl.min-free-kbytes-recompute', 'page-allocator.lowmem-reserve.totalreserve'],
   run(ctx) {
     const k = boot(ctx, { preset: 'default' });
     const pa = k.pageAllocator;
@@ -570,7 +570,7 @@ add({
 
 add({
   name: 'sysctl: watermark_scale_factor accepts 1..1000',
-  rules: ['buddy.sysctl.watermark-scale-factor-range'],
+  rules: ['page-allocator.sysctl.watermark-scale-factor-range'],
   run(ctx) {
     const k = boot(ctx, { preset: 'movable-4g' });
     const pa = k.pageAllocator;
@@ -593,7 +593,7 @@ add({
 
 add({
   name: 'zone_watermark_ok: free pages must exceed mark + lowmem_reserve[classzone_idx]',
-  rules: ['buddy.watermark-ok.lowmem-reserve'],
+  rules: ['page-allocator.watermark-ok.lowmem-reserve'],
   run(ctx) {
     const k = boot(ctx, { preset: 'default', pcp: false });
     const pa = k.pageAllocator;
@@ -617,7 +617,7 @@ add({
 
 add({
   name: 'allocation: GFP_KERNEL stops at min + lowmem_reserve, GFP_ATOMIC digs deeper',
-  rules: ['buddy.watermark-ok.lowmem-reserve', 'buddy.alloc.atomic-reserves'],
+  rules: ['page-allocator.watermark-ok.lowmem-reserve', 'page-allocator.alloc.atomic-reserves'],
   run(ctx) {
     const { k, zc, dma, dma32, R } = bootDmaZones(ctx);
     assert.ok(R > 0 && R + dma.minWmarkPages() < dma.freePages, `model: DMA keeps a reserve of ${R} pages against DMA32 allocations and has more free`);
@@ -641,7 +641,7 @@ add({
 
 add({
   name: 'zone_watermark_ok: ALLOC_HIGH, ALLOC_HARDER, ALLOC_OOM and the highatomic reserve',
-  rules: ['buddy.watermark-ok.alloc-high', 'buddy.watermark-ok.alloc-harder'],
+  rules: ['page-allocator.watermark-ok.alloc-high', 'page-allocator.watermark-ok.alloc-harder'],
   run(ctx) {
     const k = boot(ctx, { machine: M256, pcp: false });
     const pa = k.pageAllocator;
@@ -674,7 +674,7 @@ add({
 
 add({
   name: 'zone_watermark_ok: high orders subtract 2^order - 1 and need a free block that large',
-  rules: ['buddy.watermark-ok.high-order'],
+  rules: ['page-allocator.watermark-ok.high-order'],
   run(ctx) {
     const k = boot(ctx, { machine: M256, pcp: false });
     const pa = k.pageAllocator;
@@ -706,7 +706,7 @@ add({
 
 add({
   name: 'allocation: order >= MAX_ORDER fails, MAX_ORDER - 1 is served',
-  rules: ['buddy.alloc.order-limit'],
+  rules: ['page-allocator.alloc.order-limit'],
   run(ctx) {
     const k = boot(ctx, { machine: M256 });
     const pa = k.pageAllocator;
@@ -729,7 +729,7 @@ add({
 
 add({
   name: 'allocation: the zonelist is walked down, never up',
-  rules: ['buddy.alloc.zone-fallback'],
+  rules: ['page-allocator.alloc.zone-fallback'],
   run(ctx) {
     const k = boot(ctx, { preset: 'default', pcp: false });
     const zc = k.zoneConfig;
@@ -752,7 +752,7 @@ add({
 
 add({
   name: 'allocation: the fast path moves on at the low watermark',
-  rules: ['buddy.alloc.watermark-low-fastpath', 'buddy.alloc.zone-fallback'],
+  rules: ['page-allocator.alloc.watermark-low-fastpath', 'page-allocator.alloc.zone-fallback'],
   run(ctx) {
     const { k, dma, dma32, R } = bootDmaZones(ctx);
     const pa = k.pageAllocator;
@@ -772,7 +772,7 @@ add({
 
 add({
   name: 'allocation: __GFP_THISNODE stays on its node, otherwise fall back to other nodes',
-  rules: ['buddy.alloc.thisnode', 'buddy.alloc.node-fallback'],
+  rules: ['page-allocator.alloc.thisnode', 'page-allocator.alloc.node-fallback'],
   run(ctx) {
     const k = boot(ctx, { machine: TWO_NODES, pcp: false });
     assert.equal(k.layout.nodes.length, 2, 'two nodes');
@@ -796,7 +796,7 @@ add({
 
 add({
   name: 'allocation: __GFP_ZERO pages read as zeros',
-  rules: ['buddy.alloc.gfp-zero'],
+  rules: ['page-allocator.alloc.gfp-zero'],
   run(ctx) {
     const k = boot(ctx, { machine: M128 });
     const pa = k.pageAllocator;
@@ -833,7 +833,7 @@ add({
 
 add({
   name: 'free: freeing everything restores the boot free lists',
-  rules: ['buddy.free.coalesce'],
+  rules: ['page-allocator.free.coalesce'],
   run(ctx) {
     const k = boot(ctx, { machine: M256 });
     const pa = k.pageAllocator;
@@ -870,7 +870,7 @@ function freeState(k: Kernel): unknown {
 
 add({
   name: 'free: a double free is reported and changes nothing',
-  rules: ['buddy.free.double-free'],
+  rules: ['page-allocator.free.double-free'],
   run(ctx) {
     for (const pcp of [true, false]) {
       const k = boot(ctx, { machine: M128, pcp });
@@ -905,7 +905,7 @@ add({
 
 add({
   name: 'free: the wrong order is reported and changes nothing',
-  rules: ['buddy.free.wrong-order'],
+  rules: ['page-allocator.free.wrong-order'],
   run(ctx) {
     const k = boot(ctx, { machine: M128 });
     const pa = k.pageAllocator;
@@ -930,7 +930,7 @@ add({
 
 add({
   name: 'fallback: steal the largest block, in fallbacks[] order, and claim its pageblocks',
-  rules: ['buddy.fallback.steal-order'],
+  rules: ['page-allocator.fallback.steal-order'],
   run(ctx) {
     const k = boot(ctx, { machine: M256, pcp: false });
     const pa = k.pageAllocator;
@@ -971,7 +971,7 @@ add({
 
 add({
   name: 'fallback: a movable allocation that cannot claim a pageblock takes the smallest block',
-  rules: ['buddy.fallback.steal-order'],
+  rules: ['page-allocator.fallback.steal-order'],
   run(ctx) {
     const k = boot(ctx, { machine: M256, pcp: false });
     const pa = k.pageAllocator;
@@ -1012,7 +1012,7 @@ add({
 
 add({
   name: 'highatomic: a high-order atomic allocation reserves its pageblock',
-  rules: ['buddy.alloc.highatomic-reserve'],
+  rules: ['page-allocator.alloc.highatomic-reserve'],
   requires: 'highatomic',
   run(ctx) {
     const k = boot(ctx, { machine: M256, pcp: false });
@@ -1037,7 +1037,7 @@ add({
 
 add({
   name: 'pcp: batch and high follow zone_batchsize()',
-  rules: ['buddy.pcp.batch-high'],
+  rules: ['page-allocator.pcp.batch-high'],
   requires: 'pcp',
   run(ctx) {
     let bigZones = 0;
@@ -1060,7 +1060,7 @@ add({
 
 add({
   name: 'pcp: freed pages wait on per-cpu lists, trimmed at high, drained on demand',
-  rules: ['buddy.pcp.drain', 'buddy.pcp.batch-high'],
+  rules: ['page-allocator.pcp.drain', 'page-allocator.pcp.batch-high'],
   requires: 'pcp',
   run(ctx) {
     const k = boot(ctx, { machine: M256, pcp: true, nrCpus: 2 });
@@ -1103,7 +1103,7 @@ add({
 
 add({
   name: 'fail_page_alloc: one check per allocation, honoured',
-  rules: ['buddy.fault-inject.fail-page-alloc'],
+  rules: ['page-allocator.fault-inject.fail-page-alloc'],
   run(ctx) {
     const k = boot(ctx, { machine: M128, pcp: false, failPageAlloc: { probability: 100, times: 2, verbose: 0 } });
     const pa = k.pageAllocator;
@@ -1148,7 +1148,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 add({
   name: 'property: random allocations and frees keep the lists consistent and end coalesced',
-  rules: ['buddy.invariants.property', 'buddy.free.coalesce'],
+  rules: ['page-allocator.invariants.property', 'page-allocator.free.coalesce'],
   run(ctx) {
     let k = boot(ctx, { machine: M128, nrCpus: 2 });
     let dirty = false;

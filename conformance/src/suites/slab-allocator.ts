@@ -150,7 +150,7 @@ function classFor(sizes: readonly number[], n: number): number {
 const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   {
     name: 'the kmalloc classes and which one kmalloc(n) uses',
-    rules: ['slab.kmalloc.size-classes'],
+    rules: ['slab-allocator.kmalloc.size-classes'],
     run(ctx) {
       const k = boot(ctx);
       const s = k.slab;
@@ -175,7 +175,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'kmalloc(0), kfree(NULL) and ZERO_SIZE_PTR',
-    rules: ['slab.kmalloc.zero-size'],
+    rules: ['slab-allocator.kmalloc.zero-size'],
     run(ctx) {
       const k = boot(ctx);
       const before = k.slabPages();
@@ -189,7 +189,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'kmalloc above KMALLOC_MAX_SIZE fails and takes nothing',
-    rules: ['slab.kmalloc.too-large'],
+    rules: ['slab-allocator.kmalloc.too-large'],
     run(ctx) {
       const k = boot(ctx);
       assert.equal(k.slab.kmallocMaxSize, KMALLOC_MAX_SIZE, 'KMALLOC_MAX_SIZE = 1 << (MAX_ORDER + PAGE_SHIFT - 1)');
@@ -203,7 +203,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'kmalloc refuses impossible sizes and fixes up highmem gfp',
-    rules: ['slab.kmalloc.bad-input'],
+    rules: ['slab-allocator.kmalloc.bad-input'],
     run(ctx) {
       const k = boot(ctx, { machine: { mem: 1024 * MiB, arch: 'i386' } });
       const pages = k.slabPages();
@@ -224,7 +224,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'large kmallocs come from the page allocator',
-    rules: ['slab.kmalloc.large-from-page-allocator'],
+    rules: ['slab-allocator.kmalloc.large-from-page-allocator'],
     run(ctx) {
       const k = boot(ctx);
       const s = k.slab;
@@ -252,7 +252,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'kmem_cache_create refuses what kmem_cache_sanity_check refuses',
-    rules: ['slab.cache.create-sanity'],
+    rules: ['slab-allocator.cache.create-sanity'],
     run(ctx) {
       const k = boot(ctx);
       const n = k.slab.caches().length;
@@ -269,7 +269,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'object alignment',
-    rules: ['slab.cache.alignment'],
+    rules: ['slab-allocator.cache.alignment'],
     run(ctx) {
       const k = boot(ctx);
       const specs: [number, number, number, number][] = [
@@ -292,7 +292,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'objects live in PG_slab pages and never overlap',
-    rules: ['slab.cache.slab-pages'],
+    rules: ['slab-allocator.cache.slab-pages'],
     run(ctx) {
       const k = boot(ctx);
       const caches = [create(k, 'a', 8), create(k, 'b', 200), create(k, 'c', 3000), create(k, 'd', 64, 0, SLAB_HWCACHE_ALIGN)];
@@ -317,7 +317,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'constructors run once per object, at slab creation',
-    rules: ['slab.cache.ctor-once'],
+    rules: ['slab-allocator.cache.ctor-once'],
     run(ctx) {
       const k = boot(ctx);
       let calls = 0;
@@ -349,7 +349,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: '__GFP_ZERO returns zeroed objects',
-    rules: ['slab.cache.zero'],
+    rules: ['slab-allocator.cache.zero'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'zero_objs', 200);
@@ -376,7 +376,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'object contents survive random interleaved allocs and frees on several caches and CPUs',
-    rules: ['slab.object.integrity', 'slab.cache.slab-pages'],
+    rules: ['slab-allocator.object.integrity', 'slab-allocator.cache.slab-pages'],
     run(ctx) {
       const k = boot(ctx, { nrCpus: 4 });
       const prng = new Prng(ctx.seed);
@@ -424,7 +424,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'bulk allocation and free',
-    rules: ['slab.object.bulk'],
+    rules: ['slab-allocator.object.bulk'],
     requires: 'bulk',
     run(ctx) {
       const k = boot(ctx);
@@ -452,7 +452,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'failslab makes allocations fail without taking an object',
-    rules: ['slab.object.failslab'],
+    rules: ['slab-allocator.object.failslab'],
     run(ctx) {
       const k = boot(ctx, { failslab: { probability: 100, interval: 1, times: 5, ignoreGfpWait: false } });
       const c = create(k, 'fail_objs', 64);
@@ -468,7 +468,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'kmem_cache_shrink gives empty slabs back',
-    rules: ['slab.reclaim.shrink'],
+    rules: ['slab-allocator.reclaim.shrink'],
     run(ctx) {
       const k = boot(ctx);
       const before = k.slabPages();
@@ -484,7 +484,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'destroying every cache gives every page back',
-    rules: ['slab.reclaim.destroy-returns-pages'],
+    rules: ['slab-allocator.reclaim.destroy-returns-pages'],
     run(ctx) {
       const k = boot(ctx, { nrCpus: 4 });
       const free = totalFree(k);
@@ -514,7 +514,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'destroying a cache with objects reports a leak and keeps it',
-    rules: ['slab.reclaim.destroy-leak'],
+    rules: ['slab-allocator.reclaim.destroy-leak'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'leaky', 128);
@@ -535,7 +535,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'a write past an object of a SLAB_RED_ZONE cache is reported at free',
-    rules: ['slab.debug.red-zone'],
+    rules: ['slab-allocator.debug.red-zone'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'redzoned', 64, 0, SLAB_RED_ZONE);
@@ -551,7 +551,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'a write into a freed object of a SLAB_POISON cache is reported',
-    rules: ['slab.debug.poison'],
+    rules: ['slab-allocator.debug.poison'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'poisoned', 64, 0, SLAB_POISON);
@@ -570,7 +570,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'a double free is reported and changes nothing',
-    rules: ['slab.misuse.double-free'],
+    rules: ['slab-allocator.misuse.double-free'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'df_objs', 64);
@@ -593,7 +593,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'freeing what is not an object is reported and changes nothing',
-    rules: ['slab.misuse.invalid-free'],
+    rules: ['slab-allocator.misuse.invalid-free'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'inv_objs', 64);
@@ -617,7 +617,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'freeing an object to the wrong cache is reported',
-    rules: ['slab.misuse.wrong-cache'],
+    rules: ['slab-allocator.misuse.wrong-cache'],
     run(ctx) {
       const k = boot(ctx);
       const c1 = create(k, 'wc_one', 64);
@@ -640,7 +640,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: '/proc/slabinfo counts',
-    rules: ['slab.slabinfo.counts'],
+    rules: ['slab-allocator.slabinfo.counts'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'info_objs', 300);
@@ -668,7 +668,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: "kasan_slab_free's answer is honoured for each object",
-    rules: ['slab.kasan.honour-answer'],
+    rules: ['slab-allocator.kasan.honour-answer'],
     requires: 'kasan',
     run(ctx) {
       const { k, kasan } = bootWithScriptedKasan(ctx);
@@ -701,7 +701,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'a bulk free rebuilds its freelist without the objects KASAN keeps',
-    rules: ['slab.kasan.bulk-rebuild'],
+    rules: ['slab-allocator.kasan.bulk-rebuild'],
     requires: 'kasan',
     run(ctx) {
       const { k, kasan } = bootWithScriptedKasan(ctx);
@@ -727,7 +727,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'kmem_cache_destroy empties the quarantine of the cache first',
-    rules: ['slab.kasan.cache-shutdown'],
+    rules: ['slab-allocator.kasan.cache-shutdown'],
     requires: 'kasan',
     run(ctx) {
       const { k, kasan } = bootWithScriptedKasan(ctx);
@@ -748,7 +748,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: 'cache_reap runs every 2 s on every CPU, even with debug_force_rr_cpu or a narrow unbound cpumask',
-    rules: ['slab.cache-reap.every-cpu'],
+    rules: ['slab-allocator.cache-reap.every-cpu'],
     requires: 'cacheReap',
     run(ctx) {
       const setups: [string, Omit<KernelConfig, 'slab'>][] = [
@@ -772,7 +772,7 @@ const cases: SuiteCase<SlabAllocatorUnderTest>[] = [
   },
   {
     name: "cache_reap drains an idle CPU's cached objects",
-    rules: ['slab.cache-reap.drains'],
+    rules: ['slab-allocator.cache-reap.drains'],
     requires: 'cacheReap',
     run(ctx) {
       const k = boot(ctx, { nrCpus: 2 });
