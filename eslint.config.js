@@ -11,6 +11,8 @@ import tseslint from 'typescript-eslint';
 
 const SUBSYSTEMS = ['hw-x86', 'hypervisor-xen', 'buddy', 'slub', 'slab', 'cma', 'memcg', 'migrate', 'hmm', 'swap', 'gup', 'mmap'];
 const outOfPackage = { group: ['../../*', '../../../*', '../../../../*'], message: 'Import another package by its name (@mmkit/...), never through a relative path.' };
+// conformance/src/contracts/<id>/suite/*.ts sits four folders deep in its package.
+const outOfConformance = { group: ['../../../../*', '../../../../../*'], message: outOfPackage.message };
 const only = (allowed, why) => ({
   group: ['@mmkit/*', ...allowed.map((a) => `!@mmkit/${a}`)],
   message: why,
@@ -44,12 +46,12 @@ export default tseslint.config(
   },
   {
     files: ['conformance/src/**/*.ts'],
-    ignores: ['conformance/src/mutants/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [outOfPackage, only(['core', 'kernel'], 'Suites and the grader are written against contracts: import @mmkit/core and @mmkit/kernel only.')] }] },
+    ignores: ['conformance/src/contracts/*/mutants.ts', 'conformance/src/contracts/*/mutants/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [outOfConformance, only(['core', 'kernel'], 'Suites and the grader are written against contracts: import @mmkit/core and @mmkit/kernel only.')] }] },
   },
   {
-    files: ['conformance/src/mutants/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [outOfPackage, { group: ['@mmkit/cli'], message: 'Mutants do not depend on the CLI.' }] }] },
+    files: ['conformance/src/contracts/*/mutants.ts', 'conformance/src/contracts/*/mutants/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [outOfConformance, { group: ['@mmkit/cli'], message: 'Mutants do not depend on the CLI.' }] }] },
   },
   {
     files: ['**/*.test.ts', 'tools/**/*.ts', '**/bench/**/*.ts'],

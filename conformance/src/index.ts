@@ -8,8 +8,8 @@ export {
   type CaseContext, type CaseResult, type CaseStatus, type FeatureSet, type RuleStatus, type RuleVerdict,
   type RunSuiteOptions, type Suite, type SuiteCase,
 } from './suite.js';
-export { pageAllocatorSuite, type PageAllocatorUnderTest } from './suites/page-allocator.js';
-export { slabAllocatorSuite, type SlabAllocatorUnderTest } from './suites/slab-allocator.js';
+export { pageAllocatorSuite, type PageAllocatorUnderTest } from './contracts/page-allocator/suite/index.js';
+export { slabAllocatorSuite, type SlabAllocatorUnderTest } from './contracts/slab-allocator/suite/index.js';
 export { MUTANTS, BUDDY_MUTANTS, SLAB_MUTANTS, mutantById, type Mutant } from './mutants/index.js';
 export {
   grade, measureFragmentation, measureSlabThroughput, measureThroughput, unusableFreeIndex, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,

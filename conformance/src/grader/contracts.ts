@@ -6,8 +6,8 @@ import type { PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
 import { createKernel } from '@mmkit/kernel';
 import { rulesForContract, type Rule } from '../rules/index.js';
 import type { Suite } from '../suite.js';
-import { pageAllocatorSuite } from '../suites/page-allocator.js';
-import { slabAllocatorFeatures, slabAllocatorSuite } from '../suites/slab-allocator.js';
+import { pageAllocatorSuite } from '../contracts/page-allocator/suite/index.js';
+import { slabAllocatorFeatures, slabAllocatorSuite } from '../contracts/slab-allocator/suite/index.js';
 import { measureFragmentation, measureSlabThroughput, measureThroughput } from './bench.js';
 import type { ContractId, Fragmentation, GradeContract, SlabThroughput, Throughput } from './types.js';
 

@@ -1,11 +1,11 @@
 /** The rule catalogue: every rule of every contract the suites check. */
-import { BUDDY_RULES } from './buddy.js';
-import { SLAB_RULES } from './slab.js';
+import { BUDDY_RULES } from '../contracts/page-allocator/rules.js';
+import { SLAB_RULES } from '../contracts/slab-allocator/rules.js';
 import type { Rule } from './types.js';
 
 export type { Rule, RuleSource } from './types.js';
-export { BUDDY_RULES } from './buddy.js';
-export { SLAB_RULES } from './slab.js';
+export { BUDDY_RULES } from '../contracts/page-allocator/rules.js';
+export { SLAB_RULES } from '../contracts/slab-allocator/rules.js';
 
 export const RULES: readonly Rule[] = [...BUDDY_RULES, ...SLAB_RULES];
 

@@ -4,7 +4,7 @@
  * BuddyAllocator. The page-allocator suite must fail each on the rule it names in `breaks`.
  */
 import { BuddyAllocator, freeListIndex } from '@mmkit/buddy';
-import type { Mutant } from './types.js';
+import type { Mutant } from '../../mutants/types.js';
 import {
   MAX_ORDER, WMARK_HIGH, WMARK_LOW, WMARK_MIN, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE,
   GFP_ZONEMASK, isHighmemIdx, type Gfp, type Zone,

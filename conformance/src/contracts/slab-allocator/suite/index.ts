@@ -11,8 +11,8 @@ import {
   type ObjAddr, type SlabAllocator, type SlabAllocatorFactory, type SlabInfo,
 } from '@mmkit/core';
 import { createKernel, type Kernel, type KernelConfig } from '@mmkit/kernel';
-import * as assert from '../assert.js';
-import type { CaseContext, FeatureSet, Suite, SuiteCase } from '../suite.js';
+import * as assert from '../../../assert.js';
+import type { CaseContext, FeatureSet, Suite, SuiteCase } from '../../../suite.js';
 
 /** The implementation under test; undefined runs the kernel's default (SLUB). */
 export type SlabAllocatorUnderTest = SlabAllocatorFactory | undefined;

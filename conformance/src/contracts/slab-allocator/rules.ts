@@ -2,9 +2,9 @@
  * Rules of the object-allocator ("slab-allocator") contract that SLUB and SLAB both implement:
  * mm/slab_common.c, mm/slub.c and mm/slab.c of Linux 4.17, and the two seed entries that are
  * specific (SLUB's KASAN free hook, SLAB's cache_reap scheduling). Data only; the suite in
- * suites/slab-allocator.ts names these ids.
+ * suite (suite/) names these ids.
  */
-import type { Rule } from './types.js';
+import type { Rule } from '../../rules/types.js';
 
 const SEED_KASAN_HOOK =
   'seed: kasan, slub: fix handling of kasan_slab_free hook ("The kasan_slab_free hook\'s return value denotes whether the reuse of a slab object must be delayed")';

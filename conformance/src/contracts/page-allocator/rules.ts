@@ -1,9 +1,9 @@
 /**
  * Rules of the page-allocator ("buddy") contract: Linux 4.17 mm/page_alloc.c as the seed
  * changelog, Documentation/ and the source describe it. Data only; the suite in
- * suites/page-allocator.ts names these ids.
+ * suite (suite/) names these ids.
  */
-import type { Rule } from './types.js';
+import type { Rule } from '../../rules/types.js';
 
 const SEED_CMA_MOVABLE =
   'seed: mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE ("Patch series "mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE", v2.")';

@@ -14,12 +14,12 @@ import {
 } from '@mmkit/core';
 import { createKernel, type Kernel, type KernelConfig } from '@mmkit/kernel';
 import fc from 'fast-check';
-import * as assert from '../assert.js';
-import type { CaseContext, FeatureSet, Suite, SuiteCase } from '../suite.js';
+import * as assert from '../../../assert.js';
+import type { CaseContext, FeatureSet, Suite, SuiteCase } from '../../../suite.js';
 import {
   bootMinFreeKbytes, effectiveMin, expectedLowmemReserve, expectedPcp, expectedTotalreserve,
   expectedWatermarks, initMinFreeKbytes, modelWatermarkOk, nrFreeBufferPages, thpZoneCount,
-} from './page-allocator-model.js';
+} from './model.js';
 
 /** The implementation under test; undefined runs the kernel's default. */
 export type PageAllocatorUnderTest = PageAllocatorFactory | undefined;
