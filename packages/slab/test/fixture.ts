@@ -1,9 +1,10 @@
 /**
- * A SLAB allocator on core's test machine, with the misuse reports collected (tests only).
+ * A SLAB allocator on core's test machine, with the misuse reports collected. Tests only: it
+ * lives in test/, outside the published files.
  */
 import type { Gfp, KasanHooks, KmemCache, ObjAddr, SlabErrorKind } from '@mmkit/core';
 import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
-import { Slab } from './slab.js';
+import { Slab } from '../src/slab.js';
 
 export interface SlabReport {
   readonly kind: SlabErrorKind;

@@ -1,7 +1,7 @@
 import { GFP_KERNEL, type DelayedWork } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import { Slab } from './slab.js';
-import { createFixture } from './test-fixture.js';
+import { Slab } from '../src/slab.js';
+import { createFixture } from './fixture.js';
 
 /** SLAB before the 4.17 fix: the next cache_reap() is queued WORK_CPU_UNBOUND. */
 class UnboundReapSlab extends Slab {

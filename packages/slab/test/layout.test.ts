@@ -1,10 +1,10 @@
 import { GFP_DMA, PAGE_SIZE, SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, calculateAlignment } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import { cacheEstimate, calculateSlabOrder, kmemCacheLayout } from './layout.js';
-import { KMALLOC_MAX_SIZE, kmallocIndex, kmallocSizes } from './kmalloc.js';
-import { CFLGS_OBJFREELIST_SLAB } from './constants.js';
-import { createFixture } from './test-fixture.js';
-import type { SlabCache } from './cache.js';
+import { cacheEstimate, calculateSlabOrder, kmemCacheLayout } from '../src/layout.js';
+import { KMALLOC_MAX_SIZE, kmallocIndex, kmallocSizes } from '../src/kmalloc.js';
+import { CFLGS_OBJFREELIST_SLAB } from '../src/constants.js';
+import { createFixture } from './fixture.js';
+import type { SlabCache } from '../src/cache.js';
 
 const noFreelistCache = () => undefined;
 

@@ -1,6 +1,6 @@
 import { GFP_KERNEL, Prng, SLAB_POISON, SLAB_RED_ZONE, __GFP_ZERO, type KmemCache } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import { checkPattern, createFixture, fillPattern } from './test-fixture.js';
+import { checkPattern, createFixture, fillPattern } from './fixture.js';
 
 interface Live {
   readonly cache: KmemCache | undefined; // undefined: kmalloc

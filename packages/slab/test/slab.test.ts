@@ -16,8 +16,8 @@ import {
   type KmemCache,
 } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import type { SlabCache } from './cache.js';
-import { checkPattern, createFixture, fillPattern } from './test-fixture.js';
+import type { SlabCache } from '../src/cache.js';
+import { checkPattern, createFixture, fillPattern } from './fixture.js';
 
 describe('allocation and freeing', () => {
   it('objects keep their bytes across caches and CPUs; every slab page returns after destroy', () => {
