@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUDDY_RULES, RULES, SLAB_RULES, checkSuiteCoverage, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
+import { changelogSource, kernelFileUrl, manPageUrl, refPaths, sourceLinks, sourceMarkdown } from '../src/rules/index.js';
+import { seedEntryById } from '../src/seed/index.js';
 
 describe('rule catalogue', () => {
   it('has unique, well-formed ids', () => {
@@ -17,10 +19,51 @@ describe('rule catalogue', () => {
       expect(r.text, r.id).toMatch(/^[A-Za-z_(].*\.$/s);
       expect(r.text, `${r.id} is one sentence`).not.toMatch(/[a-z0-9)]\.\s+[A-Z]/);
       expect(['changelog', 'man', 'doc', 'source']).toContain(r.source.kind);
-      if (r.source.kind === 'changelog') expect(r.source.ref, r.id).toMatch(/^seed: .+ \(".+"\)$/);
+      if (r.source.kind === 'changelog') {
+        // A seed entry by id, its subject as the ref: no file path, no paraphrase.
+        const entry = seedEntryById(r.source.entry);
+        expect(entry, `${r.id} cites seed entry '${r.source.entry}'`).toBeDefined();
+        expect(r.source.ref, r.id).toBe(entry!.subject);
+      }
       if (r.source.kind === 'doc') expect(r.source.ref, r.id).toMatch(/^Documentation\/\S+\.txt: \S+/);
-      if (r.source.kind === 'source') expect(r.source.ref, r.id).toMatch(/^(mm|include\/linux)\/[\w/-]+\.[ch]: \S+/);
+      if (r.source.kind === 'source') {
+        for (const part of r.source.ref.split('; ')) expect(part, r.id).toMatch(/^(mm|include\/linux)\/[\w/-]+\.[ch]: \S+/);
+      }
+      if (r.source.kind === 'man') expect(r.source.ref, r.id).toMatch(/^[\w.-]+\(\d\w*\): \S+/);
     }
+  });
+
+  it('links every source publicly: the seed entry on lkml, files at v4.17 on elixir, man pages on man7.org', () => {
+    for (const r of RULES) {
+      const links = sourceLinks(r.source);
+      expect(links.length, `${r.id} has a link`).toBeGreaterThan(0);
+      for (const l of links) expect(l.url, r.id).toMatch(/^https?:\/\/\S+$/);
+      if (r.source.kind === 'changelog') expect(links[0].url).toBe(seedEntryById(r.source.entry)!.link);
+      if (r.source.kind === 'source' || r.source.kind === 'doc') {
+        expect(links.map((l) => l.url)).toEqual(refPaths(r.source.ref).map(kernelFileUrl));
+        for (const l of links) expect(l.url).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v4\.17\/source\/(mm|include|Documentation)\//);
+      }
+    }
+    expect(sourceLinks({ kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' })).toEqual([
+      { label: 'mm/page_alloc.c', url: 'https://elixir.bootlin.com/linux/v4.17/source/mm/page_alloc.c' },
+    ]);
+    expect(sourceLinks({ kind: 'source', ref: 'mm/slub.c: kfree(); include/linux/slab.h: KMALLOC_MAX_CACHE_SIZE' }).map((l) => l.label)).toEqual([
+      'mm/slub.c', 'include/linux/slab.h',
+    ]);
+    expect(sourceLinks({ kind: 'doc', ref: 'Documentation/sysctl/vm.txt: min_free_kbytes' })[0].url).toBe(
+      'https://elixir.bootlin.com/linux/v4.17/source/Documentation/sysctl/vm.txt',
+    );
+    expect(manPageUrl('mmap(2)')).toBe('https://man7.org/linux/man-pages/man2/mmap.2.html');
+    expect(sourceLinks({ kind: 'man', ref: 'proc(5): /proc/zoneinfo' })).toEqual([{ label: 'proc(5)', url: 'https://man7.org/linux/man-pages/man5/proc.5.html' }]);
+    const thp = changelogSource('thp-dont-count-zone-movable');
+    expect(thp).toEqual({ kind: 'changelog', entry: 'thp-dont-count-zone-movable', ref: "mm/thp: don't count ZONE_MOVABLE as the target for freepage reserving" });
+    expect(sourceMarkdown(thp)).toBe(
+      "changelog `thp-dont-count-zone-movable`: [mm/thp: don't count ZONE_MOVABLE as the target for freepage reserving](http://lkml.kernel.org/r/1522913236-15776-1-git-send-email-iamjoonsoo.kim@lge.com)",
+    );
+    expect(sourceLinks(changelogSource('map-fixed-noreplace'))[1]).toEqual({
+      label: 'commit a4ff8e8620d3', url: 'https://git.kernel.org/torvalds/c/a4ff8e8620d3f4f50ac4b41e8067b7d395056843',
+    });
+    expect(() => changelogSource('no-such-entry')).toThrow(/no seed changelog entry/);
   });
 
   it('marks only contract features as optional', () => {

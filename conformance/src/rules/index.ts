@@ -1,9 +1,11 @@
 /** The rule catalogue: every rule of every contract the suites check. */
 import { BUDDY_RULES } from '../contracts/page-allocator/rules.js';
 import { SLAB_RULES } from '../contracts/slab-allocator/rules.js';
+import { sourceMarkdown } from './links.js';
 import type { Rule } from './types.js';
 
-export type { Rule, RuleSource } from './types.js';
+export type { Rule, RuleSource, RuleSourceKind } from './types.js';
+export { KERNEL_VERSION, changelogSource, kernelFileUrl, manPageUrl, refPaths, sourceLinks, sourceMarkdown, type SourceLink } from './links.js';
 export { BUDDY_RULES } from '../contracts/page-allocator/rules.js';
 export { SLAB_RULES } from '../contracts/slab-allocator/rules.js';
 
@@ -23,13 +25,13 @@ export function rulesForContract(contract: string): readonly Rule[] {
   return RULES.filter((r) => r.subsystem === contract);
 }
 
-/** A markdown table of rules (the README's rule table is generated from this). */
+/** A markdown table of rules, sources linked (the README's rule table is generated from this). */
 export function ruleTableMarkdown(rules: readonly Rule[] = RULES): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const lines = ['| id | rule | source |', '| --- | --- | --- |'];
   for (const r of rules) {
     const opt = r.optional ? ` *(optional: ${r.optional})*` : '';
-    lines.push(`| \`${r.id}\` | ${esc(r.text)}${opt} | ${r.source.kind}: ${esc(r.source.ref)} |`);
+    lines.push(`| \`${r.id}\` | ${esc(r.text)}${opt} | ${sourceMarkdown(r.source)} |`);
   }
   return lines.join('\n');
 }

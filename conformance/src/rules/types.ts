@@ -1,12 +1,19 @@
-/** Where a rule's semantics come from. */
-export interface RuleSource {
-  /**
-   * changelog: an entry of the seed changelog (ref names the commit title and quotes its first
-   * words); man: a man page; doc: a file under Documentation/; source: a kernel function.
-   */
-  readonly kind: 'changelog' | 'man' | 'doc' | 'source';
-  readonly ref: string;
-}
+/**
+ * Where a rule's semantics come from; `sourceLinks()` (links.ts) gives the public links.
+ * - changelog: an entry of the seed changelog, by its id in the seed catalogue
+ *   (src/seed/catalogue.ts); `ref` is the entry's subject;
+ * - man: a man page, `ref` like 'mmap(2): MAP_FIXED_NOREPLACE' (linked on man7.org);
+ * - doc: a file of Documentation/ in Linux 4.17, `ref` like 'Documentation/sysctl/vm.txt: min_free_kbytes';
+ * - source: kernel functions or definitions in Linux 4.17, `ref` like
+ *   'mm/page_alloc.c: __zone_watermark_ok()', several files separated by '; '.
+ */
+export type RuleSource =
+  | { readonly kind: 'changelog'; readonly entry: string; readonly ref: string }
+  | { readonly kind: 'man'; readonly ref: string }
+  | { readonly kind: 'doc'; readonly ref: string }
+  | { readonly kind: 'source'; readonly ref: string };
+
+export type RuleSourceKind = RuleSource['kind'];
 
 /** One checkable sentence of semantics, with a stable id. */
 export interface Rule {

@@ -1,16 +1,14 @@
 /**
  * Rules of the page-allocator ("buddy") contract: Linux 4.17 mm/page_alloc.c as the seed
- * changelog, Documentation/ and the source describe it. Data only; the suite in
- * suite (suite/) names these ids.
+ * changelog (its entries by id, see src/seed/), Documentation/ and the source describe it.
+ * Data only; the suite (suite/) names these ids.
  */
+import { changelogSource as seed } from '../../rules/links.js';
 import type { Rule } from '../../rules/types.js';
 
-const SEED_CMA_MOVABLE =
-  'seed: mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE ("Patch series "mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE", v2.")';
-const SEED_THP_MOVABLE =
-  'seed: mm/thp: don\'t count ZONE_MOVABLE as the target for freepage reserving ("There was a regression report for "mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE"")';
-const SEED_HIGHMEM_RESERVE =
-  'seed: mm/page_alloc: don\'t reserve ZONE_HIGHMEM for ZONE_MOVABLE ("Freepage on ZONE_HIGHMEM doesn\'t work for kernel memory so it\'s not that important to reserve.")';
+const SEED_CMA_MOVABLE = seed('cma-zone-movable');
+const SEED_THP_MOVABLE = seed('thp-dont-count-zone-movable');
+const SEED_HIGHMEM_RESERVE = seed('page-alloc-dont-reserve-highmem-for-movable');
 const VM_TXT = 'Documentation/sysctl/vm.txt';
 
 const rule = (id: string, text: string, source: Rule['source'], optional?: Rule['optional']): Rule =>
@@ -21,7 +19,7 @@ export const BUDDY_RULES: readonly Rule[] = [
   rule(
     'page-allocator.gfp-zone.movable-needs-highmem',
     'gfp_zone() sends an allocation to ZONE_MOVABLE only when it has both __GFP_HIGHMEM and __GFP_MOVABLE (GFP_HIGHUSER_MOVABLE); __GFP_MOVABLE alone is served from ZONE_NORMAL and below.',
-    { kind: 'changelog', ref: SEED_CMA_MOVABLE },
+    SEED_CMA_MOVABLE,
   ),
   rule(
     'page-allocator.gfp-zone.bad-combination',
@@ -38,7 +36,7 @@ export const BUDDY_RULES: readonly Rule[] = [
   rule(
     'page-allocator.min-free-kbytes.thp-excludes-movable',
     "khugepaged's recommended min_free_kbytes counts (2 + MIGRATE_PCPTYPES^2) pageblocks for each populated zone at or below gfp_zone(GFP_USER) only, so ZONE_MOVABLE adds nothing: the seed's 22 GB two-node machine gets 90112, not 112640.",
-    { kind: 'changelog', ref: SEED_THP_MOVABLE },
+    SEED_THP_MOVABLE,
   ),
   rule(
     'page-allocator.min-free-kbytes.thp-cap',
@@ -67,12 +65,12 @@ export const BUDDY_RULES: readonly Rule[] = [
   rule(
     'page-allocator.lowmem-reserve.ratio-defaults',
     'vm.lowmem_reserve_ratio has MAX_NR_ZONES entries with the 4.17 defaults: 256 256 32 0 0 on x86-64 (DMA DMA32 Normal Movable Device) and 256 32 0 0 on 32-bit (DMA Normal HighMem Movable).',
-    { kind: 'changelog', ref: SEED_HIGHMEM_RESERVE },
+    SEED_HIGHMEM_RESERVE,
   ),
   rule(
     'page-allocator.lowmem-reserve.highmem-zero',
     'On a 32-bit kernel ZONE_HIGHMEM keeps no reserve against allocations that may use ZONE_MOVABLE: its protection entry for Movable is 0.',
-    { kind: 'changelog', ref: SEED_HIGHMEM_RESERVE },
+    SEED_HIGHMEM_RESERVE,
   ),
   rule(
     'page-allocator.lowmem-reserve.formula',

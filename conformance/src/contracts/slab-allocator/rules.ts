@@ -1,15 +1,14 @@
 /**
  * Rules of the object-allocator ("slab-allocator") contract that SLUB and SLAB both implement:
  * mm/slab_common.c, mm/slub.c and mm/slab.c of Linux 4.17, and the two seed entries that are
- * specific (SLUB's KASAN free hook, SLAB's cache_reap scheduling). Data only; the suite in
- * suite (suite/) names these ids.
+ * specific (SLUB's KASAN free hook, SLAB's cache_reap scheduling; by id, see src/seed/).
+ * Data only; the suite (suite/) names these ids.
  */
+import { changelogSource as seed } from '../../rules/links.js';
 import type { Rule } from '../../rules/types.js';
 
-const SEED_KASAN_HOOK =
-  'seed: kasan, slub: fix handling of kasan_slab_free hook ("The kasan_slab_free hook\'s return value denotes whether the reuse of a slab object must be delayed")';
-const SEED_CACHE_REAP =
-  'seed: mm, slab: reschedule cache_reap() on the same CPU ("cache_reap() is initially scheduled in start_cpu_timer() via schedule_delayed_work_on()")';
+const SEED_KASAN_HOOK = seed('kasan-slub-kasan-slab-free-hook');
+const SEED_CACHE_REAP = seed('slab-reschedule-cache-reap-same-cpu');
 
 const rule = (id: string, text: string, source: Rule['source'], optional?: string): Rule =>
   optional ? { id, subsystem: 'slab-allocator', text, source, optional } : { id, subsystem: 'slab-allocator', text, source };
@@ -61,7 +60,7 @@ export const SLAB_RULES: readonly Rule[] = [
   rule(
     'slab-allocator.cache.ctor-once',
     'A constructor runs once for each object when its slab is created, not on every allocation: an object freed and allocated again keeps its constructed state.',
-    { kind: 'source', ref: 'mm/slub.c: setup_object(); mm/slab.c: cache_init_objs(); Documentation/core-api (kmem_cache_create ctor)' },
+    { kind: 'source', ref: 'mm/slub.c: setup_object(); mm/slab.c: cache_init_objs(); mm/slab_common.c: kmem_cache_create() (@ctor)' },
   ),
   rule(
     'slab-allocator.cache.zero',
@@ -143,13 +142,13 @@ export const SLAB_RULES: readonly Rule[] = [
   rule(
     'slab-allocator.kasan.honour-answer',
     "The allocator honours kasan_slab_free()'s answer for each object: an object whose reuse must be delayed is never put back on a freelist until the quarantine releases it, and one whose reuse need not be delayed is freed at once (no hard-coded check of the cache flags).",
-    { kind: 'changelog', ref: SEED_KASAN_HOOK },
+    SEED_KASAN_HOOK,
     'kasan',
   ),
   rule(
     'slab-allocator.kasan.bulk-rebuild',
     'A bulk free asks kasan_slab_free() about every object and frees exactly those whose reuse need not be delayed, rebuilding the freelist without the others.',
-    { kind: 'changelog', ref: SEED_KASAN_HOOK },
+    SEED_KASAN_HOOK,
     'kasan',
   ),
   rule(
@@ -163,7 +162,7 @@ export const SLAB_RULES: readonly Rule[] = [
   rule(
     'slab-allocator.cache-reap.every-cpu',
     'cache_reap() runs every REAPTIMEOUT_AC (2 s) on every CPU, each iteration queued on the CPU that ran the previous one: on 4 CPUs, with workqueue.debug_force_rr_cpu or an unbound cpumask that leaves CPUs out, every CPU reaps 30 (±1) times in 60 s.',
-    { kind: 'changelog', ref: SEED_CACHE_REAP },
+    SEED_CACHE_REAP,
     'cacheReap',
   ),
   rule(
