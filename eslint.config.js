@@ -1,22 +1,13 @@
 // One flat config for the whole repository. Besides typescript-eslint's type-checked rules it
-// enforces the dependency rules of DESIGN.md:
-//  - core imports nothing from the repository;
-//  - a subsystem package imports only @mmkit/core;
-//  - kernel imports core and the default implementations, never conformance or cli;
-//  - conformance suites and the grader import core and kernel only (mutants, which are old
-//    versions of reference implementations, may import the implementation they mutate);
-//  - no package reaches into another through a relative path.
+// enforces the dependency rules of docs/architecture.md ("How the pieces depend on each other")
+// with the local rule mmkit/layers (tools/eslint/mmkit-layers.js), which denies by default: the
+// layer table (tools/eslint/layers.js, kept equal to the doc's table by a test in tools/) says
+// what each package may import, every @mmkit/* import must be a declared dependency, and no
+// relative import leaves its package. It covers every file of every workspace package (src,
+// test, bench, scripts, configuration) and import(), import types and require() as well.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-const SUBSYSTEMS = ['hw-x86', 'hypervisor-xen', 'buddy', 'slub', 'slab', 'cma', 'memcg', 'migrate', 'hmm', 'swap', 'gup', 'mmap'];
-const outOfPackage = { group: ['../../*', '../../../*', '../../../../*'], message: 'Import another package by its name (@mmkit/...), never through a relative path.' };
-// conformance/src/contracts/<id>/suite/*.ts sits four folders deep in its package.
-const outOfConformance = { group: ['../../../../*', '../../../../../*'], message: outOfPackage.message };
-const only = (allowed, why) => ({
-  group: ['@mmkit/*', ...allowed.map((a) => `!@mmkit/${a}`)],
-  message: why,
-});
+import mmkit from './tools/eslint/mmkit-layers.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '.nx/**', 'reports/**'] },
@@ -33,32 +24,22 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/core/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [outOfPackage, only([], 'core depends on nothing in the repository (DESIGN.md).')] }] },
-  },
-  {
-    files: SUBSYSTEMS.map((s) => `packages/${s}/src/**/*.ts`),
-    rules: { 'no-restricted-imports': ['error', { patterns: [outOfPackage, only(['core'], 'A subsystem package depends on @mmkit/core alone (DESIGN.md): reach other subsystems through the contracts handed over at boot.')] }] },
-  },
-  {
-    files: ['packages/kernel/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [outOfPackage, { group: ['@mmkit/conformance', '@mmkit/cli'], message: 'kernel depends on core and the default implementations only.' }] }] },
-  },
-  {
-    files: ['conformance/src/**/*.ts'],
-    ignores: ['conformance/src/contracts/*/mutants.ts', 'conformance/src/contracts/*/mutants/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [outOfConformance, only(['core', 'kernel'], 'Suites and the grader are written against contracts: import @mmkit/core and @mmkit/kernel only.')] }] },
-  },
-  {
-    files: ['conformance/src/contracts/*/mutants.ts', 'conformance/src/contracts/*/mutants/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [outOfConformance, { group: ['@mmkit/cli'], message: 'Mutants do not depend on the CLI.' }] }] },
+    files: ['**/*.{ts,mts,cts,tsx,js,mjs,cjs,jsx}'],
+    plugins: { mmkit },
+    rules: { 'mmkit/layers': ['error', { root: import.meta.dirname }] },
   },
   {
     files: ['**/*.test.ts', 'tools/**/*.ts', '**/bench/**/*.ts'],
     rules: { '@typescript-eslint/no-floating-promises': 'error' },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.{js,mjs,cjs}'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Plain JS here is Node tooling (tools/), type-checked by tsc with checkJs: TypeScript, not
+    // no-undef, knows Node's globals.
+    files: ['**/*.{js,mjs,cjs}'],
+    rules: { 'no-undef': 'off' },
   },
 );
