@@ -8,7 +8,9 @@ if (process.argv.includes('--clean')) {
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
+/** @type {string[]} */
 const files = [];
+/** @param {string} d */
 const walk = (d) => {
   for (const f of readdirSync(d)) {
     const p = join(d, f);
