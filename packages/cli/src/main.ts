@@ -3,6 +3,7 @@ import { PRESETS } from '@mmkit/kernel';
 import { createKernel } from '@mmkit/kernel';
 import { formatText, grade } from '@mmkit/conformance';
 import { BOOT_HELP, runBoot } from './boot-command.js';
+import { CHANGELOG_HELP, runChangelog } from './changelog-command.js';
 import { UsageError } from './errors.js';
 import { GRADE_HELP, runGrade, runMutants } from './grade-command.js';
 
@@ -16,6 +17,7 @@ commands:
   boot [options]           boot a machine and print its summary or a view (mmkit boot --help)
   presets                  list the named machines
   mutants [--json]         list the mutants and the rule each breaks
+  changelog [--json]       the seed changelog: each entry, its subsystem, what covers it
   grade CONTRACT [MODULE]  grade an implementation (mmkit grade --help)
   help                     this text
 `;
@@ -40,6 +42,9 @@ export async function main(argv: string[], out: Output = (s) => process.stdout.w
         return 0;
       case 'mutants':
         return runMutants(args, out);
+      case 'changelog':
+        if (args.includes('--help') || args.includes('-h')) return out(CHANGELOG_HELP), 0;
+        return runChangelog(args, out);
       case 'grade':
         if (args.includes('--help') || args.includes('-h')) return out(GRADE_HELP), 0;
         return await runGrade(args, out);

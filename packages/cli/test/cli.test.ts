@@ -83,7 +83,7 @@ describe('mmkit mutants and presets', () => {
     const list = JSON.parse(r.out) as { id: string; contract: string; breaks: string }[];
     expect(list.length).toBeGreaterThanOrEqual(5);
     expect(list.map((m) => m.id)).toEqual(expect.arrayContaining(['khugepaged-min-free-counts-movable', 'buddy-never-coalesces']));
-    for (const m of list) expect(m.breaks).toMatch(m.contract === 'page-allocator' ? /^buddy\./ : /^slab\./);
+    for (const m of list) expect(m.breaks).toMatch(m.contract === 'page-allocator' ? /^page-allocator\./ : /^slab-allocator\./);
     expect(list.map((m) => m.id)).toEqual(expect.arrayContaining(['slub-kasan-hook-ignored', 'slab-cache-reap-unbound']));
   });
 
