@@ -6,7 +6,7 @@
  */
 import { GFP_KERNEL, NO_PAGE } from '@mmkit/core';
 import { BENCH_BURST, measurePairs } from '@mmkit/core/testing';
-import { createMachine } from '../src/test-fixture.js';
+import { createMachine } from '../test/fixture.js';
 
 function run(order: number, pcp: boolean) {
   const m = createMachine({ nodesMiB: [4096], nrCpus: 4, config: { pcp, thp: true } });

@@ -1,12 +1,11 @@
 /**
  * The free path (mm/page_alloc.c, 4.17): __free_pages() with put_page_testzero(), the checks
- * of free_pages_check() and bad_page() reporting a bad free, free_pages_prepare(), and
- * free_one_page() into the buddy lists (order-0 pages go through the per-cpu lists first);
- * plus page_owner's record of the order a block was allocated with.
+ * of free_pages_check() and bad_page() reporting a bad free, free_pages_prepare(), and the
+ * hand-over to the per-cpu lists (order 0) or free_one_page(); plus page_owner's record of the
+ * order a block was allocated with.
  */
 import {
   MAX_ORDER,
-  MIGRATE_ISOLATE,
   PAGE_UNMAPPED_MAPCOUNT,
   PG_active,
   PG_locked,
@@ -19,9 +18,11 @@ import {
   PG_tail,
   PG_unevictable,
   PG_writeback,
-  type Zone,
+  type Pfn,
 } from '@mmkit/core';
-import { PerCpuPages } from './per-cpu-pages.js';
+import { freeOnePage, pageZone } from './free-area.js';
+import { freeUnrefPage } from './per-cpu-pages.js';
+import type { BuddyState } from './state.js';
 
 /** PAGE_FLAGS_CHECK_AT_FREE (include/linux/page-flags.h, 4.17). */
 export const PAGE_FLAGS_CHECK_AT_FREE =
@@ -36,79 +37,71 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
   (1 << PG_unevictable) |
   (1 << PG_mlocked);
 
-export abstract class FreePages extends PerCpuPages {
-  /**
-   * __free_pages(): drop a reference; the last one frees the block after the checks of
-   * free_pages_prepare(). A bad free is reported through badPage() and changes nothing.
-   */
-  freePages(pfn: number, order: number): void {
-    const pages = this.pages;
-    if (!pages.validPfn(pfn)) return this.badPage(pfn, `freeing pfn ${pfn}, which is outside the memmap (pfn_valid() fails)`);
-    const zone = this.pageZone(pfn);
-    if (!zone) return this.badPage(pfn, 'freeing a page that belongs to no zone');
-    if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) {
-      return this.badPage(pfn, `freed with order ${order}, which is not an order (0..${MAX_ORDER - 1})`);
-    }
-    if (pages.testFlag(pfn, PG_tail)) return this.badPage(pfn, 'freeing a tail page (PageTail): free the compound head');
-    if (pages.isBuddy(pfn) || pages.refcount[pfn] <= 0) {
-      return this.badPage(pfn, 'VM_BUG_ON_PAGE(page_ref_count(page) == 0): freeing a page that is already free');
-    }
-    const allocated = this.allocOrder[pfn];
-    if (allocated !== 0 && allocated !== order + 1) return this.badPage(pfn, `freed with order ${order}, allocated with order ${allocated - 1}`);
-    if (pfn + (1 << order) > zone.zoneEndPfn || (pfn & ((1 << order) - 1)) !== 0) {
-      return this.badPage(pfn, `freed with order ${order}, but pfn ${pfn} is not the start of an order-${order} block of its zone`);
-    }
-    // put_page_testzero()
-    if (pages.refcount[pfn] > 1) {
-      pages.refcount[pfn]--;
-      return;
-    }
-    const reason = this.freePagesCheck(pfn, order, allocated === 0);
-    if (reason !== null) return this.badPage(pfn, reason);
-    this.freePagesPrepare(pfn, order);
-    if (order === 0 && this.pcpEnabled) this.freeUnrefPage(zone, pfn);
-    else this.freeOnePage(zone, pfn, order, pages.getPageblockMigratetype(pfn));
+/**
+ * __free_pages(): drop a reference; the last one frees the block after the checks of
+ * free_pages_prepare(). A bad free is reported through bad_page() and changes nothing.
+ */
+export function __freePages(st: BuddyState, pfn: Pfn, order: number): void {
+  const pages = st.pages;
+  if (!pages.validPfn(pfn)) return badPage(st, pfn, `freeing pfn ${pfn}, which is outside the memmap (pfn_valid() fails)`);
+  const zone = pageZone(st, pfn);
+  if (!zone) return badPage(st, pfn, 'freeing a page that belongs to no zone');
+  if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) {
+    return badPage(st, pfn, `freed with order ${order}, which is not an order (0..${MAX_ORDER - 1})`);
   }
+  if (pages.testFlag(pfn, PG_tail)) return badPage(st, pfn, 'freeing a tail page (PageTail): free the compound head');
+  if (pages.isBuddy(pfn) || pages.refcount[pfn] <= 0) {
+    return badPage(st, pfn, 'VM_BUG_ON_PAGE(page_ref_count(page) == 0): freeing a page that is already free');
+  }
+  const allocated = st.allocOrder[pfn];
+  if (allocated !== 0 && allocated !== order + 1) return badPage(st, pfn, `freed with order ${order}, allocated with order ${allocated - 1}`);
+  if (pfn + (1 << order) > zone.zoneEndPfn || (pfn & ((1 << order) - 1)) !== 0) {
+    return badPage(st, pfn, `freed with order ${order}, but pfn ${pfn} is not the start of an order-${order} block of its zone`);
+  }
+  // put_page_testzero()
+  if (pages.refcount[pfn] > 1) {
+    pages.refcount[pfn]--;
+    return;
+  }
+  const reason = freePagesCheck(st, pfn, order, allocated === 0);
+  if (reason !== null) return badPage(st, pfn, reason);
+  freePagesPrepare(st, pfn, order);
+  if (order === 0 && st.pcpEnabled) freeUnrefPage(st, zone, pfn);
+  else freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
+}
 
-  /**
-   * free_pages_check() of the head and of every other page of the block (the reference the
-   * caller drops is the head's last one). Returns bad_page()'s reason, or null.
-   */
-  protected freePagesCheck(pfn: number, order: number, notAllocated: boolean): string | null {
-    const pages = this.pages;
-    const n = 1 << order;
-    for (let i = 0; i < n; i++) {
-      const p = pfn + i;
-      if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT) return i ? `nonzero mapcount (page ${i} of the block)` : 'nonzero mapcount';
-      if (pages.mapping[p] !== 0) return i ? `non-NULL mapping (page ${i} of the block)` : 'non-NULL mapping';
-      if (i && pages.refcount[p] !== 0) return `nonzero _refcount (page ${i} of the block)`;
-      if (pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE) return i ? `PAGE_FLAGS_CHECK_AT_FREE flag(s) set (page ${i} of the block)` : 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set';
-      if (pages.memcg[p] !== 0) return 'page still charged to cgroup';
-    }
-    if (notAllocated) return 'freeing a page the page allocator did not hand out (page_owner has no record of it)';
-    return null;
+/**
+ * free_pages_check() of the head and of every other page of the block (the reference the
+ * caller drops is the head's last one). Returns bad_page()'s reason, or null.
+ */
+export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number, notAllocated: boolean): string | null {
+  const pages = st.pages;
+  const n = 1 << order;
+  for (let i = 0; i < n; i++) {
+    const p = pfn + i;
+    if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT) return i ? `nonzero mapcount (page ${i} of the block)` : 'nonzero mapcount';
+    if (pages.mapping[p] !== 0) return i ? `non-NULL mapping (page ${i} of the block)` : 'non-NULL mapping';
+    if (i && pages.refcount[p] !== 0) return `nonzero _refcount (page ${i} of the block)`;
+    if (pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE) return i ? `PAGE_FLAGS_CHECK_AT_FREE flag(s) set (page ${i} of the block)` : 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set';
+    if (pages.memcg[p] !== 0) return 'page still charged to cgroup';
   }
+  if (notAllocated) return 'freeing a page the page allocator did not hand out (page_owner has no record of it)';
+  return null;
+}
 
-  /** free_pages_prepare(): drop the last reference and the flags (PAGE_FLAGS_CHECK_AT_PREP), undo the compound page. */
-  protected freePagesPrepare(pfn: number, order: number): void {
-    this.pages.refcount[pfn] = 0;
-    this.pages.flags.fill(0, pfn, pfn + (1 << order));
-    this.allocOrder[pfn] = 0;
-  }
+/** free_pages_prepare(): drop the last reference and the flags (PAGE_FLAGS_CHECK_AT_PREP), undo the compound page. */
+export function freePagesPrepare(st: BuddyState, pfn: Pfn, order: number): void {
+  st.pages.refcount[pfn] = 0;
+  st.pages.flags.fill(0, pfn, pfn + (1 << order));
+  st.allocOrder[pfn] = 0;
+}
 
-  /** free_one_page(): an isolated pageblock's pages go back to the isolate list. */
-  protected override freeOnePage(zone: Zone, pfn: number, order: number, migratetype: number): void {
-    if (migratetype === MIGRATE_ISOLATE) migratetype = this.pages.getPageblockMigratetype(pfn);
-    this.__freeOneBlock(zone, pfn, order, migratetype);
-  }
+/** bad_page(): report, and leave the page alone. */
+export function badPage(st: BuddyState, pfn: Pfn, reason: string): void {
+  st.services.badPage(pfn, reason);
+}
 
-  /** bad_page(): report, and leave the page alone. */
-  protected badPage(pfn: number, reason: string): void {
-    this.services.badPage(pfn, reason);
-  }
-
-  /** The order a page was allocated with, or -1 (page_owner's record). */
-  allocatedOrder(pfn: number): number {
-    return this.pages.validPfn(pfn) ? this.allocOrder[pfn] - 1 : -1;
-  }
+/** The order a page was allocated with, or -1 (page_owner's record). */
+export function allocatedOrder(st: BuddyState, pfn: Pfn): number {
+  return st.pages.validPfn(pfn) ? st.allocOrder[pfn] - 1 : -1;
 }

@@ -1,108 +1,126 @@
 /**
- * Migratetype fallback (mm/page_alloc.c, 4.17): when an allocation's own free lists are empty,
+ * Taking a block off the buddy lists for a migratetype (mm/page_alloc.c, 4.17): __rmqueue()
+ * tries the type's own lists, then CMA for movable requests, then migratetype fallback:
  * __rmqueue_fallback() finds a block of another type (find_suitable_fallback(),
  * can_steal_fallback()) and steals it, or its whole pageblock (steal_suitable_fallback(),
  * change_pageblock_range()). The fallback table and the steal rule are in fallback.ts.
  */
 import {
   MAX_ORDER,
+  MIGRATE_CMA,
   MIGRATE_HIGHATOMIC,
   MIGRATE_MOVABLE,
   MIGRATE_TYPES,
+  NO_PAGE,
   PAGEBLOCK_NR_PAGES,
   PAGEBLOCK_ORDER,
+  type MigrateType,
+  type Pfn,
   type Zone,
 } from '@mmkit/core';
-import { FALLBACKS, canStealFallback } from './fallback.js';
-import { freeListIndex } from './free-area.js';
-import { BootMem } from './bootmem.js';
+import { FALLBACKS, canStealFallback as canStealFallbackRule } from './fallback.js';
+import { __rmqueueSmallest, moveFreepagesBlock, moveToFreeList } from './free-area.js';
+import { setPageblockMigratetype } from './pageblock.js';
+import { freeListIndex, type BuddyState } from './state.js';
 
-export abstract class RmqueueFallback extends BootMem {
-  /** can_steal_fallback(). */
-  protected canStealFallback(order: number, startMt: number): boolean {
-    return canStealFallback(order, startMt, this.pageGroupByMobilityDisabled);
-  }
-
-  /**
-   * find_suitable_fallback(): the first type in fallbacks[migratetype] with a free block of
-   * exactly `order`, or -1; this.fallbackCanSteal tells whether the whole pageblock may be taken.
-   */
-  protected findSuitableFallback(zone: Zone, order: number, migratetype: number, onlyStealable: boolean): number {
-    if (zone.nrFree[order] === 0) return -1;
-    this.fallbackCanSteal = false;
-    const fallbacks = FALLBACKS[migratetype];
-    for (let i = 0; ; i++) {
-      const fallbackMt = fallbacks[i];
-      if (fallbackMt === MIGRATE_TYPES) break;
-      if (this.freeLists.isEmpty(freeListIndex(zone.zoneNum, order, fallbackMt))) continue;
-      if (this.canStealFallback(order, migratetype)) this.fallbackCanSteal = true;
-      if (!onlyStealable) return fallbackMt;
-      if (this.fallbackCanSteal) return fallbackMt;
+/** __rmqueue(): own lists, then CMA for movable, then steal from another type and retry. */
+export function __rmqueue(st: BuddyState, zone: Zone, order: number, migratetype: MigrateType): Pfn {
+  for (;;) {
+    let pfn = __rmqueueSmallest(st, zone, order, migratetype);
+    if (pfn !== NO_PAGE) return pfn;
+    if (migratetype === MIGRATE_MOVABLE) {
+      pfn = __rmqueueSmallest(st, zone, order, MIGRATE_CMA); // __rmqueue_cma_fallback()
+      if (pfn !== NO_PAGE) return pfn;
     }
-    return -1;
+    if (!st.hooks.__rmqueueFallback(st, zone, order, migratetype)) return NO_PAGE;
   }
+}
 
-  /**
-   * __rmqueue_fallback(): take the largest free block of a fallback type (approximating the
-   * pageblock with the most free pages); a movable allocation that may not steal the whole
-   * block splits the smallest one instead. The block (or its pageblock) moves to the
-   * allocation's type; the caller then retries its own lists.
-   */
-  protected __rmqueueFallback(zone: Zone, order: number, startMigratetype: number): boolean {
-    let current = MAX_ORDER - 1;
-    let fallbackMt = -1;
-    for (; current >= order; current--) {
-      fallbackMt = this.findSuitableFallback(zone, current, startMigratetype, false);
-      if (fallbackMt === -1) continue;
-      if (!this.fallbackCanSteal && startMigratetype === MIGRATE_MOVABLE && current > order) {
-        // find_smallest:
-        for (current = order; current < MAX_ORDER; current++) {
-          fallbackMt = this.findSuitableFallback(zone, current, startMigratetype, false);
-          if (fallbackMt !== -1) break;
-        }
-        if (current === MAX_ORDER) throw new Error('kernel BUG: __rmqueue_fallback found a fallback block and then none');
+/** can_steal_fallback(), with page_group_by_mobility_disabled. */
+export function canStealFallback(st: BuddyState, order: number, startMt: MigrateType): boolean {
+  return canStealFallbackRule(order, startMt, st.pageGroupByMobilityDisabled);
+}
+
+/**
+ * find_suitable_fallback(): the first type in fallbacks[migratetype] with a free block of
+ * exactly `order`, or -1. Linux's *can_steal out-parameter is canStealFallback(st, order,
+ * migratetype) whenever a type is found (it does not depend on which one).
+ */
+export function findSuitableFallback(st: BuddyState, zone: Zone, order: number, migratetype: MigrateType, onlyStealable: boolean): MigrateType {
+  if (zone.nrFree[order] === 0) return -1;
+  const fallbacks = FALLBACKS[migratetype];
+  for (let i = 0; ; i++) {
+    const fallbackMt = fallbacks[i];
+    if (fallbackMt === MIGRATE_TYPES) break;
+    if (st.freeLists.isEmpty(freeListIndex(zone.zoneNum, order, fallbackMt))) continue;
+    if (!onlyStealable || canStealFallback(st, order, migratetype)) return fallbackMt;
+  }
+  return -1;
+}
+
+/**
+ * __rmqueue_fallback() (the default of the hook of that name): take the largest free block of
+ * a fallback type (approximating the pageblock with the most free pages); a movable
+ * allocation that may not steal the whole block splits the smallest one instead. The block
+ * (or its pageblock) moves to the allocation's type; the caller then retries its own lists.
+ */
+export function __rmqueueFallback(st: BuddyState, zone: Zone, order: number, startMigratetype: MigrateType): boolean {
+  let current = MAX_ORDER - 1;
+  let fallbackMt = -1;
+  for (; current >= order; current--) {
+    fallbackMt = findSuitableFallback(st, zone, current, startMigratetype, false);
+    if (fallbackMt === -1) continue;
+    if (!canStealFallback(st, current, startMigratetype) && startMigratetype === MIGRATE_MOVABLE && current > order) {
+      // find_smallest:
+      for (current = order; current < MAX_ORDER; current++) {
+        fallbackMt = findSuitableFallback(st, zone, current, startMigratetype, false);
+        if (fallbackMt !== -1) break;
       }
-      // do_steal:
-      const pfn = this.freeLists.first(freeListIndex(zone.zoneNum, current, fallbackMt));
-      this.stealSuitableFallback(zone, pfn, startMigratetype, this.fallbackCanSteal);
-      return true;
+      if (current === MAX_ORDER) throw new Error('kernel BUG: __rmqueue_fallback found a fallback block and then none');
     }
-    return false;
+    // do_steal:
+    const pfn = st.freeLists.first(freeListIndex(zone.zoneNum, current, fallbackMt));
+    stealSuitableFallback(st, zone, pfn, startMigratetype, canStealFallback(st, current, startMigratetype));
+    return true;
   }
+  return false;
+}
 
-  /**
-   * steal_suitable_fallback(): claim the whole pageblock (move all its free blocks, and
-   * change its type when at least half of it is free or holds pages like ours) or only this
-   * block. Highatomic pageblocks are never claimed; blocks of a pageblock or more change the
-   * type of all their pageblocks.
-   */
-  protected stealSuitableFallback(zone: Zone, pfn: number, startType: number, wholeBlock: boolean): void {
-    const currentOrder = this.pages.private[pfn];
-    const oldBlockType = this.pages.getPageblockMigratetype(pfn);
-    single: {
-      if (oldBlockType === MIGRATE_HIGHATOMIC) break single;
-      if (currentOrder >= PAGEBLOCK_ORDER) {
-        this.changePageblockRange(pfn, currentOrder, startType);
-        break single;
-      }
-      if (!wholeBlock) break single;
-      const freePages = this.moveFreepagesBlock(zone, pfn, startType, true);
-      const movablePages = this.lastNumMovable;
-      let alikePages: number;
-      if (startType === MIGRATE_MOVABLE) alikePages = movablePages;
-      else if (oldBlockType === MIGRATE_MOVABLE) alikePages = PAGEBLOCK_NR_PAGES - (freePages + movablePages);
-      else alikePages = 0;
-      if (!freePages) break single; // moving the whole block can fail at a zone boundary
-      if (freePages + alikePages >= 1 << (PAGEBLOCK_ORDER - 1) || this.pageGroupByMobilityDisabled) {
-        this.setPageblockMigratetype(pfn, startType);
-      }
-      return;
+/** move_freepages_block()'s num_movable of steal_suitable_fallback() (a local of the C function; one buffer, no object per call). */
+const numMovable = new Int32Array(1);
+
+/**
+ * steal_suitable_fallback(): claim the whole pageblock (move all its free blocks, and
+ * change its type when at least half of it is free or holds pages like ours) or only this
+ * block. Highatomic pageblocks are never claimed; blocks of a pageblock or more change the
+ * type of all their pageblocks.
+ */
+export function stealSuitableFallback(st: BuddyState, zone: Zone, pfn: Pfn, startType: MigrateType, wholeBlock: boolean): void {
+  const currentOrder = st.pages.private[pfn];
+  const oldBlockType = st.pages.getPageblockMigratetype(pfn);
+  single: {
+    if (oldBlockType === MIGRATE_HIGHATOMIC) break single;
+    if (currentOrder >= PAGEBLOCK_ORDER) {
+      changePageblockRange(st, pfn, currentOrder, startType);
+      break single;
     }
-    this.moveToFreeList(zone, pfn, currentOrder, startType);
+    if (!wholeBlock) break single;
+    const freePages = moveFreepagesBlock(st, zone, pfn, startType, numMovable);
+    const movablePages = numMovable[0];
+    let alikePages: number;
+    if (startType === MIGRATE_MOVABLE) alikePages = movablePages;
+    else if (oldBlockType === MIGRATE_MOVABLE) alikePages = PAGEBLOCK_NR_PAGES - (freePages + movablePages);
+    else alikePages = 0;
+    if (!freePages) break single; // moving the whole block can fail at a zone boundary
+    if (freePages + alikePages >= 1 << (PAGEBLOCK_ORDER - 1) || st.pageGroupByMobilityDisabled) {
+      setPageblockMigratetype(st, pfn, startType);
+    }
+    return;
   }
+  moveToFreeList(st, zone, pfn, currentOrder, startType);
+}
 
-  /** change_pageblock_range(). */
-  protected changePageblockRange(pfn: number, startOrder: number, mt: number): void {
-    for (let n = 1 << (startOrder - PAGEBLOCK_ORDER); n > 0; n--, pfn += PAGEBLOCK_NR_PAGES) this.setPageblockMigratetype(pfn, mt);
-  }
+/** change_pageblock_range(). */
+export function changePageblockRange(st: BuddyState, pfn: Pfn, startOrder: number, mt: MigrateType): void {
+  for (let n = 1 << (startOrder - PAGEBLOCK_ORDER); n > 0; n--, pfn += PAGEBLOCK_NR_PAGES) setPageblockMigratetype(st, pfn, mt);
 }

@@ -6,7 +6,8 @@
 import { MIGRATE_MOVABLE, MIGRATE_RECLAIMABLE, MIGRATE_UNMOVABLE, type MigrateType } from './migratetype.js';
 import type { ZoneIndex, ZoneLayoutConfig } from './mmzone.js';
 
-export type Gfp = number;
+export type { Gfp } from './units.js';
+import type { Gfp } from './units.js';
 
 export const ___GFP_DMA = 0x01;
 export const ___GFP_HIGHMEM = 0x02;

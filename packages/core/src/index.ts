@@ -1,4 +1,5 @@
 export * from './errno.js';
+export * from './units.js';
 export * from './gfp.js';
 export * from './migratetype.js';
 export * from './mmzone.js';
@@ -14,3 +15,5 @@ export * from './sched.js';
 export * from './zone.js';
 export * from './alloc-flags.js';
 export * from './contracts/index.js';
+export * from './subsystem-registry.js';
+export * from './memmap.js';

@@ -8,7 +8,7 @@ export const MIGRATE_HIGHATOMIC = MIGRATE_PCPTYPES;
 export const MIGRATE_CMA = 4;
 export const MIGRATE_ISOLATE = 5;
 export const MIGRATE_TYPES = 6;
-export type MigrateType = number;
+export type { MigrateType } from './units.js';
 
 /** migratetype_names[] as /proc/pagetypeinfo prints them. */
 export const MIGRATETYPE_NAMES = ['Unmovable', 'Movable', 'Reclaimable', 'HighAtomic', 'CMA', 'Isolate'] as const;

@@ -21,7 +21,8 @@ export const PAGEBLOCK_NR_PAGES = 1 << PAGEBLOCK_ORDER;
 export const SWAP_CLUSTER_MAX = 32;
 
 /** An index into a node's zones (zone_idx), valid for one ZoneLayoutConfig. */
-export type ZoneIndex = number;
+export type { ZoneIndex } from './units.js';
+import type { ZoneIndex } from './units.js';
 
 export interface ZoneLayoutConfig {
   readonly arch: 'x86_64' | 'i386';

@@ -29,7 +29,8 @@ export class Kasan implements KasanHooks {
 
   constructor(
     /** The most the quarantine holds, in bytes (totalram / QUARANTINE_FRACTION). */
-    readonly quarantineMaxBytes: number,
+    /** Set at boot once totalram is known (kasanInit). */
+    public quarantineMaxBytes: number,
     private readonly report: (r: KasanReport, message: string) => void,
   ) {}
 

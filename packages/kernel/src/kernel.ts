@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, PageContents, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, SubsystemRegistry, memmapInitZone, PageContents, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -99,6 +99,7 @@ class SimulatedKernel implements Kernel {
   readonly slabReports: SlabReport[] = [];
   readonly kasan: Kasan | undefined;
   private readonly slabPageView: CountingPageAllocator;
+  private readonly registry: SubsystemRegistry;
   private readonly log: string[] = [];
   private readonly prng: Prng;
   private readonly numaStats: Float64Array;
@@ -116,9 +117,14 @@ class SimulatedKernel implements Kernel {
     this.pages = new PageStore(layout.maxPfn);
     this.zones = [];
     for (const node of layout.nodes) for (const z of node.zones) this.zones.push(new Zone(z, layout.zones, nrCpus));
+    for (const zone of this.zones) memmapInitZone(this.pages, zone);
     this.numaStats = new Float64Array(this.zones.length * NUMA_STAT_ITEMS.length);
     this.printk(`Linux version 4.17.0-mmkit (simulated) ${layout.zones.arch}`);
 
+    // Boot, phase 1: create every subsystem. A factory gets the machine and late-bound
+    // services; it must not reach another subsystem (the registry refuses until connect()).
+    const registry = new SubsystemRegistry();
+    this.registry = registry;
     const services: PageAllocatorServices = {
       layout,
       zoneConfig: layout.zones,
@@ -140,12 +146,17 @@ class SimulatedKernel implements Kernel {
       log: (_level, message) => this.printk(message),
     };
     this.pageAllocator = (config.pageAllocator ?? createBuddyAllocator)(services);
-    this.bootMemory();
-    this.pageAllocator.initWatermarks();
     this.slabPageView = new CountingPageAllocator(this.pageAllocator, () => this.badPageReports.length);
-    this.kasan = config.kasan && !config.kasanHooks ? this.createKasan(config.kasan) : undefined;
+    this.kasan = config.kasan && !config.kasanHooks ? this.createKasan() : undefined;
     this.slab = this.createSlab(config.slab ?? 'slub');
-    this.kasan?.attach(this.slab);
+
+    // Phase 2: connect them, then run the initialisation steps in Linux's order.
+    registry.register('pageAllocator', this.pageAllocator);
+    registry.register('slab', this.slab);
+    registry.connect();
+    this.bootMemory(); // mm_init(): mem_init() -> memblock_free_all()
+    this.pageAllocator.initWatermarks(); // core_initcall(init_per_zone_wmark_min)
+    if (this.kasan && config.kasan) this.kasanInit(this.kasan, config.kasan);
     this.files = {
       ...vmSysctlFiles(this.pageAllocator, this.overcommit),
       ...failPageAllocFiles(this.failPageAlloc),
@@ -169,12 +180,19 @@ class SimulatedKernel implements Kernel {
   /** kmem_cache_init(): the object allocator, with KASAN's hooks when configured. */
   private createSlab(choice: 'slub' | 'slab' | SlabAllocatorFactory): SlabAllocator {
     const factory = typeof choice === 'function' ? choice : SLAB_IMPLEMENTATIONS[choice];
+    const registry = this.registry;
+    const slabPageView = this.slabPageView;
     const services: SlabAllocatorServices = {
       layout: this.layout,
       pages: this.pages,
       contents: this.contents,
       sched: this.sched,
-      pageAllocator: this.slabPageView,
+      subsystems: this.registry.view,
+      // The page allocator as the object allocator sees it: counting the pages it holds.
+      get pageAllocator() {
+        registry.assertConnected('pageAllocator');
+        return slabPageView;
+      },
       phys: this.phys,
       cpuToNode: (cpu) => this.cpuToNode(cpu),
       kasan: this.config.kasanHooks ?? this.kasan,
@@ -192,13 +210,19 @@ class SimulatedKernel implements Kernel {
     return factory(services);
   }
 
-  private createKasan(option: true | { quarantineBytes?: number }): Kasan {
-    const totalram = this.zones.reduce((n, z) => n + z.managedPages, 0);
-    const max = (option === true ? undefined : option.quarantineBytes) ?? Math.floor((totalram * 4096) / QUARANTINE_FRACTION);
-    return new Kasan(max, (r, message) => {
+  /** The quarantine's size is set by kasanInit(), once the page allocator knows totalram. */
+  private createKasan(): Kasan {
+    return new Kasan(0, (r, message) => {
       this.slabReports.push({ kind: r.kind, cache: r.cache, addr: r.addr, message });
       this.printk(message);
     });
+  }
+
+  /** The quarantine holds 1/QUARANTINE_FRACTION of totalram (mm/kasan/quarantine.c), or what the configuration says. */
+  private kasanInit(kasan: Kasan, option: true | { quarantineBytes?: number }): void {
+    const totalram = this.zones.reduce((n, z) => n + z.managedPages, 0);
+    kasan.quarantineMaxBytes = (option === true ? undefined : option.quarantineBytes) ?? Math.floor((totalram * 4096) / QUARANTINE_FRACTION);
+    kasan.attach(this.slab);
   }
 
   slabPages(): number {

@@ -1,23 +1,25 @@
 /**
  * Mutants of the reference buddy allocator: each one brings back the behaviour a changelog
- * entry changed (or, where marked, a plausible bug), by overriding one protected hook of
- * BuddyAllocator. The page-allocator suite must fail each on the rule it names in `breaks`.
+ * entry changed (or, where marked, a plausible bug) by overriding hooks of
+ * createBuddyAllocator() and nothing else; what more a hook needs comes from
+ * @mmkit/buddy/internals. The page-allocator suite must fail each on the rule it names in
+ * `breaks`.
  */
-import { BuddyAllocator, freeListIndex } from '@mmkit/buddy';
-import type { Mutant } from '../../mutants/types.js';
+import { DEFAULT_BUDDY_HOOKS, createBuddyAllocator, type BuddyHooks } from '@mmkit/buddy';
+import {
+  addToFreeArea, calculateTotalreservePages, canStealFallback, findSuitableFallback, freeListIndex, nrFreeBufferPages,
+  setupPerZoneLowmemReserve, stealSuitableFallback,
+} from '@mmkit/buddy/internals';
 import {
   MAX_ORDER, WMARK_HIGH, WMARK_LOW, WMARK_MIN, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE,
-  GFP_ZONEMASK, isHighmemIdx, type Gfp, type Zone,
+  GFP_ZONEMASK, isHighmemIdx, type PageAllocatorFactory,
 } from '@mmkit/core';
-
+import type { Mutant } from '../../mutants/types.js';
 
 /** (a) Before 4.17 khugepaged counted every populated zone, ZONE_MOVABLE too. */
-class KhugepagedCountsMovable extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: khugepaged-min-free-counts-movable)';
-  protected override recommendedMinFreeZone(_zone: Zone): boolean {
-    return true;
-  }
-}
+const khugepagedCountsMovable: Partial<BuddyHooks> = {
+  recommendedMinFreeZone: () => true,
+};
 
 /**
  * (b) Before 4.17 sysctl_lowmem_reserve_ratio had MAX_NR_ZONES - 1 entries initialised in order
@@ -25,10 +27,9 @@ class KhugepagedCountsMovable extends BuddyAllocator {
  * entry for HighMem was 32, so HighMem kept managed(Movable)/32 pages against
  * GFP_HIGHUSER_MOVABLE allocations.
  */
-class LowmemReserveRatioShortArray extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: lowmem-reserve-ratio-short-array)';
-  protected override lowmemReserveRatioDefaults(): number[] {
-    const c = this.services.zoneConfig;
+const lowmemReserveRatioShortArray: Partial<BuddyHooks> = {
+  lowmemReserveRatioDefaults(st) {
+    const c = st.zoneConfig;
     const init: number[] = [];
     if (c.DMA >= 0) init.push(256);
     if (c.DMA32 >= 0) init.push(256);
@@ -37,93 +38,84 @@ class LowmemReserveRatioShortArray extends BuddyAllocator {
     const ratio = new Array<number>(c.nrZones - 1).fill(0);
     for (let i = 0; i < ratio.length && i < init.length; i++) ratio[i] = init[i];
     return ratio;
-  }
-
-  protected override lowmemReserveOf(ratio: number[], idx: number, managed: number): number {
+  },
+  lowmemReserveOf(_st, ratio, idx, managed) {
     if (ratio[idx] < 1) ratio[idx] = 1;
     return Math.floor(managed / ratio[idx]);
-  }
-}
+  },
+};
 
 /**
  * (c) Before the CMA-in-ZONE_MOVABLE series a __GFP_MOVABLE request without __GFP_HIGHMEM
  * could use the CMA memory that now lives in ZONE_MOVABLE: this gfp_zone() sends
  * __GFP_MOVABLE alone to ZONE_MOVABLE.
  */
-class GfpZoneMovableWithoutHighmem extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: gfp-zone-movable-without-highmem)';
-  protected override gfpZone(gfp: Gfp): number {
+const gfpZoneMovableWithoutHighmem: Partial<BuddyHooks> = {
+  gfpZone(st, gfp) {
     const bits = gfp & GFP_ZONEMASK;
-    if (bits & __GFP_MOVABLE && !(bits & (__GFP_DMA | __GFP_DMA32)) && this.services.zoneConfig.MOVABLE >= 0) {
-      if (!(bits & __GFP_HIGHMEM)) return this.services.zoneConfig.MOVABLE;
+    if (bits & __GFP_MOVABLE && !(bits & (__GFP_DMA | __GFP_DMA32)) && st.zoneConfig.MOVABLE >= 0) {
+      if (!(bits & __GFP_HIGHMEM)) return st.zoneConfig.MOVABLE;
     }
-    return super.gfpZone(gfp);
-  }
-}
+    return DEFAULT_BUDDY_HOOKS.gfpZone(st, gfp);
+  },
+};
 
 /** (d) A bug: zone_watermark_ok() that forgets lowmem_reserve[classzone_idx]. */
-class WatermarkIgnoresLowmemReserve extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: watermark-ignores-lowmem-reserve)';
-  override zoneWatermarkOk(zone: Zone, order: number, mark: number, _classzoneIdx: number, allocFlags: number): boolean {
-    // lowmem_reserve[zone_idx(zone)] is always 0: the reserve is never applied.
-    return super.zoneWatermarkOk(zone, order, mark, zone.idx, allocFlags);
-  }
-}
+const watermarkIgnoresLowmemReserve: Partial<BuddyHooks> = {
+  // lowmem_reserve[zone_idx(zone)] is always 0: the reserve is never applied.
+  zoneWatermarkOk: (st, zone, order, mark, _classzoneIdx, allocFlags) => DEFAULT_BUDDY_HOOKS.zoneWatermarkOk(st, zone, order, mark, zone.idx, allocFlags),
+};
 
 /** (e) A bug: __free_one_page() that never merges a block with its buddy. */
-class BuddyNeverCoalesces extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: buddy-never-coalesces)';
-  protected override __freeOneBlock(zone: Zone, pfn: number, order: number, migratetype: number): void {
-    this.addToFreeArea(zone, pfn, order, migratetype, false);
-  }
-}
+const buddyNeverCoalesces: Partial<BuddyHooks> = {
+  __freeOnePage: (st, zone, pfn, order, migratetype) => addToFreeArea(st, zone, pfn, order, migratetype, false),
+};
 
 /** (f) Before 4.6 the low and high watermarks were min + share/4 and min + share/2, with no watermark_scale_factor. */
-class WatermarksWithoutScaleFactor extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: watermarks-without-scale-factor)';
-  protected override setupPerZoneWmarks(): void {
-    super.setupPerZoneWmarks();
-    const zc = this.services.zoneConfig;
-    const pagesMin = Math.floor(this.minFreeKbytesValue / 4);
+const watermarksWithoutScaleFactor: Partial<BuddyHooks> = {
+  setupPerZoneWmarks(st) {
+    DEFAULT_BUDDY_HOOKS.setupPerZoneWmarks(st);
+    const pagesMin = Math.floor(st.minFreeKbytes / 4);
     let lowmemPages = 0;
-    for (const zone of this.zoneByNum) if (!isHighmemIdx(zc, zone.idx)) lowmemPages += zone.managedPages;
-    for (const zone of this.zoneByNum) {
+    for (const zone of st.zoneByNum) if (!isHighmemIdx(st.zoneConfig, zone.idx)) lowmemPages += zone.managedPages;
+    for (const zone of st.zoneByNum) {
       const tmp = lowmemPages ? Math.floor((pagesMin * zone.managedPages) / lowmemPages) : 0;
       zone.watermark[WMARK_LOW] = zone.watermark[WMARK_MIN] + (tmp >> 2);
       zone.watermark[WMARK_HIGH] = zone.watermark[WMARK_MIN] + (tmp >> 1);
     }
-    this.calculateTotalreservePages();
-  }
-}
+    calculateTotalreservePages(st);
+  },
+};
 
 /**
  * (g) Before 4.13 __rmqueue_fallback() always split the largest fallback block, even for a
  * movable allocation that could not claim its pageblock.
  */
-class FallbackAlwaysLargest extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: fallback-always-largest)';
-  protected override __rmqueueFallback(zone: Zone, order: number, startMigratetype: number): boolean {
+const fallbackAlwaysLargest: Partial<BuddyHooks> = {
+  __rmqueueFallback(st, zone, order, startMigratetype) {
     for (let current = MAX_ORDER - 1; current >= order; current--) {
-      const fallbackMt = this.findSuitableFallback(zone, current, startMigratetype, false);
+      const fallbackMt = findSuitableFallback(st, zone, current, startMigratetype, false);
       if (fallbackMt === -1) continue;
-      const pfn = this.freeLists.first(freeListIndex(zone.zoneNum, current, fallbackMt));
-      this.stealSuitableFallback(zone, pfn, startMigratetype, this.fallbackCanSteal);
+      const pfn = st.freeLists.first(freeListIndex(zone.zoneNum, current, fallbackMt));
+      stealSuitableFallback(st, zone, pfn, startMigratetype, canStealFallback(st, current, startMigratetype));
       return true;
     }
     return false;
-  }
-}
+  },
+};
 
 /** (h) A bug: min_free_kbytes proportional to lowmem (1/128 of it) instead of int_sqrt(lowmem_kbytes * 16). */
-class MinFreeKbytesNoSqrt extends BuddyAllocator {
-  override readonly name: string = 'buddy (mutant: min-free-kbytes-no-sqrt)';
-  protected override initPerZoneWmarkMin(): void {
-    const lowmemKbytes = this.nrFreeBufferPages() * 4;
-    this.minFreeKbytesValue = Math.min(65536, Math.max(128, Math.floor(lowmemKbytes / 128)));
-    this.setupPerZoneWmarks();
-    this.setupPerZoneLowmemReserve();
-  }
-}
+const minFreeKbytesNoSqrt: Partial<BuddyHooks> = {
+  initPerZoneWmarkMin(st) {
+    const lowmemKbytes = nrFreeBufferPages(st) * 4;
+    st.minFreeKbytes = Math.min(65536, Math.max(128, Math.floor(lowmemKbytes / 128)));
+    st.hooks.setupPerZoneWmarks(st);
+    setupPerZoneLowmemReserve(st);
+  },
+};
+
+/** The reference allocator with some hooks replaced, under a mutant's name. */
+const mutate = (id: string, hooks: Partial<BuddyHooks>): PageAllocatorFactory => (services) => createBuddyAllocator(services, { name: `buddy (mutant: ${id})`, hooks });
 
 const SEED = 'seed changelog (000_00dbe33f176a66d0): ';
 
@@ -134,7 +126,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.min-free-kbytes.thp-excludes-movable',
     description: "khugepaged's set_recommended_min_free_kbytes() counts every populated zone, ZONE_MOVABLE included: the seed's 22 GB machine gets 112640 instead of 90112.",
     source: `${SEED}mm/thp: don't count ZONE_MOVABLE as the target for freepage reserving`,
-    factory: (s) => new KhugepagedCountsMovable(s),
+    factory: mutate('khugepaged-min-free-counts-movable', khugepagedCountsMovable),
   },
   {
     id: 'lowmem-reserve-ratio-short-array',
@@ -142,7 +134,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.lowmem-reserve.ratio-defaults',
     description: 'sysctl_lowmem_reserve_ratio of MAX_NR_ZONES - 1 entries {256, 256, 32 (CONFIG_HIGHMEM), 32} with ratios below 1 raised to 1: x86-64 shows 4 entries, and a 32-bit HighMem zone keeps a reserve against ZONE_MOVABLE.',
     source: `${SEED}mm/page_alloc: don't reserve ZONE_HIGHMEM for ZONE_MOVABLE`,
-    factory: (s) => new LowmemReserveRatioShortArray(s),
+    factory: mutate('lowmem-reserve-ratio-short-array', lowmemReserveRatioShortArray),
   },
   {
     id: 'gfp-zone-movable-without-highmem',
@@ -150,7 +142,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.gfp-zone.movable-needs-highmem',
     description: '__GFP_MOVABLE without __GFP_HIGHMEM reaches ZONE_MOVABLE, as a GFP_MOVABLE request could use CMA memory before the series moved CMA into ZONE_MOVABLE.',
     source: `${SEED}mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE`,
-    factory: (s) => new GfpZoneMovableWithoutHighmem(s),
+    factory: mutate('gfp-zone-movable-without-highmem', gfpZoneMovableWithoutHighmem),
   },
   {
     id: 'watermark-ignores-lowmem-reserve',
@@ -158,7 +150,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.watermark-ok.lowmem-reserve',
     description: 'zone_watermark_ok() without lowmem_reserve[classzone_idx]: GFP_KERNEL drains ZONE_DMA to its min watermark (a bug, not a historical behaviour).',
     source: 'mm/page_alloc.c: __zone_watermark_ok() (plausible bug)',
-    factory: (s) => new WatermarkIgnoresLowmemReserve(s),
+    factory: mutate('watermark-ignores-lowmem-reserve', watermarkIgnoresLowmemReserve),
   },
   {
     id: 'buddy-never-coalesces',
@@ -166,7 +158,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.free.coalesce',
     description: '__free_one_page() puts a freed block on its list without merging it with its free buddy (a bug).',
     source: 'mm/page_alloc.c: __free_one_page() (plausible bug)',
-    factory: (s) => new BuddyNeverCoalesces(s),
+    factory: mutate('buddy-never-coalesces', buddyNeverCoalesces),
   },
   {
     id: 'watermarks-without-scale-factor',
@@ -174,7 +166,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.watermarks.scale-factor',
     description: 'low = min + share/4 and high = min + share/2, ignoring watermark_scale_factor, as before Linux 4.6.',
     source: 'kernel commit "mm: scale kswapd watermarks in proportion to memory" (Linux 4.6)',
-    factory: (s) => new WatermarksWithoutScaleFactor(s),
+    factory: mutate('watermarks-without-scale-factor', watermarksWithoutScaleFactor),
   },
   {
     id: 'fallback-always-largest',
@@ -182,7 +174,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.fallback.steal-order',
     description: '__rmqueue_fallback() always splits the largest fallback block, even for a movable allocation that cannot claim the pageblock, as before Linux 4.13.',
     source: 'kernel commit "mm, page_alloc: fallback to smallest page when not stealing whole pageblock" (Linux 4.13)',
-    factory: (s) => new FallbackAlwaysLargest(s),
+    factory: mutate('fallback-always-largest', fallbackAlwaysLargest),
   },
   {
     id: 'min-free-kbytes-no-sqrt',
@@ -190,6 +182,6 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     breaks: 'page-allocator.min-free-kbytes.int-sqrt',
     description: 'min_free_kbytes = lowmem_kbytes / 128 (clamped) instead of int_sqrt(lowmem_kbytes * 16) (a bug).',
     source: 'mm/page_alloc.c: init_per_zone_wmark_min() (plausible bug)',
-    factory: (s) => new MinFreeKbytesNoSqrt(s),
+    factory: mutate('min-free-kbytes-no-sqrt', minFreeKbytesNoSqrt),
   },
 ];

@@ -2,19 +2,21 @@
  * The page allocator contract (mm/page_alloc.c): the zoned buddy allocator with its free
  * lists, pageblock migratetypes, per-cpu lists, watermarks and lowmem reserves.
  *
- * An implementation is a factory `(services) => PageAllocator`. The kernel creates the zones
- * (struct zone, from the memory layout) and the memmap; the factory initialises the memmap of
- * its zones as memmap_init_zone() does (zone links in PageStore.zoneNum, every page reserved
- * with one reference, every pageblock MIGRATE_MOVABLE). The kernel then hands free boot memory
- * over with freeBootmem() and calls initWatermarks(). After that it allocates and frees, and
- * reads the zones for /proc.
+ * Split by who calls it:
+ * - PageAllocatorApi: what other subsystems call (slub and slab use these two calls only);
+ * - PageAllocatorAdmin: what the kernel's boot and sysctls need;
+ * - PageAllocatorIntrospection: what /proc, the invariant checker and the suites read.
+ * An implementation is a factory `(services) => PageAllocator`, all three in one object.
+ *
+ * Boot (the kernel does it, in this order): memmap_init_zone() of every zone (core's
+ * memmapInitZone(): zone links, every page reserved with one reference, every pageblock
+ * MIGRATE_MOVABLE); the factory; freeBootmem() for each free range (memblock_free_all());
+ * initWatermarks(). Then allocations and frees.
  */
-import type { Gfp } from '../gfp.js';
 import type { MemoryLayout, ZoneLayoutConfig } from '../mmzone.js';
-import type { PageContents } from '../page-contents.js';
-import type { Scheduler } from '../sched.js';
-import type { PageStore } from '../struct-page.js';
+import type { Gfp, MigrateType, Pfn } from '../units.js';
 import type { Zone } from '../zone.js';
+import type { KernelServices } from './services.js';
 
 export interface PageAllocatorConfig {
   /**
@@ -32,23 +34,17 @@ export interface PageAllocatorConfig {
   readonly lowmemReserveRatio?: readonly number[];
 }
 
-export interface PageAllocatorServices {
+/** What the page allocator is handed: the machine with its zones (struct zone), and the kernel's hooks. */
+export interface PageAllocatorServices extends KernelServices {
   readonly layout: MemoryLayout;
   readonly zoneConfig: ZoneLayoutConfig;
   /** Every zone of every node, flat: zones[nid * MAX_NR_ZONES + zone_idx]. */
   readonly zones: readonly Zone[];
-  readonly pages: PageStore;
-  readonly contents: PageContents;
-  readonly sched: Scheduler;
   readonly config: PageAllocatorConfig;
-  /** cpu_to_node(): the node a CPU belongs to (numa_node_id() on that CPU). */
-  cpuToNode(cpu: number): number;
   /** should_fail_alloc_page(): fail_page_alloc fault injection. */
   shouldFailAlloc(gfp: Gfp, order: number): boolean;
   /** bad_page(): report "BUG: Bad page state" for a page that is freed or allocated in a bad state. */
-  badPage(pfn: number, reason: string): void;
-  /** printk(). */
-  log(level: 'info' | 'warn' | 'err', message: string): void;
+  badPage(pfn: Pfn, reason: string): void;
 }
 
 /** Optional parts of the contract an implementation declares (the grader reports "not provided"). */
@@ -59,33 +55,32 @@ export interface PageAllocatorFeatures {
   readonly highatomic: boolean;
 }
 
-export interface LowmemReserveResult {
-  readonly ok: boolean;
-}
-
-export interface PageAllocator {
-  readonly name: string;
-  readonly supports: PageAllocatorFeatures;
-
-  /**
-   * Boot: hand pages [startPfn, startPfn + nrPages) to the allocator (memblock_free_all ->
-   * __free_pages_core): they count as managed pages of their zone and become free.
-   */
-  freeBootmem(startPfn: number, nrPages: number): void;
-  /** Boot: init_per_zone_wmark_min(), then khugepaged's recommendation when config.thp. */
-  initWatermarks(): void;
-
+/** The allocation API other subsystems call (include/linux/gfp.h). */
+export interface PageAllocatorApi {
   /**
    * __alloc_pages_nodemask(): 2^order contiguous pages, or NO_PAGE. The preferred node defaults
    * to the current CPU's node. An order >= MAX_ORDER fails (with a warning unless __GFP_NOWARN);
    * an invalid zone combination is a kernel bug (throws InvalidGfpError).
    */
-  allocPages(gfp: Gfp, order: number, preferredNid?: number): number;
+  allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn;
   /**
    * __free_pages(): give back a block. Freeing a page that is not allocated, or with another
    * order than it was allocated with, is reported through badPage() and changes nothing.
    */
-  freePages(pfn: number, order: number): void;
+  freePages(pfn: Pfn, order: number): void;
+}
+
+/** What the kernel's boot and its sysctl files need. */
+export interface PageAllocatorAdmin {
+  /**
+   * Boot: hand pages [startPfn, startPfn + nrPages) to the allocator (memblock_free_all ->
+   * __free_pages_core): they count as managed pages of their zone and become free.
+   */
+  freeBootmem(startPfn: Pfn, nrPages: number): void;
+  /** Boot: init_per_zone_wmark_min(), then khugepaged's recommendation when config.thp. */
+  initWatermarks(): void;
+  /** drain_all_pages(NULL): every CPU's per-cpu lists back to the buddy lists. */
+  drainAllPages(): void;
 
   /** vm.min_free_kbytes. */
   readonly minFreeKbytes: number;
@@ -103,17 +98,43 @@ export interface PageAllocator {
    * means no reserve. Recomputes the reserves.
    */
   setLowmemReserveRatio(ratios: readonly number[]): number;
+}
 
+/** What /proc, the invariant checker and the conformance suites read. Data, never text. */
+export interface PageAllocatorIntrospection {
+  readonly name: string;
+  readonly supports: PageAllocatorFeatures;
   /** zone_watermark_ok(). */
   zoneWatermarkOk(zone: Zone, order: number, mark: number, classzoneIdx: number, allocFlags: number): boolean;
-  /** drain_all_pages(NULL): every CPU's per-cpu lists back to the buddy lists. */
-  drainAllPages(): void;
   /** Every free block in the buddy free lists (not the per-cpu lists). */
-  forEachFreeBlock(visit: (zone: Zone, pfn: number, order: number, migratetype: number) => void): void;
+  forEachFreeBlock(visit: (zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType) => void): void;
   /** Every page on a per-cpu list. */
-  forEachPcpPage(visit: (zone: Zone, cpu: number, pfn: number) => void): void;
+  forEachPcpPage(visit: (zone: Zone, cpu: number, pfn: Pfn) => void): void;
   /** totalreserve_pages: what the allocator keeps back (max lowmem_reserve + high watermark per zone). */
   totalreservePages(): number;
 }
 
+/** The whole contract, as one implementation object provides it. */
+export interface PageAllocator extends PageAllocatorApi, PageAllocatorAdmin, PageAllocatorIntrospection {}
+
 export type PageAllocatorFactory = (services: PageAllocatorServices) => PageAllocator;
+
+/**
+ * Draft, for CMA and memory hotplug (mm/page_isolation.c, alloc_contig_range() in
+ * mm/page_alloc.c). Implemented by the page allocator (@mmkit/buddy); used by @mmkit/cma, which
+ * empties a range by migrating its movable pages away (through PageMigration) between
+ * isolating it and taking it. Every call returns 0 or -errno (-EBUSY when a page cannot be
+ * isolated or moved).
+ */
+export interface PageIsolation {
+  /** start_isolate_page_range(): mark the pageblocks of [startPfn, endPfn) MIGRATE_ISOLATE and move their free pages to the isolate lists. */
+  startIsolatePageRange(startPfn: Pfn, endPfn: Pfn, migratetype: MigrateType): number;
+  /** undo_isolate_page_range(): give the pageblocks back their migratetype. */
+  undoIsolatePageRange(startPfn: Pfn, endPfn: Pfn, migratetype: MigrateType): void;
+  /** test_pages_isolated(): 0 when every page of the range is free and isolated, else -EBUSY. */
+  testPagesIsolated(startPfn: Pfn, endPfn: Pfn): number;
+  /** alloc_contig_range(): isolate, migrate what is in use away, take [startPfn, endPfn) off the free lists. */
+  allocContigRange(startPfn: Pfn, endPfn: Pfn, migratetype: MigrateType, gfp: Gfp): number;
+  /** free_contig_range(). */
+  freeContigRange(pfn: Pfn, nrPages: number): void;
+}

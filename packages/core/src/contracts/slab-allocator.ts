@@ -9,7 +9,7 @@
  */
 import type { Gfp } from '../gfp.js';
 import type { PhysMemory } from '../phys-memory.js';
-import type { MmServices } from './subsystems.js';
+import type { MmServices } from './services.js';
 
 /** An object address (physical); 0 = NULL. */
 export type ObjAddr = number;
@@ -78,16 +78,8 @@ export interface SlabAllocatorFeatures {
   readonly kasan: boolean;
 }
 
-export interface SlabAllocator {
-  readonly name: string;
-  readonly supports: SlabAllocatorFeatures;
-  /** The kmalloc size classes, ascending (kmalloc_info[] of the implementation's configuration). */
-  readonly kmallocSizes: readonly number[];
-  /** KMALLOC_MAX_CACHE_SIZE: larger kmalloc requests go to the page allocator (SLUB) or fail. */
-  readonly kmallocMaxCacheSize: number;
-  /** KMALLOC_MAX_SIZE: the largest kmalloc that can succeed. */
-  readonly kmallocMaxSize: number;
-
+/** What other subsystems call: kmem_cache_* and kmalloc (include/linux/slab.h). */
+export interface SlabAllocatorApi {
   /**
    * kmem_cache_create(): null (and a log line) when Linux refuses (kmem_cache_sanity_check():
    * no name, a size below sizeof(void *) or above KMALLOC_MAX_SIZE; an align that is not a
@@ -106,9 +98,6 @@ export interface SlabAllocator {
   kmemCacheShrink(cache: KmemCache): number;
   /** kmem_cache_destroy(): objects still allocated are reported as a leak ("Objects remaining") and the cache stays. */
   kmemCacheDestroy(cache: KmemCache): void;
-  /** Every cache, creation order (slab_caches). */
-  caches(): readonly KmemCache[];
-
   /**
    * kmalloc(): ZERO_SIZE_PTR for 0, 0 above KMALLOC_MAX_SIZE, for a size that is not a
    * non-negative integer (no size_t holds it) or on failure. Zone modifiers a slab cannot
@@ -119,16 +108,36 @@ export interface SlabAllocator {
   kfree(addr: ObjAddr): void;
   /** ksize(): the usable size of a kmalloc'ed object (its class size), 0 for ZERO_SIZE_PTR. */
   ksize(addr: ObjAddr): number;
+}
 
+/** What the kernel needs besides the API: KASAN's quarantine giving objects back. */
+export interface SlabAllocatorAdmin {
   /** The quarantine gives back an object whose free KASAN delayed (___cache_free / do_slab_free). */
   quarantineRelease(cache: KmemCache, addr: ObjAddr): void;
+}
+
+/** What /proc/slabinfo, meminfo, the invariant checker and the suites read. Data, never text. */
+export interface SlabAllocatorIntrospection {
+  readonly name: string;
+  readonly supports: SlabAllocatorFeatures;
+  /** The kmalloc size classes, ascending (kmalloc_info[] of the implementation's configuration). */
+  readonly kmallocSizes: readonly number[];
+  /** KMALLOC_MAX_CACHE_SIZE: larger kmalloc requests go to the page allocator (SLUB) or fail. */
+  readonly kmallocMaxCacheSize: number;
+  /** KMALLOC_MAX_SIZE: the largest kmalloc that can succeed. */
+  readonly kmallocMaxSize: number;
+  /** Every cache, creation order (slab_caches). */
+  caches(): readonly KmemCache[];
+  /** get_slabinfo(). */
+  slabinfo(cache: KmemCache): SlabInfo;
   /**
    * SLAB only (absent in SLUB, which has no periodic reaping): how many times cache_reap() has
    * run on `cpu` since boot. Each run drains that CPU's array caches a little (drain_array()).
    */
   cacheReapRuns?(cpu: number): number;
-  /** get_slabinfo(). */
-  slabinfo(cache: KmemCache): SlabInfo;
 }
+
+/** The whole contract, as one implementation object provides it. */
+export interface SlabAllocator extends SlabAllocatorApi, SlabAllocatorAdmin, SlabAllocatorIntrospection {}
 
 export type SlabAllocatorFactory = (services: SlabAllocatorServices) => SlabAllocator;

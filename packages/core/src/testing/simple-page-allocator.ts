@@ -4,7 +4,6 @@
  * per-order free stacks without coalescing, no watermarks. Conformance suites use the real
  * kernel instead.
  */
-import { ERRNO } from '../errno.js';
 import { __GFP_COMP, __GFP_ZERO, type Gfp } from '../gfp.js';
 import { MAX_ORDER, X86_64_ZONES, type MemoryLayout } from '../mmzone.js';
 import { PageContents } from '../page-contents.js';
@@ -13,8 +12,9 @@ import { PhysMemory } from '../phys-memory.js';
 import { Scheduler } from '../sched.js';
 import { NO_PAGE, PageStore } from '../struct-page.js';
 import { Zone } from '../zone.js';
-import type { PageAllocator } from '../contracts/page-allocator.js';
-import type { MmServices } from '../contracts/subsystems.js';
+import type { PageAllocatorApi } from '../contracts/page-allocator.js';
+import type { MmServices } from '../contracts/services.js';
+import { SubsystemRegistry } from '../subsystem-registry.js';
 
 export interface TestMachine extends MmServices {
   readonly phys: PhysMemory;
@@ -45,7 +45,11 @@ export function createTestMachine(options: { nrPages?: number; nrCpus?: number; 
   zone.managedPages = nrPages - 1;
   const logs: string[] = [];
   const allocator = new SimplePageAllocator(pages, contents, zone, nrPages);
+  const registry = new SubsystemRegistry();
+  registry.register('pageAllocator', allocator);
+  registry.connect();
   return {
+    subsystems: registry.view,
     layout, pages, contents, sched, zone, logs,
     phys: new PhysMemory(contents),
     pageAllocator: allocator,
@@ -55,12 +59,7 @@ export function createTestMachine(options: { nrPages?: number; nrCpus?: number; 
   };
 }
 
-class SimplePageAllocator implements PageAllocator {
-  readonly name = 'simple (test)';
-  readonly supports = { pcp: false, highatomic: false };
-  readonly minFreeKbytes = 0;
-  readonly watermarkScaleFactor = 10;
-  readonly lowmemReserveRatio: readonly number[] = [];
+class SimplePageAllocator implements PageAllocatorApi {
   allocated = 0;
   private next = 1;
   private readonly stacks: number[][] = Array.from({ length: MAX_ORDER }, () => []);
@@ -70,9 +69,6 @@ class SimplePageAllocator implements PageAllocator {
     this.order = new Uint8Array(nrPages);
     zone.freePages = nrPages - 1;
   }
-
-  freeBootmem(): void {}
-  initWatermarks(): void {}
 
   allocPages(gfp: Gfp, order: number): number {
     if (!Number.isInteger(order) || order < 0 || order >= MAX_ORDER) return NO_PAGE;
@@ -112,24 +108,5 @@ class SimplePageAllocator implements PageAllocator {
     this.stacks[order].push(pfn);
     this.allocated -= 1 << order;
     this.zone.freePages += 1 << order;
-  }
-
-  setMinFreeKbytes(): number {
-    return -ERRNO.EINVAL;
-  }
-  setWatermarkScaleFactor(): number {
-    return -ERRNO.EINVAL;
-  }
-  setLowmemReserveRatio(): number {
-    return -ERRNO.EINVAL;
-  }
-  zoneWatermarkOk(): boolean {
-    return true;
-  }
-  drainAllPages(): void {}
-  forEachFreeBlock(): void {}
-  forEachPcpPage(): void {}
-  totalreservePages(): number {
-    return 0;
   }
 }

@@ -14,8 +14,8 @@ import {
   __GFP_NOWARN,
   __GFP_RECLAIMABLE,
 } from '@mmkit/core';
-import { FALLBACKS, canStealFallback } from './index.js';
-import { checkCounters, createMachine } from './test-fixture.js';
+import { FALLBACKS, canStealFallback } from '../src/index.js';
+import { checkCounters, createMachine } from './fixture.js';
 
 const MOVABLE_DMA = GFP_DMA | __GFP_MOVABLE;
 

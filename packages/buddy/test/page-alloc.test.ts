@@ -25,8 +25,8 @@ import {
   __GFP_THISNODE,
   __GFP_ZERO,
 } from '@mmkit/core';
-import { BuddyAllocator, createBuddyAllocator } from './index.js';
-import { checkCounters, createMachine, freeBlocks, type Machine, MIB_PAGES, uncoalescedPairs } from './test-fixture.js';
+import { BuddyAllocator, createBuddyAllocator } from '../src/index.js';
+import { checkCounters, createMachine, freeBlocks, type Machine, MIB_PAGES, uncoalescedPairs } from './fixture.js';
 
 const zoneOf = (m: Machine, pfn: number) => m.zones[m.pages.zoneNum[pfn]];
 

@@ -12,8 +12,9 @@ import {
   MIGRATE_TYPES,
   type Zone,
 } from '@mmkit/core';
-import { BuddyAllocator, computeMinFreeKbytes, intSqrt, multFrac, recommendedMinFreeKbytes, zoneWatermarks } from './index.js';
-import { createMachine, MIB_PAGES } from './test-fixture.js';
+import { createBuddyAllocator, type BuddyAllocator, computeMinFreeKbytes, intSqrt, multFrac, recommendedMinFreeKbytes, zoneWatermarks } from '../src/index.js';
+import { buddyState, setRecommendedMinFreeKbytes } from '../src/internals.js';
+import { createMachine, MIB_PAGES } from './fixture.js';
 
 describe('formulas', () => {
   it('int_sqrt is the floor of the square root, exact around perfect squares', () => {
@@ -196,12 +197,10 @@ describe("khugepaged's set_recommended_min_free_kbytes", () => {
     expect(m.zones.filter((z) => z.populated).length).toBe(5);
     expect(m.allocator.minFreeKbytes).toBe(90112);
 
-    class CountsMovable extends BuddyAllocator {
-      protected override recommendedMinFreeZone(_zone: Zone): boolean {
-        return true;
-      }
-    }
-    const old = createMachine({ nodesMiB: [4096 + 64, 128], movableMiB: [0, 64], config: { thp: true }, factory: (s) => new CountsMovable(s) });
+    const old = createMachine({
+      nodesMiB: [4096 + 64, 128], movableMiB: [0, 64], config: { thp: true },
+      factory: (s) => createBuddyAllocator(s, { hooks: { recommendedMinFreeZone: () => true } }),
+    });
     expect(old.allocator.minFreeKbytes).toBe(512 * 5 * 11 * 4);
   });
 
@@ -216,18 +215,14 @@ describe("khugepaged's set_recommended_min_free_kbytes", () => {
     expect(small.allocator.minFreeKbytes).toBe(Math.floor((8192 - highs) / 20) * 4);
     expect(small.allocator.minFreeKbytes).toBeGreaterThan(off.allocator.minFreeKbytes);
 
-    class Rerun extends BuddyAllocator {
-      rerun(): void {
-        this.setRecommendedMinFreeKbytes();
-      }
-    }
-    const big = createMachine<Rerun>({ nodesMiB: [256], config: { thp: true }, factory: (s) => new Rerun(s) });
+    const big = createMachine<BuddyAllocator>({ nodesMiB: [256], config: { thp: true } });
+    const rerun = () => setRecommendedMinFreeKbytes(buddyState(big.allocator));
     big.allocator.setMinFreeKbytes(100000);
-    big.allocator.rerun();
+    rerun();
     expect(big.allocator.minFreeKbytes).toBe(100000);
     big.allocator.setMinFreeKbytes(1000);
     const before = 65536 - big.zones[0].watermark[2] - big.zones[1].watermark[2];
-    big.allocator.rerun();
+    rerun();
     expect(big.allocator.minFreeKbytes).toBe(Math.floor(before / 20) * 4);
     expect(big.logs.some((l) => l.message.startsWith('raising min_free_kbytes from 1000 to'))).toBe(true);
   });
@@ -302,12 +297,7 @@ describe('zone_watermark_ok', () => {
   });
 
   it('the allocator checks the watermark through zoneWatermarkOk', () => {
-    class Refuses extends BuddyAllocator {
-      override zoneWatermarkOk(): boolean {
-        return false;
-      }
-    }
-    const r = createMachine({ nodesMiB: [64], factory: (s) => new Refuses(s) });
+    const r = createMachine({ nodesMiB: [64], factory: (s) => createBuddyAllocator(s, { hooks: { zoneWatermarkOk: () => false } }) });
     expect(r.allocator.allocPages(GFP_KERNEL, 0)).toBe(-1);
     expect(r.logs.some((l) => l.message.includes('page allocation failure: order:0'))).toBe(true);
   });

@@ -21,7 +21,7 @@ import {
   __GFP_NOWARN,
   __GFP_RECLAIMABLE,
 } from '@mmkit/core';
-import { checkCounters, createMachine, freeBlocks, uncoalescedPairs } from './test-fixture.js';
+import { checkCounters, createMachine, freeBlocks, uncoalescedPairs } from './fixture.js';
 
 const RUNS = Number(process.env.MMKIT_PROPERTY_RUNS ?? 10_000);
 const GFPS = [GFP_KERNEL, GFP_HIGHUSER_MOVABLE, GFP_USER | __GFP_MOVABLE, GFP_ATOMIC, GFP_NOWAIT | __GFP_RECLAIMABLE, GFP_DMA, GFP_KERNEL | __GFP_COMP];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GFP_DMA32, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_TYPES, MIGRATE_UNMOVABLE, NO_PAGE } from '@mmkit/core';
-import { pagesetHighBatch, rounddownPowOfTwo, zoneBatchsize } from './index.js';
-import { checkCounters, createMachine } from './test-fixture.js';
+import { pagesetHighBatch, rounddownPowOfTwo, zoneBatchsize } from '../src/index.js';
+import { checkCounters, createMachine } from './fixture.js';
 
 describe('zone_batchsize and pageset_set_batch', () => {
   it('a 4 GiB zone has batch 31 and high 186', () => {

@@ -1,0 +1,94 @@
+/**
+ * The zoned buddy page allocator of Linux 4.17 as one object implementing the PageAllocator
+ * contract: its state (state.ts) and a method per contract member, each handing over to the
+ * mechanism that models it. Variation goes through the hook table (hooks.ts), never through
+ * subclasses.
+ */
+import type { Gfp, MigrateType, PageAllocator, PageAllocatorFeatures, Pfn, Zone } from '@mmkit/core';
+import { freeBootmem, initWatermarks } from './bootmem.js';
+import { forEachFreeBlock } from './free-area.js';
+import { __freePages, allocatedOrder } from './free-pages.js';
+import { __allocPagesNodemask } from './page-alloc.js';
+import { drainAllPages, forEachPcpPage } from './per-cpu-pages.js';
+import type { BuddyState } from './state.js';
+import { lowmemReserveRatioSysctlHandler, minFreeKbytesSysctlHandler, watermarkScaleFactorSysctlHandler } from './watermark-setup.js';
+
+export class BuddyAllocator implements PageAllocator {
+  readonly supports: PageAllocatorFeatures = { pcp: true, highatomic: true };
+
+  constructor(
+    readonly name: string,
+    /** The allocator's state: for @mmkit/buddy/internals, not part of the contract. */
+    private readonly st: BuddyState,
+  ) {}
+
+  allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn {
+    return __allocPagesNodemask(this.st, gfp, order, preferredNid);
+  }
+
+  freePages(pfn: Pfn, order: number): void {
+    __freePages(this.st, pfn, order);
+  }
+
+  freeBootmem(startPfn: Pfn, nrPages: number): void {
+    freeBootmem(this.st, startPfn, nrPages);
+  }
+
+  initWatermarks(): void {
+    initWatermarks(this.st);
+  }
+
+  drainAllPages(): void {
+    drainAllPages(this.st);
+  }
+
+  get minFreeKbytes(): number {
+    return this.st.minFreeKbytes;
+  }
+
+  get watermarkScaleFactor(): number {
+    return this.st.watermarkScaleFactor;
+  }
+
+  get lowmemReserveRatio(): readonly number[] {
+    return this.st.lowmemReserveRatio.slice();
+  }
+
+  setMinFreeKbytes(kbytes: number): number {
+    return minFreeKbytesSysctlHandler(this.st, kbytes);
+  }
+
+  setWatermarkScaleFactor(factor: number): number {
+    return watermarkScaleFactorSysctlHandler(this.st, factor);
+  }
+
+  setLowmemReserveRatio(ratios: readonly number[]): number {
+    return lowmemReserveRatioSysctlHandler(this.st, ratios);
+  }
+
+  zoneWatermarkOk(zone: Zone, order: number, mark: number, classzoneIdx: number, allocFlags: number): boolean {
+    return this.st.hooks.zoneWatermarkOk(this.st, zone, order, mark, classzoneIdx, allocFlags);
+  }
+
+  forEachFreeBlock(visit: (zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType) => void): void {
+    forEachFreeBlock(this.st, visit);
+  }
+
+  forEachPcpPage(visit: (zone: Zone, cpu: number, pfn: Pfn) => void): void {
+    forEachPcpPage(this.st, visit);
+  }
+
+  totalreservePages(): number {
+    return this.st.totalreservePages;
+  }
+
+  /** The order a page was allocated with, or -1 (page_owner's record). */
+  allocatedOrder(pfn: Pfn): number {
+    return allocatedOrder(this.st, pfn);
+  }
+}
+
+/** The state behind an allocator made by createBuddyAllocator() (for @mmkit/buddy/internals). */
+export function buddyState(allocator: BuddyAllocator): BuddyState {
+  return (allocator as unknown as { st: BuddyState }).st;
+}

@@ -1,0 +1,137 @@
+/**
+ * The page allocator's state (mm/page_alloc.c, 4.17), in one place: the free lists of every
+ * zone (struct free_area) and the migratetype of the list each free page is on, the per-cpu
+ * lists (struct per_cpu_pages), the zonelists, page_owner's record of allocation orders, the
+ * values of the vm sysctls, page_group_by_mobility_disabled, the struct alloc_context of the
+ * allocation in progress, and the resolved hook table.
+ *
+ * Fields only: every mechanism is a function over this state in a module named after it, and
+ * the constructor calls no hook (the factory runs the initialisation steps once the state
+ * exists). Per-page state lives in core's PageStore; nothing here is an object per page.
+ */
+import {
+  MAX_ORDER,
+  MIGRATE_PCPTYPES,
+  MIGRATE_TYPES,
+  MIGRATE_UNMOVABLE,
+  PfnListSet,
+  type MigrateType,
+  type PageAllocatorServices,
+  type PageStore,
+  type Zone,
+  type ZoneIndex,
+  type ZoneLayoutConfig,
+} from '@mmkit/core';
+import type { BuddyHooks } from './hooks.js';
+import { DEFAULT_WATERMARK_SCALE_FACTOR } from './watermarks.js';
+import { buildZonelists, type Zonelists } from './zonelist.js';
+
+/** page_zonenum() of a pfn that belongs to no zone. */
+export const NO_ZONE = 255;
+
+/** INT_MAX: the largest value of a C int sysctl. */
+export const INT_MAX = 0x7fffffff;
+
+/**
+ * struct alloc_context: what __alloc_pages_nodemask() works out once and every step of the
+ * allocation reads. Linux keeps it on the stack; here one is preallocated per allocator and
+ * passed explicitly to the functions that read it (no object per allocation).
+ */
+export interface AllocContext {
+  /** ac->zonelist: zone numbers (nid * MAX_NR_ZONES + zone_idx), in fallback order. */
+  zonelist: Int32Array;
+  /** ac->high_zoneidx: gfp_zone(). */
+  highZoneidx: ZoneIndex;
+  /** ac->migratetype: gfpflags_to_migratetype(). */
+  migratetype: MigrateType;
+  /** ac->preferred_zoneref: zone number of the first usable zone, or -1. */
+  preferredZone: number;
+  /** ac_classzone_idx(): zone_idx of the preferred zone. */
+  classzoneIdx: ZoneIndex;
+}
+
+export class BuddyState {
+  readonly services: PageAllocatorServices;
+  readonly hooks: BuddyHooks;
+  readonly pages: PageStore;
+  readonly zoneConfig: ZoneLayoutConfig;
+  /** Zones by page_zonenum (nid * MAX_NR_ZONES + zone_idx): services.zones. */
+  readonly zoneByNum: readonly Zone[];
+  readonly nrZones: number;
+  readonly nrNodes: number;
+  readonly nrCpus: number;
+  readonly pcpEnabled: boolean;
+
+  /** zone->free_area[order].free_list[migratetype] of every zone (freeListIndex()). */
+  readonly freeLists: PfnListSet;
+  /**
+   * The migratetype of the list a page sits on: the free list of a buddy head, or
+   * set_pcppage_migratetype() (page->index in Linux) for a page on a per-cpu list.
+   */
+  readonly listMigratetype: Uint8Array;
+  /** The order each allocated block was handed out with, plus one (0 = not allocated): page_owner. */
+  readonly allocOrder: Uint8Array;
+  /** pcp->lists[migratetype] of every zone and CPU (pcpListIndex()). */
+  readonly pcpLists: PfnListSet;
+  readonly zonelists: Zonelists;
+
+  /** min_free_kbytes. */
+  minFreeKbytes = 1024;
+  /** user_min_free_kbytes: -1 until the sysctl is written. */
+  userMinFreeKbytes = -1;
+  /** watermark_scale_factor. */
+  watermarkScaleFactor = DEFAULT_WATERMARK_SCALE_FACTOR;
+  /** sysctl_lowmem_reserve_ratio[] (filled in by the factory from the lowmemReserveRatioDefaults hook). */
+  lowmemReserveRatio: number[] = [];
+  /** totalreserve_pages. */
+  totalreservePages = 0;
+  /** page_group_by_mobility_disabled: too little memory to group pages by mobility. */
+  pageGroupByMobilityDisabled = false;
+
+  /** The struct alloc_context of the allocation in progress. */
+  readonly ac: AllocContext;
+
+  constructor(services: PageAllocatorServices, hooks: BuddyHooks) {
+    const { layout, zones, pages, config } = services;
+    this.services = services;
+    this.hooks = hooks;
+    this.pages = pages;
+    this.zoneConfig = services.zoneConfig;
+    this.zoneByNum = zones;
+    this.nrZones = this.zoneConfig.nrZones;
+    this.nrNodes = layout.nodes.length;
+    this.nrCpus = services.sched.nrCpus;
+    this.pcpEnabled = config.pcp;
+    if (zones.length >= NO_ZONE) throw new RangeError(`${zones.length} zones do not fit page_zonenum's encoding`);
+    if (zones.length !== this.nrNodes * this.nrZones) {
+      throw new RangeError(`expected ${this.nrNodes * this.nrZones} zones (nodes x MAX_NR_ZONES), got ${zones.length}`);
+    }
+    zones.forEach((zone, i) => {
+      if (zone.zoneNum !== i) throw new RangeError(`zone ${zone.name} of node ${zone.nid} has zone number ${zone.zoneNum} at position ${i}`);
+      if (zone.zoneEndPfn > pages.maxPfn) throw new RangeError(`zone ${zone.name} of node ${zone.nid} ends at pfn ${zone.zoneEndPfn}, beyond the memmap (${pages.maxPfn})`);
+      if (zone.pageset.length !== this.nrCpus) throw new RangeError(`zone ${zone.name} has ${zone.pageset.length} pagesets for ${this.nrCpus} CPUs`);
+    });
+    this.freeLists = new PfnListSet(pages, zones.length * MAX_ORDER * MIGRATE_TYPES);
+    this.listMigratetype = new Uint8Array(pages.maxPfn);
+    this.allocOrder = new Uint8Array(pages.maxPfn);
+    this.pcpLists = new PfnListSet(pages, zones.length * this.nrCpus * MIGRATE_PCPTYPES);
+    this.zonelists = buildZonelists(layout, zones);
+    this.ac = {
+      zonelist: this.zonelists.fallback[0] ?? new Int32Array(0),
+      highZoneidx: 0,
+      migratetype: MIGRATE_UNMOVABLE,
+      preferredZone: -1,
+      classzoneIdx: 0,
+    };
+  }
+}
+
+/** The list of zone->free_area[order].free_list[migratetype] in BuddyState.freeLists. */
+export function freeListIndex(zoneNum: number, order: number, migratetype: MigrateType): number {
+  return (zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + migratetype;
+}
+
+/** True for an integer in [lo, hi]. */
+export function isIntIn(v: unknown, lo: number, hi: number): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+}

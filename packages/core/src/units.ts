@@ -1,0 +1,21 @@
+/**
+ * Branded number types: a pfn, a gfp mask, a zone index and a migratetype are plain numbers at
+ * run time and in arithmetic, but one kind cannot be passed where another is expected
+ * (`freePages(gfp, 0)` does not typecheck). The brand is an optional phantom property, so a
+ * plain number literal or an arithmetic result is accepted anywhere: it costs nothing, neither
+ * at run time nor to callers.
+ */
+declare const unit: unique symbol;
+
+/** A page frame number (page_to_pfn()). */
+export type Pfn = number & { readonly [unit]?: 'pfn' };
+/** A gfp_t mask (include/linux/gfp.h, 4.17 bit values). */
+export type Gfp = number & { readonly [unit]?: 'gfp' };
+/** zone_idx(): a zone's index within its node (ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ...). */
+export type ZoneIndex = number & { readonly [unit]?: 'zone-index' };
+/** enum migratetype (include/linux/mmzone.h). */
+export type MigrateType = number & { readonly [unit]?: 'migratetype' };
+/** A virtual address in a process's address space (unsigned long); exact below 2^53. */
+export type VirtAddr = number & { readonly [unit]?: 'virt-addr' };
+/** An mm_struct, by id (0: none, as a kernel thread's current->mm). */
+export type MmId = number & { readonly [unit]?: 'mm' };
