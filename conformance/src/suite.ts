@@ -3,6 +3,7 @@
  * runSuite() runs it against a factory, case by case, timing each and catching every failure.
  * Per-rule verdicts come from aggregating the cases (aggregateRules()).
  */
+import { propertyRuns } from '@mmkit/core/testing';
 import { AssertionFailure, errorText } from './assert.js';
 import type { Rule } from './rules/index.js';
 
@@ -60,11 +61,9 @@ export interface RunSuiteOptions {
   onCase?(result: CaseResult): void;
 }
 
-/** MMKIT_PROPERTY_RUNS, or the default of a few hundred runs. */
+/** MMKIT_PROPERTY_RUNS, or the one default of every property test (@mmkit/core/testing). */
 export function defaultPropertyRuns(): number {
-  const env = typeof process !== 'undefined' ? process.env.MMKIT_PROPERTY_RUNS : undefined;
-  const n = env === undefined ? NaN : Number(env);
-  return Number.isInteger(n) && n > 0 ? n : 200;
+  return propertyRuns();
 }
 
 /** The message of a failure: assertion messages as they are, other exceptions with their name and the top of their stack. */

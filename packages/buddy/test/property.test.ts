@@ -4,7 +4,7 @@
  * and the per-cpu lists drained, every zone is back to its boot free count, fully coalesced
  * into the same blocks as at boot.
  *
- * MMKIT_PROPERTY_RUNS sets the number of sequences (default 10,000).
+ * MMKIT_PROPERTY_RUNS sets the number of sequences (default: core's DEFAULT_PROPERTY_RUNS).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -21,9 +21,10 @@ import {
   __GFP_NOWARN,
   __GFP_RECLAIMABLE,
 } from '@mmkit/core';
+import { propertyRuns } from '@mmkit/core/testing';
 import { checkCounters, createMachine, freeBlocks, uncoalescedPairs } from './fixture.js';
 
-const RUNS = Number(process.env.MMKIT_PROPERTY_RUNS ?? 10_000);
+const RUNS = propertyRuns();
 const GFPS = [GFP_KERNEL, GFP_HIGHUSER_MOVABLE, GFP_USER | __GFP_MOVABLE, GFP_ATOMIC, GFP_NOWAIT | __GFP_RECLAIMABLE, GFP_DMA, GFP_KERNEL | __GFP_COMP];
 
 type Op =
