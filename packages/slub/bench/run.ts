@@ -4,7 +4,7 @@
  * case for about a second. Prints JSON; run from packages/slub with `npm run bench`.
  */
 import { BENCH_BURST, benchSlabAllocator } from '@mmkit/core/testing';
-import { createFixture } from '../src/test-fixture.js';
+import { createFixture } from '../test/test-fixture.js';
 
 const f = createFixture({ nrCpus: 4, nrPages: 65536 });
 const results = benchSlabAllocator(f.slub);

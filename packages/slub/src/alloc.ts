@@ -27,247 +27,252 @@ import {
   GFP_CONSTRAINT_MASK, GFP_RECLAIM_MASK, GFP_SLAB_BUG_MASK,
 } from '@mmkit/core';
 import { OBJ_ALLOCATED, OBJ_FREE, type SlubCache } from './cache.js';
-import { SlubFree } from './free.js';
+import { deactivateSlab, putCpuPartial } from './cpu-slab.js';
+import { allocDebugProcessing, checkValidPointer, freepointerCorrupt, initObject } from './debug.js';
+import { kmemCacheFreeBulk } from './free.js';
 import { POINTER_SIZE, SIZEOF_TRACK } from './sizes.js';
-import { hex } from './slab-page.js';
+import { cpuToNode, getFreepointer, hex, objIndex, ownCache, pageToNid, setFreepointer } from './slab-page.js';
+import type { SlubState } from './state.js';
 
-/** SlubFree with the allocation paths. */
-export abstract class SlubAlloc extends SlubFree {
-  /** The freelist acquire_slab() took from a partial slab. */
-  private acquiredFreelist = 0;
+/** kmem_cache_alloc(). */
+export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAddr {
+  const s = ownCache(st, cache, 'kmem_cache_alloc');
+  if (!s) return 0;
+  return slabAlloc(st, s, gfp);
+}
 
-  kmemCacheAlloc(cache: KmemCache, gfp: Gfp): ObjAddr {
-    const s = this.own(cache, 'kmem_cache_alloc');
-    if (!s) return 0;
-    return this.slabAlloc(s, gfp);
-  }
+/** slab_alloc() → slab_alloc_node(): slab_pre_alloc_hook(), the c->freelist fast path, slab_post_alloc_hook(). */
+export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
+  if (st.services.shouldFailSlab(s, gfp)) return 0;
+  const cpu = st.services.sched.currentCpu;
+  const object = s.cpuFreelist[cpu];
+  let ret: number;
+  if (object === 0) ret = ___slabAlloc(st, s, gfp, cpu);
+  else ret = loadFreelist(st, s, cpu, s.cpuSlab[cpu], object);
+  if (ret === 0) return 0;
+  slabPostAllocHook(st, s, ret, gfp);
+  return ret;
+}
 
-  /** slab_alloc() → slab_alloc_node(): slab_pre_alloc_hook(), the c->freelist fast path, slab_post_alloc_hook(). */
-  protected slabAlloc(s: SlubCache, gfp: Gfp): ObjAddr {
-    if (this.services.shouldFailSlab(s, gfp)) return 0;
-    const cpu = this.services.sched.currentCpu;
-    const object = s.cpuFreelist[cpu];
-    let ret: number;
-    if (object === 0) ret = this.___slabAlloc(s, gfp, cpu);
-    else ret = this.loadFreelist(s, cpu, s.cpuSlab[cpu], object);
-    if (ret === 0) return 0;
-    this.postAlloc(s, ret, gfp);
-    return ret;
-  }
-
-  /**
-   * load_freelist: hand out `object` (the head of the cpu slab's freelist) and make its free
-   * pointer the new c->freelist. A free pointer that is no free object of the slab is not
-   * followed: the slab is isolated.
-   */
-  private loadFreelist(s: SlubCache, cpu: number, slot: number, object: number): number {
-    s.objState[slot * s.stride + this.objIndex(s, slot, object)] = OBJ_ALLOCATED;
-    const next = this.getFreepointer(s, object);
-    if (this.validFree(s, slot, next)) s.cpuFreelist[cpu] = next;
-    else {
-      this.freepointerCorrupt(s, slot, object, next);
-      s.cpuSlab[cpu] = -1;
-      s.cpuFreelist[cpu] = 0;
-    }
-    return object;
-  }
-
-  /**
-   * ___slab_alloc(): refill c->freelist from the cpu slab's page->freelist (get_freelist()),
-   * else take a partial slab (get_partial()), else a new slab (new_slab()).
-   */
-  private ___slabAlloc(s: SlubCache, gfp: Gfp, cpu: number): number {
-    let slot: number;
-    for (;;) {
-      // redo:
-      slot = s.cpuSlab[cpu];
-      if (slot >= 0) {
-        let freelist = s.cpuFreelist[cpu];
-        if (freelist === 0) freelist = this.getFreelist(s, slot);
-        if (freelist !== 0) return this.loadFreelist(s, cpu, slot, freelist);
-        // DEACTIVATE_BYPASS: the slab is full and unfrozen by get_freelist()
-        s.cpuSlab[cpu] = -1;
-      }
-      // new_slab: CPU_PARTIAL_ALLOC, the next slab of c->partial becomes c->page
-      const partial = s.cpuPartialList[cpu];
-      if (partial < 0) break;
-      s.cpuPartialList[cpu] = s.slabNext[partial];
-      s.slabNext[partial] = -1;
-      s.cpuSlab[cpu] = partial;
-      s.cpuFreelist[cpu] = 0;
-    }
-    // new_slab_objects()
-    let freelist: number;
-    slot = this.getPartial(s, cpu);
-    if (slot >= 0) freelist = this.acquiredFreelist;
-    else {
-      slot = this.newSlab(s, gfp);
-      if (slot < 0) {
-        this.slabOutOfMemory(s, gfp);
-        return 0;
-      }
-      freelist = s.slabFreelist[slot];
-      s.slabFreelist[slot] = 0;
-    }
-    s.cpuSlab[cpu] = slot;
+/**
+ * load_freelist: hand out `object` (the head of the cpu slab's freelist) and make its free
+ * pointer the new c->freelist. A free pointer that is no free object of the slab is not
+ * followed: the slab is isolated.
+ */
+export function loadFreelist(st: SlubState, s: SlubCache, cpu: number, slot: number, object: number): number {
+  s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_ALLOCATED;
+  const next = getFreepointer(st, s, object);
+  if (checkValidPointer(s, slot, next)) s.cpuFreelist[cpu] = next;
+  else {
+    freepointerCorrupt(st, s, slot, object, next);
+    s.cpuSlab[cpu] = -1;
     s.cpuFreelist[cpu] = 0;
-    if (!s.debug) return this.loadFreelist(s, cpu, slot, freelist);
-    // A debug cache (kmem_cache_debug()) takes one object (alloc_debug_processing()) and gives
-    // the slab back at once (deactivate_slab()): it never has a cpu slab, so every allocation
-    // and every free takes the slow paths, where the checks are.
-    const object = this.loadFreelist(s, cpu, slot, freelist);
-    if (s.cpuSlab[cpu] === slot) {
-      const rest = s.cpuFreelist[cpu];
+  }
+  return object;
+}
+
+/**
+ * ___slab_alloc(): refill c->freelist from the cpu slab's page->freelist (get_freelist()),
+ * else take a partial slab (get_partial()), else a new slab (new_slab()).
+ */
+export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number): number {
+  let slot: number;
+  for (;;) {
+    // redo:
+    slot = s.cpuSlab[cpu];
+    if (slot >= 0) {
+      let freelist = s.cpuFreelist[cpu];
+      if (freelist === 0) freelist = getFreelist(s, slot);
+      if (freelist !== 0) return loadFreelist(st, s, cpu, slot, freelist);
+      // DEACTIVATE_BYPASS: the slab is full and unfrozen by get_freelist()
       s.cpuSlab[cpu] = -1;
-      s.cpuFreelist[cpu] = 0;
-      this.deactivateSlab(s, slot, rest);
     }
-    return object;
+    // new_slab: CPU_PARTIAL_ALLOC, the next slab of c->partial becomes c->page
+    const partial = s.cpuPartialList[cpu];
+    if (partial < 0) break;
+    s.cpuPartialList[cpu] = s.slabNext[partial];
+    s.slabNext[partial] = -1;
+    s.cpuSlab[cpu] = partial;
+    s.cpuFreelist[cpu] = 0;
   }
-
-  /** get_freelist(): take page->freelist for the cpu; the slab stays frozen only if it had one. */
-  private getFreelist(s: SlubCache, slot: number): number {
-    const freelist = s.slabFreelist[slot];
-    s.slabFreelist[slot] = 0;
-    s.slabInuse[slot] = s.slabObjects[slot];
-    s.slabFrozen[slot] = freelist !== 0 ? 1 : 0;
-    return freelist;
-  }
-
-  /** get_partial(): the local node's partial list, then get_any_partial() over the others. */
-  private getPartial(s: SlubCache, cpu: number): number {
-    const local = this.cpuToNode(cpu);
-    let slot = this.getPartialNode(s, local);
-    if (slot >= 0) return slot;
-    // get_any_partial(): remote nodes with more than min_partial partial slabs
-    // (remote_node_defrag_ratio's random skip is left out: always searched).
-    for (let node = 0; node < this.nrNodes; node++) {
-      if (node === local || s.partial.length[node] <= s.minPartial) continue;
-      slot = this.getPartialNode(s, node);
-      if (slot >= 0) return slot;
-    }
-    return -1;
-  }
-
-  /**
-   * get_partial_node() → acquire_slab(): freeze the first partial slab and take its freelist
-   * (mode 1) for c->page; then, with per-cpu partials, freeze more (mode 0, freelist kept) onto
-   * c->partial until more than s->cpu_partial / 2 free objects were taken.
-   */
-  private getPartialNode(s: SlubCache, node: number): number {
-    let first = -1;
-    let available = 0;
-    let pfn = s.partial.first(node);
-    while (pfn !== -1) {
-      const next = s.partial.next(pfn);
-      const slot = this.pages.private[pfn];
-      available += s.slabObjects[slot] - s.slabInuse[slot];
-      s.partial.remove(node, pfn);
-      s.slabFrozen[slot] = 1;
-      if (first < 0) {
-        first = slot;
-        this.acquiredFreelist = s.slabFreelist[slot];
-        s.slabFreelist[slot] = 0;
-        s.slabInuse[slot] = s.slabObjects[slot];
-      } else this.putCpuPartial(s, slot, false); // CPU_PARTIAL_NODE
-      if (!s.cpuPartial || available > Math.floor(s.cpuPartial / 2)) break;
-      pfn = next;
-    }
-    return first;
-  }
-
-  /**
-   * new_slab() → allocate_slab(): pages of order oo (a first try that may fail fast), else of
-   * order s->min; PG_slab and page->slab_cache; objects set up (poison, red zones, ctor) and
-   * chained in address order; the slab comes frozen with inuse = objects.
-   */
-  private newSlab(s: SlubCache, gfp: Gfp): number {
-    if (gfp & GFP_SLAB_BUG_MASK) {
-      this.services.log('warn', `Unexpected gfp: ${hex((gfp & GFP_SLAB_BUG_MASK) >>> 0)}. Fixing up to gfp: ${hex((gfp & ~GFP_SLAB_BUG_MASK) >>> 0)}. Fix your code!`);
-      gfp &= ~GFP_SLAB_BUG_MASK;
-    }
-    const flags = (gfp & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK)) | s.allocflags;
-    let allocGfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-    if (allocGfp & __GFP_DIRECT_RECLAIM && s.order > s.minOrder) allocGfp = (allocGfp | __GFP_NOMEMALLOC) & ~(__GFP_RECLAIM | __GFP_NOFAIL);
-    let order = s.order;
-    let objects = s.objects;
-    let pfn = this.services.pageAllocator.allocPages(allocGfp, order);
-    if (pfn === NO_PAGE) {
-      // ORDER_FALLBACK
-      order = s.minOrder;
-      objects = s.minObjects;
-      pfn = this.services.pageAllocator.allocPages(flags, order);
-      if (pfn === NO_PAGE) return -1;
-    }
-    const pages = this.pages;
-    const slot = s.allocSlot();
-    const node = this.pfnToNid(pfn);
-    pages.setFlag(pfn, PG_slab);
-    pages.mapping[pfn] = s.id;
-    pages.private[pfn] = slot;
-    // compound_head() of the tail pages: kept in their page->private.
-    for (let p = pfn + 1; p < pfn + (1 << order); p++) pages.private[p] = pfn;
-    s.slabPfn[slot] = pfn;
-    s.slabOrder[slot] = order;
-    s.slabObjects[slot] = objects;
-    s.slabNode[slot] = node;
-    s.slabInuse[slot] = objects;
-    s.slabFrozen[slot] = 1;
-    s.slabIsolated[slot] = 0;
-    s.objState.fill(OBJ_FREE, slot * s.stride, slot * s.stride + s.stride);
-    // inc_slabs_node()
-    s.nrSlabs[node]++;
-    s.totalObjects[node] += objects;
-
-    const base = pfn * PAGE_SIZE;
-    if (s.flags & SLAB_POISON) this.phys.fill(base, PAGE_SIZE << order, POISON_INUSE);
-    const debug = (s.flags & (SLAB_STORE_USER | SLAB_RED_ZONE)) !== 0 || s.objectPoison;
-    let p = base + s.redLeftPad;
-    for (let i = 0; i < objects; i++, p += s.size) {
-      // setup_object() → setup_object_debug() (init_object(SLUB_RED_INACTIVE), init_tracking()), ctor
-      if (debug) {
-        this.initObject(s, p, SLUB_RED_INACTIVE);
-        if (s.flags & SLAB_STORE_USER) this.phys.fill(p + (s.offset ? s.offset + POINTER_SIZE : s.inuse), 2 * SIZEOF_TRACK, 0);
-      }
-      if (s.ctor) s.ctor(p);
-      this.setFreepointer(s, p, i + 1 < objects ? p + s.size : 0);
-    }
-    s.slabFreelist[slot] = base + s.redLeftPad;
-    return slot;
-  }
-
-  /** slab_out_of_memory(). */
-  private slabOutOfMemory(s: SlubCache, gfp: Gfp): void {
-    if (gfp & __GFP_NOWARN) return;
-    this.services.log('warn', `SLUB: Unable to allocate memory on node -1, gfp=${hex(gfp)}(${formatGfp(gfp)})\n  cache: ${s.name}, object size: ${s.objectSize}, buffer size: ${s.size}, default order: ${s.order}, min order: ${s.minOrder}`);
-  }
-
-  /** slab_post_alloc_hook() and the debug checks of alloc_debug_processing(); __GFP_ZERO. */
-  private postAlloc(s: SlubCache, object: number, gfp: Gfp): void {
-    if (s.redLeftPad || s.objectPoison) this.allocDebug(s, object);
-    if (gfp & __GFP_ZERO) this.phys.fill(object, s.objectSize, 0);
-    this.services.kasan?.slabAlloc(s, object);
-  }
-
-  /** kmem_cache_alloc_bulk(). */
-  kmemCacheAllocBulk(cache: KmemCache, gfp: Gfp, n: number, out: Float64Array): number {
-    const s = this.own(cache, 'kmem_cache_alloc_bulk');
-    if (!s || !(n > 0) || !Number.isInteger(n) || n > out.length) return 0;
-    if (this.services.shouldFailSlab(s, gfp)) return 0;
-    const cpu = this.services.sched.currentCpu;
-    let i = 0;
-    for (; i < n; i++) {
-      const object = s.cpuFreelist[cpu];
-      const got = object === 0 ? this.___slabAlloc(s, gfp, cpu) : this.loadFreelist(s, cpu, s.cpuSlab[cpu], object);
-      if (got === 0) break;
-      out[i] = got;
-    }
-    for (let j = 0; j < i; j++) this.postAlloc(s, out[j], gfp);
-    if (i < n) {
-      // error: __kmem_cache_free_bulk(s, i, p)
-      this.kmemCacheFreeBulk(s, i, out);
+  // new_slab_objects(): c->page is none here; get_partial() makes the slab it takes c->page.
+  let freelist = getPartial(st, s, cpu);
+  slot = s.cpuSlab[cpu];
+  if (slot < 0) {
+    slot = newSlab(st, s, gfp);
+    if (slot < 0) {
+      slabOutOfMemory(st, s, gfp);
       return 0;
     }
-    return n;
+    freelist = s.slabFreelist[slot];
+    s.slabFreelist[slot] = 0;
+    s.cpuSlab[cpu] = slot;
   }
+  s.cpuFreelist[cpu] = 0;
+  if (!s.debug) return loadFreelist(st, s, cpu, slot, freelist);
+  // A debug cache (kmem_cache_debug()) takes one object (alloc_debug_processing()) and gives
+  // the slab back at once (deactivate_slab()): it never has a cpu slab, so every allocation
+  // and every free takes the slow paths, where the checks are.
+  const object = loadFreelist(st, s, cpu, slot, freelist);
+  if (s.cpuSlab[cpu] === slot) {
+    const rest = s.cpuFreelist[cpu];
+    s.cpuSlab[cpu] = -1;
+    s.cpuFreelist[cpu] = 0;
+    deactivateSlab(st, s, slot, rest);
+  }
+  return object;
+}
+
+/** get_freelist(): take page->freelist for the cpu; the slab stays frozen only if it had one. */
+export function getFreelist(s: SlubCache, slot: number): number {
+  const freelist = s.slabFreelist[slot];
+  s.slabFreelist[slot] = 0;
+  s.slabInuse[slot] = s.slabObjects[slot];
+  s.slabFrozen[slot] = freelist !== 0 ? 1 : 0;
+  return freelist;
+}
+
+/**
+ * get_partial(): the local node's partial list, then get_any_partial() over the others. As in
+ * Linux, the slab taken becomes c->page (s.cpuSlab[cpu]) and its freelist is returned; c->page
+ * stays none (-1) when no node had a partial slab.
+ */
+export function getPartial(st: SlubState, s: SlubCache, cpu: number): number {
+  const local = cpuToNode(st, cpu);
+  const freelist = getPartialNode(st, s, local, cpu);
+  if (s.cpuSlab[cpu] >= 0) return freelist;
+  // get_any_partial(): remote nodes with more than min_partial partial slabs
+  // (remote_node_defrag_ratio's random skip is left out: always searched).
+  for (let node = 0; node < st.nrNodes; node++) {
+    if (node === local || s.partial.length[node] <= s.minPartial) continue;
+    const object = getPartialNode(st, s, node, cpu);
+    if (s.cpuSlab[cpu] >= 0) return object;
+  }
+  return 0;
+}
+
+/**
+ * get_partial_node() → acquire_slab(): freeze the first partial slab and take its freelist
+ * (mode 1) for c->page; then, with per-cpu partials, freeze more (mode 0, freelist kept) onto
+ * c->partial until more than s->cpu_partial / 2 free objects were taken. Returns the freelist
+ * of the slab that became c->page (s.cpuSlab[cpu], left untouched when the list was empty).
+ */
+export function getPartialNode(st: SlubState, s: SlubCache, node: number, cpu: number): number {
+  let object = 0;
+  let first = true;
+  let available = 0;
+  let pfn = s.partial.first(node);
+  while (pfn !== -1) {
+    const next = s.partial.next(pfn);
+    const slot = st.pages.private[pfn];
+    available += s.slabObjects[slot] - s.slabInuse[slot];
+    s.partial.remove(node, pfn);
+    s.slabFrozen[slot] = 1;
+    if (first) {
+      first = false;
+      s.cpuSlab[cpu] = slot; // c->page = page
+      object = s.slabFreelist[slot];
+      s.slabFreelist[slot] = 0;
+      s.slabInuse[slot] = s.slabObjects[slot];
+    } else putCpuPartial(st, s, slot, false); // CPU_PARTIAL_NODE
+    if (!s.cpuPartial || available > Math.floor(s.cpuPartial / 2)) break;
+    pfn = next;
+  }
+  return object;
+}
+
+/**
+ * new_slab() → allocate_slab(): pages of order oo (a first try that may fail fast), else of
+ * order s->min; PG_slab and page->slab_cache; objects set up (poison, red zones, ctor) and
+ * chained in address order; the slab comes frozen with inuse = objects. Returns its slot, or
+ * -1 when the page allocator had nothing.
+ */
+export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
+  if (gfp & GFP_SLAB_BUG_MASK) {
+    st.services.log('warn', `Unexpected gfp: ${hex((gfp & GFP_SLAB_BUG_MASK) >>> 0)}. Fixing up to gfp: ${hex((gfp & ~GFP_SLAB_BUG_MASK) >>> 0)}. Fix your code!`);
+    gfp &= ~GFP_SLAB_BUG_MASK;
+  }
+  const flags = (gfp & (GFP_RECLAIM_MASK | GFP_CONSTRAINT_MASK)) | s.allocflags;
+  let allocGfp = (flags | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+  if (allocGfp & __GFP_DIRECT_RECLAIM && s.order > s.minOrder) allocGfp = (allocGfp | __GFP_NOMEMALLOC) & ~(__GFP_RECLAIM | __GFP_NOFAIL);
+  let order = s.order;
+  let objects = s.objects;
+  let pfn = st.services.pageAllocator.allocPages(allocGfp, order);
+  if (pfn === NO_PAGE) {
+    // ORDER_FALLBACK
+    order = s.minOrder;
+    objects = s.minObjects;
+    pfn = st.services.pageAllocator.allocPages(flags, order);
+    if (pfn === NO_PAGE) return -1;
+  }
+  const pages = st.pages;
+  const slot = s.allocSlot();
+  const node = pageToNid(st, pfn);
+  pages.setFlag(pfn, PG_slab);
+  pages.mapping[pfn] = s.id;
+  pages.private[pfn] = slot;
+  // compound_head() of the tail pages: kept in their page->private.
+  for (let p = pfn + 1; p < pfn + (1 << order); p++) pages.private[p] = pfn;
+  s.slabPfn[slot] = pfn;
+  s.slabOrder[slot] = order;
+  s.slabObjects[slot] = objects;
+  s.slabNode[slot] = node;
+  s.slabInuse[slot] = objects;
+  s.slabFrozen[slot] = 1;
+  s.slabIsolated[slot] = 0;
+  s.objState.fill(OBJ_FREE, slot * s.stride, slot * s.stride + s.stride);
+  // inc_slabs_node()
+  s.nrSlabs[node]++;
+  s.totalObjects[node] += objects;
+
+  const base = pfn * PAGE_SIZE;
+  if (s.flags & SLAB_POISON) st.phys.fill(base, PAGE_SIZE << order, POISON_INUSE);
+  const debug = (s.flags & (SLAB_STORE_USER | SLAB_RED_ZONE)) !== 0 || s.objectPoison;
+  let p = base + s.redLeftPad;
+  for (let i = 0; i < objects; i++, p += s.size) {
+    // setup_object() → setup_object_debug() (init_object(SLUB_RED_INACTIVE), init_tracking()), ctor
+    if (debug) {
+      initObject(st, s, p, SLUB_RED_INACTIVE);
+      if (s.flags & SLAB_STORE_USER) st.phys.fill(p + (s.offset ? s.offset + POINTER_SIZE : s.inuse), 2 * SIZEOF_TRACK, 0);
+    }
+    if (s.ctor) s.ctor(p);
+    setFreepointer(st, s, p, i + 1 < objects ? p + s.size : 0);
+  }
+  s.slabFreelist[slot] = base + s.redLeftPad;
+  return slot;
+}
+
+/** slab_out_of_memory(). */
+export function slabOutOfMemory(st: SlubState, s: SlubCache, gfp: Gfp): void {
+  if (gfp & __GFP_NOWARN) return;
+  st.services.log('warn', `SLUB: Unable to allocate memory on node -1, gfp=${hex(gfp)}(${formatGfp(gfp)})\n  cache: ${s.name}, object size: ${s.objectSize}, buffer size: ${s.size}, default order: ${s.order}, min order: ${s.minOrder}`);
+}
+
+/** slab_post_alloc_hook() and the debug checks of alloc_debug_processing(); __GFP_ZERO. */
+export function slabPostAllocHook(st: SlubState, s: SlubCache, object: number, gfp: Gfp): void {
+  if (s.redLeftPad || s.objectPoison) allocDebugProcessing(st, s, object);
+  if (gfp & __GFP_ZERO) st.phys.fill(object, s.objectSize, 0);
+  st.services.kasan?.slabAlloc(s, object);
+}
+
+/** kmem_cache_alloc_bulk(). */
+export function kmemCacheAllocBulk(st: SlubState, cache: KmemCache, gfp: Gfp, n: number, out: Float64Array): number {
+  const s = ownCache(st, cache, 'kmem_cache_alloc_bulk');
+  if (!s || !(n > 0) || !Number.isInteger(n) || n > out.length) return 0;
+  if (st.services.shouldFailSlab(s, gfp)) return 0;
+  const cpu = st.services.sched.currentCpu;
+  let i = 0;
+  for (; i < n; i++) {
+    const object = s.cpuFreelist[cpu];
+    const got = object === 0 ? ___slabAlloc(st, s, gfp, cpu) : loadFreelist(st, s, cpu, s.cpuSlab[cpu], object);
+    if (got === 0) break;
+    out[i] = got;
+  }
+  for (let j = 0; j < i; j++) slabPostAllocHook(st, s, out[j], gfp);
+  if (i < n) {
+    // error: __kmem_cache_free_bulk(s, i, p)
+    kmemCacheFreeBulk(st, s, i, out);
+    return 0;
+  }
+  return n;
 }

@@ -4,110 +4,109 @@
  * list c->partial (put_cpu_partial(), unfreeze_partials(), s->cpu_partial).
  */
 import { type SlubCache } from './cache.js';
-import { SlubDebug } from './debug.js';
+import { checkValidPointer, freepointerCorrupt } from './debug.js';
+import { discardSlab, getFreepointer, setFreepointer } from './slab-page.js';
+import type { SlubState } from './state.js';
 
-/** SlubDebug with the cpu slab and per-cpu partial list transitions. */
-export abstract class CpuSlab extends SlubDebug {
-  /**
-   * deactivate_slab(): give the cpu freelist back to the slab (object by object onto
-   * page->freelist), unfreeze it, and put it on the partial list (at the tail if others freed
-   * into it meanwhile), discard it if empty and the node has min_partial partial slabs, or
-   * leave it off the lists if full.
-   */
-  protected deactivateSlab(s: SlubCache, slot: number, freelist: number): void {
-    const tail = s.slabFreelist[slot] !== 0;
-    let object = freelist;
-    let steps = 0;
-    while (object !== 0) {
-      const next = this.getFreepointer(s, object);
-      if (!this.validFree(s, slot, next) || ++steps > s.slabObjects[slot]) {
-        this.freepointerCorrupt(s, slot, object, next);
-        return;
-      }
-      this.setFreepointer(s, object, s.slabFreelist[slot]);
-      s.slabFreelist[slot] = object;
-      s.slabInuse[slot]--;
-      object = next;
+/**
+ * deactivate_slab(): give the cpu freelist back to the slab (object by object onto
+ * page->freelist), unfreeze it, and put it on the partial list (at the tail if others freed
+ * into it meanwhile), discard it if empty and the node has min_partial partial slabs, or
+ * leave it off the lists if full.
+ */
+export function deactivateSlab(st: SlubState, s: SlubCache, slot: number, freelist: number): void {
+  const tail = s.slabFreelist[slot] !== 0;
+  let object = freelist;
+  let steps = 0;
+  while (object !== 0) {
+    const next = getFreepointer(st, s, object);
+    if (!checkValidPointer(s, slot, next) || ++steps > s.slabObjects[slot]) {
+      freepointerCorrupt(st, s, slot, object, next);
+      return;
     }
+    setFreepointer(st, s, object, s.slabFreelist[slot]);
+    s.slabFreelist[slot] = object;
+    s.slabInuse[slot]--;
+    object = next;
+  }
+  s.slabFrozen[slot] = 0;
+  const node = s.slabNode[slot];
+  const pfn = s.slabPfn[slot];
+  if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) discardSlab(st, s, slot); // M_FREE
+  else if (s.slabFreelist[slot] !== 0) {
+    // M_PARTIAL
+    if (tail) s.partial.addTail(node, pfn);
+    else s.partial.addHead(node, pfn);
+  }
+  // M_FULL: on no list
+}
+
+/** flush_all() → __flush_cpu_slab() on every CPU: flush_slab() and unfreeze_partials(). */
+export function flushAll(st: SlubState, s: SlubCache): void {
+  for (let cpu = 0; cpu < st.nrCpus; cpu++) {
+    const slot = s.cpuSlab[cpu];
+    if (slot >= 0) {
+      const freelist = s.cpuFreelist[cpu];
+      s.cpuSlab[cpu] = -1;
+      s.cpuFreelist[cpu] = 0;
+      deactivateSlab(st, s, slot, freelist);
+    }
+    unfreezePartials(st, s, cpu);
+  }
+}
+
+/**
+ * put_cpu_partial(): push a frozen slab onto this CPU's c->partial; with `drain`, a list
+ * already holding more than s->cpu_partial free objects goes to the node first
+ * (CPU_PARTIAL_DRAIN). The list head carries the counts (page->pages, page->pobjects).
+ */
+export function putCpuPartial(st: SlubState, s: SlubCache, slot: number, drain: boolean): void {
+  const cpu = st.services.sched.currentCpu;
+  let old = s.cpuPartialList[cpu];
+  let pages = 0;
+  let pobjects = 0;
+  if (old >= 0) {
+    pobjects = s.slabPobjects[old];
+    pages = s.slabPages[old];
+    if (drain && pobjects > s.cpuPartial) {
+      unfreezePartials(st, s, cpu);
+      old = -1;
+      pobjects = 0;
+      pages = 0;
+    }
+  }
+  pages++;
+  pobjects += s.slabObjects[slot] - s.slabInuse[slot];
+  s.slabPages[slot] = pages;
+  s.slabPobjects[slot] = pobjects;
+  s.slabNext[slot] = old;
+  s.cpuPartialList[cpu] = slot;
+  if (!s.cpuPartial) unfreezePartials(st, s, cpu);
+}
+
+/**
+ * unfreeze_partials(): every slab of c->partial is unfrozen onto its node's partial list
+ * (at the tail), or discarded when empty and the node has min_partial partial slabs.
+ */
+export function unfreezePartials(st: SlubState, s: SlubCache, cpu: number): void {
+  let slot = s.cpuPartialList[cpu];
+  s.cpuPartialList[cpu] = -1;
+  let discard = -1;
+  while (slot >= 0) {
+    const next = s.slabNext[slot];
+    s.slabNext[slot] = -1;
     s.slabFrozen[slot] = 0;
     const node = s.slabNode[slot];
-    const pfn = s.slabPfn[slot];
-    if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) this.discardSlab(s, slot); // M_FREE
-    else if (s.slabFreelist[slot] !== 0) {
-      // M_PARTIAL
-      if (tail) s.partial.addTail(node, pfn);
-      else s.partial.addHead(node, pfn);
-    }
-    // M_FULL: on no list
+    if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) {
+      s.slabNext[slot] = discard;
+      discard = slot;
+    } else s.partial.addTail(node, s.slabPfn[slot]); // FREE_ADD_PARTIAL
+    slot = next;
   }
-
-  /** flush_all() → __flush_cpu_slab() on every CPU: flush_slab() and unfreeze_partials(). */
-  protected flushAll(s: SlubCache): void {
-    for (let cpu = 0; cpu < this.nrCpus; cpu++) {
-      const slot = s.cpuSlab[cpu];
-      if (slot >= 0) {
-        const freelist = s.cpuFreelist[cpu];
-        s.cpuSlab[cpu] = -1;
-        s.cpuFreelist[cpu] = 0;
-        this.deactivateSlab(s, slot, freelist);
-      }
-      this.unfreezePartials(s, cpu);
-    }
-  }
-
-  /**
-   * put_cpu_partial(): push a frozen slab onto this CPU's c->partial; with `drain`, a list
-   * already holding more than s->cpu_partial free objects goes to the node first
-   * (CPU_PARTIAL_DRAIN). The list head carries the counts (page->pages, page->pobjects).
-   */
-  protected putCpuPartial(s: SlubCache, slot: number, drain: boolean): void {
-    const cpu = this.services.sched.currentCpu;
-    let old = s.cpuPartialList[cpu];
-    let pages = 0;
-    let pobjects = 0;
-    if (old >= 0) {
-      pobjects = s.slabPobjects[old];
-      pages = s.slabPages[old];
-      if (drain && pobjects > s.cpuPartial) {
-        this.unfreezePartials(s, cpu);
-        old = -1;
-        pobjects = 0;
-        pages = 0;
-      }
-    }
-    pages++;
-    pobjects += s.slabObjects[slot] - s.slabInuse[slot];
-    s.slabPages[slot] = pages;
-    s.slabPobjects[slot] = pobjects;
-    s.slabNext[slot] = old;
-    s.cpuPartialList[cpu] = slot;
-    if (!s.cpuPartial) this.unfreezePartials(s, cpu);
-  }
-
-  /**
-   * unfreeze_partials(): every slab of c->partial is unfrozen onto its node's partial list
-   * (at the tail), or discarded when empty and the node has min_partial partial slabs.
-   */
-  private unfreezePartials(s: SlubCache, cpu: number): void {
-    let slot = s.cpuPartialList[cpu];
-    s.cpuPartialList[cpu] = -1;
-    let discard = -1;
-    while (slot >= 0) {
-      const next = s.slabNext[slot];
-      s.slabNext[slot] = -1;
-      s.slabFrozen[slot] = 0;
-      const node = s.slabNode[slot];
-      if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) {
-        s.slabNext[slot] = discard;
-        discard = slot;
-      } else s.partial.addTail(node, s.slabPfn[slot]); // FREE_ADD_PARTIAL
-      slot = next;
-    }
-    while (discard >= 0) {
-      const next = s.slabNext[discard];
-      s.slabNext[discard] = -1;
-      this.discardSlab(s, discard);
-      discard = next;
-    }
+  while (discard >= 0) {
+    const next = s.slabNext[discard];
+    s.slabNext[discard] = -1;
+    discardSlab(st, s, discard);
+    discard = next;
   }
 }

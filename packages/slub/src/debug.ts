@@ -7,114 +7,115 @@
  */
 import { PAGE_SIZE, POISON_END, POISON_FREE, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE } from '@mmkit/core';
 import { OBJ_ALLOCATED, OBJ_DETACHED, OBJ_FREE, type SlubCache } from './cache.js';
-import { SlabPages, hex } from './slab-page.js';
+import { hex } from './slab-page.js';
+import type { SlubState } from './state.js';
 
-/** SlabPages with the slub_debug checks. */
-export abstract class SlubDebug extends SlabPages {
-  /** check_valid_pointer() for a free pointer: 0, or a free object of the same slab. */
-  protected validFree(s: SlubCache, slot: number, fp: number): boolean {
-    if (fp === 0) return true;
-    const off = fp - s.slabPfn[slot] * PAGE_SIZE - s.redLeftPad;
-    const idx = off / s.size;
-    if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) return false;
-    return s.objState[slot * s.stride + idx] === OBJ_FREE;
+/**
+ * check_valid_pointer() for a free pointer, stricter than Linux's: 0, or a free object of the
+ * same slab (Linux checks the slab's bounds and the object boundary only).
+ */
+export function checkValidPointer(s: SlubCache, slot: number, fp: number): boolean {
+  if (fp === 0) return true;
+  const off = fp - s.slabPfn[slot] * PAGE_SIZE - s.redLeftPad;
+  const idx = off / s.size;
+  if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) return false;
+  return s.objState[slot * s.stride + idx] === OBJ_FREE;
+}
+
+/**
+ * object_err(s, page, object, "Freepointer corrupt"): the slab's remaining freelist is
+ * dropped and the slab isolated (counted as full, never allocated from again).
+ */
+export function freepointerCorrupt(st: SlubState, s: SlubCache, slot: number, object: number, fp: number): void {
+  st.services.slabError('poison', s, object, `BUG ${s.name} (Not tainted): Freepointer corrupt\nINFO: Object ${hex(object)} @offset=${object - s.slabPfn[slot] * PAGE_SIZE} fp=${hex(fp)}\nINFO: Slab ${hex(s.slabPfn[slot] * PAGE_SIZE)} isolated`);
+  s.slabIsolated[slot] = 1;
+  s.slabFrozen[slot] = 0;
+  s.slabFreelist[slot] = 0;
+  s.slabInuse[slot] = s.slabObjects[slot];
+}
+
+/**
+ * free_debug_processing()/free_consistency_checks(), always on: a valid object start
+ * (check_valid_pointer()), not already free (on_freelist()), the red zone (check_object()
+ * with SLUB_RED_ACTIVE; reported, then freed anyway); then init_object(SLUB_RED_INACTIVE).
+ * The object becomes OBJ_DETACHED. False (after a report) when the free must not happen.
+ */
+export function freeDebugProcessing(st: SlubState, s: SlubCache, head: number, addr: number): boolean {
+  const slot = st.pages.private[head];
+  const off = addr - head * PAGE_SIZE - s.redLeftPad;
+  const idx = off / s.size;
+  if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) {
+    st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Invalid object pointer ${hex(addr)}\nINFO: Slab ${hex(head * PAGE_SIZE)} objects=${s.slabObjects[slot]} used=${s.slabInuse[slot]}`);
+    return false;
   }
-
-  /**
-   * object_err(s, page, object, "Freepointer corrupt"): the slab's remaining freelist is
-   * dropped and the slab isolated (counted as full, never allocated from again).
-   */
-  protected freepointerCorrupt(s: SlubCache, slot: number, object: number, fp: number): void {
-    this.services.slabError('poison', s, object, `BUG ${s.name} (Not tainted): Freepointer corrupt\nINFO: Object ${hex(object)} @offset=${object - s.slabPfn[slot] * PAGE_SIZE} fp=${hex(fp)}\nINFO: Slab ${hex(s.slabPfn[slot] * PAGE_SIZE)} isolated`);
-    s.slabIsolated[slot] = 1;
-    s.slabFrozen[slot] = 0;
-    s.slabFreelist[slot] = 0;
-    s.slabInuse[slot] = s.slabObjects[slot];
+  const state = s.objState[slot * s.stride + idx];
+  if (state !== OBJ_ALLOCATED) {
+    st.services.slabError('double-free', s, addr, `BUG ${s.name} (Not tainted): Object already free\nINFO: Object ${hex(addr)} @offset=${s.redLeftPad + idx * s.size}`);
+    return false;
   }
+  if (s.redLeftPad) checkRedzones(st, s, addr, SLUB_RED_ACTIVE);
+  s.objState[slot * s.stride + idx] = OBJ_DETACHED;
+  if (s.redLeftPad || s.objectPoison) initObject(st, s, addr, SLUB_RED_INACTIVE);
+  return true;
+}
 
-  /**
-   * free_debug_processing()/free_consistency_checks(), always on: a valid object start
-   * (check_valid_pointer()), not already free (on_freelist()), the red zone (check_object()
-   * with SLUB_RED_ACTIVE; reported, then freed anyway); then init_object(SLUB_RED_INACTIVE).
-   * The object becomes OBJ_DETACHED. False (after a report) when the free must not happen.
-   */
-  protected freeCheck(s: SlubCache, head: number, addr: number): boolean {
-    const slot = this.pages.private[head];
-    const off = addr - head * PAGE_SIZE - s.redLeftPad;
-    const idx = off / s.size;
-    if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) {
-      this.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Invalid object pointer ${hex(addr)}\nINFO: Slab ${hex(head * PAGE_SIZE)} objects=${s.slabObjects[slot]} used=${s.slabInuse[slot]}`);
-      return false;
-    }
-    const state = s.objState[slot * s.stride + idx];
-    if (state !== OBJ_ALLOCATED) {
-      this.services.slabError('double-free', s, addr, `BUG ${s.name} (Not tainted): Object already free\nINFO: Object ${hex(addr)} @offset=${s.redLeftPad + idx * s.size}`);
-      return false;
-    }
-    if (s.redLeftPad) this.checkRedzones(s, addr, SLUB_RED_ACTIVE);
-    s.objState[slot * s.stride + idx] = OBJ_DETACHED;
-    if (s.redLeftPad || s.objectPoison) this.initObject(s, addr, SLUB_RED_INACTIVE);
-    return true;
+// ---------------------------------------------------------------- red zones and poison
+
+/** init_object(): red zones to `val`, and the poison pattern when __OBJECT_POISON. */
+export function initObject(st: SlubState, s: SlubCache, object: number, val: number): void {
+  if (s.redLeftPad) st.phys.fill(object - s.redLeftPad, s.redLeftPad, val);
+  if (s.objectPoison) {
+    st.phys.fill(object, s.objectSize - 1, POISON_FREE);
+    st.phys.fill(object + s.objectSize - 1, 1, POISON_END);
   }
+  if (s.redLeftPad) st.phys.fill(object + s.objectSize, s.inuse - s.objectSize, val);
+}
 
-  // ---------------------------------------------------------------- red zones and poison
+/** check_object(s, page, object, val)'s red zone part; a damaged red zone is reported and restored. */
+function checkRedzones(st: SlubState, s: SlubCache, object: number, val: number): void {
+  checkBytesAndReport(st, s, object, 'Redzone', object - s.redLeftPad, s.dbgLeft, val);
+  checkBytesAndReport(st, s, object, 'Redzone', object + s.objectSize, s.dbgRight, val);
+}
 
-  /** init_object(): red zones to `val`, and the poison pattern when __OBJECT_POISON. */
-  protected initObject(s: SlubCache, object: number, val: number): void {
-    if (s.redLeftPad) this.phys.fill(object - s.redLeftPad, s.redLeftPad, val);
-    if (s.objectPoison) {
-      this.phys.fill(object, s.objectSize - 1, POISON_FREE);
-      this.phys.fill(object + s.objectSize - 1, 1, POISON_END);
-    }
-    if (s.redLeftPad) this.phys.fill(object + s.objectSize, s.inuse - s.objectSize, val);
-  }
-
-  /** check_object(s, page, object, val)'s red zone part; a damaged red zone is reported and restored. */
-  private checkRedzones(s: SlubCache, object: number, val: number): void {
-    this.checkBytes(s, object, 'Redzone', object - s.redLeftPad, s.dbgLeft, val);
-    this.checkBytes(s, object, 'Redzone', object + s.objectSize, s.dbgRight, val);
-  }
-
-  /** alloc_debug_processing(): check_object(SLUB_RED_INACTIVE) (red zones, poison), then init_object(SLUB_RED_ACTIVE). */
-  protected allocDebug(s: SlubCache, object: number): void {
-    if (s.redLeftPad) this.checkRedzones(s, object, SLUB_RED_INACTIVE);
-    if (s.objectPoison) {
-      const buf = s.dbgObject;
-      this.phys.read(object, buf);
-      const last = buf.length - 1;
-      let bad = buf[last] !== POISON_END;
-      for (let i = 0; i < last && !bad; i++) bad = buf[i] !== POISON_FREE;
-      if (bad) {
-        let first = 0;
-        while (first < last && buf[first] === POISON_FREE) first++;
-        const expected = first === last ? POISON_END : POISON_FREE;
-        this.services.slabError('poison', s, object, `BUG ${s.name} (Not tainted): Poison overwritten\nINFO: ${hex(object + first)}-${hex(object + last)}. First byte ${hex(buf[first])} instead of ${hex(expected)}\nINFO: Object ${hex(object)}`);
-        // restore_bytes()
-        this.phys.fill(object, s.objectSize - 1, POISON_FREE);
-        this.phys.fill(object + last, 1, POISON_END);
-      }
-    }
-    if (s.redLeftPad) {
-      this.phys.fill(object - s.redLeftPad, s.redLeftPad, SLUB_RED_ACTIVE);
-      this.phys.fill(object + s.objectSize, s.inuse - s.objectSize, SLUB_RED_ACTIVE);
+/** alloc_debug_processing(): check_object(SLUB_RED_INACTIVE) (red zones, poison), then init_object(SLUB_RED_ACTIVE). */
+export function allocDebugProcessing(st: SlubState, s: SlubCache, object: number): void {
+  if (s.redLeftPad) checkRedzones(st, s, object, SLUB_RED_INACTIVE);
+  if (s.objectPoison) {
+    const buf = s.dbgObject;
+    st.phys.read(object, buf);
+    const last = buf.length - 1;
+    let bad = buf[last] !== POISON_END;
+    for (let i = 0; i < last && !bad; i++) bad = buf[i] !== POISON_FREE;
+    if (bad) {
+      let first = 0;
+      while (first < last && buf[first] === POISON_FREE) first++;
+      const expected = first === last ? POISON_END : POISON_FREE;
+      st.services.slabError('poison', s, object, `BUG ${s.name} (Not tainted): Poison overwritten\nINFO: ${hex(object + first)}-${hex(object + last)}. First byte ${hex(buf[first])} instead of ${hex(expected)}\nINFO: Object ${hex(object)}`);
+      // restore_bytes()
+      st.phys.fill(object, s.objectSize - 1, POISON_FREE);
+      st.phys.fill(object + last, 1, POISON_END);
     }
   }
-
-  /** check_bytes_and_report(): "%s overwritten", then restore_bytes(). */
-  private checkBytes(s: SlubCache, object: number, what: string, start: number, buf: Uint8Array, val: number): void {
-    if (buf.length === 0) return;
-    this.phys.read(start, buf);
-    let first = -1;
-    for (let i = 0; i < buf.length; i++) {
-      if (buf[i] !== val) {
-        first = i;
-        break;
-      }
-    }
-    if (first < 0) return;
-    let end = buf.length;
-    while (end > first && buf[end - 1] === val) end--;
-    this.services.slabError('redzone', s, object, `BUG ${s.name} (Not tainted): ${what} overwritten\nINFO: ${hex(start + first)}-${hex(start + end - 1)}. First byte ${hex(buf[first])} instead of ${hex(val)}\nINFO: Object ${hex(object)}`);
-    this.phys.fill(start, buf.length, val);
+  if (s.redLeftPad) {
+    st.phys.fill(object - s.redLeftPad, s.redLeftPad, SLUB_RED_ACTIVE);
+    st.phys.fill(object + s.objectSize, s.inuse - s.objectSize, SLUB_RED_ACTIVE);
   }
+}
+
+/** check_bytes_and_report(): "%s overwritten", then restore_bytes(). */
+function checkBytesAndReport(st: SlubState, s: SlubCache, object: number, what: string, start: number, buf: Uint8Array, val: number): void {
+  if (buf.length === 0) return;
+  st.phys.read(start, buf);
+  let first = -1;
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i] !== val) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return;
+  let end = buf.length;
+  while (end > first && buf[end - 1] === val) end--;
+  st.services.slabError('redzone', s, object, `BUG ${s.name} (Not tainted): ${what} overwritten\nINFO: ${hex(start + first)}-${hex(start + end - 1)}. First byte ${hex(buf[first])} instead of ${hex(val)}\nINFO: Object ${hex(object)}`);
+  st.phys.fill(start, buf.length, val);
 }

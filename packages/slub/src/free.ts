@@ -4,195 +4,193 @@
  * KASAN delays), do_slab_free() and __slab_free(), kmem_cache_free_bulk() with
  * build_detached_freelist(), and the objects KASAN's quarantine gives back (qlink_free()).
  *
- * slabFree() and doSlabFree() are protected with the Linux names: historical variants override
- * them (see the README).
+ * The free paths call slab_free() through the hook table (st.hooks.slabFree); slabFree() here
+ * is its 4.17 default (DEFAULT_SLUB_HOOKS.slabFree).
  */
 import { PAGE_SIZE, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { OBJ_DETACHED, OBJ_FREE, SlubCache } from './cache.js';
-import { CpuSlab } from './cpu-slab.js';
+import { putCpuPartial } from './cpu-slab.js';
+import { freeDebugProcessing } from './debug.js';
 import { freeLarge } from './kmalloc-large.js';
-import { hex } from './slab-page.js';
+import { discardSlab, getFreepointer, hex, objIndex, ownCache, setFreepointer, slabHead } from './slab-page.js';
+import type { SlubState } from './state.js';
 
-/** CpuSlab with the free paths. */
-export abstract class SlubFree extends CpuSlab {
-  /** Scratch of kmem_cache_free_bulk(): entries already handled (Linux NULLs p[i] instead). */
-  private bulkDone = new Uint8Array(64);
+/** kmem_cache_free(): cache_from_obj(), free_debug_processing(), then slab_free() of one object. */
+export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
+  const s = ownCache(st, cache, 'kmem_cache_free');
+  if (!s) return;
+  const head = slabHead(st, addr);
+  if (head < 0) {
+    st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(addr)}) outside of slab`);
+    return;
+  }
+  const owner = st.byId[st.pages.mapping[head]]!;
+  if (owner !== s) {
+    // cache_from_obj()
+    st.services.slabError('wrong-cache', s, addr, `kmem_cache_free: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
+    return;
+  }
+  if (!freeDebugProcessing(st, s, head, addr)) return;
+  setFreepointer(st, s, addr, 0);
+  st.hooks.slabFree(st, s, head, addr, addr, 1);
+}
 
-  kmemCacheFree(cache: KmemCache, addr: ObjAddr): void {
-    const s = this.own(cache, 'kmem_cache_free');
-    if (!s) return;
-    const head = this.slabHead(addr);
-    if (head < 0) {
-      this.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(addr)}) outside of slab`);
-      return;
+/**
+ * slab_free() of 4.17 with slab_free_freelist_hook() (the default of the slabFree hook): walk
+ * the detached freelist head..tail, run the free hook (kasan_slab_free()) on each object and
+ * rebuild the list from the objects whose reuse is not delayed; then do_slab_free() of what is
+ * left. (4.17 passed on the original cnt, so page->inuse dropped by objects still in the
+ * quarantine; later kernels pass the rebuilt count, slab_free_freelist_hook(s, &head, &tail,
+ * &cnt), and so does this model.)
+ */
+export function slabFree(st: SlubState, s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
+  const kasan = st.services.kasan;
+  if (!kasan) {
+    doSlabFree(st, s, page, head, tail, cnt);
+    return;
+  }
+  let newHead = 0;
+  let newTail = 0;
+  let newCnt = 0;
+  let next = head;
+  for (let i = 0; i < cnt; i++) {
+    const object = next;
+    if (object !== tail) next = getFreepointer(st, s, object);
+    if (!kasan.slabFree(s, object)) {
+      setFreepointer(st, s, object, newHead);
+      newHead = object;
+      if (newTail === 0) newTail = object;
+      newCnt++;
     }
-    const owner = this.byId[this.pages.mapping[head]]!;
+    if (object === tail) break;
+  }
+  if (newHead !== 0) doSlabFree(st, s, page, newHead, newTail, newCnt);
+}
+
+/**
+ * do_slab_free(): onto c->freelist when the slab is this CPU's slab, else __slab_free().
+ * The objects head..tail (cnt of them, chained through their free pointers) become free.
+ */
+export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
+  const slot = st.pages.private[page];
+  let object = head;
+  for (let i = 0; i < cnt; i++) {
+    s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_FREE;
+    if (object === tail) break;
+    object = getFreepointer(st, s, object);
+  }
+  if (s.slabIsolated[slot]) return; // never reused
+  const cpu = st.services.sched.currentCpu;
+  if (s.cpuSlab[cpu] === slot) {
+    setFreepointer(st, s, tail, s.cpuFreelist[cpu]);
+    s.cpuFreelist[cpu] = head;
+    return;
+  }
+  __slabFree(st, s, slot, head, tail, cnt);
+}
+
+/**
+ * __slab_free(): push onto page->freelist; a frozen slab is left to its CPU. A full slab is
+ * frozen onto this CPU's partial list (put_cpu_partial(), CPU_PARTIAL_FREE), or, in a cache
+ * without per-cpu partials, joins the node's partial list; an empty slab is discarded when
+ * the node already has min_partial partial slabs.
+ */
+export function __slabFree(st: SlubState, s: SlubCache, slot: number, head: number, tail: number, cnt: number): void {
+  const prior = s.slabFreelist[slot];
+  setFreepointer(st, s, tail, prior);
+  s.slabFreelist[slot] = head;
+  s.slabInuse[slot] -= cnt;
+  if (s.slabFrozen[slot]) return; // FREE_FROZEN
+  if (s.slabInuse[slot] !== 0 && prior !== 0) return; // still partial: no list changes
+  if (s.cpuPartial && prior === 0) {
+    s.slabFrozen[slot] = 1;
+    putCpuPartial(st, s, slot, true);
+    return;
+  }
+  const node = s.slabNode[slot];
+  const pfn = s.slabPfn[slot];
+  if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) {
+    // slab_empty
+    if (prior !== 0) s.partial.remove(node, pfn);
+    discardSlab(st, s, slot);
+    return;
+  }
+  if (!s.cpuPartial && prior === 0) s.partial.addTail(node, pfn); // remove_full(); add_partial(DEACTIVATE_TO_TAIL)
+}
+
+/** kmem_cache_free_bulk(): build_detached_freelist() groups per slab, slab_free() per group. */
+export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, addrs: Float64Array): void {
+  const s = ownCache(st, cache, 'kmem_cache_free_bulk');
+  if (!s) return;
+  n = Math.min(n, addrs.length);
+  if (!(n > 0)) return;
+  if (st.bulkDone.length < n) st.bulkDone = new Uint8Array(Math.max(n, st.bulkDone.length * 2));
+  const done = st.bulkDone;
+  done.fill(0, 0, n);
+  let size = n;
+  while (size > 0) {
+    // build_detached_freelist()
+    let object = 0;
+    do {
+      size--;
+      object = done[size] ? 0 : addrs[size];
+    } while (object === 0 && size > 0);
+    if (object === 0) break;
+    done[size] = 1;
+    const page = slabHead(st, object);
+    if (page < 0) {
+      const pfn = Math.floor(object / PAGE_SIZE);
+      if (object === pfn * PAGE_SIZE && st.largeOrders.has(pfn)) freeLarge(st, pfn); // !PageSlab: a kmalloc_large block
+      else st.services.slabError('invalid-free', s, object, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(object)}) outside of slab`);
+      continue;
+    }
+    const owner = st.byId[st.pages.mapping[page]]!;
     if (owner !== s) {
-      // cache_from_obj()
-      this.services.slabError('wrong-cache', s, addr, `kmem_cache_free: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
-      return;
+      st.services.slabError('wrong-cache', s, object, `kmem_cache_free_bulk: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
+      continue;
     }
-    if (!this.freeCheck(s, head, addr)) return;
-    this.setFreepointer(s, addr, 0);
-    this.slabFree(s, head, addr, addr, 1);
-  }
-
-  /**
-   * slab_free() of 4.17 with slab_free_freelist_hook(): walk the detached freelist head..tail,
-   * run the free hook (kasan_slab_free()) on each object and rebuild the list from the objects
-   * whose reuse is not delayed; then do_slab_free() of what is left. (4.17 passed on the original
-   * cnt, so page->inuse dropped by objects still in the quarantine; later kernels pass the rebuilt
-   * count, slab_free_freelist_hook(s, &head, &tail, &cnt), and so does this model.)
-   */
-  protected slabFree(s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
-    const kasan = this.services.kasan;
-    if (!kasan) {
-      this.doSlabFree(s, page, head, tail, cnt);
-      return;
-    }
-    let newHead = 0;
-    let newTail = 0;
-    let newCnt = 0;
-    let next = head;
-    for (let i = 0; i < cnt; i++) {
-      const object = next;
-      if (object !== tail) next = this.getFreepointer(s, object);
-      if (!kasan.slabFree(s, object)) {
-        this.setFreepointer(s, object, newHead);
-        newHead = object;
-        if (newTail === 0) newTail = object;
-        newCnt++;
-      }
-      if (object === tail) break;
-    }
-    if (newHead !== 0) this.doSlabFree(s, page, newHead, newTail, newCnt);
-  }
-
-  /**
-   * do_slab_free(): onto c->freelist when the slab is this CPU's slab, else __slab_free().
-   * The objects head..tail (cnt of them, chained through their free pointers) become free.
-   */
-  protected doSlabFree(s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
-    const slot = this.pages.private[page];
-    let object = head;
-    for (let i = 0; i < cnt; i++) {
-      s.objState[slot * s.stride + this.objIndex(s, slot, object)] = OBJ_FREE;
-      if (object === tail) break;
-      object = this.getFreepointer(s, object);
-    }
-    if (s.slabIsolated[slot]) return; // never reused
-    const cpu = this.services.sched.currentCpu;
-    if (s.cpuSlab[cpu] === slot) {
-      this.setFreepointer(s, tail, s.cpuFreelist[cpu]);
-      s.cpuFreelist[cpu] = head;
-      return;
-    }
-    this.__slabFree(s, slot, head, tail, cnt);
-  }
-
-  /**
-   * __slab_free(): push onto page->freelist; a frozen slab is left to its CPU. A full slab is
-   * frozen onto this CPU's partial list (put_cpu_partial(), CPU_PARTIAL_FREE), or, in a cache
-   * without per-cpu partials, joins the node's partial list; an empty slab is discarded when
-   * the node already has min_partial partial slabs.
-   */
-  private __slabFree(s: SlubCache, slot: number, head: number, tail: number, cnt: number): void {
-    const prior = s.slabFreelist[slot];
-    this.setFreepointer(s, tail, prior);
-    s.slabFreelist[slot] = head;
-    s.slabInuse[slot] -= cnt;
-    if (s.slabFrozen[slot]) return; // FREE_FROZEN
-    if (s.slabInuse[slot] !== 0 && prior !== 0) return; // still partial: no list changes
-    if (s.cpuPartial && prior === 0) {
-      s.slabFrozen[slot] = 1;
-      this.putCpuPartial(s, slot, true);
-      return;
-    }
-    const node = s.slabNode[slot];
-    const pfn = s.slabPfn[slot];
-    if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) {
-      // slab_empty
-      if (prior !== 0) s.partial.remove(node, pfn);
-      this.discardSlab(s, slot);
-      return;
-    }
-    if (!s.cpuPartial && prior === 0) s.partial.addTail(node, pfn); // remove_full(); add_partial(DEACTIVATE_TO_TAIL)
-  }
-
-  /** kmem_cache_free_bulk(): build_detached_freelist() groups per slab, slab_free() per group. */
-  kmemCacheFreeBulk(cache: KmemCache, n: number, addrs: Float64Array): void {
-    const s = this.own(cache, 'kmem_cache_free_bulk');
-    if (!s) return;
-    n = Math.min(n, addrs.length);
-    if (!(n > 0)) return;
-    if (this.bulkDone.length < n) this.bulkDone = new Uint8Array(Math.max(n, this.bulkDone.length * 2));
-    const done = this.bulkDone;
-    done.fill(0, 0, n);
-    let size = n;
+    if (!freeDebugProcessing(st, s, page, object)) continue;
+    let dfHead = object;
+    const dfTail = object;
+    let cnt = 1;
+    setFreepointer(st, s, object, 0);
+    let lookahead = 3;
+    let firstSkipped = 0;
     while (size > 0) {
-      // build_detached_freelist()
-      let object = 0;
-      do {
-        size--;
-        object = done[size] ? 0 : addrs[size];
-      } while (object === 0 && size > 0);
-      if (object === 0) break;
-      done[size] = 1;
-      const page = this.slabHead(object);
-      if (page < 0) {
-        const pfn = Math.floor(object / PAGE_SIZE);
-        if (object === pfn * PAGE_SIZE && this.largeOrders.has(pfn)) freeLarge(this.services, this.largeOrders, pfn); // !PageSlab: a kmalloc_large block
-        else this.services.slabError('invalid-free', s, object, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(object)}) outside of slab`);
+      size--;
+      const o = done[size] ? 0 : addrs[size];
+      if (o === 0) continue;
+      if (slabHead(st, o) === page) {
+        done[size] = 1;
+        if (!freeDebugProcessing(st, s, page, o)) continue;
+        setFreepointer(st, s, o, dfHead);
+        dfHead = o;
+        cnt++;
         continue;
       }
-      const owner = this.byId[this.pages.mapping[page]]!;
-      if (owner !== s) {
-        this.services.slabError('wrong-cache', s, object, `kmem_cache_free_bulk: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
-        continue;
-      }
-      if (!this.freeCheck(s, page, object)) continue;
-      let dfHead = object;
-      const dfTail = object;
-      let cnt = 1;
-      this.setFreepointer(s, object, 0);
-      let lookahead = 3;
-      let firstSkipped = 0;
-      while (size > 0) {
-        size--;
-        const o = done[size] ? 0 : addrs[size];
-        if (o === 0) continue;
-        if (this.slabHead(o) === page) {
-          done[size] = 1;
-          if (!this.freeCheck(s, page, o)) continue;
-          this.setFreepointer(s, o, dfHead);
-          dfHead = o;
-          cnt++;
-          continue;
-        }
-        if (--lookahead === 0) break;
-        if (!firstSkipped) firstSkipped = size + 1;
-      }
-      size = firstSkipped;
-      this.slabFree(s, page, dfHead, dfTail, cnt);
+      if (--lookahead === 0) break;
+      if (!firstSkipped) firstSkipped = size + 1;
     }
+    size = firstSkipped;
+    st.hooks.slabFree(st, s, page, dfHead, dfTail, cnt);
   }
+}
 
-  /** KASAN's quarantine gives back an object: qlink_free() → ___cache_free() → do_slab_free(), no hook. */
-  quarantineRelease(cache: KmemCache, addr: ObjAddr): void {
-    const s = cache instanceof SlubCache && this.byId[cache.id] === cache ? cache : undefined;
-    const head = s ? this.slabHead(addr) : -1;
-    if (!s || head < 0 || this.byId[this.pages.mapping[head]] !== s) {
-      this.services.slabError('invalid-free', cache, addr, `quarantine: ${hex(addr)} is not an object of ${cache?.name ?? '(null)'}`);
-      return;
-    }
-    const slot = this.pages.private[head];
-    const off = addr - head * PAGE_SIZE - s.redLeftPad;
-    const idx = off / s.size;
-    if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot] || s.objState[slot * s.stride + idx] !== OBJ_DETACHED) {
-      this.services.slabError('invalid-free', s, addr, `quarantine: object ${hex(addr)} of ${s.name} is not waiting in the quarantine`);
-      return;
-    }
-    this.setFreepointer(s, addr, 0);
-    this.doSlabFree(s, head, addr, addr, 1);
+/** KASAN's quarantine gives back an object: qlink_free() → ___cache_free() → do_slab_free(), no hook. */
+export function qlinkFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
+  const s = cache instanceof SlubCache && st.byId[cache.id] === cache ? cache : undefined;
+  const head = s ? slabHead(st, addr) : -1;
+  if (!s || head < 0 || st.byId[st.pages.mapping[head]] !== s) {
+    st.services.slabError('invalid-free', cache, addr, `quarantine: ${hex(addr)} is not an object of ${cache?.name ?? '(null)'}`);
+    return;
   }
+  const slot = st.pages.private[head];
+  const off = addr - head * PAGE_SIZE - s.redLeftPad;
+  const idx = off / s.size;
+  if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot] || s.objState[slot * s.stride + idx] !== OBJ_DETACHED) {
+    st.services.slabError('invalid-free', s, addr, `quarantine: object ${hex(addr)} of ${s.name} is not waiting in the quarantine`);
+    return;
+  }
+  setFreepointer(st, s, addr, 0);
+  doSlabFree(st, s, head, addr, addr, 1);
 }

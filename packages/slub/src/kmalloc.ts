@@ -1,9 +1,29 @@
 /**
- * The kmalloc size classes of Linux 4.17 on x86-64 with SLUB (include/linux/slab.h): KMALLOC_SHIFT_LOW 3,
- * KMALLOC_SHIFT_HIGH PAGE_SHIFT + 1; the classes, their names and size_index[] come from
- * mm/slab_common.c (core's slab-common).
+ * kmalloc() of SLUB (mm/slub.c, mm/slab_common.c, 4.17): the size classes of Linux 4.17 on
+ * x86-64 with SLUB (include/linux/slab.h): KMALLOC_SHIFT_LOW 3, KMALLOC_SHIFT_HIGH
+ * PAGE_SHIFT + 1; the classes, their names and size_index[] come from mm/slab_common.c (core's
+ * slab-common). Then __kmalloc(), kfree() and ksize() over the SLUB state.
  */
-import { PAGE_SHIFT, kmallocCreationOrder as creationOrder, kmallocIndex as indexFor, kmallocIndexSize } from '@mmkit/core';
+import {
+  PAGE_SHIFT,
+  PAGE_SIZE,
+  SLAB_KASAN,
+  SLAB_POISON,
+  SLAB_RED_ZONE,
+  SLAB_STORE_USER,
+  SLAB_TYPESAFE_BY_RCU,
+  ZERO_SIZE_PTR,
+  kmallocCreationOrder as creationOrder,
+  kmallocIndex as indexFor,
+  kmallocIndexSize,
+  type Gfp,
+  type ObjAddr,
+} from '@mmkit/core';
+import { slabAlloc } from './alloc.js';
+import { freeDebugProcessing } from './debug.js';
+import { freeLarge, kmallocLarge } from './kmalloc-large.js';
+import { hex, setFreepointer, slabHead } from './slab-page.js';
+import type { SlubState } from './state.js';
 
 export const KMALLOC_SHIFT_LOW = 3;
 /** KMALLOC_SHIFT_HIGH for SLUB: PAGE_SHIFT + 1 (8 KiB); larger requests go to the page allocator. */
@@ -28,4 +48,47 @@ export function kmallocCreationOrder(): number[] {
  */
 export function kmallocIndex(size: number): number {
   return indexFor(size, KMALLOC_SHIFT_LOW);
+}
+
+/** __kmalloc(): kmalloc_slab() (size_index[] up to 192), or kmalloc_large() above KMALLOC_MAX_CACHE_SIZE. */
+export function __kmalloc(st: SlubState, size: number, gfp: Gfp): ObjAddr {
+  if (!Number.isInteger(size) || size < 0) return 0; // no size_t holds it
+  if (size > KMALLOC_MAX_CACHE_SIZE) return kmallocLarge(st, size, gfp);
+  if (size === 0) return ZERO_SIZE_PTR;
+  return slabAlloc(st, st.kmallocCaches[kmallocIndex(size)], gfp);
+}
+
+/** kfree(): NULL and ZERO_SIZE_PTR are no-ops; kmalloc_large blocks go back to the page allocator. */
+export function kfree(st: SlubState, addr: ObjAddr): void {
+  if (addr >= 0 && addr <= ZERO_SIZE_PTR) return; // ZERO_OR_NULL_PTR()
+  const head = slabHead(st, addr);
+  if (head < 0) {
+    const pfn = Math.floor(addr / PAGE_SIZE);
+    if (addr === pfn * PAGE_SIZE && st.largeOrders.has(pfn)) {
+      freeLarge(st, pfn);
+      return;
+    }
+    st.services.slabError('invalid-free', undefined, addr, `kfree: ${hex(addr)} is not a slab object nor a kmalloc_large() block`);
+    return;
+  }
+  const s = st.byId[st.pages.mapping[head]]!;
+  if (!freeDebugProcessing(st, s, head, addr)) return;
+  setFreepointer(st, s, addr, 0);
+  st.hooks.slabFree(st, s, head, addr, addr, 1);
+}
+
+/** ksize() → __ksize(): slab_ksize() of the object's cache, PAGE_SIZE << order of a kmalloc_large block. */
+export function ksize(st: SlubState, addr: ObjAddr): number {
+  if (!(addr > ZERO_SIZE_PTR)) return 0; // ZERO_OR_NULL_PTR(), and what is no address at all
+  const head = slabHead(st, addr);
+  if (head < 0) {
+    const order = st.largeOrders.get(Math.floor(addr / PAGE_SIZE));
+    return order === undefined ? 0 : PAGE_SIZE << order;
+  }
+  const s = st.byId[st.pages.mapping[head]]!;
+  // slab_ksize()
+  if (s.flags & (SLAB_RED_ZONE | SLAB_POISON)) return s.objectSize;
+  if (s.flags & SLAB_KASAN) return s.objectSize;
+  if (s.flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER)) return s.inuse;
+  return s.size;
 }

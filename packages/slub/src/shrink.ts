@@ -5,125 +5,124 @@
  */
 import { type KmemCache, type SlabInfo } from '@mmkit/core';
 import { OBJ_FREE, SlubCache } from './cache.js';
-import { SlubAlloc } from './alloc.js';
-import { hex } from './slab-page.js';
+import { flushAll } from './cpu-slab.js';
+import { discardIsolated, discardSlab, hex, objectAddr, ownCache } from './slab-page.js';
+import type { SlubState } from './state.js';
 
 /** SHRINK_PROMOTE_MAX: __kmem_cache_shrink() sorts slabs with up to this many free objects. */
 const SHRINK_PROMOTE_MAX = 32;
 
-/** SlubAlloc with shrink, destroy and slabinfo. */
-export abstract class SlubShrink extends SlubAlloc {
-  /**
-   * kmem_cache_destroy() → shutdown_cache(): kasan_cache_shutdown(), then
-   * __kmem_cache_shutdown() (flush_all(), free_partial()); objects left are reported and the
-   * cache stays.
-   */
-  kmemCacheDestroy(cache: KmemCache): void {
-    const s = this.own(cache, 'kmem_cache_destroy');
-    if (!s) return;
-    if (this.kmallocCaches.includes(s)) {
-      this.services.slabError('wrong-cache', s, 0, `kmem_cache_destroy: ${s.name} is a kmalloc cache`);
-      return;
-    }
-    this.services.kasan?.cacheShutdown(s);
-    this.flushAll(s);
-    let remaining = 0;
-    for (let node = 0; node < this.nrNodes; node++) {
-      // free_partial()
-      let pfn = s.partial.first(node);
-      while (pfn !== -1) {
-        const next = s.partial.next(pfn);
-        const slot = this.pages.private[pfn];
-        if (s.slabInuse[slot] === 0) {
-          s.partial.remove(node, pfn);
-          this.discardSlab(s, slot);
-        }
-        pfn = next;
-      }
-    }
-    this.discardIsolated(s);
-    for (let node = 0; node < this.nrNodes; node++) remaining += s.nrSlabs[node];
-    if (remaining > 0) {
-      // list_slab_objects(): slab_err(s, page, "Objects remaining in %s on __kmem_cache_shutdown()")
-      let info = '';
-      let shown = 0;
-      for (let slot = 0; slot < s.slotLimit && shown < 16; slot++) {
-        if (s.slabPfn[slot] === -1) continue;
-        for (let i = 0; i < s.slabObjects[slot] && shown < 16; i++) {
-          if (s.objState[slot * s.stride + i] === OBJ_FREE) continue;
-          info += `\nINFO: Object ${hex(this.objectAddr(s, slot, i))} @offset=${s.redLeftPad + i * s.size}`;
-          shown++;
-        }
-      }
-      this.services.log('err', `BUG ${s.name} (Not tainted): Objects remaining in ${s.name} on __kmem_cache_shutdown()${info}`);
-      this.services.slabError('leak', s, 0, `kmem_cache_destroy ${s.name}: Slab cache still has objects`);
-      return;
-    }
-    s.destroyed = true;
-    this.byId[s.id] = undefined;
-    this.slabCaches.splice(this.slabCaches.indexOf(s), 1);
+/**
+ * kmem_cache_destroy() → shutdown_cache(): kasan_cache_shutdown(), then
+ * __kmem_cache_shutdown() (flush_all(), free_partial()); objects left are reported and the
+ * cache stays.
+ */
+export function kmemCacheDestroy(st: SlubState, cache: KmemCache): void {
+  const s = ownCache(st, cache, 'kmem_cache_destroy');
+  if (!s) return;
+  if (st.kmallocCaches.includes(s)) {
+    st.services.slabError('wrong-cache', s, 0, `kmem_cache_destroy: ${s.name} is a kmalloc cache`);
+    return;
   }
+  st.services.kasan?.cacheShutdown(s);
+  flushAll(st, s);
+  let remaining = 0;
+  for (let node = 0; node < st.nrNodes; node++) {
+    // free_partial()
+    let pfn = s.partial.first(node);
+    while (pfn !== -1) {
+      const next = s.partial.next(pfn);
+      const slot = st.pages.private[pfn];
+      if (s.slabInuse[slot] === 0) {
+        s.partial.remove(node, pfn);
+        discardSlab(st, s, slot);
+      }
+      pfn = next;
+    }
+  }
+  discardIsolated(st, s);
+  for (let node = 0; node < st.nrNodes; node++) remaining += s.nrSlabs[node];
+  if (remaining > 0) {
+    // list_slab_objects(): slab_err(s, page, "Objects remaining in %s on __kmem_cache_shutdown()")
+    let info = '';
+    let shown = 0;
+    for (let slot = 0; slot < s.slotLimit && shown < 16; slot++) {
+      if (s.slabPfn[slot] === -1) continue;
+      for (let i = 0; i < s.slabObjects[slot] && shown < 16; i++) {
+        if (s.objState[slot * s.stride + i] === OBJ_FREE) continue;
+        info += `\nINFO: Object ${hex(objectAddr(s, slot, i))} @offset=${s.redLeftPad + i * s.size}`;
+        shown++;
+      }
+    }
+    st.services.log('err', `BUG ${s.name} (Not tainted): Objects remaining in ${s.name} on __kmem_cache_shutdown()${info}`);
+    st.services.slabError('leak', s, 0, `kmem_cache_destroy ${s.name}: Slab cache still has objects`);
+    return;
+  }
+  s.destroyed = true;
+  st.byId[s.id] = undefined;
+  st.slabCaches.splice(st.slabCaches.indexOf(s), 1);
+}
 
-  /**
-   * __kmem_cache_shrink(): flush_all(), then per node discard the empty partial slabs and sort
-   * the rest so that the fullest come first. Returns 1 when slabs remain (slabs_node()).
-   */
-  kmemCacheShrink(cache: KmemCache): number {
-    const s = this.own(cache, 'kmem_cache_shrink');
-    if (!s) return 0;
-    this.flushAll(s);
-    let ret = 0;
-    const promote: number[][] = Array.from({ length: SHRINK_PROMOTE_MAX }, () => []);
-    for (let node = 0; node < this.nrNodes; node++) {
-      const discard: number[] = [];
-      const rest: number[] = [];
-      for (const list of promote) list.length = 0;
-      let pfn = s.partial.popHead(node);
-      while (pfn !== -1) {
-        const slot = this.pages.private[pfn];
-        const free = s.slabObjects[slot] - s.slabInuse[slot];
-        if (free === s.slabObjects[slot]) discard.push(slot);
-        else if (free <= SHRINK_PROMOTE_MAX) promote[free - 1].unshift(pfn); // list_move(): at the head
-        else rest.push(pfn);
-        pfn = s.partial.popHead(node);
-      }
-      // for (i = SHRINK_PROMOTE_MAX - 1; i >= 0; i--) list_splice(promote + i, &n->partial)
-      for (const list of promote) for (const p of list) s.partial.addTail(node, p);
-      for (const p of rest) s.partial.addTail(node, p);
-      for (const slot of discard) this.discardSlab(s, slot);
+/**
+ * kmem_cache_shrink() → __kmem_cache_shrink(): flush_all(), then per node discard the empty
+ * partial slabs and sort the rest so that the fullest come first. Returns 1 when slabs remain
+ * (slabs_node()).
+ */
+export function __kmemCacheShrink(st: SlubState, cache: KmemCache): number {
+  const s = ownCache(st, cache, 'kmem_cache_shrink');
+  if (!s) return 0;
+  flushAll(st, s);
+  let ret = 0;
+  const promote: number[][] = Array.from({ length: SHRINK_PROMOTE_MAX }, () => []);
+  for (let node = 0; node < st.nrNodes; node++) {
+    const discard: number[] = [];
+    const rest: number[] = [];
+    for (const list of promote) list.length = 0;
+    let pfn = s.partial.popHead(node);
+    while (pfn !== -1) {
+      const slot = st.pages.private[pfn];
+      const free = s.slabObjects[slot] - s.slabInuse[slot];
+      if (free === s.slabObjects[slot]) discard.push(slot);
+      else if (free <= SHRINK_PROMOTE_MAX) promote[free - 1].unshift(pfn); // list_move(): at the head
+      else rest.push(pfn);
+      pfn = s.partial.popHead(node);
     }
-    this.discardIsolated(s);
-    for (let node = 0; node < this.nrNodes; node++) if (s.nrSlabs[node]) ret = 1;
-    return ret;
+    // for (i = SHRINK_PROMOTE_MAX - 1; i >= 0; i--) list_splice(promote + i, &n->partial)
+    for (const list of promote) for (const p of list) s.partial.addTail(node, p);
+    for (const p of rest) s.partial.addTail(node, p);
+    for (const slot of discard) discardSlab(st, s, slot);
   }
+  discardIsolated(st, s);
+  for (let node = 0; node < st.nrNodes; node++) if (s.nrSlabs[node]) ret = 1;
+  return ret;
+}
 
-  /** get_slabinfo(): partial slabs' free objects are free; cpu slabs count as in use. */
-  slabinfo(cache: KmemCache): SlabInfo {
-    const s = cache instanceof SlubCache ? cache : undefined;
-    if (!s) return { activeObjs: 0, numObjs: 0, activeSlabs: 0, numSlabs: 0, objectsPerSlab: 0, pagesPerSlab: 0, limit: 0, batchcount: 0, shared: 0, sharedAvail: 0 };
-    let nrSlabs = 0;
-    let nrObjs = 0;
-    let nrFree = 0;
-    for (let node = 0; node < this.nrNodes; node++) {
-      nrSlabs += s.nrSlabs[node];
-      nrObjs += s.totalObjects[node];
-      // count_partial(n, count_free)
-      for (let pfn = s.partial.first(node); pfn !== -1; pfn = s.partial.next(pfn)) {
-        const slot = this.pages.private[pfn];
-        nrFree += s.slabObjects[slot] - s.slabInuse[slot];
-      }
+/** get_slabinfo(): partial slabs' free objects are free; cpu slabs count as in use. */
+export function getSlabinfo(st: SlubState, cache: KmemCache): SlabInfo {
+  const s = cache instanceof SlubCache ? cache : undefined;
+  if (!s) return { activeObjs: 0, numObjs: 0, activeSlabs: 0, numSlabs: 0, objectsPerSlab: 0, pagesPerSlab: 0, limit: 0, batchcount: 0, shared: 0, sharedAvail: 0 };
+  let nrSlabs = 0;
+  let nrObjs = 0;
+  let nrFree = 0;
+  for (let node = 0; node < st.nrNodes; node++) {
+    nrSlabs += s.nrSlabs[node];
+    nrObjs += s.totalObjects[node];
+    // count_partial(n, count_free)
+    for (let pfn = s.partial.first(node); pfn !== -1; pfn = s.partial.next(pfn)) {
+      const slot = st.pages.private[pfn];
+      nrFree += s.slabObjects[slot] - s.slabInuse[slot];
     }
-    return {
-      activeObjs: nrObjs - nrFree,
-      numObjs: nrObjs,
-      activeSlabs: nrSlabs,
-      numSlabs: nrSlabs,
-      objectsPerSlab: s.objects,
-      pagesPerSlab: 1 << s.order,
-      limit: 0,
-      batchcount: 0,
-      shared: 0,
-      sharedAvail: 0,
-    };
   }
+  return {
+    activeObjs: nrObjs - nrFree,
+    numObjs: nrObjs,
+    activeSlabs: nrSlabs,
+    numSlabs: nrSlabs,
+    objectsPerSlab: s.objects,
+    pagesPerSlab: 1 << s.order,
+    limit: 0,
+    batchcount: 0,
+    shared: 0,
+    sharedAvail: 0,
+  };
 }

@@ -20,164 +20,105 @@
  * A corrupt free pointer is reported ("Freepointer corrupt") and its slab isolated, never
  * followed.
  *
- * Methods a historical variant changes are protected and keep the Linux names:
- *   slabFree(s, page, head, tail, cnt)   slab_free() with slab_free_freelist_hook()
- *   doSlabFree(s, page, head, tail, cnt) do_slab_free()
- * where s is the SlubCache, page the head pfn of the slab, head/tail the first and last object
- * of a detached freelist chained through the free pointers (tail's free pointer is not read),
- * cnt its length. getFreepointer()/setFreepointer() read and write a free pointer.
- *
- * The class is a chain, one module per concern (each adding to the one before):
- *   slab-page.ts  SlabPages   shared state, free pointers, address → slab, discard_slab()
- *   debug.ts      SlubDebug   slub_debug checks: free pointer, free_debug_processing(), red zones, poison
- *   cpu-slab.ts   CpuSlab     deactivate_slab(), flush_all(), put_cpu_partial(), unfreeze_partials()
- *   free.ts       SlubFree    slab_free() with the KASAN hook, do_slab_free(), __slab_free(), bulk free
- *   alloc.ts      SlubAlloc   slab_alloc() fast/slow paths, new_slab(), bulk alloc
- *   shrink.ts     SlubShrink  __kmem_cache_shrink(), kmem_cache_destroy(), get_slabinfo()
- *   slub.ts       Slub        kmem_cache_init(), kmem_cache_create(), kmalloc()/kfree()/ksize()
- * with kmalloc_large() in kmalloc-large.ts.
+ * Structure (docs/implementations.md): the state in one place, mechanisms as functions over it
+ * named after their Linux counterparts, variation through a hook table:
+ *   state.ts          SlubState: services, slab_caches, caches by id, kmalloc_caches[], hooks
+ *   hooks.ts          SlubHooks, DEFAULT_SLUB_HOOKS (4.17): slabFree = slab_free()
+ *   slab-page.ts      get_freepointer()/set_freepointer(), address → slab, discard_slab()
+ *   debug.ts          slub_debug checks: free pointer, free_debug_processing(), red zones, poison
+ *   cpu-slab.ts       deactivate_slab(), flush_all(), put_cpu_partial(), unfreeze_partials()
+ *   free.ts           kmem_cache_free(), slab_free() (default hook), do_slab_free(), __slab_free(), bulk free, qlink_free()
+ *   alloc.ts          slab_alloc() fast/slow paths, get_partial(), new_slab(), bulk alloc
+ *   shrink.ts         __kmem_cache_shrink(), kmem_cache_destroy(), get_slabinfo()
+ *   create.ts         kmem_cache_init(), kmem_cache_create(), kmem_cache_open()
+ *   kmalloc.ts        size classes, __kmalloc(), kfree(), ksize()
+ *   kmalloc-large.ts  kmalloc_large() and its kfree()
+ *   sizes.ts, cache.ts  cache geometry; struct kmem_cache with its per-cpu/node/slab arrays
+ * This class is the one public object: it holds the state and delegates each call. It is not
+ * meant to be subclassed; a variant passes hooks to createSlubAllocator() (index.ts), which
+ * builds the state, runs kmem_cache_init() and then constructs this object.
  */
-import {
-  GFP_DMA,
-  PAGE_SIZE,
-  SLAB_CACHE_DMA,
-  SLAB_CONSISTENCY_CHECKS,
-  SLAB_KASAN,
-  SLAB_POISON,
-  SLAB_RECLAIM_ACCOUNT,
-  SLAB_RED_ZONE,
-  SLAB_STORE_USER,
-  SLAB_TRACE,
-  SLAB_TYPESAFE_BY_RCU,
-  ZERO_SIZE_PTR,
-  __GFP_COMP,
-  __GFP_RECLAIMABLE,
-  type Gfp,
-  type KmemCache,
-  type ObjAddr,
-  type SlabAllocator,
-  type SlabAllocatorFeatures,
-  type SlabAllocatorServices,
-  calculateAlignment,
+import type {
+  Gfp,
+  KmemCache,
+  ObjAddr,
+  SlabAllocator,
+  SlabAllocatorFeatures,
+  SlabInfo,
 } from '@mmkit/core';
-import { SlubCache } from './cache.js';
-import { KMALLOC_MAX_CACHE_SIZE, kmallocCreationOrder, kmallocIndex, kmallocInfo } from './kmalloc.js';
-import { freeLarge, kmallocLarge } from './kmalloc-large.js';
-import { KMALLOC_MAX_SIZE, POINTER_SIZE, calculateSizes, cpuPartialFor, minPartialFor } from './sizes.js';
-import { SlubShrink } from './shrink.js';
-import { hex } from './slab-page.js';
+import { kmemCacheAlloc, kmemCacheAllocBulk } from './alloc.js';
+import type { SlubCache } from './cache.js';
+import { kmemCacheCreate } from './create.js';
+import { kmemCacheFree, kmemCacheFreeBulk, qlinkFree } from './free.js';
+import { KMALLOC_MAX_CACHE_SIZE, __kmalloc, kfree, kmallocCreationOrder, kmallocInfo, ksize } from './kmalloc.js';
+import { __kmemCacheShrink, getSlabinfo, kmemCacheDestroy } from './shrink.js';
+import { KMALLOC_MAX_SIZE } from './sizes.js';
+import type { SlubState } from './state.js';
 
-/** SLAB_DEBUG_FLAGS of SLUB (mm/slab.h): caches with these have no per-cpu partial lists. */
-const SLAB_DEBUG_FLAGS = SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER | SLAB_TRACE | SLAB_CONSISTENCY_CHECKS;
-
-/** SLUB as a SlabAllocator: the last class of the chain, with kmem_cache_init(), kmem_cache_create() and kmalloc(). */
-export class Slub extends SlubShrink implements SlabAllocator {
-  readonly name: string = 'slub';
+/** SLUB as a SlabAllocator: the state in a private field, every call delegated to a mechanism. */
+export class Slub implements SlabAllocator {
+  readonly name: string;
   readonly supports: SlabAllocatorFeatures = { bulk: true, kasan: true };
   readonly kmallocSizes: readonly number[] = kmallocCreationOrder().map((i) => kmallocInfo(i).size);
   readonly kmallocMaxCacheSize = KMALLOC_MAX_CACHE_SIZE;
   readonly kmallocMaxSize = KMALLOC_MAX_SIZE;
+  private readonly st: SlubState;
 
-  constructor(services: SlabAllocatorServices) {
-    super(services);
-    // kmem_cache_init() -> create_kmalloc_caches(0)
-    for (const index of kmallocCreationOrder()) {
-      const { name, size } = kmallocInfo(index);
-      const s = this.createCache(name, size, calculateAlignment(0, 8, size), 0, undefined);
-      if (!s) throw new Error(`kmem_cache_init: cannot create ${name}`);
-      this.kmallocCaches[index] = s;
-    }
+  /** Takes a state createSlubAllocator() built and initialised (kmem_cache_init()); calls nothing. */
+  constructor(st: SlubState, name = 'slub') {
+    this.st = st;
+    this.name = name;
   }
 
-  // ---------------------------------------------------------------- cache lifecycle
-
-  /** kmem_cache_create() → kmem_cache_sanity_check(), create_cache() → __kmem_cache_create(). */
   kmemCacheCreate(name: string, size: number, align: number, flags: number, ctor?: (addr: ObjAddr) => void): SlubCache | null {
-    if (typeof name !== 'string' || name.length === 0 || !Number.isInteger(size) || size < POINTER_SIZE || size > KMALLOC_MAX_SIZE) {
-      this.services.log('err', `kmem_cache_create(${name}) integrity check failed`);
-      return null;
-    }
-    if (!Number.isInteger(align) || align < 0 || (align & (align - 1)) !== 0) {
-      this.services.log('err', `kmem_cache_create(${name}): alignment ${align} is not a power of two`);
-      return null;
-    }
-    flags = (flags & ~SLAB_KASAN) >>> 0; // allocator-private: only kasan_cache_create() sets it
-    const s = this.createCache(name, size, calculateAlignment(flags, align, size), flags, ctor);
-    if (!s) {
-      this.services.log('err', `kmem_cache_create(${name}) failed with error -22`);
-      return null;
-    }
-    return s;
+    return kmemCacheCreate(this.st, name, size, align, flags, ctor);
   }
 
-  /** kmem_cache_open() → calculate_sizes(), set_min_partial(); the cache joins slab_caches. */
-  private createCache(name: string, size: number, align: number, flags: number, ctor: ((addr: ObjAddr) => void) | undefined): SlubCache | null {
-    const geometry = calculateSizes(size, align, flags, ctor !== undefined, this.services.kasan !== undefined, this.nrCpus);
-    if (!geometry) return null;
-    if (geometry.kasan) flags |= SLAB_KASAN;
-    let allocflags = 0;
-    if (geometry.order) allocflags |= __GFP_COMP;
-    if (flags & SLAB_CACHE_DMA) allocflags |= GFP_DMA;
-    if (flags & SLAB_RECLAIM_ACCOUNT) allocflags |= __GFP_RECLAIMABLE;
-    const debug = (flags & SLAB_DEBUG_FLAGS) !== 0; // kmem_cache_debug()
-    const cpuPartial = cpuPartialFor(geometry.size, !debug);
-    const s = new SlubCache(this.byId.length, name, size, align, flags >>> 0, ctor, geometry, minPartialFor(geometry.size), cpuPartial, debug, allocflags, this.nrCpus, this.nrNodes, this.pages);
-    this.byId.push(s);
-    this.slabCaches.push(s);
-    return s;
+  kmemCacheAlloc(cache: KmemCache, gfp: Gfp): ObjAddr {
+    return kmemCacheAlloc(this.st, cache, gfp);
+  }
+
+  kmemCacheFree(cache: KmemCache, addr: ObjAddr): void {
+    kmemCacheFree(this.st, cache, addr);
+  }
+
+  kmemCacheAllocBulk(cache: KmemCache, gfp: Gfp, n: number, out: Float64Array): number {
+    return kmemCacheAllocBulk(this.st, cache, gfp, n, out);
+  }
+
+  kmemCacheFreeBulk(cache: KmemCache, n: number, addrs: Float64Array): void {
+    kmemCacheFreeBulk(this.st, cache, n, addrs);
+  }
+
+  kmemCacheShrink(cache: KmemCache): number {
+    return __kmemCacheShrink(this.st, cache);
+  }
+
+  kmemCacheDestroy(cache: KmemCache): void {
+    kmemCacheDestroy(this.st, cache);
   }
 
   caches(): readonly KmemCache[] {
-    return this.slabCaches;
+    return this.st.slabCaches;
   }
 
-  // ---------------------------------------------------------------- kmalloc
-
-  /** __kmalloc(): kmalloc_slab() (size_index[] up to 192), or kmalloc_large() above KMALLOC_MAX_CACHE_SIZE. */
   kmalloc(size: number, gfp: Gfp): ObjAddr {
-    if (!Number.isInteger(size) || size < 0) return 0; // no size_t holds it
-    if (size > KMALLOC_MAX_CACHE_SIZE) return kmallocLarge(this.services, this.largeOrders, size, gfp);
-    if (size === 0) return ZERO_SIZE_PTR;
-    return this.slabAlloc(this.kmallocCaches[kmallocIndex(size)], gfp);
+    return __kmalloc(this.st, size, gfp);
   }
 
-  /** kfree(): NULL and ZERO_SIZE_PTR are no-ops; kmalloc_large blocks go back to the page allocator. */
   kfree(addr: ObjAddr): void {
-    if (addr >= 0 && addr <= ZERO_SIZE_PTR) return; // ZERO_OR_NULL_PTR()
-    const head = this.slabHead(addr);
-    if (head < 0) {
-      const pfn = Math.floor(addr / PAGE_SIZE);
-      if (addr === pfn * PAGE_SIZE && this.largeOrders.has(pfn)) {
-        freeLarge(this.services, this.largeOrders, pfn);
-        return;
-      }
-      this.services.slabError('invalid-free', undefined, addr, `kfree: ${hex(addr)} is not a slab object nor a kmalloc_large() block`);
-      return;
-    }
-    const s = this.byId[this.pages.mapping[head]]!;
-    if (!this.freeCheck(s, head, addr)) return;
-    this.setFreepointer(s, addr, 0);
-    this.slabFree(s, head, addr, addr, 1);
+    kfree(this.st, addr);
   }
 
-  /** ksize() → __ksize(): slab_ksize() of the object's cache, PAGE_SIZE << order of a kmalloc_large block. */
   ksize(addr: ObjAddr): number {
-    if (!(addr > ZERO_SIZE_PTR)) return 0; // ZERO_OR_NULL_PTR(), and what is no address at all
-    const head = this.slabHead(addr);
-    if (head < 0) {
-      const order = this.largeOrders.get(Math.floor(addr / PAGE_SIZE));
-      return order === undefined ? 0 : PAGE_SIZE << order;
-    }
-    const s = this.byId[this.pages.mapping[head]]!;
-    // slab_ksize()
-    if (s.flags & (SLAB_RED_ZONE | SLAB_POISON)) return s.objectSize;
-    if (s.flags & SLAB_KASAN) return s.objectSize;
-    if (s.flags & (SLAB_TYPESAFE_BY_RCU | SLAB_STORE_USER)) return s.inuse;
-    return s.size;
+    return ksize(this.st, addr);
   }
-}
 
-/** The SlabAllocatorFactory of SLUB. */
-export function createSlubAllocator(services: SlabAllocatorServices): Slub {
-  return new Slub(services);
+  quarantineRelease(cache: KmemCache, addr: ObjAddr): void {
+    qlinkFree(this.st, cache, addr);
+  }
+
+  slabinfo(cache: KmemCache): SlabInfo {
+    return getSlabinfo(this.st, cache);
+  }
 }

@@ -1,6 +1,6 @@
 import { GFP_KERNEL, PAGE_SIZE, SLAB_CONSISTENCY_CHECKS, SLAB_STORE_USER } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import type { SlubCache } from './cache.js';
+import type { SlubCache } from '../src/cache.js';
 import { createFixture } from './test-fixture.js';
 
 const slabOf = (a: number, order: number) => Math.floor(a / PAGE_SIZE) >> order;

@@ -1,7 +1,7 @@
 import { SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU, calculateAlignment } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import { kmallocIndex, kmallocInfo } from './kmalloc.js';
-import { calculateOrder, calculateSizes, minPartialFor, slabOrder } from './sizes.js';
+import { kmallocIndex, kmallocInfo } from '../src/kmalloc.js';
+import { calculateOrder, calculateSizes, minPartialFor, slabOrder } from '../src/sizes.js';
 
 describe('calculate_order() of 4.17', () => {
   // Cross-checked with /proc/slabinfo of a 2-CPU x86-64 box (nr_cpu_ids 2, kernel 6.18 whose

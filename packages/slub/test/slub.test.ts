@@ -18,8 +18,9 @@ import {
   type ObjAddr,
 } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import { SlubCache } from './cache.js';
-import { Slub } from './slub.js';
+import { SlubCache } from '../src/cache.js';
+import type { Slub } from '../src/slub.js';
+import { doSlabFree, getFreepointer, type SlubHooks } from '../src/internals.js';
 import { createFixture } from './test-fixture.js';
 
 function fillPattern(f: ReturnType<typeof createFixture>, addr: number, len: number, seed: number): void {
@@ -498,22 +499,22 @@ describe('KASAN hooks (slab_free_freelist_hook of 4.17)', () => {
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
   });
 
-  it('a subclass can replace slabFree() with the pre-4.17 code, which leaks what KASAN did not keep', () => {
-    class Pre417 extends Slub {
-      protected override slabFree(s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
+  it('a hook can replace slabFree() with the pre-4.17 code, which leaks what KASAN did not keep', () => {
+    const pre417: Partial<SlubHooks> = {
+      slabFree(st, s, page, head, tail, cnt) {
         let object = head;
         for (let i = 0; i < cnt; i++) {
-          const next = object === tail ? 0 : this.getFreepointer(s, object);
-          this.services.kasan?.slabFree(s, object);
+          const next = object === tail ? 0 : getFreepointer(st, s, object);
+          st.services.kasan?.slabFree(s, object);
           object = next;
         }
         if (s.flags & SLAB_KASAN && !(s.flags & SLAB_TYPESAFE_BY_RCU)) return;
-        this.doSlabFree(s, page, head, tail, cnt);
-      }
-    }
+        doSlabFree(st, s, page, head, tail, cnt);
+      },
+    };
     const kasan = new ScriptedKasan();
     kasan.delay = () => false;
-    const f = createFixture({ kasan, make: (s) => new Pre417(s) });
+    const f = createFixture({ kasan, hooks: pre417 });
     kasan.slab = f.slub;
     const c = f.slub.kmemCacheCreate('old', 64, 0, 0)!;
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);

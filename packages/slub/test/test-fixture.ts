@@ -1,7 +1,12 @@
-/** A test machine with the services SLUB needs, recording every slab error report. */
+/**
+ * A test machine with the services SLUB needs, recording every slab error report. Test-only:
+ * it lives outside src/, so it is neither built nor published.
+ */
 import type { KasanHooks, KmemCache, SlabAllocatorServices, SlabErrorKind } from '@mmkit/core';
 import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
-import { Slub } from './slub.js';
+import type { SlubHooks } from '../src/hooks.js';
+import { createSlubAllocator } from '../src/index.js';
+import type { Slub } from '../src/slub.js';
 
 export interface Report {
   readonly kind: SlabErrorKind;
@@ -19,7 +24,7 @@ export interface Fixture {
   readonly failing: Set<string>;
 }
 
-export function createFixture(options: { nrCpus?: number; nrPages?: number; kasan?: KasanHooks; make?: (s: SlabAllocatorServices) => Slub } = {}): Fixture {
+export function createFixture(options: { nrCpus?: number; nrPages?: number; kasan?: KasanHooks; hooks?: Partial<SlubHooks>; make?: (s: SlabAllocatorServices) => Slub } = {}): Fixture {
   const machine = createTestMachine({ nrCpus: options.nrCpus ?? 2, nrPages: options.nrPages ?? 16384 });
   const reports: Report[] = [];
   const failing = new Set<string>();
@@ -29,6 +34,6 @@ export function createFixture(options: { nrCpus?: number; nrPages?: number; kasa
     shouldFailSlab: (cache: KmemCache) => failing.has(cache.name),
     slabError: (kind, cache, addr, message) => void reports.push({ kind, cache: cache?.name, addr, message }),
   };
-  const slub = options.make ? options.make(services) : new Slub(services);
+  const slub = options.make ? options.make(services) : createSlubAllocator(services, { hooks: options.hooks });
   return { machine, services, slub, reports, failing };
 }

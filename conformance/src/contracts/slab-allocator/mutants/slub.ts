@@ -1,30 +1,12 @@
 /**
- * Mutant of SLUB: brings back the code a seed changelog entry replaced. The slab-allocator suite
- * must fail it on the rule it names in `breaks`.
+ * Mutant of SLUB: brings back the code a seed changelog entry replaced, as a hook override of
+ * the reference (docs/implementations.md). The slab-allocator suite must fail it on the rule it
+ * names in `breaks`.
  */
 import { SLAB_KASAN, SLAB_TYPESAFE_BY_RCU } from '@mmkit/core';
-import { Slub, type SlubCache } from '@mmkit/slub';
+import { createSlubAllocator } from '@mmkit/slub';
+import { doSlabFree, getFreepointer } from '@mmkit/slub/internals';
 import type { Mutant } from '../../../mutants/types.js';
-
-/**
- * Before 4.17, SLUB's slab_free_freelist_hook() ran kasan_slab_free() on every object and
- * ignored its answers; slab_free() then hard-coded "if (s->flags & SLAB_KASAN &&
- * !(s->flags & SLAB_TYPESAFE_BY_RCU)) return;" — so in a quarantined cache nothing KASAN let go
- * was freed, and in an RCU cache an object KASAN refused (an invalid or double free) was freed.
- */
-class SlubKasanHookIgnored extends Slub {
-  override readonly name: string = 'slub (mutant: slub-kasan-hook-ignored)';
-  protected override slabFree(s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
-    let object = head;
-    for (let i = 0; i < cnt; i++) {
-      const next = object === tail ? 0 : this.getFreepointer(s, object);
-      this.services.kasan?.slabFree(s, object);
-      object = next;
-    }
-    if (s.flags & SLAB_KASAN && !(s.flags & SLAB_TYPESAFE_BY_RCU)) return;
-    this.doSlabFree(s, page, head, tail, cnt);
-  }
-}
 
 export const SLUB_MUTANTS: readonly Mutant[] = [
   {
@@ -33,6 +15,28 @@ export const SLUB_MUTANTS: readonly Mutant[] = [
     breaks: 'slab-allocator.kasan.honour-answer',
     description: "SLUB ignores kasan_slab_free()'s answer and hard-codes the SLAB_KASAN / SLAB_TYPESAFE_BY_RCU check: objects KASAN lets go are never freed, objects it refuses in RCU caches are.",
     source: 'seed: kasan, slub: fix handling of kasan_slab_free hook (the code before it)',
-    factory: (services) => new SlubKasanHookIgnored(services),
+    factory: (services) =>
+      createSlubAllocator(services, {
+        name: 'slub (mutant: slub-kasan-hook-ignored)',
+        hooks: {
+          /**
+           * Before 4.17, SLUB's slab_free_freelist_hook() ran kasan_slab_free() on every object
+           * and ignored its answers; slab_free() then hard-coded "if (s->flags & SLAB_KASAN &&
+           * !(s->flags & SLAB_TYPESAFE_BY_RCU)) return;" — so in a quarantined cache nothing
+           * KASAN let go was freed, and in an RCU cache an object KASAN refused (an invalid or
+           * double free) was freed.
+           */
+          slabFree(st, s, page, head, tail, cnt) {
+            let object = head;
+            for (let i = 0; i < cnt; i++) {
+              const next = object === tail ? 0 : getFreepointer(st, s, object);
+              st.services.kasan?.slabFree(s, object);
+              object = next;
+            }
+            if (s.flags & SLAB_KASAN && !(s.flags & SLAB_TYPESAFE_BY_RCU)) return;
+            doSlabFree(st, s, page, head, tail, cnt);
+          },
+        },
+      }),
   },
 ];

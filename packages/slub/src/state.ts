@@ -1,0 +1,54 @@
+/**
+ * The state of SLUB, in one place: what mm/slub.c and mm/slab_common.c keep in globals
+ * (slab_caches, kmalloc_caches[]), the way from a page to its cache (page->slab_cache, here an
+ * id in page->mapping), the kmalloc_large() blocks, the services of the machine, and the
+ * resolved hook table. The per-cache, per-cpu, per-node and per-slab state lives in each
+ * SlubCache (cache.ts), in typed arrays.
+ *
+ * No behaviour beyond initialisation: the mechanisms are functions over this state
+ * (slab-page.ts, debug.ts, cpu-slab.ts, free.ts, alloc.ts, shrink.ts, create.ts, kmalloc.ts,
+ * kmalloc-large.ts), and createSlubAllocator() (index.ts) builds the state before it runs
+ * kmem_cache_init(), the first step that may call a hook.
+ */
+import type { PageStore, PhysMemory, SlabAllocatorServices } from '@mmkit/core';
+import type { SlubCache } from './cache.js';
+import type { SlubHooks } from './hooks.js';
+
+export class SlubState {
+  readonly services: SlabAllocatorServices;
+  /** struct page of every pfn. */
+  readonly pages: PageStore;
+  /** The memory objects live in. */
+  readonly phys: PhysMemory;
+  /** nr_cpu_ids. */
+  readonly nrCpus: number;
+  /** nr_node_ids (at least 1). */
+  readonly nrNodes: number;
+  /** MAX_NR_ZONES of the layout (page_to_nid() from a page's zone number). */
+  readonly nrZones: number;
+  /** The resolved hook table: DEFAULT_SLUB_HOOKS with the factory's overrides. */
+  readonly hooks: SlubHooks;
+  /** slab_caches, creation order. */
+  readonly slabCaches: SlubCache[] = [];
+  /** page->slab_cache: cache by the id kept in page->mapping (index 0 unused). */
+  readonly byId: (SlubCache | undefined)[] = [undefined];
+  /** kmalloc_caches[index]. */
+  readonly kmallocCaches: SlubCache[] = [];
+  /** kmalloc_large() blocks: head pfn -> order (compound_order()). */
+  readonly largeOrders = new Map<number, number>();
+  /**
+   * Scratch of kmem_cache_free_bulk(): entries already handled (Linux NULLs p[i] instead).
+   * Grown by doubling when a call needs more; never read across calls.
+   */
+  bulkDone = new Uint8Array(64);
+
+  constructor(services: SlabAllocatorServices, hooks: SlubHooks) {
+    this.services = services;
+    this.pages = services.pages;
+    this.phys = services.phys;
+    this.nrCpus = services.sched.nrCpus;
+    this.nrNodes = Math.max(1, services.layout.nodes.length);
+    this.nrZones = services.layout.zones.nrZones;
+    this.hooks = hooks;
+  }
+}
