@@ -60,6 +60,7 @@ const layers = {
       devOnly: "'{{spec}}': {{name}} is only in {{pkg}}/package.json devDependencies, and this file ships with the package (it is not a test, bench or tools file); move it to dependencies.",
       leavesPackage: "'{{spec}}' resolves to {{target}}, outside {{pkg}}: import another package by its name (@mmkit/...), never through a relative path.",
       computed: '{{kind}} with a computed specifier: in a package under packages/ the layer rules must be able to check every import, so use a string literal.',
+      badPackage: '{{dir}}/package.json cannot be read: {{error}}',
       noPackage: '{{dir}} has no package.json: every folder under packages/ (and conformance, tools) is a workspace package that declares its dependencies.',
     },
   },
@@ -74,7 +75,18 @@ const layers = {
     const pkgDir = packageDirOf(rel);
     if (!pkgDir) return {}; // the repository root's own files
     const pkgAbs = path.join(root, pkgDir);
-    const manifest = readManifest(path.join(pkgAbs, 'package.json'));
+    /** @type {import('./workspace.js').Manifest | undefined} */
+    let manifest;
+    try {
+      manifest = readManifest(path.join(pkgAbs, 'package.json'));
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      return {
+        Program(node) {
+          context.report({ node, messageId: 'badPackage', data: { dir: pkgDir, error } });
+        },
+      };
+    }
     if (!manifest) {
       return {
         Program(node) {
@@ -113,7 +125,7 @@ const layers = {
      */
     function checkPackage(node, spec) {
       const name = packageName(spec);
-      if (name === manifest?.name || !manifest) return; // a package may import itself
+      if (!manifest || name === manifest.name) return; // a package may import itself
       const pkg = pkgDir;
       workspaces ??= listWorkspaces(root);
       const target = workspaces.get(name);

@@ -92,7 +92,8 @@ export function packageDirOf(rel) {
 /** @type {Map<string, { key: string, value: Manifest | undefined }>} */
 const manifestCache = new Map();
 /**
- * A package.json, re-read when it changes on disk; undefined when missing.
+ * A package.json, re-read when it changes on disk; undefined when missing, an exception when
+ * it is not valid JSON.
  * @param {string} file absolute path
  * @returns {Manifest | undefined}
  */
@@ -150,7 +151,12 @@ export function listWorkspaces(root = REPO_ROOT) {
   /** @type {Map<string, Workspace>} */
   const byName = new Map();
   for (const dir of found) {
-    const manifest = readManifest(path.join(root, dir, 'package.json'));
+    let manifest;
+    try {
+      manifest = readManifest(path.join(root, dir, 'package.json'));
+    } catch {
+      continue; // not valid JSON (being written?): lint of that package reports it
+    }
     if (manifest?.name) byName.set(manifest.name, { name: manifest.name, dir, manifest });
   }
   return byName;

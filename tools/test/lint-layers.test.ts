@@ -3,7 +3,7 @@
 // information included); the other cases are virtual files (lintText with a file path), for
 // which the same config runs without type information, since the TypeScript project service
 // only knows files that exist.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ESLint, type Linter } from 'eslint';
 import tseslint from 'typescript-eslint';
@@ -33,7 +33,9 @@ function writePackage(dir: string, files: Record<string, string | object>) {
   for (const [file, content] of Object.entries(files)) {
     const abs = path.join(REPO_ROOT, dir, file);
     mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileSync(abs, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+    // Whole files only: lint running elsewhere reads every packages/*/package.json.
+    writeFileSync(`${abs}.tmp`, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+    renameSync(`${abs}.tmp`, abs);
   }
 }
 
@@ -41,6 +43,7 @@ const layerMessages = (messages: Linter.LintMessage[]) => messages.filter((m) =>
 
 const PGTABLE = tempDir('pgtable-x86');
 const DEVONLY = tempDir('devonly');
+const BROKEN = tempDir('broken');
 
 beforeAll(() => {
   removeStale();
@@ -55,6 +58,7 @@ beforeAll(() => {
   writePackage(DEVONLY, {
     'package.json': { name: '@mmkit/devonly', version: '0.1.0', private: true, type: 'module', devDependencies: { '@mmkit/core': '0.1.0' } },
   });
+  writePackage(BROKEN, { 'package.json': '{ "name": "@mmkit/broken", ' });
 });
 afterAll(removeStale);
 
@@ -117,6 +121,7 @@ describe('the repository config on virtual files (without type information)', ()
       ['a relative import type into another package', 'packages/kernel/test/x.test.ts', "export type S = import('../../slub/src/index.js').SlubCache;", ['leavesPackage']],
       ['a relative import out of a conformance suite', 'conformance/src/contracts/page-allocator/suite/x.ts', "export * from '../../../../../packages/buddy/src/index.js';", ['leavesPackage']],
       ['a relative import of the repository root from src', 'packages/slub/src/x.ts', "export { default } from '../../../vitest.shared.js';", ['leavesPackage']],
+      ['a file of a package whose package.json is not valid JSON', `${BROKEN}/src/x.ts`, "export * from '@mmkit/core';", ['badPackage']],
       ['a file in a folder under packages/ without package.json', `packages/${PREFIX}${process.pid}-none.tsbuildinfo/src/x.ts`, 'export const x = 1;', ['noPackage']],
     ])('%s', async (_what, filePath, code, expected) => {
       expect(await layersOf(filePath, code)).toEqual(expected);
