@@ -23,6 +23,7 @@ export const LAYERS = [
     packages: ['conformance/src/contracts/*/mutants.ts', 'conformance/src/contracts/*/mutants/**'],
     mayImport: ['core', 'kernel', 'subsystem'],
   },
+  { layer: 'conformance-tests', packages: ['conformance/test'], mayImport: ['core', 'kernel', 'subsystem'] },
   { layer: 'conformance', packages: ['conformance'], mayImport: ['core', 'kernel'] },
   { layer: 'tools', packages: ['tools'], mayImport: ['*'] },
 ];

@@ -52,7 +52,7 @@ describe('the layer table', () => {
     expect(rowFor('conformance/src/contracts/page-allocator/mutants.ts')?.layer).toBe('mutants');
     expect(rowFor('conformance/src/contracts/slab-allocator/mutants/slab.ts')?.layer).toBe('mutants');
     expect(rowFor('conformance/src/contracts/slab-allocator/suite/index.ts')?.layer).toBe('conformance');
-    expect(rowFor('conformance/test/mutants.test.ts')?.layer).toBe('conformance');
+    expect(rowFor('conformance/test/mutants.test.ts')?.layer).toBe('conformance-tests');
   });
 
   it('knows where the workspaces of the root package.json are', () => {
