@@ -2,9 +2,9 @@
  * A SLAB allocator on core's test machine, with the misuse reports collected. Tests only: it
  * lives in test/, outside the published files.
  */
-import type { Gfp, KasanHooks, KmemCache, ObjAddr, SlabErrorKind } from '@mmkit/core';
+import type { Gfp, KasanHooks, KmemCache, ObjAddr, SlabAllocatorServices, SlabErrorKind } from '@mmkit/core';
 import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
-import { Slab } from '../src/slab.js';
+import { createSlabAllocator, type Slab, type SlabHooks } from '../src/index.js';
 
 export interface SlabReport {
   readonly kind: SlabErrorKind;
@@ -22,7 +22,17 @@ export interface SlabFixture {
 }
 
 export function createFixture(
-  options: { nrPages?: number; nrCpus?: number; hz?: number; debugForceRrCpu?: boolean; kasan?: KasanHooks; make?: (services: ConstructorParameters<typeof Slab>[0]) => Slab } = {},
+  options: {
+    nrPages?: number;
+    nrCpus?: number;
+    hz?: number;
+    debugForceRrCpu?: boolean;
+    kasan?: KasanHooks;
+    /** Hook overrides for createSlabAllocator(). */
+    hooks?: Partial<SlabHooks>;
+    /** Build the allocator some other way (a variant wrapping the factory). */
+    make?: (services: SlabAllocatorServices) => Slab;
+  } = {},
 ): SlabFixture {
   const m = createTestMachine({ nrPages: options.nrPages, nrCpus: options.nrCpus ?? 2, hz: options.hz, debugForceRrCpu: options.debugForceRrCpu });
   const reports: SlabReport[] = [];
@@ -33,7 +43,7 @@ export function createFixture(
     shouldFailSlab: (cache: KmemCache, _gfp: Gfp) => failSlab.has(cache.name),
     slabError: (kind: SlabErrorKind, cache: KmemCache | undefined, addr: ObjAddr, message: string) => void reports.push({ kind, cache: cache?.name, addr, message }),
   };
-  const slab = options.make ? options.make(services) : new Slab(services);
+  const slab = options.make ? options.make(services) : createSlabAllocator(services, { hooks: options.hooks });
   return { m, slab, reports, failSlab };
 }
 

@@ -1,14 +1,14 @@
-import { GFP_KERNEL, type DelayedWork } from '@mmkit/core';
+import { GFP_KERNEL } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
-import { Slab } from '../src/slab.js';
+import type { SlabHooks } from '../src/index.js';
 import { createFixture } from './fixture.js';
 
-/** SLAB before the 4.17 fix: the next cache_reap() is queued WORK_CPU_UNBOUND. */
-class UnboundReapSlab extends Slab {
-  protected override scheduleNextReap(work: DelayedWork): void {
-    this.sched.queueDelayedWork(work, this.sched.roundJiffiesRelative(this.reaptimeoutAc));
-  }
-}
+/** SLAB before the 4.17 fix: the next cache_reap() is queued WORK_CPU_UNBOUND (schedule_delayed_work()). */
+const UNBOUND_REAP: Partial<SlabHooks> = {
+  scheduleNextReap(st, work) {
+    st.sched.queueDelayedWork(work, st.sched.roundJiffiesRelative(st.reaptimeoutAc));
+  },
+};
 
 describe('cache_reap() per CPU (mm/slab.c: reschedule on smp_processor_id())', () => {
   it('with debug_force_rr_cpu every CPU runs cache_reap() 30 times in 60 s (first at ~1 s, then every REAPTIMEOUT_AC = 2 s)', () => {
@@ -20,7 +20,7 @@ describe('cache_reap() per CPU (mm/slab.c: reschedule on smp_processor_id())', (
   });
 
   it('the old WORK_CPU_UNBOUND rescheduling lets the reap work wander: the counts become uneven', () => {
-    const f = createFixture({ nrCpus: 4, debugForceRrCpu: true, make: (s) => new UnboundReapSlab(s) });
+    const f = createFixture({ nrCpus: 4, debugForceRrCpu: true, hooks: UNBOUND_REAP });
     f.m.sched.runUntil(60 * f.m.sched.hz);
     const runs = [0, 1, 2, 3].map((cpu) => f.slab.cacheReapRuns(cpu));
     expect(runs.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4 * 29); // the works still run...

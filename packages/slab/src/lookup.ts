@@ -1,0 +1,85 @@
+/**
+ * From an address or a cache handle to SLAB's state (mm/slab.c, 4.17): virt_to_head_page() ->
+ * PageSlab() -> page->slab_cache and the slab in page->index, obj_to_index(), the check that a
+ * kmem_cache handle is a live cache of this allocator, numa_mem_id() and ksize().
+ *
+ * Each function returns what it found (a slab id, an object index, a cache); nothing is left in
+ * the state for a caller to pick up.
+ */
+import { PAGE_SIZE, PG_slab, PG_tail, ZERO_SIZE_PTR, type KmemCache, type ObjAddr } from '@mmkit/core';
+import type { SlabCache } from './cache.js';
+import type { SlabState } from './state.js';
+
+/** An address or gfp mask as the messages print it: 0x and lowercase hex. */
+export function hex(addr: number): string {
+  return `0x${addr.toString(16)}`;
+}
+
+/** A live cache of this allocator, or undefined after a report. */
+export function liveCache(st: SlabState, cache: KmemCache, what: string): SlabCache | undefined {
+  const c = st.cacheById[(cache as Partial<SlabCache>).id ?? 0];
+  if (c && c === cache) return c;
+  reportNotLive(st, cache, what);
+  return undefined;
+}
+
+function reportNotLive(st: SlabState, cache: KmemCache, what: string): void {
+  st.services.slabError('wrong-cache', cache, 0, `${what}: cache ${cache.name} is not a live cache (destroyed, or from another allocator)`);
+}
+
+/**
+ * The slab holding an address: page -> compound head -> PG_slab -> page->slab_cache (a live
+ * cache) -> the slab id in page->index; -1 when addr is in no slab of a live cache.
+ */
+export function virtToSlab(st: SlabState, addr: number): number {
+  if (!Number.isInteger(addr) || addr <= 0) return -1;
+  const pages = st.pages;
+  const pfn = Math.floor(addr / PAGE_SIZE);
+  if (pfn >= pages.maxPfn) return -1;
+  const head = pages.testFlag(pfn, PG_tail) ? pages.private[pfn] : pfn;
+  if (!pages.testFlag(head, PG_slab)) return -1;
+  const id = pages.mapping[head];
+  if (!st.cacheById[id]) return -1;
+  const slab = pages.index[head];
+  const t = st.slabs;
+  if (t.headPfn[slab] !== head || t.cacheId[slab] !== id) return -1;
+  return slab;
+}
+
+/** page->slab_cache of a slab virtToSlab() found. */
+export function slabCache(st: SlabState, slab: number): SlabCache {
+  return st.cacheById[st.slabs.cacheId[slab]]!;
+}
+
+/**
+ * obj_to_index(): the index of the object at obj in its slab, for an obj known to be an
+ * object's start (from an array cache, a fresh allocation, or after objectIndex()). One
+ * division, as Linux's reciprocal_divide().
+ */
+export function objToIndex(st: SlabState, c: SlabCache, slab: number, obj: number): number {
+  return (obj - c.objOffset - st.slabs.sMem[slab]) / c.size;
+}
+
+/**
+ * obj_to_index() with the check of cache_free_debugcheck() (objp == index_to_obj(objnr)) for
+ * an address from a caller: the index of the object starting at addr, or -1 when addr is not an
+ * object's start.
+ */
+export function objectIndex(st: SlabState, c: SlabCache, slab: number, addr: number): number {
+  const off = addr - c.objOffset - st.slabs.sMem[slab];
+  // off is a multiple of size exactly when idx * size === off (a floating-point % is a call).
+  const idx = Math.floor(off / c.size);
+  return off >= 0 && idx < c.num && idx * c.size === off ? idx : -1;
+}
+
+/** numa_mem_id() of a CPU: cpu_to_node(), as the kernel maps CPUs to nodes. */
+export function cpuNode(st: SlabState, cpu: number): number {
+  return st.services.cpuToNode(cpu);
+}
+
+/** ksize(): the object_size of the object's cache. */
+export function ksize(st: SlabState, addr: ObjAddr): number {
+  if (addr === ZERO_SIZE_PTR || addr === 0) return 0;
+  const slab = virtToSlab(st, addr);
+  return slab < 0 ? 0 : slabCache(st, slab).objectSize;
+}

@@ -1,0 +1,177 @@
+/**
+ * Creating, destroying and reporting caches (mm/slab_common.c with SLAB's side in mm/slab.c,
+ * 4.17): kmem_cache_create() (kmem_cache_sanity_check(), CACHE_CREATE_MASK) -> create_cache()
+ * -> __kmem_cache_create() (kasan_cache_create(), the layout of layout.ts, setup_cpu_cache() /
+ * enable_cpucache() in cache.ts), create_kmalloc_caches(), kmem_cache_destroy() and
+ * get_slabinfo().
+ */
+import {
+  GFP_DMA,
+  SLAB_ACCOUNT,
+  SLAB_CACHE_DMA,
+  SLAB_DEBUG_OBJECTS,
+  SLAB_FAILSLAB,
+  SLAB_HWCACHE_ALIGN,
+  SLAB_KASAN,
+  SLAB_MEM_SPREAD,
+  SLAB_NOLEAKTRACE,
+  SLAB_PANIC,
+  SLAB_TYPESAFE_BY_RCU,
+  SLAB_POISON,
+  SLAB_RECLAIM_ACCOUNT,
+  SLAB_RED_ZONE,
+  SLAB_STORE_USER,
+  __GFP_COMP,
+  __GFP_RECLAIMABLE,
+  type KmemCache,
+  type ObjAddr,
+  type SlabInfo,
+  calculateAlignment,
+} from '@mmkit/core';
+import { SlabCache } from './cache.js';
+import { POISON_FREE, POISON_INUSE, poisonTemplate } from './debug.js';
+import { KMALLOC_MAX_SIZE, kmallocIndex } from './kmalloc.js';
+import { kmemCacheLayout } from './layout.js';
+import { __kmemCacheShrink } from './reap.js';
+import type { SlabState } from './state.js';
+
+/**
+ * CACHE_CREATE_MASK of CONFIG_SLAB (mm/slab.h): SLAB_CORE_FLAGS, the SLAB debug flags and
+ * SLAB_CACHE_FLAGS; kmem_cache_create() drops the rest. SLAB_FAILSLAB is kept for the failslab
+ * cache filter of the simulator.
+ */
+export const CACHE_CREATE_MASK =
+  SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_OBJECTS |
+  SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER |
+  SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | SLAB_FAILSLAB;
+
+/** kmem_cache_create(): the sanity checks, then create_cache(); null (and a log line) when Linux refuses. */
+export function kmemCacheCreate(st: SlabState, name: string, size: number, align: number, flags: number, ctor?: (addr: ObjAddr) => void): KmemCache | null {
+  // kmem_cache_sanity_check() and the alignment check of kmem_cache_create_usercopy().
+  if (typeof name !== 'string' || name.length === 0 || !Number.isInteger(size) || size < 8 || size > KMALLOC_MAX_SIZE) {
+    st.services.log('err', `kmem_cache_create(${String(name)}) failed with error -22`);
+    return null;
+  }
+  if (!Number.isInteger(align) || align < 0 || (align & (align - 1)) !== 0) {
+    st.services.log('err', `kmem_cache_create(${name}) failed with error -22`);
+    return null;
+  }
+  const cache = createCache(st, name, size, align, flags & CACHE_CREATE_MASK, ctor, false);
+  if (!cache) {
+    st.services.log('err', `kmem_cache_create(${name}) failed with error -7`);
+    return null;
+  }
+  return cache;
+}
+
+/** create_cache() -> __kmem_cache_create() -> setup_cpu_cache() / enable_cpucache(). */
+export function createCache(st: SlabState, name: string, size: number, align: number, flags: number, ctor: ((addr: ObjAddr) => void) | undefined, isKmalloc: boolean): SlabCache | undefined {
+  if (st.services.kasan) flags |= SLAB_KASAN; // kasan_cache_create()
+  const calcAlign = calculateAlignment(flags, align, size);
+  const layout = kmemCacheLayout(size, calcAlign, flags, ctor !== undefined, st.slabMaxOrder, (freelistSize) => {
+    // kmalloc_slab(freelist_size, 0): the cache an off-slab freelist would come from.
+    const idx = kmallocIndex(freelistSize);
+    const c = idx < 0 ? undefined : st.kmallocCaches[idx];
+    return c ? { size: c.size, offSlab: c.mgmt === 'off-slab' } : undefined;
+  });
+  if (!layout) return undefined;
+  let allocflags = __GFP_COMP;
+  if (layout.flags & SLAB_CACHE_DMA) allocflags |= GFP_DMA;
+  if (layout.flags & SLAB_RECLAIM_ACCOUNT) allocflags |= __GFP_RECLAIMABLE;
+  const id = st.cacheById.length;
+  const nrCpus = st.sched.nrCpus;
+  const cache = new SlabCache({
+    name,
+    objectSize: size,
+    layout,
+    id,
+    ctor,
+    allocflags,
+    isKmalloc,
+    nrCpus,
+    nrNodes: st.nrNodes,
+    cpusOfNode: (node) => (node === 0 ? nrCpus : 0),
+    pages: st.pages,
+    jiffies: st.sched.jiffies,
+    hz: st.sched.hz,
+  });
+  st.cacheById.push(cache);
+  st.poisonFree.push(layout.flags & SLAB_POISON ? poisonTemplate(size, POISON_FREE) : undefined);
+  st.poisonInuse.push(layout.flags & SLAB_POISON ? poisonTemplate(size, POISON_INUSE) : undefined);
+  st.cacheList.push(cache);
+  return cache;
+}
+
+/**
+ * create_kmalloc_caches(ARCH_KMALLOC_FLAGS = SLAB_HWCACHE_ALIGN): kmalloc-<n> ascending, then
+ * the DMA twins in kmalloc_caches[] index order (96 and 192 first: indexes 1 and 2).
+ */
+export function createKmallocCaches(st: SlabState): void {
+  for (const size of st.kmallocSizes) {
+    const cache = createCache(st, `kmalloc-${size}`, size, 0, SLAB_HWCACHE_ALIGN, undefined, true);
+    if (!cache) throw new Error(`kernel bug: cannot create kmalloc-${size}`);
+    st.kmallocCaches[kmallocIndex(size)] = cache;
+  }
+  for (let i = 0; i < st.kmallocCaches.length; i++) {
+    const k = st.kmallocCaches[i];
+    if (!k) continue;
+    const cache = createCache(st, `dma-${k.name}`, k.objectSize, 0, SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA, undefined, true);
+    if (!cache) throw new Error(`kernel bug: cannot create dma-${k.name}`);
+    st.kmallocDmaCaches[i] = cache;
+  }
+}
+
+/** kmem_cache_destroy(): kasan_cache_shutdown(), then shutdown_cache() -> __kmem_cache_shutdown(); a leak keeps the cache. */
+export function kmemCacheDestroy(st: SlabState, cache: KmemCache): void {
+  if (!cache) return; // kmem_cache_destroy(NULL)
+  const c = st.cacheById[(cache as Partial<SlabCache>).id ?? 0];
+  if (!c || c !== cache) {
+    st.services.slabError('wrong-cache', cache, 0, `kmem_cache_destroy ${cache.name}: not a live cache of this allocator (already destroyed?)`);
+    return;
+  }
+  if (c.isKmalloc) {
+    st.services.slabError('wrong-cache', c, 0, `kmem_cache_destroy ${c.name}: kmalloc caches are never destroyed`);
+    return;
+  }
+  st.services.kasan?.cacheShutdown(c);
+  if (__kmemCacheShrink(st, c)) {
+    st.services.slabError('leak', c, 0, `kmem_cache_destroy ${c.name}: Slab cache still has objects`);
+    return;
+  }
+  c.destroyed = true;
+  st.cacheById[c.id] = undefined;
+  st.poisonFree[c.id] = undefined;
+  st.poisonInuse[c.id] = undefined;
+  st.cacheList.splice(st.cacheList.indexOf(c), 1);
+}
+
+/** get_slabinfo(): objects in array caches count as active. */
+export function getSlabinfo(cache: KmemCache): SlabInfo {
+  if (!(cache instanceof SlabCache)) {
+    return { activeObjs: 0, numObjs: 0, activeSlabs: 0, numSlabs: 0, objectsPerSlab: 0, pagesPerSlab: 0, limit: 0, batchcount: 0, shared: 0, sharedAvail: 0 };
+  }
+  const c = cache;
+  let totalSlabs = 0;
+  let freeSlabs = 0;
+  let freeObjects = 0;
+  let sharedAvail = 0;
+  for (let node = 0; node < c.nrNodes; node++) {
+    totalSlabs += c.totalSlabs[node];
+    freeSlabs += c.freeSlabs[node];
+    freeObjects += c.freeObjects[node];
+    sharedAvail += c.sharedAvail[node];
+  }
+  const numObjs = totalSlabs * c.num;
+  return {
+    activeObjs: numObjs - freeObjects,
+    numObjs,
+    activeSlabs: totalSlabs - freeSlabs,
+    numSlabs: totalSlabs,
+    objectsPerSlab: c.num,
+    pagesPerSlab: 1 << c.gfporder,
+    limit: c.limit,
+    batchcount: c.batchcount,
+    shared: c.shared,
+    sharedAvail,
+  };
+}
