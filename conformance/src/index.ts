@@ -1,8 +1,12 @@
 /**
- * @mmkit/conformance: the rule catalogue, suites written against the contracts, mutants of the
- * reference implementations, and the grader with its report formats.
+ * @mmkit/conformance: the registry of contracts (rules, suites written against the contracts,
+ * mutants loaded on demand), the seed changelog, and the grader with its report formats. The
+ * mutants themselves, which import the reference implementations, are the separate entry
+ * `@mmkit/conformance/mutants`.
  */
-export { RULES, BUDDY_RULES, SLAB_RULES, ruleById, rulesForContract, ruleTableMarkdown, type Rule, type RuleSource } from './rules/index.js';
+export { RULES, BUDDY_RULES, SLAB_RULES, LEGACY_RULE_IDS, ruleById, rulesForContract, ruleTableMarkdown, type Rule, type RuleSource } from './rules/index.js';
+export { defineContract, type AnyContract, type ContractBench, type ContractDescriptor } from './contract.js';
+export { CONTRACTS, CONTRACT_NAMES, contractByName, allRules, allMutants, mutantById, contractTableMarkdown, mutantTableMarkdown } from './contracts/index.js';
 export {
   runSuite, aggregateRules, checkSuiteCoverage, defaultPropertyRuns, failureMessage,
   type CaseContext, type CaseResult, type CaseStatus, type FeatureSet, type RuleStatus, type RuleVerdict,
@@ -10,11 +14,10 @@ export {
 } from './suite.js';
 export { pageAllocatorSuite, type PageAllocatorUnderTest } from './contracts/page-allocator/suite/index.js';
 export { slabAllocatorSuite, type SlabAllocatorUnderTest } from './contracts/slab-allocator/suite/index.js';
-export { MUTANTS, BUDDY_MUTANTS, SLAB_MUTANTS, mutantById, type Mutant } from './mutants/index.js';
+export type { Mutant, MutantOf } from './mutants/types.js';
 export { SEED_CHANGELOG, seedEntryById, seedCoverage, seedSummary, seedSummaryLine, seedTableMarkdown, type SeedEntry, type SeedCoverage, type SeedSubsystem, type SeedSummary, type SubjectEvidence } from './seed/index.js';
 export {
   grade, measureFragmentation, measureSlabThroughput, measureThroughput, unusableFreeIndex, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,
-  CONTRACT_NAMES, resolveContract,
   type ContractId, type Fragmentation, type GradeContract, type GradeOptions, type GradeReport, type RuleReport, type Score,
   type SlabThroughput, type Throughput,
 } from './grader/index.js';

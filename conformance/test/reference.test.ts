@@ -13,7 +13,7 @@ describeSuite(slabAllocatorSuite, createSlabAllocator, { label: 'SLAB' });
 describe('package exports', () => {
   it('exposes the suite and the vitest adapter', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { source: string; default: string }> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './vitest']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './vitest', './mutants']);
     expect(pkg.exports['./vitest'].default).toBe('./dist/vitest.js');
     for (const e of Object.values(pkg.exports)) expect(existsSync(new URL(`../${e.source}`, import.meta.url))).toBe(true);
   });

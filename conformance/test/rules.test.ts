@@ -10,7 +10,7 @@ describe('rule catalogue', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const r of RULES) {
       expect(r.id).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+){2,}$/);
-      expect(r.id.startsWith(`${r.subsystem}.`)).toBe(true);
+      expect(r.id.startsWith(`${r.contract}.`)).toBe(true);
     }
   });
 
@@ -67,7 +67,7 @@ describe('rule catalogue', () => {
   });
 
   it('marks only contract features as optional', () => {
-    for (const r of RULES) if (r.optional) expect(r.subsystem === 'page-allocator' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'cacheReap']).toContain(r.optional);
+    for (const r of RULES) if (r.optional) expect(r.contract === 'page-allocator' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'cacheReap']).toContain(r.optional);
   });
 
   it('finds rules by id', () => {

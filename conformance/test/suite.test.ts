@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { aggregateRules, assert, runSuite, type Rule, type Suite } from '../src/index.js';
 
 const rules: Rule[] = [
-  { id: 't.a.pass', subsystem: 't', text: 'A.', source: { kind: 'source', ref: 'mm/x.c: a()' } },
-  { id: 't.a.fail', subsystem: 't', text: 'B.', source: { kind: 'source', ref: 'mm/x.c: b()' } },
-  { id: 't.a.optional', subsystem: 't', text: 'C.', source: { kind: 'source', ref: 'mm/x.c: c()' }, optional: 'pcp' },
-  { id: 't.a.uncovered', subsystem: 't', text: 'D.', source: { kind: 'source', ref: 'mm/x.c: d()' } },
+  { id: 't.a.pass', contract: 't', text: 'A.', source: { kind: 'source', ref: 'mm/x.c: a()' } },
+  { id: 't.a.fail', contract: 't', text: 'B.', source: { kind: 'source', ref: 'mm/x.c: b()' } },
+  { id: 't.a.optional', contract: 't', text: 'C.', source: { kind: 'source', ref: 'mm/x.c: c()' }, optional: 'pcp' },
+  { id: 't.a.uncovered', contract: 't', text: 'D.', source: { kind: 'source', ref: 'mm/x.c: d()' } },
 ];
 
 type F = { good: boolean; pcp: boolean };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { aggregateRules, type CaseResult } from '../suite.js';
-import { CONTRACT_NAMES, contractSpec, resolveContract } from './contracts.js';
+import { CONTRACT_NAMES, contractByName } from '../contracts/index.js';
 import type { FromWorker, WorkerInput } from './protocol.js';
 import type { Fragmentation, GradeOptions, GradeReport, RuleReport, Score, SlabThroughput, Throughput } from './types.js';
 
@@ -77,10 +77,10 @@ function describeImplementation(options: GradeOptions, defaultImplementation: st
 
 export async function grade(options: GradeOptions): Promise<GradeReport> {
   const t0 = performance.now();
-  const contract = resolveContract(String(options.contract));
-  if (!contract) throw new Error(`unknown contract '${String(options.contract)}': the grader knows ${CONTRACT_NAMES.join(', ')}`);
+  const spec = contractByName(String(options.contract));
+  if (!spec) throw new Error(`unknown contract '${String(options.contract)}': the grader knows ${CONTRACT_NAMES.join(', ')}`);
+  const contract = spec.id;
   if (options.module && options.mutant) throw new Error('give a module or a mutant, not both');
-  const spec = contractSpec(contract);
   const suite = spec.suite;
   const rules = spec.rules;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

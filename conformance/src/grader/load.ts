@@ -2,28 +2,22 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ContractId } from './types.js';
+import type { AnyContract } from '../contract.js';
 
 export function isPathLike(spec: string): boolean {
   return spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:') || /\.[cm]?[jt]sx?$/.test(spec) || path.isAbsolute(spec);
 }
 
-/** What a module must export for a contract: the factory's type name and its conventional export. */
-const FACTORY_EXPORTS: Record<ContractId, { type: string; name: string }> = {
-  'page-allocator': { type: 'PageAllocatorFactory', name: 'createPageAllocator' },
-  'slab-allocator': { type: 'SlabAllocatorFactory', name: 'createSlabAllocator' },
-};
-
-/** Pick the factory out of a module's exports (checked for being a function, not for its type). */
-export function pickFactory<F>(mod: Record<string, unknown>, spec: string, contract: ContractId = 'page-allocator'): F {
-  const want = FACTORY_EXPORTS[contract];
-  for (const key of ['default', 'factory', want.name]) {
-    if (typeof mod[key] === 'function') return mod[key] as F;
+/** Pick the contract's factory out of a module's exports (checked for being a function, not for its type). */
+export function pickFactory<F>(mod: Record<string, unknown>, spec: string, contract: Pick<AnyContract, 'factoryExports' | 'factoryPattern' | 'core'>): F {
+  const own = (key: string) => (Object.hasOwn(mod, key) ? mod[key] : undefined);
+  for (const key of ['default', 'factory', ...contract.factoryExports]) {
+    if (typeof own(key) === 'function') return own(key) as F;
   }
-  const creators = Object.entries(mod).filter(([k, v]) => typeof v === 'function' && /^create\w*Allocator$/.test(k));
-  if (creators.length === 1) return creators[0][1] as F;
+  const creators = Object.keys(mod).filter((k) => typeof own(k) === 'function' && contract.factoryPattern.test(k));
+  if (creators.length === 1) return own(creators[0]) as F;
   throw new Error(
-    `${spec} exports no ${want.type}: export it as default, as \`factory\` or as \`${want.name}\` (exports found: ${Object.keys(mod).join(', ') || 'none'})`,
+    `${spec} exports no ${contract.core.factory}: export it as default, as \`factory\` or as \`${contract.factoryExports[0] ?? 'factory'}\` (exports found: ${Object.keys(mod).join(', ') || 'none'})`,
   );
 }
 

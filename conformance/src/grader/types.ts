@@ -1,22 +1,22 @@
 import type { CaseResult, RuleStatus } from '../suite.js';
 import type { RuleSource } from '../rules/index.js';
 
-/** A contract the grader knows ('buddy' is an alias of 'page-allocator'). */
-export type GradeContract = 'page-allocator' | 'buddy' | 'slab-allocator';
-/** The canonical name of a contract. */
-export type ContractId = 'page-allocator' | 'slab-allocator';
+/** A name of a contract in the registry: its id or an alias ('buddy' is the page allocator's). */
+export type GradeContract = string;
+/** The id of a contract in the registry (its folder under src/contracts). */
+export type ContractId = string;
 
 export interface GradeOptions {
-  /** 'buddy' is an alias of 'page-allocator'; 'slab-allocator' grades SLUB, SLAB and their peers. */
+  /** A contract of the registry by id or alias: 'page-allocator' (alias 'buddy'), 'slab-allocator', ... */
   readonly contract: GradeContract;
   /**
    * A path (relative to the working directory) or package name of a module exporting the
-   * contract's factory (PageAllocatorFactory, SlabAllocatorFactory) as its default export or as
-   * `factory` / `createPageAllocator` / `createSlabAllocator` (or a single `create...Allocator`
-   * function). Without it (and without `mutant`) the kernel's default implementation is graded.
+   * contract's factory as its default export, as `factory`, under one of the contract's
+   * conventional names (`createPageAllocator`, `createSlabAllocator`, ...), or as the one export
+   * matching its pattern. Without it (and without `mutant`) the default implementation is graded.
    */
   readonly module?: string;
-  /** Grade a mutant of the reference instead (an id from MUTANTS). */
+  /** Grade a mutant of the reference instead (an id from `mmkit mutants`). */
   readonly mutant?: string;
   /** Wall-clock limit of the whole run (default 180 s): the worker is terminated after it. */
   readonly timeoutMs?: number;

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSuite } from '../suite.js';
-import { contractSpec } from './contracts.js';
+import { contractByName, mutantById } from '../contracts/index.js';
 import { loadModule, pickFactory } from './load.js';
 import type { FromWorker, WorkerInput } from './protocol.js';
 
@@ -14,16 +14,18 @@ if (!port) throw new Error('the grader worker must run in a worker thread');
 const send = (m: FromWorker) => port.postMessage(m);
 
 async function main(input: WorkerInput): Promise<void> {
-  const spec = contractSpec(input.contract);
+  const spec = contractByName(input.contract);
+  if (!spec) throw new Error(`no contract '${input.contract}' in the registry`);
   let factory: unknown;
   if (input.mutant) {
-    const { mutantById } = await import('../mutants/index.js');
-    const m = mutantById(input.mutant);
-    if (!m) throw new Error(`no mutant '${input.mutant}'`);
-    if (m.contract !== input.contract) throw new Error(`mutant '${input.mutant}' is a mutant of the ${m.contract} contract, not of ${input.contract}`);
+    const m = (await spec.mutants()).find((x) => x.id === input.mutant);
+    if (!m) {
+      const other = await mutantById(input.mutant);
+      throw new Error(other ? `mutant '${input.mutant}' is a mutant of the ${other.contract} contract, not of ${spec.id}` : `no mutant '${input.mutant}'`);
+    }
     factory = m.factory;
   } else if (input.module) {
-    factory = pickFactory(await loadModule(input.module, input.cwd), input.module, input.contract);
+    factory = pickFactory(await loadModule(input.module, input.cwd), input.module, spec);
   }
   // Identify the implementation on a small machine (a boot failure is reported as such).
   send({ type: 'start', ...spec.identify(factory) });

@@ -1,14 +1,13 @@
-/** Every mutant the suites must catch. */
-import { BUDDY_MUTANTS } from '../contracts/page-allocator/mutants.js';
-import { SLAB_ALLOCATOR_MUTANTS } from '../contracts/slab-allocator/mutants/index.js';
-import type { Mutant } from './types.js';
+/**
+ * @mmkit/conformance/mutants: every mutant of every contract in the registry. Mutants import
+ * the reference implementations they mutate, so they live behind their own entry point; the
+ * main entry loads them only on demand (allMutants(), mutantById()).
+ */
+import { allMutants } from '../contracts/index.js';
+import type { MutantOf } from './types.js';
 
-export type { Mutant } from './types.js';
-export { BUDDY_MUTANTS } from '../contracts/page-allocator/mutants.js';
-export { SLAB_ALLOCATOR_MUTANTS as SLAB_MUTANTS } from '../contracts/slab-allocator/mutants/index.js';
+export type { Mutant, MutantOf } from './types.js';
+export { allMutants, mutantById, mutantTableMarkdown } from '../contracts/index.js';
 
-export const MUTANTS: readonly Mutant[] = [...BUDDY_MUTANTS, ...SLAB_ALLOCATOR_MUTANTS];
-
-export function mutantById(id: string): Mutant | undefined {
-  return MUTANTS.find((m) => m.id === id);
-}
+/** Every mutant, contract by contract in registry order. */
+export const MUTANTS: readonly MutantOf<unknown>[] = await allMutants();

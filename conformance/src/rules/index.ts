@@ -1,6 +1,5 @@
 /** The rule catalogue: every rule of every contract the suites check. */
-import { BUDDY_RULES } from '../contracts/page-allocator/rules.js';
-import { SLAB_RULES } from '../contracts/slab-allocator/rules.js';
+import { allRules, contractByName } from '../contracts/index.js';
 import { sourceMarkdown } from './links.js';
 import type { Rule } from './types.js';
 
@@ -9,21 +8,31 @@ export { KERNEL_VERSION, changelogSource, kernelFileUrl, manPageUrl, refPaths, s
 export { BUDDY_RULES } from '../contracts/page-allocator/rules.js';
 export { SLAB_RULES } from '../contracts/slab-allocator/rules.js';
 
-export const RULES: readonly Rule[] = [...BUDDY_RULES, ...SLAB_RULES];
+/** Every rule of every contract in the registry. */
+export const RULES: readonly Rule[] = allRules();
 
 const BY_ID = new Map(RULES.map((r) => [r.id, r]));
 
 /** The rule with this id, or undefined. */
 export function ruleById(id: string): Rule | undefined {
-  return BY_ID.get(id);
+  return BY_ID.get(id) ?? BY_ID.get(LEGACY_RULE_IDS.get(id) ?? '');
 }
 
-/** The rules of one contract ('page-allocator' and its alias 'buddy' share the buddy rules; 'slab-allocator' is SLUB's and SLAB's). */
+/** The rules of one contract, by id or alias ('buddy' is the page allocator's); none for an unknown name. */
 export function rulesForContract(contract: string): readonly Rule[] {
-  if (contract === 'page-allocator' || contract === 'buddy') return BUDDY_RULES;
-  if (contract === 'slab-allocator') return SLAB_RULES;
-  return RULES.filter((r) => r.subsystem === contract);
+  return contractByName(contract)?.rules ?? [];
 }
+
+/**
+ * Rule ids before they were keyed by contract: `buddy.*` is now `page-allocator.*`, `slab.*`
+ * is `slab-allocator.*`. Old id -> current id.
+ */
+export const LEGACY_RULE_IDS: ReadonlyMap<string, string> = new Map(
+  RULES.flatMap((r): [string, string][] => {
+    const legacy = r.id.startsWith('page-allocator.') ? `buddy.${r.id.slice('page-allocator.'.length)}` : r.id.startsWith('slab-allocator.') ? `slab.${r.id.slice('slab-allocator.'.length)}` : undefined;
+    return legacy ? [[legacy, r.id]] : [];
+  }),
+);
 
 /** A markdown table of rules, sources linked (the README's rule table is generated from this). */
 export function ruleTableMarkdown(rules: readonly Rule[] = RULES): string {

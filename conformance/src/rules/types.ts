@@ -17,9 +17,10 @@ export type RuleSourceKind = RuleSource['kind'];
 
 /** One checkable sentence of semantics, with a stable id. */
 export interface Rule {
-  /** Stable id: `<subsystem>.<area>.<behaviour>`. Never reuse an id for another meaning. */
+  /** Stable id: `<contract>.<area>.<behaviour>`. Never reuse an id for another meaning. */
   readonly id: string;
-  readonly subsystem: string;
+  /** The contract it belongs to (its folder under src/contracts). */
+  readonly contract: string;
   /** One sentence. */
   readonly text: string;
   readonly source: RuleSource;

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createKernel, type KernelConfig, type ThpMode } from '@mmkit/kernel';
-import { mutantById, MUTANTS } from '@mmkit/conformance';
 import type { MachineSpec } from '@mmkit/hw-x86';
 import { UsageError } from './errors.js';
+import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
 import { parseSize, parseSizeOrPercent } from './size.js';
 
 export const BOOT_HELP = `usage: mmkit boot [options]
@@ -54,7 +54,7 @@ function readText(path: string, what: string): string {
   }
 }
 
-export function bootConfigFromArgs(args: string[]): { config: KernelConfig; show: string } {
+export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = DEFAULT_KIT): Promise<{ config: KernelConfig; show: string }> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -131,13 +131,14 @@ export function bootConfigFromArgs(args: string[]): { config: KernelConfig; show
   }
   if (values.kasan) config.kasan = true;
   if (values.mutant !== undefined) {
-    const mutant = mutantById(values.mutant);
-    if (!mutant) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${MUTANTS.map((m) => m.id).join(', ')}`);
-    if (mutant.contract === 'page-allocator') config.pageAllocator = mutant.factory;
-    else {
-      if (values.slab !== undefined) throw new UsageError(`--mutant ${mutant.id} is an object allocator of its own: do not combine it with --slab`);
-      config.slab = mutant.factory;
+    const mutant = await kit.mutantById(values.mutant);
+    if (!mutant) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${(await kit.allMutants()).map((m) => m.id).join(', ')}`);
+    const assembled = kit.contractByName(mutant.contract)?.assemble?.(mutant.factory);
+    if (!assembled) throw new UsageError(`--mutant ${mutant.id} is a mutant of the ${mutant.contract} contract, which the kernel cannot boot with`);
+    for (const key of Object.keys(assembled) as (keyof KernelConfig)[]) {
+      if (key === 'slab' && values.slab !== undefined) throw new UsageError(`--mutant ${mutant.id} is an object allocator of its own: do not combine it with --slab`);
     }
+    Object.assign(config, assembled);
   }
   const show = values.show ?? 'summary';
   if (show !== 'summary' && !VIEWS[show]) throw new UsageError(`--show: unknown view '${show}'; views: summary, ${Object.keys(VIEWS).join(', ')}`);
@@ -155,8 +156,8 @@ function sizeOrPercent(text: string, flag: string): number | { percent: number }
   return v;
 }
 
-export function runBoot(args: string[], out: (s: string) => void): number {
-  const { config, show } = bootConfigFromArgs(args);
+export async function runBoot(args: string[], out: (s: string) => void, kit: ConformanceKit = DEFAULT_KIT): Promise<number> {
+  const { config, show } = await bootConfigFromArgs(args, kit);
   const kernel = createKernel(config);
   out(show === 'summary' ? kernel.summary() : kernel.readFile(VIEWS[show]));
   return 0;

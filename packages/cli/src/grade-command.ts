@@ -1,20 +1,26 @@
-/** `mmkit grade` and `mmkit mutants`. */
+/** `mmkit grade` and `mmkit mutants`: every contract and mutant comes from the registry of @mmkit/conformance. */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MUTANTS, formatHtml, formatJson, formatJunit, formatText, grade, mutantById } from '@mmkit/conformance';
 import { UsageError } from './errors.js';
+import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
 
-export const GRADE_HELP = `usage: mmkit grade CONTRACT [MODULE] [options]
+/** The help of `mmkit grade`, listing the contracts of the registry. */
+export function gradeHelp(kit: ConformanceKit = DEFAULT_KIT): string {
+  const contracts = kit.CONTRACTS.map((c) => {
+    const names = [c.id, ...c.aliases].join(', ');
+    return `                           ${names}: ${c.title}\n                             (default: ${c.defaultImplementation})`;
+  }).join('\n');
+  return `usage: mmkit grade CONTRACT [MODULE] [options]
 
 Grade an implementation of a contract against the conformance suite, in an isolated worker.
 
-  CONTRACT                 buddy (the page-allocator contract), or slab-allocator (the
-                           object allocator: SLUB, SLAB)
+  CONTRACT                 one of:
+${contracts}
   MODULE                   a file or package whose default export (or export named 'factory',
-                           or a single create...Allocator) is the implementation's factory;
-                           default: the kernel's (buddy; SLUB). mmkit grade slab-allocator
-                           @mmkit/slab grades SLAB
+                           or the contract's conventional create...() export) is the
+                           implementation's factory; default: the reference implementation.
+                           mmkit grade slab-allocator @mmkit/slab grades SLAB
   --mutant ID              grade a mutant (an old Linux behaviour) instead
   --json                   print the report as JSON
   --junit FILE             also write JUnit XML to FILE
@@ -25,16 +31,14 @@ Grade an implementation of a contract against the conformance suite, in an isola
 
 Exit status: 0 when every rule passes, 1 when one fails, 2 for a usage error.
 `;
-
-const CONTRACTS = ['buddy', 'page-allocator', 'slab-allocator'] as const;
-type Contract = (typeof CONTRACTS)[number];
+}
 
 /** A file path is resolved against the working directory; a package name is left to the grader. */
 function moduleSpec(module: string): string {
   return module.startsWith('.') || module.startsWith('/') || /\.[cm]?[jt]sx?$/.test(module) ? resolve(module) : module;
 }
 
-export async function runGrade(args: string[], out: (s: string) => void): Promise<number> {
+export async function runGrade(args: string[], out: (s: string) => void, kit: ConformanceKit = DEFAULT_KIT): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -49,46 +53,48 @@ export async function runGrade(args: string[], out: (s: string) => void): Promis
     },
   });
   const [contract, module, extra] = positionals;
-  if (!contract) throw new UsageError(`grade needs a contract: ${CONTRACTS.join(', ')}`);
-  if (!(CONTRACTS as readonly string[]).includes(contract)) throw new UsageError(`unknown contract '${contract}'; contracts: ${CONTRACTS.join(', ')}`);
+  const names = kit.CONTRACT_NAMES.join(', ');
+  if (!contract) throw new UsageError(`grade needs a contract: ${names}`);
+  const spec = kit.contractByName(contract);
+  if (!spec) throw new UsageError(`unknown contract '${contract}'; contracts: ${names}`);
   if (extra) throw new UsageError(`unexpected argument '${extra}'`);
   if (module && values.mutant) throw new UsageError('give a MODULE or --mutant, not both');
-  const canonical = contract === 'buddy' ? 'page-allocator' : (contract as Contract);
   if (values.mutant) {
-    const m = mutantById(values.mutant);
-    const ids = MUTANTS.filter((x) => x.contract === canonical).map((x) => x.id);
+    const m = await kit.mutantById(values.mutant);
+    const ids = (await spec.mutants()).map((x) => x.id);
     if (!m) throw new UsageError(`unknown mutant '${values.mutant}'; mutants of ${contract}: ${ids.join(', ')}`);
-    if (m.contract !== canonical) throw new UsageError(`mutant '${values.mutant}' is a mutant of ${m.contract}, not of ${contract}; mutants of ${contract}: ${ids.join(', ')}`);
+    if (m.contract !== spec.id) throw new UsageError(`mutant '${values.mutant}' is a mutant of ${m.contract}, not of ${contract}; mutants of ${contract}: ${ids.join(', ')}`);
   }
   const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
   if (!(timeoutS > 0)) throw new UsageError(`--timeout takes a positive number of seconds, got '${values.timeout}'`);
   const memoryMb = values.memory === undefined ? 4096 : Number(values.memory);
   if (!(memoryMb >= 64)) throw new UsageError(`--memory takes megabytes (at least 64), got '${values.memory}'`);
 
-  const report = await grade({
-    contract: canonical,
+  const report = await kit.grade({
+    contract: spec.id,
     module: module ? moduleSpec(module) : undefined,
     mutant: values.mutant,
     timeoutMs: timeoutS * 1000,
     memoryMb,
     bench: !values['no-bench'],
   });
-  out(values.json ? formatJson(report) : formatText(report));
-  if (values.junit) writeFileSync(values.junit, formatJunit(report));
-  if (values.html) writeFileSync(values.html, formatHtml(report));
+  out(values.json ? kit.formatJson(report) : kit.formatText(report));
+  if (values.junit) writeFileSync(values.junit, kit.formatJunit(report));
+  if (values.html) writeFileSync(values.html, kit.formatHtml(report));
   return report.score.failed > 0 ? 1 : 0;
 }
 
-export function runMutants(args: string[], out: (s: string) => void): number {
+export async function runMutants(args: string[], out: (s: string) => void, kit: ConformanceKit = DEFAULT_KIT): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const mutants = await kit.allMutants();
   if (values.json) {
-    out(JSON.stringify(MUTANTS.map(({ id, contract, breaks, description, source }) => ({ id, contract, breaks, description, source })), null, 2) + '\n');
+    out(JSON.stringify(mutants.map(({ id, contract, breaks, description, source }) => ({ id, contract, breaks, description, source })), null, 2) + '\n');
     return 0;
   }
-  const width = Math.max(...MUTANTS.map((m) => m.id.length));
+  const width = Math.max(...mutants.map((m) => m.id.length));
   let text = '';
-  for (const m of MUTANTS) text += `${m.id.padEnd(width)}  ${m.contract}: breaks ${m.breaks}\n${' '.repeat(width)}  ${m.description}\n`;
+  for (const m of mutants) text += `${m.id.padEnd(width)}  ${m.contract}: breaks ${m.breaks}\n${' '.repeat(width)}  ${m.description}\n`;
   out(text);
   return 0;
 }

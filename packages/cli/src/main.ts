@@ -1,11 +1,11 @@
 /** The `mmkit` command. */
 import { PRESETS } from '@mmkit/kernel';
 import { createKernel } from '@mmkit/kernel';
-import { formatText, grade } from '@mmkit/conformance';
 import { BOOT_HELP, runBoot } from './boot-command.js';
 import { CHANGELOG_HELP, runChangelog } from './changelog-command.js';
 import { UsageError } from './errors.js';
-import { GRADE_HELP, runGrade, runMutants } from './grade-command.js';
+import { gradeHelp, runGrade, runMutants } from './grade-command.js';
+import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
 
 export const HELP = `usage: mmkit COMMAND [options]
 
@@ -24,7 +24,16 @@ commands:
 
 export type Output = (s: string) => void;
 
-export async function main(argv: string[], out: Output = (s) => process.stdout.write(s), err: Output = (s) => process.stderr.write(s)): Promise<number> {
+/**
+ * Run one command. `kit` is what the CLI uses of @mmkit/conformance (its registry of contracts,
+ * the grader and the report formats); tests pass another registry.
+ */
+export async function main(
+  argv: string[],
+  out: Output = (s) => process.stdout.write(s),
+  err: Output = (s) => process.stderr.write(s),
+  kit: ConformanceKit = DEFAULT_KIT,
+): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
@@ -36,20 +45,20 @@ export async function main(argv: string[], out: Output = (s) => process.stdout.w
         return 0;
       case 'boot':
         if (args.includes('--help') || args.includes('-h')) return out(BOOT_HELP), 0;
-        return runBoot(args, out);
+        return await runBoot(args, out, kit);
       case 'presets':
         for (const [name, p] of Object.entries(PRESETS)) out(`${name.padEnd(18)} ${p.description}\n`);
         return 0;
       case 'mutants':
-        return runMutants(args, out);
+        return await runMutants(args, out, kit);
       case 'changelog':
         if (args.includes('--help') || args.includes('-h')) return out(CHANGELOG_HELP), 0;
         return runChangelog(args, out);
       case 'grade':
-        if (args.includes('--help') || args.includes('-h')) return out(GRADE_HELP), 0;
-        return await runGrade(args, out);
+        if (args.includes('--help') || args.includes('-h')) return out(gradeHelp(kit)), 0;
+        return await runGrade(args, out, kit);
       case 'start':
-        return await runStart(out);
+        return await runStart(out, kit);
       default:
         throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
     }
@@ -75,15 +84,15 @@ export async function main(argv: string[], out: Output = (s) => process.stdout.w
 }
 
 /** `npm start`: the main job. */
-async function runStart(out: Output): Promise<number> {
+async function runStart(out: Output, kit: ConformanceKit): Promise<number> {
   const kernel = createKernel();
   out(kernel.summary());
   out('\n');
   let failed = 0;
-  for (const contract of ['page-allocator', 'slab-allocator'] as const) {
+  for (const contract of kit.CONTRACTS) {
     out('\n');
-    const report = await grade({ contract, bench: true });
-    out(formatText(report));
+    const report = await kit.grade({ contract: contract.id, bench: true });
+    out(kit.formatText(report));
     failed += report.score.failed;
   }
   return failed > 0 ? 1 : 0;

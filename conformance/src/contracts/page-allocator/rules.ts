@@ -12,7 +12,7 @@ const SEED_HIGHMEM_RESERVE = seed('page-alloc-dont-reserve-highmem-for-movable')
 const VM_TXT = 'Documentation/sysctl/vm.txt';
 
 const rule = (id: string, text: string, source: Rule['source'], optional?: Rule['optional']): Rule =>
-  optional ? { id, subsystem: 'page-allocator', text, source, optional } : { id, subsystem: 'page-allocator', text, source };
+  optional ? { id, contract: 'page-allocator', text, source, optional } : { id, contract: 'page-allocator', text, source };
 
 export const BUDDY_RULES: readonly Rule[] = [
   // gfp -> zone

@@ -11,7 +11,7 @@ const SEED_KASAN_HOOK = seed('kasan-slub-kasan-slab-free-hook');
 const SEED_CACHE_REAP = seed('slab-reschedule-cache-reap-same-cpu');
 
 const rule = (id: string, text: string, source: Rule['source'], optional?: string): Rule =>
-  optional ? { id, subsystem: 'slab-allocator', text, source, optional } : { id, subsystem: 'slab-allocator', text, source };
+  optional ? { id, contract: 'slab-allocator', text, source, optional } : { id, contract: 'slab-allocator', text, source };
 
 export const SLAB_RULES: readonly Rule[] = [
   // kmalloc

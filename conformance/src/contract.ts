@@ -1,0 +1,58 @@
+/**
+ * What a contract is to the conformance kit: one descriptor per folder of src/contracts,
+ * listed in src/contracts/registry.ts. The grader, the CLI, the README tables, the docs and the
+ * tests read the registry, so adding a contract is adding a folder and one registry line.
+ */
+import type { KernelConfig } from '@mmkit/kernel';
+import type { MutantOf } from './mutants/types.js';
+import type { Rule } from './rules/types.js';
+import type { Suite } from './suite.js';
+import type { Fragmentation, SlabThroughput, Throughput } from './grader/types.js';
+
+/** What a contract's bench measures after its suite (every field optional). */
+export interface ContractBench {
+  throughput?: Throughput;
+  fragmentation?: Fragmentation;
+  slabThroughput?: SlabThroughput;
+}
+
+export interface ContractDescriptor<F> {
+  /** The contract's id: its folder's name, the prefix of its rule ids, what `mmkit grade` takes. */
+  readonly id: string;
+  /** Other names `mmkit grade` accepts ('buddy' for the page allocator). */
+  readonly aliases: readonly string[];
+  /** What it models, in a few words. */
+  readonly title: string;
+  /** The interface in @mmkit/core an implementation provides, its factory type and the file that declares them. */
+  readonly core: { readonly contract: string; readonly factory: string; readonly file: string };
+  /** The reference implementations in this repository (package names), the default first. */
+  readonly implementations: readonly string[];
+  /** Which subsystems of the seed changelog this contract covers (catalogue `subsystem` values). */
+  readonly seedSubsystems: readonly string[];
+  readonly rules: readonly Rule[];
+  readonly suite: Suite<F | undefined>;
+  /**
+   * How a module's factory is found: these export names are tried in order (after `default`
+   * and `factory`), then a single export matching `factoryPattern`.
+   */
+  readonly factoryExports: readonly string[];
+  readonly factoryPattern: RegExp;
+  /** What grading "no module" grades. */
+  readonly defaultImplementation: string;
+  /** Boot the implementation (undefined: the default) on a small machine: its name and its declared features. */
+  identify(factory: F | undefined): { implementation: string; supports: Record<string, boolean> };
+  /** How the kernel takes an implementation of this contract (for `mmkit boot --mutant`); absent when it cannot. */
+  assemble?(factory: F): KernelConfig;
+  /** Measure it after the suite. */
+  bench(factory: F | undefined, seed: number): ContractBench;
+  /** The mutants, loaded on demand (they import the reference implementations; the suite entry does not). */
+  mutants(): Promise<readonly MutantOf<F>[]>;
+}
+
+/** A descriptor in the registry (its factory type erased). */
+export type AnyContract = ContractDescriptor<unknown>;
+
+/** Type a descriptor and erase its factory type for the registry. */
+export function defineContract<F>(descriptor: ContractDescriptor<F>): AnyContract {
+  return descriptor;
+}

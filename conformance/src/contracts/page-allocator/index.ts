@@ -1,0 +1,30 @@
+/** The page-allocator contract: mm/page_alloc.c, the zoned buddy allocator. */
+import type { PageAllocatorFactory } from '@mmkit/core';
+import { createKernel } from '@mmkit/kernel';
+import { defineContract } from '../../contract.js';
+import { measureFragmentation, measureThroughput } from '../../grader/bench.js';
+import { BUDDY_RULES } from './rules.js';
+import { pageAllocatorSuite } from './suite/index.js';
+
+const MiB = 2 ** 20;
+
+export default defineContract<PageAllocatorFactory>({
+  id: 'page-allocator',
+  aliases: ['buddy'],
+  title: 'the zoned page allocator (mm/page_alloc.c)',
+  core: { contract: 'PageAllocator', factory: 'PageAllocatorFactory', file: 'packages/core/src/contracts/page-allocator.ts' },
+  implementations: ['@mmkit/buddy'],
+  seedSubsystems: ['buddy', 'cma'],
+  rules: BUDDY_RULES,
+  suite: pageAllocatorSuite,
+  factoryExports: ['createPageAllocator'],
+  factoryPattern: /^create\w*Allocator$/,
+  defaultImplementation: 'kernel default (@mmkit/buddy)',
+  identify(factory) {
+    const k = createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', pageAllocator: factory });
+    return { implementation: k.pageAllocator.name, supports: { ...k.pageAllocator.supports } };
+  },
+  assemble: (factory) => ({ pageAllocator: factory }),
+  bench: (factory, seed) => ({ throughput: measureThroughput(factory), fragmentation: measureFragmentation(factory, seed) }),
+  mutants: async () => (await import('./mutants.js')).BUDDY_MUTANTS.filter((m) => m.contract === 'page-allocator'),
+});
