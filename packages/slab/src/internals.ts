@@ -10,7 +10,7 @@
  * (`st.sched.onCpu()`) and with the caches they expect.
  */
 export { SlabState } from './state.js';
-export { DEFAULT_SLAB_HOOKS, type SlabHooks } from './hooks.js';
+export { DEFAULT_SLAB_HOOKS, resolveSlabHooks, type SlabHooks } from './hooks.js';
 export { SlabCache, NR_SLAB_LISTS, SLABS_FREE, SLABS_FULL, SLABS_PARTIAL } from './cache.js';
 export { SlabTable } from './slab-table.js';
 export { BATCHREFILL_LIMIT, SLAB_OBJ_MAX_NUM } from './constants.js';
