@@ -27,8 +27,6 @@ export interface ContractDescriptor<F> {
   readonly core: { readonly contract: string; readonly factory: string; readonly file: string };
   /** The reference implementations in this repository (package names), the default first. */
   readonly implementations: readonly string[];
-  /** Which subsystems of the seed changelog this contract covers (catalogue `subsystem` values). */
-  readonly seedSubsystems: readonly string[];
   readonly rules: readonly Rule[];
   readonly suite: Suite<F | undefined>;
   /**

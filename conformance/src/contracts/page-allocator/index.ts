@@ -14,7 +14,6 @@ export default defineContract<PageAllocatorFactory>({
   title: 'the zoned page allocator (mm/page_alloc.c)',
   core: { contract: 'PageAllocator', factory: 'PageAllocatorFactory', file: 'packages/core/src/contracts/page-allocator.ts' },
   implementations: ['@mmkit/buddy'],
-  seedSubsystems: ['buddy', 'cma'],
   rules: BUDDY_RULES,
   suite: pageAllocatorSuite,
   factoryExports: ['createPageAllocator'],

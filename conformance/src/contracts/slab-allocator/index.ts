@@ -14,7 +14,6 @@ export default defineContract<SlabAllocatorFactory>({
   title: 'the object allocator: kmem_cache and kmalloc (SLUB, SLAB)',
   core: { contract: 'SlabAllocator', factory: 'SlabAllocatorFactory', file: 'packages/core/src/contracts/slab-allocator.ts' },
   implementations: ['@mmkit/slub', '@mmkit/slab'],
-  seedSubsystems: ['slub', 'slab'],
   rules: SLAB_RULES,
   suite: slabAllocatorSuite,
   factoryExports: ['createSlabAllocator'],
