@@ -17,3 +17,4 @@ export * from './alloc-flags.js';
 export * from './contracts/index.js';
 export * from './subsystem-registry.js';
 export * from './memmap.js';
+export * from './page-mapping.js';
