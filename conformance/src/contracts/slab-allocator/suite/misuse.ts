@@ -1,0 +1,80 @@
+/** Slab-allocator cases: misuse: double free, invalid free, wrong cache. */
+import {
+  GFP_KERNEL, NO_PAGE, PhysMemory,
+} from '@mmkit/core';
+import * as assert from '../../../assert.js';
+import type { SuiteCase } from '../../../suite.js';
+import { boot, create, alloc, kmalloc, pattern, readBytes, sameBytes, reportsOf, info, type SlabAllocatorUnderTest } from './helpers.js';
+
+export const misuseCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
+  {
+    name: 'a double free is reported and changes nothing',
+    rules: ['slab-allocator.misuse.double-free'],
+    run(ctx) {
+      const k = boot(ctx);
+      const c = create(k, 'df_objs', 64);
+      const keep = alloc(k, c);
+      const a = alloc(k, c);
+      k.slab.kmemCacheFree(c, a);
+      k.slab.kmemCacheFree(c, a);
+      assert.equal(reportsOf(k, 'double-free'), 1, 'a double-free report');
+      const got = [alloc(k, c), alloc(k, c), alloc(k, c)];
+      assert.equal(new Set([...got, keep]).size, 4, `allocations after the double free are distinct: ${got.map((x) => x.toString(16)).join(', ')}`);
+      const x = kmalloc(k, 100);
+      k.slab.kfree(x);
+      const since = k.slabReports.length;
+      k.slab.kfree(x);
+      assert.equal(reportsOf(k, 'double-free', since), 1, 'a double kfree is reported');
+      const y = kmalloc(k, 100);
+      const z = kmalloc(k, 100);
+      assert.ok(y !== z, 'kmallocs after the double kfree are distinct');
+    },
+  },
+  {
+    name: 'freeing what is not an object is reported and changes nothing',
+    rules: ['slab-allocator.misuse.invalid-free'],
+    run(ctx) {
+      const k = boot(ctx);
+      const c = create(k, 'inv_objs', 64);
+      const a = alloc(k, c);
+      k.phys.write(a, pattern(3, 64));
+      const active = info(k, c).activeObjs;
+      k.slab.kmemCacheFree(c, a + 8);
+      assert.equal(reportsOf(k, 'invalid-free'), 1, 'freeing a pointer inside an object is reported as an invalid free');
+      const pfn = k.pageAllocator.allocPages(GFP_KERNEL, 0);
+      assert.ok(pfn !== NO_PAGE, 'a page for the test');
+      const since = k.slabReports.length;
+      k.slab.kfree(PhysMemory.addrOf(pfn) + 64);
+      assert.equal(reportsOf(k, 'invalid-free', since), 1, 'kfree of an address in a page that is no slab is reported');
+      k.pageAllocator.freePages(pfn, 0);
+      assert.equal(info(k, c).activeObjs, active, 'active objects unchanged');
+      assert.equal(sameBytes(readBytes(k, a, 64), pattern(3, 64)), -1, 'the object is intact');
+      const others = new Set<number>();
+      for (let i = 0; i < 200; i++) others.add(alloc(k, c));
+      assert.ok(!others.has(a) && others.size === 200, 'the object was not put back on a freelist');
+    },
+  },
+  {
+    name: 'freeing an object to the wrong cache is reported',
+    rules: ['slab-allocator.misuse.wrong-cache'],
+    run(ctx) {
+      const k = boot(ctx);
+      const c1 = create(k, 'wc_one', 64);
+      const c2 = create(k, 'wc_two', 64);
+      const a = alloc(k, c1);
+      const b = alloc(k, c2);
+      const i1 = info(k, c1).activeObjs;
+      const i2 = info(k, c2).activeObjs;
+      k.slab.kmemCacheFree(c2, a);
+      assert.equal(reportsOf(k, 'wrong-cache'), 1, 'a wrong-cache report');
+      assert.equal(info(k, c2).activeObjs, i2, `${c2.name} active objects unchanged`);
+      assert.equal(info(k, c1).activeObjs, i1, `${c1.name} active objects unchanged`);
+      const taken = new Set<number>();
+      for (let i = 0; i < 200; i++) taken.add(alloc(k, c2));
+      assert.ok(!taken.has(a), `the object of ${c1.name} is not handed out by ${c2.name}`);
+      k.slab.kmemCacheFree(c1, a);
+      k.slab.kmemCacheFree(c2, b);
+      assert.equal(k.slabReports.length, 1, 'freeing to the right caches reports nothing');
+    },
+  },
+];
