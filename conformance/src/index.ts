@@ -4,7 +4,9 @@
  * mutants themselves, which import the reference implementations, are the separate entry
  * `@mmkit/conformance/mutants`.
  */
-export { RULES, BUDDY_RULES, SLAB_RULES, LEGACY_RULE_IDS, ruleById, rulesForContract, ruleTableMarkdown, type Rule, type RuleSource } from './rules/index.js';
+export {
+  RULES, BUDDY_RULES, SLAB_RULES, LEGACY_RULE_IDS, ruleById, rulesForContract, ruleTableMarkdown, sourceLinks, sourceMarkdown, type Rule, type RuleSource,
+} from './rules/index.js';
 export { defineContract, type AnyContract, type ContractBench, type ContractDescriptor } from './contract.js';
 export { CONTRACTS, CONTRACT_NAMES, contractByName, allRules, allMutants, mutantById, contractTableMarkdown, mutantTableMarkdown } from './contracts/index.js';
 export {

@@ -1,7 +1,7 @@
 import { createSlabAllocator } from '@mmkit/slab';
 import { describe, expect, it } from 'vitest';
 import {
-  BUDDY_RULES, SLAB_RULES, aggregateRules, contractByName, mutantById, pageAllocatorSuite, ruleById, runSuite, slabAllocatorSuite,
+  BUDDY_RULES, SLAB_RULES, aggregateRules, contractByName, mutantById, sourceLinks, pageAllocatorSuite, ruleById, runSuite, slabAllocatorSuite,
 } from '../src/index.js';
 import { MUTANTS, type MutantOf } from '../src/mutants/index.js';
 
@@ -30,7 +30,7 @@ describe('mutants', () => {
       const rule = ruleById(m.breaks);
       expect(rule, `${m.id} breaks ${m.breaks}`).toBeDefined();
       expect(rule!.contract).toBe(m.contract);
-      expect(m.source.length).toBeGreaterThan(10);
+      expect(sourceLinks(m.source).length, `${m.id} cites a public source`).toBeGreaterThan(0);
       expect(m.description.length).toBeGreaterThan(20);
       expect(await mutantById(m.id)).toBe(m);
     }

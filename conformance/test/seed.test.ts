@@ -58,6 +58,12 @@ describe('the seed changelog catalogue', () => {
     }
   });
 
+  it('has a mutant for every behavioural entry it marks covered (the old behaviour the suites must catch)', () => {
+    for (const e of SEED_CHANGELOG) {
+      if (e.behavioural && seedCoverage(e) === 'covered') expect(e.covers.mutants.length, `${e.id} is covered: a mutant brings its old behaviour back`).toBeGreaterThan(0);
+    }
+  });
+
   it('links entry, mutant and rule consistently: a mutant covering an entry breaks one of its rules', () => {
     for (const e of SEED_CHANGELOG) {
       for (const id of e.covers.mutants) {

@@ -1,6 +1,7 @@
 /** Looking contracts up in the registry by id or alias, and the tables generated from it. */
 import type { AnyContract } from '../contract.js';
 import type { MutantOf } from '../mutants/types.js';
+import { sourceMarkdown } from '../rules/links.js';
 import type { Rule } from '../rules/types.js';
 import { CONTRACTS } from './registry.js';
 
@@ -57,6 +58,6 @@ export function contractTableMarkdown(contracts: readonly AnyContract[] = CONTRA
 export function mutantTableMarkdown(mutants: readonly MutantOf<unknown>[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');
   const lines = ['| mutant | contract | breaks | what it brings back |', '| --- | --- | --- | --- |'];
-  for (const m of mutants) lines.push(`| \`${m.id}\` | ${m.contract} | \`${m.breaks}\` | ${esc(m.description)} (${esc(m.source)}) |`);
+  for (const m of mutants) lines.push(`| \`${m.id}\` | ${m.contract} | \`${m.breaks}\` | ${esc(m.description)} (${sourceMarkdown(m.source)}) |`);
   return lines.join('\n');
 }

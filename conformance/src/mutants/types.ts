@@ -1,4 +1,5 @@
 import type { PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
+import type { RuleSource } from '../rules/types.js';
 
 /** A reference implementation with one old (or plausibly wrong) behaviour brought back, for a contract whose factory type is F. */
 export interface MutantOf<F> {
@@ -9,8 +10,12 @@ export interface MutantOf<F> {
   /** The rule id the suite must fail for this mutant. */
   readonly breaks: string;
   readonly description: string;
-  /** The changelog entry (seed or kernel commit) that changed the behaviour. */
-  readonly source: string;
+  /**
+   * Where the behaviour comes from: the seed entry (or older upstream commit) that changed it,
+   * whose code before the change the mutant brings back; for a plausible bug, the kernel
+   * function it breaks. Linked like a rule's source.
+   */
+  readonly source: RuleSource;
   /** The reference's factory with hooks overridden (nothing else). */
   readonly factory: F;
 }

@@ -62,7 +62,14 @@ export function sourceLinks(source: RuleSource): SourceLink[] {
     case 'doc':
     case 'source':
       return refPaths(source.ref).map((path) => ({ label: path, url: kernelFileUrl(path) }));
+    case 'commit':
+      return [{ label: `commit ${source.hash.slice(0, 12)}`, url: commitUrl(source.hash) }];
   }
+}
+
+/** https://git.kernel.org/torvalds/c/<hash> */
+export function commitUrl(hash: string): string {
+  return `https://git.kernel.org/torvalds/c/${hash}`;
 }
 
 /** The source as markdown: the ref with its paths (or the entry's subject, the man page) as links. */
@@ -85,5 +92,7 @@ export function sourceMarkdown(source: RuleSource): string {
       });
       return `${source.kind}: ${parts.join('; ')}`;
     }
+    case 'commit':
+      return `commit [${source.hash.slice(0, 12)}](${commitUrl(source.hash)}) "${esc(source.ref)}" (Linux ${source.release})`;
   }
 }

@@ -5,13 +5,16 @@
  * - man: a man page, `ref` like 'mmap(2): MAP_FIXED_NOREPLACE' (linked on man7.org);
  * - doc: a file of Documentation/ in Linux 4.17, `ref` like 'Documentation/sysctl/vm.txt: min_free_kbytes';
  * - source: kernel functions or definitions in Linux 4.17, `ref` like
- *   'mm/page_alloc.c: __zone_watermark_ok()', several files separated by '; '.
+ *   'mm/page_alloc.c: __zone_watermark_ok()', several files separated by '; ';
+ * - commit: an upstream commit outside the seed (an older release's change), `ref` its
+ *   subject, `hash` its full id, `release` the first release with it (linked on git.kernel.org).
  */
 export type RuleSource =
   | { readonly kind: 'changelog'; readonly entry: string; readonly ref: string }
   | { readonly kind: 'man'; readonly ref: string }
   | { readonly kind: 'doc'; readonly ref: string }
-  | { readonly kind: 'source'; readonly ref: string };
+  | { readonly kind: 'source'; readonly ref: string }
+  | { readonly kind: 'commit'; readonly ref: string; readonly hash: string; readonly release: string };
 
 export type RuleSourceKind = RuleSource['kind'];
 

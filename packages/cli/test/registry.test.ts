@@ -77,7 +77,7 @@ export const TOY_MUTANTS: readonly MutantOf<CounterFactory>[] = [
     contract: 'toy-counter',
     breaks: 'toy-counter.inc.adds-one',
     description: 'inc() adds two (a bug, for this test).',
-    source: 'counter(3) (a plausible bug)',
+    source: { kind: 'man', ref: 'counter(3)' },
     factory: () => {
       let n = 0;
       return { name: 'counter (mutant: adds two)', inc: () => void (n += 2), value: () => n };

@@ -15,6 +15,7 @@ import {
   GFP_ZONEMASK, isHighmemIdx, type PageAllocatorFactory,
 } from '@mmkit/core';
 import type { Mutant } from '../../mutants/types.js';
+import { changelogSource } from '../../rules/links.js';
 
 /** (a) Before 4.17 khugepaged counted every populated zone, ZONE_MOVABLE too. */
 const khugepagedCountsMovable: Partial<BuddyHooks> = {
@@ -117,7 +118,6 @@ const minFreeKbytesNoSqrt: Partial<BuddyHooks> = {
 /** The reference allocator with some hooks replaced, under a mutant's name. */
 const mutate = (id: string, hooks: Partial<BuddyHooks>): PageAllocatorFactory => (services) => createBuddyAllocator(services, { name: `buddy (mutant: ${id})`, hooks });
 
-const SEED = 'seed changelog (000_00dbe33f176a66d0): ';
 
 export const BUDDY_MUTANTS: readonly Mutant[] = [
   {
@@ -125,7 +125,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.min-free-kbytes.thp-excludes-movable',
     description: "khugepaged's set_recommended_min_free_kbytes() counts every populated zone, ZONE_MOVABLE included: the seed's 22 GB machine gets 112640 instead of 90112.",
-    source: `${SEED}mm/thp: don't count ZONE_MOVABLE as the target for freepage reserving`,
+    source: changelogSource('thp-dont-count-zone-movable'),
     factory: mutate('khugepaged-min-free-counts-movable', khugepagedCountsMovable),
   },
   {
@@ -133,7 +133,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.lowmem-reserve.ratio-defaults',
     description: 'sysctl_lowmem_reserve_ratio of MAX_NR_ZONES - 1 entries {256, 256, 32 (CONFIG_HIGHMEM), 32} with ratios below 1 raised to 1: x86-64 shows 4 entries, and a 32-bit HighMem zone keeps a reserve against ZONE_MOVABLE.',
-    source: `${SEED}mm/page_alloc: don't reserve ZONE_HIGHMEM for ZONE_MOVABLE`,
+    source: changelogSource('page-alloc-dont-reserve-highmem-for-movable'),
     factory: mutate('lowmem-reserve-ratio-short-array', lowmemReserveRatioShortArray),
   },
   {
@@ -141,7 +141,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.gfp-zone.movable-needs-highmem',
     description: '__GFP_MOVABLE without __GFP_HIGHMEM reaches ZONE_MOVABLE, as a GFP_MOVABLE request could use CMA memory before the series moved CMA into ZONE_MOVABLE.',
-    source: `${SEED}mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE`,
+    source: changelogSource('cma-zone-movable'),
     factory: mutate('gfp-zone-movable-without-highmem', gfpZoneMovableWithoutHighmem),
   },
   {
@@ -149,7 +149,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.watermark-ok.lowmem-reserve',
     description: 'zone_watermark_ok() without lowmem_reserve[classzone_idx]: GFP_KERNEL drains ZONE_DMA to its min watermark (a bug, not a historical behaviour).',
-    source: 'mm/page_alloc.c: __zone_watermark_ok() (plausible bug)',
+    source: { kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' },
     factory: mutate('watermark-ignores-lowmem-reserve', watermarkIgnoresLowmemReserve),
   },
   {
@@ -157,7 +157,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.free.coalesce',
     description: '__free_one_page() puts a freed block on its list without merging it with its free buddy (a bug).',
-    source: 'mm/page_alloc.c: __free_one_page() (plausible bug)',
+    source: { kind: 'source', ref: 'mm/page_alloc.c: __free_one_page()' },
     factory: mutate('buddy-never-coalesces', buddyNeverCoalesces),
   },
   {
@@ -165,7 +165,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.watermarks.scale-factor',
     description: 'low = min + share/4 and high = min + share/2, ignoring watermark_scale_factor, as before Linux 4.6.',
-    source: 'kernel commit "mm: scale kswapd watermarks in proportion to memory" (Linux 4.6)',
+    source: { kind: 'commit', ref: 'mm: scale kswapd watermarks in proportion to memory', hash: '795ae7a0de6b834a0cc202aa55c190ef81496665', release: '4.6' },
     factory: mutate('watermarks-without-scale-factor', watermarksWithoutScaleFactor),
   },
   {
@@ -173,7 +173,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.fallback.steal-order',
     description: '__rmqueue_fallback() always splits the largest fallback block, even for a movable allocation that cannot claim the pageblock, as before Linux 4.13.',
-    source: 'kernel commit "mm, page_alloc: fallback to smallest page when not stealing whole pageblock" (Linux 4.13)',
+    source: { kind: 'commit', ref: 'mm, page_alloc: fallback to smallest page when not stealing whole pageblock', hash: '7a8f58f3918869dda0d71b2e9245baedbbe7bc5e', release: '4.13' },
     factory: mutate('fallback-always-largest', fallbackAlwaysLargest),
   },
   {
@@ -181,7 +181,7 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     contract: 'page-allocator',
     breaks: 'page-allocator.min-free-kbytes.int-sqrt',
     description: 'min_free_kbytes = lowmem_kbytes / 128 (clamped) instead of int_sqrt(lowmem_kbytes * 16) (a bug).',
-    source: 'mm/page_alloc.c: init_per_zone_wmark_min() (plausible bug)',
+    source: { kind: 'source', ref: 'mm/page_alloc.c: init_per_zone_wmark_min()' },
     factory: mutate('min-free-kbytes-no-sqrt', minFreeKbytesNoSqrt),
   },
 ];

@@ -4,6 +4,7 @@
  */
 import { createSlabAllocator } from '@mmkit/slab';
 import type { Mutant } from '../../../mutants/types.js';
+import { changelogSource } from '../../../rules/links.js';
 
 export const SLAB_MUTANTS: readonly Mutant[] = [
   {
@@ -11,7 +12,7 @@ export const SLAB_MUTANTS: readonly Mutant[] = [
     contract: 'slab-allocator',
     breaks: 'slab-allocator.cache-reap.every-cpu',
     description: 'SLAB requeues cache_reap() on WORK_CPU_UNBOUND (schedule_delayed_work), so with debug_force_rr_cpu the reaping wanders between CPUs.',
-    source: 'seed: mm, slab: reschedule cache_reap() on the same CPU (the code before it)',
+    source: changelogSource('slab-reschedule-cache-reap-same-cpu'),
     /**
      * Before 4.17, cache_reap() scheduled its next iteration with schedule_delayed_work(), i.e. on
      * WORK_CPU_UNBOUND: since "workqueue: schedule WORK_CPU_UNBOUND work on wq_unbound_cpumask CPUs"

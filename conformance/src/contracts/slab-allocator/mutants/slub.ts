@@ -7,6 +7,7 @@ import { SLAB_KASAN, SLAB_TYPESAFE_BY_RCU } from '@mmkit/core';
 import { createSlubAllocator } from '@mmkit/slub';
 import { doSlabFree, getFreepointer } from '@mmkit/slub/internals';
 import type { Mutant } from '../../../mutants/types.js';
+import { changelogSource } from '../../../rules/links.js';
 
 export const SLUB_MUTANTS: readonly Mutant[] = [
   {
@@ -14,7 +15,7 @@ export const SLUB_MUTANTS: readonly Mutant[] = [
     contract: 'slab-allocator',
     breaks: 'slab-allocator.kasan.honour-answer',
     description: "SLUB ignores kasan_slab_free()'s answer and hard-codes the SLAB_KASAN / SLAB_TYPESAFE_BY_RCU check: objects KASAN lets go are never freed, objects it refuses in RCU caches are.",
-    source: 'seed: kasan, slub: fix handling of kasan_slab_free hook (the code before it)',
+    source: changelogSource('kasan-slub-kasan-slab-free-hook'),
     factory: (services) =>
       createSlubAllocator(services, {
         name: 'slub (mutant: slub-kasan-hook-ignored)',
