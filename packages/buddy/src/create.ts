@@ -20,6 +20,7 @@ export function createBuddyAllocator(services: PageAllocatorServices, options: B
   const hooks: BuddyHooks = { ...DEFAULT_BUDDY_HOOKS };
   for (const [name, fn] of Object.entries(options.hooks ?? {})) {
     if (!Object.hasOwn(DEFAULT_BUDDY_HOOKS, name)) throw new TypeError(`createBuddyAllocator: no hook named '${name}' (hooks: ${Object.keys(DEFAULT_BUDDY_HOOKS).join(', ')})`);
+    if (fn === undefined) continue; // keeps the default
     if (typeof fn !== 'function') throw new TypeError(`createBuddyAllocator: hook '${name}' is not a function`);
     (hooks as unknown as Record<string, unknown>)[name] = fn;
   }
