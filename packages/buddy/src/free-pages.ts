@@ -39,42 +39,69 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
 
 /**
  * __free_pages(): drop a reference; the last one frees the block after the checks of
- * free_pages_prepare(). A bad free is reported through bad_page() and changes nothing.
+ * free_pages_prepare(). A bad free is reported through bad_page() and changes nothing. The
+ * checks are plain conditions here; the report, with its text, is built off the hot path
+ * (badFreeReason(), freePagesCheckReason()).
  */
 export function __freePages(st: BuddyState, pfn: Pfn, order: number): void {
   const pages = st.pages;
-  if (!pages.validPfn(pfn)) return badPage(st, pfn, `freeing pfn ${pfn}, which is outside the memmap (pfn_valid() fails)`);
-  const zone = pageZone(st, pfn);
-  if (!zone) return badPage(st, pfn, 'freeing a page that belongs to no zone');
-  if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) {
-    return badPage(st, pfn, `freed with order ${order}, which is not an order (0..${MAX_ORDER - 1})`);
-  }
-  if (pages.testFlag(pfn, PG_tail)) return badPage(st, pfn, 'freeing a tail page (PageTail): free the compound head');
-  if (pages.isBuddy(pfn) || pages.refcount[pfn] <= 0) {
-    return badPage(st, pfn, 'VM_BUG_ON_PAGE(page_ref_count(page) == 0): freeing a page that is already free');
-  }
-  const allocated = st.allocOrder[pfn];
-  if (allocated !== 0 && allocated !== order + 1) return badPage(st, pfn, `freed with order ${order}, allocated with order ${allocated - 1}`);
-  if (pfn + (1 << order) > zone.zoneEndPfn || (pfn & ((1 << order) - 1)) !== 0) {
-    return badPage(st, pfn, `freed with order ${order}, but pfn ${pfn} is not the start of an order-${order} block of its zone`);
+  const zone = pages.validPfn(pfn) ? pageZone(st, pfn) : undefined;
+  const allocated = zone ? st.allocOrder[pfn] : 0;
+  if (
+    !zone ||
+    !(Number.isInteger(order) && order >= 0 && order < MAX_ORDER) ||
+    pages.testFlag(pfn, PG_tail) ||
+    pages.isBuddy(pfn) ||
+    pages.refcount[pfn] <= 0 ||
+    (allocated !== 0 && allocated !== order + 1) ||
+    pfn + (1 << order) > zone.zoneEndPfn ||
+    (pfn & ((1 << order) - 1)) !== 0
+  ) {
+    return badPage(st, pfn, badFreeReason(st, pfn, order));
   }
   // put_page_testzero()
   if (pages.refcount[pfn] > 1) {
     pages.refcount[pfn]--;
     return;
   }
-  const reason = freePagesCheck(st, pfn, order, allocated === 0);
-  if (reason !== null) return badPage(st, pfn, reason);
+  if (!freePagesCheck(st, pfn, order, allocated === 0)) return badPage(st, pfn, freePagesCheckReason(st, pfn, order, allocated === 0));
   freePagesPrepare(st, pfn, order);
   if (order === 0 && st.pcpEnabled) freeUnrefPage(st, zone, pfn);
   else freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
 }
 
+/** Why __freePages() refuses a free, in the order it checks (the first failing check). */
+function badFreeReason(st: BuddyState, pfn: Pfn, order: number): string {
+  const pages = st.pages;
+  if (!pages.validPfn(pfn)) return `freeing pfn ${pfn}, which is outside the memmap (pfn_valid() fails)`;
+  const zone = pageZone(st, pfn);
+  if (!zone) return 'freeing a page that belongs to no zone';
+  if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) return `freed with order ${order}, which is not an order (0..${MAX_ORDER - 1})`;
+  if (pages.testFlag(pfn, PG_tail)) return 'freeing a tail page (PageTail): free the compound head';
+  if (pages.isBuddy(pfn) || pages.refcount[pfn] <= 0) return 'VM_BUG_ON_PAGE(page_ref_count(page) == 0): freeing a page that is already free';
+  const allocated = st.allocOrder[pfn];
+  if (allocated !== 0 && allocated !== order + 1) return `freed with order ${order}, allocated with order ${allocated - 1}`;
+  return `freed with order ${order}, but pfn ${pfn} is not the start of an order-${order} block of its zone`;
+}
+
 /**
  * free_pages_check() of the head and of every other page of the block (the reference the
- * caller drops is the head's last one). Returns bad_page()'s reason, or null.
+ * caller drops is the head's last one): true when the block may be freed.
  */
-export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number, notAllocated: boolean): string | null {
+export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number, notAllocated: boolean): boolean {
+  const pages = st.pages;
+  const n = 1 << order;
+  for (let i = 0; i < n; i++) {
+    const p = pfn + i;
+    if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT || pages.mapping[p] !== 0 || (i && pages.refcount[p] !== 0) || pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE || pages.memcg[p] !== 0) {
+      return false;
+    }
+  }
+  return !notAllocated;
+}
+
+/** bad_page()'s reason for a block free_pages_check() refuses (the first failing check, page by page). */
+export function freePagesCheckReason(st: BuddyState, pfn: Pfn, order: number, notAllocated: boolean): string {
   const pages = st.pages;
   const n = 1 << order;
   for (let i = 0; i < n; i++) {
@@ -86,7 +113,7 @@ export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number, notAlloc
     if (pages.memcg[p] !== 0) return 'page still charged to cgroup';
   }
   if (notAllocated) return 'freeing a page the page allocator did not hand out (page_owner has no record of it)';
-  return null;
+  return 'free_pages_check() passed';
 }
 
 /** free_pages_prepare(): drop the last reference and the flags (PAGE_FLAGS_CHECK_AT_PREP), undo the compound page. */

@@ -94,12 +94,7 @@ export function __zoneWatermarkOk(_st: BuddyState, zone: Zone, order: number, ma
  * watermark, then the slow path.
  */
 export function __allocPagesNodemask(st: BuddyState, gfp: Gfp, order: number, preferredNid?: number): Pfn {
-  if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) {
-    if (!(gfp & __GFP_NOWARN)) {
-      st.services.log('warn', `WARNING: __alloc_pages_nodemask: order:${order} is not below MAX_ORDER (${MAX_ORDER}), mode:0x${(gfp >>> 0).toString(16)}(${formatGfp(gfp)})`);
-    }
-    return NO_PAGE;
-  }
+  if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) return warnOrder(st, gfp, order);
   gfp &= __GFP_BITS_MASK; // gfp_allowed_mask
   // prepare_alloc_pages()
   const ac = st.ac;
@@ -107,9 +102,7 @@ export function __allocPagesNodemask(st: BuddyState, gfp: Gfp, order: number, pr
   const migratetype = gfpflagsToMigratetype(st, gfp);
   let nid = preferredNid ?? -1;
   if (nid === -1) nid = st.services.cpuToNode(st.services.sched.currentCpu); // NUMA_NO_NODE: numa_mem_id()
-  if (!(Number.isInteger(nid) && nid >= 0 && nid < st.nrNodes)) {
-    throw new RangeError(`kernel BUG: __alloc_pages_nodemask for node ${nid}, which does not exist`);
-  }
+  if (!(Number.isInteger(nid) && nid >= 0 && nid < st.nrNodes)) noSuchNode(nid);
   ac.zonelist = gfp & __GFP_THISNODE ? st.zonelists.noFallback[nid] : st.zonelists.fallback[nid];
   ac.highZoneidx = highZoneidx;
   ac.migratetype = migratetype;
@@ -120,6 +113,19 @@ export function __allocPagesNodemask(st: BuddyState, gfp: Gfp, order: number, pr
   let pfn = getPageFromFreelist(st, ac, gfp, order, ALLOC_WMARK_LOW);
   if (pfn === NO_PAGE) pfn = __allocPagesSlowpath(st, ac, gfp, order);
   return pfn;
+}
+
+/** WARN_ON_ONCE(order >= MAX_ORDER) of __alloc_pages_nodemask() (unless __GFP_NOWARN); the allocation fails. */
+function warnOrder(st: BuddyState, gfp: Gfp, order: number): Pfn {
+  if (!(gfp & __GFP_NOWARN)) {
+    st.services.log('warn', `WARNING: __alloc_pages_nodemask: order:${order} is not below MAX_ORDER (${MAX_ORDER}), mode:0x${(gfp >>> 0).toString(16)}(${formatGfp(gfp)})`);
+  }
+  return NO_PAGE;
+}
+
+/** A preferred node that does not exist: a kernel bug. */
+function noSuchNode(nid: number): never {
+  throw new RangeError(`kernel BUG: __alloc_pages_nodemask for node ${nid}, which does not exist`);
 }
 
 /** finalise_ac(): ac->preferred_zoneref = first_zones_zonelist(zonelist, high_zoneidx). */
