@@ -27,12 +27,18 @@ import {
   GFP_CONSTRAINT_MASK, GFP_RECLAIM_MASK, GFP_SLAB_BUG_MASK,
 } from '@mmkit/core';
 import { OBJ_ALLOCATED, OBJ_FREE, type SlubCache } from './cache.js';
-import { deactivateSlab, putCpuPartial } from './cpu-slab.js';
-import { allocDebugProcessing, checkValidPointer, freepointerCorrupt, initObject } from './debug.js';
-import { kmemCacheFreeBulk } from './free.js';
+import * as cpuSlab from './cpu-slab.js';
+import * as debug from './debug.js';
+import * as free from './free.js';
 import { POINTER_SIZE, SIZEOF_TRACK } from './sizes.js';
-import { cpuToNode, getFreepointer, hex, objIndex, ownCache, pageToNid, setFreepointer } from './slab-page.js';
+import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
+
+// Bound to module constants, not called through import bindings: see "Hot paths" in the README.
+const { deactivateSlab, putCpuPartial } = cpuSlab;
+const { allocDebugProcessing, checkValidPointer, freepointerCorrupt, initObject } = debug;
+const { kmemCacheFreeBulk } = free;
+const { cpuToNode, getFreepointer, hex, objIndex, ownCache, pageToNid, setFreepointer } = slabPage;
 
 /** kmem_cache_alloc(). */
 export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAddr {

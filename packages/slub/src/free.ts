@@ -9,11 +9,17 @@
  */
 import { PAGE_SIZE, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { OBJ_DETACHED, OBJ_FREE, SlubCache } from './cache.js';
-import { putCpuPartial } from './cpu-slab.js';
-import { freeDebugProcessing } from './debug.js';
-import { freeLarge } from './kmalloc-large.js';
-import { discardSlab, getFreepointer, hex, objIndex, ownCache, setFreepointer, slabHead } from './slab-page.js';
+import * as cpuSlab from './cpu-slab.js';
+import * as debug from './debug.js';
+import * as kmallocLarge from './kmalloc-large.js';
+import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
+
+// Bound to module constants, not called through import bindings: see "Hot paths" in the README.
+const { putCpuPartial } = cpuSlab;
+const { freeDebugProcessing } = debug;
+const { freeLarge } = kmallocLarge;
+const { discardSlab, getFreepointer, hex, objIndex, ownCache, setFreepointer, slabHead } = slabPage;
 
 /** kmem_cache_free(): cache_from_obj(), free_debug_processing(), then slab_free() of one object. */
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {

@@ -19,11 +19,17 @@ import {
   type Gfp,
   type ObjAddr,
 } from '@mmkit/core';
-import { slabAlloc } from './alloc.js';
-import { freeDebugProcessing } from './debug.js';
-import { freeLarge, kmallocLarge } from './kmalloc-large.js';
-import { hex, setFreepointer, slabHead } from './slab-page.js';
+import * as alloc from './alloc.js';
+import * as debug from './debug.js';
+import * as large from './kmalloc-large.js';
+import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
+
+// Bound to module constants, not called through import bindings: see "Hot paths" in the README.
+const { slabAlloc } = alloc;
+const { freeDebugProcessing } = debug;
+const { freeLarge, kmallocLarge } = large;
+const { hex, setFreepointer, slabHead } = slabPage;
 
 export const KMALLOC_SHIFT_LOW = 3;
 /** KMALLOC_SHIFT_HIGH for SLUB: PAGE_SHIFT + 1 (8 KiB); larger requests go to the page allocator. */

@@ -46,14 +46,21 @@ import type {
   SlabAllocatorFeatures,
   SlabInfo,
 } from '@mmkit/core';
-import { kmemCacheAlloc, kmemCacheAllocBulk } from './alloc.js';
+import * as alloc from './alloc.js';
 import type { SlubCache } from './cache.js';
-import { kmemCacheCreate } from './create.js';
-import { kmemCacheFree, kmemCacheFreeBulk, qlinkFree } from './free.js';
-import { KMALLOC_MAX_CACHE_SIZE, __kmalloc, kfree, kmallocCreationOrder, kmallocInfo, ksize } from './kmalloc.js';
-import { __kmemCacheShrink, getSlabinfo, kmemCacheDestroy } from './shrink.js';
+import * as create from './create.js';
+import * as free from './free.js';
+import * as kmalloc from './kmalloc.js';
+import * as shrink from './shrink.js';
 import { KMALLOC_MAX_SIZE } from './sizes.js';
 import type { SlubState } from './state.js';
+
+// Bound to module constants, not called through import bindings: see "Hot paths" in the README.
+const { kmemCacheAlloc, kmemCacheAllocBulk } = alloc;
+const { kmemCacheCreate } = create;
+const { kmemCacheFree, kmemCacheFreeBulk, qlinkFree } = free;
+const { KMALLOC_MAX_CACHE_SIZE, __kmalloc, kfree, kmallocCreationOrder, kmallocInfo, ksize } = kmalloc;
+const { __kmemCacheShrink, getSlabinfo, kmemCacheDestroy } = shrink;
 
 /** SLUB as a SlabAllocator: the state in a private field, every call delegated to a mechanism. */
 export class Slub implements SlabAllocator {
