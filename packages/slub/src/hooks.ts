@@ -44,9 +44,16 @@ export const DEFAULT_SLUB_HOOKS: SlubHooks = Object.freeze({
 
 /**
  * The table a state holds: DEFAULT_SLUB_HOOKS with the overrides given (a member given as
- * undefined keeps its default).
+ * undefined keeps its default). A name that is not a hook (looked up as an own property, so
+ * 'constructor' is a name like any other) or a value that is not a function is a TypeError.
  */
 export function resolveSlubHooks(hooks: Partial<SlubHooks> | undefined): SlubHooks {
+  for (const [name, fn] of Object.entries(hooks ?? {})) {
+    if (!Object.hasOwn(DEFAULT_SLUB_HOOKS, name)) {
+      throw new TypeError(`createSlubAllocator: no hook named '${name}' (hooks: ${Object.keys(DEFAULT_SLUB_HOOKS).join(', ')})`);
+    }
+    if (fn !== undefined && typeof fn !== 'function') throw new TypeError(`createSlubAllocator: hook '${name}' is not a function`);
+  }
   return {
     slabFree: hooks?.slabFree ?? DEFAULT_SLUB_HOOKS.slabFree,
   };

@@ -115,4 +115,10 @@ describe('hooks', () => {
     f.slub.kmemCacheFree(c, a);
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
   });
+
+  it('refuses a name that is not a hook, and a hook that is not a function', () => {
+    expect(() => createFixture({ hooks: { slabfree: () => undefined } as Partial<SlubHooks> })).toThrow(/no hook named 'slabfree' \(hooks: slabFree\)/);
+    expect(() => createFixture({ hooks: { constructor: () => undefined } as Partial<SlubHooks> })).toThrow(/no hook named 'constructor'/);
+    expect(() => createFixture({ hooks: { slabFree: 42 } as unknown as Partial<SlubHooks> })).toThrow(/hook 'slabFree' is not a function/);
+  });
 });
