@@ -5,13 +5,22 @@
  * subclasses.
  */
 import type { Gfp, MigrateType, PageAllocator, PageAllocatorFeatures, Pfn, Zone } from '@mmkit/core';
-import { freeBootmem, initWatermarks } from './bootmem.js';
-import { forEachFreeBlock } from './free-area.js';
-import { __freePages, allocatedOrder } from './free-pages.js';
-import { __allocPagesNodemask } from './page-alloc.js';
-import { drainAllPages, forEachPcpPage } from './per-cpu-pages.js';
+import * as bootmemMod from './bootmem.js';
+import * as freeAreaMod from './free-area.js';
+import * as freePagesMod from './free-pages.js';
+import * as pageAllocMod from './page-alloc.js';
+import * as perCpuPagesMod from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
-import { lowmemReserveRatioSysctlHandler, minFreeKbytesSysctlHandler, watermarkScaleFactorSysctlHandler } from './watermark-setup.js';
+import * as watermarkSetupMod from './watermark-setup.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
+const { freeBootmem, initWatermarks } = bootmemMod;
+const { forEachFreeBlock } = freeAreaMod;
+const { __freePages, allocatedOrder } = freePagesMod;
+const { __allocPagesNodemask } = pageAllocMod;
+const { drainAllPages, forEachPcpPage } = perCpuPagesMod;
+const { lowmemReserveRatioSysctlHandler, minFreeKbytesSysctlHandler, watermarkScaleFactorSysctlHandler } = watermarkSetupMod;
 
 export class BuddyAllocator implements PageAllocator {
   readonly supports: PageAllocatorFeatures = { pcp: true, highatomic: true };

@@ -20,7 +20,12 @@ import {
   type Pfn,
   type Zone,
 } from '@mmkit/core';
-import { NO_ZONE, freeListIndex, type BuddyState } from './state.js';
+import * as stateMod from './state.js';
+import type { BuddyState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
+const { NO_ZONE, freeListIndex } = stateMod;
 
 /** page_zone(): the zone a pfn belongs to, or undefined. */
 export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {

@@ -6,7 +6,12 @@
 import { MAX_ORDER, MIGRATE_CMA, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, PAGEBLOCK_NR_PAGES, type Pfn, type Zone } from '@mmkit/core';
 import { moveFreepagesBlock } from './free-area.js';
 import { setPageblockMigratetype } from './pageblock.js';
-import { freeListIndex, type AllocContext, type BuddyState } from './state.js';
+import * as stateMod from './state.js';
+import type { AllocContext, BuddyState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
+const { freeListIndex } = stateMod;
 
 /**
  * reserve_highatomic_pageblock(): after a high-order ALLOC_HARDER allocation, turn its

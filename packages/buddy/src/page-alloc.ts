@@ -43,12 +43,20 @@ import {
   type Zone,
   type ZoneIndex,
 } from '@mmkit/core';
-import { __rmqueueSmallest } from './free-area.js';
-import { reserveHighatomicPageblock, unreserveHighatomicPageblock } from './highatomic.js';
-import { gfpflagsToMigratetype } from './pageblock.js';
-import { drainAllPages, rmqueuePcplist } from './per-cpu-pages.js';
-import { __rmqueue } from './rmqueue-fallback.js';
+import * as freeAreaMod from './free-area.js';
+import * as highatomicMod from './highatomic.js';
+import * as pageblockMod from './pageblock.js';
+import * as perCpuPagesMod from './per-cpu-pages.js';
+import * as rmqueueFallbackMod from './rmqueue-fallback.js';
 import type { AllocContext, BuddyState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
+const { __rmqueueSmallest } = freeAreaMod;
+const { reserveHighatomicPageblock, unreserveHighatomicPageblock } = highatomicMod;
+const { gfpflagsToMigratetype } = pageblockMod;
+const { drainAllPages, rmqueuePcplist } = perCpuPagesMod;
+const { __rmqueue } = rmqueueFallbackMod;
 
 /** PAGE_ALLOC_COSTLY_ORDER. */
 export const PAGE_ALLOC_COSTLY_ORDER = 3;

@@ -5,10 +5,15 @@
  * drain_all_pages(). The batch and high formulas are the pure functions of pcp.ts.
  */
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, NO_PAGE, type MigrateType, type Pfn, type Zone } from '@mmkit/core';
-import { freeOnePage } from './free-area.js';
+import * as freeAreaMod from './free-area.js';
 import { pagesetHighBatch, pcpListIndex, zoneBatchsize } from './pcp.js';
-import { __rmqueue } from './rmqueue-fallback.js';
+import * as rmqueueFallbackMod from './rmqueue-fallback.js';
 import type { BuddyState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
+const { freeOnePage } = freeAreaMod;
+const { __rmqueue } = rmqueueFallbackMod;
 
 /** setup_per_cpu_pageset() -> pageset_set_high_and_batch(): batch and high from zone_batchsize(). */
 export function setupPerCpuPageset(st: BuddyState): void {

@@ -19,9 +19,16 @@ import {
   type Zone,
 } from '@mmkit/core';
 import { FALLBACKS, canStealFallback as canStealFallbackRule } from './fallback.js';
-import { __rmqueueSmallest, moveFreepagesBlock, moveToFreeList } from './free-area.js';
-import { setPageblockMigratetype } from './pageblock.js';
-import { freeListIndex, type BuddyState } from './state.js';
+import * as freeAreaMod from './free-area.js';
+import * as pageblockMod from './pageblock.js';
+import * as stateMod from './state.js';
+import type { BuddyState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
+const { freeListIndex } = stateMod;
+const { __rmqueueSmallest, moveFreepagesBlock, moveToFreeList } = freeAreaMod;
+const { setPageblockMigratetype } = pageblockMod;
 
 /** __rmqueue(): own lists, then CMA for movable, then steal from another type and retry. */
 export function __rmqueue(st: BuddyState, zone: Zone, order: number, migratetype: MigrateType): Pfn {
