@@ -8,12 +8,21 @@
 import { GFP_DMA, SLAB_POISON, SLAB_RED_ZONE, ZERO_SIZE_PTR, __GFP_NOWARN, __GFP_ZERO, type Gfp, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { NR_SLAB_LISTS, SLABS_FREE, SLABS_PARTIAL, type SlabCache } from './cache.js';
 import { BATCHREFILL_LIMIT } from './constants.js';
-import { cacheAllocDebugcheckAfter, checkFree } from './debug-checks.js';
-import { __cacheFree } from './free.js';
-import { cacheGrowBegin, cacheGrowEnd, fixupSlabList, slabGetObj } from './grow.js';
-import { KMALLOC_MAX_SIZE, kmallocIndex } from './kmalloc.js';
-import { cpuNode, liveCache, objToIndex, virtToSlab } from './lookup.js';
+import * as debugChecksMod from './debug-checks.js';
+import * as freeMod from './free.js';
+import * as growMod from './grow.js';
+import * as kmallocMod from './kmalloc.js';
+import { KMALLOC_MAX_SIZE } from './kmalloc.js';
+import * as lookupMod from './lookup.js';
 import type { SlabState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (see docs/implementations.md).
+const { cacheAllocDebugcheckAfter, checkFree } = debugChecksMod;
+const { __cacheFree } = freeMod;
+const { cacheGrowBegin, cacheGrowEnd, fixupSlabList, slabGetObj } = growMod;
+const { kmallocIndex } = kmallocMod;
+const { cpuNode, liveCache, objToIndex, virtToSlab } = lookupMod;
 
 /** kmem_cache_alloc(). */
 export function kmemCacheAlloc(st: SlabState, cache: KmemCache, gfp: Gfp): ObjAddr {

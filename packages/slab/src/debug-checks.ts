@@ -7,9 +7,15 @@
  */
 import { SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER } from '@mmkit/core';
 import type { SlabCache } from './cache.js';
-import { RED_ACTIVE, RED_INACTIVE, redzone1, redzone2 } from './debug.js';
-import { hex, objectIndex, slabCache } from './lookup.js';
+import * as debugMod from './debug.js';
+import { RED_ACTIVE, RED_INACTIVE } from './debug.js';
+import * as lookupMod from './lookup.js';
 import type { SlabState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (see docs/implementations.md).
+const { redzone1, redzone2 } = debugMod;
+const { hex, objectIndex, slabCache } = lookupMod;
 
 /**
  * The checks before a free (virt_to_cache(), cache_from_obj() and the DEBUG

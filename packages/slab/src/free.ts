@@ -6,10 +6,16 @@
  */
 import { SLAB_POISON, SLAB_RED_ZONE, ZERO_SIZE_PTR, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { NR_SLAB_LISTS, SLABS_FREE, SLABS_PARTIAL, type SlabCache } from './cache.js';
-import { cacheFreeDebugcheck, checkFree } from './debug-checks.js';
-import { slabDestroy, slabPutObj } from './grow.js';
-import { cpuNode, hex, liveCache, objectIndex, objToIndex, slabCache, virtToSlab } from './lookup.js';
+import * as debugChecksMod from './debug-checks.js';
+import * as growMod from './grow.js';
+import * as lookupMod from './lookup.js';
 import type { SlabState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (see docs/implementations.md).
+const { cacheFreeDebugcheck, checkFree } = debugChecksMod;
+const { slabDestroy, slabPutObj } = growMod;
+const { cpuNode, hex, liveCache, objectIndex, objToIndex, slabCache, virtToSlab } = lookupMod;
 
 /** kmem_cache_free(). */
 export function kmemCacheFree(st: SlabState, cache: KmemCache, addr: ObjAddr): void {

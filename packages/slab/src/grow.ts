@@ -17,9 +17,15 @@ import {
   GFP_CONSTRAINT_MASK, GFP_RECLAIM_MASK, GFP_SLAB_BUG_MASK,
 } from '@mmkit/core';
 import { NR_SLAB_LISTS, SLABS_FREE, SLABS_FULL, SLABS_PARTIAL, type SlabCache } from './cache.js';
-import { RED_INACTIVE, redzone1, redzone2, userword } from './debug.js';
-import { hex } from './lookup.js';
+import * as debugMod from './debug.js';
+import { RED_INACTIVE } from './debug.js';
+import * as lookupMod from './lookup.js';
 import type { SlabState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (see docs/implementations.md).
+const { redzone1, redzone2, userword } = debugMod;
+const { hex } = lookupMod;
 
 /**
  * cache_grow_begin(): kmem_getpages() (with cachep->allocflags, __GFP_COMP among them), the

@@ -8,10 +8,16 @@
  */
 import { initDelayedWork, type DelayedWork, type KmemCache, type WorkStruct } from '@mmkit/core';
 import { NR_SLAB_LISTS, SLABS_FREE, SLABS_FULL, SLABS_PARTIAL, type SlabCache } from './cache.js';
-import { freeBlock } from './free.js';
-import { slabDestroy } from './grow.js';
-import { cpuNode, liveCache } from './lookup.js';
+import * as freeMod from './free.js';
+import * as growMod from './grow.js';
+import * as lookupMod from './lookup.js';
 import type { SlabState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (see docs/implementations.md).
+const { freeBlock } = freeMod;
+const { slabDestroy } = growMod;
+const { cpuNode, liveCache } = lookupMod;
 
 /** INT_MAX, as __kmem_cache_shrink() passes to drain_freelist(). */
 const INT_MAX = 0x7fffffff;

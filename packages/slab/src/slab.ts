@@ -11,13 +11,21 @@
  * createSlabAllocator() (index.ts), which builds the state, boots it and then this object.
  */
 import type { Gfp, KmemCache, ObjAddr, SlabAllocator, SlabInfo } from '@mmkit/core';
-import { kmalloc, kmemCacheAlloc, kmemCacheAllocBulk, kmemCacheFreeBulk } from './alloc.js';
-import { kfree, kmemCacheFree, quarantineRelease } from './free.js';
+import * as allocMod from './alloc.js';
+import * as freeMod from './free.js';
 import { KMALLOC_MAX_SIZE } from './kmalloc.js';
-import { ksize } from './lookup.js';
-import { cacheReapRuns, kmemCacheShrink } from './reap.js';
-import { getSlabinfo, kmemCacheCreate, kmemCacheDestroy } from './slab-common.js';
+import * as lookupMod from './lookup.js';
+import * as reapMod from './reap.js';
+import * as slabCommonMod from './slab-common.js';
 import type { SlabState } from './state.js';
+
+// Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
+// does not inline calls through import bindings (see docs/implementations.md).
+const { kmalloc, kmemCacheAlloc, kmemCacheAllocBulk, kmemCacheFreeBulk } = allocMod;
+const { kfree, kmemCacheFree, quarantineRelease } = freeMod;
+const { ksize } = lookupMod;
+const { cacheReapRuns, kmemCacheShrink } = reapMod;
+const { getSlabinfo, kmemCacheCreate, kmemCacheDestroy } = slabCommonMod;
 
 export class Slab implements SlabAllocator {
   readonly name: string;
