@@ -44,19 +44,25 @@ export function freeDebugProcessing(st: SlubState, s: SlubCache, head: number, a
   const slot = st.pages.private[head];
   const off = addr - head * PAGE_SIZE - s.redLeftPad;
   const idx = off / s.size;
-  if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) {
-    st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Invalid object pointer ${hex(addr)}\nINFO: Slab ${hex(head * PAGE_SIZE)} objects=${s.slabObjects[slot]} used=${s.slabInuse[slot]}`);
-    return false;
-  }
+  if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) return reportInvalidPointer(st, s, head, slot, addr);
   const state = s.objState[slot * s.stride + idx];
-  if (state !== OBJ_ALLOCATED) {
-    st.services.slabError('double-free', s, addr, `BUG ${s.name} (Not tainted): Object already free\nINFO: Object ${hex(addr)} @offset=${s.redLeftPad + idx * s.size}`);
-    return false;
-  }
+  if (state !== OBJ_ALLOCATED) return reportAlreadyFree(st, s, idx, addr);
   if (s.redLeftPad) checkRedzones(st, s, addr, SLUB_RED_ACTIVE);
   s.objState[slot * s.stride + idx] = OBJ_DETACHED;
   if (s.redLeftPad || s.objectPoison) initObject(st, s, addr, SLUB_RED_INACTIVE);
   return true;
+}
+
+/** "Invalid object pointer" (built off the hot path: the message makes a function too large to inline). */
+function reportInvalidPointer(st: SlubState, s: SlubCache, head: number, slot: number, addr: number): false {
+  st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Invalid object pointer ${hex(addr)}\nINFO: Slab ${hex(head * PAGE_SIZE)} objects=${s.slabObjects[slot]} used=${s.slabInuse[slot]}`);
+  return false;
+}
+
+/** "Object already free": a double free. */
+function reportAlreadyFree(st: SlubState, s: SlubCache, idx: number, addr: number): false {
+  st.services.slabError('double-free', s, addr, `BUG ${s.name} (Not tainted): Object already free\nINFO: Object ${hex(addr)} @offset=${s.redLeftPad + idx * s.size}`);
+  return false;
 }
 
 // ---------------------------------------------------------------- red zones and poison

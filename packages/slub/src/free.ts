@@ -26,16 +26,9 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
   const s = ownCache(st, cache, 'kmem_cache_free');
   if (!s) return;
   const head = slabHead(st, addr);
-  if (head < 0) {
-    st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(addr)}) outside of slab`);
-    return;
-  }
+  if (head < 0) return reportFreeOutsideSlab(st, s, addr);
   const owner = st.byId[st.pages.mapping[head]]!;
-  if (owner !== s) {
-    // cache_from_obj()
-    st.services.slabError('wrong-cache', s, addr, `kmem_cache_free: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
-    return;
-  }
+  if (owner !== s) return reportWrongCache(st, s, owner, addr, 'kmem_cache_free'); // cache_from_obj()
   if (!freeDebugProcessing(st, s, head, addr)) return;
   setFreepointer(st, s, addr, 0);
   st.hooks.slabFree(st, s, head, addr, addr, 1);
@@ -125,6 +118,16 @@ export function __slabFree(st: SlubState, s: SlubCache, slot: number, head: numb
 }
 
 /** kmem_cache_free_bulk(): build_detached_freelist() groups per slab, slab_free() per group. */
+/** slab_err() for an address outside any slab (built off the hot path: its message makes a function too large to inline). */
+function reportFreeOutsideSlab(st: SlubState, s: SlubCache, addr: number): void {
+  st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(addr)}) outside of slab`);
+}
+
+/** cache_from_obj()'s warning for an object of another cache. */
+function reportWrongCache(st: SlubState, s: SlubCache, owner: SlubCache, addr: number, fn: string): void {
+  st.services.slabError('wrong-cache', s, addr, `${fn}: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
+}
+
 export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, addrs: Float64Array): void {
   const s = ownCache(st, cache, 'kmem_cache_free_bulk');
   if (!s) return;
@@ -147,12 +150,12 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
     if (page < 0) {
       const pfn = Math.floor(object / PAGE_SIZE);
       if (object === pfn * PAGE_SIZE && st.largeOrders.has(pfn)) freeLarge(st, pfn); // !PageSlab: a kmalloc_large block
-      else st.services.slabError('invalid-free', s, object, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(object)}) outside of slab`);
+      else reportFreeOutsideSlab(st, s, object);
       continue;
     }
     const owner = st.byId[st.pages.mapping[page]]!;
     if (owner !== s) {
-      st.services.slabError('wrong-cache', s, object, `kmem_cache_free_bulk: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
+      reportWrongCache(st, s, owner, object, 'kmem_cache_free_bulk');
       continue;
     }
     if (!freeDebugProcessing(st, s, page, object)) continue;

@@ -74,8 +74,7 @@ export function kfree(st: SlubState, addr: ObjAddr): void {
       freeLarge(st, pfn);
       return;
     }
-    st.services.slabError('invalid-free', undefined, addr, `kfree: ${hex(addr)} is not a slab object nor a kmalloc_large() block`);
-    return;
+    return reportKfreeInvalid(st, addr);
   }
   const s = st.byId[st.pages.mapping[head]]!;
   if (!freeDebugProcessing(st, s, head, addr)) return;
@@ -84,6 +83,11 @@ export function kfree(st: SlubState, addr: ObjAddr): void {
 }
 
 /** ksize() → __ksize(): slab_ksize() of the object's cache, PAGE_SIZE << order of a kmalloc_large block. */
+/** kfree() of an address that is neither a slab object nor a kmalloc_large() block (off the hot path). */
+function reportKfreeInvalid(st: SlubState, addr: ObjAddr): void {
+  st.services.slabError('invalid-free', undefined, addr, `kfree: ${hex(addr)} is not a slab object nor a kmalloc_large() block`);
+}
+
 export function ksize(st: SlubState, addr: ObjAddr): number {
   if (!(addr > ZERO_SIZE_PTR)) return 0; // ZERO_OR_NULL_PTR(), and what is no address at all
   const head = slabHead(st, addr);
