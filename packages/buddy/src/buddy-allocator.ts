@@ -22,14 +22,18 @@ const { __allocPagesNodemask } = pageAllocMod;
 const { drainAllPages, forEachPcpPage } = perCpuPagesMod;
 const { lowmemReserveRatioSysctlHandler, minFreeKbytesSysctlHandler, watermarkScaleFactorSysctlHandler } = watermarkSetupMod;
 
+/** The state behind each allocator (for @mmkit/buddy/internals; not part of the contract). */
+const STATES = new WeakMap<BuddyAllocator, BuddyState>();
+
 export class BuddyAllocator implements PageAllocator {
   readonly supports: PageAllocatorFeatures = { pcp: true, highatomic: true };
 
   constructor(
     readonly name: string,
-    /** The allocator's state: for @mmkit/buddy/internals, not part of the contract. */
     private readonly st: BuddyState,
-  ) {}
+  ) {
+    STATES.set(this, st);
+  }
 
   allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn {
     return __allocPagesNodemask(this.st, gfp, order, preferredNid);
@@ -99,5 +103,7 @@ export class BuddyAllocator implements PageAllocator {
 
 /** The state behind an allocator made by createBuddyAllocator() (for @mmkit/buddy/internals). */
 export function buddyState(allocator: BuddyAllocator): BuddyState {
-  return (allocator as unknown as { st: BuddyState }).st;
+  const st = STATES.get(allocator);
+  if (!st) throw new TypeError('buddyState(): not an allocator made by createBuddyAllocator()');
+  return st;
 }

@@ -45,21 +45,20 @@ export class SubsystemRegistry {
     this.connectedFlag = true;
   }
 
-  /** Throws, naming the subsystem, when read before connect() (for late-bound shortcuts such as MmServices.pageAllocator). */
-  assertConnected(name: Name): void {
+  /**
+   * Throws, naming what was read, before connect() (`services.subsystems.X`, or a late-bound
+   * shortcut such as `services.pageAllocator`).
+   */
+  assertConnected(name: Name, read: string = `subsystems.${name}`): void {
     if (!this.connectedFlag) {
       throw new Error(
-        `services.${name} was read before the kernel connected its subsystems: a factory must not reach another subsystem; read it at run time or in an initialisation step`,
+        `services.${read} was read before the kernel connected its subsystems: a factory must not reach another subsystem; read it at run time or in an initialisation step`,
       );
     }
   }
 
   private get(name: Name): unknown {
-    if (!this.connectedFlag) {
-      throw new Error(
-        `services.subsystems.${name} was read before the kernel connected its subsystems: a factory must not reach another subsystem; read it at run time or in an initialisation step`,
-      );
-    }
+    this.assertConnected(name);
     const value = this.members.get(name);
     if (value === undefined && REQUIRED.has(name)) throw new Error(`services.subsystems.${name}: this machine has none`);
     return value;

@@ -190,7 +190,7 @@ class SimulatedKernel implements Kernel {
       subsystems: this.registry.view,
       // The page allocator as the object allocator sees it: counting the pages it holds.
       get pageAllocator() {
-        registry.assertConnected('pageAllocator');
+        registry.assertConnected('pageAllocator', 'pageAllocator');
         return slabPageView;
       },
       phys: this.phys,
