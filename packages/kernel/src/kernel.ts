@@ -12,6 +12,7 @@ import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
 import { PRESETS, layoutFromZoneinfo, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
 import { CountingPageAllocator } from './counting-page-allocator.js';
+import { KernelConfigError } from './config-validation.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 import { checkInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
@@ -26,13 +27,7 @@ import { failPageAllocFiles, failslabFiles, sysctlPath, vmSysctlFiles, type Kern
 import { renderSummary } from './summary.js';
 import { workqueueFiles } from './workqueue-files.js';
 
-/** A configuration the kernel cannot boot from: a clear message, never a half-built kernel. */
-export class KernelConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KernelConfigError';
-  }
-}
+export { KernelConfigError };
 
 const DEFAULT_MACHINE: MachineSpec = { mem: 4 * 2 ** 30 };
 
