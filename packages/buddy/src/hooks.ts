@@ -8,7 +8,7 @@
  */
 import type { Gfp, MigrateType, Pfn, Zone, ZoneIndex } from '@mmkit/core';
 import { __freeOnePage } from './free-area.js';
-import { __zoneWatermarkOk, gfpZone } from './page-alloc.js';
+import { __zoneWatermarkOk, gfpZone, zoneWatermarkFast } from './page-alloc.js';
 import { __rmqueueFallback } from './rmqueue-fallback.js';
 import type { BuddyState } from './state.js';
 import {
@@ -28,6 +28,12 @@ export interface BuddyHooks {
    * quarter more and may use the highatomic reserve; order > 0 needs a free block that large.)
    */
   zoneWatermarkOk(st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean;
+  /**
+   * zone_watermark_fast(): the check get_page_from_freelist() makes (4.17: an order-0 request
+   * passes when free pages > mark + lowmem_reserve[classzoneIdx], the highatomic reserve
+   * counted as free; otherwise the zoneWatermarkOk hook decides).
+   */
+  zoneWatermarkFast(st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean;
   /**
    * __free_one_page(): merge a freed block with its free buddies and put it on its list (4.17:
    * at the tail when the next higher buddy is free; pageblocks merge across MIGRATE_ISOLATE
@@ -59,6 +65,7 @@ export interface BuddyHooks {
 export const DEFAULT_BUDDY_HOOKS: Readonly<BuddyHooks> = Object.freeze({
   gfpZone,
   zoneWatermarkOk: __zoneWatermarkOk,
+  zoneWatermarkFast,
   __freeOnePage,
   __rmqueueFallback,
   initPerZoneWmarkMin,

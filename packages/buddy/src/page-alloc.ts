@@ -98,6 +98,19 @@ export function __zoneWatermarkOk(_st: BuddyState, zone: Zone, order: number, ma
 }
 
 /**
+ * zone_watermark_fast() (the default of the hook of that name), as 4.17's
+ * get_page_from_freelist() calls it: an order-0 request passes when NR_FREE_PAGES >
+ * mark + lowmem_reserve[classzone_idx], with no highatomic reserve subtracted and no
+ * ALLOC_HIGH/ALLOC_HARDER adjustment (Linux accepts that the check can pass when only the
+ * highatomic reserve is free); any other request, or an order-0 one that fails this, is
+ * decided by __zone_watermark_ok() (the zoneWatermarkOk hook).
+ */
+export function zoneWatermarkFast(st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean {
+  if (order === 0 && zone.freePages > mark + zone.lowmemReserve[classzoneIdx]) return true;
+  return st.hooks.zoneWatermarkOk(st, zone, order, mark, classzoneIdx, allocFlags);
+}
+
+/**
  * __alloc_pages_nodemask(): prepare the allocation context, try the zonelist at the low
  * watermark, then the slow path.
  */
@@ -153,7 +166,7 @@ export function finaliseAc(st: BuddyState, ac: AllocContext): void {
 
 /**
  * get_page_from_freelist(): the first zone of the zonelist (up to high_zoneidx) that passes
- * the watermark of allocFlags and has a block.
+ * the watermark of allocFlags (zone_watermark_fast()) and has a block.
  */
 export function getPageFromFreelist(st: BuddyState, ac: AllocContext, gfp: Gfp, order: number, allocFlags: number): Pfn {
   const zl = ac.zonelist;
@@ -164,7 +177,7 @@ export function getPageFromFreelist(st: BuddyState, ac: AllocContext, gfp: Gfp, 
     const zone = st.zoneByNum[zl[i]];
     if (zone.idx > high) continue;
     const mark = zone.watermark[allocFlags & ALLOC_WMARK_MASK];
-    if (!st.hooks.zoneWatermarkOk(st, zone, order, mark, classzoneIdx, allocFlags)) {
+    if (!st.hooks.zoneWatermarkFast(st, zone, order, mark, classzoneIdx, allocFlags)) {
       if (!(allocFlags & ALLOC_NO_WATERMARKS)) continue;
     }
     const pfn = rmqueue(st, preferred, zone, order, gfp, allocFlags, ac.migratetype);

@@ -296,9 +296,14 @@ describe('zone_watermark_ok', () => {
     }
   });
 
-  it('the allocator checks the watermark through zoneWatermarkOk', () => {
+  it('the allocator checks the watermark through zoneWatermarkFast, which leaves all but the order-0 shortcut to zoneWatermarkOk', () => {
     const r = createMachine({ nodesMiB: [64], factory: (s) => createBuddyAllocator(s, { hooks: { zoneWatermarkOk: () => false } }) });
-    expect(r.allocator.allocPages(GFP_KERNEL, 0)).toBe(-1);
-    expect(r.logs.some((l) => l.message.includes('page allocation failure: order:0'))).toBe(true);
+    expect(r.allocator.allocPages(GFP_KERNEL, 1)).toBe(-1);
+    expect(r.logs.some((l) => l.message.includes('page allocation failure: order:1'))).toBe(true);
+    // zone_watermark_fast(): free > low + lowmem_reserve on a fresh zone, so order 0 passes without __zone_watermark_ok().
+    expect(r.allocator.allocPages(GFP_KERNEL, 0)).not.toBe(-1);
+    const f = createMachine({ nodesMiB: [64], factory: (s) => createBuddyAllocator(s, { hooks: { zoneWatermarkFast: () => false } }) });
+    expect(f.allocator.allocPages(GFP_KERNEL, 0)).toBe(-1);
+    expect(f.logs.some((l) => l.message.includes('page allocation failure: order:0'))).toBe(true);
   });
 });

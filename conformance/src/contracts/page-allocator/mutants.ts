@@ -115,6 +115,14 @@ const minFreeKbytesNoSqrt: Partial<BuddyHooks> = {
   },
 };
 
+/**
+ * (i) Before 4.7 get_page_from_freelist() called zone_watermark_ok() for every request: no
+ * order-0 shortcut, so the highatomic reserve always counted as used.
+ */
+const noOrder0WatermarkShortcut: Partial<BuddyHooks> = {
+  zoneWatermarkFast: (st, zone, order, mark, classzoneIdx, allocFlags) => st.hooks.zoneWatermarkOk(st, zone, order, mark, classzoneIdx, allocFlags),
+};
+
 /** The reference allocator with some hooks replaced, under a mutant's name. */
 const mutate = (id: string, hooks: Partial<BuddyHooks>): PageAllocatorFactory => (services) => createBuddyAllocator(services, { name: `buddy (mutant: ${id})`, hooks });
 
@@ -183,5 +191,13 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     description: 'min_free_kbytes = lowmem_kbytes / 128 (clamped) instead of int_sqrt(lowmem_kbytes * 16) (a bug).',
     source: { kind: 'source', ref: 'mm/page_alloc.c: init_per_zone_wmark_min()' },
     factory: mutate('min-free-kbytes-no-sqrt', minFreeKbytesNoSqrt),
+  },
+  {
+    id: 'no-order0-watermark-shortcut',
+    contract: 'page-allocator',
+    breaks: 'page-allocator.watermark-ok.order0-fast',
+    description: 'get_page_from_freelist() checks every request with __zone_watermark_ok(), as before Linux 4.7: an order-0 request fails when free pages minus the highatomic reserve are at the mark, though 4.17 lets it through.',
+    source: { kind: 'commit', ref: 'mm, page_alloc: shortcut watermark checks for order-0 pages', hash: '48ee5f3696f6', release: '4.7' },
+    factory: mutate('no-order0-watermark-shortcut', noOrder0WatermarkShortcut),
   },
 ];

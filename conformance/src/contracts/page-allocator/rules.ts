@@ -105,6 +105,13 @@ export const BUDDY_RULES: readonly Rule[] = [
     { kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' },
   ),
 
+  rule(
+    'page-allocator.watermark-ok.order0-fast',
+    "get_page_from_freelist() checks a zone with zone_watermark_fast(): an order-0 request passes when free pages (less NR_FREE_CMA_PAGES without ALLOC_CMA, under the migratetype CMA policy) > mark + lowmem_reserve[classzone_idx], with no highatomic reserve subtracted and no ALLOC_HIGH/ALLOC_HARDER adjustment; anything else goes to __zone_watermark_ok().",
+    { kind: 'source', ref: 'mm/page_alloc.c: zone_watermark_fast(), get_page_from_freelist()' },
+    'highatomic',
+  ),
+
   // allocation
   rule(
     'page-allocator.alloc.order-limit',

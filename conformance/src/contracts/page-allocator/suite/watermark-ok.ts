@@ -1,6 +1,7 @@
 /** Page-allocator cases: __zone_watermark_ok() and the watermark the allocation path stops at. */
 import {
-  ALLOC_HARDER, ALLOC_HIGH, ALLOC_OOM, GFP_ATOMIC, GFP_KERNEL, PAGEBLOCK_NR_PAGES, __GFP_NOMEMALLOC,
+  ALLOC_HARDER, ALLOC_HIGH, ALLOC_OOM, ALLOC_WMARK_LOW, GFP_ATOMIC, GFP_KERNEL, GFP_NOWAIT, NO_PAGE, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER,
+  __GFP_NOMEMALLOC, __GFP_NOWARN,
 } from '@mmkit/core';
 import * as assert from '../../../assert.js';
 import { effectiveMin, modelWatermarkOk } from './model.js';
@@ -120,6 +121,48 @@ add({
       assert.equal(pa.zoneWatermarkOk(z, order, 0, z.idx, ALLOC_HARDER | ALLOC_HIGH), false, `order ${order} with ALLOC_HARDER: no block in any list`);
     }
     checkCounters(k, 'after fragmenting DMA32');
+  },
+});
+
+add({
+  name: 'zone_watermark_fast: order 0 passes on free > mark + lowmem_reserve, the highatomic reserve counted as free',
+  rules: ['page-allocator.watermark-ok.order0-fast'],
+  requires: 'highatomic',
+  run(ctx) {
+    const k = boot(ctx, { machine: M256, pcp: false });
+    const pa = k.pageAllocator;
+    // Exhaust GFP_KERNEL, with two pageblocks of the first zone taken as order-0 pages to give back later.
+    const blocks = exhaust(k, GFP_KERNEL, PAGEBLOCK_ORDER);
+    for (const b of blocks.filter((b) => zoneOf(k, b) === zoneOf(k, blocks[0])).slice(0, 2)) pa.freePages(b, PAGEBLOCK_ORDER);
+    const pages = exhaust(k, GFP_KERNEL, 0);
+    // A slow-path high-order atomic allocation reserves a highatomic pageblock.
+    const atomic = pa.allocPages(GFP_ATOMIC, 1);
+    assert.notEqual(atomic, NO_PAGE, 'GFP_ATOMIC order 1 once GFP_KERNEL is exhausted');
+    const z = zoneOf(k, atomic);
+    const H = z.nrReservedHighatomic;
+    assert.ok(H > 0, `${label(z)} has a highatomic reserve after a slow-path GFP_ATOMIC order-1 allocation`);
+    const low = z.lowWmarkPages();
+    const min = z.minWmarkPages();
+    const R = z.lowmemReserve[z.idx];
+    // Give order-0 pages of the zone back until it is just above low + lowmem_reserve.
+    const mine = pages.filter((p) => zoneOf(k, p) === z);
+    while (z.freePages <= low + R) {
+      const p = mine.pop();
+      if (p === undefined) return assert.fail(`${label(z)}: ran out of pages to free below low ${low} + reserve ${R}`);
+      pa.freePages(p, 0);
+    }
+    const F = z.freePages;
+    assert.ok(F - H <= min + R, `model: free ${F} - nr_reserved_highatomic ${H} <= min ${min} + reserve ${R}, so __zone_watermark_ok() alone fails even at min`);
+    assert.equal(pa.zoneWatermarkOk(z, 0, low, z.idx, ALLOC_WMARK_LOW), false, `__zone_watermark_ok(order 0, low ${low}) with free ${F} and nr_reserved_highatomic ${H}`);
+    const pfn = pa.allocPages(GFP_NOWAIT | __GFP_NOWARN, 0);
+    assert.notEqual(pfn, NO_PAGE, `GFP_NOWAIT order 0 with free ${F} > low ${low} + reserve ${R}: zone_watermark_fast() passes without subtracting nr_reserved_highatomic ${H}`);
+    assert.equal(zoneOf(k, pfn), z, `the page comes from ${label(z)}`);
+    // Order 1 gets no shortcut: __zone_watermark_ok() subtracts the reserve and fails.
+    const p = mine.pop();
+    if (p !== undefined) pa.freePages(p, 0);
+    assert.ok(z.freePages > low + R, `${label(z)} is above low + reserve again`);
+    assert.equal(pa.allocPages(GFP_NOWAIT | __GFP_NOWARN, 1), NO_PAGE, `GFP_NOWAIT order 1 with free ${z.freePages}: only order 0 takes the fast check`);
+    checkCounters(k, 'after the fast-check allocations');
   },
 });
 
