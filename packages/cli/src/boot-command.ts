@@ -1,6 +1,7 @@
 /** `mmkit boot`: boot a machine and print its summary or one /proc view. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseSlubDebug } from '@mmkit/core';
 import { createKernel, type KernelConfig, type ThpMode } from '@mmkit/kernel';
 import type { MachineSpec } from '@mmkit/hw-x86';
 import { UsageError } from './errors.js';
@@ -29,6 +30,13 @@ kernel:
   --kasan                  boot with KASAN (slab free hook and quarantine)
   --mutant ID              boot with a mutant page or object allocator (mmkit mutants lists them)
   --seed N                 seed of every random choice
+debugging (off by default, as in 4.17):
+  --debug-vm               CONFIG_DEBUG_VM: VM_BUG_ON_PAGE checks (a double free of pages caught
+                           when it happens), kmem_cache_sanity_check()
+  --slub-debug FLAGS[,SLAB]  slub_debug=: F (sanity checks), Z (red zones), P (poison),
+                           U (user tracking), T (trace), - (off), for every cache or the caches
+                           whose name starts with SLAB; --slub-debug= is full debugging (FZPU)
+  --freelist-hardened      CONFIG_SLAB_FREELIST_HARDENED (cache_from_obj() checks every free)
 output:
   --show VIEW              zoneinfo | buddyinfo | meminfo | pagetypeinfo | slabinfo |
                            min_free_kbytes | watermark_scale_factor | lowmem_reserve_ratio |
@@ -75,6 +83,9 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
       slab: { type: 'string' },
       kasan: { type: 'boolean' },
       seed: { type: 'string' },
+      'debug-vm': { type: 'boolean' },
+      'slub-debug': { type: 'string' },
+      'freelist-hardened': { type: 'boolean' },
       show: { type: 'string' },
     },
   });
@@ -130,6 +141,21 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     config.slab = values.slab;
   }
   if (values.kasan) config.kasan = true;
+  if (values['debug-vm'] || values['slub-debug'] !== undefined || values['freelist-hardened']) {
+    const slubDebug = values['slub-debug'];
+    if (slubDebug !== undefined) {
+      try {
+        parseSlubDebug(slubDebug);
+      } catch (e) {
+        throw new UsageError(`--slub-debug: ${(e as Error).message}`);
+      }
+    }
+    config.debug = {
+      ...(values['debug-vm'] ? { vm: true } : {}),
+      ...(slubDebug !== undefined ? { slubDebug } : {}),
+      ...(values['freelist-hardened'] ? { freelistHardened: true } : {}),
+    };
+  }
   if (values.mutant !== undefined) {
     const mutant = await kit.mutantById(values.mutant);
     if (!mutant) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${(await kit.allMutants()).map((m) => m.id).join(', ')}`);

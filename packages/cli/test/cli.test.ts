@@ -105,3 +105,21 @@ describe('sizes', () => {
     expect(parseSizeOrPercent('150%')).toBeUndefined();
   });
 });
+
+describe('mmkit boot: debugging options', () => {
+  it('boots with CONFIG_DEBUG_VM and slub_debug and shows them', async () => {
+    const r = await run('boot', '--mem', '256M', '--debug-vm', '--slub-debug', 'FZPUT,kmalloc-64');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^debug: CONFIG_DEBUG_VM=y slub_debug=FZPUT,kmalloc-64$/m);
+    const d = await run('boot', '--mem', '256M');
+    expect(d.out).toMatch(/^debug: none \(4\.17 defaults\)$/m);
+  });
+
+  it('refuses a bad slub_debug with one line and exit 2', async () => {
+    const r = await run('boot', '--mem', '256M', '--slub-debug', 'FQ');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/--slub-debug: slub_debug option "Q" unknown/);
+  });
+});

@@ -10,6 +10,7 @@ export * from './pfn-range.js';
 export * from './phys-memory.js';
 export * from './slab-flags.js';
 export * from './slab-common.js';
+export * from './debug-config.js';
 export * from './prng.js';
 export * from './sched.js';
 export * from './zone.js';

@@ -2,7 +2,7 @@
  * The public shape of a booted kernel and of the configuration that builds one.
  */
 import type {
-  KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
+  DebugConfig, DebugOptions, KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
   Scheduler, SlabAllocator, SlabAllocatorFactory, SlabErrorKind, Zone, ZoneLayoutConfig,
 } from '@mmkit/core';
 import type { MachineSpec } from '@mmkit/hw-x86';
@@ -47,6 +47,13 @@ export interface KernelConfig {
   debugForceRrCpu?: boolean;
   /** workqueue.unbound_cpumask: the CPUs WORK_CPU_UNBOUND work may run on (default: all). */
   unboundCpumask?: readonly number[];
+  /**
+   * The debugging configuration (default 4.17's: all off): `vm` is CONFIG_DEBUG_VM, `slubDebug`
+   * the slub_debug= boot parameter ('FZ', 'FZ,kmalloc-64', '' for full debugging),
+   * `freelistHardened` CONFIG_SLAB_FREELIST_HARDENED. Checks 4.17 runs only under one of them
+   * run here only then (@mmkit/core's debug-config.ts).
+   */
+  debug?: DebugOptions;
 }
 
 /** What KASAN shows of itself. */
@@ -69,6 +76,8 @@ export interface SlabReport {
 
 export interface Kernel {
   readonly config: Readonly<KernelConfig>;
+  /** The debugging configuration the kernel runs under (what every subsystem reads as services.debug). */
+  readonly debug: DebugConfig;
   readonly layout: MemoryLayout;
   readonly zoneConfig: ZoneLayoutConfig;
   /** Every zone, flat: zones[nid * MAX_NR_ZONES + zone_idx]. */

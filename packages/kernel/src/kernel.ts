@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, SubsystemRegistry, memmapInitZone, PageContents, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -67,9 +67,19 @@ export function createKernel(config: KernelConfig = {}): Kernel {
       throw new KernelConfigError(`unboundCpumask must list at least one CPU in [0, ${nrCpus - 1}], got ${JSON.stringify(m)}`);
     }
   }
+  const debug = debugConfigOf(config);
   const thp = config.thp ?? 'always';
   if (!['always', 'madvise', 'never'].includes(thp)) throw new KernelConfigError(`thp must be always, madvise or never, got '${String(thp)}'`);
-  return new SimulatedKernel(config, resolveLayout(config), nrCpus);
+  return new SimulatedKernel(config, resolveLayout(config), nrCpus, debug);
+}
+
+/** The debugging configuration of `config.debug` (CONFIG_DEBUG_VM, slub_debug, ...), or a KernelConfigError saying what is wrong. */
+export function debugConfigOf(config: KernelConfig): DebugConfig {
+  try {
+    return resolveDebugConfig(config.debug);
+  } catch (e) {
+    throw new KernelConfigError(e instanceof Error ? e.message : String(e));
+  }
 }
 
 /** CONFIG_SLUB and CONFIG_SLAB. */
@@ -101,7 +111,7 @@ class SimulatedKernel implements Kernel {
   private readonly overcommit = { ratio: 50 };
   private readonly files: Record<string, KernelFile>;
 
-  constructor(readonly config: Readonly<KernelConfig>, layout: MemoryLayout, nrCpus: number) {
+  constructor(readonly config: Readonly<KernelConfig>, layout: MemoryLayout, nrCpus: number, readonly debug: DebugConfig) {
     this.layout = layout;
     this.zoneConfig = layout.zones;
     this.prng = new Prng(config.seed ?? 1);
@@ -132,6 +142,7 @@ class SimulatedKernel implements Kernel {
         pcp: config.pcp ?? true,
       },
       cpuToNode: (cpu) => this.cpuToNode(cpu),
+      debug: this.debug,
       shouldFailAlloc: (gfp, order) => {
         const fail = shouldFailAllocPage(this.failPageAlloc, gfp, order, this.prng);
         if (fail && this.failPageAlloc.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval ${this.failPageAlloc.interval}, probability ${this.failPageAlloc.probability}, space ${this.failPageAlloc.space}, times ${this.failPageAlloc.times}`);
@@ -190,6 +201,7 @@ class SimulatedKernel implements Kernel {
       },
       phys: this.phys,
       cpuToNode: (cpu) => this.cpuToNode(cpu),
+      debug: this.debug,
       kasan: this.config.kasanHooks ?? this.kasan,
       log: (_level, message) => this.printk(message),
       shouldFailSlab: (cache, gfp) => {

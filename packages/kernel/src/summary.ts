@@ -1,4 +1,5 @@
 /** The boot summary `mmkit boot` prints. */
+import { describeDebugConfig } from '@mmkit/core';
 import type { Kernel } from './kernel-types.js';
 
 const mib = (pages: number) => `${(pages / 256).toFixed(1)} MiB`;
@@ -8,6 +9,7 @@ export function renderSummary(k: Kernel): string {
   const lines: string[] = [];
   lines.push(`mmkit: Linux 4.17 mm, ${k.zoneConfig.arch}, ${k.sched.nrCpus} CPU${k.sched.nrCpus > 1 ? 's' : ''}, ${k.layout.nodes.length} node${k.layout.nodes.length > 1 ? 's' : ''}, ${(totalPresent / 262144).toFixed(2)} GiB present`);
   lines.push(`page allocator: ${k.pageAllocator.name}  object allocator: ${k.slab.name}${k.kasan ? ' (KASAN)' : ''}  transparent_hugepage: ${k.readFile('/sys/kernel/mm/transparent_hugepage/enabled').trim()}`);
+  lines.push(`debug: ${describeDebugConfig(k.debug)}`);
   lines.push('');
   lines.push('node zone        start_pfn      spanned      present      managed         free      min      low     high');
   for (const z of k.zones) {

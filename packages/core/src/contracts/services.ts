@@ -9,6 +9,7 @@
  * initialisation step, never kept from inside a factory. Reading one before the kernel has
  * connected them throws a clear error instead of handing out a half-built subsystem.
  */
+import type { DebugConfig } from '../debug-config.js';
 import type { MemoryLayout } from '../mmzone.js';
 import type { PageContents } from '../page-contents.js';
 import type { Scheduler } from '../sched.js';
@@ -42,6 +43,11 @@ export interface KernelServices {
   cpuToNode(cpu: number): number;
   /** printk(). */
   log(level: LogLevel, message: string): void;
+  /**
+   * The debugging configuration the kernel runs under (CONFIG_DEBUG_VM, slub_debug, ...;
+   * debug-config.ts): a check Linux 4.17 runs only under one of these runs only when it is on.
+   */
+  readonly debug: DebugConfig;
 }
 
 /**

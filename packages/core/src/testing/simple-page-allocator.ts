@@ -15,6 +15,7 @@ import { Zone } from '../zone.js';
 import type { PageAllocatorApi } from '../contracts/page-allocator.js';
 import type { MmServices } from '../contracts/services.js';
 import { SubsystemRegistry } from '../subsystem-registry.js';
+import { resolveDebugConfig, type DebugOptions } from '../debug-config.js';
 
 export interface TestMachine extends MmServices {
   readonly phys: PhysMemory;
@@ -25,8 +26,11 @@ export interface TestMachine extends MmServices {
   readonly logs: string[];
 }
 
-/** A machine of `nrPages` pages (pfn 0 is kept back so that address 0 stays NULL). */
-export function createTestMachine(options: { nrPages?: number; nrCpus?: number; hz?: number; debugForceRrCpu?: boolean } = {}): TestMachine {
+/**
+ * A machine of `nrPages` pages (pfn 0 is kept back so that address 0 stays NULL), under the
+ * debugging configuration `debug` (4.17's defaults: every option off).
+ */
+export function createTestMachine(options: { nrPages?: number; nrCpus?: number; hz?: number; debugForceRrCpu?: boolean; debug?: DebugOptions } = {}): TestMachine {
   const nrPages = options.nrPages ?? 16384;
   const pages = new PageStore(nrPages);
   const contents = new PageContents();
@@ -54,6 +58,7 @@ export function createTestMachine(options: { nrPages?: number; nrCpus?: number; 
     phys: new PhysMemory(contents),
     pageAllocator: allocator,
     cpuToNode: () => 0,
+    debug: resolveDebugConfig(options.debug),
     log: (_level, message) => void logs.push(message),
     allocatedPages: () => allocator.allocated,
   };

@@ -13,8 +13,10 @@ import {
   Scheduler,
   Zone,
   memmapInitZone,
+  resolveDebugConfig,
   subtractRanges,
   zoneConfigFor,
+  type DebugOptions,
   type Gfp,
   type MemoryLayout,
   type NodeLayout,
@@ -43,6 +45,8 @@ export interface ZonedMachineSpec {
   /** node_distance table (default 10 local, 20 remote). */
   readonly distance?: readonly number[];
   readonly config?: Partial<PageAllocatorConfig>;
+  /** The debugging configuration (CONFIG_DEBUG_VM, ...; default 4.17's: off). */
+  readonly debug?: DebugOptions;
 }
 
 function zoneBounds(zones: ZoneLayoutConfig): { idx: number; start: number; end: number }[] {
@@ -141,6 +145,7 @@ export function createZonedTestMachine(spec: ZonedMachineSpec): ZonedTestMachine
     sched,
     config,
     cpuToNode: (cpu) => Math.floor((cpu * layout.nodes.length) / sched.nrCpus),
+    debug: resolveDebugConfig(spec.debug),
     shouldFailAlloc: (gfp, order) => machine.failAlloc(gfp, order),
     badPage: (pfn, reason) => void badPages.push({ pfn, reason }),
     log: (level, message) => void logs.push({ level, message }),

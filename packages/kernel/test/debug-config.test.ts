@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE } from '@mmkit/core';
+import { KernelConfigError, createKernel } from '../src/index.js';
+
+const small = { machine: { mem: 128 * 2 ** 20 } };
+
+describe('createKernel({ debug })', () => {
+  it("runs under 4.17's defaults (every debug option off) unless told otherwise, and says so", () => {
+    const k = createKernel(small);
+    expect(k.debug.vm).toBe(false);
+    expect(k.debug.slubDebug.flags).toBe(0);
+    expect(k.summary()).toMatch(/^debug: none \(4\.17 defaults\)$/m);
+  });
+
+  it('takes CONFIG_DEBUG_VM and slub_debug, and shows them in the summary', () => {
+    const k = createKernel({ ...small, debug: { vm: true, slubDebug: 'FZ,kmalloc-64' } });
+    expect(k.debug.vm).toBe(true);
+    expect(k.debug.slubDebug).toEqual({ flags: SLAB_CONSISTENCY_CHECKS | SLAB_RED_ZONE, slabs: 'kmalloc-64' });
+    expect(k.summary()).toMatch(/^debug: CONFIG_DEBUG_VM=y slub_debug=FZ,kmalloc-64$/m);
+  });
+
+  it('refuses a bad debug configuration with a KernelConfigError of one line', () => {
+    for (const debug of [{ vm: 'yes' }, { slubDebug: 'FX' }, { slubDebug: 3 }, { nosuch: true }, { constructor: 1 }, 7, null]) {
+      let err: unknown;
+      try {
+        createKernel({ ...small, debug: debug as never });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(debug)).toBeInstanceOf(KernelConfigError);
+      expect((err as Error).message).not.toMatch(/\n/);
+    }
+  });
+});
