@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUDDY_RULES, RULES, SLAB_RULES, checkSuiteCoverage, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
+import { BUDDY_RULES, RETIRED_RULE_IDS, RULES, SLAB_RULES, checkSuiteCoverage, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
 import { changelogSource, kernelFileUrl, manPageUrl, refPaths, sourceLinks, sourceMarkdown } from '../src/rules/index.js';
 import { seedEntryById } from '../src/seed/index.js';
 
@@ -11,6 +11,13 @@ describe('rule catalogue', () => {
     for (const r of RULES) {
       expect(r.id).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+){2,}$/);
       expect(r.id.startsWith(`${r.contract}.`)).toBe(true);
+    }
+  });
+
+  it('never reuses a retired id, and names a current rule for each', () => {
+    for (const [id, { replacedBy }] of RETIRED_RULE_IDS) {
+      expect(ruleById(id), `${id} is retired`).toBeUndefined();
+      expect(ruleById(replacedBy), `${id} is replaced by ${replacedBy}`).toBeDefined();
     }
   });
 
@@ -27,7 +34,7 @@ describe('rule catalogue', () => {
       }
       if (r.source.kind === 'doc') expect(r.source.ref, r.id).toMatch(/^Documentation\/\S+\.txt: \S+/);
       if (r.source.kind === 'source') {
-        for (const part of r.source.ref.split('; ')) expect(part, r.id).toMatch(/^(mm|include\/linux)\/[\w/-]+\.[ch]: \S+/);
+        for (const part of r.source.ref.split('; ')) expect(part, r.id).toMatch(/^(mm|include\/linux|kernel)\/[\w/-]+\.[ch]: \S+/);
       }
       if (r.source.kind === 'man') expect(r.source.ref, r.id).toMatch(/^[\w.-]+\(\d\w*\): \S+/);
     }
@@ -41,7 +48,7 @@ describe('rule catalogue', () => {
       if (r.source.kind === 'changelog') expect(links[0].url).toBe(seedEntryById(r.source.entry)!.link);
       if (r.source.kind === 'source' || r.source.kind === 'doc') {
         expect(links.map((l) => l.url)).toEqual(refPaths(r.source.ref).map(kernelFileUrl));
-        for (const l of links) expect(l.url).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v4\.17\/source\/(mm|include|Documentation)\//);
+        for (const l of links) expect(l.url).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v4\.17\/source\/(mm|include|kernel|Documentation)\//);
       }
     }
     expect(sourceLinks({ kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok()' })).toEqual([

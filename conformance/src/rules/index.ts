@@ -34,6 +34,20 @@ export const LEGACY_RULE_IDS: ReadonlyMap<string, string> = new Map(
   }),
 );
 
+/**
+ * Rule ids withdrawn because what they said was not what Linux does; an id is never reused for
+ * another meaning. Retired id -> the rule that replaces it and why.
+ */
+export const RETIRED_RULE_IDS: ReadonlyMap<string, { readonly replacedBy: string; readonly why: string }> = new Map([
+  [
+    'page-allocator.sysctl.lowmem-reserve-ratio-einval',
+    {
+      replacedBy: 'page-allocator.sysctl.lowmem-reserve-ratio-write',
+      why: "4.17's lowmem_reserve_ratio_sysctl_handler() ignores proc_dointvec_minmax()'s result and returns 0: no write of vm.lowmem_reserve_ratio fails with -EINVAL.",
+    },
+  ],
+]);
+
 /** A markdown table of rules, sources linked (the README's rule table is generated from this). */
 export function ruleTableMarkdown(rules: readonly Rule[] = RULES): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|');

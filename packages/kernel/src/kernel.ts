@@ -164,7 +164,7 @@ class SimulatedKernel implements Kernel {
     this.pageAllocator.initWatermarks(); // core_initcall(init_per_zone_wmark_min)
     if (this.kasan && config.kasan) this.kasanInit(this.kasan, config.kasan);
     this.files = {
-      ...vmSysctlFiles(this.pageAllocator, this.overcommit),
+      ...vmSysctlFiles(this.pageAllocator, this.overcommit, layout.zones.arch === 'i386' ? 32 : 64),
       ...failPageAllocFiles(this.failPageAlloc),
       '/proc/zoneinfo': { read: () => this.zoneinfo() },
       '/proc/buddyinfo': { read: () => renderBuddyinfo(this.zones) },

@@ -1,9 +1,10 @@
 /**
- * The files under /proc/sys/vm and /sys/kernel/debug this kernel provides, with the parsing
- * rules of proc_dointvec_minmax() and debugfs' bool and integer attributes.
+ * The files under /proc/sys/vm and /sys/kernel/debug this kernel provides: the vm sysctls parse
+ * as proc_dointvec() does (proc-dointvec.ts), debugfs' bool and integer attributes as they do.
  */
 import { ERRNO, type PageAllocator } from '@mmkit/core';
 import type { FailPageAlloc, Failslab, FaultAttr } from './fault-inject.js';
+import { dointvecConv, dointvecMinmaxConv, procDointvecWrite, type DointvecConv } from './proc-dointvec.js';
 
 export interface KernelFile {
   read(): string;
@@ -13,7 +14,7 @@ export interface KernelFile {
 
 const EINVAL = -ERRNO.EINVAL;
 
-/** Parse whitespace-separated decimal integers as proc_dointvec does; undefined when malformed. */
+/** Whitespace-separated decimal ints (the debugfs attributes here; the vm sysctls parse with procDointvecWrite()); undefined when malformed. */
 export function parseIntList(text: string): number[] | undefined {
   const words = text.trim().split(/\s+/).filter(Boolean);
   if (words.length === 0) return undefined;
@@ -64,27 +65,47 @@ export function boolFile(get: () => boolean, set: (v: boolean) => void): KernelF
   };
 }
 
-export function vmSysctlFiles(allocator: PageAllocator, overcommit: { ratio: number }): Record<string, KernelFile> {
+/** A one-int sysctl written through procDointvecWrite() with `conv`, then `set` (its handler's work after a successful parse). */
+function dointvecFile(get: () => number, conv: DointvecConv, set: (v: number) => number, bitsPerLong: number): KernelFile {
   return {
-    '/proc/sys/vm/min_free_kbytes': intFile(() => allocator.minFreeKbytes, (v) => allocator.setMinFreeKbytes(v)),
-    '/proc/sys/vm/watermark_scale_factor': intFile(() => allocator.watermarkScaleFactor, (v) => allocator.setWatermarkScaleFactor(v)),
+    read: () => `${get()}\n`,
+    write: (text) => {
+      const table = [get()];
+      const rc = procDointvecWrite(text, table, conv, bitsPerLong);
+      return rc !== 0 ? rc : set(table[0]);
+    },
+  };
+}
+
+/**
+ * The vm sysctls (kernel/sysctl.c vm_table[] and their handlers, 4.17):
+ * - min_free_kbytes: proc_dointvec_minmax with extra1 = &zero, then min_free_kbytes_sysctl_handler()'s
+ *   setup_per_zone_wmarks();
+ * - watermark_scale_factor: proc_dointvec_minmax in [1, 1000], then setup_per_zone_wmarks();
+ * - lowmem_reserve_ratio: lowmem_reserve_ratio_sysctl_handler() ignores what proc_dointvec_minmax
+ *   (no bounds) returns, recomputes the reserves and returns 0: a malformed write stores the
+ *   values before the first bad one and still succeeds;
+ * - overcommit_ratio: overcommit_ratio_handler(), proc_dointvec (any int, negative included).
+ * `bitsPerLong` is the simulated kernel's (64 on x86-64, 32 on i386): proc_get_long() wraps there.
+ */
+export function vmSysctlFiles(allocator: PageAllocator, overcommit: { ratio: number }, bitsPerLong = 64): Record<string, KernelFile> {
+  return {
+    '/proc/sys/vm/min_free_kbytes': dointvecFile(() => allocator.minFreeKbytes, dointvecMinmaxConv(0), (v) => allocator.setMinFreeKbytes(v), bitsPerLong),
+    '/proc/sys/vm/watermark_scale_factor': dointvecFile(() => allocator.watermarkScaleFactor, dointvecMinmaxConv(1, 1000), (v) => allocator.setWatermarkScaleFactor(v), bitsPerLong),
     '/proc/sys/vm/lowmem_reserve_ratio': {
       // proc_dointvec prints the entries separated by tabs.
       read: () => `${allocator.lowmemReserveRatio.join('\t')}\n`,
       write: (text) => {
-        const values = parseIntList(text);
-        const current = allocator.lowmemReserveRatio;
-        if (!values || values.length > current.length) return EINVAL;
-        // proc_dointvec updates as many entries as were written, leaving the rest.
-        const next = current.map((v, i) => (i < values.length ? values[i] : v));
-        return allocator.setLowmemReserveRatio(next);
+        const table = [...allocator.lowmemReserveRatio];
+        procDointvecWrite(text, table, dointvecMinmaxConv(), bitsPerLong); // its result is ignored
+        allocator.setLowmemReserveRatio(table); // setup_per_zone_lowmem_reserve()
+        return 0;
       },
     },
-    '/proc/sys/vm/overcommit_ratio': intFile(() => overcommit.ratio, (v) => {
-      if (v < 0) return EINVAL;
+    '/proc/sys/vm/overcommit_ratio': dointvecFile(() => overcommit.ratio, dointvecConv, (v) => {
       overcommit.ratio = v;
       return 0;
-    }),
+    }, bitsPerLong),
   };
 }
 

@@ -200,9 +200,14 @@ export const BUDDY_RULES: readonly Rule[] = [
     { kind: 'doc', ref: `${VM_TXT}: min_free_kbytes` },
   ),
   rule(
-    'page-allocator.sysctl.lowmem-reserve-ratio-einval',
-    'Writing vm.lowmem_reserve_ratio (MAX_NR_ZONES integers) recomputes every protection, a ratio below 1 being stored as 0 (no reserve); a wrong count or a non-integer fails with -EINVAL and leaves ratios and reserves unchanged.',
-    { kind: 'source', ref: 'mm/page_alloc.c: lowmem_reserve_ratio_sysctl_handler()' },
+    'page-allocator.sysctl.lowmem-reserve-ratio-write',
+    "Writing vm.lowmem_reserve_ratio never fails, since 4.17's handler ignores proc_dointvec_minmax()'s result, recomputes every protection and returns 0: the values parsed before a malformed one are stored (a malformed first value stores nothing), entries not written keep their values, values beyond MAX_NR_ZONES are ignored, any int is taken, and a ratio below 1 is stored as 0 (no reserve); it replaces page-allocator.sysctl.lowmem-reserve-ratio-einval, which wrongly said that a wrong count or a malformed value failed with -EINVAL.",
+    { kind: 'source', ref: 'mm/page_alloc.c: lowmem_reserve_ratio_sysctl_handler(), setup_per_zone_lowmem_reserve(); kernel/sysctl.c: __do_proc_dointvec()' },
+  ),
+  rule(
+    'page-allocator.sysctl.dointvec-parse',
+    "The vm sysctls read a write as proc_dointvec() does: numbers in C notation (0x hex, a leading 0 octal, no '+') of at most 20 characters, each ending at the end of the text or at a space, tab or newline or the write fails with -EINVAL, values beyond the sysctl's size ignored ('4096 99' sets min_free_kbytes to 4096), and proc_dointvec_minmax() of 4.17 converting to int modulo 2^32 before checking its bounds (watermark_scale_factor 4294967396 is 100).",
+    { kind: 'source', ref: 'kernel/sysctl.c: __do_proc_dointvec(), proc_get_long(), do_proc_dointvec_minmax_conv()' },
   ),
   rule(
     'page-allocator.sysctl.watermark-scale-factor-range',

@@ -22,6 +22,17 @@ function line(label: string, pages: number): string {
   return `${(label + ':').padEnd(16)}${String(pages * KB_PER_PAGE).padStart(8)} kB\n`;
 }
 
+/**
+ * vm_commit_limit() in kB as meminfo prints it: (totalram - hugetlb) * overcommit_ratio / 100
+ * + total_swap_pages, in unsigned long arithmetic (the int ratio converted to unsigned long, so
+ * a negative ratio, which proc_dointvec accepts, wraps as it does in C), then << (PAGE_SHIFT - 10).
+ */
+export function commitLimitKb(pages: number, ratio: number, swapPages: number, bitsPerLong: number): string {
+  const ul = (v: bigint) => BigInt.asUintN(bitsPerLong, v);
+  const allowed = ul(ul(ul(BigInt(pages) * ul(BigInt(ratio))) / 100n) + BigInt(swapPages));
+  return String(ul(allowed * BigInt(KB_PER_PAGE)));
+}
+
 /** si_mem_available() of 4.17 (no page cache yet: that term is 0). */
 export function siMemAvailable(src: MeminfoSource): number {
   let wmarkLow = 0;
@@ -118,8 +129,7 @@ export function renderMeminfo(src: MeminfoSource): string {
   out += line('SUnreclaim', slab.unreclaimable);
   out += `${'KernelStack:'.padEnd(16)}${String(0).padStart(8)} kB\n`;
   for (const label of ['PageTables', 'NFS_Unstable', 'Bounce', 'WritebackTmp']) out += line(label, 0);
-  // vm_commit_limit(): (totalram - hugetlb) * overcommit_ratio / 100 + total_swap_pages.
-  out += line('CommitLimit', Math.floor(((total - hugetlb) * src.overcommitRatio) / 100) + swapTotal);
+  out += `${'CommitLimit:'.padEnd(16)}${commitLimitKb(total - hugetlb, src.overcommitRatio, swapTotal, src.zoneConfig.arch === 'i386' ? 32 : 64).padStart(8)} kB\n`;
   out += line('Committed_AS', 0);
   // VMALLOC_TOTAL >> PAGE_SHIFT: 32 TiB on x86-64 (4-level paging), 128 MiB window on i386 by default.
   const vmallocTotalKb = src.zoneConfig.arch === 'x86_64' ? 34359738367 : 122880;
