@@ -83,18 +83,24 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
 
 /**
  * The object allocator against struct page: the pages of every slab its caches report
- * (num_slabs × pages per slab, as /proc/slabinfo and NR_SLAB_* count them) are exactly the
+ * (numPages, the sum of 1 << order over the slabs, as NR_SLAB_* count them) are exactly the
  * pages marked PG_slab (a PG_slab head and its PG_tail pages), and no more than the pages it
- * holds from the page allocator (`held`, which also counts kmalloc_large blocks).
+ * holds from the page allocator (`held`, which also counts kmalloc_large blocks). A slab may
+ * have a smaller order and fewer objects than the cache's preferred one (SLUB's fallback to
+ * s->min), so a cache's objects and pages lie between one object / one page per slab and
+ * num_slabs × objperslab / num_slabs × pagesperslab.
  */
 export function checkSlabInvariants(pages: PageStore, slab: SlabAllocator, held: number): InvariantViolation[] {
   const out: InvariantViolation[] = [];
   let reported = 0;
   for (const cache of slab.caches()) {
     const s = slab.slabinfo(cache);
-    reported += s.numSlabs * s.pagesPerSlab;
-    if (s.numObjs !== s.numSlabs * s.objectsPerSlab && out.length < MAX_REPORTS) {
-      out.push({ invariant: 'slab-pages', message: `cache ${cache.name}: num_objs ${s.numObjs} is not num_slabs ${s.numSlabs} × objperslab ${s.objectsPerSlab}` });
+    reported += s.numPages;
+    if (!(s.numObjs >= s.numSlabs && s.numObjs <= s.numSlabs * s.objectsPerSlab) && out.length < MAX_REPORTS) {
+      out.push({ invariant: 'slab-pages', message: `cache ${cache.name}: num_objs ${s.numObjs} is not between num_slabs ${s.numSlabs} and num_slabs × objperslab ${s.objectsPerSlab}` });
+    }
+    if (!(s.numPages >= s.numSlabs && s.numPages <= s.numSlabs * s.pagesPerSlab) && out.length < MAX_REPORTS) {
+      out.push({ invariant: 'slab-pages', message: `cache ${cache.name}: ${s.numPages} slab pages is not between num_slabs ${s.numSlabs} and num_slabs × pagesperslab ${s.pagesPerSlab}` });
     }
     if (!(s.activeObjs <= s.numObjs && s.activeSlabs <= s.numSlabs) && out.length < MAX_REPORTS) {
       out.push({ invariant: 'slab-pages', message: `cache ${cache.name}: active ${s.activeObjs}/${s.numObjs} objects, ${s.activeSlabs}/${s.numSlabs} slabs` });

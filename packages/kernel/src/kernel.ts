@@ -242,7 +242,7 @@ class SimulatedKernel implements Kernel {
     let unreclaimable = 0;
     for (const cache of this.slab.caches()) {
       const s = this.slab.slabinfo(cache);
-      const pages = s.numSlabs * s.pagesPerSlab;
+      const pages = s.numPages;
       if (cache.flags & SLAB_RECLAIM_ACCOUNT) reclaimable += pages;
       else unreclaimable += pages;
     }

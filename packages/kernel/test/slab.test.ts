@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GFP_KERNEL, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, type KmemCache, type SlabAllocatorFactory } from '@mmkit/core';
+import { GFP_KERNEL, PG_head, PG_slab, PG_tail, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, type KmemCache, type SlabAllocatorFactory } from '@mmkit/core';
 import { createSlubAllocator } from '@mmkit/slub';
 import { createKernel } from '../src/index.js';
 
@@ -123,6 +123,35 @@ describe('the slab invariants', () => {
     const lc = l.slab.kmemCacheCreate('hidden', 512, 0, 0)!;
     l.slab.kmemCacheAlloc(lc, GFP_KERNEL);
     expect(l.checkInvariants().map((v) => v.invariant)).toContain('slab-pages');
+  });
+});
+
+describe.each(['slub', 'slab'] as const)('slab accounting when slabs come at the fallback order (%s)', (slab) => {
+  it('counts each slab by its own order and objects (page->objects): slabinfo, PG_slab and meminfo agree', () => {
+    // fail_page_alloc fails every allocation of order >= 1 (min-order 1): SLUB's allocate_slab()
+    // falls back to s->min (oo_order(s->min), fewer objects per slab); SLAB has no fallback order.
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab, failPageAlloc: { probability: 100, times: -1, ignoreGfpWait: false, verbose: 0 } });
+    const c = k.slab.kmemCacheCreate('fallback_objs', 1000, 0, 0)!;
+    const objs = Array.from({ length: 200 }, () => k.slab.kmemCacheAlloc(c, GFP_KERNEL));
+    expect(objs).not.toContain(0);
+    k.failPageAlloc.probability = 50; // a mix of both orders
+    for (let i = 0; i < 200; i++) objs.push(k.slab.kmemCacheAlloc(c, GFP_KERNEL));
+    expect(k.checkInvariants()).toEqual([]);
+    const si = k.slab.slabinfo(c);
+    expect(si.numObjs).toBeLessThanOrEqual(si.numSlabs * si.objectsPerSlab);
+    expect(si.activeObjs).toBeGreaterThanOrEqual(400 - objs.filter((o) => o === 0).length);
+    let marked = 0;
+    for (let p = 0; p < k.pages.maxPfn; p++) {
+      // a PG_slab head and the PG_tail pages of its compound page
+      if (!k.pages.testFlag(p, PG_slab) || k.pages.testFlag(p, PG_tail)) continue;
+      marked++;
+      for (let q = p + 1; k.pages.testFlag(p, PG_head) && q < k.pages.maxPfn && k.pages.testFlag(q, PG_tail) && !k.pages.testFlag(q, PG_head); q++) marked++;
+    }
+    const slabKb = Number(/^Slab:\s+(\d+) kB$/m.exec(k.readFile('/proc/meminfo'))![1]);
+    expect(slabKb).toBe(marked * 4);
+    for (const o of objs) if (o) k.slab.kmemCacheFree(c, o);
+    k.slab.kmemCacheDestroy(c);
+    expect(k.checkInvariants()).toEqual([]);
   });
 });
 

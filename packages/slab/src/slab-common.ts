@@ -148,7 +148,7 @@ export function kmemCacheDestroy(st: SlabState, cache: KmemCache): void {
 /** get_slabinfo(): objects in array caches count as active. */
 export function getSlabinfo(cache: KmemCache): SlabInfo {
   if (!(cache instanceof SlabCache)) {
-    return { activeObjs: 0, numObjs: 0, activeSlabs: 0, numSlabs: 0, objectsPerSlab: 0, pagesPerSlab: 0, limit: 0, batchcount: 0, shared: 0, sharedAvail: 0 };
+    return { activeObjs: 0, numObjs: 0, activeSlabs: 0, numSlabs: 0, objectsPerSlab: 0, pagesPerSlab: 0, numPages: 0, limit: 0, batchcount: 0, shared: 0, sharedAvail: 0 };
   }
   const c = cache;
   let totalSlabs = 0;
@@ -169,6 +169,7 @@ export function getSlabinfo(cache: KmemCache): SlabInfo {
     numSlabs: totalSlabs,
     objectsPerSlab: c.num,
     pagesPerSlab: 1 << c.gfporder,
+    numPages: totalSlabs * (1 << c.gfporder), // SLAB has no fallback order: every slab has cachep->gfporder
     limit: c.limit,
     batchcount: c.batchcount,
     shared: c.shared,

@@ -230,6 +230,7 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
   // inc_slabs_node()
   s.nrSlabs[node]++;
   s.totalObjects[node] += objects;
+  s.totalPages[node] += 1 << order;
 
   const base = pfn * PAGE_SIZE;
   if (s.flags & SLAB_POISON) st.phys.fill(base, PAGE_SIZE << order, POISON_INUSE);

@@ -71,8 +71,14 @@ export class SlubCache implements KmemCache {
   readonly partial: PfnListSet;
   /** n->nr_slabs. */
   readonly nrSlabs: Int32Array;
-  /** n->total_objects. */
+  /** n->total_objects: the sum of page->objects over the node's slabs. */
   readonly totalObjects: Float64Array;
+  /**
+   * The pages of the node's slabs, the sum of 1 << compound_order(page): what allocate_slab()
+   * and __free_slab() add to and take from NR_SLAB_(UN)RECLAIMABLE. A slab of the fallback
+   * order (s->min) has fewer pages and objects than one of s->oo.
+   */
+  readonly totalPages: Float64Array;
 
   // Per slab (by slot): what Linux keeps in struct page.
   /** Objects per slab at most (the stride of objState). */
@@ -143,6 +149,7 @@ export class SlubCache implements KmemCache {
     this.partial = new PfnListSet(pages, nrNodes);
     this.nrSlabs = new Int32Array(nrNodes);
     this.totalObjects = new Float64Array(nrNodes);
+    this.totalPages = new Float64Array(nrNodes);
     this.stride = Math.max(geometry.objects, geometry.minObjects);
     this.slabPfn = new Int32Array(INITIAL_SLOTS).fill(-1);
     this.slabFreelist = new Float64Array(INITIAL_SLOTS);

@@ -97,16 +97,22 @@ export function __kmemCacheShrink(st: SlubState, cache: KmemCache): number {
   return ret;
 }
 
-/** get_slabinfo(): partial slabs' free objects are free; cpu slabs count as in use. */
+/**
+ * get_slabinfo(): partial slabs' free objects are free; cpu slabs count as in use. num_objs is
+ * n->total_objects, the sum of page->objects (a slab of the fallback order s->min has fewer);
+ * objperslab and pagesperslab are those of s->oo.
+ */
 export function getSlabinfo(st: SlubState, cache: KmemCache): SlabInfo {
   const s = cache instanceof SlubCache ? cache : undefined;
-  if (!s) return { activeObjs: 0, numObjs: 0, activeSlabs: 0, numSlabs: 0, objectsPerSlab: 0, pagesPerSlab: 0, limit: 0, batchcount: 0, shared: 0, sharedAvail: 0 };
+  if (!s) return { activeObjs: 0, numObjs: 0, activeSlabs: 0, numSlabs: 0, objectsPerSlab: 0, pagesPerSlab: 0, numPages: 0, limit: 0, batchcount: 0, shared: 0, sharedAvail: 0 };
   let nrSlabs = 0;
   let nrObjs = 0;
   let nrFree = 0;
+  let nrPages = 0;
   for (let node = 0; node < st.nrNodes; node++) {
     nrSlabs += s.nrSlabs[node];
     nrObjs += s.totalObjects[node];
+    nrPages += s.totalPages[node];
     // count_partial(n, count_free)
     for (let pfn = s.partial.first(node); pfn !== -1; pfn = s.partial.next(pfn)) {
       const slot = st.pages.private[pfn];
@@ -120,6 +126,7 @@ export function getSlabinfo(st: SlubState, cache: KmemCache): SlabInfo {
     numSlabs: nrSlabs,
     objectsPerSlab: s.objects,
     pagesPerSlab: 1 << s.order,
+    numPages: nrPages,
     limit: 0,
     batchcount: 0,
     shared: 0,

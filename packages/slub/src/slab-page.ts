@@ -75,6 +75,7 @@ export function discardSlab(st: SlubState, s: SlubCache, slot: number): void {
   const node = s.slabNode[slot];
   s.nrSlabs[node]--;
   s.totalObjects[node] -= s.slabObjects[slot];
+  s.totalPages[node] -= 1 << order;
   const pages = st.pages;
   pages.clearFlag(pfn, PG_slab);
   pages.mapping[pfn] = 0;

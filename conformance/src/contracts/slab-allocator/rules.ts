@@ -132,10 +132,13 @@ export const SLAB_RULES: readonly Rule[] = [
   ),
 
   // /proc/slabinfo
+  // 'slab-allocator.slabinfo.counts' (num_objs = num_slabs × objperslab) is retired: a SLUB slab
+  // of the fallback order s->min holds fewer objects and pages, so the identity does not hold
+  // under memory pressure; its successor counts each slab by its own page->objects and order.
   rule(
-    'slab-allocator.slabinfo.counts',
-    'Each cache has a line in /proc/slabinfo (version 2.1) whose num_objs is num_slabs × objperslab, whose active_objs counts at least every allocated object, and whose slabs are empty of active objects once everything is freed and the cache shrunk.',
-    { kind: 'source', ref: 'mm/slab_common.c: cache_show(), slabinfo_show_stats(); mm/slub.c: get_slabinfo()' },
+    'slab-allocator.slabinfo.per-slab-counts',
+    "Each cache has a line in /proc/slabinfo (version 2.1) whose objperslab and pagesperslab are those of the cache's preferred slab order, whose num_objs is the sum of its slabs' objects (num_slabs × objperslab while every slab has the preferred order, fewer for slabs SLUB allocated at the fallback order s->min), whose active_objs counts at least every allocated object, and whose slabs are empty of active objects once everything is freed and the cache shrunk; the pages of all slabs, each counted by its own order, are the pages marked PG_slab and what /proc/meminfo's Slab counts.",
+    { kind: 'source', ref: 'mm/slab_common.c: cache_show(); mm/slub.c: allocate_slab() (the s->min fallback, page->objects), get_slabinfo() (n->total_objects)' },
   ),
 
   // KASAN's free hook (the seed)

@@ -25,15 +25,29 @@ export interface KmemCache {
   readonly flags: number;
 }
 
-/** The figures of one cache that /proc/slabinfo prints (struct slabinfo). */
+/**
+ * The figures of one cache that /proc/slabinfo prints (struct slabinfo), and the pages its slabs
+ * hold. Slabs of one cache need not all have the same order: SLUB's allocate_slab() falls back
+ * to the minimum order (s->min) when the preferred one (s->oo) is not available, so num_objs is
+ * the sum of each slab's objects (page->objects), at most num_slabs × objperslab, and the pages
+ * are the sum of each slab's 1 << order.
+ */
 export interface SlabInfo {
   readonly activeObjs: number;
+  /** The objects of all slabs (SLUB: the sum of page->objects, n->total_objects). */
   readonly numObjs: number;
   readonly activeSlabs: number;
   readonly numSlabs: number;
+  /** Objects of a slab of the cache's preferred order (oo_objects(s->oo); SLAB: cachep->num). */
   readonly objectsPerSlab: number;
-  /** 1 << order of a slab. */
+  /** 1 << the cache's preferred order (oo_order(s->oo); SLAB: cachep->gfporder). */
   readonly pagesPerSlab: number;
+  /**
+   * The pages the cache's slabs hold: the sum of 1 << compound_order() over its slabs, what
+   * NR_SLAB_RECLAIMABLE / NR_SLAB_UNRECLAIMABLE count (mod_lruvec_page_state(page, ..., 1 << order)
+   * in allocate_slab() and __free_slab()).
+   */
+  readonly numPages: number;
   /** SLAB's tunables; SLUB prints 0. */
   readonly limit: number;
   readonly batchcount: number;

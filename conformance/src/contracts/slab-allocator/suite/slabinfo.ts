@@ -1,6 +1,6 @@
 /** Slab-allocator cases: /proc/slabinfo. */
 import {
-  PAGE_SIZE, type ObjAddr,
+  GFP_KERNEL, PAGE_SIZE, PG_head, PG_slab, PG_tail, type ObjAddr,
 } from '@mmkit/core';
 import * as assert from '../../../assert.js';
 import type { SuiteCase } from '../../../suite.js';
@@ -9,7 +9,7 @@ import { boot, create, alloc, checkKernel, info, type SlabAllocatorUnderTest } f
 export const slabinfoCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
   {
     name: '/proc/slabinfo counts',
-    rules: ['slab-allocator.slabinfo.counts'],
+    rules: ['slab-allocator.slabinfo.per-slab-counts'],
     run(ctx) {
       const k = boot(ctx);
       const c = create(k, 'info_objs', 300);
@@ -24,7 +24,7 @@ export const slabinfoCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
       assert.deepEqual([active, num, perSlab, pages, activeSlabs, numSlabs], [si.activeObjs, si.numObjs, si.objectsPerSlab, si.pagesPerSlab, si.activeSlabs, si.numSlabs], 'the /proc/slabinfo line against slabinfo()');
       assert.equal(objsize, c.size, 'objsize is the space an object takes (s->size)');
       assert.atLeast(active, 500, 'active_objs counts every allocated object');
-      assert.equal(num, numSlabs * perSlab, 'num_objs = num_slabs × objperslab');
+      assert.equal(num, numSlabs * perSlab, 'num_objs = num_slabs × objperslab while every slab has the preferred order');
       assert.atMost(active, num, 'active_objs ≤ num_objs');
       assert.atLeast(perSlab * c.size, 1, 'objects per slab');
       assert.atMost(perSlab * c.size, pages * PAGE_SIZE, 'objects fit in their slab');
@@ -33,6 +33,40 @@ export const slabinfoCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
       k.slab.kmemCacheShrink(c);
       const after = info(k, c);
       assert.deepEqual([after.activeObjs, after.activeSlabs], [0, 0], 'active objects and slabs after freeing everything and shrinking');
+    },
+  },
+  {
+    name: '/proc/slabinfo and meminfo count each slab by its own order when higher orders fail',
+    rules: ['slab-allocator.slabinfo.per-slab-counts'],
+    run(ctx) {
+      // fail_page_alloc fails every allocation of order >= 1 (its min-order), then half of them:
+      // SLUB falls back to s->min for those slabs (SLAB has no fallback order).
+      const k = boot(ctx, { failPageAlloc: { probability: 100, times: -1, ignoreGfpWait: false, verbose: 0 } });
+      const c = create(k, 'fallback_objs', 1000);
+      const objs: ObjAddr[] = [];
+      for (let i = 0; i < 200; i++) objs.push(alloc(k, c));
+      k.failPageAlloc.probability = 50;
+      for (let i = 0; i < 200; i++) {
+        const a = k.slab.kmemCacheAlloc(c, GFP_KERNEL);
+        if (a) objs.push(a);
+      }
+      const si = info(k, c);
+      assert.atMost(si.numObjs, si.numSlabs * si.objectsPerSlab, 'num_objs ≤ num_slabs × objperslab');
+      assert.atLeast(si.activeObjs, objs.length, 'active_objs counts every allocated object');
+      assert.atMost(si.activeObjs, si.numObjs, 'active_objs ≤ num_objs');
+      let marked = 0;
+      for (let p = 0; p < k.pages.maxPfn; p++) {
+        if (!k.pages.testFlag(p, PG_slab) || k.pages.testFlag(p, PG_tail)) continue;
+        marked++;
+        for (let q = p + 1; k.pages.testFlag(p, PG_head) && q < k.pages.maxPfn && k.pages.testFlag(q, PG_tail) && !k.pages.testFlag(q, PG_head); q++) marked++;
+      }
+      const slabKb = /^Slab:\s+(\d+) kB$/m.exec(k.readFile('/proc/meminfo'));
+      assert.equal(Number(slabKb?.[1]), marked * (PAGE_SIZE / 1024), "meminfo's Slab is the pages marked PG_slab");
+      checkKernel(k, 'with slabs of both orders (the slabs reported against the pages marked PG_slab)');
+      for (const a of objs) k.slab.kmemCacheFree(c, a);
+      k.slab.kmemCacheShrink(c);
+      assert.deepEqual([info(k, c).activeObjs, info(k, c).activeSlabs], [0, 0], 'active objects and slabs after freeing everything and shrinking');
+      checkKernel(k, 'after freeing everything');
     },
   },
 ];
