@@ -177,7 +177,7 @@ function configFor(file: ZoneinfoFile): ZoneLayoutConfig {
 export function layoutFromZoneinfo(file: ZoneinfoFile): MemoryLayout {
   if (!file || !Array.isArray(file.zones) || file.zones.length === 0) throw new MachineSpecError('zoneinfo file has no zones');
   const config = configFor(file);
-  const nrNodes = Math.max(...file.zones.map((z) => z.nid)) + 1;
+  const nrNodes = file.zones.reduce((max, z) => Math.max(max, z.nid), -Infinity) + 1; // no spread: any number of zones
   const zoneGrid: (ZoneLayout | undefined)[][] = Array.from({ length: nrNodes }, () =>
     new Array<ZoneLayout | undefined>(config.nrZones).fill(undefined),
   );
@@ -214,8 +214,8 @@ export function layoutFromZoneinfo(file: ZoneinfoFile): MemoryLayout {
   const nodes: NodeLayout[] = zoneGrid.map((row, nid) => {
     const zl = row.map((z, idx) => z ?? { nid, zoneIdx: idx, startPfn: 0, spanned: 0, present: 0 });
     const populated = zl.filter((z) => z.spanned > 0);
-    const startPfn = populated.length ? Math.min(...populated.map((z) => z.startPfn)) : 0;
-    const end = populated.length ? Math.max(...populated.map((z) => z.startPfn + z.spanned)) : 0;
+    const startPfn = populated.length ? populated.reduce((min, z) => Math.min(min, z.startPfn), Infinity) : 0;
+    const end = populated.length ? populated.reduce((max, z) => Math.max(max, z.startPfn + z.spanned), -Infinity) : 0;
     return { nid, startPfn, spanned: end - startPfn, present: zl.reduce((n, z) => n + z.present, 0), zones: zl };
   });
   const mem = normalizeRanges(memory);

@@ -63,7 +63,7 @@ export function freeAreaInitNodes(
   const lowest = new Array<number>(nrZones).fill(0);
   const highest = new Array<number>(nrZones).fill(0);
   // find_min_pfn_with_active_regions()
-  let startPfn = Math.min(...nodeMemory.filter((m) => m.length > 0).map((m) => m[0].start));
+  let startPfn = nodeMemory.reduce((min, m) => (m.length > 0 ? Math.min(min, m[0].start) : min), Infinity);
   for (let i = 0; i < nrZones; i++) {
     if (i === zones.MOVABLE) continue;
     const endPfn = Math.max(maxZonePfns[i], startPfn);

@@ -15,7 +15,7 @@ import { CountingPageAllocator } from './counting-page-allocator.js';
 import { KernelConfigError } from './config-validation.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
-import { checkInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
+import { checkInvariants, checkKasanInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
 import type { Kernel, KernelConfig, SlabReport } from './kernel-types.js';
 import { renderBuddyinfo } from './proc/buddyinfo.js';
 import { renderMeminfo } from './proc/meminfo.js';
@@ -379,7 +379,11 @@ class SimulatedKernel implements Kernel {
   }
 
   checkInvariants(): InvariantViolation[] {
-    return [...checkInvariants(this.zones, this.pages, this.pageAllocator), ...checkSlabInvariants(this.pages, this.slab, this.slabPageView.held)];
+    return [
+      ...checkInvariants(this.zones, this.pages, this.pageAllocator),
+      ...checkSlabInvariants(this.pages, this.slab, this.slabPageView.held),
+      ...(this.kasan ? checkKasanInvariants(this.kasan, this.slab) : []),
+    ];
   }
 
   assertInvariants(): void {

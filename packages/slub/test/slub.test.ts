@@ -427,7 +427,7 @@ describe('bulk', () => {
 /** A scripted KASAN: delays the reuse of the objects it is told to, until released. */
 class ScriptedKasan implements KasanHooks {
   slab!: Slub;
-  readonly held: { cache: KmemCache; addr: ObjAddr }[] = [];
+  held: { cache: KmemCache; addr: ObjAddr }[] = [];
   readonly allocated: number[] = [];
   delay: (addr: ObjAddr) => boolean = () => true;
   shutdowns = 0;
@@ -442,7 +442,7 @@ class ScriptedKasan implements KasanHooks {
   cacheShutdown(cache: KmemCache): void {
     this.shutdowns++;
     for (const e of this.held.filter((h) => h.cache === cache)) this.slab.quarantineRelease(e.cache, e.addr);
-    this.held.splice(0, this.held.length, ...this.held.filter((h) => h.cache !== cache));
+    this.held = this.held.filter((h) => h.cache !== cache);
   }
   release(): void {
     for (const e of this.held.splice(0)) this.slab.quarantineRelease(e.cache, e.addr);

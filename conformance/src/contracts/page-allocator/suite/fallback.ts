@@ -18,7 +18,7 @@ add({
     const z = zoneByIdx(k, 0, k.zoneConfig.DMA32);
     const blocks0 = freeBlocks(k, z);
     assert.ok(blocks0.every((b) => b.mt === MIGRATE_MOVABLE), 'a fresh zone has only MIGRATE_MOVABLE free blocks (memmap_init_zone marks every pageblock movable)');
-    const maxOrder = Math.max(...blocks0.map((b) => b.order));
+    const maxOrder = blocks0.reduce((max, b) => Math.max(max, b.order), -Infinity);
     assert.equal(maxOrder, MAX_ORDER - 1, 'DMA32 has free order-10 blocks');
 
     // A reclaimable page with no reclaimable free page: steal the largest movable block.
