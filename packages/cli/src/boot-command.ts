@@ -43,16 +43,17 @@ output:
                            summary (default)
 `;
 
-const VIEWS: Record<string, string> = {
-  zoneinfo: '/proc/zoneinfo',
-  buddyinfo: '/proc/buddyinfo',
-  meminfo: '/proc/meminfo',
-  pagetypeinfo: '/proc/pagetypeinfo',
-  slabinfo: '/proc/slabinfo',
-  min_free_kbytes: '/proc/sys/vm/min_free_kbytes',
-  watermark_scale_factor: '/proc/sys/vm/watermark_scale_factor',
-  lowmem_reserve_ratio: '/proc/sys/vm/lowmem_reserve_ratio',
-};
+/** The views of --show and the file each reads: a Map, so '--show constructor' is an unknown view. */
+const VIEWS: ReadonlyMap<string, string> = new Map([
+  ['zoneinfo', '/proc/zoneinfo'],
+  ['buddyinfo', '/proc/buddyinfo'],
+  ['meminfo', '/proc/meminfo'],
+  ['pagetypeinfo', '/proc/pagetypeinfo'],
+  ['slabinfo', '/proc/slabinfo'],
+  ['min_free_kbytes', '/proc/sys/vm/min_free_kbytes'],
+  ['watermark_scale_factor', '/proc/sys/vm/watermark_scale_factor'],
+  ['lowmem_reserve_ratio', '/proc/sys/vm/lowmem_reserve_ratio'],
+]);
 
 function readText(path: string, what: string): string {
   try {
@@ -129,12 +130,13 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
   }
   if (values.seed !== undefined) config.seed = positiveInt(values.seed, '--seed');
   if (values.sysctl) {
-    config.sysctl = {};
-    for (const s of values.sysctl) {
+    const pairs = values.sysctl.map((s): [string, string] => {
       const eq = s.indexOf('=');
       if (eq <= 0) throw new UsageError(`--sysctl takes NAME=VALUE (like vm.min_free_kbytes=65536), got '${s}'`);
-      config.sysctl[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
-    }
+      return [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
+    });
+    // Object.fromEntries defines own properties: a name such as '__proto__' stays a name (and is no sysctl).
+    config.sysctl = Object.fromEntries(pairs);
   }
   if (values.slab !== undefined) {
     if (values.slab !== 'slub' && values.slab !== 'slab') throw new UsageError(`--slab must be slub or slab, got '${values.slab}'`);
@@ -167,7 +169,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     Object.assign(config, assembled);
   }
   const show = values.show ?? 'summary';
-  if (show !== 'summary' && !VIEWS[show]) throw new UsageError(`--show: unknown view '${show}'; views: summary, ${Object.keys(VIEWS).join(', ')}`);
+  if (show !== 'summary' && !VIEWS.has(show)) throw new UsageError(`--show: unknown view '${show}'; views: summary, ${[...VIEWS.keys()].join(', ')}`);
   return { config, show };
 }
 
@@ -185,6 +187,7 @@ function sizeOrPercent(text: string, flag: string): number | { percent: number }
 export async function runBoot(args: string[], out: (s: string) => void, kit: ConformanceKit = DEFAULT_KIT): Promise<number> {
   const { config, show } = await bootConfigFromArgs(args, kit);
   const kernel = createKernel(config);
-  out(show === 'summary' ? kernel.summary() : kernel.readFile(VIEWS[show]));
+  const view = VIEWS.get(show);
+  out(view === undefined ? kernel.summary() : kernel.readFile(view));
   return 0;
 }

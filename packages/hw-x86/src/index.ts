@@ -7,4 +7,4 @@ export { MachineSpecError } from './errors.js';
 export { parseE820, formatE820, e820ForMemSize, type E820Type, type E820Entry } from './e820.js';
 export { setupMemory, type MachineSpec, type MemblockReservationSpec } from './setup.js';
 export { parseZoneinfo, layoutFromZoneinfo, type ZoneinfoZone, type ZoneinfoFile } from './zoneinfo.js';
-export { PRESETS, presetNames } from './presets.js';
+export { PRESETS, presetByName, presetNames } from './presets.js';

@@ -83,3 +83,8 @@ export const PRESETS: Record<string, { description: string; spec: MachineSpec }>
 export function presetNames(): string[] {
   return Object.keys(PRESETS);
 }
+
+/** The preset of this name, looked up as an own property ('constructor' is no preset), or undefined. */
+export function presetByName(name: string): { description: string; spec: MachineSpec } | undefined {
+  return Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+}

@@ -11,4 +11,4 @@ export { renderMeminfo, siMemAvailable, directMapPages } from './proc/meminfo.js
 export { parseIntList, sysctlPath } from './sysctl.js';
 /** The default implementation of each subsystem, for callers that replace one and keep the rest. */
 export { createBuddyAllocator as defaultPageAllocator } from '@mmkit/buddy';
-export { PRESETS, presetNames } from '@mmkit/hw-x86';
+export { PRESETS, presetByName, presetNames } from '@mmkit/hw-x86';

@@ -10,7 +10,7 @@ import {
 import { createBuddyAllocator } from '@mmkit/buddy';
 import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
-import { PRESETS, layoutFromZoneinfo, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
+import { PRESETS, layoutFromZoneinfo, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
 import { CountingPageAllocator } from './counting-page-allocator.js';
 import { KernelConfigError } from './config-validation.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
@@ -37,7 +37,7 @@ export function resolveLayout(config: KernelConfig): MemoryLayout {
   if (given > 1) throw new KernelConfigError('give one of machine, preset and likeZoneinfo, not several');
   if (config.likeZoneinfo !== undefined) return layoutFromZoneinfo(parseZoneinfo(config.likeZoneinfo));
   if (config.preset !== undefined) {
-    const preset = PRESETS[config.preset];
+    const preset = presetByName(config.preset);
     if (!preset) throw new KernelConfigError(`unknown preset '${config.preset}'; presets: ${Object.keys(PRESETS).join(', ')}`);
     return setupMemory(preset.spec);
   }
@@ -58,7 +58,7 @@ function defaultCpus(config: KernelConfig): number {
 export function createKernel(config: KernelConfig = {}): Kernel {
   const nrCpus = defaultCpus(config);
   if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 256) throw new KernelConfigError(`nrCpus must be an integer in [1, 256], got ${nrCpus}`);
-  if (config.slab !== undefined && typeof config.slab !== 'function' && !(config.slab in SLAB_IMPLEMENTATIONS)) {
+  if (config.slab !== undefined && typeof config.slab !== 'function' && !SLAB_IMPLEMENTATIONS.has(config.slab)) {
     throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got '${String(config.slab)}'`);
   }
   if (config.unboundCpumask !== undefined) {
@@ -83,10 +83,10 @@ export function debugConfigOf(config: KernelConfig): DebugConfig {
 }
 
 /** CONFIG_SLUB and CONFIG_SLAB. */
-const SLAB_IMPLEMENTATIONS: Record<'slub' | 'slab', SlabAllocatorFactory> = {
-  slub: createSlubAllocator,
-  slab: createSlabAllocator,
-};
+const SLAB_IMPLEMENTATIONS: ReadonlyMap<string, SlabAllocatorFactory> = new Map<string, SlabAllocatorFactory>([
+  ['slub', createSlubAllocator],
+  ['slab', createSlabAllocator],
+]);
 
 class SimulatedKernel implements Kernel {
   readonly layout: MemoryLayout;
@@ -109,7 +109,8 @@ class SimulatedKernel implements Kernel {
   private readonly prng: Prng;
   private readonly numaStats: Float64Array;
   private readonly overcommit = { ratio: 50 };
-  private readonly files: Record<string, KernelFile>;
+  /** Every file by path: a Map, so a path such as 'constructor' is just not there. */
+  private readonly files: ReadonlyMap<string, KernelFile>;
 
   constructor(readonly config: Readonly<KernelConfig>, layout: MemoryLayout, nrCpus: number, readonly debug: DebugConfig) {
     this.layout = layout;
@@ -163,7 +164,7 @@ class SimulatedKernel implements Kernel {
     this.bootMemory(); // mm_init(): mem_init() -> memblock_free_all()
     this.pageAllocator.initWatermarks(); // core_initcall(init_per_zone_wmark_min)
     if (this.kasan && config.kasan) this.kasanInit(this.kasan, config.kasan);
-    this.files = {
+    this.files = new Map(Object.entries({
       ...vmSysctlFiles(this.pageAllocator, this.overcommit, layout.zones.arch === 'i386' ? 32 : 64),
       ...failPageAllocFiles(this.failPageAlloc),
       '/proc/zoneinfo': { read: () => this.zoneinfo() },
@@ -176,7 +177,7 @@ class SimulatedKernel implements Kernel {
       '/sys/kernel/mm/transparent_hugepage/enabled': {
         read: () => ['always', 'madvise', 'never'].map((m) => (m === (config.thp ?? 'always') ? `[${m}]` : m)).join(' ') + '\n',
       },
-    };
+    }));
     for (const [name, value] of Object.entries(config.sysctl ?? {})) {
       const ret = this.sysctl(name, value);
       if (ret !== 0) throw new KernelConfigError(`sysctl ${name}=${value}: ${ret === -ERRNO.ENOENT ? 'no such sysctl' : 'invalid value'} (${ret})`);
@@ -185,7 +186,8 @@ class SimulatedKernel implements Kernel {
 
   /** kmem_cache_init(): the object allocator, with KASAN's hooks when configured. */
   private createSlab(choice: 'slub' | 'slab' | SlabAllocatorFactory): SlabAllocator {
-    const factory = typeof choice === 'function' ? choice : SLAB_IMPLEMENTATIONS[choice];
+    const factory = typeof choice === 'function' ? choice : SLAB_IMPLEMENTATIONS.get(choice);
+    if (!factory) throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got '${String(choice)}'`);
     const registry = this.registry;
     const slabPageView = this.slabPageView;
     const services: SlabAllocatorServices = {
@@ -308,17 +310,17 @@ class SimulatedKernel implements Kernel {
   }
 
   listFiles(): string[] {
-    return Object.keys(this.files).sort();
+    return [...this.files.keys()].sort();
   }
 
   readFile(path: string): string {
-    const file = this.files[path];
+    const file = this.files.get(path);
     if (!file) throw syscallError('open', -ERRNO.ENOENT);
     return file.read();
   }
 
   writeFile(path: string, text: string): number {
-    const file = this.files[path];
+    const file = this.files.get(path);
     if (!file) return -ERRNO.ENOENT;
     if (!file.write) return -ERRNO.EACCES;
     return file.write(text);
