@@ -29,7 +29,7 @@ kernel:
   --slab slub|slab         the object allocator (CONFIG_SLUB, the default, or CONFIG_SLAB)
   --kasan                  boot with KASAN (slab free hook and quarantine)
   --mutant ID              boot with a mutant page or object allocator (mmkit mutants lists them)
-  --seed N                 seed of every random choice
+  --seed N                 seed of every random choice (an integer in [0, 4294967295])
 debugging (off by default, as in 4.17):
   --debug-vm               CONFIG_DEBUG_VM: VM_BUG_ON_PAGE checks (a double free of pages caught
                            when it happens), kmem_cache_sanity_check()
@@ -128,7 +128,11 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     if (!['always', 'madvise', 'never'].includes(values.thp)) throw new UsageError(`--thp must be always, madvise or never, got '${values.thp}'`);
     config.thp = values.thp as ThpMode;
   }
-  if (values.seed !== undefined) config.seed = positiveInt(values.seed, '--seed');
+  if (values.seed !== undefined) {
+    // The seed feeds a 32-bit generator: [0, 2^32 - 1], as createKernel() takes it.
+    if (!/^\d+$/.test(values.seed) || Number(values.seed) > 2 ** 32 - 1) throw new UsageError(`--seed takes an integer in [0, 4294967295], got '${values.seed}'`);
+    config.seed = Number(values.seed);
+  }
   if (values.sysctl) {
     const pairs = values.sysctl.map((s): [string, string] => {
       const eq = s.indexOf('=');

@@ -226,3 +226,18 @@ export function gfpMigratetype(gfp: Gfp): MigrateType {
 export function gfpflagsAllowBlocking(gfp: Gfp): boolean {
   return (gfp & __GFP_DIRECT_RECLAIM) !== 0;
 }
+
+/**
+ * True when `gfp` is a gfp mask: an integer within the gfp bits ([0, __GFP_BITS_MASK]). A
+ * fraction, a negative number, NaN or a bit above __GFP_BITS_SHIFT is no gfp_t a caller meant
+ * (1.5 would otherwise act as __GFP_DMA once JavaScript's bit operators truncate it).
+ */
+export function isGfpMask(gfp: unknown): gfp is Gfp {
+  return typeof gfp === 'number' && Number.isInteger(gfp) && gfp >= 0 && gfp <= __GFP_BITS_MASK;
+}
+
+/** The RangeError an API entry (`fn`, as Linux names it) throws for a value isGfpMask() refuses; built in a cold function. */
+export function invalidGfpMaskError(fn: string, gfp: unknown): RangeError {
+  const shown = typeof gfp === 'string' ? `'${gfp}'` : typeof gfp === 'number' ? String(gfp) : typeof gfp;
+  return new RangeError(`${fn}: gfp ${shown} is not a gfp mask (an integer in [0, 0x${__GFP_BITS_MASK.toString(16)}])`);
+}

@@ -103,3 +103,23 @@ describe('round_jiffies_relative (kernel/time/timer.c)', () => {
     expect(s.roundJiffiesRelative(20, 0)).toBe(20); // 30 would round to 0
   });
 });
+
+describe('CPU numbers are checked (issue 10 item 10)', () => {
+  it('onCpu, queue_work_on, queue_delayed_work_on and add_timer_on take a CPU that exists', () => {
+    const s = new Scheduler({ nrCpus: 2 });
+    const w = initWork('w', () => undefined);
+    for (const cpu of [-1, 1.5, 2, 99, NaN]) {
+      expect(() => s.onCpu(cpu, () => 0)).toThrow(new RangeError(`onCpu: CPU ${cpu} does not exist (CPUs 0-1)`));
+      expect(() => s.addTimerOn(cpu, 1, () => undefined)).toThrow(/add_timer_on: CPU .* does not exist \(CPUs 0-1\)/);
+    }
+    expect(s.currentCpu).toBe(0);
+    expect(() => s.queueWorkOn(5, w)).toThrow(/queue_work_on: CPU 5 does not exist/);
+    expect(w.pending).toBe(false);
+    expect(() => s.queueDelayedWorkOn(-2, initDelayedWork('d', () => undefined), 1)).toThrow(/queue_delayed_work_on: CPU -2/);
+    expect(() => s.queueDelayedWorkOn(WORK_CPU_UNBOUND, initDelayedWork('d', () => undefined), NaN)).toThrow(/delay must be a number/);
+    expect(() => s.runUntil(NaN)).toThrow(/runUntil: until must be a finite number/);
+    expect(() => new Scheduler({ nrCpus: 1 }).onCpu(1, () => 0)).toThrow('onCpu: CPU 1 does not exist (CPU 0)');
+    expect(() => new Scheduler({ nrCpus: 2, unboundCpumask: [0, 2] })).toThrow(/unboundCpumask must list CPUs in \[0, 1\]/);
+    expect(() => new Scheduler({ nrCpus: 2, hz: NaN })).toThrow(/hz must be an integer/);
+  });
+});

@@ -73,6 +73,11 @@ export class Scheduler {
     }
     this.nrCpus = options.nrCpus;
     this.hz = options.hz ?? DEFAULT_HZ;
+    if (!Number.isInteger(this.hz) || this.hz < 1 || this.hz > 10000) throw new RangeError(`hz must be an integer in [1, 10000], got ${String(options.hz)}`);
+    const mask = options.unboundCpumask;
+    if (mask !== undefined && (!Array.isArray(mask) || !mask.every((c) => this.validCpu(c)))) {
+      throw new RangeError(`unboundCpumask must list CPUs in [0, ${this.nrCpus - 1}], got ${JSON.stringify(mask)}`);
+    }
     this.debugForceRrCpu = options.debugForceRrCpu ?? false;
     this.online = new Array<boolean>(this.nrCpus).fill(true);
     this.unboundCpumask = new Array<boolean>(this.nrCpus).fill(options.unboundCpumask === undefined);
@@ -100,8 +105,20 @@ export class Scheduler {
     return (abs > now ? abs : original) - now;
   }
 
-  /** Run fn with `cpu` as the current CPU. */
+  /** True when `cpu` is a CPU of this machine (an integer in [0, nrCpus)). */
+  validCpu(cpu: unknown): cpu is number {
+    return typeof cpu === 'number' && Number.isInteger(cpu) && cpu >= 0 && cpu < this.nrCpus;
+  }
+
+  /** The RangeError for a CPU that does not exist, naming the CPUs that do (cold). */
+  private noSuchCpu(fn: string, cpu: unknown): RangeError {
+    const cpus = this.nrCpus === 1 ? 'CPU 0' : `CPUs 0-${this.nrCpus - 1}`;
+    return new RangeError(`${fn}: CPU ${typeof cpu === 'number' ? String(cpu) : typeof cpu} does not exist (${cpus})`);
+  }
+
+  /** Run fn with `cpu` as the current CPU (a CPU that exists: per-cpu state is indexed by it). */
   onCpu<T>(cpu: number, fn: () => T): T {
+    if (!this.validCpu(cpu)) throw this.noSuchCpu('onCpu', cpu);
     const saved = this.currentCpu;
     this.currentCpu = cpu;
     try {
@@ -113,6 +130,8 @@ export class Scheduler {
 
   /** add_timer_on(); add_timer() is addTimerOn(currentCpu, ...). Returns the timer id. */
   addTimerOn(cpu: number, expires: number, fn: () => void): number {
+    if (!this.validCpu(cpu)) throw this.noSuchCpu('add_timer_on', cpu);
+    if (typeof expires !== 'number' || Number.isNaN(expires)) throw new RangeError(`add_timer_on: expires must be a number of jiffies, got ${String(expires)}`);
     const timer: Timer = { id: this.nextTimerId++, expires, seq: this.seq++, cpu, fn };
     this.timers.push(timer);
     return timer.id;
@@ -144,6 +163,7 @@ export class Scheduler {
 
   /** __queue_work(): false when the work was already pending. */
   queueWorkOn(cpu: number, work: WorkStruct): boolean {
+    if (cpu !== WORK_CPU_UNBOUND && !this.validCpu(cpu)) throw this.noSuchCpu('queue_work_on', cpu);
     if (work.pending) return false;
     work.pending = true;
     this.enqueue(cpu, work);
@@ -163,6 +183,8 @@ export class Scheduler {
 
   /** queue_delayed_work_on() / schedule_delayed_work_on(). */
   queueDelayedWorkOn(cpu: number, dwork: DelayedWork, delay: number): boolean {
+    if (cpu !== WORK_CPU_UNBOUND && !this.validCpu(cpu)) throw this.noSuchCpu('queue_delayed_work_on', cpu);
+    if (typeof delay !== 'number' || Number.isNaN(delay)) throw new RangeError(`queue_delayed_work_on: delay must be a number of jiffies, got ${String(delay)}`);
     if (dwork.pending) return false;
     dwork.pending = true;
     dwork.cpu = cpu;
@@ -217,6 +239,7 @@ export class Scheduler {
 
   /** Advance time to `until` (jiffies), firing timers and running work in order. */
   runUntil(until: number): void {
+    if (typeof until !== 'number' || !Number.isFinite(until)) throw new RangeError(`runUntil: until must be a finite number of jiffies, got ${String(until)}`);
     this.runPendingWork();
     for (;;) {
       let best = -1;

@@ -67,6 +67,11 @@ export interface MachineSpec {
   reserve?: MemblockReservationSpec;
 }
 
+/** Every field of MachineSpec: one added to the type must be added here (and checked). */
+const MACHINE_SPEC_FIELDS: Record<keyof MachineSpec, true> = {
+  arch: true, mem: true, e820: true, nodes: true, kernelcore: true, movablecore: true, movableNodes: true, cma: true, reserve: true,
+};
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
@@ -134,7 +139,8 @@ function parseCoreOption(name: string, v: number | { percent: number } | undefin
  * distances (10 local, 20 remote). Works on ranges: milliseconds for any machine size.
  */
 export function setupMemory(spec: MachineSpec = {}): MemoryLayout {
-  if (typeof spec !== 'object' || spec === null) throw new MachineSpecError('machine spec must be an object');
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new MachineSpecError('machine spec must be an object');
+  checkOptionalKeys(spec, Object.keys(MACHINE_SPEC_FIELDS), 'machine');
   const arch = spec.arch ?? 'x86_64';
   if (arch !== 'x86_64' && arch !== 'i386') throw new MachineSpecError(`unknown arch '${String(arch)}' (x86_64 or i386)`);
   const zones = zoneConfigFor(arch);

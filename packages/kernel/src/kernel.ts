@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -12,7 +12,8 @@ import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
 import { PRESETS, layoutFromZoneinfo, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
 import { CountingPageAllocator } from './counting-page-allocator.js';
-import { KernelConfigError } from './config-validation.js';
+import { KernelConfigError, configInt } from './config-validation.js';
+import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 import { checkInvariants, checkKasanInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
@@ -56,20 +57,11 @@ function defaultCpus(config: KernelConfig): number {
 }
 
 export function createKernel(config: KernelConfig = {}): Kernel {
+  checkKernelConfig(config);
   const nrCpus = defaultCpus(config);
-  if (!Number.isInteger(nrCpus) || nrCpus < 1 || nrCpus > 256) throw new KernelConfigError(`nrCpus must be an integer in [1, 256], got ${nrCpus}`);
-  if (config.slab !== undefined && typeof config.slab !== 'function' && !SLAB_IMPLEMENTATIONS.has(config.slab)) {
-    throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got '${String(config.slab)}'`);
-  }
-  if (config.unboundCpumask !== undefined) {
-    const m = config.unboundCpumask;
-    if (!Array.isArray(m) || m.length === 0 || !m.every((c) => Number.isInteger(c) && c >= 0 && c < nrCpus)) {
-      throw new KernelConfigError(`unboundCpumask must list at least one CPU in [0, ${nrCpus - 1}], got ${JSON.stringify(m)}`);
-    }
-  }
+  configInt(config.nrCpus === undefined ? 'nrCpus (the CPUs of the zoneinfo file)' : 'nrCpus', nrCpus, { min: 1, max: MAX_NR_CPUS });
+  checkUnboundCpumask(config.unboundCpumask, nrCpus);
   const debug = debugConfigOf(config);
-  const thp = config.thp ?? 'always';
-  if (!['always', 'madvise', 'never'].includes(thp)) throw new KernelConfigError(`thp must be always, madvise or never, got '${String(thp)}'`);
   return new SimulatedKernel(config, resolveLayout(config), nrCpus, debug);
 }
 
@@ -335,6 +327,7 @@ class SimulatedKernel implements Kernel {
   }
 
   allocPages(gfp: number, order: number, nid?: number): number {
+    if (!isGfpMask(gfp)) throw invalidGfpMaskError('alloc_pages', gfp);
     if (nid !== undefined && (!Number.isInteger(nid) || nid < 0 || nid >= this.layout.nodes.length)) {
       throw new RangeError(`alloc_pages_node: node ${nid} does not exist (nodes 0-${this.layout.nodes.length - 1})`);
     }

@@ -60,7 +60,9 @@ export interface PageAllocatorApi {
   /**
    * __alloc_pages_nodemask(): 2^order contiguous pages, or NO_PAGE. The preferred node defaults
    * to the current CPU's node. An order >= MAX_ORDER fails (with a warning unless __GFP_NOWARN);
-   * an invalid zone combination is a kernel bug (throws InvalidGfpError).
+   * an invalid zone combination is a kernel bug (throws InvalidGfpError). `gfp` is a gfp mask
+   * (isGfpMask(): an integer in [0, __GFP_BITS_MASK]); the kernel's allocPages() refuses any
+   * other value with a RangeError before it reaches the implementation, which may assume it.
    */
   allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn;
   /**

@@ -1,0 +1,106 @@
+/**
+ * checkKernelConfig(): every field of createKernel()'s configuration, checked before anything
+ * is built, with the bounds the kernel's own files put on the same settings (the debugfs
+ * fault_attr files, the workqueue cpumask). A field another module owns (machine: @mmkit/hw-x86's
+ * setupMemory(); likeZoneinfo: parseZoneinfo()) is checked there, with its own error.
+ */
+import type { KernelConfig } from './kernel-types.js';
+import {
+  KernelConfigError, configBool, configInt, configObject, configOneOf, describeValue,
+} from './config-validation.js';
+
+/** Every field of KernelConfig: a field added to the type must be added (and checked) here. */
+const KERNEL_CONFIG_FIELDS: Record<keyof KernelConfig, true> = {
+  machine: true, preset: true, likeZoneinfo: true, nrCpus: true, thp: true, pcp: true, sysctl: true, seed: true,
+  failPageAlloc: true, pageAllocator: true, slab: true, kasan: true, kasanHooks: true, failslab: true,
+  debugForceRrCpu: true, unboundCpumask: true,
+  debug: true, // checked by resolveDebugConfig() (debugConfigOf() in kernel.ts)
+};
+
+/** The most CPUs a kernel simulates. */
+export const MAX_NR_CPUS = 256;
+/** The seed feeds a 32-bit generator (Prng): larger seeds would alias smaller ones. */
+export const MAX_SEED = 2 ** 32 - 1;
+const U32_MAX = 2 ** 32 - 1;
+const INT_MAX = 2 ** 31 - 1;
+
+const FAULT_ATTR_FIELDS = ['probability', 'interval', 'times', 'space', 'verbose', 'count'] as const;
+
+/** struct fault_attr fields, with the bounds of their debugfs files (lib/fault-inject.c; sysctl.ts faultAttrFiles()). */
+function checkFaultAttr(what: string, attr: Partial<Record<(typeof FAULT_ATTR_FIELDS)[number], unknown>>): void {
+  configInt(`${what}.probability`, attr.probability, { min: 0, max: 100 });
+  configInt(`${what}.interval`, attr.interval, { min: 1, max: U32_MAX });
+  // atomic_t times: -1 is "no limit" (debugfs turns any negative write into -1).
+  configInt(`${what}.times`, attr.times, { min: -1, max: INT_MAX });
+  configInt(`${what}.space`, attr.space, { min: 0, max: U32_MAX });
+  configInt(`${what}.verbose`, attr.verbose, { min: 0, max: 2 });
+  configInt(`${what}.count`, attr.count, { min: 0 });
+}
+
+/** Refuse a configuration createKernel() cannot boot from (a KernelConfigError, one line). */
+export function checkKernelConfig(config: KernelConfig): void {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new KernelConfigError(`the kernel configuration must be an object, got ${describeValue(config)}`);
+  }
+  configObject('the kernel configuration', config, Object.keys(KERNEL_CONFIG_FIELDS) as (keyof KernelConfig)[]);
+  if (config.preset !== undefined && typeof config.preset !== 'string') throw new KernelConfigError(`preset must be a string, got ${describeValue(config.preset)}`);
+  if (config.likeZoneinfo !== undefined && typeof config.likeZoneinfo !== 'string') {
+    throw new KernelConfigError(`likeZoneinfo must be the text of a /proc/zoneinfo (a string), got ${describeValue(config.likeZoneinfo)}`);
+  }
+  if (config.machine !== undefined && (typeof config.machine !== 'object' || config.machine === null || Array.isArray(config.machine))) {
+    throw new KernelConfigError(`machine must be an object, got ${describeValue(config.machine)}`);
+  }
+  configInt('nrCpus', config.nrCpus, { min: 1, max: MAX_NR_CPUS });
+  configOneOf('thp', config.thp, ['always', 'madvise', 'never']);
+  configBool('pcp', config.pcp);
+  configInt('seed', config.seed, { min: 0, max: MAX_SEED });
+  configBool('debugForceRrCpu', config.debugForceRrCpu);
+  if (config.sysctl !== undefined) {
+    const sysctl: unknown = config.sysctl;
+    if (typeof sysctl !== 'object' || sysctl === null || Array.isArray(sysctl)) {
+      throw new KernelConfigError(`sysctl must be an object of names and values (like { 'vm.min_free_kbytes': 65536 }), got ${describeValue(sysctl)}`);
+    }
+    for (const [name, value] of Object.entries(sysctl)) {
+      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isSafeInteger(value))) {
+        throw new KernelConfigError(`sysctl ${name}: the value must be an integer or a string, got ${describeValue(value)}`);
+      }
+    }
+  }
+  const fpa = configObject('failPageAlloc', config.failPageAlloc, [...FAULT_ATTR_FIELDS, 'ignoreGfpWait', 'ignoreGfpHighmem', 'minOrder']);
+  if (fpa) {
+    checkFaultAttr('failPageAlloc', fpa);
+    configBool('failPageAlloc.ignoreGfpWait', fpa.ignoreGfpWait);
+    configBool('failPageAlloc.ignoreGfpHighmem', fpa.ignoreGfpHighmem);
+    configInt('failPageAlloc.minOrder', fpa.minOrder, { min: 0, max: 10 }); // the debugfs file's bound (MAX_ORDER - 1)
+  }
+  const fs = configObject('failslab', config.failslab, [...FAULT_ATTR_FIELDS, 'ignoreGfpWait', 'cacheFilter']);
+  if (fs) {
+    checkFaultAttr('failslab', fs);
+    configBool('failslab.ignoreGfpWait', fs.ignoreGfpWait);
+    configBool('failslab.cacheFilter', fs.cacheFilter);
+  }
+  if (config.kasan !== undefined && typeof config.kasan !== 'boolean') {
+    if (typeof config.kasan !== 'object' || config.kasan === null || Array.isArray(config.kasan)) {
+      throw new KernelConfigError(`kasan must be true, false or { quarantineBytes }, got ${describeValue(config.kasan)}`);
+    }
+    const kasan = configObject('kasan', config.kasan, ['quarantineBytes']);
+    configInt('kasan.quarantineBytes', kasan?.quarantineBytes, { min: 0 });
+  }
+  if (config.kasanHooks !== undefined && (typeof config.kasanHooks !== 'object' || config.kasanHooks === null)) {
+    throw new KernelConfigError(`kasanHooks must be an object of KASAN hooks, got ${describeValue(config.kasanHooks)}`);
+  }
+  if (config.pageAllocator !== undefined && typeof config.pageAllocator !== 'function') {
+    throw new KernelConfigError(`pageAllocator must be a factory function, got ${describeValue(config.pageAllocator)}`);
+  }
+  if (config.slab !== undefined && typeof config.slab !== 'function' && config.slab !== 'slub' && config.slab !== 'slab') {
+    throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got ${describeValue(config.slab)}`);
+  }
+}
+
+/** workqueue.unbound_cpumask: at least one CPU, each in [0, nrCpus). */
+export function checkUnboundCpumask(mask: unknown, nrCpus: number): void {
+  if (mask === undefined) return;
+  if (!Array.isArray(mask) || mask.length === 0 || !mask.every((c) => typeof c === 'number' && Number.isInteger(c) && c >= 0 && c < nrCpus)) {
+    throw new KernelConfigError(`unboundCpumask must list at least one CPU in [0, ${nrCpus - 1}], got ${Array.isArray(mask) ? JSON.stringify(mask) : describeValue(mask)}`);
+  }
+}
