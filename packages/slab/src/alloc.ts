@@ -19,7 +19,7 @@ import type { SlabState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (see docs/implementations.md).
 const { cacheAllocDebugcheckAfter, checkFree } = debugChecksMod;
-const { __cacheFree } = freeMod;
+const { __cacheFree, ___cacheFree } = freeMod;
 const { cacheGrowBegin, cacheGrowEnd, fixupSlabList, slabGetObj } = growMod;
 const { kmallocIndex } = kmallocMod;
 const { cpuNode, liveCache, objToIndex, virtToSlab } = lookupMod;
@@ -51,8 +51,25 @@ export function slabAlloc(st: SlabState, c: SlabCache, gfp: Gfp): ObjAddr {
   if (st.services.shouldFailSlab(c, gfp)) return 0;
   const addr = ____cacheAlloc(st, c, gfp);
   if (addr === 0) return 0;
+  if (c.ctor !== undefined && c.flags & SLAB_POISON) return slabPostAllocCtor(st, c, addr, gfp) ? addr : 0;
   slabPostAlloc(st, c, addr, gfp);
   return addr;
+}
+
+/**
+ * slabPostAlloc() of a SLAB_POISON cache with a constructor, which runs it at each allocation
+ * (cache_alloc_debugcheck_after()), off the hot path: a constructor that throws gets the
+ * object given back (___cache_free(), so it is poisoned and free again) and false.
+ */
+function slabPostAllocCtor(st: SlabState, c: SlabCache, addr: number, gfp: Gfp): boolean {
+  try {
+    slabPostAlloc(st, c, addr, gfp);
+    return true;
+  } catch (err) {
+    st.services.log('err', `SLAB: the constructor of ${c.name} threw (${err instanceof Error ? err.message : String(err)}): the object is given back and the allocation fails`);
+    ___cacheFree(st, c, addr);
+    return false;
+  }
 }
 
 /** cache_alloc_debugcheck_after(), the allocation bitmap, __GFP_ZERO and slab_post_alloc_hook() (kasan_slab_alloc()). */
@@ -162,10 +179,18 @@ export function kmemCacheAllocBulk(st: SlabState, cache: KmemCache, gfp: Gfp, n:
     if (addr === 0) break;
     out[i] = addr;
   }
-  for (let j = 0; j < i; j++) slabPostAlloc(st, c, out[j], gfp);
-  if (i < n) {
+  let ctorFailed = false;
+  if (c.ctor !== undefined && c.flags & SLAB_POISON) {
+    for (let j = 0; j < i; j++) {
+      if (slabPostAllocCtor(st, c, out[j], gfp)) continue;
+      out[j] = 0; // given back already
+      ctorFailed = true;
+    }
+  } else for (let j = 0; j < i; j++) slabPostAlloc(st, c, out[j], gfp);
+  if (i < n || ctorFailed) {
     // error: __kmem_cache_free_bulk() of what was taken.
     for (let j = 0; j < i; j++) {
+      if (out[j] === 0) continue;
       const slab = virtToSlab(st, out[j]);
       const idx = checkFree(st, out[j], slab, c);
       if (idx >= 0) __cacheFree(st, c, slab, idx, out[j]);

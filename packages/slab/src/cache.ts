@@ -35,6 +35,8 @@ export class SlabCache implements KmemCache {
   /** kmalloc-<n> caches cannot be destroyed. */
   readonly isKmalloc: boolean;
   destroyed = false;
+  /** How many new slabs of this cache are running the constructor now (nested when it allocates). */
+  ctorRunning = 0;
 
   // Tunables (enable_cpucache() / do_tune_cpucache()).
   readonly limit: number;

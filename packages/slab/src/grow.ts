@@ -33,6 +33,7 @@ const { hex } = lookupMod;
  * (PG_slab, page->slab_cache) and cache_init_objs().
  */
 export function cacheGrowBegin(st: SlabState, c: SlabCache, gfp: Gfp, node: number): number {
+  if (c.ctorRunning) return refuseCtorRecursion(st, c);
   if (gfp & GFP_SLAB_BUG_MASK) {
     st.services.log('warn', `Unexpected gfp: ${hex((gfp & GFP_SLAB_BUG_MASK) >>> 0)}. Fixing up to gfp: ${hex((gfp & ~GFP_SLAB_BUG_MASK) >>> 0)}. Fix your code!`);
     gfp &= ~GFP_SLAB_BUG_MASK;
@@ -70,8 +71,35 @@ export function cacheGrowBegin(st: SlabState, c: SlabCache, gfp: Gfp, node: numb
   const nr = 1 << c.gfporder;
   for (let p = pfn + 1; p < pfn + nr; p++) pages.private[p] = pfn;
 
-  cacheInitObjs(st, c, slab);
+  if (c.ctor && !(c.flags & SLAB_POISON)) {
+    if (!cacheInitObjsWithCtor(st, c, slab)) return -1;
+  } else cacheInitObjs(st, c, slab);
   return slab;
+}
+
+/**
+ * cacheInitObjs() for a cache whose constructor runs now (off the hot path): while it runs, an
+ * allocation from this cache that needs a new slab is refused (cacheGrowBegin()); a constructor
+ * that throws gets the slab given back whole (slab_destroy() → kmem_freepages()) and false.
+ */
+function cacheInitObjsWithCtor(st: SlabState, c: SlabCache, slab: number): boolean {
+  c.ctorRunning++;
+  try {
+    cacheInitObjs(st, c, slab);
+    return true;
+  } catch (err) {
+    st.services.log('err', `SLAB: the constructor of ${c.name} threw while a new slab was set up (${err instanceof Error ? err.message : String(err)}): the slab is given back and the allocation fails`);
+    slabDestroy(st, c, slab);
+    return false;
+  } finally {
+    c.ctorRunning--;
+  }
+}
+
+/** An allocation from a cache by its own constructor, while it sets up a new slab (cold). */
+function refuseCtorRecursion(st: SlabState, c: SlabCache): number {
+  st.services.log('err', `SLAB: kmem_cache_alloc(${c.name}) from the constructor of ${c.name} needs a new slab: refused (cache_grow_begin() would call the constructor again, without end)`);
+  return -1;
 }
 
 /** page_to_nid(). */

@@ -56,7 +56,11 @@ export function kmemCacheCreate(st: SlabState, name: string, size: number, align
     st.services.log('err', `kmem_cache_create(${name}) failed with error -22`);
     return null;
   }
-  const cache = createCache(st, name, size, align, flags & CACHE_CREATE_MASK, ctor, false);
+  if (ctor != null && typeof ctor !== 'function') {
+    st.services.log('err', `kmem_cache_create(${name}): the constructor is not a function`);
+    return null;
+  }
+  const cache = createCache(st, name, size, align, flags & CACHE_CREATE_MASK, ctor ?? undefined, false);
   if (!cache) {
     st.services.log('err', `kmem_cache_create(${name}) failed with error -7`);
     return null;

@@ -38,7 +38,7 @@ import type { SlubState } from './state.js';
 const { deactivateSlab, putCpuPartial } = cpuSlab;
 const { allocDebugProcessing, checkValidPointer, freepointerCorrupt, initObject } = debug;
 const { kmemCacheFreeBulk } = free;
-const { cpuToNode, getFreepointer, hex, objIndex, ownCache, pageToNid, setFreepointer } = slabPage;
+const { cpuToNode, discardSlab, getFreepointer, hex, objIndex, ownCache, pageToNid, setFreepointer } = slabPage;
 
 /** kmem_cache_alloc(). */
 export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAddr {
@@ -107,9 +107,12 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
   if (slot < 0) {
     slot = newSlab(st, s, gfp);
     if (slot < 0) {
-      slabOutOfMemory(st, s, gfp);
+      if (slot === NEW_SLAB_NO_PAGES) slabOutOfMemory(st, s, gfp);
       return 0;
     }
+    // A constructor may have freed into the cache meanwhile and given this CPU a slab:
+    // new_slab_objects() flushes it (flush_slab()) before the new slab becomes c->page.
+    if (s.cpuSlab[cpu] >= 0) flushCpuSlab(st, s, cpu);
     freelist = s.slabFreelist[slot];
     s.slabFreelist[slot] = 0;
     s.cpuSlab[cpu] = slot;
@@ -187,13 +190,30 @@ export function getPartialNode(st: SlubState, s: SlubCache, node: number, cpu: n
   return object;
 }
 
+/** newSlab(): the page allocator had nothing (slab_out_of_memory() follows). */
+export const NEW_SLAB_NO_PAGES = -1;
+/** newSlab(): a constructor threw, or tried to allocate from its own cache: no slab, no OOM report. */
+export const NEW_SLAB_CTOR_FAILED = -2;
+
+/** flush_slab(): the cpu slab back to its node (deactivate_slab() with the cpu freelist). */
+function flushCpuSlab(st: SlubState, s: SlubCache, cpu: number): void {
+  const slot = s.cpuSlab[cpu];
+  const freelist = s.cpuFreelist[cpu];
+  s.cpuSlab[cpu] = -1;
+  s.cpuFreelist[cpu] = 0;
+  deactivateSlab(st, s, slot, freelist);
+}
+
 /**
  * new_slab() → allocate_slab(): pages of order oo (a first try that may fail fast), else of
  * order s->min; PG_slab and page->slab_cache; objects set up (poison, red zones, ctor) and
- * chained in address order; the slab comes frozen with inuse = objects. Returns its slot, or
- * -1 when the page allocator had nothing.
+ * chained in address order; the slab comes frozen with inuse = objects. Returns its slot,
+ * NEW_SLAB_NO_PAGES when the page allocator had nothing, NEW_SLAB_CTOR_FAILED when the
+ * constructor threw (the slab is given back whole) or when the constructor of this cache is
+ * what asks for the slab (Linux would recurse without end: new_slab() → ctor → new_slab()).
  */
 export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
+  if (s.ctorRunning) return refuseCtorRecursion(st, s);
   if (gfp & GFP_SLAB_BUG_MASK) {
     st.services.log('warn', `Unexpected gfp: ${hex((gfp & GFP_SLAB_BUG_MASK) >>> 0)}. Fixing up to gfp: ${hex((gfp & ~GFP_SLAB_BUG_MASK) >>> 0)}. Fix your code!`);
     gfp &= ~GFP_SLAB_BUG_MASK;
@@ -234,10 +254,21 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
 
   const base = pfn * PAGE_SIZE;
   if (s.flags & SLAB_POISON) st.phys.fill(base, PAGE_SIZE << order, POISON_INUSE);
+  if (s.ctor) {
+    if (!setupObjectsWithCtor(st, s, slot, base, objects)) return NEW_SLAB_CTOR_FAILED;
+  } else setupObjects(st, s, base, objects);
+  s.slabFreelist[slot] = base + s.redLeftPad;
+  return slot;
+}
+
+/**
+ * setup_object() of every object of a new slab → setup_object_debug() (init_object(SLUB_RED_INACTIVE),
+ * init_tracking()) and, when the cache has one, the constructor; the objects chained in address order.
+ */
+function setupObjects(st: SlubState, s: SlubCache, base: number, objects: number): void {
   const debug = (s.flags & (SLAB_STORE_USER | SLAB_RED_ZONE)) !== 0 || s.objectPoison;
   let p = base + s.redLeftPad;
   for (let i = 0; i < objects; i++, p += s.size) {
-    // setup_object() → setup_object_debug() (init_object(SLUB_RED_INACTIVE), init_tracking()), ctor
     if (debug) {
       initObject(st, s, p, SLUB_RED_INACTIVE);
       if (s.flags & SLAB_STORE_USER) st.phys.fill(p + (s.offset ? s.offset + POINTER_SIZE : s.inuse), 2 * SIZEOF_TRACK, 0);
@@ -245,8 +276,31 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
     if (s.ctor) s.ctor(p);
     setFreepointer(st, s, p, i + 1 < objects ? p + s.size : 0);
   }
-  s.slabFreelist[slot] = base + s.redLeftPad;
-  return slot;
+}
+
+/**
+ * setupObjects() for a cache with a constructor (off the hot path): while it runs, an
+ * allocation from this cache that needs a new slab is refused (newSlab()); a constructor that
+ * throws gets the slab given back whole (discard_slab(): counters, PG_slab, pages) and false.
+ */
+function setupObjectsWithCtor(st: SlubState, s: SlubCache, slot: number, base: number, objects: number): boolean {
+  s.ctorRunning++;
+  try {
+    setupObjects(st, s, base, objects);
+    return true;
+  } catch (err) {
+    st.services.log('err', `SLUB: the constructor of ${s.name} threw while a new slab was set up (${err instanceof Error ? err.message : String(err)}): the slab is given back and the allocation fails`);
+    discardSlab(st, s, slot);
+    return false;
+  } finally {
+    s.ctorRunning--;
+  }
+}
+
+/** An allocation from a cache by its own constructor, while it sets up a new slab (cold). */
+function refuseCtorRecursion(st: SlubState, s: SlubCache): number {
+  st.services.log('err', `SLUB: kmem_cache_alloc(${s.name}) from the constructor of ${s.name} needs a new slab: refused (new_slab() would call the constructor again, without end)`);
+  return NEW_SLAB_CTOR_FAILED;
 }
 
 /** slab_out_of_memory(). */

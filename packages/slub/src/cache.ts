@@ -45,6 +45,8 @@ export class SlubCache implements KmemCache {
   readonly allocflags: number;
   /** Set once kmem_cache_destroy() succeeded. */
   destroyed = false;
+  /** How many new slabs of this cache are running the constructor now (nested when it allocates). */
+  ctorRunning = 0;
   /** Scratch buffers of the debug checks (SLAB_RED_ZONE, __OBJECT_POISON), sized once. */
   readonly dbgLeft: Uint8Array;
   readonly dbgRight: Uint8Array;

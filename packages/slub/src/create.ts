@@ -47,8 +47,12 @@ export function kmemCacheCreate(st: SlubState, name: string, size: number, align
     st.services.log('err', `kmem_cache_create(${name}): alignment ${align} is not a power of two`);
     return null;
   }
+  if (ctor != null && typeof ctor !== 'function') {
+    st.services.log('err', `kmem_cache_create(${name}): the constructor is not a function`);
+    return null;
+  }
   flags = (flags & ~SLAB_KASAN) >>> 0; // allocator-private: only kasan_cache_create() sets it
-  const s = kmemCacheOpen(st, name, size, calculateAlignment(flags, align, size), flags, ctor);
+  const s = kmemCacheOpen(st, name, size, calculateAlignment(flags, align, size), flags, ctor ?? undefined);
   if (!s) {
     st.services.log('err', `kmem_cache_create(${name}) failed with error -22`);
     return null;

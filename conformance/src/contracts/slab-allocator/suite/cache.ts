@@ -1,10 +1,10 @@
 /** Slab-allocator cases: kmem_cache_create(): sanity checks, alignment, slab pages, constructors, __GFP_ZERO. */
 import {
-  GFP_KERNEL, L1_CACHE_BYTES, PG_slab, PhysMemory, SLAB_HWCACHE_ALIGN, __GFP_ZERO, type ObjAddr,
+  GFP_KERNEL, L1_CACHE_BYTES, PG_slab, PhysMemory, SLAB_HWCACHE_ALIGN, SLAB_POISON, __GFP_ZERO, type ObjAddr,
 } from '@mmkit/core';
 import * as assert from '../../../assert.js';
 import type { SuiteCase } from '../../../suite.js';
-import { KMALLOC_MAX_SIZE, boot, create, alloc, kmalloc, pattern, readBytes, sameBytes, info, headOf, type SlabAllocatorUnderTest } from './helpers.js';
+import { KMALLOC_MAX_SIZE, boot, create, alloc, kmalloc, pattern, readBytes, sameBytes, info, headOf, totalFree, checkKernel, type SlabAllocatorUnderTest } from './helpers.js';
 
 export const cacheCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
   {
@@ -102,6 +102,118 @@ export const cacheCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
         assert.equal(sameBytes(readBytes(k, a + 8, 88), state), -1, `reused object 0x${a.toString(16)} keeps the state it was freed with`);
       }
       assert.equal(calls - callsBefore, info(k, c).numObjs - si.numObjs, 'the constructor ran only for objects of new slabs');
+    },
+  },
+  {
+    name: 'a constructor that is not a function is refused at kmem_cache_create()',
+    rules: ['slab-allocator.cache.ctor-not-function'],
+    run(ctx) {
+      const k = boot(ctx);
+      const before = k.slab.caches().length;
+      for (const bad of [42, 'ctor', {}, [], true]) {
+        const logBefore = k.dmesg().length;
+        const c = k.slab.kmemCacheCreate('bad_ctor', 64, 0, 0, bad as unknown as (addr: ObjAddr) => void);
+        assert.equal(c, null, `kmem_cache_create() with a ${Array.isArray(bad) ? 'array' : typeof bad} constructor`);
+        assert.ok(k.dmesg().length > logBefore, 'the refusal is logged');
+      }
+      assert.equal(k.slab.caches().length, before, 'no cache was created');
+      const none = create(k, 'null_ctor', 64, 0, 0, null as unknown as undefined); // NULL: no constructor
+      alloc(k, none);
+    },
+  },
+  {
+    name: 'a constructor that throws: the allocation fails and the new slab is given back',
+    rules: ['slab-allocator.cache.ctor-throws'],
+    run(ctx) {
+      const k = boot(ctx);
+      let throwing = true;
+      let calls = 0;
+      const c = create(k, 'throwing_ctor', 200, 0, 0, () => {
+        calls++;
+        if (throwing && calls === 3) throw new Error('ctor failed');
+      });
+      const free = totalFree(k);
+      const logBefore = k.dmesg().length;
+      assert.equal(k.slab.kmemCacheAlloc(c, GFP_KERNEL), 0, 'kmem_cache_alloc() whose new slab has a throwing constructor');
+      assert.ok(k.dmesg().length > logBefore, 'the failure is logged');
+      const si = info(k, c);
+      assert.deepEqual([si.numSlabs, si.numObjs, si.activeObjs], [0, 0, 0], 'no slab is left in the cache');
+      assert.equal(totalFree(k), free, 'every page of the slab went back to the page allocator');
+      checkKernel(k, 'after the failed allocation');
+      throwing = false;
+      const a = alloc(k, c);
+      k.slab.kmemCacheFree(c, a);
+      const out = new Float64Array(3);
+      throwing = true;
+      calls = 0;
+      k.slab.kmemCacheShrink(c);
+      if (ctx.supports.bulk) {
+        // A bulk allocation whose new slab fails keeps nothing either.
+        const got = k.slab.kmemCacheAllocBulk(c, GFP_KERNEL, 3, out);
+        assert.ok(got === 0 || got === 3, `kmem_cache_alloc_bulk() returned ${got}`);
+        if (got === 3) k.slab.kmemCacheFreeBulk(c, 3, out);
+      }
+      throwing = false;
+      k.slab.kmemCacheShrink(c);
+      k.slab.kmemCacheDestroy(c);
+      assert.equal(totalFree(k), free, 'everything given back after the cache is destroyed');
+      // With SLAB_POISON (SLAB runs the constructor at each allocation then): the same.
+      let poisonCalls = 0;
+      const p = create(k, 'throwing_poison_ctor', 200, 0, SLAB_POISON, () => {
+        if (++poisonCalls === 3) throw new Error('ctor failed');
+      });
+      const got: ObjAddr[] = [];
+      for (let i = 0; i < 10; i++) got.push(k.slab.kmemCacheAlloc(p, GFP_KERNEL));
+      assert.ok(got.includes(0), 'an allocation whose constructor threw returned NULL');
+      for (const a of got) if (a) k.slab.kmemCacheFree(p, a);
+      k.slab.kmemCacheShrink(p);
+      assert.equal(info(k, p).activeObjs, 0, 'no object of the poisoned cache is left taken');
+      k.slab.kmemCacheDestroy(p);
+      assert.equal(totalFree(k), free, 'everything given back after the poisoned cache is destroyed');
+      checkKernel(k, 'at the end');
+      assert.equal(k.slabReports.length, 0, `no misuse reported: ${k.slabReports[0]?.message ?? ''}`);
+    },
+  },
+  {
+    name: 'a constructor that allocates from its own cache is refused, not recursed into; one that frees into it is handled',
+    rules: ['slab-allocator.cache.ctor-own-cache'],
+    run(ctx) {
+      const k = boot(ctx);
+      let nested: ObjAddr[] = [];
+      let mode: 'alloc' | 'free' | 'none' = 'alloc';
+      const spare: ObjAddr[] = [];
+      // eslint-disable-next-line prefer-const
+      let c: ReturnType<typeof create>;
+      const ctor = () => {
+        if (mode === 'alloc') nested.push(k.slab.kmemCacheAlloc(c, GFP_KERNEL));
+        else if (mode === 'free' && spare.length) k.slab.kmemCacheFree(c, spare.pop()!);
+      };
+      c = create(k, 'selfish_ctor', 128, 0, 0, ctor);
+      const free = totalFree(k);
+      const logBefore = k.dmesg().length;
+      const a = k.slab.kmemCacheAlloc(c, GFP_KERNEL);
+      assert.ok(a !== 0, 'the outer allocation succeeds');
+      assert.ok(nested.length > 0 && nested.every((x) => x === 0), 'every allocation from inside the constructor of a new slab of the same cache is refused (NULL)');
+      assert.ok(k.dmesg().length > logBefore, 'the refusal is logged');
+      checkKernel(k, 'after the refused nested allocations');
+      // A constructor freeing objects of its own cache while a new slab is set up.
+      mode = 'none';
+      const objs: ObjAddr[] = [a];
+      for (let i = 0; i < 200; i++) objs.push(alloc(k, c));
+      for (const o of objs.splice(100, 50)) spare.push(o);
+      mode = 'free';
+      for (let i = 0; i < 400; i++) objs.push(alloc(k, c));
+      mode = 'none';
+      for (const o of spare.splice(0)) objs.push(o);
+      assert.equal(new Set(objs).size, objs.length, 'the live objects are distinct');
+      checkKernel(k, 'after constructors freed into their own cache');
+      nested = [];
+      for (const o of objs) k.slab.kmemCacheFree(c, o);
+      k.slab.kmemCacheShrink(c);
+      assert.deepEqual([info(k, c).activeObjs, info(k, c).numSlabs], [0, 0], 'every object freed, every slab given back');
+      k.slab.kmemCacheDestroy(c);
+      assert.equal(totalFree(k), free, 'every page back after the cache is destroyed');
+      assert.equal(k.slabReports.length, 0, `no misuse reported: ${k.slabReports[0]?.message ?? ''}`);
     },
   },
   {
