@@ -69,12 +69,12 @@ export const SLAB_RULES: readonly Rule[] = [
   ),
   rule(
     'slab-allocator.cache.ctor-throws',
-    "A constructor that throws while a new slab is set up makes that allocation fail (NULL, a log line) and the slab is given back whole: no PG_slab page, no slab counted, no page kept. (A C constructor cannot fail; this is the simulator's answer to one that does, as allocate_slab() gives back a slab it cannot set up.)",
+    "A constructor that throws while a new slab is set up makes that allocation fail (NULL, a log line) and the slab is given back whole, with no PG_slab page, no slab counted and no page kept (a C constructor cannot fail: this is the simulator's answer to one that does, as allocate_slab() gives back a slab it cannot set up).",
     { kind: 'source', ref: 'mm/slub.c: allocate_slab(), setup_object(), __free_slab(); mm/slab.c: cache_grow_begin(), cache_init_objs(), kmem_freepages()' },
   ),
   rule(
     'slab-allocator.cache.ctor-own-cache',
-    "An allocation from a cache made by that cache's own constructor while it sets up a new slab is refused (NULL, a log line): in Linux it would find no partial slab, call new_slab() and the constructor again, without end. A constructor that frees objects of its own cache is handled as new_slab_objects() does (a cpu slab that appeared meanwhile is flushed): nothing is lost.",
+    "An allocation from a cache made by that cache's own constructor while it sets up a new slab is refused (NULL, a log line): in Linux it would find no partial slab, call new_slab() and the constructor again, without end; a constructor that frees objects of its own cache is handled as new_slab_objects() does (a cpu slab that appeared meanwhile is flushed), so nothing is lost.",
     { kind: 'source', ref: 'mm/slub.c: ___slab_alloc(), new_slab_objects() (flush_slab() of a c->page set during new_slab()), allocate_slab(); mm/slab.c: cache_alloc_refill(), cache_grow_begin()' },
   ),
   rule(
