@@ -52,14 +52,16 @@ export function initPerZoneWmarkMin(st: BuddyState): void {
 
 /**
  * setup_per_zone_wmarks() (__setup_per_zone_wmarks() of 4.17): pages_min shared among the
- * lowmem zones by managed pages; highmem zones get a small fixed min; low and high sit
+ * lowmem zones by managed pages; highmem zones (is_highmem(): ZONE_HIGHMEM, and ZONE_MOVABLE only
+ * when movable_zone is ZONE_HIGHMEM) get a small fixed min; low and high sit
  * max(min/4, managed * watermark_scale_factor / 10000) and twice that above min.
  */
 export function setupPerZoneWmarks(st: BuddyState): void {
+  const movableZone = st.services.layout.movableZone;
   let lowmemPages = 0;
-  for (const zone of st.zoneByNum) if (!isHighmemIdx(st.zoneConfig, zone.idx)) lowmemPages += zone.managedPages;
+  for (const zone of st.zoneByNum) if (!isHighmemIdx(st.zoneConfig, zone.idx, movableZone)) lowmemPages += zone.managedPages;
   for (const zone of st.zoneByNum) {
-    const w = zoneWatermarks(zone.managedPages, st.minFreeKbytes, lowmemPages, isHighmemIdx(st.zoneConfig, zone.idx), st.watermarkScaleFactor);
+    const w = zoneWatermarks(zone.managedPages, st.minFreeKbytes, lowmemPages, isHighmemIdx(st.zoneConfig, zone.idx, movableZone), st.watermarkScaleFactor);
     zone.watermark[WMARK_MIN] = w.min;
     zone.watermark[WMARK_LOW] = w.low;
     zone.watermark[WMARK_HIGH] = w.high;

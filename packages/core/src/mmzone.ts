@@ -65,12 +65,29 @@ export function zoneConfigFor(arch: 'x86_64' | 'i386'): ZoneLayoutConfig {
 }
 
 /**
- * is_highmem_idx() / is_highmem(): ZONE_HIGHMEM, and ZONE_MOVABLE when its pages were taken
- * from highmem (zone_movable_is_highmem()). On x86-64 neither exists, so ZONE_MOVABLE is lowmem.
+ * is_highmem_idx() / is_highmem() (include/linux/mmzone.h, 4.17): ZONE_HIGHMEM, and ZONE_MOVABLE
+ * when its pages were taken from highmem (zone_movable_is_highmem(): movable_zone == ZONE_HIGHMEM).
+ * On x86-64 there is no ZONE_HIGHMEM, and on a 32-bit machine without memory above max_low_pfn
+ * ZONE_MOVABLE comes out of ZONE_NORMAL: in both cases it is lowmem. `movableZone` is the
+ * layout's movable_zone (MemoryLayout.movableZone).
  */
-export function isHighmemIdx(zones: ZoneLayoutConfig, idx: ZoneIndex): boolean {
+export function isHighmemIdx(zones: ZoneLayoutConfig, idx: ZoneIndex, movableZone: ZoneIndex): boolean {
   if (zones.HIGHMEM < 0) return false;
-  return idx === zones.HIGHMEM || idx === zones.MOVABLE;
+  return idx === zones.HIGHMEM || (idx === zones.MOVABLE && movableZone === zones.HIGHMEM);
+}
+
+/**
+ * find_usable_zone_for_movable() over a layout's zones: the highest zone other than ZONE_MOVABLE
+ * (and ZONE_DEVICE, which gets no memblock memory) spanning pages on some node, ZONE_NORMAL when
+ * none does. The architecture's setup decides it from its zone ranges (hw-x86 zones.ts); this is
+ * for layouts that only have the zones (a zoneinfo file, test machines).
+ */
+export function findUsableZoneForMovable(zones: ZoneLayoutConfig, nodes: readonly NodeLayout[]): ZoneIndex {
+  for (let z = zones.nrZones - 1; z >= 0; z--) {
+    if (z === zones.MOVABLE || z === zones.DEVICE) continue;
+    if (nodes.some((n) => (n.zones[z]?.spanned ?? 0) > 0)) return z;
+  }
+  return zones.NORMAL;
 }
 
 /** The watermark indexes of zone->watermark[]. */
@@ -127,4 +144,10 @@ export interface MemoryLayout {
   readonly distance: readonly number[];
   /** Contiguous areas (CMA) in pfns, handed to ZONE_MOVABLE as 4.17 does. */
   readonly cma: readonly PfnRange[];
+  /**
+   * movable_zone (find_usable_zone_for_movable(), mm/page_alloc.c): the zone ZONE_MOVABLE takes
+   * its pages from, the highest zone but ZONE_MOVABLE the architecture gives pfns to; ZONE_MOVABLE
+   * is highmem exactly when this is ZONE_HIGHMEM (isHighmemIdx()).
+   */
+  readonly movableZone: ZoneIndex;
 }

@@ -13,7 +13,7 @@ const Z = X86_64_ZONES;
 function minWatermarks(l: MemoryLayout, minFreeKbytes: number): Map<string, number> {
   const pagesMin = minFreeKbytes >> 2;
   let lowmemPages = 0;
-  for (const n of l.nodes) for (const z of n.zones) if (z.present > 0 && !isHighmemIdx(l.zones, z.zoneIdx)) lowmemPages += managedPages(l, n.nid, z.zoneIdx);
+  for (const n of l.nodes) for (const z of n.zones) if (z.present > 0 && !isHighmemIdx(l.zones, z.zoneIdx, l.movableZone)) lowmemPages += managedPages(l, n.nid, z.zoneIdx);
   const out = new Map<string, number>();
   for (const n of l.nodes) {
     for (const z of n.zones) {
@@ -90,7 +90,8 @@ describe('the other presets', () => {
     expect(zs[I386_ZONES.HIGHMEM].present).toBeGreaterThan(0);
     expect(zs[I386_ZONES.MOVABLE].present).toBeGreaterThan(0);
     expect(zs[I386_ZONES.MOVABLE].startPfn).toBeGreaterThanOrEqual(zs[I386_ZONES.HIGHMEM].startPfn + zs[I386_ZONES.HIGHMEM].spanned);
-    expect(isHighmemIdx(l.zones, I386_ZONES.MOVABLE)).toBe(true);
+    expect(l.movableZone).toBe(I386_ZONES.HIGHMEM);
+    expect(isHighmemIdx(l.zones, I386_ZONES.MOVABLE, l.movableZone)).toBe(true);
   });
 
   it('movable-4g: the 1 GiB above 4 GiB is ZONE_MOVABLE', () => {

@@ -1,4 +1,4 @@
-import { I386_ZONES, X86_64_ZONES, type MemoryLayout } from '@mmkit/core';
+import { I386_ZONES, X86_64_ZONES, findUsableZoneForMovable, isHighmemIdx, type MemoryLayout } from '@mmkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MachineSpecError, setupMemory, type MachineSpec } from './index.js';
@@ -44,6 +44,23 @@ function checkLayout(l: MemoryLayout): void {
   }
   expect(totalPresent).toBe(l.memory.reduce((s, r) => s + r.end - r.start, 0));
 }
+
+describe('movable_zone (find_usable_zone_for_movable)', () => {
+  it('is the highest zone but Movable with pfns: HighMem only when there is memory above max_low_pfn', () => {
+    const cases: [MachineSpec, number][] = [
+      [{ arch: 'i386', mem: 512 * MiB, movablecore: 128 * MiB }, I386_ZONES.NORMAL],
+      [{ arch: 'i386', mem: 2 * GiB, movablecore: 512 * MiB }, I386_ZONES.HIGHMEM],
+      [{ mem: 2 * GiB, movablecore: 512 * MiB }, Z.DMA32],
+      [{ mem: 8 * GiB, movablecore: 1 * GiB }, Z.NORMAL],
+    ];
+    for (const [spec, want] of cases) {
+      const l = setupMemory(spec);
+      expect(l.movableZone, JSON.stringify(spec)).toBe(want);
+      expect(findUsableZoneForMovable(l.zones, l.nodes), `from the zones: ${JSON.stringify(spec)}`).toBe(want);
+      expect(isHighmemIdx(l.zones, l.zones.MOVABLE, l.movableZone), JSON.stringify(spec)).toBe(want === I386_ZONES.HIGHMEM && l.zones === I386_ZONES);
+    }
+  });
+});
 
 describe('zones of x86-64 (zone_sizes_init)', () => {
   it('puts DMA below 16 MiB, DMA32 below 4 GiB and Normal above, with the 3-4 GiB hole in DMA32', () => {

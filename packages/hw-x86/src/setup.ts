@@ -335,7 +335,7 @@ export function setupMemory(spec: MachineSpec = {}): MemoryLayout {
     cmaStart,
   };
   const memoryByNode = nodeSpans.map((_, nid) => nodeMemoryOf(nid));
-  const { nodes } = freeAreaInitNodes(zones, zoneSizesInit(zones, maxLowPfn, maxPfn), memoryByNode, options);
+  const { nodes, movableZone } = freeAreaInitNodes(zones, zoneSizesInit(zones, maxLowPfn, maxPfn), memoryByNode, options);
 
   const distance: number[] = [];
   for (let a = 0; a < nrNodes; a++) for (let b = 0; b < nrNodes; b++) distance.push(a === b ? 10 : 20);
@@ -348,6 +348,7 @@ export function setupMemory(spec: MachineSpec = {}): MemoryLayout {
     reserved: mb.reserved,
     distance,
     cma: mb.cma,
+    movableZone,
   };
 }
 

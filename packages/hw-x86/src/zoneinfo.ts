@@ -12,7 +12,7 @@ import {
   type ZoneLayoutConfig,
 } from '@mmkit/core';
 import { MachineSpecError } from './errors.js';
-import { normalizeRanges } from '@mmkit/core';
+import { findUsableZoneForMovable, normalizeRanges } from '@mmkit/core';
 
 export interface ZoneinfoZone {
   nid: number;
@@ -229,5 +229,6 @@ export function layoutFromZoneinfo(file: ZoneinfoFile): MemoryLayout {
     reserved: normalizeRanges(reserved),
     distance,
     cma: [],
+    movableZone: findUsableZoneForMovable(config, nodes),
   };
 }

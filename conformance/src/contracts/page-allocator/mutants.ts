@@ -78,7 +78,7 @@ const watermarksWithoutScaleFactor: Partial<BuddyHooks> = {
     DEFAULT_BUDDY_HOOKS.setupPerZoneWmarks(st);
     const pagesMin = Math.floor(st.minFreeKbytes / 4);
     let lowmemPages = 0;
-    for (const zone of st.zoneByNum) if (!isHighmemIdx(st.zoneConfig, zone.idx)) lowmemPages += zone.managedPages;
+    for (const zone of st.zoneByNum) if (!isHighmemIdx(st.zoneConfig, zone.idx, st.services.layout.movableZone)) lowmemPages += zone.managedPages;
     for (const zone of st.zoneByNum) {
       const tmp = lowmemPages ? Math.floor((pagesMin * zone.managedPages) / lowmemPages) : 0;
       zone.watermark[WMARK_LOW] = zone.watermark[WMARK_MIN] + (tmp >> 2);

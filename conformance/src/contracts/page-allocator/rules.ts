@@ -187,6 +187,11 @@ export const BUDDY_RULES: readonly Rule[] = [
     'pcp',
   ),
   rule(
+    'page-allocator.highmem.movable-zone',
+    'ZONE_MOVABLE is highmem (the clamped min, left out of lowmem_pages, counted in HighTotal) only when movable_zone, the zone it takes its pages from, is ZONE_HIGHMEM: a 32-bit machine without memory above max_low_pfn takes ZONE_MOVABLE out of ZONE_NORMAL and it is lowmem (i386 with 512 MiB and movablecore=128M: a Movable min of 1165 pages, not 32).',
+    { kind: 'source', ref: 'include/linux/mmzone.h: is_highmem_idx(), zone_movable_is_highmem(); mm/page_alloc.c: find_usable_zone_for_movable(), __setup_per_zone_wmarks()' },
+  ),
+  rule(
     'page-allocator.pcp.drain',
     "Freed order-0 pages wait on the CPU's list (not counted as free in the zone), the list is trimmed by batch pages when it reaches high, and drain_all_pages() returns every one to the buddy lists.",
     { kind: 'source', ref: 'mm/page_alloc.c: free_unref_page_commit(), drain_all_pages()' },

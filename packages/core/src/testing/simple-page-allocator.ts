@@ -44,6 +44,7 @@ export function createTestMachine(options: { nrPages?: number; nrCpus?: number; 
     reserved: [{ start: 0, end: 1 }],
     distance: [10],
     cma: [],
+    movableZone: X86_64_ZONES.NORMAL,
   };
   const zone = new Zone(zoneLayout, X86_64_ZONES, sched.nrCpus);
   zone.managedPages = nrPages - 1;

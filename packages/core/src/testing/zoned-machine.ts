@@ -12,6 +12,7 @@ import {
   PageStore,
   Scheduler,
   Zone,
+  findUsableZoneForMovable,
   memmapInitZone,
   resolveDebugConfig,
   subtractRanges,
@@ -101,7 +102,7 @@ export function buildLayout(spec: ZonedMachineSpec): MemoryLayout {
   if (cur < maxPfn) memory.push({ start: cur, end: maxPfn });
   const n = nodes.length;
   const distance = spec.distance ?? Array.from({ length: n * n }, (_, i) => (Math.floor(i / n) === i % n ? 10 : 20));
-  return { zones, nodes, maxPfn, memory, reserved: [...(spec.reserved ?? [])], distance, cma: [] };
+  return { zones, nodes, maxPfn, memory, reserved: [...(spec.reserved ?? [])], distance, cma: [], movableZone: findUsableZoneForMovable(zones, nodes) };
 }
 
 export interface ZonedTestMachine {

@@ -100,7 +100,7 @@ export function renderMeminfo(src: MeminfoSource): string {
   for (const zone of src.zones) {
     total += zone.managedPages;
     free += zone.freePages;
-    if (isHighmemIdx(src.zoneConfig, zone.idx)) {
+    if (isHighmemIdx(src.zoneConfig, zone.idx, src.layout.movableZone)) {
       highTotal += zone.managedPages;
       highFree += zone.freePages;
     }

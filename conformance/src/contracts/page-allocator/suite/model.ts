@@ -53,14 +53,25 @@ export interface Watermarks {
   high: number;
 }
 
+/**
+ * movable_zone from the zones: the highest zone but ZONE_MOVABLE and ZONE_DEVICE spanning pages
+ * (find_usable_zone_for_movable()), ZONE_NORMAL when none does.
+ */
+export function movableZoneOf(zones: readonly Zone[], zc: ZoneLayoutConfig): number {
+  let best = -1;
+  for (const z of zones) if (z.idx !== zc.MOVABLE && z.idx !== zc.DEVICE && z.spannedPages > 0 && z.idx > best) best = z.idx;
+  return best < 0 ? zc.NORMAL : best;
+}
+
 /** __setup_per_zone_wmarks() for every zone (same order as `zones`). */
 export function expectedWatermarks(zones: readonly Zone[], zc: ZoneLayoutConfig, minFreeKbytes: number, wsf: number): Watermarks[] {
   const pagesMin = Math.floor(minFreeKbytes / 4);
   let lowmemPages = 0;
-  for (const z of zones) if (!isHighmemIdx(zc, z.idx)) lowmemPages += z.managedPages;
+  const movableZone = movableZoneOf(zones, zc);
+  for (const z of zones) if (!isHighmemIdx(zc, z.idx, movableZone)) lowmemPages += z.managedPages;
   return zones.map((z) => {
     const tmp = lowmemPages ? Math.floor((pagesMin * z.managedPages) / lowmemPages) : 0;
-    const min = isHighmemIdx(zc, z.idx) ? Math.min(128, Math.max(SWAP_CLUSTER_MAX, Math.floor(z.managedPages / 1024))) : tmp;
+    const min = isHighmemIdx(zc, z.idx, movableZone) ? Math.min(128, Math.max(SWAP_CLUSTER_MAX, Math.floor(z.managedPages / 1024))) : tmp;
     const gap = Math.max(Math.floor(tmp / 4), multFrac(z.managedPages, wsf, 10000));
     return { min, low: min + gap, high: min + 2 * gap };
   });

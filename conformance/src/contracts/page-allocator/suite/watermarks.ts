@@ -68,4 +68,30 @@ add({
   },
 });
 
+add({
+  name: 'watermarks: a 32-bit ZONE_MOVABLE taken from ZONE_NORMAL is lowmem',
+  rules: ['page-allocator.highmem.movable-zone', 'page-allocator.watermarks.proportional-min', 'page-allocator.watermarks.highmem-min'],
+  run(ctx) {
+    // 512 MiB is below max_low_pfn (896 MiB): no highmem, movable_zone is ZONE_NORMAL.
+    const k = boot(ctx, { machine: { arch: 'i386', mem: 512 * 2 ** 20, movablecore: 128 * 2 ** 20 } });
+    const zc = k.zoneConfig;
+    const dma = zoneByIdx(k, 0, zc.DMA);
+    const normal = zoneByIdx(k, 0, zc.NORMAL);
+    const mov = zoneByIdx(k, 0, zc.MOVABLE);
+    assert.ok(k.zones.every((z) => z.idx !== zc.HIGHMEM || z.spannedPages === 0), 'no HighMem below 896 MiB');
+    assert.ok(mov.managedPages > 30000, `ZONE_MOVABLE holds the 128 MiB (${mov.managedPages} managed pages)`);
+    checkWatermarks(k, k.pageAllocator.minFreeKbytes, 10, 'i386 512M movablecore=128M', 'min');
+    const pagesMin = Math.floor(k.pageAllocator.minFreeKbytes / 4);
+    const lowmem = dma.managedPages + normal.managedPages + mov.managedPages;
+    for (const z of [dma, normal, mov]) {
+      assert.equal(z.minWmarkPages(), Math.floor((pagesMin * z.managedPages) / lowmem), `${z.name}: its share of ${pagesMin} pages over ${lowmem} lowmem pages (Movable counted)`);
+    }
+    assert.ok(mov.minWmarkPages() > 128, `Movable min ${mov.minWmarkPages()} is a share, not the highmem clamp`);
+    // totalhigh_pages counts is_highmem() zones only: none here.
+    const meminfo = k.readFile('/proc/meminfo');
+    assert.match(meminfo, /^HighTotal: +0 kB$/m, '/proc/meminfo HighTotal');
+    assert.match(meminfo, /^HighFree: +0 kB$/m, '/proc/meminfo HighFree');
+  },
+});
+
 export const watermarkCases: readonly SuiteCase<PageAllocatorUnderTest>[] = cases;
