@@ -5,7 +5,7 @@
  * `@mmkit/conformance/mutants`.
  */
 export {
-  RULES, BUDDY_RULES, SLAB_RULES, LEGACY_RULE_IDS, RETIRED_RULE_IDS, ruleById, rulesForContract, ruleTableMarkdown, sourceLinks, sourceMarkdown, type Rule, type RuleSource,
+  RULES, BUDDY_RULES, SLAB_RULES, LEGACY_RULE_IDS, RETIRED_RULE_IDS, ruleById, caseConfig, debugOptionsOf, ruleConfigText, rulesForContract, ruleTableMarkdown, sourceLinks, sourceMarkdown, type Rule, type RuleConfig, type RuleSource,
 } from './rules/index.js';
 export { defineContract, type AnyContract, type ContractBench, type ContractDescriptor } from './contract.js';
 export { CONTRACTS, CONTRACT_NAMES, contractByName, allRules, allMutants, mutantById, contractTableMarkdown, mutantTableMarkdown } from './contracts/index.js';

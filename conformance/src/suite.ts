@@ -3,9 +3,11 @@
  * runSuite() runs it against a factory, case by case, timing each and catching every failure.
  * Per-rule verdicts come from aggregating the cases (aggregateRules()).
  */
+import type { DebugOptions } from '@mmkit/core';
 import { propertyRuns } from '@mmkit/core/testing';
 import { AssertionFailure, errorText } from './assert.js';
-import type { Rule } from './rules/index.js';
+import { caseConfig, debugOptionsOf } from './rules/config.js';
+import type { Rule, RuleConfig } from './rules/types.js';
 
 /** The optional features an implementation declares (its `supports` manifest). */
 export type FeatureSet = Readonly<Record<string, boolean>>;
@@ -19,6 +21,11 @@ export interface CaseContext<F = unknown> {
   readonly propertyRuns: number;
   /** A seed for property cases (same seed, same runs). */
   readonly seed: number;
+  /**
+   * The debugging configuration the case's kernel boots with: the configuration of the rules
+   * it checks (Rule.config; undefined: 4.17's defaults). Boot helpers pass it to createKernel.
+   */
+  readonly debug: DebugOptions | undefined;
   /** A note in the case's result (e.g. what was measured). */
   note(message: string): void;
 }
@@ -35,6 +42,8 @@ export interface SuiteCase<F = unknown> {
 export interface Suite<F = unknown> {
   /** The contract the suite checks ('page-allocator'). */
   readonly contract: string;
+  /** The contract's rules: the configuration each case runs under comes from the rules it names. */
+  readonly rules?: readonly Rule[];
   readonly cases: readonly SuiteCase<F>[];
   /** The features an implementation declares; probed once before the cases run. */
   probe?(factory: F): FeatureSet | Promise<FeatureSet>;
@@ -112,8 +121,13 @@ export async function runSuite<F>(suite: Suite<F>, factory: F, opts: RunSuiteOpt
       push({ name: c.name, rules: c.rules, status: 'not-provided', message: `the implementation does not declare supports.${c.requires}`, ms: 0 });
       continue;
     }
+    const config = caseConfig(c.rules, suite.rules ?? []);
+    if (typeof config === 'string') {
+      push({ name: c.name, rules: c.rules, status: 'fail', message: `the suite is inconsistent: ${config}`, ms: 0 });
+      continue;
+    }
     const notes: string[] = [];
-    const ctx: CaseContext<F> = { factory, supports, propertyRuns, seed, note: (m) => notes.push(m) };
+    const ctx: CaseContext<F> = { factory, supports, propertyRuns, seed, debug: debugOptionsOf(config), note: (m) => notes.push(m) };
     const t0 = performance.now();
     let status: CaseStatus = 'pass';
     let message = '';
@@ -137,6 +151,8 @@ export interface RuleVerdict {
   readonly source: Rule['source'];
   readonly status: RuleStatus;
   readonly failures: { case: string; message: string }[];
+  /** The configuration the rule was checked under (absent: 4.17's defaults). */
+  readonly config?: RuleConfig;
 }
 
 /**
@@ -148,7 +164,7 @@ export function aggregateRules(rules: readonly Rule[], results: readonly CaseRes
   return rules.map((rule) => {
     const mine = results.filter((r) => r.rules.includes(rule.id));
     const failures = mine.filter((r) => r.status === 'fail').map((r) => ({ case: r.name, message: r.message }));
-    const base = { id: rule.id, text: rule.text, source: rule.source };
+    const base = rule.config ? { id: rule.id, text: rule.text, source: rule.source, config: rule.config } : { id: rule.id, text: rule.text, source: rule.source };
     if (rule.optional && supports && !supports[rule.optional]) return { ...base, status: 'not-provided', failures: [] };
     if (failures.length) return { ...base, status: 'fail', failures };
     if (mine.some((r) => r.status === 'pass')) return { ...base, status: 'pass', failures: [] };
@@ -171,6 +187,8 @@ export function checkSuiteCoverage(suite: Suite<never> | Suite<unknown>, rules: 
       if (!ids.has(id)) problems.push(`case '${c.name}' names unknown rule '${id}'`);
       covered.add(id);
     }
+    const config = caseConfig(c.rules, rules);
+    if (typeof config === 'string') problems.push(`case '${c.name}': ${config}`);
   }
   for (const r of rules) if (!covered.has(r.id)) problems.push(`rule '${r.id}' is checked by no case`);
   return problems;

@@ -9,6 +9,7 @@
  * A case whose optional feature the implementation does not declare is skipped.
  */
 import { beforeAll, describe, it } from 'vitest';
+import { caseConfig, debugOptionsOf, ruleConfigText } from './rules/config.js';
 import { defaultPropertyRuns, type CaseContext, type FeatureSet, type Suite } from './suite.js';
 
 export interface DescribeSuiteOptions {
@@ -28,7 +29,10 @@ export function describeSuite<F>(suite: Suite<F>, factory: F, opts: DescribeSuit
       if (suite.probe) supports = await suite.probe(factory);
     });
     for (const c of suite.cases) {
-      it(`${c.name} [${c.rules.join(', ')}]`, { timeout: opts.timeout ?? 60_000 }, async (t) => {
+      const config = caseConfig(c.rules, suite.rules ?? []);
+      const configText = typeof config === 'string' ? '' : ruleConfigText(config);
+      it(`${c.name} [${c.rules.join(', ')}]${configText ? ` (${configText})` : ''}`, { timeout: opts.timeout ?? 60_000 }, async (t) => {
+        if (typeof config === 'string') throw new Error(`the suite is inconsistent: ${config}`);
         if (c.requires !== undefined && !supports[c.requires]) {
           t.skip(`not provided: the implementation does not declare supports.${c.requires}`);
           return;
@@ -38,6 +42,7 @@ export function describeSuite<F>(suite: Suite<F>, factory: F, opts: DescribeSuit
           supports,
           propertyRuns: opts.propertyRuns ?? defaultPropertyRuns(),
           seed: opts.seed ?? 1,
+          debug: debugOptionsOf(config),
           note: (m) => {
             void t.annotate(m).catch(() => undefined);
           },

@@ -1,10 +1,23 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUDDY_RULES, RETIRED_RULE_IDS, RULES, SLAB_RULES, checkSuiteCoverage, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
+import { BUDDY_RULES, RETIRED_RULE_IDS, RULES, SLAB_RULES, checkSuiteCoverage, ruleConfigText, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
 import { changelogSource, kernelFileUrl, manPageUrl, refPaths, sourceLinks, sourceMarkdown } from '../src/rules/index.js';
 import { seedEntryById } from '../src/seed/index.js';
 
 describe('rule catalogue', () => {
+  it('never reuses a retired id, and every configuration a rule names boots', () => {
+    for (const [id, { why }] of RETIRED_RULE_IDS) {
+      expect(ruleById(id), id).toBeUndefined();
+      expect(why.length, id).toBeGreaterThan(20);
+    }
+    for (const r of RULES) {
+      if (!r.config) continue;
+      expect(Object.keys(r.config).length, r.id).toBeGreaterThan(0);
+      expect(ruleConfigText(r.config), r.id).not.toMatch(/^none/);
+    }
+    expect(ruleById('page-allocator.free.double-free')?.config).toEqual({ debugVm: true });
+  });
+
   it('has unique, well-formed ids', () => {
     const ids = RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateRules, assert, runSuite, type Rule, type Suite } from '../src/index.js';
+import {
+  aggregateRules, assert, checkSuiteCoverage, formatHtml, formatJson, formatJunit, formatText, ruleConfigText, runSuite, type GradeReport, type Rule, type Suite,
+} from '../src/index.js';
 
 const rules: Rule[] = [
   { id: 't.a.pass', contract: 't', text: 'A.', source: { kind: 'source', ref: 'mm/x.c: a()' } },
@@ -63,5 +65,48 @@ describe('runSuite', () => {
     const broken: Suite<F> = { ...suite, probe: () => { throw new Error('no boot'); } };
     const results = await runSuite(broken, { good: true, pcp: true });
     expect(results.every((r) => r.status === 'fail' && r.message.startsWith('the implementation failed to boot: Error: no boot'))).toBe(true);
+  });
+});
+
+describe('rule configurations (Rule.config)', () => {
+  const cfgRules: Rule[] = [
+    { id: 't.c.default', contract: 't', text: 'D.', source: { kind: 'source', ref: 'mm/x.c: d()' } },
+    { id: 't.c.vm', contract: 't', text: 'V.', source: { kind: 'source', ref: 'mm/x.c: v()' }, config: { debugVm: true } },
+    { id: 't.c.slub', contract: 't', text: 'S.', source: { kind: 'source', ref: 'mm/x.c: s()' }, config: { slubDebug: 'F' } },
+  ];
+  const seen: Record<string, unknown> = {};
+  const cfgSuite: Suite<null> = {
+    contract: 't',
+    rules: cfgRules,
+    cases: [
+      { name: 'default', rules: ['t.c.default'], run: (ctx) => void (seen.default = ctx.debug) },
+      { name: 'vm', rules: ['t.c.vm'], run: (ctx) => void (seen.vm = ctx.debug) },
+      { name: 'slub', rules: ['t.c.slub'], run: (ctx) => void (seen.slub = ctx.debug) },
+      { name: 'mixed', rules: ['t.c.vm', 't.c.slub'], run: () => undefined },
+    ],
+  };
+
+  it('runSuite boots each case under the configuration of its rules, and refuses a case whose rules disagree', async () => {
+    const results = await runSuite(cfgSuite, null);
+    expect(seen).toEqual({ default: undefined, vm: { vm: true }, slub: { slubDebug: 'F' } });
+    expect(results.map((r) => r.status)).toEqual(['pass', 'pass', 'pass', 'fail']);
+    expect(results[3].message).toMatch(/need different configurations/);
+    expect(checkSuiteCoverage(cfgSuite, cfgRules)).toEqual([expect.stringMatching(/^case 'mixed': rules 't\.c\.vm' \(CONFIG_DEBUG_VM=y\) and 't\.c\.slub' \(slub_debug=F\) need different configurations/)]);
+  });
+
+  it('the verdicts carry the configuration, and every report format shows it', async () => {
+    const results = await runSuite({ ...cfgSuite, cases: cfgSuite.cases.slice(0, 3) }, null);
+    const verdicts = aggregateRules(cfgRules, results);
+    expect(verdicts.map((v) => v.config)).toEqual([undefined, { debugVm: true }, { slubDebug: 'F' }]);
+    const report: GradeReport = {
+      contract: 't', implementation: 'impl', rules: verdicts, cases: results, durationMs: 1,
+      score: { passed: 3, failed: 0, notProvided: 0, total: 3, percent: 100 },
+    };
+    expect(formatText(report)).toMatch(/^PASS +t\.c\.vm +CONFIG_DEBUG_VM=y$/m);
+    expect(formatText(report)).toMatch(/^PASS +t\.c\.slub +slub_debug=F$/m);
+    expect((JSON.parse(formatJson(report)) as GradeReport).rules[1].config).toEqual({ debugVm: true });
+    expect(formatJunit(report)).toContain('<property name="config" value="CONFIG_DEBUG_VM=y"/>');
+    expect(formatHtml(report)).toContain('holds under slub_debug=F');
+    expect(ruleConfigText({ debugVm: true, slubDebug: 'FZ,kmalloc-64' })).toBe('CONFIG_DEBUG_VM=y slub_debug=FZ,kmalloc-64');
   });
 });

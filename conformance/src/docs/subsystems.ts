@@ -7,6 +7,7 @@
 import type { AnyContract } from '../contract.js';
 import { CONTRACTS } from '../contracts/index.js';
 import type { MutantOf } from '../mutants/types.js';
+import { ruleConfigText } from '../rules/config.js';
 import { SEED_CHANGELOG, seedCoverage, type SeedSubsystem } from '../seed/index.js';
 
 export interface SubsystemInfo {
@@ -57,8 +58,8 @@ export function subsystemPageMarkdown(s: SubsystemInfo, hasPackage: boolean, con
   }
   out.push('');
   if (contract) {
-    out.push(`## Rules (${contract.rules.length})`, '', '| id | rule |', '| --- | --- |');
-    for (const r of contract.rules) out.push(`| \`${r.id}\` | ${esc(r.text)} |`);
+    out.push(`## Rules (${contract.rules.length})`, '', 'A rule holds under 4.17\'s default configuration (every debug option off) unless its configuration says otherwise; the suite and the grader boot the kernel of a rule with its configuration.', '', '| id | rule | configuration |', '| --- | --- | --- |');
+    for (const r of contract.rules) out.push(`| \`${r.id}\` | ${esc(r.text)} | ${r.config ? esc(ruleConfigText(r.config)) : 'default'} |`);
     out.push('', `## Mutants (${mutants.length})`, '');
     if (mutants.length) {
       out.push('| mutant | breaks | what it brings back |', '| --- | --- | --- |');

@@ -1,5 +1,5 @@
 import type { CaseResult, RuleStatus } from '../suite.js';
-import type { RuleSource } from '../rules/index.js';
+import type { RuleConfig, RuleSource } from '../rules/index.js';
 
 /** A name of a contract in the registry: its id or an alias ('buddy' is the page allocator's). */
 export type GradeContract = string;
@@ -39,6 +39,8 @@ export interface RuleReport {
   readonly source: RuleSource;
   readonly status: RuleStatus;
   readonly failures: { case: string; message: string }[];
+  /** The configuration the rule holds under and was checked under (absent: 4.17's defaults). */
+  readonly config?: RuleConfig;
 }
 
 export interface Score {

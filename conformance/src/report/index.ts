@@ -3,6 +3,7 @@
  * testcase per rule) and a single self-contained HTML page.
  */
 import type { GradeReport, RuleReport } from '../grader/types.js';
+import { ruleConfigText } from '../rules/config.js';
 
 const STATUS_TEXT: Record<RuleReport['status'], string> = { pass: 'PASS', fail: 'FAIL', 'not-provided': 'N/A ' };
 
@@ -33,12 +34,17 @@ export function formatText(report: GradeReport, opts: { width?: number } = {}): 
   lines.push(`${report.contract} conformance: ${title(report)}`);
   if (report.error) lines.push(`error: ${oneLine(report.error)}`);
   lines.push('');
-  lines.push(`${'STATUS'.padEnd(6)}  ${'RULE'.padEnd(idWidth)}  FIRST FAILURE`);
-  for (const r of report.rules) {
+  const configs = report.rules.map((r) => ruleConfigText(r.config));
+  const cfgWidth = Math.max(...configs.map((c) => c.length), 0);
+  const cfgHead = cfgWidth ? `${'CONFIG'.padEnd(cfgWidth)}  ` : '';
+  lines.push(`${'STATUS'.padEnd(6)}  ${'RULE'.padEnd(idWidth)}  ${cfgHead}FIRST FAILURE`);
+  report.rules.forEach((r, i) => {
     const first = r.failures[0];
-    const detail = r.status === 'fail' && first ? truncate(oneLine(`${first.message}${r.failures.length > 1 ? ` (+${r.failures.length - 1} more)` : ''}`), Math.max(20, width - idWidth - 10)) : '';
-    lines.push(`${STATUS_TEXT[r.status].padEnd(6)}  ${r.id.padEnd(idWidth)}  ${detail}`.trimEnd());
-  }
+    const detail = r.status === 'fail' && first ? truncate(oneLine(`${first.message}${r.failures.length > 1 ? ` (+${r.failures.length - 1} more)` : ''}`), Math.max(20, width - idWidth - cfgWidth - 12)) : '';
+    const cfg = cfgWidth ? `${configs[i].padEnd(cfgWidth)}  ` : '';
+    lines.push(`${STATUS_TEXT[r.status].padEnd(6)}  ${r.id.padEnd(idWidth)}  ${cfg}${detail}`.trimEnd());
+  });
+  if (cfgWidth) lines.push('', 'CONFIG: the kernel configuration the rule holds under, turned on to check it (blank: 4.17 defaults, every debug option off)');
   lines.push('');
   lines.push(scoreLine(report));
   if (report.throughput) {
@@ -97,14 +103,16 @@ export function formatJunit(report: GradeReport): string {
   out.push('    </properties>');
   for (const r of report.rules) {
     const head = `    <testcase classname="${escapeXml(`${report.contract}.${r.id.split('.').slice(0, 2).join('.')}`)}" name="${escapeXml(r.id)}" time="${ruleSeconds(report, r.id).toFixed(3)}"`;
+    const config = r.config ? `\n      <properties><property name="config" value="${escapeXml(ruleConfigText(r.config))}"/></properties>` : '';
+    const configLine = r.config ? `\nconfig: ${ruleConfigText(r.config)}` : '';
     if (r.status === 'pass') {
-      out.push(`${head}/>`);
+      out.push(config ? `${head}>${config}\n    </testcase>` : `${head}/>`);
     } else if (r.status === 'not-provided') {
-      out.push(`${head}>\n      <skipped message="not provided: the implementation does not declare this optional feature"/>\n    </testcase>`);
+      out.push(`${head}>${config}\n      <skipped message="not provided: the implementation does not declare this optional feature"/>\n    </testcase>`);
     } else {
       const message = r.failures[0]?.message ?? 'failed';
       const body = r.failures.map((f) => `[${f.case}] ${f.message}`).join('\n');
-      out.push(`${head}>\n      <failure message="${escapeXml(oneLine(message))}" type="RuleFailure">${escapeXml(`${r.text}\nsource: ${r.source.kind}: ${r.source.ref}\n\n${body}`)}</failure>\n    </testcase>`);
+      out.push(`${head}>${config}\n      <failure message="${escapeXml(oneLine(message))}" type="RuleFailure">${escapeXml(`${r.text}\nsource: ${r.source.kind}: ${r.source.ref}${configLine}\n\n${body}`)}</failure>\n    </testcase>`);
     }
   }
   out.push('  </testsuite>');
@@ -123,7 +131,8 @@ export function formatHtml(report: GradeReport): string {
       const failures = r.failures.length
         ? `<ul>${r.failures.map((f) => `<li><b>${escapeHtml(f.case)}</b>: ${escapeHtml(f.message)}</li>`).join('')}</ul>`
         : '';
-      return `<tr class="${r.status}"><td class="st">${r.status}</td><td><code>${escapeHtml(r.id)}</code></td><td>${escapeHtml(r.text)}${failures}</td><td class="src">${escapeHtml(`${r.source.kind}: ${r.source.ref}`)}</td></tr>`;
+      const config = r.config ? `<br><span class="cfg">holds under ${escapeHtml(ruleConfigText(r.config))}</span>` : '';
+      return `<tr class="${r.status}"><td class="st">${r.status}</td><td><code>${escapeHtml(r.id)}</code>${config}</td><td>${escapeHtml(r.text)}${failures}</td><td class="src">${escapeHtml(`${r.source.kind}: ${r.source.ref}`)}</td></tr>`;
     })
     .join('\n');
   const figures: string[] = [];

@@ -18,6 +18,21 @@ export type RuleSource =
 
 export type RuleSourceKind = RuleSource['kind'];
 
+/**
+ * The kernel configuration a rule holds under, when it is not 4.17's default (every debug
+ * option off): a check that Linux 4.17 runs only with CONFIG_DEBUG_VM, slub_debug or
+ * CONFIG_SLAB_FREELIST_HARDENED (@mmkit/core's DebugConfig). The suites boot the kernel of a
+ * case with the configuration of the rules it checks, and the grader reports it per rule.
+ */
+export interface RuleConfig {
+  /** CONFIG_DEBUG_VM=y. */
+  readonly debugVm?: true;
+  /** The slub_debug= boot parameter, e.g. 'F' or 'FZ,kmalloc-64'. */
+  readonly slubDebug?: string;
+  /** CONFIG_SLAB_FREELIST_HARDENED=y. */
+  readonly freelistHardened?: true;
+}
+
 /** One checkable sentence of semantics, with a stable id. */
 export interface Rule {
   /** Stable id: `<contract>.<area>.<behaviour>`. Never reuse an id for another meaning. */
@@ -29,4 +44,6 @@ export interface Rule {
   readonly source: RuleSource;
   /** An optional part of the contract: "not provided" when the implementation lacks it. */
   readonly optional?: string;
+  /** The configuration the rule holds under; absent: 4.17's defaults (every debug option off). */
+  readonly config?: RuleConfig;
 }

@@ -1,124 +1,155 @@
 /**
- * The free path (mm/page_alloc.c, 4.17): __free_pages() with put_page_testzero(), the checks
- * of free_pages_check() and bad_page() reporting a bad free, free_pages_prepare(), and the
- * hand-over to the per-cpu lists (order 0) or free_one_page(); plus page_owner's record of the
- * order a block was allocated with.
+ * The free path (mm/page_alloc.c, 4.17): __free_pages() with put_page_testzero(),
+ * free_pages_prepare() and the hand-over to the per-cpu lists (order 0) or free_one_page();
+ * plus page_owner's record of the order a block was allocated with, which mmkit keeps to refuse
+ * the frees that would corrupt its free lists (Linux 4.17 keeps no such record: see
+ * freeWrongOrder()).
+ *
+ * What is checked when depends on CONFIG_DEBUG_VM (st.debugVm), as in 4.17:
+ * - put_page_testzero() on a page whose count is already 0 (a double free, a free page, a tail
+ *   page): with CONFIG_DEBUG_VM, VM_BUG_ON_PAGE(page_ref_count(page) == 0) reports it and
+ *   nothing changes; without it (the default) the count goes below zero, nothing is freed and
+ *   nothing is reported there: the next allocation that takes the page off a free list finds a
+ *   nonzero _refcount in check_new_page() (page-checks.ts).
+ * - an order-0 page freed to a per-cpu list: free_pages_check() runs at once with
+ *   CONFIG_DEBUG_VM (free_pcp_prepare()), else when the list is drained (bulkfree_pcp_prepare(),
+ *   per-cpu-pages.ts).
  */
-import {
-  MAX_ORDER,
-  PAGE_UNMAPPED_MAPCOUNT,
-  PG_active,
-  PG_locked,
-  PG_lru,
-  PG_mlocked,
-  PG_private,
-  PG_private_2,
-  PG_reserved,
-  PG_slab,
-  PG_tail,
-  PG_unevictable,
-  PG_writeback,
-  type Pfn,
-} from '@mmkit/core';
+import { MAX_ORDER, PG_head, type Pfn, type Zone } from '@mmkit/core';
 import * as freeAreaMod from './free-area.js';
+import * as pageChecksMod from './page-checks.js';
 import * as perCpuPagesMod from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
+
+export { PAGE_FLAGS_CHECK_AT_FREE, badPage, freePagesCheck, freePagesCheckReason } from './page-checks.js';
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage, pageZone } = freeAreaMod;
-const { freeUnrefPage } = perCpuPagesMod;
-
-/** PAGE_FLAGS_CHECK_AT_FREE (include/linux/page-flags.h, 4.17). */
-export const PAGE_FLAGS_CHECK_AT_FREE =
-  (1 << PG_lru) |
-  (1 << PG_locked) |
-  (1 << PG_private) |
-  (1 << PG_private_2) |
-  (1 << PG_writeback) |
-  (1 << PG_reserved) |
-  (1 << PG_slab) |
-  (1 << PG_active) |
-  (1 << PG_unevictable) |
-  (1 << PG_mlocked);
+const { badPage, freePagesCheck, freePagesCheckBadPfn, freePagesCheckReason } = pageChecksMod;
+const { freeUnrefPage, isOnPcpList } = perCpuPagesMod;
 
 /**
- * __free_pages(): drop a reference; the last one frees the block after the checks of
- * free_pages_prepare(). A bad free is reported through bad_page() and changes nothing. The
- * checks are plain conditions here; the report, with its text, is built off the hot path
- * (badFreeReason(), freePagesCheckReason()).
+ * __free_pages(): drop a reference (put_page_testzero()); the last one frees the block after
+ * the checks of free_pages_prepare(). The checks are plain conditions here; a report, with its
+ * text, is built off the hot path.
  */
 export function __freePages(st: BuddyState, pfn: Pfn, order: number): void {
   const pages = st.pages;
   const zone = pages.validPfn(pfn) ? pageZone(st, pfn) : undefined;
-  const allocated = zone ? st.allocOrder[pfn] : 0;
-  if (
-    !zone ||
-    !(Number.isInteger(order) && order >= 0 && order < MAX_ORDER) ||
-    pages.testFlag(pfn, PG_tail) ||
-    pages.isBuddy(pfn) ||
-    pages.refcount[pfn] <= 0 ||
-    (allocated !== 0 && allocated !== order + 1) ||
-    pfn + (1 << order) > zone.zoneEndPfn ||
-    (pfn & ((1 << order) - 1)) !== 0
-  ) {
-    return badPage(st, pfn, badFreeReason(st, pfn, order));
+  if (!zone || !(Number.isInteger(order) && order >= 0 && order < MAX_ORDER) || pfn + (1 << order) > zone.zoneEndPfn) {
+    return badPage(st, pfn, badAddressReason(st, pfn, order));
   }
   // put_page_testzero()
-  if (pages.refcount[pfn] > 1) {
-    pages.refcount[pfn]--;
+  const ref = pages.refcount[pfn];
+  if (ref <= 0) return putPageTestzeroOfFreePage(st, pfn);
+  if (ref > 1) {
+    pages.refcount[pfn] = ref - 1;
     return;
   }
-  if (!freePagesCheck(st, pfn, order, allocated === 0)) return badPage(st, pfn, freePagesCheckReason(st, pfn, order, allocated === 0));
+  if (st.allocOrder[pfn] !== order + 1) return freeWrongOrder(st, zone, pfn, order);
+  if (order === 0 && st.pcpEnabled) {
+    // free_unref_page() -> free_pcp_prepare(): free_pages_check() now only with CONFIG_DEBUG_VM
+    if (st.debugVm && !freePagesCheck(st, pfn, 0, false)) return badFreeLeak(st, pfn, 0);
+    freePagesPrepare(st, pfn, 0);
+    freeUnrefPage(st, zone, pfn);
+    return;
+  }
+  // __free_pages_ok() -> free_pages_prepare(page, order, true)
+  if (!freePagesCheck(st, pfn, order, false)) return badFreeLeak(st, pfn, order);
   freePagesPrepare(st, pfn, order);
-  if (order === 0 && st.pcpEnabled) freeUnrefPage(st, zone, pfn);
-  else freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
+  freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
 }
 
-/** Why __freePages() refuses a free, in the order it checks (the first failing check). */
-function badFreeReason(st: BuddyState, pfn: Pfn, order: number): string {
+/**
+ * mmkit's guard, no Linux counterpart: a pfn outside the memmap or any zone, an order that is
+ * none, a block past its zone's end. Linux takes a struct page pointer and would crash or
+ * corrupt memory; mmkit reports and changes nothing.
+ */
+function badAddressReason(st: BuddyState, pfn: Pfn, order: number): string {
   const pages = st.pages;
   if (!pages.validPfn(pfn)) return `freeing pfn ${pfn}, which is outside the memmap (pfn_valid() fails)`;
   const zone = pageZone(st, pfn);
   if (!zone) return 'freeing a page that belongs to no zone';
   if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) return `freed with order ${order}, which is not an order (0..${MAX_ORDER - 1})`;
-  if (pages.testFlag(pfn, PG_tail)) return 'freeing a tail page (PageTail): free the compound head';
-  if (pages.isBuddy(pfn) || pages.refcount[pfn] <= 0) return 'VM_BUG_ON_PAGE(page_ref_count(page) == 0): freeing a page that is already free';
-  const allocated = st.allocOrder[pfn];
-  if (allocated !== 0 && allocated !== order + 1) return `freed with order ${order}, allocated with order ${allocated - 1}`;
-  return `freed with order ${order}, but pfn ${pfn} is not the start of an order-${order} block of its zone`;
+  return `freed with order ${order}, but the block would end past its zone (pfn ${zone.zoneEndPfn})`;
 }
 
 /**
- * free_pages_check() of the head and of every other page of the block (the reference the
- * caller drops is the head's last one): true when the block may be freed.
+ * put_page_testzero() of a page whose _refcount is already 0 or less: a double free, the free
+ * of a free page or of a tail page. CONFIG_DEBUG_VM: VM_BUG_ON_PAGE(page_ref_count(page) == 0)
+ * (the kernel oopses; mmkit reports and changes nothing). Without it (4.17's default):
+ * page_ref_dec_and_test() takes the count below zero, which is not zero, so nothing is freed
+ * and nothing is reported; the page stays where it is (on a free list, a per-cpu list, or in
+ * its block) with the underflowed count until an allocation checks it.
  */
-export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number, notAllocated: boolean): boolean {
-  const pages = st.pages;
-  const n = 1 << order;
-  for (let i = 0; i < n; i++) {
-    const p = pfn + i;
-    if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT || pages.mapping[p] !== 0 || (i && pages.refcount[p] !== 0) || pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE || pages.memcg[p] !== 0) {
-      return false;
-    }
-  }
-  return !notAllocated;
+function putPageTestzeroOfFreePage(st: BuddyState, pfn: Pfn): void {
+  if (st.debugVm) return badPage(st, pfn, `VM_BUG_ON_PAGE(page_ref_count(page) == 0): freeing a page whose _refcount is ${st.pages.refcount[pfn]} (a double free, or a page that is free)`);
+  st.pages.refcount[pfn]--;
 }
 
-/** bad_page()'s reason for a block free_pages_check() refuses (the first failing check, page by page). */
-export function freePagesCheckReason(st: BuddyState, pfn: Pfn, order: number, notAllocated: boolean): string {
+/**
+ * free_pages_prepare() found a bad page: bad_page() reports it (the first one, mmkit names one)
+ * and the block is not freed. Its last reference is gone (put_page_testzero() took the count to
+ * 0), so it is lost, as in Linux: it is on no free list and nobody holds it.
+ */
+function badFreeLeak(st: BuddyState, pfn: Pfn, order: number): void {
+  const bad = freePagesCheckBadPfn(st, pfn, order);
+  badPage(st, bad < 0 ? pfn : bad, freePagesCheckReason(st, pfn, order, false));
+  st.pages.refcount[pfn] = 0;
+  st.allocOrder[pfn] = 0;
+}
+
+/**
+ * The last reference of a block freed with another order than it was allocated with (or of a
+ * page the allocator has no record of). Linux 4.17 has no record of the order (page_owner
+ * records it for reading, not checking) and frees what it was told:
+ * - a compound page (__GFP_COMP) with CONFIG_DEBUG_VM: VM_BUG_ON_PAGE(compound &&
+ *   compound_order(page) != order) in free_pages_prepare(); reported, nothing changes;
+ * - a smaller order: the first 2^order pages are freed, the rest of the block is lost, and
+ *   nothing reports it;
+ * - a larger order: free_pages_prepare() runs free_pages_check() over every page of the
+ *   larger block; a page of another allocated block (nonzero _refcount) or the head of a free
+ *   block (nonzero mapcount) is a bad page, and nothing is freed (the block is lost). When every
+ *   page passes, Linux frees the larger block: it then merges pages that are still on a
+ *   per-cpu list, or a block that is not aligned to its order (VM_BUG_ON_PAGE() in
+ *   __free_one_page() with CONFIG_DEBUG_VM), and corrupts its free lists. mmkit refuses those
+ *   two, with a report that says so, so that its own state stays sound; pages that were lost
+ *   before are freed with the block, as in Linux.
+ * - no record at all (a page the allocator never handed out, with a reference): mmkit's check,
+ *   reported and refused.
+ */
+function freeWrongOrder(st: BuddyState, zone: Zone, pfn: Pfn, order: number): void {
   const pages = st.pages;
-  const n = 1 << order;
-  for (let i = 0; i < n; i++) {
-    const p = pfn + i;
-    if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT) return i ? `nonzero mapcount (page ${i} of the block)` : 'nonzero mapcount';
-    if (pages.mapping[p] !== 0) return i ? `non-NULL mapping (page ${i} of the block)` : 'non-NULL mapping';
-    if (i && pages.refcount[p] !== 0) return `nonzero _refcount (page ${i} of the block)`;
-    if (pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE) return i ? `PAGE_FLAGS_CHECK_AT_FREE flag(s) set (page ${i} of the block)` : 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set';
-    if (pages.memcg[p] !== 0) return 'page still charged to cgroup';
+  const allocated = st.allocOrder[pfn];
+  if (allocated === 0) {
+    if (!freePagesCheck(st, pfn, order, false)) return badPage(st, pfn, freePagesCheckReason(st, pfn, order, false));
+    return badPage(st, pfn, freePagesCheckReason(st, pfn, order, true));
   }
-  if (notAllocated) return 'freeing a page the page allocator did not hand out (page_owner has no record of it)';
-  return 'free_pages_check() passed';
+  const allocOrder = allocated - 1;
+  if (st.debugVm && pages.testFlag(pfn, PG_head)) {
+    return badPage(st, pfn, `VM_BUG_ON_PAGE(compound && compound_order(page) != order): freed with order ${order}, compound order ${allocOrder}`);
+  }
+  if (order < allocOrder) {
+    if (!freePagesCheck(st, pfn, order, false)) return badFreeLeak(st, pfn, order);
+    freePagesPrepare(st, pfn, order); // the pages past 2^order keep what they had: lost
+    if (order === 0 && st.pcpEnabled) freeUnrefPage(st, zone, pfn);
+    else freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
+    return;
+  }
+  if (!freePagesCheck(st, pfn, order, false)) return badFreeLeak(st, pfn, order);
+  if ((pfn & ((1 << order) - 1)) !== 0) {
+    const why = st.debugVm ? 'VM_BUG_ON_PAGE(pfn & ((1 << order) - 1))' : 'mmkit refuses it (Linux 4.17 without CONFIG_DEBUG_VM would merge the misaligned block and corrupt its free lists)';
+    return badPage(st, pfn, `freed with order ${order}, allocated with order ${allocOrder}: pfn ${pfn} is not aligned to order ${order}; ${why}`);
+  }
+  for (let p = pfn + 1; p < pfn + (1 << order); p++) {
+    if (isOnPcpList(st, zone, p)) {
+      return badPage(st, pfn, `freed with order ${order}, allocated with order ${allocOrder}: pfn ${p} of the block is on a per-cpu list; mmkit refuses it (Linux 4.17 would free it twice and corrupt its lists)`);
+    }
+  }
+  freePagesPrepare(st, pfn, order);
+  st.allocOrder.fill(0, pfn, pfn + (1 << order)); // pages lost before are free again: no record of them
+  freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
 }
 
 /** free_pages_prepare(): drop the last reference and the flags (PAGE_FLAGS_CHECK_AT_PREP), undo the compound page. */
@@ -126,11 +157,6 @@ export function freePagesPrepare(st: BuddyState, pfn: Pfn, order: number): void 
   st.pages.refcount[pfn] = 0;
   st.pages.flags.fill(0, pfn, pfn + (1 << order));
   st.allocOrder[pfn] = 0;
-}
-
-/** bad_page(): report, and leave the page alone. */
-export function badPage(st: BuddyState, pfn: Pfn, reason: string): void {
-  st.services.badPage(pfn, reason);
 }
 
 /** The order a page was allocated with, or -1 (page_owner's record). */

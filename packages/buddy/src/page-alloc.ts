@@ -45,6 +45,7 @@ import {
 } from '@mmkit/core';
 import * as freeAreaMod from './free-area.js';
 import * as highatomicMod from './highatomic.js';
+import * as pageChecksMod from './page-checks.js';
 import * as pageblockMod from './pageblock.js';
 import * as perCpuPagesMod from './per-cpu-pages.js';
 import * as rmqueueFallbackMod from './rmqueue-fallback.js';
@@ -54,6 +55,7 @@ import type { AllocContext, BuddyState } from './state.js';
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { __rmqueueSmallest } = freeAreaMod;
 const { reserveHighatomicPageblock, unreserveHighatomicPageblock } = highatomicMod;
+const { checkNewPages } = pageChecksMod;
 const { gfpflagsToMigratetype } = pageblockMod;
 const { drainAllPages, rmqueuePcplist } = perCpuPagesMod;
 const { __rmqueue } = rmqueueFallbackMod;
@@ -279,13 +281,18 @@ export function warnAlloc(st: BuddyState, gfp: Gfp, order: number): void {
 
 /**
  * rmqueue(): order 0 from the per-cpu lists; otherwise from the buddy lists, the highatomic
- * reserve first for ALLOC_HARDER.
+ * reserve first for ALLOC_HARDER, every page of the block checked (check_new_pages(), with or
+ * without CONFIG_DEBUG_VM): a block with a bad page is reported, left out (lost, as in Linux)
+ * and the next one taken.
  */
 export function rmqueue(st: BuddyState, _preferredZone: number, zone: Zone, order: number, _gfp: Gfp, allocFlags: number, migratetype: MigrateType): Pfn {
   if (order === 0 && st.pcpEnabled) return rmqueuePcplist(st, zone, migratetype);
-  let pfn = NO_PAGE;
-  if (allocFlags & ALLOC_HARDER) pfn = __rmqueueSmallest(st, zone, order, MIGRATE_HIGHATOMIC);
-  if (pfn === NO_PAGE) pfn = __rmqueue(st, zone, order, migratetype);
+  let pfn: Pfn;
+  do {
+    pfn = NO_PAGE;
+    if (allocFlags & ALLOC_HARDER) pfn = __rmqueueSmallest(st, zone, order, MIGRATE_HIGHATOMIC);
+    if (pfn === NO_PAGE) pfn = __rmqueue(st, zone, order, migratetype);
+  } while (pfn !== NO_PAGE && checkNewPages(st, pfn, order));
   return pfn;
 }
 

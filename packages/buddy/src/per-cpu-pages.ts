@@ -6,6 +6,7 @@
  */
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, NO_PAGE, type MigrateType, type Pfn, type Zone } from '@mmkit/core';
 import * as freeAreaMod from './free-area.js';
+import * as pageChecksMod from './page-checks.js';
 import { pagesetHighBatch, pcpListIndex, zoneBatchsize } from './pcp.js';
 import * as rmqueueFallbackMod from './rmqueue-fallback.js';
 import type { BuddyState } from './state.js';
@@ -13,6 +14,7 @@ import type { BuddyState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage } = freeAreaMod;
+const { checkNewPage, freePagesCheck } = pageChecksMod;
 const { __rmqueue } = rmqueueFallbackMod;
 
 /** setup_per_cpu_pageset() -> pageset_set_high_and_batch(): batch and high from zone_batchsize(). */
@@ -26,32 +28,47 @@ export function setupPerCpuPageset(st: BuddyState): void {
   }
 }
 
-/** __rmqueue_pcplist(): refill the CPU's list of this type with a batch when it is empty. */
+/**
+ * __rmqueue_pcplist(): refill the CPU's list of this type with a batch when it is empty, then
+ * take its first page; with CONFIG_DEBUG_VM the page is checked (check_new_pcp()), and a bad
+ * one is left out and the next taken. Without it the page is not checked here: its check was
+ * check_pcp_refill() when it came from the buddy lists, none when it was freed to the list.
+ */
 export function rmqueuePcplist(st: BuddyState, zone: Zone, migratetype: MigrateType): Pfn {
   const cpu = st.services.sched.currentCpu;
   const pcp = zone.pageset[cpu];
   const list = pcpListIndex(zone.zoneNum, st.nrCpus, cpu, migratetype);
-  if (st.pcpLists.isEmpty(list)) {
-    const got = rmqueueBulk(st, zone, 0, pcp.batch, list, migratetype);
-    pcp.count += got;
-    zone.pcpCount[cpu * MIGRATE_PCPTYPES + migratetype] += got;
-    if (got === 0) return NO_PAGE;
-  }
-  const pfn = st.pcpLists.popHead(list);
-  pcp.count--;
-  zone.pcpCount[cpu * MIGRATE_PCPTYPES + migratetype]--;
+  let pfn: Pfn;
+  do {
+    if (st.pcpLists.isEmpty(list)) {
+      const got = rmqueueBulk(st, zone, 0, pcp.batch, list, migratetype);
+      pcp.count += got;
+      zone.pcpCount[cpu * MIGRATE_PCPTYPES + migratetype] += got;
+      if (got === 0) return NO_PAGE;
+    }
+    pfn = st.pcpLists.popHead(list);
+    pcp.count--;
+    zone.pcpCount[cpu * MIGRATE_PCPTYPES + migratetype]--;
+  } while (st.debugVm && checkNewPage(st, pfn));
   return pfn;
 }
 
-/** rmqueue_bulk(): up to `count` blocks onto a per-cpu list, in physical order (list_add_tail). */
+/**
+ * rmqueue_bulk(): up to `count` blocks off the buddy lists onto a per-cpu list, in physical
+ * order (list_add_tail); the number put on the list. Without CONFIG_DEBUG_VM each is checked
+ * here (check_pcp_refill()): a bad one is reported and left out (lost, as in Linux).
+ */
 export function rmqueueBulk(st: BuddyState, zone: Zone, order: number, count: number, list: number, migratetype: MigrateType): number {
-  let i = 0;
-  for (; i < count; i++) {
+  let alloced = 0;
+  const check = !st.debugVm;
+  for (let i = 0; i < count; i++) {
     const pfn = __rmqueue(st, zone, order, migratetype);
     if (pfn === NO_PAGE) break;
+    if (check && checkNewPage(st, pfn)) continue;
     st.pcpLists.addTail(list, pfn);
+    alloced++;
   }
-  return i;
+  return alloced;
 }
 
 /**
@@ -79,7 +96,9 @@ export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
 
 /**
  * free_pcppages_bulk(): give `count` pages of a CPU's lists back to the buddy lists, taking
- * them round-robin from the lists (more from fuller ones), oldest first.
+ * them round-robin from the lists (more from fuller ones), oldest first. Without
+ * CONFIG_DEBUG_VM each page is checked now (bulkfree_pcp_prepare(): free_pages_check(), which
+ * free_pcp_prepare() left out when it was freed): a bad one is reported and not freed (lost).
  */
 export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu: number): void {
   const pcp = zone.pageset[cpu];
@@ -104,9 +123,29 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
       let mt = st.listMigratetype[pfn];
       // The pageblock could have been isolated meanwhile.
       if (st.pages.getPageblockMigratetype(pfn) === MIGRATE_ISOLATE) mt = MIGRATE_ISOLATE;
-      st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
+      if (!st.debugVm && (st.pages.refcount[pfn] !== 0 || !freePagesCheck(st, pfn, 0, false))) bulkfreeBadPage(st, pfn);
+      else st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
     } while (--count > 0 && --batchFree > 0 && !lists.isEmpty(list));
   }
+}
+
+/** bulkfree_pcp_prepare() refused a page: bad_page() with free_pages_check()'s reason. */
+function bulkfreeBadPage(st: BuddyState, pfn: Pfn): void {
+  const pages = st.pages;
+  const reason = pages.refcount[pfn] !== 0 ? `nonzero _refcount (${pages.refcount[pfn]}: freed more often than allocated)` : pageChecksMod.freePagesCheckReason(st, pfn, 0, false);
+  pageChecksMod.badPage(st, pfn, reason);
+}
+
+/** Whether a page is on one of the per-cpu lists of its zone (a walk of the lists: for the cold paths only). */
+export function isOnPcpList(st: BuddyState, zone: Zone, pfn: Pfn): boolean {
+  for (let cpu = 0; cpu < st.nrCpus; cpu++) {
+    if (zone.pageset[cpu].count === 0) continue;
+    for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) {
+      const list = pcpListIndex(zone.zoneNum, st.nrCpus, cpu, mt);
+      for (let p = st.pcpLists.first(list); p !== -1; p = st.pcpLists.next(p)) if (p === pfn) return true;
+    }
+  }
+  return false;
 }
 
 /** drain_all_pages(NULL): every CPU's lists of every zone back to the buddy lists. */

@@ -61,6 +61,12 @@ export class BuddyState {
   readonly nrNodes: number;
   readonly nrCpus: number;
   readonly pcpEnabled: boolean;
+  /**
+   * CONFIG_DEBUG_VM (services.debug.vm): VM_BUG_ON_PAGE() checks on the free path, and the
+   * per-cpu pages checked when freed to and allocated from a list instead of when the list is
+   * drained and refilled. Read once at creation: one branch per call on the hot paths.
+   */
+  readonly debugVm: boolean;
 
   /** zone->free_area[order].free_list[migratetype] of every zone (freeListIndex()). */
   readonly freeLists: PfnListSet;
@@ -102,6 +108,7 @@ export class BuddyState {
     this.nrNodes = layout.nodes.length;
     this.nrCpus = services.sched.nrCpus;
     this.pcpEnabled = config.pcp;
+    this.debugVm = services.debug.vm;
     if (zones.length >= NO_ZONE) throw new RangeError(`${zones.length} zones do not fit page_zonenum's encoding`);
     if (zones.length !== this.nrNodes * this.nrZones) {
       throw new RangeError(`expected ${this.nrNodes * this.nrZones} zones (nodes x MAX_NR_ZONES), got ${zones.length}`);

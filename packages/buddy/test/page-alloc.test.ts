@@ -269,8 +269,8 @@ describe('page state on allocation', () => {
 });
 
 describe('bad input', () => {
-  const setup = () => {
-    const m = createMachine({ nodesMiB: [64], reserved: [{ start: 8000, end: 8001 }] });
+  const setup = (vm: boolean, pcp = true) => {
+    const m = createMachine({ nodesMiB: [64], reserved: [{ start: 8000, end: 8001 }], debug: { vm }, config: { pcp } });
     const a = m.allocator;
     const p0 = a.allocPages(GFP_KERNEL, 0);
     const p3 = a.allocPages(GFP_KERNEL | __GFP_COMP, 3);
@@ -279,7 +279,7 @@ describe('bad input', () => {
   };
 
   it('order >= MAX_ORDER fails with a warning (none with __GFP_NOWARN)', () => {
-    const { m, a, before, snapshot } = setup();
+    const { m, a, before, snapshot } = setup(false);
     expect(a.allocPages(GFP_KERNEL, 11)).toBe(NO_PAGE);
     expect(m.logs.filter((l) => l.level === 'warn').length).toBe(1);
     expect(a.allocPages(GFP_KERNEL | __GFP_NOWARN, 11)).toBe(NO_PAGE);
@@ -288,64 +288,185 @@ describe('bad input', () => {
     expect(snapshot()).toBe(before);
   });
 
-  it('double free', () => {
-    const { m, a, p0, before, snapshot } = setup();
+  it('CONFIG_DEBUG_VM: a double free is caught when it happens (VM_BUG_ON_PAGE) and changes nothing', () => {
+    const { m, a, p0, before, snapshot } = setup(true);
     a.freePages(p0, 0);
     const after = snapshot();
     a.freePages(p0, 0);
     expect(m.badPages).toHaveLength(1);
     expect(m.badPages[0].pfn).toBe(p0);
-    expect(m.badPages[0].reason).toMatch(/already free/);
+    expect(m.badPages[0].reason).toMatch(/^VM_BUG_ON_PAGE\(page_ref_count\(page\) == 0\)/);
     expect(snapshot()).toBe(after);
     expect(after).not.toBe(before);
     a.drainAllPages();
     a.freePages(p0, 0); // now a buddy page
     expect(m.badPages).toHaveLength(2);
+    expect(m.pages.refcount[p0]).toBe(0);
   });
 
-  it('wrong order', () => {
-    const { m, a, p3, before, snapshot } = setup();
+  it('4.17 default: a double free underflows the refcount, frees nothing, and the next allocation of the page reports it', () => {
+    for (const pcp of [true, false]) {
+      const { m, a, p0, snapshot } = setup(false, pcp);
+      a.freePages(p0, 0);
+      if (pcp) a.drainAllPages();
+      const after = snapshot();
+      a.freePages(p0, 0);
+      expect(m.badPages, `pcp ${pcp}`).toHaveLength(0);
+      expect(m.pages.refcount[p0]).toBe(-1);
+      expect(snapshot()).toBe(after);
+      expect(checkCounters(m)).toEqual([]);
+      // allocate until the page comes off the free lists: reported, never handed out
+      const got: number[] = [];
+      while (m.badPages.length === 0) {
+        const pfn = a.allocPages(GFP_KERNEL | __GFP_NOWARN, 0);
+        expect(pfn).not.toBe(NO_PAGE);
+        got.push(pfn);
+      }
+      expect(m.badPages[0].pfn).toBe(p0);
+      expect(m.badPages[0].reason).toMatch(/^nonzero _refcount/);
+      expect(got).not.toContain(p0);
+      for (let i = 0; i < 64; i++) got.push(a.allocPages(GFP_KERNEL | __GFP_NOWARN, 0));
+      expect(got).not.toContain(p0);
+      expect(checkCounters(m)).toEqual([]);
+    }
+  });
+
+  it('4.17 default: a page freed twice while on a per-cpu list is handed out again unchecked (check_new_pcp() is CONFIG_DEBUG_VM)', () => {
+    const { m, a, p0 } = setup(false);
+    a.freePages(p0, 0);
+    a.freePages(p0, 0);
+    expect(m.pages.refcount[p0]).toBe(-1);
+    expect(a.allocPages(GFP_KERNEL, 0)).toBe(p0); // the head of the per-cpu list
+    expect(m.pages.refcount[p0]).toBe(1);
+    expect(m.badPages).toHaveLength(0);
+  });
+
+  it('4.17 default: a page freed twice on a per-cpu list is reported when the list is drained (bulkfree_pcp_prepare())', () => {
+    const { m, a, p0 } = setup(false);
+    a.freePages(p0, 0);
+    a.freePages(p0, 0);
+    const z = zoneOf(m, p0);
+    const free = z.freePages;
+    const onLists = z.pcpPages();
+    a.drainAllPages();
+    expect(m.badPages).toEqual([{ pfn: p0, reason: expect.stringMatching(/^nonzero _refcount/) as unknown }]);
+    expect(z.freePages).toBe(free + onLists - 1); // the page is lost: off the list, not on the free lists
+    expect(freeBlocks(a).some((blk) => Number(blk.split(':')[1]) === p0)).toBe(false);
+    expect(checkCounters(m)).toEqual([]);
+  });
+
+  it('CONFIG_DEBUG_VM: a compound page freed with another order is caught (VM_BUG_ON_PAGE) and changes nothing', () => {
+    const { m, a, p3, before, snapshot } = setup(true);
     a.freePages(p3, 2);
-    expect(m.badPages[0].reason).toBe('freed with order 2, allocated with order 3');
+    expect(m.badPages[0].reason).toMatch(/^VM_BUG_ON_PAGE\(compound && compound_order\(page\) != order\): freed with order 2, compound order 3/);
     a.freePages(p3, 12);
     expect(m.badPages[1].reason).toMatch(/not an order/);
     a.freePages(p3, 1.5);
     expect(m.badPages).toHaveLength(3);
     expect(snapshot()).toBe(before);
     expect(m.pages.refcount[p3]).toBe(1);
+    a.freePages(p3, 3);
+    expect(m.badPages).toHaveLength(3);
   });
 
-  it('tail page', () => {
-    const { m, a, p3, before, snapshot } = setup();
-    a.freePages(p3 + 1, 0);
-    expect(m.badPages[0]).toEqual({ pfn: p3 + 1, reason: expect.stringMatching(/tail page/) as unknown });
+  it('4.17 default: a smaller order frees the head of the block and loses the rest, unreported', () => {
+    const { m, a, p3 } = setup(false, false);
+    const free = zoneOf(m, p3).freePages;
+    a.freePages(p3, 1);
+    expect(m.badPages).toHaveLength(0);
+    expect(zoneOf(m, p3).freePages).toBe(free + 2);
+    expect(checkCounters(m)).toEqual([]);
+    a.freePages(p3, 3); // the right order now: the head's count is 0, it underflows
+    expect(m.badPages).toHaveLength(0);
+    expect(m.pages.refcount[p3]).toBe(-1);
+  });
+
+  it('4.17 default: a larger order over another allocated block is a bad page and the block is lost', () => {
+    const { m, a, snapshot } = setup(false, false);
+    let prev = -1;
+    let lo = -1;
+    while (lo < 0) {
+      const p = a.allocPages(GFP_KERNEL, 2);
+      if (p === prev + 4 && (prev & 7) === 0) lo = prev; // two neighbours making an order-3 block
+      prev = p;
+    }
+    const before = snapshot();
+    a.freePages(lo, 3);
+    expect(m.badPages).toEqual([{ pfn: lo + 4, reason: 'nonzero _refcount (page 4 of the block)' }]);
     expect(snapshot()).toBe(before);
+    expect(m.pages.refcount[lo]).toBe(0); // lost
+    a.freePages(lo + 4, 2);
+    expect(m.badPages).toHaveLength(1);
+  });
+
+  it('a larger order over pages on a per-cpu list or a misaligned block is refused, whatever the configuration', () => {
+    for (const vm of [false, true]) {
+      const { m, a, snapshot } = setup(vm);
+      // two neighbouring order-0 pages, the first of the given parity
+      const pair = (parity: number): number => {
+        let prev = -2;
+        for (;;) {
+          const p = a.allocPages(GFP_KERNEL, 0);
+          expect(p).not.toBe(NO_PAGE);
+          if (p === prev + 1 && (prev & 1) === parity) return prev;
+          prev = p;
+        }
+      };
+      const even = pair(0);
+      a.freePages(even + 1, 0); // onto a per-cpu list
+      let before = snapshot();
+      a.freePages(even, 1);
+      expect(m.badPages.at(-1)!.reason).toMatch(/pfn \d+ of the block is on a per-cpu list; mmkit refuses it/);
+      expect(snapshot()).toBe(before);
+      const odd = pair(1);
+      a.freePages(odd + 1, 0);
+      before = snapshot();
+      a.freePages(odd, 1);
+      expect(m.badPages.at(-1)!.reason).toMatch(vm ? /VM_BUG_ON_PAGE\(pfn & \(\(1 << order\) - 1\)\)/ : /not aligned to order 1; mmkit refuses it/);
+      expect(snapshot()).toBe(before);
+      expect(m.badPages).toHaveLength(2);
+      expect(checkCounters(m)).toEqual([]);
+    }
+  });
+
+  it('a tail page: VM_BUG_ON_PAGE with CONFIG_DEBUG_VM, an underflow without', () => {
+    const d = setup(true);
+    d.a.freePages(d.p3 + 1, 0);
+    expect(d.m.badPages[0]).toEqual({ pfn: d.p3 + 1, reason: expect.stringMatching(/^VM_BUG_ON_PAGE\(page_ref_count\(page\) == 0\)/) as unknown });
+    expect(d.snapshot()).toBe(d.before);
+    const n = setup(false);
+    n.a.freePages(n.p3 + 1, 0);
+    expect(n.m.badPages).toHaveLength(0);
+    expect(n.m.pages.refcount[n.p3 + 1]).toBe(-1);
+    n.a.freePages(n.p3, 3); // free_pages_check() of the tail page now fails: the block is lost
+    expect(n.m.badPages).toEqual([{ pfn: n.p3 + 1, reason: 'nonzero _refcount (page 1 of the block)' }]);
   });
 
   it('reserved page, pfn out of range, flags still set', () => {
-    const { m, a, p0, before, snapshot } = setup();
-    a.freePages(8000, 0);
-    expect(m.badPages[0].reason).toBe('PAGE_FLAGS_CHECK_AT_FREE flag(s) set');
-    a.freePages(1 << 30, 0);
-    a.freePages(-5, 0);
-    expect(m.badPages).toHaveLength(3);
-    m.pages.setFlag(p0, PG_lru);
-    a.freePages(p0, 0);
-    expect(m.badPages[3].reason).toBe('PAGE_FLAGS_CHECK_AT_FREE flag(s) set');
-    m.pages.clearFlag(p0, PG_lru);
-    m.pages.mapcount[p0] = 0;
-    a.freePages(p0, 0);
-    expect(m.badPages[4].reason).toBe('nonzero mapcount');
-    m.pages.mapcount[p0] = -1;
-    m.pages.mapping[p0] = 7;
-    a.freePages(p0, 0);
-    expect(m.badPages[5].reason).toBe('non-NULL mapping');
-    m.pages.mapping[p0] = 0;
-    expect(m.pages.refcount[p0]).toBe(1);
-    expect(snapshot()).toBe(before);
-    a.freePages(p0, 0);
-    expect(m.badPages).toHaveLength(6);
-    expect(checkCounters(m)).toEqual([]);
+    for (const vm of [true, false]) {
+      const m = createMachine({ nodesMiB: [64], reserved: [{ start: 8000, end: 8001 }], debug: { vm }, config: { pcp: false } });
+      const a = m.allocator;
+      a.freePages(8000, 0);
+      expect(m.badPages[0].reason).toBe('PAGE_FLAGS_CHECK_AT_FREE flag(s) set');
+      a.freePages(1 << 30, 0);
+      a.freePages(-5, 0);
+      expect(m.badPages).toHaveLength(3);
+      const bad: [(p: number) => void, string][] = [
+        [(p) => m.pages.setFlag(p, PG_lru), 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set'],
+        [(p) => (m.pages.mapcount[p] = 0), 'nonzero mapcount'],
+        [(p) => (m.pages.mapping[p] = 7), 'non-NULL mapping'],
+      ];
+      for (const [spoil, reason] of bad) {
+        const p = a.allocPages(GFP_KERNEL, 0);
+        spoil(p);
+        const free = zoneOf(m, p).freePages;
+        a.freePages(p, 0);
+        expect(m.badPages.at(-1)).toEqual({ pfn: p, reason });
+        expect(zoneOf(m, p).freePages).toBe(free); // not freed: lost
+        expect(m.pages.refcount[p]).toBe(0);
+      }
+      expect(checkCounters(m)).toEqual([]);
+    }
   });
 });
 

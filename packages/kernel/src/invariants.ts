@@ -36,7 +36,10 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
         break;
       }
       seen[p] = 1;
-      if (pages.refcount[p] !== 0 || pages.testFlag(p, PG_reserved) || pages.testFlag(p, PG_slab) || (p !== pfn && pages.mapcount[p] !== -1)) {
+      // A negative _refcount is no violation: it is a double free under 4.17's default
+      // configuration (put_page_testzero() without CONFIG_DEBUG_VM underflows the count and
+      // frees nothing); check_new_page() reports the page when an allocation takes it.
+      if (pages.refcount[p] > 0 || pages.testFlag(p, PG_reserved) || pages.testFlag(p, PG_slab) || (p !== pfn && pages.mapcount[p] !== -1)) {
         const flags = `${pages.testFlag(p, PG_reserved) ? ', PG_reserved' : ''}${pages.testFlag(p, PG_slab) ? ', PG_slab' : ''}`;
         report('free-page-state', `free pfn ${hex(p)} has refcount ${pages.refcount[p]}, mapcount ${pages.mapcount[p]}${flags}: a page both free and in use`);
       }

@@ -207,13 +207,15 @@ const MACHINES: Record<string, KernelConfig> = {
   'two nodes, movable zone': { machine: { mem: 512 * MiB, nodes: 2, movablecore: 128 * MiB }, nrCpus: 4 },
   'pcp off, no THP': { machine: { mem: 96 * MiB }, nrCpus: 1, pcp: false, thp: 'never' },
   'seed-22g preset': { preset: 'seed-22g', nrCpus: 2 },
+  'one node, 64 MiB, CONFIG_DEBUG_VM': { machine: { mem: 64 * MiB }, nrCpus: 2, debug: { vm: true } },
 };
 
 const EXPECTED_PAGE: Record<string, string> = {
-  'one node, 64 MiB': 'ef4bf6b6',
-  'two nodes, movable zone': '0b89b54b',
-  'pcp off, no THP': 'bd333840',
-  'seed-22g preset': '745457ff',
+  'one node, 64 MiB': 'df7275d5',
+  'two nodes, movable zone': 'dd583d1d',
+  'pcp off, no THP': '12f8a49a',
+  'seed-22g preset': '046d01d8',
+  'one node, 64 MiB, CONFIG_DEBUG_VM': '50972ca4',
 };
 
 const SLAB_CONFIGS: Record<string, KernelConfig> = {

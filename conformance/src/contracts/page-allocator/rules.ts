@@ -11,8 +11,14 @@ const SEED_THP_MOVABLE = seed('thp-dont-count-zone-movable');
 const SEED_HIGHMEM_RESERVE = seed('page-alloc-dont-reserve-highmem-for-movable');
 const VM_TXT = 'Documentation/sysctl/vm.txt';
 
-const rule = (id: string, text: string, source: Rule['source'], optional?: Rule['optional']): Rule =>
-  optional ? { id, contract: 'page-allocator', text, source, optional } : { id, contract: 'page-allocator', text, source };
+const rule = (id: string, text: string, source: Rule['source'], optional?: Rule['optional'], config?: Rule['config']): Rule => ({
+  id,
+  contract: 'page-allocator',
+  text,
+  source,
+  ...(optional ? { optional } : {}),
+  ...(config ? { config } : {}),
+});
 
 export const BUDDY_RULES: readonly Rule[] = [
   // gfp -> zone
@@ -161,15 +167,40 @@ export const BUDDY_RULES: readonly Rule[] = [
     'Freeing a block merges it with its free buddy of the same order, repeatedly, so freeing every page restores the maximal blocks the zone started with.',
     { kind: 'source', ref: 'mm/page_alloc.c: __free_one_page()' },
   ),
+  // A double free and a wrong-order free are caught when they happen only with CONFIG_DEBUG_VM
+  // (VM_BUG_ON_PAGE() is compiled out without it): page-allocator.free.double-free said they
+  // always were, and now holds under CONFIG_DEBUG_VM (its `config`); what 4.17's default
+  // configuration does is double-free-underflow. page-allocator.free.wrong-order ("reported
+  // and changes nothing") holds under no configuration for a page that is not compound, so it
+  // is retired (RETIRED_RULE_IDS) for the three wrong-order rules below.
   rule(
     'page-allocator.free.double-free',
-    'Freeing a block that is not allocated is reported as a bad page and changes nothing: the free lists and counters stay intact.',
-    { kind: 'source', ref: 'mm/page_alloc.c: free_pages_check(), bad_page()' },
+    'With CONFIG_DEBUG_VM, freeing a block whose page count is already 0 (freed twice, or never allocated) is caught when it happens (VM_BUG_ON_PAGE in put_page_testzero()), reported as a bad page, and changes nothing: the free lists and counters stay intact.',
+    { kind: 'source', ref: 'include/linux/mm.h: put_page_testzero(); mm/page_alloc.c: __free_pages()' },
+    undefined,
+    { debugVm: true },
   ),
   rule(
-    'page-allocator.free.wrong-order',
-    'Freeing an allocated block with another order than it was allocated with is reported as a bad page and changes nothing; the right order then frees it.',
-    { kind: 'source', ref: 'mm/page_alloc.c: free_pages_check(), bad_page()' },
+    'page-allocator.free.double-free-underflow',
+    "Without CONFIG_DEBUG_VM (4.17's default), freeing a block twice reports nothing and frees nothing: its head's page count goes below zero, and the next allocation that takes the page off the buddy lists (rmqueue(), or a per-cpu list refill) reports it as a bad page (nonzero _refcount) and never hands it out.",
+    { kind: 'source', ref: 'include/linux/mm.h: put_page_testzero(); mm/page_alloc.c: check_new_page(), check_pcp_refill(), rmqueue_bulk(), rmqueue()' },
+  ),
+  rule(
+    'page-allocator.free.wrong-order-compound',
+    'With CONFIG_DEBUG_VM, freeing a compound page (__GFP_COMP) with another order than its compound order is caught (VM_BUG_ON_PAGE in free_pages_prepare()), reported as a bad page and changes nothing; the right order then frees it.',
+    { kind: 'source', ref: 'mm/page_alloc.c: free_pages_prepare()' },
+    undefined,
+    { debugVm: true },
+  ),
+  rule(
+    'page-allocator.free.wrong-order-smaller',
+    'Freeing a block with a smaller order than it was allocated with frees the first 2^order pages of the block and reports nothing; the rest of the block is lost (4.17 keeps no record of the order).',
+    { kind: 'source', ref: 'mm/page_alloc.c: __free_pages(), free_pages_prepare()' },
+  ),
+  rule(
+    'page-allocator.free.wrong-order-larger',
+    'Freeing a block with a larger order checks every page of the larger block (free_pages_check()): a page of another allocated block is reported as a bad page (nonzero _refcount) and nothing is freed, and the block is lost.',
+    { kind: 'source', ref: 'mm/page_alloc.c: free_pages_prepare(), free_pages_check()' },
   ),
 
   // fallback

@@ -66,8 +66,12 @@ export interface PageAllocatorApi {
    */
   allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn;
   /**
-   * __free_pages(): give back a block. Freeing a page that is not allocated, or with another
-   * order than it was allocated with, is reported through badPage() and changes nothing.
+   * __free_pages(): drop a reference to a block; the last one gives it back. What a bad free
+   * does depends on the configuration (services.debug), as in 4.17: with CONFIG_DEBUG_VM a
+   * double free is reported through badPage() when it happens and changes nothing; without it
+   * the page count goes below zero, nothing is freed, and the allocation that next takes the
+   * page off a free list reports it (check_new_page()). The conformance rules
+   * page-allocator.free.* say what each case does.
    */
   freePages(pfn: Pfn, order: number): void;
 }

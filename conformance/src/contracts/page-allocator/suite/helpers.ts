@@ -23,9 +23,12 @@ export const M256: MachineSpec = { mem: 256 * MiB };
 export const M512: MachineSpec = { mem: 512 * MiB };
 export const TWO_NODES: MachineSpec = { mem: 1 * GiB, nodes: 2 };
 
-/** Boot a kernel around the implementation under test (THP off, 2 CPUs unless told). */
+/**
+ * Boot a kernel around the implementation under test (THP off, 2 CPUs unless told), with the
+ * debugging configuration of the case's rules (ctx.debug).
+ */
 export function boot(ctx: Ctx, config: Omit<KernelConfig, 'pageAllocator'>): Kernel {
-  return createKernel({ nrCpus: 2, thp: 'never', ...config, pageAllocator: ctx.factory });
+  return createKernel({ nrCpus: 2, thp: 'never', ...(ctx.debug ? { debug: ctx.debug } : {}), ...config, pageAllocator: ctx.factory });
 }
 
 export function label(z: Zone): string {

@@ -4,6 +4,7 @@
  * and checks what Linux 4.17 does, with expected values computed from the formulas (model.ts)
  * except where the seed changelog gives the number.
  */
+import { BUDDY_RULES } from '../rules.js';
 import { createKernel } from '@mmkit/kernel';
 import type { FeatureSet, Suite } from '../../../suite.js';
 import { gfpZoneCases } from './gfp-zone.js';
@@ -25,6 +26,7 @@ export type { PageAllocatorUnderTest } from './helpers.js';
 
 export const pageAllocatorSuite: Suite<PageAllocatorUnderTest> = {
   contract: 'page-allocator',
+  rules: BUDDY_RULES,
   cases: [
     ...gfpZoneCases,
     ...minFreeKbytesCases,

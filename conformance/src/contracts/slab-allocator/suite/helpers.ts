@@ -16,8 +16,9 @@ export const MiB = 2 ** 20;
 export const KMALLOC_MAX_SIZE = 4 * MiB;
 
 /** Boot a kernel around the implementation under test (256 MiB, 2 CPUs, THP off unless told). */
+/** Boot a kernel around the implementation under test, with the debugging configuration of the case's rules (ctx.debug). */
 export function boot(ctx: Ctx, config: Omit<KernelConfig, 'slab'> = {}): Kernel {
-  return createKernel({ machine: { mem: 256 * MiB }, nrCpus: 2, thp: 'never', ...config, slab: ctx.factory ?? 'slub' });
+  return createKernel({ machine: { mem: 256 * MiB }, nrCpus: 2, thp: 'never', ...(ctx.debug ? { debug: ctx.debug } : {}), ...config, slab: ctx.factory ?? 'slub' });
 }
 
 export function create(k: Kernel, name: string, size: number, align = 0, flags = 0, ctor?: (addr: ObjAddr) => void): KmemCache {

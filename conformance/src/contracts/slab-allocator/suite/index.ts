@@ -5,6 +5,7 @@
  * test; KASAN's answers are scripted through the kernel's `kasanHooks` so that the seed's rule
  * on honouring kasan_slab_free() can be checked object by object.
  */
+import { SLAB_RULES } from '../rules.js';
 import type { SlabAllocator } from '@mmkit/core';
 import { createKernel } from '@mmkit/kernel';
 import type { FeatureSet, Suite } from '../../../suite.js';
@@ -28,6 +29,7 @@ export function slabAllocatorFeatures(slab: SlabAllocator): Record<string, boole
 
 export const slabAllocatorSuite: Suite<SlabAllocatorUnderTest> = {
   contract: 'slab-allocator',
+  rules: SLAB_RULES,
   cases: [
     ...kmallocCases,
     ...cacheCases,
