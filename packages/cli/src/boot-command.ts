@@ -1,11 +1,11 @@
 /** `mmkit boot`: boot a machine and print its summary or one /proc view. */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSlubDebug } from '@mmkit/core';
 import { createKernel, type KernelConfig, type ThpMode } from '@mmkit/kernel';
 import type { MachineSpec } from '@mmkit/hw-x86';
 import { UsageError } from './errors.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
+import { readInputFile } from './read-input.js';
 import { parseSize, parseSizeOrPercent } from './size.js';
 
 export const BOOT_HELP = `usage: mmkit boot [options]
@@ -55,13 +55,6 @@ const VIEWS: ReadonlyMap<string, string> = new Map([
   ['lowmem_reserve_ratio', '/proc/sys/vm/lowmem_reserve_ratio'],
 ]);
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(err as Error).message}`);
-  }
-}
 
 export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = DEFAULT_KIT): Promise<{ config: KernelConfig; show: string }> {
   const { values, positionals } = parseArgs({
@@ -98,14 +91,14 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     config.preset = values.preset;
   } else if (values['like-zoneinfo'] !== undefined) {
     if (machineGiven) throw new UsageError('--like-zoneinfo describes a whole machine: do not combine it with --mem, --nodes, --e820, ...');
-    config.likeZoneinfo = readText(values['like-zoneinfo'], 'zoneinfo file');
+    config.likeZoneinfo = readInputFile(values['like-zoneinfo'], '--like-zoneinfo');
   } else {
     const machine: MachineSpec = {};
     if (values.arch !== undefined) {
       if (values.arch !== 'x86_64' && values.arch !== 'i386') throw new UsageError(`--arch must be x86_64 or i386, got '${values.arch}'`);
       machine.arch = values.arch;
     }
-    if (values.e820 !== undefined) machine.e820 = readText(values.e820, 'e820 file');
+    if (values.e820 !== undefined) machine.e820 = readInputFile(values.e820, '--e820');
     if (values.mem !== undefined) {
       const mem = parseSize(values.mem);
       if (mem === undefined || mem <= 0) throw new UsageError(`--mem: '${values.mem}' is not a size (try 4G or 512M)`);

@@ -59,7 +59,16 @@ export function intersectRanges(a: readonly PfnRange[], b: readonly PfnRange[]):
 /** Pages of `ranges` (sorted, disjoint) inside [start, end). */
 export function pagesInRange(ranges: readonly PfnRange[], start: number, end: number): number {
   let n = 0;
-  for (const r of ranges) {
+  // Binary search for the first range ending after `start`: O(log n + ranges inside).
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ranges[mid].end <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < ranges.length; i++) {
+    const r = ranges[i];
     if (r.start >= end) break;
     const s = Math.max(r.start, start);
     const e = Math.min(r.end, end);

@@ -33,8 +33,29 @@ export class PageStore {
   /** pageblock_flags: the migratetype of each pageblock (pfn >> pageblock_order). */
   readonly pageblockMigratetype: Uint8Array;
 
+  /**
+   * The most pages a PageStore holds: pfns live in Int32Array list links (lruNext/lruPrev, -1
+   * the end), so every pfn must fit in an int32 (2^31 pages: 8 TiB of 4 KiB pages).
+   */
+  static readonly MAX_PAGES = 2 ** 31 - 1;
+
+  private static bytesPerPage: number | undefined;
+
+  /** Bytes of host memory one page's struct page takes (the typed arrays indexed by pfn), measured once. */
+  static get BYTES_PER_PAGE(): number {
+    if (PageStore.bytesPerPage === undefined) {
+      const n = 4096;
+      const probe = new PageStore(n) as unknown as Record<string, unknown>;
+      let bytes = 0;
+      for (const v of Object.values(probe)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+      PageStore.bytesPerPage = bytes / n;
+    }
+    return PageStore.bytesPerPage;
+  }
+
   constructor(maxPfn: number) {
     if (!Number.isInteger(maxPfn) || maxPfn <= 0) throw new RangeError(`memmap size ${maxPfn} is not a positive page count`);
+    if (maxPfn > PageStore.MAX_PAGES) throw new RangeError(`memmap size ${maxPfn} is more than the ${PageStore.MAX_PAGES} pages a PageStore holds (pfns are int32 list links)`);
     this.maxPfn = maxPfn;
     this.flags = new Uint32Array(maxPfn);
     this.refcount = new Int32Array(maxPfn);

@@ -3,7 +3,7 @@
  * e820__print_table() does, and build the map QEMU/SeaBIOS hands a guest of a given size.
  */
 import { PAGE_SHIFT } from '@mmkit/core';
-import { MachineSpecError, checkByteCount, formatBytes } from './errors.js';
+import { MachineSpecError, checkByteCount, checkLineLength, formatBytes, quoteLine } from './errors.js';
 
 export type E820Type =
   | 'usable'
@@ -59,7 +59,7 @@ function parseType(raw: string, lineNo: number): E820Type {
   const t = raw.trim();
   if (isE820Type(t)) return t;
   throw new MachineSpecError(
-    `line ${lineNo}: unknown e820 type '${t}' (expected one of: ${E820_TYPES.join(', ')})`,
+    `line ${lineNo}: unknown e820 type ${quoteLine(t)} (expected one of: ${E820_TYPES.join(', ')})`,
   );
 }
 
@@ -88,6 +88,7 @@ export function parseE820(text: string): E820Entry[] {
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
+    checkLineLength(lines[i], lineNo);
     const line = lines[i].replace(TIMESTAMP_RE, '').trim();
     if (line === '' || line.startsWith('#')) continue;
     let start: number;
@@ -107,12 +108,12 @@ export function parseE820(text: string): E820Entry[] {
       endExclusive = hexToNumber(m[2], lineNo) + 1;
       type = parseType(m[3], lineNo);
     } else if (/BIOS-e820/.test(line) || /^0x[0-9a-fA-F]/.test(line) || /^[0-9a-fA-F]+\s*-\s*(0x)?[0-9a-fA-F]+\s/.test(line)) {
-      throw new MachineSpecError(`line ${lineNo}: malformed e820 entry: '${lines[i].trim()}'`);
+      throw new MachineSpecError(`line ${lineNo}: malformed e820 entry: ${quoteLine(lines[i].trim())}`);
     } else {
       continue; // x86/PAT, e820: update/remove, and other dmesg noise
     }
     if (endExclusive <= start) {
-      throw new MachineSpecError(`line ${lineNo}: e820 entry ends before it starts: '${lines[i].trim()}'`);
+      throw new MachineSpecError(`line ${lineNo}: e820 entry ends before it starts: ${quoteLine(lines[i].trim())}`);
     }
     entries.push({ addr: start, size: endExclusive - start, type, line: lineNo });
   }

@@ -26,3 +26,16 @@ export function checkByteCount(what: string, value: unknown, opts: { positive?: 
   if (opts.positive && value === 0) throw new MachineSpecError(`${what} must be greater than 0`);
   return value;
 }
+
+/** The longest line an e820 map or zoneinfo file has (dmesg lines are under 1024 characters). */
+export const MAX_INPUT_LINE = 4096;
+
+/** A line of an input file as a message quotes it: at most 60 characters, control characters escaped (JSON). */
+export function quoteLine(line: string): string {
+  return JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}...` : line);
+}
+
+/** Refuse a line longer than MAX_INPUT_LINE before any pattern runs over it. */
+export function checkLineLength(line: string, lineNo: number): void {
+  if (line.length > MAX_INPUT_LINE) throw new MachineSpecError(`line ${lineNo}: longer than ${MAX_INPUT_LINE} characters, which no e820 or zoneinfo line is`);
+}

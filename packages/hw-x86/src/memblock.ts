@@ -20,6 +20,11 @@ export class Memblock {
     this.memory = normalizeRanges([...this.memory, { start, end }]);
   }
 
+  /** memblock_add() of many ranges at once: one sort, O(n log n), where n calls of add() are O(n^2 log n). */
+  addRanges(ranges: readonly PfnRange[]): void {
+    this.memory = normalizeRanges([...this.memory, ...ranges]);
+  }
+
   /** memblock_remove(). */
   remove(start: number, end: number): void {
     this.memory = subtractRanges(this.memory, [{ start, end }]);

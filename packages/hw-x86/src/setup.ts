@@ -166,12 +166,14 @@ export function setupMemory(spec: MachineSpec = {}): MemoryLayout {
 
   // e820__memblock_setup(): RAM, rounded inward to pages (memblock_trim_memory()).
   const mb = new Memblock();
+  const ram: PfnRange[] = [];
   for (const e of e820) {
     if (!isRam(e.type)) continue;
     const start = pfnUp(e.addr);
     const end = pfnDown(e.addr + e.size);
-    if (end > start) mb.add(start, end);
+    if (end > start) ram.push({ start, end });
   }
+  mb.addRanges(ram);
   if (reserve.firmware) {
     // trim_bios_range(): page 0 becomes reserved in e820, the ISA hole is never RAM.
     mb.remove(0, 1);

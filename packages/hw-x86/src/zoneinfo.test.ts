@@ -226,3 +226,42 @@ describe('layoutFromZoneinfo', () => {
     expect(() => layoutFromZoneinfo({ zones: [] })).toThrow(/no zones/);
   });
 });
+
+/** One complete zone block, for the range tests. */
+function zoneBlock(nid: number | string, name: string, startPfn: number | string, spanned: number | string, cpu: number | string = 0): string {
+  return `Node ${nid}, zone ${name}
+  pages free     10
+        min      1
+        low      2
+        high     3
+        spanned  ${spanned}
+        present  ${spanned}
+        managed  ${spanned}
+        protection: (0, 0, 0, 0, 0)
+  pagesets
+    cpu: ${cpu}
+              count: 0
+              high:  0
+              batch: 1
+  start_pfn:           ${startPfn}
+`;
+}
+
+describe('zoneinfo input is range-checked (issue 10 item 9)', () => {
+  it('refuses node ids beyond MAX_NUMNODES before sizing anything by them', () => {
+    for (const nid of [1024, 1000000, 4294967295, '99999999999999999999999']) {
+      expect(() => layoutFromZoneinfo(parseZoneinfo(zoneBlock(nid, 'DMA', 1, 4095)))).toThrow(/line 1: node .* is beyond MAX_NUMNODES \(1024\)/);
+    }
+    expect(layoutFromZoneinfo(parseZoneinfo(zoneBlock(3, 'DMA', 1, 4095))).nodes).toHaveLength(4);
+  });
+  it('refuses counts and pfns no machine has', () => {
+    expect(() => parseZoneinfo(zoneBlock(0, 'DMA', 1, '99999999999999999999'))).toThrow(/line 6: spanned 99999999999999999999 is too large/);
+    expect(() => layoutFromZoneinfo(parseZoneinfo(zoneBlock(0, 'Normal', 2 ** 40, 4096)))).toThrow(/Node 0 Normal ends at pfn .* beyond the 2\^34 pfns x86_64 addresses \(MAX_PHYSMEM_BITS 46\)/);
+    expect(() => parseZoneinfo(zoneBlock(0, 'DMA', 1, 4095, 100000))).toThrow(/line 11: cpu 100000 is beyond NR_CPUS \(8192\)/);
+  });
+  it('refuses zones out of order within a node (DMA above DMA32)', () => {
+    const text = zoneBlock(0, 'DMA', 1048576, 4096) + zoneBlock(0, 'DMA32', 4096, 4096);
+    expect(() => layoutFromZoneinfo(parseZoneinfo(text))).toThrow(/zone Node 0 DMA starts at pfn 1048576, above Node 0 DMA32 \(pfn 4096\): zones of a node are in address order/);
+    expect(() => layoutFromZoneinfo(parseZoneinfo(zoneBlock(0, 'DMA', 1, 4095) + zoneBlock(0, 'DMA32', 4096, 4096)))).not.toThrow();
+  });
+});

@@ -11,7 +11,7 @@ import {
   type ZoneLayout,
   type ZoneLayoutConfig,
 } from '@mmkit/core';
-import { MachineSpecError } from './errors.js';
+import { MachineSpecError, checkLineLength, quoteLine } from './errors.js';
 import { findUsableZoneForMovable, normalizeRanges } from '@mmkit/core';
 
 export interface ZoneinfoZone {
@@ -45,6 +45,21 @@ const START_PFN_RE = /^start_pfn:\s+(\d+)$/;
 /** Everything else a 4.x file prints: "nr_free_pages 3977", "node_unreclaimable:  0", ... */
 const STAT_RE = /^[A-Za-z_][A-Za-z0-9_ ]*:?\s+-?\d+$/;
 const IGNORED_RE = /^(per-node stats|pagesets)$/;
+
+/** MAX_NUMNODES of x86-64 at its largest (CONFIG_NODES_SHIFT 10): node ids of a real file are below it. */
+export const ZONEINFO_MAX_NUMNODES = 1024;
+/** NR_CPUS of x86-64 at its largest (CONFIG_MAXSMP: 8192): cpu ids of a real file's pagesets are below it. */
+export const ZONEINFO_NR_CPUS = 8192;
+/** The pfns each arch addresses (MAX_PHYSMEM_BITS 46 on x86-64 with 4-level paging; 36 on i386 with PAE). */
+const MAX_PHYSMEM_PFN_BITS = { x86_64: 46 - 12, i386: 36 - 12 } as const;
+const MAX_PHYSMEM_BITS = { x86_64: 46, i386: 36 } as const;
+
+/** A decimal count of the file as a number, or a MachineSpecError when no machine has that many. */
+function count(text: string, what: string, lineNo: number): number {
+  const v = Number(text);
+  if (!Number.isSafeInteger(v)) throw new MachineSpecError(`line ${lineNo}: ${what} ${text} is too large`);
+  return v;
+}
 
 type Field = 'free' | 'min' | 'low' | 'high' | 'spanned' | 'present' | 'managed';
 const REQUIRED: Field[] = ['free', 'min', 'low', 'high', 'spanned', 'present', 'managed'];
@@ -97,12 +112,14 @@ export function parseZoneinfo(text: string): ZoneinfoFile {
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const lineNo = i + 1;
+    checkLineLength(lines[i], lineNo);
     const line = lines[i].trim();
     if (line === '') continue;
     let m: RegExpExecArray | null;
     if ((m = HEADER_RE.exec(line))) {
       if (cur) finish(cur, lineNo);
       const nid = Number(m[1]);
+      if (!(nid < ZONEINFO_MAX_NUMNODES)) throw new MachineSpecError(`line ${lineNo}: node ${m[1]} is beyond MAX_NUMNODES (${ZONEINFO_MAX_NUMNODES})`);
       const key = `${nid}/${m[2]}`;
       if (seenZones.has(key)) {
         throw new MachineSpecError(`line ${lineNo}: zone Node ${nid} ${m[2]} appears twice (first on line ${seenZones.get(key)})`);
@@ -115,37 +132,39 @@ export function parseZoneinfo(text: string): ZoneinfoFile {
       };
       continue;
     }
-    if (!cur) throw new MachineSpecError(`line ${lineNo}: expected a "Node N, zone NAME" header, got '${line}'`);
+    if (!cur) throw new MachineSpecError(`line ${lineNo}: expected a "Node N, zone NAME" header, got ${quoteLine(line)}`);
     const set = (field: string, value: number) => {
       if (cur!.seen.has(field)) throw new MachineSpecError(`line ${lineNo}: '${field}' given twice for zone Node ${cur!.zone.nid} ${cur!.zone.name}`);
       cur!.seen.add(field);
       if (field === 'start_pfn') cur!.zone.startPfn = value;
       else cur!.zone[field as Field] = value;
     };
-    if ((m = FREE_RE.exec(line))) set('free', Number(m[1]));
-    else if ((m = FIELD_RE.exec(line))) set(m[1], Number(m[2]));
+    if ((m = FREE_RE.exec(line))) set('free', count(m[1], 'pages free', lineNo));
+    else if ((m = FIELD_RE.exec(line))) set(m[1], count(m[2], m[1], lineNo));
     else if ((m = PROTECTION_RE.exec(line))) {
       const parts = m[1].split(',').map((s) => s.trim());
-      if (parts.some((p) => !/^-?\d+$/.test(p))) throw new MachineSpecError(`line ${lineNo}: malformed protection list '${line}'`);
+      if (parts.some((p) => !/^-?\d+$/.test(p))) throw new MachineSpecError(`line ${lineNo}: malformed protection list ${quoteLine(line)}`);
       cur.zone.protection = parts.map(Number);
     } else if ((m = CPU_RE.exec(line))) {
       finishCpu(cur, lineNo);
-      cur.cpu = { cpu: Number(m[1]) };
+      const cpu = Number(m[1]);
+      if (!(cpu < ZONEINFO_NR_CPUS)) throw new MachineSpecError(`line ${lineNo}: cpu ${m[1]} is beyond NR_CPUS (${ZONEINFO_NR_CPUS})`);
+      cur.cpu = { cpu };
     } else if ((m = PCP_RE.exec(line))) {
-      if (!cur.cpu) throw new MachineSpecError(`line ${lineNo}: '${line}' outside a "cpu: N" pageset`);
+      if (!cur.cpu) throw new MachineSpecError(`line ${lineNo}: ${quoteLine(line)} outside a "cpu: N" pageset`);
       const k = m[1] as 'count' | 'high' | 'batch';
       if (cur.cpu[k] !== undefined) throw new MachineSpecError(`line ${lineNo}: pageset of cpu ${cur.cpu.cpu} gives '${k}' twice`);
-      cur.cpu[k] = Number(m[2]);
+      cur.cpu[k] = count(m[2], k, lineNo);
     } else if ((m = START_PFN_RE.exec(line))) {
       finishCpu(cur, lineNo);
-      set('start_pfn', Number(m[1]));
+      set('start_pfn', count(m[1], 'start_pfn', lineNo));
     } else if (IGNORED_RE.test(line)) {
       continue;
     } else if (STAT_RE.test(line)) {
       // A statistics line ends the pageset being read ("vm stats threshold: 4").
       if (cur.cpu && cur.cpu.batch !== undefined) finishCpu(cur, lineNo);
     } else {
-      throw new MachineSpecError(`line ${lineNo}: not a zoneinfo line: '${line}'`);
+      throw new MachineSpecError(`line ${lineNo}: not a zoneinfo line: ${quoteLine(line)}`);
     }
   }
   if (cur) finish(cur, lines.length);
@@ -177,7 +196,15 @@ function configFor(file: ZoneinfoFile): ZoneLayoutConfig {
 export function layoutFromZoneinfo(file: ZoneinfoFile): MemoryLayout {
   if (!file || !Array.isArray(file.zones) || file.zones.length === 0) throw new MachineSpecError('zoneinfo file has no zones');
   const config = configFor(file);
-  const nrNodes = file.zones.reduce((max, z) => Math.max(max, z.nid), -Infinity) + 1; // no spread: any number of zones
+  let maxNid = 0;
+  for (const z of file.zones) {
+    if (!Number.isInteger(z.nid) || z.nid < 0 || z.nid >= ZONEINFO_MAX_NUMNODES) {
+      throw new MachineSpecError(`zone Node ${z.nid} ${z.name}: node ${z.nid} is beyond MAX_NUMNODES (${ZONEINFO_MAX_NUMNODES})`);
+    }
+    maxNid = Math.max(maxNid, z.nid);
+  }
+  const nrNodes = maxNid + 1; // no spread: any number of zones
+  const maxPfnBits = MAX_PHYSMEM_PFN_BITS[config.arch];
   const zoneGrid: (ZoneLayout | undefined)[][] = Array.from({ length: nrNodes }, () =>
     new Array<ZoneLayout | undefined>(config.nrZones).fill(undefined),
   );
@@ -195,6 +222,25 @@ export function layoutFromZoneinfo(file: ZoneinfoFile): MemoryLayout {
     const idx = config.names.indexOf(z.name);
     const start = z.startPfn ?? cursor;
     const populated = z.spanned > 0;
+    if (populated && start + z.spanned > 2 ** maxPfnBits) {
+      throw new MachineSpecError(
+        `zone Node ${z.nid} ${z.name} ends at pfn ${start + z.spanned}, beyond the 2^${maxPfnBits} pfns ${config.arch} addresses (MAX_PHYSMEM_BITS ${MAX_PHYSMEM_BITS[config.arch]})`,
+      );
+    }
+    if (populated) {
+      // free_area_init_core(): a node's zones follow each other in address order.
+      const row = zoneGrid[z.nid];
+      for (let other = 0; other < config.nrZones; other++) {
+        const o = row[other];
+        if (!o || o.spanned === 0 || other === idx) continue;
+        if ((other < idx && o.startPfn > start) || (other > idx && o.startPfn < start)) {
+          const [lo, hi] = other < idx ? [o, { nid: z.nid, zoneIdx: idx, startPfn: start }] : [{ nid: z.nid, zoneIdx: idx, startPfn: start }, o];
+          throw new MachineSpecError(
+            `zone Node ${lo.nid} ${config.names[lo.zoneIdx]} starts at pfn ${lo.startPfn}, above Node ${hi.nid} ${config.names[hi.zoneIdx]} (pfn ${hi.startPfn}): zones of a node are in address order`,
+          );
+        }
+      }
+    }
     zoneGrid[z.nid][idx] = { nid: z.nid, zoneIdx: idx, startPfn: populated ? start : 0, spanned: z.spanned, present: z.present };
     if (populated) cursor = Math.max(cursor, start + z.spanned);
     if (z.present > 0) {

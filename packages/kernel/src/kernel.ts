@@ -14,6 +14,7 @@ import { PRESETS, layoutFromZoneinfo, presetByName, parseZoneinfo, setupMemory, 
 import { CountingPageAllocator } from './counting-page-allocator.js';
 import { KernelConfigError, configInt } from './config-validation.js';
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
+import { checkSimulatable } from './host-limits.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 import { checkInvariants, checkKasanInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
@@ -62,7 +63,9 @@ export function createKernel(config: KernelConfig = {}): Kernel {
   configInt(config.nrCpus === undefined ? 'nrCpus (the CPUs of the zoneinfo file)' : 'nrCpus', nrCpus, { min: 1, max: MAX_NR_CPUS });
   checkUnboundCpumask(config.unboundCpumask, nrCpus);
   const debug = debugConfigOf(config);
-  return new SimulatedKernel(config, resolveLayout(config), nrCpus, debug);
+  const layout = resolveLayout(config);
+  checkSimulatable(layout, nrCpus);
+  return new SimulatedKernel(config, layout, nrCpus, debug);
 }
 
 /** The debugging configuration of `config.debug` (CONFIG_DEBUG_VM, slub_debug, ...), or a KernelConfigError saying what is wrong. */

@@ -1,7 +1,7 @@
 /** Issue 10, item 10: every configuration field and kernel API argument is validated, with a one-line message. */
 import { describe, expect, it } from 'vitest';
 import { GFP_KERNEL, NO_PAGE } from '@mmkit/core';
-import { createKernel, type KernelConfig } from '../src/index.js';
+import { checkSimulatable, createKernel, resolveLayout, simulationBytes, type KernelConfig } from '../src/index.js';
 
 const MEM = { machine: { mem: 64 * 2 ** 20 } };
 const HOSTILE_NUMBERS = [NaN, Infinity, -Infinity, -1, 1.5, 2 ** 53, '1', null, {}, true];
@@ -100,5 +100,20 @@ describe('sched.onCpu() takes a CPU that exists', () => {
     expect(() => k.sched.onCpu(cpu, () => k.allocPages(GFP_KERNEL, 0))).toThrow(new RangeError(`onCpu: CPU ${cpu} does not exist (CPUs 0-1)`));
     expect(k.sched.currentCpu).toBe(0);
     expect(k.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('a machine larger than the host can simulate (issue 10 item 9)', () => {
+  it('is refused before anything is allocated, saying how much memory it needs', () => {
+    expect(() => createKernel({ machine: { mem: 64 * 2 ** 40 } })).toThrow(
+      /^a machine of 65536 GiB \(max_pfn 17179869184\) has more pages than mmkit simulates \(2147483647: pfns are int32 list links, 8 TiB of memory\)$/,
+    );
+    // 4 TiB: 2^30 pages of 42 bytes, against a host of 16 GiB.
+    const layout = resolveLayout({ machine: { mem: 4 * 2 ** 40 } });
+    expect(simulationBytes(layout, 2)).toBeGreaterThan(42 * 2 ** 30);
+    expect(() => checkSimulatable(layout, 2, 16 * 2 ** 30)).toThrow(
+      /^a machine of 4097 GiB \(max_pfn 1074003968\) needs about 42 GiB of host memory to simulate \(42 bytes of struct page and allocator state a page\), more than this host's 16 GiB \(os.totalmem\(\)\)$/,
+    );
+    expect(() => checkSimulatable(layout, 2, 64 * 2 ** 30)).not.toThrow();
   });
 });
