@@ -31,7 +31,7 @@ describe('mutants', () => {
     }
     expect(await mutantById('no-such-mutant')).toBeUndefined();
     for (const id of [
-      'khugepaged-min-free-counts-movable', 'lowmem-reserve-ratio-short-array', 'gfp-zone-movable-without-highmem', 'watermark-ignores-lowmem-reserve',
+      'khugepaged-min-free-counts-movable', 'lowmem-reserve-ratio-short-array', 'cma-activated-after-wmark-init', 'cma-alloc-cma-honoured', 'cma-alloc-cma-ignored', 'watermark-ignores-lowmem-reserve',
       'buddy-never-coalesces', 'slub-kasan-hook-ignored', 'slab-cache-reap-unbound',
     ]) {
       expect(MUTANTS.find((m) => m.id === id), id).toBeDefined();

@@ -38,7 +38,12 @@ describe('rule catalogue', () => {
     for (const r of RULES) {
       expect(r.text, r.id).toMatch(/^[A-Za-z_(].*\.$/s);
       expect(r.text, `${r.id} is one sentence`).not.toMatch(/[a-z0-9)]\.\s+[A-Z]/);
-      expect(['changelog', 'man', 'doc', 'source']).toContain(r.source.kind);
+      expect(['changelog', 'man', 'doc', 'source', 'commit']).toContain(r.source.kind);
+      if (r.source.kind === 'commit') {
+        // An upstream commit outside the seed: its subject, an abbreviated or full id, the release that has it.
+        expect(r.source.hash, r.id).toMatch(/^[0-9a-f]{12,40}$/);
+        expect(r.source.release, r.id).toMatch(/^\d+\.\d+$/);
+      }
       if (r.source.kind === 'changelog') {
         // A seed entry by id, its subject as the ref: no file path, no paraphrase.
         const entry = seedEntryById(r.source.entry);
@@ -91,7 +96,8 @@ describe('rule catalogue', () => {
   });
 
   it('finds rules by id', () => {
-    expect(ruleById('page-allocator.gfp-zone.movable-needs-highmem')?.source.kind).toBe('changelog');
+    expect(ruleById('page-allocator.cma.zone-movable')?.source.kind).toBe('changelog');
+    expect(ruleById('page-allocator.gfp-zone.movable-needs-highmem')?.source.kind).toBe('source');
     expect(ruleById('page-allocator.no-such-rule')).toBeUndefined();
   });
 

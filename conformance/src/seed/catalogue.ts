@@ -212,9 +212,9 @@ export const SEED_CHANGELOG: readonly SeedEntry[] = [
     link: lkml('1512114786-5085-3-git-send-email-iamjoonsoo.kim@lge.com'),
     commit: commit('1d47a3ec09b5'),
     subsystem: 'cma',
-    behavioural: false,
-    summary: 'With CMA memory in ZONE_MOVABLE, which only GFP_HIGHUSER_MOVABLE requests reach, the ALLOC_CMA flag no longer decides anything and is removed.',
-    covers: none,
+    behavioural: true,
+    summary: "With CMA memory in ZONE_MOVABLE, which only GFP_HIGHUSER_MOVABLE requests reach, ALLOC_CMA is removed: every watermark check counts the free CMA pages, kswapd's (alloc_flags 0) included, where 4.16 counted them only with ALLOC_CMA (movable requests). Reverted in 4.17-rc7 (commit d883c6cf3b39) with the series; mmkit models both as its CMA policy.",
+    covers: { rules: ['page-allocator.cma.no-alloc-cma'], mutants: ['cma-alloc-cma-honoured'] },
   },
   {
     id: 'cma-zone-movable',
@@ -226,8 +226,8 @@ export const SEED_CHANGELOG: readonly SeedEntry[] = [
     commit: commit('bad8c6c0b1144694ecb0bc5629ede9b8b578b86e'),
     subsystem: 'cma',
     behavioural: true,
-    summary: 'The pages of CMA areas are managed by ZONE_MOVABLE instead of the zone they lie in, so only __GFP_HIGHMEM|__GFP_MOVABLE requests use them (Linux 4.18 reverted this series).',
-    covers: { rules: ['page-allocator.gfp-zone.movable-needs-highmem'], mutants: ['gfp-zone-movable-without-highmem'] },
+    summary: "The pages of CMA areas are managed by ZONE_MOVABLE instead of the zone they lie in, so only __GFP_HIGHMEM|__GFP_MOVABLE requests use them, and the areas are activated before the watermarks are computed. Reverted in 4.17-rc7 (commit d883c6cf3b39), so 4.17-final manages CMA as 4.16 did; mmkit models both as its CMA policy, this one the default ('zone-movable').",
+    covers: { rules: ['page-allocator.cma.zone-movable'], mutants: ['cma-activated-after-wmark-init'] },
   },
   {
     id: 'page-alloc-dont-reserve-highmem-for-movable',

@@ -6,6 +6,7 @@
  * created: core's memmapInitZone().
  */
 import { GFP_HIGHUSER_MOVABLE, MAX_ORDER, MIGRATE_TYPES, PAGEBLOCK_NR_PAGES, type Pfn, type Zone } from '@mmkit/core';
+import { cmaInitReservedAreas } from './cma-init.js';
 import { freeOnePage, pageZone } from './free-area.js';
 import { setupPerCpuPageset } from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
@@ -86,14 +87,22 @@ export function __freePagesBootCore(st: BuddyState, zone: Zone, pfn: Pfn, order:
 /**
  * The boot-time part of the allocator's setup: setup_per_cpu_pageset() and the mobility
  * grouping decision of build_all_zonelists(), then init_per_zone_wmark_min(), khugepaged's
- * set_recommended_min_free_kbytes() when THP is on, and the boot sysctls.
+ * set_recommended_min_free_kbytes() when THP is on, and the boot sysctls. The CMA areas are
+ * activated (cma_init_reserved_areas()) where the CMA policy's kernel ran it: the seed made it
+ * a pure_initcall that rebuilds the zonelists and per-cpu pagesets, so everything here counts
+ * the areas; 4.16 and 4.17-final have it a core_initcall that runs after
+ * init_per_zone_wmark_min() (mm/cma.o links after mm/page_alloc.o; "mm: include CMA pages in
+ * lowmem_reserve at boot" changed that later), so the boot watermarks, lowmem reserves and
+ * per-cpu batches leave the areas out until khugepaged recomputes the watermarks.
  */
 export function initWatermarks(st: BuddyState): void {
+  if (!st.cmaMigratetype) cmaInitReservedAreas(st); // pure_initcall
   const totalPages = nrFreeZonePages(st, st.hooks.gfpZone(st, GFP_HIGHUSER_MOVABLE));
   st.pageGroupByMobilityDisabled = totalPages < PAGEBLOCK_NR_PAGES * MIGRATE_TYPES;
   st.services.log('info', `Built ${st.nrNodes} zonelists, mobility grouping ${st.pageGroupByMobilityDisabled ? 'off' : 'on'}.  Total pages: ${totalPages}`);
   setupPerCpuPageset(st);
   st.hooks.initPerZoneWmarkMin(st);
+  if (st.cmaMigratetype) cmaInitReservedAreas(st); // core_initcall, after init_per_zone_wmark_min
   if (st.services.config.thp) setRecommendedMinFreeKbytes(st);
   const user = st.services.config.minFreeKbytes;
   if (user !== undefined) minFreeKbytesSysctlHandler(st, user);

@@ -2,7 +2,7 @@
  * createBuddyAllocator(): build the state with the resolved hooks, then run the steps that
  * may call hooks (the boot values of the sysctls), then hand out the allocator object.
  */
-import type { PageAllocatorServices } from '@mmkit/core';
+import { CMA_POLICIES, type PageAllocatorServices } from '@mmkit/core';
 import { BuddyAllocator } from './buddy-allocator.js';
 import { DEFAULT_BUDDY_HOOKS, type BuddyHooks } from './hooks.js';
 import { BuddyState, INT_MAX, isIntIn } from './state.js';
@@ -17,6 +17,10 @@ export interface BuddyAllocatorOptions {
 
 /** The buddy allocator of Linux 4.17, or a variant of it through `options.hooks`. */
 export function createBuddyAllocator(services: PageAllocatorServices, options: BuddyAllocatorOptions = {}): BuddyAllocator {
+  const { cmaPolicy } = services.config;
+  if (cmaPolicy !== undefined && !CMA_POLICIES.includes(cmaPolicy)) {
+    throw new RangeError(`cmaPolicy must be ${CMA_POLICIES.map((p) => `'${p}'`).join(' or ')}, got ${typeof cmaPolicy === 'string' ? `'${cmaPolicy}'` : String(cmaPolicy)}`);
+  }
   const hooks: BuddyHooks = { ...DEFAULT_BUDDY_HOOKS };
   for (const [name, fn] of Object.entries(options.hooks ?? {})) {
     if (!Object.hasOwn(DEFAULT_BUDDY_HOOKS, name)) throw new TypeError(`createBuddyAllocator: no hook named '${name}' (hooks: ${Object.keys(DEFAULT_BUDDY_HOOKS).join(', ')})`);

@@ -9,6 +9,7 @@ export { DEFAULT_BUDDY_HOOKS, type BuddyHooks } from './hooks.js';
 export * from './free-area.js';
 export * from './free-pages.js';
 export * from './bootmem.js';
+export * from './cma-init.js';
 export * from './pageblock.js';
 export * from './per-cpu-pages.js';
 export * from './rmqueue-fallback.js';

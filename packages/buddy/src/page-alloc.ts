@@ -5,6 +5,7 @@
  * slow path, rmqueue() and prep_new_page().
  */
 import {
+  ALLOC_CMA,
   ALLOC_CPUSET,
   ALLOC_HARDER,
   ALLOC_HIGH,
@@ -14,7 +15,9 @@ import {
   ALLOC_WMARK_MASK,
   ALLOC_WMARK_MIN,
   MAX_ORDER,
+  MIGRATE_CMA,
   MIGRATE_HIGHATOMIC,
+  MIGRATE_MOVABLE,
   MIGRATE_PCPTYPES,
   MIGRATE_TYPES,
   NO_PAGE,
@@ -69,14 +72,28 @@ export function gfpZone(st: BuddyState, gfp: Gfp): ZoneIndex {
 }
 
 /**
- * __zone_watermark_ok() (the default of the zoneWatermarkOk hook) with free_pages =
- * NR_FREE_PAGES (4.17). ALLOC_HIGH halves the mark; ALLOC_HARDER takes another quarter
- * (ALLOC_OOM half) and may use the highatomic reserve, which everyone else counts as used.
- * The zone must stay above mark + lowmem_reserve[classzone_idx] after the allocation, and for
- * order > 0 hold a free block of that order or more on a list the caller may use.
+ * __zone_watermark_ok() (the default of the zoneWatermarkOk hook), 4.17. Under the migratetype
+ * CMA policy (4.16, 4.17-final) a request without ALLOC_CMA cannot use the free CMA pages:
+ * NR_FREE_CMA_PAGES comes off the free pages and the MIGRATE_CMA lists do not count as a free
+ * block; the seed's zone-movable policy removed ALLOC_CMA and counts them for everyone.
  */
-export function __zoneWatermarkOk(_st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean {
-  let freePages = zone.freePages - ((1 << order) - 1);
+export function __zoneWatermarkOk(st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean {
+  if (st.cmaMigratetype && !(allocFlags & ALLOC_CMA)) {
+    return zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freePages - zone.freeCmaPages, false);
+  }
+  return zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freePages, true);
+}
+
+/**
+ * The body of __zone_watermark_ok() with its free_pages argument (NR_FREE_PAGES, less
+ * NR_FREE_CMA_PAGES for a request that may not use CMA) and whether a free MIGRATE_CMA block
+ * counts. ALLOC_HIGH halves the mark; ALLOC_HARDER takes another quarter (ALLOC_OOM half) and
+ * may use the highatomic reserve, which everyone else counts as used. The zone must stay above
+ * mark + lowmem_reserve[classzone_idx] after the allocation, and for order > 0 hold a free
+ * block of that order or more on a list the caller may use.
+ */
+export function zoneWatermarkOkFree(zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number, freePages: number, cmaUsable: boolean): boolean {
+  freePages -= (1 << order) - 1;
   let min = mark;
   const allocHarder = (allocFlags & (ALLOC_HARDER | ALLOC_OOM)) !== 0;
   if (allocFlags & ALLOC_HIGH) min -= Math.trunc(min / 2);
@@ -94,6 +111,7 @@ export function __zoneWatermarkOk(_st: BuddyState, zone: Zone, order: number, ma
     if (zone.nrFree[o] === 0) continue;
     const base = o * MIGRATE_TYPES;
     for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (byType[base + mt] !== 0) return true;
+    if (cmaUsable && byType[base + MIGRATE_CMA] !== 0) return true;
     if (allocHarder && byType[base + MIGRATE_HIGHATOMIC] !== 0) return true;
   }
   return false;
@@ -101,14 +119,18 @@ export function __zoneWatermarkOk(_st: BuddyState, zone: Zone, order: number, ma
 
 /**
  * zone_watermark_fast() (the default of the hook of that name), as 4.17's
- * get_page_from_freelist() calls it: an order-0 request passes when NR_FREE_PAGES >
+ * get_page_from_freelist() calls it: an order-0 request passes when NR_FREE_PAGES (less
+ * NR_FREE_CMA_PAGES without ALLOC_CMA, under the migratetype CMA policy) >
  * mark + lowmem_reserve[classzone_idx], with no highatomic reserve subtracted and no
  * ALLOC_HIGH/ALLOC_HARDER adjustment (Linux accepts that the check can pass when only the
  * highatomic reserve is free); any other request, or an order-0 one that fails this, is
  * decided by __zone_watermark_ok() (the zoneWatermarkOk hook).
  */
 export function zoneWatermarkFast(st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean {
-  if (order === 0 && zone.freePages > mark + zone.lowmemReserve[classzoneIdx]) return true;
+  if (order === 0) {
+    const freePages = st.cmaMigratetype && !(allocFlags & ALLOC_CMA) ? zone.freePages - zone.freeCmaPages : zone.freePages;
+    if (freePages > mark + zone.lowmemReserve[classzoneIdx]) return true;
+  }
   return st.hooks.zoneWatermarkOk(st, zone, order, mark, classzoneIdx, allocFlags);
 }
 
@@ -132,8 +154,9 @@ export function __allocPagesNodemask(st: BuddyState, gfp: Gfp, order: number, pr
   if (st.services.shouldFailAlloc(gfp, order)) return NO_PAGE;
   finaliseAc(st, ac);
 
-  // First allocation attempt
-  let pfn = getPageFromFreelist(st, ac, gfp, order, ALLOC_WMARK_LOW);
+  // First allocation attempt; prepare_alloc_pages() gives movable requests ALLOC_CMA (read only
+  // under the migratetype CMA policy: the seed removed it).
+  let pfn = getPageFromFreelist(st, ac, gfp, order, migratetype === MIGRATE_MOVABLE ? ALLOC_WMARK_LOW | ALLOC_CMA : ALLOC_WMARK_LOW);
   if (pfn === NO_PAGE) pfn = __allocPagesSlowpath(st, ac, gfp, order);
   return pfn;
 }
@@ -192,14 +215,18 @@ export function getPageFromFreelist(st: BuddyState, ac: AllocContext, gfp: Gfp, 
   return NO_PAGE;
 }
 
-/** gfp_to_alloc_flags(). */
-export function gfpToAllocFlags(gfp: Gfp): number {
+/**
+ * gfp_to_alloc_flags(): ALLOC_CMA for a movable request (`migratetype` is
+ * gfpflags_to_migratetype(gfp), ac->migratetype), read only under the migratetype CMA policy.
+ */
+export function gfpToAllocFlags(gfp: Gfp, migratetype: MigrateType): number {
   let allocFlags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
   if (gfp & __GFP_HIGH) allocFlags |= ALLOC_HIGH;
   if (gfp & __GFP_ATOMIC) {
     if (!(gfp & __GFP_NOMEMALLOC)) allocFlags |= ALLOC_HARDER;
     allocFlags &= ~ALLOC_CPUSET;
   }
+  if (migratetype === MIGRATE_MOVABLE) allocFlags |= ALLOC_CMA;
   return allocFlags;
 }
 
@@ -222,7 +249,7 @@ export function __allocPagesSlowpath(st: BuddyState, ac: AllocContext, gfp: Gfp,
   const costlyOrder = order > PAGE_ALLOC_COSTLY_ORDER;
   // __GFP_ATOMIC and __GFP_DIRECT_RECLAIM together make no sense (WARN_ON_ONCE in Linux).
   if ((gfp & (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM)) === (__GFP_ATOMIC | __GFP_DIRECT_RECLAIM)) gfp &= ~__GFP_ATOMIC;
-  let allocFlags = gfpToAllocFlags(gfp);
+  let allocFlags = gfpToAllocFlags(gfp, ac.migratetype);
   let pfn = NO_PAGE;
   if (ac.preferredZone >= 0) {
     pfn = getPageFromFreelist(st, ac, gfp, order, allocFlags);

@@ -67,6 +67,11 @@ export class BuddyState {
    * drained and refilled. Read once at creation: one branch per call on the hot paths.
    */
   readonly debugVm: boolean;
+  /**
+   * The migratetype CMA policy (4.16, 4.17-final): a watermark check without ALLOC_CMA leaves
+   * the free CMA pages out. False under the seed's zone-movable policy (no ALLOC_CMA).
+   */
+  readonly cmaMigratetype: boolean;
 
   /** zone->free_area[order].free_list[migratetype] of every zone (freeListIndex()). */
   readonly freeLists: PfnListSet;
@@ -109,6 +114,7 @@ export class BuddyState {
     this.nrCpus = services.sched.nrCpus;
     this.pcpEnabled = config.pcp;
     this.debugVm = services.debug.vm;
+    this.cmaMigratetype = config.cmaPolicy === 'migratetype';
     if (zones.length >= NO_ZONE) throw new RangeError(`${zones.length} zones do not fit page_zonenum's encoding`);
     if (zones.length !== this.nrNodes * this.nrZones) {
       throw new RangeError(`expected ${this.nrNodes * this.nrZones} zones (nodes x MAX_NR_ZONES), got ${zones.length}`);

@@ -19,7 +19,12 @@ machine:
   --arch x86_64|i386       i386 is 32-bit with HIGHMEM
   --movablecore SIZE|N%    movablecore=: ZONE_MOVABLE of this size
   --kernelcore SIZE|N%     kernelcore=: the rest becomes ZONE_MOVABLE
-  --cma SIZE               a CMA area (managed by ZONE_MOVABLE, as in 4.17)
+  --cma SIZE               a CMA area (repeatable)
+  --cma-policy zone-movable|migratetype
+                           how CMA areas are managed: zone-movable (default) is the
+                           seed's, Linux 4.17-rc1 to rc6, the areas in ZONE_MOVABLE;
+                           migratetype is 4.16's and 4.17-final's, MIGRATE_CMA
+                           pageblocks of their own zone, used through ALLOC_CMA
   --e820 FILE              the BIOS-e820 lines of a dmesg
   --like-zoneinfo FILE     a machine whose zones are those of a real /proc/zoneinfo
   --cpus N                 simulated CPUs (default 2; with --like-zoneinfo, the file's)
@@ -68,6 +73,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
       movablecore: { type: 'string' },
       kernelcore: { type: 'string' },
       cma: { type: 'string', multiple: true },
+      'cma-policy': { type: 'string' },
       e820: { type: 'string' },
       'like-zoneinfo': { type: 'string' },
       cpus: { type: 'string' },
@@ -115,6 +121,11 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
       });
     }
     config.machine = machine;
+  }
+  if (values['cma-policy'] !== undefined) {
+    const policy = values['cma-policy'];
+    if (policy !== 'zone-movable' && policy !== 'migratetype') throw new UsageError(`--cma-policy must be zone-movable or migratetype, got '${policy}'`);
+    config.cma = { policy };
   }
   if (values.cpus !== undefined) config.nrCpus = positiveInt(values.cpus, '--cpus');
   if (values.thp !== undefined) {

@@ -41,6 +41,30 @@ describe('mmkit boot', () => {
     expect(bad.err).toMatch(/--slab must be slub or slab/);
   });
 
+  it('boots a CMA area under either policy: CmaFree equals CmaTotal, pagetypeinfo counts the CMA blocks', async () => {
+    const kb = (text: string, label: string) => Number(new RegExp(`^${label}:\\s+(\\d+) kB$`, 'm').exec(text)?.[1]);
+    for (const policy of [[], ['--cma-policy', 'zone-movable'], ['--cma-policy', 'migratetype']]) {
+      const meminfo = await run('boot', '--cma', '256M', ...policy, '--show', 'meminfo');
+      expect(meminfo.code).toBe(0);
+      expect(kb(meminfo.out, 'CmaTotal'), policy.join(' ')).toBe(262144);
+      expect(kb(meminfo.out, 'CmaFree'), policy.join(' ')).toBe(262144);
+      const pagetypeinfo = await run('boot', '--cma', '256M', ...policy, '--show', 'pagetypeinfo');
+      const blocks = pagetypeinfo.out.slice(pagetypeinfo.out.indexOf('Number of blocks type'));
+      // The CMA column: 256 MiB = 128 pageblocks, in Movable (the seed's policy) or in Normal, the zone the area lies in.
+      const zone = policy[1] === 'migratetype' ? 'Normal' : 'Movable';
+      expect(blocks, policy.join(' ')).toMatch(new RegExp(`^Node 0, zone +${zone} +(\\d+ +){4}128 +0 $`, 'm'));
+    }
+    const seed = await run('boot', '--cma', '256M');
+    expect(seed.out).toMatch(/^ +0 Movable +0x/m);
+    expect(seed.out).toMatch(/policy zone-movable: .*Linux 4\.17-rc1 to rc6 \(the default\)/);
+    const old = await run('boot', '--cma', '256M', '--cma-policy', 'migratetype');
+    expect(old.out).not.toMatch(/^ +0 Movable/m); // an empty ZONE_MOVABLE is not listed
+    expect(old.out).toMatch(/^ +0 Normal +0x100000 +262144 +262144 /m); // Normal spans the area (the top 256 MiB)
+    expect(old.out).toMatch(/policy migratetype: .*Linux 4\.16 and 4\.17-final/);
+    const bad = await run('boot', '--cma', '256M', '--cma-policy', 'zone-cma');
+    expect(bad).toEqual({ code: 2, out: '', err: "mmkit: --cma-policy must be zone-movable or migratetype, got 'zone-cma'\n" });
+  });
+
   it('reads a zoneinfo file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmkit-'));
     const file = join(dir, 'zoneinfo');

@@ -13,3 +13,8 @@ export const ALLOC_HARDER = 0x10;
 export const ALLOC_HIGH = 0x20;
 /** Check for correct cpuset. */
 export const ALLOC_CPUSET = 0x40;
+/**
+ * Allow allocations from CMA areas (4.16 and 4.17-final, the migratetype CMA policy; the seed's
+ * "mm/cma: remove ALLOC_CMA" took it out, and the 4.17-rc7 revert brought it back).
+ */
+export const ALLOC_CMA = 0x80;

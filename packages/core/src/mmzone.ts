@@ -142,7 +142,11 @@ export interface MemoryLayout {
   readonly reserved: readonly PfnRange[];
   /** node_distance(a, b): distance[a * nodes.length + b] (10 local, 20 remote by default). */
   readonly distance: readonly number[];
-  /** Contiguous areas (CMA) in pfns, handed to ZONE_MOVABLE as 4.17 does. */
+  /**
+   * Contiguous areas (CMA) in pfns: reserved in memblock at boot, then their pageblocks are made
+   * MIGRATE_CMA and freed (init_cma_reserved_pageblock()). Which zone manages them is the CMA
+   * policy's choice (CmaPolicy).
+   */
   readonly cma: readonly PfnRange[];
   /**
    * movable_zone (find_usable_zone_for_movable(), mm/page_alloc.c): the zone ZONE_MOVABLE takes
@@ -151,3 +155,20 @@ export interface MemoryLayout {
    */
   readonly movableZone: ZoneIndex;
 }
+
+/**
+ * How CMA areas are managed: the two designs Linux 4.17 had in its release cycle.
+ * - 'zone-movable': the seed (4.17-rc1 to rc6, "mm/cma: manage the memory of the CMA area by
+ *   using the ZONE_MOVABLE" and "mm/cma: remove ALLOC_CMA"): the areas belong to ZONE_MOVABLE,
+ *   which only __GFP_HIGHMEM|__GFP_MOVABLE requests reach; no ALLOC_CMA; the areas are
+ *   activated at pure_initcall, before the watermarks are computed. mmkit's default, since the
+ *   seed is what mmkit models.
+ * - 'migratetype': 4.16 and 4.17-final (the series was reverted in 4.17-rc7, commit
+ *   d883c6cf3b39): the areas stay in the zone their pfns belong to, as MIGRATE_CMA pageblocks
+ *   that movable requests reach through __rmqueue_cma_fallback(); a watermark check without
+ *   ALLOC_CMA does not count free CMA pages; the areas are activated at core_initcall, after
+ *   init_per_zone_wmark_min().
+ */
+export type CmaPolicy = 'zone-movable' | 'migratetype';
+export const CMA_POLICIES: readonly CmaPolicy[] = Object.freeze(['zone-movable', 'migratetype']);
+export const DEFAULT_CMA_POLICY: CmaPolicy = 'zone-movable';

@@ -5,6 +5,6 @@
  */
 export { MachineSpecError } from './errors.js';
 export { parseE820, formatE820, e820ForMemSize, type E820Type, type E820Entry } from './e820.js';
-export { setupMemory, type MachineSpec, type MemblockReservationSpec } from './setup.js';
+export { setupMemory, type MachineSpec, type MemblockReservationSpec, type SetupOptions } from './setup.js';
 export { parseZoneinfo, layoutFromZoneinfo, type ZoneinfoZone, type ZoneinfoFile } from './zoneinfo.js';
 export { PRESETS, presetByName, presetNames } from './presets.js';

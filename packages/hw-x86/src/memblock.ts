@@ -7,8 +7,8 @@ import { alignDown, intersectRanges, normalizeRanges, pagesInRange, subtractRang
 
 /**
  * struct memblock: memory and reserved regions in pfns. CMA areas are kept apart from the
- * other reservations because, once the page allocator is up, their pages are handed to
- * ZONE_MOVABLE (cma_init_reserved_areas) while the rest stays reserved.
+ * other reservations because, once the page allocator is up, their pages are handed to it
+ * (cma_init_reserved_areas) while the rest stays reserved.
  */
 export class Memblock {
   memory: PfnRange[] = [];
@@ -35,7 +35,7 @@ export class Memblock {
     this.reservedRanges = normalizeRanges([...this.reservedRanges, { start, end }]);
   }
 
-  /** A CMA area: reserved at boot, given to ZONE_MOVABLE later. */
+  /** A CMA area: reserved at boot, given to the page allocator later. */
   reserveCma(start: number, end: number): void {
     this.cmaRanges = normalizeRanges([...this.cmaRanges, { start, end }]);
   }

@@ -259,6 +259,17 @@ describe('ZONE_MOVABLE', () => {
     expect(l.reserved[l.reserved.length - 1].end).toBe(end - pfn(100 * MiB));
   });
 
+  it('under the migratetype CMA policy (4.16, 4.17-final) leaves a CMA area in the zone its pfns belong to: no ZONE_MOVABLE', () => {
+    const seed = setupMemory({ mem: 8 * GiB, nodes: 2, cma: [{ size: 100 * MiB }] });
+    const l = setupMemory({ mem: 8 * GiB, nodes: 2, cma: [{ size: 100 * MiB }] }, { cmaPolicy: 'migratetype' });
+    checkLayout(l);
+    expect(l.cma).toEqual(seed.cma);
+    const end = l.nodes[1].startPfn + l.nodes[1].spanned;
+    expect(zone(l, 1, Z.MOVABLE).spanned).toBe(0);
+    expect(zone(l, 1, Z.NORMAL).startPfn + zone(l, 1, Z.NORMAL).spanned).toBe(end);
+    expect(zone(l, 1, Z.NORMAL).present).toBe(zone(seed, 1, Z.NORMAL).present + zone(seed, 1, Z.MOVABLE).present);
+  });
+
   it('aligns CMA areas to 4 MiB and honours the node', () => {
     const l = setupMemory({ mem: 8 * GiB, nodes: 2, cma: [{ size: 1 * MiB, node: 0 }, { size: 5 * MiB, node: 0 }] });
     checkLayout(l);

@@ -23,6 +23,7 @@ import {
   splitRangesAt,
   totalPages,
   zoneConfigFor,
+  type CmaPolicy,
   type MemoryLayout,
   type PfnRange,
 } from '@mmkit/core';
@@ -61,7 +62,11 @@ export interface MachineSpec {
   movablecore?: number | { percent: number };
   /** movable_node, with these nodes hotpluggable: all of their memory is ZONE_MOVABLE. */
   movableNodes?: number[];
-  /** CMA areas (4 MiB aligned), at the top of their node (default: the last), managed by ZONE_MOVABLE. */
+  /**
+   * CMA areas (4 MiB aligned), at the top of their node (default: the last). Under the
+   * zone-movable CMA policy (the seed's, the default) ZONE_MOVABLE manages them; under the
+   * migratetype policy the zone their pfns belong to does (SetupOptions.cmaPolicy).
+   */
   cma?: { size: number; node?: number }[];
   /** What memblock reserves at boot. Fields left out take their defaults. */
   reserve?: MemblockReservationSpec;
@@ -132,13 +137,19 @@ function parseCoreOption(name: string, v: number | { percent: number } | undefin
   throw new MachineSpecError(`${name} must be a number of bytes or { percent }`);
 }
 
+/** What setup_arch() depends on besides the machine. */
+export interface SetupOptions {
+  /** How CMA areas are managed (default 'zone-movable'): only that policy makes ZONE_MOVABLE start at an area. */
+  cmaPolicy?: CmaPolicy;
+}
+
 /**
  * Lay out the machine's memory as x86 and memblock set it up at boot: memblock.memory and
  * memblock.reserved, the NUMA nodes, each node's zones (DMA below 16 MiB, DMA32 below
  * 4 GiB, Normal above, HighMem above 896 MiB on i386, Movable per the options) and the
  * distances (10 local, 20 remote). Works on ranges: milliseconds for any machine size.
  */
-export function setupMemory(spec: MachineSpec = {}): MemoryLayout {
+export function setupMemory(spec: MachineSpec = {}, setup: SetupOptions = {}): MemoryLayout {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new MachineSpecError('machine spec must be an object');
   checkOptionalKeys(spec, Object.keys(MACHINE_SPEC_FIELDS), 'machine');
   const arch = spec.arch ?? 'x86_64';
@@ -334,7 +345,9 @@ export function setupMemory(spec: MachineSpec = {}): MemoryLayout {
     movablecorePages: mc.pages,
     movablecorePercent: mc.percent,
     movableNodes,
-    cmaStart,
+    // The seed's cma_init_reserved_areas() gives each node's areas to its ZONE_MOVABLE; 4.16 and
+    // 4.17-final leave them in the zones their pfns belong to.
+    cmaStart: (setup.cmaPolicy ?? 'zone-movable') === 'zone-movable' ? cmaStart : undefined,
   };
   const memoryByNode = nodeSpans.map((_, nid) => nodeMemoryOf(nid));
   const { nodes, movableZone } = freeAreaInitNodes(zones, zoneSizesInit(zones, maxLowPfn, maxPfn), memoryByNode, options);

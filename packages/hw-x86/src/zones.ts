@@ -36,7 +36,7 @@ export interface MovableOptions {
   movablecorePercent?: number;
   /** movable_node with these nodes hotpluggable. */
   movableNodes?: readonly number[];
-  /** Where a CMA area starts on a node: from there up the node is ZONE_MOVABLE (4.17). */
+  /** Where a CMA area starts on a node: from there up the node is ZONE_MOVABLE (the zone-movable CMA policy, the seed's). */
   cmaStart?: ReadonlyMap<number, number>;
 }
 
@@ -98,8 +98,8 @@ function findUsableZoneForMovable(zones: ZoneLayoutConfig, lowest: number[], hig
  *   below the movable zone counting as kernelcore; whatever a node holds beyond its share is
  *   ZONE_MOVABLE; nodes that cannot take their share leave it to the others (restart);
  * then every start is rounded up to MAX_ORDER_NR_PAGES.
- * In 4.17 a CMA area is managed by ZONE_MOVABLE too: the node's ZONE_MOVABLE starts at the
- * area at the latest.
+ * Under the seed's CMA policy a CMA area is managed by ZONE_MOVABLE too: the node's
+ * ZONE_MOVABLE starts at the area at the latest.
  */
 export function findZoneMovablePfnsForNodes(
   nodeMemory: readonly (readonly PfnRange[])[],

@@ -15,6 +15,7 @@ const KERNEL_CONFIG_FIELDS: Record<keyof KernelConfig, true> = {
   failPageAlloc: true, pageAllocator: true, slab: true, kasan: true, kasanHooks: true, failslab: true,
   debugForceRrCpu: true, unboundCpumask: true,
   debug: true, // checked by resolveDebugConfig() (debugConfigOf() in kernel.ts)
+  cma: true, // checked by cmaPolicyOf() (kernel.ts)
 };
 
 /** The most CPUs a kernel simulates. */

@@ -2,7 +2,7 @@
  * The public shape of a booted kernel and of the configuration that builds one.
  */
 import type {
-  DebugConfig, DebugOptions, KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
+  CmaPolicy, DebugConfig, DebugOptions, KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
   Scheduler, SlabAllocator, SlabAllocatorFactory, SlabErrorKind, Zone, ZoneLayoutConfig,
 } from '@mmkit/core';
 import type { MachineSpec } from '@mmkit/hw-x86';
@@ -14,6 +14,13 @@ export type ThpMode = 'always' | 'madvise' | 'never';
 export interface KernelConfig {
   /** The machine: a spec (size, nodes, e820, movable zone, CMA areas). Default: 4 GiB, 1 node. */
   machine?: MachineSpec;
+  /**
+   * How CMA areas (machine.cma) are managed: 'zone-movable' (default), the seed's design of
+   * 4.17-rc1 to rc6, with the areas in ZONE_MOVABLE; or 'migratetype', 4.16's and
+   * 4.17-final's (the series was reverted in 4.17-rc7), with the areas as MIGRATE_CMA
+   * pageblocks of the zone their pfns belong to and ALLOC_CMA in the watermark checks.
+   */
+  cma?: { policy?: CmaPolicy };
   /** A named machine from @mmkit/hw-x86's PRESETS (instead of `machine`). */
   preset?: string;
   /** The text of a real /proc/zoneinfo: a machine whose zones have its spanned/present/managed pages. */

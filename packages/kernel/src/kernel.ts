@@ -3,8 +3,8 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
-  subtractRanges, syscallError, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
+  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  subtractRanges, syscallError, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
@@ -12,7 +12,7 @@ import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
 import { PRESETS, layoutFromZoneinfo, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
 import { CountingPageAllocator } from './counting-page-allocator.js';
-import { KernelConfigError, configInt } from './config-validation.js';
+import { KernelConfigError, configInt, configObject, configOneOf } from './config-validation.js';
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
 import { checkSimulatable } from './host-limits.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
@@ -33,17 +33,24 @@ export { KernelConfigError };
 
 const DEFAULT_MACHINE: MachineSpec = { mem: 4 * 2 ** 30 };
 
+/** The CMA policy a configuration asks for (checked: a bad value is a one-line KernelConfigError). */
+export function cmaPolicyOf(config: KernelConfig): CmaPolicy {
+  const cma = configObject('cma', config.cma, ['policy']);
+  return configOneOf('cma.policy', cma?.policy, CMA_POLICIES) ?? DEFAULT_CMA_POLICY;
+}
+
 /** The memory layout a configuration describes. */
 export function resolveLayout(config: KernelConfig): MemoryLayout {
+  const setup = { cmaPolicy: cmaPolicyOf(config) };
   const given = [config.machine, config.preset, config.likeZoneinfo].filter((x) => x !== undefined).length;
   if (given > 1) throw new KernelConfigError('give one of machine, preset and likeZoneinfo, not several');
   if (config.likeZoneinfo !== undefined) return layoutFromZoneinfo(parseZoneinfo(config.likeZoneinfo));
   if (config.preset !== undefined) {
     const preset = presetByName(config.preset);
     if (!preset) throw new KernelConfigError(`unknown preset '${config.preset}'; presets: ${Object.keys(PRESETS).join(', ')}`);
-    return setupMemory(preset.spec);
+    return setupMemory(preset.spec, setup);
   }
-  return setupMemory(config.machine ?? DEFAULT_MACHINE);
+  return setupMemory(config.machine ?? DEFAULT_MACHINE, setup);
 }
 
 function defaultCpus(config: KernelConfig): number {
@@ -136,6 +143,7 @@ class SimulatedKernel implements Kernel {
       config: {
         thp: (config.thp ?? 'always') !== 'never',
         pcp: config.pcp ?? true,
+        cmaPolicy: cmaPolicyOf(config),
       },
       cpuToNode: (cpu) => this.cpuToNode(cpu),
       debug: this.debug,
@@ -248,11 +256,12 @@ class SimulatedKernel implements Kernel {
 
   /**
    * memblock_free_all(): every present page outside memblock.reserved goes to the page
-   * allocator, zone by zone (reserved pages keep the PG_reserved of memmap init).
+   * allocator, zone by zone (reserved pages keep the PG_reserved of memmap init). The CMA areas
+   * are memblock-reserved too: the allocator activates them in initWatermarks().
    */
   private bootMemory(): void {
     let freed = 0;
-    for (const range of subtractRanges(this.layout.memory, this.layout.reserved)) {
+    for (const range of subtractRanges(subtractRanges(this.layout.memory, this.layout.reserved), this.layout.cma)) {
       for (const zone of this.zones) {
         const start = Math.max(range.start, zone.zoneStartPfn);
         const end = Math.min(range.end, zone.zoneEndPfn);

@@ -22,6 +22,14 @@ export function renderSummary(k: Kernel): string {
   const free = k.zones.reduce((n, z) => n + z.freePages, 0);
   lines.push('');
   lines.push(`MemTotal ${mib(managed)}, MemFree ${mib(free)}, reserved at boot ${mib(totalPresent - managed)}`);
+  const cmaPages = k.layout.cma.reduce((n, r) => n + r.end - r.start, 0);
+  if (cmaPages > 0) {
+    const policy = k.config.cma?.policy ?? 'zone-movable';
+    const how = policy === 'zone-movable'
+      ? 'zone-movable: the areas are ZONE_MOVABLE, as in the seed, Linux 4.17-rc1 to rc6 (the default)'
+      : 'migratetype: MIGRATE_CMA pageblocks of the zone their pfns belong to, as in Linux 4.16 and 4.17-final';
+    lines.push(`CMA ${mib(cmaPages)} (CmaFree ${mib(k.zones.reduce((n, z) => n + z.freeCmaPages, 0))}), policy ${how}`);
+  }
   lines.push(`vm.min_free_kbytes = ${k.sysctl('vm.min_free_kbytes')}   vm.watermark_scale_factor = ${k.sysctl('vm.watermark_scale_factor')}   vm.lowmem_reserve_ratio = ${k.sysctl('vm.lowmem_reserve_ratio').split('\t').join(' ')}`);
   return lines.join('\n') + '\n';
 }

@@ -8,11 +8,10 @@
 import { DEFAULT_BUDDY_HOOKS, createBuddyAllocator, type BuddyHooks } from '@mmkit/buddy';
 import {
   addToFreeArea, calculateTotalreservePages, canStealFallback, findSuitableFallback, freeListIndex, nrFreeBufferPages,
-  setupPerZoneLowmemReserve, stealSuitableFallback,
+  setupPerZoneLowmemReserve, stealSuitableFallback, zoneWatermarkOkFree,
 } from '@mmkit/buddy/internals';
 import {
-  MAX_ORDER, WMARK_HIGH, WMARK_LOW, WMARK_MIN, __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM, __GFP_MOVABLE,
-  GFP_ZONEMASK, isHighmemIdx, type PageAllocatorFactory,
+  ALLOC_CMA, MAX_ORDER, WMARK_HIGH, WMARK_LOW, WMARK_MIN, isHighmemIdx, type PageAllocatorFactory,
 } from '@mmkit/core';
 import type { Mutant } from '../../mutants/types.js';
 import { changelogSource } from '../../rules/links.js';
@@ -47,18 +46,51 @@ const lowmemReserveRatioShortArray: Partial<BuddyHooks> = {
 };
 
 /**
- * (c) Before the CMA-in-ZONE_MOVABLE series a __GFP_MOVABLE request without __GFP_HIGHMEM
- * could use the CMA memory that now lives in ZONE_MOVABLE: this gfp_zone() sends
- * __GFP_MOVABLE alone to ZONE_MOVABLE.
+ * (c) Before the seed's CMA series (4.16, and 4.17-final after the rc7 revert),
+ * cma_init_reserved_areas() was a core_initcall linked after init_per_zone_wmark_min(): the
+ * watermarks and lowmem reserves of boot were computed before the CMA pages were managed. The
+ * seed made it a pure_initcall so they count the area in ZONE_MOVABLE.
  */
-const gfpZoneMovableWithoutHighmem: Partial<BuddyHooks> = {
-  gfpZone(st, gfp) {
-    const bits = gfp & GFP_ZONEMASK;
-    if (bits & __GFP_MOVABLE && !(bits & (__GFP_DMA | __GFP_DMA32)) && st.zoneConfig.MOVABLE >= 0) {
-      if (!(bits & __GFP_HIGHMEM)) return st.zoneConfig.MOVABLE;
+const cmaActivatedAfterWmarkInit: Partial<BuddyHooks> = {
+  initPerZoneWmarkMin(st) {
+    const zones = st.zoneByNum;
+    const managed = zones.map((z) => z.managedPages);
+    for (const r of st.services.layout.cma) {
+      for (const z of zones) z.managedPages -= Math.max(0, Math.min(r.end, z.zoneEndPfn) - Math.max(r.start, z.zoneStartPfn));
     }
-    return DEFAULT_BUDDY_HOOKS.gfpZone(st, gfp);
+    try {
+      DEFAULT_BUDDY_HOOKS.initPerZoneWmarkMin(st);
+    } finally {
+      zones.forEach((z, i) => (z.managedPages = managed[i]));
+    }
   },
+};
+
+/**
+ * (c2) Before "mm/cma: remove ALLOC_CMA": __zone_watermark_ok() and zone_watermark_fast() count
+ * the free CMA pages (and MIGRATE_CMA blocks) only with ALLOC_CMA, so a check with alloc_flags 0
+ * (kswapd's) sees a ZONE_MOVABLE that holds a CMA area as empty.
+ */
+const allocCmaHonoured: Partial<BuddyHooks> = {
+  zoneWatermarkOk: (_st, zone, order, mark, classzoneIdx, allocFlags) =>
+    allocFlags & ALLOC_CMA
+      ? zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freePages, true)
+      : zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freePages - zone.freeCmaPages, false),
+  zoneWatermarkFast(st, zone, order, mark, classzoneIdx, allocFlags) {
+    const free = allocFlags & ALLOC_CMA ? zone.freePages : zone.freePages - zone.freeCmaPages;
+    if (order === 0 && free > mark + zone.lowmemReserve[classzoneIdx]) return true;
+    return st.hooks.zoneWatermarkOk(st, zone, order, mark, classzoneIdx, allocFlags);
+  },
+};
+
+/**
+ * (c3) "mm/cma: remove ALLOC_CMA" without the CMA area moving to ZONE_MOVABLE (the migratetype
+ * policy): every watermark check counts the free CMA pages, so an unmovable request passes on
+ * pages it cannot use.
+ */
+const allocCmaIgnored: Partial<BuddyHooks> = {
+  zoneWatermarkOk: (st, zone, order, mark, classzoneIdx, allocFlags) => DEFAULT_BUDDY_HOOKS.zoneWatermarkOk(st, zone, order, mark, classzoneIdx, allocFlags | ALLOC_CMA),
+  zoneWatermarkFast: (st, zone, order, mark, classzoneIdx, allocFlags) => DEFAULT_BUDDY_HOOKS.zoneWatermarkFast(st, zone, order, mark, classzoneIdx, allocFlags | ALLOC_CMA),
 };
 
 /** (d) A bug: zone_watermark_ok() that forgets lowmem_reserve[classzone_idx]. */
@@ -145,12 +177,28 @@ export const BUDDY_MUTANTS: readonly Mutant[] = [
     factory: mutate('lowmem-reserve-ratio-short-array', lowmemReserveRatioShortArray),
   },
   {
-    id: 'gfp-zone-movable-without-highmem',
+    id: 'cma-activated-after-wmark-init',
     contract: 'page-allocator',
-    breaks: 'page-allocator.gfp-zone.movable-needs-highmem',
-    description: '__GFP_MOVABLE without __GFP_HIGHMEM reaches ZONE_MOVABLE, as a GFP_MOVABLE request could use CMA memory before the series moved CMA into ZONE_MOVABLE.',
+    breaks: 'page-allocator.cma.zone-movable',
+    description: "The CMA areas are managed only after init_per_zone_wmark_min(), as 4.16's core_initcall ordering had it: under the seed's policy ZONE_MOVABLE's boot watermarks and the lowmem reserves against it leave the area out.",
     source: changelogSource('cma-zone-movable'),
-    factory: mutate('gfp-zone-movable-without-highmem', gfpZoneMovableWithoutHighmem),
+    factory: mutate('cma-activated-after-wmark-init', cmaActivatedAfterWmarkInit),
+  },
+  {
+    id: 'cma-alloc-cma-honoured',
+    contract: 'page-allocator',
+    breaks: 'page-allocator.cma.no-alloc-cma',
+    description: "__zone_watermark_ok() and zone_watermark_fast() of 4.16, which count free CMA pages only with ALLOC_CMA: under the seed's policy a check with alloc_flags 0 (kswapd's) finds a ZONE_MOVABLE of CMA pages empty.",
+    source: changelogSource('cma-remove-alloc-cma'),
+    factory: mutate('cma-alloc-cma-honoured', allocCmaHonoured),
+  },
+  {
+    id: 'cma-alloc-cma-ignored',
+    contract: 'page-allocator',
+    breaks: 'page-allocator.cma.alloc-cma',
+    description: "The seed's removal of ALLOC_CMA applied under the migratetype policy, where the areas stay in their own zone: every watermark check counts the free CMA pages, so GFP_KERNEL passes on pages it cannot use and drains the zone's other free pages below min.",
+    source: changelogSource('cma-remove-alloc-cma'),
+    factory: mutate('cma-alloc-cma-ignored', allocCmaIgnored),
   },
   {
     id: 'watermark-ignores-lowmem-reserve',

@@ -7,6 +7,13 @@ import { changelogSource as seed } from '../../rules/links.js';
 import type { Rule } from '../../rules/types.js';
 
 const SEED_CMA_MOVABLE = seed('cma-zone-movable');
+/** 4.17-rc7 reverted the seed's CMA series (and "mm/cma: remove ALLOC_CMA"): 4.17-final manages CMA as 4.16 did. */
+const CMA_REVERT: Rule['source'] = {
+  kind: 'commit',
+  ref: 'Revert "mm/cma: manage the memory of the CMA area by using the ZONE_MOVABLE"',
+  hash: 'd883c6cf3b39',
+  release: '4.17',
+};
 const SEED_THP_MOVABLE = seed('thp-dont-count-zone-movable');
 const SEED_HIGHMEM_RESERVE = seed('page-alloc-dont-reserve-highmem-for-movable');
 const VM_TXT = 'Documentation/sysctl/vm.txt';
@@ -25,7 +32,8 @@ export const BUDDY_RULES: readonly Rule[] = [
   rule(
     'page-allocator.gfp-zone.movable-needs-highmem',
     'gfp_zone() sends an allocation to ZONE_MOVABLE only when it has both __GFP_HIGHMEM and __GFP_MOVABLE (GFP_HIGHUSER_MOVABLE); __GFP_MOVABLE alone is served from ZONE_NORMAL and below.',
-    SEED_CMA_MOVABLE,
+    // Sourced to the table itself (it was cited to the seed's CMA entry, which relies on it but did not change it).
+    { kind: 'source', ref: 'include/linux/gfp.h: GFP_ZONE_TABLE, gfp_zone()' },
   ),
   rule(
     'page-allocator.gfp-zone.bad-combination',
@@ -116,6 +124,33 @@ export const BUDDY_RULES: readonly Rule[] = [
     "get_page_from_freelist() checks a zone with zone_watermark_fast(): an order-0 request passes when free pages (less NR_FREE_CMA_PAGES without ALLOC_CMA, under the migratetype CMA policy) > mark + lowmem_reserve[classzone_idx], with no highatomic reserve subtracted and no ALLOC_HIGH/ALLOC_HARDER adjustment; anything else goes to __zone_watermark_ok().",
     { kind: 'source', ref: 'mm/page_alloc.c: zone_watermark_fast(), get_page_from_freelist()' },
     'highatomic',
+  ),
+
+  // CMA areas, under the CMA policy of the seed (zone-movable, the default) or of 4.16 and 4.17-final (migratetype)
+  rule(
+    'page-allocator.cma.pageblocks',
+    "Under either CMA policy each pageblock of a CMA area becomes MIGRATE_CMA and is freed as a pageblock_order block at boot, so after boot every page of the area is a free MIGRATE_CMA page: NR_FREE_CMA_PAGES (meminfo CmaFree) equals CmaTotal, and /proc/pagetypeinfo counts the area's pageblocks as CMA.",
+    { kind: 'source', ref: 'mm/page_alloc.c: init_cma_reserved_pageblock(); mm/cma.c: cma_activate_area()' },
+  ),
+  rule(
+    'page-allocator.cma.zone-movable',
+    'Under the zone-movable CMA policy (the seed, 4.17-rc1 to rc6; the default) a CMA area is managed by ZONE_MOVABLE and activated before init_per_zone_wmark_min() (pure_initcall), so the boot watermarks and lowmem reserves count it; only __GFP_HIGHMEM|__GFP_MOVABLE requests get its pages, never a __GFP_MOVABLE request without __GFP_HIGHMEM.',
+    SEED_CMA_MOVABLE,
+  ),
+  rule(
+    'page-allocator.cma.no-alloc-cma',
+    "Under the zone-movable CMA policy ALLOC_CMA is gone: __zone_watermark_ok() counts a zone's free CMA pages and free MIGRATE_CMA blocks for every caller, alloc_flags 0 (kswapd's zone_watermark_ok_safe()) included.",
+    seed('cma-remove-alloc-cma'),
+  ),
+  rule(
+    'page-allocator.cma.migratetype-own-zone',
+    'Under the migratetype CMA policy (4.16 and 4.17-final) a CMA area stays in the zone its pfns belong to (ZONE_MOVABLE stays empty) and is activated after init_per_zone_wmark_min() (core_initcall), so the boot watermarks leave it out; a movable request, with or without __GFP_HIGHMEM, takes MIGRATE_CMA blocks once its own lists are empty (__rmqueue_cma_fallback()), and an unmovable request never gets a CMA page.',
+    CMA_REVERT,
+  ),
+  rule(
+    'page-allocator.cma.alloc-cma',
+    'Under the migratetype CMA policy movable requests carry ALLOC_CMA; a watermark check without it (__zone_watermark_ok() and zone_watermark_fast()) subtracts NR_FREE_CMA_PAGES from the free pages and, for order > 0, does not count a free MIGRATE_CMA block, so GFP_KERNEL stops at min with the free CMA pages above it.',
+    { kind: 'source', ref: 'mm/page_alloc.c: __zone_watermark_ok(), zone_watermark_fast(), gfp_to_alloc_flags(), prepare_alloc_pages()' },
   ),
 
   // allocation

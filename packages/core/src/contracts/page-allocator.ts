@@ -10,10 +10,11 @@
  *
  * Boot (the kernel does it, in this order): memmap_init_zone() of every zone (core's
  * memmapInitZone(): zone links, every page reserved with one reference, every pageblock
- * MIGRATE_MOVABLE); the factory; freeBootmem() for each free range (memblock_free_all());
- * initWatermarks(). Then allocations and frees.
+ * MIGRATE_MOVABLE); the factory; freeBootmem() for each free range (memblock_free_all(): not
+ * the CMA areas, which memblock keeps reserved); initWatermarks(), which also activates the CMA
+ * areas. Then allocations and frees.
  */
-import type { MemoryLayout, ZoneLayoutConfig } from '../mmzone.js';
+import type { CmaPolicy, MemoryLayout, ZoneLayoutConfig } from '../mmzone.js';
 import type { Gfp, MigrateType, Pfn } from '../units.js';
 import type { Zone } from '../zone.js';
 import type { KernelServices } from './services.js';
@@ -32,6 +33,11 @@ export interface PageAllocatorConfig {
   readonly watermarkScaleFactor?: number;
   /** vm.lowmem_reserve_ratio at boot (default: 4.17's). */
   readonly lowmemReserveRatio?: readonly number[];
+  /**
+   * How CMA areas (layout.cma) are managed (default 'zone-movable', the seed's; 'migratetype'
+   * is 4.16's and 4.17-final's). The layout already puts the areas in the policy's zones.
+   */
+  readonly cmaPolicy?: CmaPolicy;
 }
 
 /** What the page allocator is handed: the machine with its zones (struct zone), and the kernel's hooks. */
@@ -83,7 +89,13 @@ export interface PageAllocatorAdmin {
    * __free_pages_core): they count as managed pages of their zone and become free.
    */
   freeBootmem(startPfn: Pfn, nrPages: number): void;
-  /** Boot: init_per_zone_wmark_min(), then khugepaged's recommendation when config.thp. */
+  /**
+   * Boot, the allocator's initcalls in Linux's order: cma_init_reserved_areas() (every
+   * pageblock of layout.cma made MIGRATE_CMA and freed, init_cma_reserved_pageblock()) as a
+   * pure_initcall under the zone-movable CMA policy; init_per_zone_wmark_min();
+   * cma_init_reserved_areas() as a core_initcall linked after it under the migratetype policy;
+   * then khugepaged's recommendation when config.thp.
+   */
   initWatermarks(): void;
   /** drain_all_pages(NULL): every CPU's per-cpu lists back to the buddy lists. */
   drainAllPages(): void;

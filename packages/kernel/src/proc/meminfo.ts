@@ -137,10 +137,10 @@ export function renderMeminfo(src: MeminfoSource): string {
   out += line('VmallocUsed', 0);
   out += line('VmallocChunk', 0);
   out += `${'HardwareCorrupted:'.padEnd(18)} ${String(0).padStart(5)} kB\n`;
-  for (const label of ['AnonHugePages', 'ShmemHugePages', 'ShmemPmdMapped', 'CmaTotal', 'CmaFree']) {
-    const pages = label === 'CmaTotal' ? src.layout.cma.reduce((n, r) => n + r.end - r.start, 0) : 0;
-    out += line(label, pages);
-  }
+  for (const label of ['AnonHugePages', 'ShmemHugePages', 'ShmemPmdMapped']) out += line(label, 0);
+  // totalcma_pages (every area's pages) and NR_FREE_CMA_PAGES.
+  out += line('CmaTotal', src.layout.cma.reduce((n, r) => n + r.end - r.start, 0));
+  out += line('CmaFree', src.zones.reduce((n, z) => n + z.freeCmaPages, 0));
   out += 'HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\nHugePages_Surp:        0\n';
   out += `Hugepagesize:       2048 kB\n`;
   out += line('Hugetlb', hugetlb);

@@ -20,6 +20,7 @@ import { highatomicCases } from './highatomic.js';
 import { pcpCases } from './pcp.js';
 import { faultInjectCases } from './fault-inject.js';
 import { propertyCases } from './property.js';
+import { cmaCases } from './cma.js';
 import { MiB, type PageAllocatorUnderTest } from './helpers.js';
 
 export type { PageAllocatorUnderTest } from './helpers.js';
@@ -38,6 +39,7 @@ export const pageAllocatorSuite: Suite<PageAllocatorUnderTest> = {
     ...freeCases,
     ...fallbackCases,
     ...highatomicCases,
+    ...cmaCases,
     ...pcpCases,
     ...faultInjectCases,
     ...propertyCases,
