@@ -45,7 +45,7 @@ debugging (off by default, as in 4.17):
 output:
   --show VIEW              zoneinfo | buddyinfo | meminfo | pagetypeinfo | slabinfo |
                            min_free_kbytes | watermark_scale_factor | lowmem_reserve_ratio |
-                           summary (default)
+                           dmesg (the kernel log after boot) | summary (default)
 `;
 
 /** The views of --show and the file each reads: a Map, so '--show constructor' is an unknown view. */
@@ -177,7 +177,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     Object.assign(config, assembled);
   }
   const show = values.show ?? 'summary';
-  if (show !== 'summary' && !VIEWS.has(show)) throw new UsageError(`--show: unknown view '${show}'; views: summary, ${[...VIEWS.keys()].join(', ')}`);
+  if (show !== 'summary' && show !== 'dmesg' && !VIEWS.has(show)) throw new UsageError(`--show: unknown view '${show}'; views: summary, dmesg, ${[...VIEWS.keys()].join(', ')}`);
   return { config, show };
 }
 
@@ -196,6 +196,7 @@ export async function runBoot(args: string[], out: (s: string) => void, kit: Con
   const { config, show } = await bootConfigFromArgs(args, kit);
   const kernel = createKernel(config);
   const view = VIEWS.get(show);
-  out(view === undefined ? kernel.summary() : kernel.readFile(view));
+  if (show === 'dmesg') out(kernel.dmesg().join('\n') + '\n');
+  else out(view === undefined ? kernel.summary() : kernel.readFile(view));
   return 0;
 }

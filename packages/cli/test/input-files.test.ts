@@ -54,3 +54,13 @@ describe('--e820 and --like-zoneinfo read a bounded amount', () => {
     refused(await run('boot', '--like-zoneinfo', file('node.zoneinfo', text)), /line 1: node 1000000 is beyond MAX_NUMNODES \(1024\)/);
   });
 });
+
+describe('mmkit boot --show dmesg (issue 10 item 14)', () => {
+  it('prints the kernel log after boot, oldest first', async () => {
+    const r = await run('boot', '--mem', '256M', '--show', 'dmesg');
+    expect(r.code).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^\[ +0\.000000\] Linux version 4\.17\.0-mmkit/);
+    expect(lines.some((l) => /Memory: \d+K\/\d+K available/.test(l))).toBe(true);
+  });
+});

@@ -5,6 +5,7 @@
  * setupMemory(); likeZoneinfo: parseZoneinfo()) is checked there, with its own error.
  */
 import type { KernelConfig } from './kernel-types.js';
+import { MAX_LOG_BUF_SHIFT, MIN_LOG_BUF_SHIFT } from './printk.js';
 import {
   KernelConfigError, configBool, configInt, configObject, configOneOf, describeValue,
 } from './config-validation.js';
@@ -14,6 +15,7 @@ const KERNEL_CONFIG_FIELDS: Record<keyof KernelConfig, true> = {
   machine: true, preset: true, likeZoneinfo: true, nrCpus: true, thp: true, pcp: true, sysctl: true, seed: true,
   failPageAlloc: true, pageAllocator: true, slab: true, kasan: true, kasanHooks: true, failslab: true,
   debugForceRrCpu: true, unboundCpumask: true,
+  logBufShift: true,
   debug: true, // checked by resolveDebugConfig() (debugConfigOf() in kernel.ts)
   cma: true, // checked by cmaPolicyOf() (kernel.ts)
 };
@@ -55,6 +57,7 @@ export function checkKernelConfig(config: KernelConfig): void {
   configOneOf('thp', config.thp, ['always', 'madvise', 'never']);
   configBool('pcp', config.pcp);
   configInt('seed', config.seed, { min: 0, max: MAX_SEED });
+  configInt('logBufShift', config.logBufShift, { min: MIN_LOG_BUF_SHIFT, max: MAX_LOG_BUF_SHIFT });
   configBool('debugForceRrCpu', config.debugForceRrCpu);
   if (config.sysctl !== undefined) {
     const sysctl: unknown = config.sysctl;

@@ -13,3 +13,4 @@ export { parseIntList, sysctlPath } from './sysctl.js';
 /** The default implementation of each subsystem, for callers that replace one and keep the rest. */
 export { createBuddyAllocator as defaultPageAllocator } from '@mmkit/buddy';
 export { PRESETS, presetByName, presetNames } from '@mmkit/hw-x86';
+export { DEFAULT_LOG_BUF_SHIFT, LogBuffer, msgUsedSize } from './printk.js';

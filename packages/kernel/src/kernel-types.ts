@@ -33,6 +33,8 @@ export interface KernelConfig {
   pcp?: boolean;
   /** Sysctls applied after boot, in order, e.g. { 'vm.min_free_kbytes': 67584 }. */
   sysctl?: Record<string, string | number>;
+  /** CONFIG_LOG_BUF_SHIFT: the kernel log holds 1 << logBufShift bytes of records (default 18, x86_64_defconfig; 12 to 25). */
+  logBufShift?: number;
   /** Seed of every random choice (default 1). */
   seed?: number;
   /** /sys/kernel/debug/fail_page_alloc settings. */
@@ -125,7 +127,7 @@ export interface Kernel {
   /** The zone a pfn belongs to (page_zone()), or undefined. */
   pageZone(pfn: number): Zone | undefined;
 
-  /** Kernel log (printk), oldest first. */
+  /** Kernel log (printk), oldest first: the records log_buf (1 << logBufShift bytes) still holds. */
   dmesg(): readonly string[];
   /** "BUG: Bad page state" and similar reports since boot. */
   readonly badPageReports: readonly { pfn: number; reason: string }[];

@@ -15,6 +15,7 @@ import { CountingPageAllocator } from './counting-page-allocator.js';
 import { KernelConfigError, configInt, configObject, configOneOf } from './config-validation.js';
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
 import { checkSimulatable } from './host-limits.js';
+import { DEFAULT_LOG_BUF_SHIFT, LogBuffer } from './printk.js';
 import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 import { checkInvariants, checkKasanInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
@@ -107,7 +108,8 @@ class SimulatedKernel implements Kernel {
   readonly kasan: Kasan | undefined;
   private readonly slabPageView: CountingPageAllocator;
   private readonly registry: SubsystemRegistry;
-  private readonly log: string[] = [];
+  /** log_buf: the kernel log, a ring of 1 << CONFIG_LOG_BUF_SHIFT bytes. */
+  private readonly logBuf: LogBuffer;
   private readonly prng: Prng;
   private readonly numaStats: Float64Array;
   private readonly overcommit = { ratio: 50 };
@@ -118,6 +120,7 @@ class SimulatedKernel implements Kernel {
     this.layout = layout;
     this.zoneConfig = layout.zones;
     this.prng = new Prng(config.seed ?? 1);
+    this.logBuf = new LogBuffer(config.logBufShift ?? DEFAULT_LOG_BUF_SHIFT);
     this.sched = new Scheduler({ nrCpus, debugForceRrCpu: config.debugForceRrCpu, unboundCpumask: config.unboundCpumask });
     this.failPageAlloc = { ...defaultFailPageAlloc(), ...config.failPageAlloc };
     this.failslab = { ...defaultFailslab(), ...config.failslab };
@@ -176,6 +179,7 @@ class SimulatedKernel implements Kernel {
       ...failslabFiles(this.failslab),
       '/proc/meminfo': { read: () => this.meminfo() },
       '/proc/slabinfo': { read: () => renderSlabinfo(this.slab) },
+      '/dev/kmsg': { read: () => this.logBuf.kmsg() },
       ...workqueueFiles(this.sched),
       '/sys/kernel/mm/transparent_hugepage/enabled': {
         read: () => ['always', 'madvise', 'never'].map((m) => (m === (config.thp ?? 'always') ? `[${m}]` : m)).join(' ') + '\n',
@@ -274,10 +278,17 @@ class SimulatedKernel implements Kernel {
     this.printk(`Memory: ${freed * 4}K/${this.layout.memory.reduce((n, r) => n + r.end - r.start, 0) * 4}K available`);
   }
 
+  /** printk(): one record per line, stamped with the simulated time (CONFIG_PRINTK_TIME). */
   private printk(message: string): void {
-    const t = (this.sched.jiffies / this.sched.hz).toFixed(6).padStart(12);
-    for (const line of message.split('\n')) this.log.push(`[${t}] ${line}`);
+    const seconds = this.sched.jiffies / this.sched.hz;
+    let start = 0;
+    for (let nl = message.indexOf('\n'); nl >= 0; nl = message.indexOf('\n', start)) {
+      this.logBuf.store(seconds, message.slice(start, nl));
+      start = nl + 1;
+    }
+    this.logBuf.store(seconds, start === 0 ? message : message.slice(start));
   }
+
 
   private badPage(pfn: number, reason: string): void {
     this.badPageReports.push({ pfn, reason });
@@ -289,7 +300,7 @@ class SimulatedKernel implements Kernel {
   }
 
   dmesg(): readonly string[] {
-    return this.log;
+    return this.logBuf.lines();
   }
 
   private zoneinfo(): string {
