@@ -5,7 +5,8 @@
  * reached through ALLOC_CMA.
  */
 import {
-  ALLOC_CMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_USER, MIGRATE_CMA, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER, __GFP_MOVABLE, type CmaPolicy, type PfnRange,
+  ALLOC_CMA, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_USER, MIGRATE_CMA, MIGRATE_TYPES, MIGRATE_UNMOVABLE, NO_PAGE, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER,
+  __GFP_MOVABLE, __GFP_NOWARN, type CmaPolicy, type PfnRange,
 } from '@mmkit/core';
 import type { Kernel } from '@mmkit/kernel';
 import * as assert from '../../../assert.js';
@@ -124,6 +125,29 @@ add({
     const min = z.minWmarkPages();
     assert.equal(pa.setMinFreeKbytes(pa.minFreeKbytes), 0, 'rewrite vm.min_free_kbytes with its value');
     assert.ok(z.minWmarkPages() > min, `${label(z)} min watermark ${min} at boot grows to ${z.minWmarkPages()} once the area's pages are counted`);
+    // __rmqueue(): a movable request whose own lists are empty takes MIGRATE_CMA before it
+    // steals from another type. One GFP_KERNEL page gives the zone free unmovable pages; then
+    // movable pageblocks are taken until the first CMA one, with the unmovable lists untouched.
+    const unmovableFree = () => {
+      let n = 0;
+      for (let o = 0; o < z.nrFree.length; o++) n += z.nrFreeByType[o * MIGRATE_TYPES + MIGRATE_UNMOVABLE] * 2 ** o;
+      return n;
+    };
+    const first = pa.allocPages(GFP_KERNEL, 0);
+    assert.equal(zoneOf(k, first), z, `GFP_KERNEL is served from ${label(z)}`);
+    const unmovable = unmovableFree();
+    assert.ok(unmovable > 0, `${label(z)} has free unmovable pages`);
+    const taken: number[] = [];
+    for (;;) {
+      const pfn = pa.allocPages(GFP_USER | __GFP_MOVABLE | __GFP_NOWARN, PAGEBLOCK_ORDER);
+      if (pfn === NO_PAGE) return assert.fail(`GFP_USER|__GFP_MOVABLE order ${PAGEBLOCK_ORDER} failed before reaching the CMA area`);
+      taken.push(pfn);
+      if (inArea(a, pfn)) break;
+      assert.equal(zoneOf(k, pfn), z, `movable pageblocks come from ${label(z)} until the CMA fallback`);
+    }
+    assert.equal(unmovableFree(), unmovable, `${label(z)}'s free unmovable pages when the first CMA block is taken: nothing was stolen first`);
+    for (const pfn of taken) pa.freePages(pfn, PAGEBLOCK_ORDER);
+    pa.freePages(first, 0);
     // Unmovable requests never get a CMA page.
     const kernel = exhaustAll(k, GFP_KERNEL);
     for (const pfn of kernel) assert.ok(!inArea(a, pfn), `GFP_KERNEL got pfn ${pfn} of the CMA area`);
@@ -156,6 +180,20 @@ add({
     exhaustAll(k, GFP_KERNEL);
     assert.equal(z.freeCmaPages, C, 'GFP_KERNEL left the area alone');
     assert.equal(z.freePages - z.freeCmaPages, z.minWmarkPages(), `${label(z)} free pages other than CMA after exhausting GFP_KERNEL: exactly min`);
+    // For order > 0, a free MIGRATE_CMA block counts only with ALLOC_CMA: with min_free_kbytes 0
+    // take every other page, free every other one, so the only free blocks above order 0 are the area's.
+    {
+      const f = boot(ctx, { machine: { mem: 256 * MiB, cma: [{ size: 16 * MiB }] }, pcp: false, cma: { policy: 'migratetype' } });
+      const fa = area(f);
+      const fz = zoneOf(f, fa.start);
+      assert.equal(f.pageAllocator.setMinFreeKbytes(0), 0, 'min_free_kbytes 0');
+      const all = exhaust(f, GFP_KERNEL, 0).filter((p) => zoneOf(f, p) === fz);
+      for (const p of all) if (p % 2 === 0) f.pageAllocator.freePages(p, 0);
+      const nonCma = fz.freePages - fz.freeCmaPages;
+      assert.ok(nonCma > 1000 && freeBlocks(f, fz).every((b) => b.mt === MIGRATE_CMA || b.order === 0), `${label(fz)}: ${nonCma} free order-0 pages besides the area`);
+      assert.equal(f.pageAllocator.zoneWatermarkOk(fz, 1, 0, fz.idx, 0), false, 'order 1 without ALLOC_CMA: no usable free block of order >= 1');
+      assert.equal(f.pageAllocator.zoneWatermarkOk(fz, 1, 0, fz.idx, ALLOC_CMA), true, 'order 1 with ALLOC_CMA: the free MIGRATE_CMA blocks count');
+    }
     // A movable request (ALLOC_CMA) passes the same zone's watermark on the CMA pages.
     const movablePages = exhaust(k, GFP_HIGHUSER_MOVABLE, 0);
     assert.ok(movablePages.some((pfn) => inArea(a, pfn)), `GFP_HIGHUSER_MOVABLE gets CMA pages of ${label(z)} below the unmovable watermark`);
