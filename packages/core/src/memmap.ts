@@ -10,14 +10,22 @@ import type { PageStore } from './struct-page.js';
 import type { Zone } from './zone.js';
 
 /**
- * Every page of the zone's span gets its zone link (set_page_links()), one reference
- * (init_page_count()) and PG_reserved (SetPageReserved(), until memblock hands it over); every
- * pageblock that starts in the zone is MIGRATE_MOVABLE.
+ * Every page of the zone's span that has a struct page (early_pfn_valid(): under SPARSEMEM, the
+ * pfns of sections with a memmap, holes inside them included) gets its zone link
+ * (set_page_links()), one reference (init_page_count()) and PG_reserved (SetPageReserved(), until
+ * memblock hands it over); every pageblock that starts there is MIGRATE_MOVABLE. Pfns of sections
+ * without a memmap are skipped and keep no zone.
  */
 export function memmapInitZone(pages: PageStore, zone: Zone): void {
-  const start = zone.zoneStartPfn;
   const end = zone.zoneEndPfn;
-  if (end <= start) return;
+  for (let start = zone.zoneStartPfn; start < end; ) {
+    const next = Math.min(end, pages.nextSectionPfn(start));
+    if (pages.validPfn(start)) initRange(pages, zone, start, next);
+    start = next;
+  }
+}
+
+function initRange(pages: PageStore, zone: Zone, start: number, end: number): void {
   const flags = pages.flags;
   const reserved = 1 << PG_reserved;
   pages.zoneNum.fill(zone.zoneNum, start, end);

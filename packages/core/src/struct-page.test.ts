@@ -3,6 +3,50 @@ import { PageContents } from './page-contents.js';
 import { Prng } from './prng.js';
 import { PageStore, PfnListSet } from './struct-page.js';
 import { errnoName, ERRNO, strerror, syscallError } from './errno.js';
+import { memmapInitZone } from './memmap.js';
+import { MIGRATE_MOVABLE } from './migratetype.js';
+import { X86_64_ZONES } from './mmzone.js';
+import { PG_reserved } from './page-flags.js';
+import { Zone } from './zone.js';
+
+describe('PageStore memory model (pfn_valid)', () => {
+  it('is FLATMEM until sparseInit(): every pfn below maxPfn is valid', () => {
+    const pages = new PageStore(4096);
+    expect([0, 4095].map((p) => pages.validPfn(p))).toEqual([true, true]);
+    expect([-1, 4096, 1.5, NaN].map((p) => pages.validPfn(p))).toEqual([false, false, false, false]);
+    expect(pages.nextSectionPfn(7)).toBe(4096);
+  });
+
+  it('under SPARSEMEM has a memmap only in the sections memblock.memory reaches into', () => {
+    // sections of 1024 pages; memory in [100, 900), [2100, 2200) and [3071, 3073): sections 0, 2, 3 (not 1, not 4)
+    const pages = new PageStore(5 * 1024);
+    pages.sparseInit([{ start: 100, end: 900 }, { start: 2100, end: 2200 }, { start: 3071, end: 3073 }], 10);
+    const valid = [0, 99, 1023, 1024, 2047, 2048, 3071, 3072, 4095, 4096, 5119].map((p) => pages.validPfn(p));
+    expect(valid).toEqual([true, true, true, false, false, true, true, true, true, false, false]);
+    expect(pages.nextSectionPfn(1500)).toBe(2048);
+    expect(pages.nextSectionPfn(5000)).toBe(5120);
+    expect(() => pages.sparseInit([], 3)).toThrow(RangeError);
+  });
+
+  it('memmap_init_zone() initialises the pages of valid sections only, holes inside them included', () => {
+    const pages = new PageStore(3 * 1024);
+    pages.sparseInit([{ start: 0, end: 600 }, { start: 2048, end: 3072 }], 10);
+    const zone = new Zone({ nid: 0, zoneIdx: X86_64_ZONES.DMA32, startPfn: 0, spanned: 3072, present: 1624 }, X86_64_ZONES, 1);
+    memmapInitZone(pages, zone);
+    // 600..1023 is a hole in section 0: struct pages exist, reserved, in the zone, its pageblock movable
+    for (const pfn of [0, 700, 1023, 2048, 3071]) {
+      expect(pages.zoneNum[pfn], `pfn ${pfn}`).toBe(zone.zoneNum);
+      expect(pages.testFlag(pfn, PG_reserved), `pfn ${pfn}`).toBe(true);
+      expect(pages.getPageblockMigratetype(pfn), `pfn ${pfn}`).toBe(MIGRATE_MOVABLE);
+    }
+    // section 1 has no memmap: nothing set
+    for (const pfn of [1024, 1536, 2047]) {
+      expect(pages.zoneNum[pfn], `pfn ${pfn}`).toBe(255);
+      expect(pages.flags[pfn] | pages.refcount[pfn], `pfn ${pfn}`).toBe(0);
+    }
+  });
+});
+
 
 describe('PfnListSet', () => {
   it('adds, removes and pops like list_head', () => {

@@ -3,7 +3,7 @@
  * No object exists per page: a machine of tens of millions of pages costs a few bytes each.
  */
 import { PAGE_BUDDY_MAPCOUNT_VALUE, PAGE_UNMAPPED_MAPCOUNT } from './page-flags.js';
-import { PAGEBLOCK_ORDER } from './mmzone.js';
+import { PAGEBLOCK_ORDER, type PfnRange } from './mmzone.js';
 
 /** The "no page" sentinel: what an allocator returns when it has nothing to give. */
 export const NO_PAGE = -1;
@@ -32,6 +32,13 @@ export class PageStore {
   readonly zoneNum: Uint8Array;
   /** pageblock_flags: the migratetype of each pageblock (pfn >> pageblock_order). */
   readonly pageblockMigratetype: Uint8Array;
+  /**
+   * The memory model. FLATMEM (the default): one memmap for every pfn below maxPfn. SPARSEMEM
+   * (after sparseInit()): the pfns come in sections of 2^pfnSectionShift pages and only the
+   * sections with memory have a memmap; sectionHasMemmap[nr] is 1 for those (valid_section()).
+   */
+  pfnSectionShift = 0;
+  sectionHasMemmap: Uint8Array | undefined = undefined;
 
   /**
    * The most pages a PageStore holds: pfns live in Int32Array list links (lruNext/lruPrev, -1
@@ -70,8 +77,36 @@ export class PageStore {
     this.pageblockMigratetype = new Uint8Array((maxPfn >>> PAGEBLOCK_ORDER) + 1);
   }
 
+  /** pfn_valid(): the pfn has a struct page (below maxPfn, and in a section with a memmap under SPARSEMEM). */
   validPfn(pfn: number): boolean {
-    return Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn;
+    if (!(Number.isInteger(pfn) && pfn >= 0 && pfn < this.maxPfn)) return false;
+    const sections = this.sectionHasMemmap;
+    return sections === undefined || sections[pfn >>> this.pfnSectionShift] === 1;
+  }
+
+  /** The first pfn of the section after pfn's (maxPfn at most; maxPfn under FLATMEM). */
+  nextSectionPfn(pfn: number): number {
+    if (this.sectionHasMemmap === undefined) return this.maxPfn;
+    return Math.min(this.maxPfn, ((pfn >>> this.pfnSectionShift) + 1) * 2 ** this.pfnSectionShift);
+  }
+
+  /**
+   * SPARSEMEM's memory_present() and sparse_init() (mm/sparse.c, 4.17): every section of
+   * 2^pfnSectionShift pages that memblock.memory reaches into gets a memmap, the others none
+   * (pfn_valid() is false there). Called once, before the memmap is initialised.
+   */
+  sparseInit(memory: readonly PfnRange[], pfnSectionShift: number): void {
+    if (!Number.isInteger(pfnSectionShift) || pfnSectionShift < PAGEBLOCK_ORDER || pfnSectionShift > 31) {
+      throw new RangeError(`section shift ${pfnSectionShift} is not a whole number of pageblocks below 2^31 pages`);
+    }
+    const sections = new Uint8Array(Math.ceil(this.maxPfn / 2 ** pfnSectionShift));
+    for (const r of memory) {
+      const end = Math.min(r.end, this.maxPfn);
+      if (end <= r.start) continue;
+      sections.fill(1, r.start >>> pfnSectionShift, ((end - 1) >>> pfnSectionShift) + 1);
+    }
+    this.pfnSectionShift = pfnSectionShift;
+    this.sectionHasMemmap = sections;
   }
 
   testFlag(pfn: number, bit: number): boolean {

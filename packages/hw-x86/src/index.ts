@@ -8,3 +8,4 @@ export { parseE820, formatE820, e820ForMemSize, type E820Type, type E820Entry } 
 export { setupMemory, type MachineSpec, type MemblockReservationSpec, type SetupOptions } from './setup.js';
 export { parseZoneinfo, layoutFromZoneinfo, type ZoneinfoZone, type ZoneinfoFile } from './zoneinfo.js';
 export { PRESETS, presetByName, presetNames } from './presets.js';
+export { X86_64_SECTION_SIZE_BITS, pfnSectionShift } from './memory-model.js';

@@ -10,7 +10,7 @@ import {
 import { createBuddyAllocator } from '@mmkit/buddy';
 import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
-import { PRESETS, layoutFromZoneinfo, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
+import { PRESETS, layoutFromZoneinfo, pfnSectionShift, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
 import { CountingPageAllocator } from './counting-page-allocator.js';
 import { KernelConfigError, configInt, configObject, configOneOf } from './config-validation.js';
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
@@ -126,6 +126,9 @@ class SimulatedKernel implements Kernel {
     this.failslab = { ...defaultFailslab(), ...config.failslab };
     this.phys = new PhysMemory(this.contents);
     this.pages = new PageStore(layout.maxPfn);
+    // sparse_init(): under SPARSEMEM only the sections with memory get a memmap.
+    const sectionShift = pfnSectionShift(layout.zones.arch);
+    if (sectionShift !== undefined) this.pages.sparseInit(layout.memory, sectionShift);
     this.zones = [];
     for (const node of layout.nodes) for (const z of node.zones) this.zones.push(new Zone(z, layout.zones, nrCpus));
     for (const zone of this.zones) memmapInitZone(this.pages, zone);

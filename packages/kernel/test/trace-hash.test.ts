@@ -214,7 +214,7 @@ const EXPECTED_PAGE: Record<string, string> = {
   'one node, 64 MiB': 'df7275d5',
   'two nodes, movable zone': 'dd583d1d',
   'pcp off, no THP': '12f8a49a',
-  'seed-22g preset': 'e1028f72',
+  'seed-22g preset': '53b6bf66',
   'one node, 64 MiB, CONFIG_DEBUG_VM': '50972ca4',
 };
 

@@ -286,6 +286,13 @@ export const BUDDY_RULES: readonly Rule[] = [
     { kind: 'doc', ref: `${VM_TXT}: watermark_scale_factor` },
   ),
 
+  // views
+  rule(
+    'page-allocator.pagetypeinfo.valid-sections',
+    "The block counts of /proc/pagetypeinfo walk each zone's span in pageblock steps and skip the pfns pfn_valid() refuses: with SPARSEMEM a section of 128 MiB (x86-64) has a memmap only when memblock.memory reaches into it, so whole sections of a hole are not counted while pageblocks starting in a hole of a section with memory are (memmap_init_zone() made their struct pages and marked them MIGRATE_MOVABLE); the default 4 GiB machine's DMA32 shows 1528 blocks, not the 2040 it spans.",
+    { kind: 'source', ref: 'mm/vmstat.c: pagetypeinfo_showblockcount_print(); include/linux/mmzone.h: pfn_valid(), valid_section(); mm/sparse.c: memory_present(), sparse_init(); mm/page_alloc.c: memmap_init_zone()' },
+  ),
+
   // fault injection
   rule(
     'page-allocator.fault-inject.fail-page-alloc',

@@ -1,4 +1,8 @@
-/** /proc/pagetypeinfo (pagetypeinfo_show(), mm/vmstat.c, 4.17): printed node by node. */
+/**
+ * /proc/pagetypeinfo (pagetypeinfo_show(), mm/vmstat.c, 4.17): printed node by node. The block
+ * counts (pagetypeinfo_showblockcount_print()) walk each zone's span in pageblock steps and skip
+ * pfns without a struct page (pfn_valid(): under SPARSEMEM, whole sections without memory).
+ */
 import { MAX_ORDER, MIGRATE_TYPES, MIGRATETYPE_NAMES, PAGEBLOCK_NR_PAGES, PAGEBLOCK_ORDER, type PageStore, type Zone } from '@mmkit/core';
 
 export function renderPagetypeinfo(zones: readonly Zone[], nrNodes: number, nrZones: number, pages: PageStore): string {
@@ -23,6 +27,7 @@ export function renderPagetypeinfo(zones: readonly Zone[], nrNodes: number, nrZo
     for (const zone of populated) {
       const counts = new Array<number>(MIGRATE_TYPES).fill(0);
       for (let pfn = zone.zoneStartPfn; pfn < zone.zoneEndPfn; pfn += PAGEBLOCK_NR_PAGES) {
+        if (!pages.validPfn(pfn)) continue; // a section without a memmap (SPARSEMEM)
         if (pages.zoneNum[pfn] !== zone.zoneNum) continue; // page_zone(page) != zone
         counts[pages.getPageblockMigratetype(pfn)]++;
       }

@@ -21,6 +21,7 @@ import { pcpCases } from './pcp.js';
 import { faultInjectCases } from './fault-inject.js';
 import { propertyCases } from './property.js';
 import { cmaCases } from './cma.js';
+import { memmapSectionCases } from './memmap-sections.js';
 import { MiB, type PageAllocatorUnderTest } from './helpers.js';
 
 export type { PageAllocatorUnderTest } from './helpers.js';
@@ -42,6 +43,7 @@ export const pageAllocatorSuite: Suite<PageAllocatorUnderTest> = {
     ...cmaCases,
     ...pcpCases,
     ...faultInjectCases,
+    ...memmapSectionCases,
     ...propertyCases,
   ],
   probe(factory: PageAllocatorUnderTest): FeatureSet {
