@@ -55,6 +55,20 @@ export const RETIRED_RULE_IDS: ReadonlyMap<string, { readonly replacedBy: string
       why: 'it said a block freed with the wrong order is reported and changes nothing in every configuration; 4.17 keeps no record of the order and catches it only for a compound page with CONFIG_DEBUG_VM (wrong-order-compound); without a check, a smaller order frees part of the block (wrong-order-smaller) and a larger one is checked page by page (wrong-order-larger).',
     },
   ],
+  [
+    'slab-allocator.cache.create-sanity',
+    {
+      replacedBy: 'slab-allocator.cache.sanity-check-debug-vm',
+      why: "it said kmem_cache_create() always refuses what kmem_cache_sanity_check() refuses, and a non-power-of-two alignment; the check exists only with CONFIG_DEBUG_VM (cache.sanity-check-debug-vm; without it: cache.no-sanity-check), and 4.17 refuses no alignment.",
+    },
+  ],
+  [
+    'slab-allocator.misuse.wrong-cache',
+    {
+      replacedBy: 'slab-allocator.misuse.wrong-cache-checked',
+      why: "it said kmem_cache_free() of an object of another cache is reported and frees nothing; cache_from_obj() checks only with memcg kmem, CONFIG_SLAB_FREELIST_HARDENED or SLAB_CONSISTENCY_CHECKS, then warns and frees into the object's own cache (misuse.wrong-cache-checked; unchecked: misuse.wrong-cache-unchecked).",
+    },
+  ],
 ]);
 
 /** A markdown table of rules, sources linked (the README's rule table is generated from this). */

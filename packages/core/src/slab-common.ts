@@ -4,7 +4,8 @@
  * KMALLOC_MIN_SIZE, the creation order of create_kmalloc_caches()). Each allocator brings its
  * KMALLOC_SHIFT_LOW and KMALLOC_SHIFT_HIGH.
  */
-import { ARCH_KMALLOC_MINALIGN, L1_CACHE_BYTES, SLAB_HWCACHE_ALIGN } from './slab-flags.js';
+import type { DebugConfig } from './debug-config.js';
+import { ARCH_KMALLOC_MINALIGN, L1_CACHE_BYTES, SLAB_CONSISTENCY_CHECKS, SLAB_HWCACHE_ALIGN } from './slab-flags.js';
 /**
  * calculate_alignment() (mm/slab_common.c, shared by SLUB and SLAB): SLAB_HWCACHE_ALIGN asks
  * for the cache line, halved while the object fits in half of it; at least the requested
@@ -54,4 +55,34 @@ export function kmallocIndex(size: number, shiftLow: number): number {
   if (shiftLow >= 6 && size <= 96) return 7;
   if (shiftLow >= 7) return 8;
   return SIZE_INDEX[(size - 1) >>> 3];
+}
+
+/**
+ * kmem_cache_sanity_check() (mm/slab_common.c, 4.17), which exists only with CONFIG_DEBUG_VM
+ * (an empty stub returning 0 without it): false, and kmem_cache_create() fails with
+ * "kmem_cache_create(%s) integrity check failed", for no name, an object smaller than
+ * sizeof(void *) or larger than `kmallocMaxSize` (KMALLOC_MAX_SIZE). (`in_interrupt()` has no
+ * counterpart here; a name of '' stands for NULL.) Without CONFIG_DEBUG_VM it passes
+ * everything: a small object is rounded up to a word by the allocator, a nameless or too large
+ * cache fails later (kstrdup_const(NULL), no slab order for the size).
+ */
+export function kmemCacheSanityCheck(debug: DebugConfig, name: unknown, size: number, kmallocMaxSize: number): boolean {
+  if (!debug.vm) return true;
+  return typeof name === 'string' && name.length > 0 && Number.isInteger(size) && size >= 8 && size <= kmallocMaxSize;
+}
+
+/**
+ * Whether cache_from_obj() (mm/slab.h, 4.17) looks up the cache of a freed object: with
+ * memcg kmem accounting (not modelled), CONFIG_SLAB_FREELIST_HARDENED or SLAB_CONSISTENCY_CHECKS
+ * on the cache (slub_debug=F). Then an object of another cache is warned about once
+ * (WARN_ONCE: "cache_from_obj: Wrong slab cache. %s but object is from %s") and freed into the
+ * cache it belongs to; without the check the given cache is used as it is.
+ */
+export function cacheFromObjChecks(debug: DebugConfig, cacheFlags: number): boolean {
+  return debug.freelistHardened || (cacheFlags & SLAB_CONSISTENCY_CHECKS) !== 0;
+}
+
+/** The text of cache_from_obj()'s warning. */
+export function wrongSlabCacheWarning(given: string, owner: string): string {
+  return `WARNING: cache_from_obj: Wrong slab cache. ${given} but object is from ${owner}`;
 }

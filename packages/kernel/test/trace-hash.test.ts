@@ -223,13 +223,15 @@ const SLAB_CONFIGS: Record<string, KernelConfig> = {
   'slub with KASAN': { machine: { mem: 256 * MiB }, nrCpus: 2, slab: 'slub', kasan: true },
   slab: { machine: { mem: 256 * MiB }, nrCpus: 2, slab: 'slab' },
   'slab with KASAN, 2 nodes': { machine: { mem: 512 * MiB, nodes: 2 }, nrCpus: 4, slab: 'slab', kasan: true },
+  'slub, slub_debug=FZP, hardened, CONFIG_DEBUG_VM': { machine: { mem: 256 * MiB }, nrCpus: 2, slab: 'slub', debug: { vm: true, slubDebug: 'FZP', freelistHardened: true } },
 };
 
 const EXPECTED_SLAB: Record<string, string> = {
-  slub: 'f9db7e9d',
-  'slub with KASAN': '85395858',
-  slab: '9863d4fc',
-  'slab with KASAN, 2 nodes': '50c27d66',
+  slub: '145951d2',
+  'slub with KASAN': '41e99ec5',
+  slab: '26c56e05',
+  'slab with KASAN, 2 nodes': '0f0a6f77',
+  'slub, slub_debug=FZP, hardened, CONFIG_DEBUG_VM': 'b7fa16d5',
 };
 
 describe('seeded traces hash as before (a refactor changes no behaviour)', () => {

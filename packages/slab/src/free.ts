@@ -4,7 +4,7 @@
  * the CPU's array cache, cache_flusharray() to the shared array, and free_block() back to the
  * slabs, destroying free slabs above free_limit. Also the quarantine's release of an object.
  */
-import { SLAB_POISON, SLAB_RED_ZONE, ZERO_SIZE_PTR, type KmemCache, type ObjAddr } from '@mmkit/core';
+import { SLAB_POISON, SLAB_RED_ZONE, ZERO_SIZE_PTR, cacheFromObjChecks, wrongSlabCacheWarning, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { NR_SLAB_LISTS, SLABS_FREE, SLABS_PARTIAL, type SlabCache } from './cache.js';
 import * as debugChecksMod from './debug-checks.js';
 import * as growMod from './grow.js';
@@ -17,14 +17,31 @@ const { cacheFreeDebugcheck, checkFree } = debugChecksMod;
 const { slabDestroy, slabPutObj } = growMod;
 const { cpuNode, hex, liveCache, objectIndex, objToIndex, slabCache, virtToSlab } = lookupMod;
 
-/** kmem_cache_free(). */
+/**
+ * kmem_cache_free(): cache_from_obj(), then __cache_free(). An object of another cache goes
+ * back to its own cache, with a warning only when cache_from_obj() checks (4.17: with
+ * CONFIG_SLAB_FREELIST_HARDENED or SLAB_CONSISTENCY_CHECKS on the cache, which SLAB takes only
+ * with CONFIG_DEBUG_SLAB). Without the check Linux's SLAB would put the object in the given
+ * cache's per-cpu array and hand it out from there, an object of the wrong size: mmkit frees
+ * it into its own cache instead, so that no cache is corrupted.
+ */
 export function kmemCacheFree(st: SlabState, cache: KmemCache, addr: ObjAddr): void {
   if (addr === 0) return;
-  const c = liveCache(st, cache, 'kmem_cache_free');
+  let c = liveCache(st, cache, 'kmem_cache_free');
   if (!c) return;
   const slab = virtToSlab(st, addr);
+  if (slab >= 0 && slabCache(st, slab) !== c) c = cacheFromObj(st, c, slabCache(st, slab), addr);
   const idx = checkFree(st, addr, slab, c);
   if (idx >= 0) __cacheFree(st, c, slab, idx, addr);
+}
+
+/** cache_from_obj() for an object of `owner` freed to `c`: WARN_ONCE() when it checks (core's cacheFromObjChecks()); the object's own cache. */
+function cacheFromObj(st: SlabState, c: SlabCache, owner: SlabCache, addr: number): SlabCache {
+  if (cacheFromObjChecks(st.services.debug, c.flags) && !st.cacheFromObjWarned) {
+    st.cacheFromObjWarned = true;
+    st.services.slabError('wrong-cache', c, addr, wrongSlabCacheWarning(c.name, owner.name));
+  }
+  return owner;
 }
 
 /** kfree(). */

@@ -7,6 +7,7 @@
  */
 import {
   GFP_DMA,
+  kmemCacheSanityCheck,
   SLAB_ACCOUNT,
   SLAB_CACHE_DMA,
   SLAB_DEBUG_OBJECTS,
@@ -47,9 +48,21 @@ export const CACHE_CREATE_MASK =
 
 /** kmem_cache_create(): the sanity checks, then create_cache(); null (and a log line) when Linux refuses. */
 export function kmemCacheCreate(st: SlabState, name: string, size: number, align: number, flags: number, ctor?: (addr: ObjAddr) => void): KmemCache | null {
-  // kmem_cache_sanity_check() and the alignment check of kmem_cache_create_usercopy().
-  if (typeof name !== 'string' || name.length === 0 || !Number.isInteger(size) || size < 8 || size > KMALLOC_MAX_SIZE) {
-    st.services.log('err', `kmem_cache_create(${String(name)}) failed with error -22`);
+  // kmem_cache_sanity_check(): CONFIG_DEBUG_VM only (core's kmemCacheSanityCheck()).
+  if (!kmemCacheSanityCheck(st.services.debug, name, size, KMALLOC_MAX_SIZE)) {
+    st.services.log('err', `kmem_cache_create(${typeof name === 'string' && name ? name : '(null)'}) integrity check failed`);
+    return null;
+  }
+  // Without it: kstrdup_const(NULL) fails (-ENOMEM); an object too large for any slab fails in
+  // __kmem_cache_create() (-E2BIG); a size of 0 and an alignment that is not a power of two are
+  // mmkit's guards (Linux's arithmetic assumes neither); a smaller object than a word is
+  // rounded up to one (ALIGN(size, BYTES_PER_WORD)).
+  if (typeof name !== 'string' || name.length === 0) {
+    st.services.log('err', 'kmem_cache_create((null)) failed with error -12');
+    return null;
+  }
+  if (!Number.isInteger(size) || size <= 0 || size > KMALLOC_MAX_SIZE) {
+    st.services.log('err', `kmem_cache_create(${name}) failed with error -22`);
     return null;
   }
   if (!Number.isInteger(align) || align < 0 || (align & (align - 1)) !== 0) {

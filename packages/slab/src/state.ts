@@ -35,6 +35,8 @@ export class SlabState {
   /** Poison templates per cache id (POISON_FREE, POISON_INUSE). */
   readonly poisonFree: (Uint8Array | undefined)[] = [undefined];
   readonly poisonInuse: (Uint8Array | undefined)[] = [undefined];
+  /** cache_from_obj()'s WARN_ONCE(): warned already. */
+  cacheFromObjWarned = false;
 
   /** The kmalloc size classes, ascending (kmalloc_info[]). */
   readonly kmallocSizes: readonly number[] = kmallocSizes();

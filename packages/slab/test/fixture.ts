@@ -2,7 +2,7 @@
  * A SLAB allocator on core's test machine, with the misuse reports collected. Tests only: it
  * lives in test/, outside the published files.
  */
-import type { Gfp, KasanHooks, KmemCache, ObjAddr, SlabAllocatorServices, SlabErrorKind } from '@mmkit/core';
+import type { DebugOptions, Gfp, KasanHooks, KmemCache, ObjAddr, SlabAllocatorServices, SlabErrorKind } from '@mmkit/core';
 import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
 import { createSlabAllocator, type Slab, type SlabHooks } from '../src/index.js';
 
@@ -32,9 +32,11 @@ export function createFixture(
     hooks?: Partial<SlabHooks>;
     /** Build the allocator some other way (a variant wrapping the factory). */
     make?: (services: SlabAllocatorServices) => Slab;
+    /** The debugging configuration (CONFIG_DEBUG_VM, ...; default 4.17's: off). */
+    debug?: DebugOptions;
   } = {},
 ): SlabFixture {
-  const m = createTestMachine({ nrPages: options.nrPages, nrCpus: options.nrCpus ?? 2, hz: options.hz, debugForceRrCpu: options.debugForceRrCpu });
+  const m = createTestMachine({ nrPages: options.nrPages, nrCpus: options.nrCpus ?? 2, hz: options.hz, debugForceRrCpu: options.debugForceRrCpu, debug: options.debug });
   const reports: SlabReport[] = [];
   const failSlab = new Set<string>();
   const services = {

@@ -239,11 +239,10 @@ describe('allocation and freeing', () => {
 });
 
 describe('misuse is reported and changes nothing', () => {
-  it('double free, pointer inside an object, wrong cache, non-slab pointer', () => {
+  it('double free, pointer inside an object, non-slab pointer', () => {
     const f = createFixture();
     const { slab, reports } = f;
     const c = slab.kmemCacheCreate('victim', 64, 0, 0)!;
-    const d = slab.kmemCacheCreate('other', 64, 0, 0)!;
     const a = slab.kmemCacheAlloc(c, GFP_KERNEL);
     const b = slab.kmemCacheAlloc(c, GFP_KERNEL);
     slab.kmemCacheFree(c, a);
@@ -251,21 +250,37 @@ describe('misuse is reported and changes nothing', () => {
     expect(reports.map((r) => r.kind)).toEqual(['double-free']);
     slab.kmemCacheFree(c, b + 8);
     expect(reports[1]).toMatchObject({ kind: 'invalid-free', cache: 'victim' });
-    slab.kmemCacheFree(d, b);
-    expect(reports[2]).toMatchObject({ kind: 'wrong-cache', message: 'cache_from_obj: Wrong slab cache. other but object is from victim' });
     const page = f.m.pageAllocator.allocPages(GFP_KERNEL, 0);
     slab.kfree(PhysMemory.addrOf(page));
-    expect(reports[3]).toMatchObject({ kind: 'invalid-free' });
+    expect(reports[2]).toMatchObject({ kind: 'invalid-free' });
     slab.kmemCacheFree(c, PhysMemory.addrOf(page) + 64);
-    expect(reports[4]).toMatchObject({ kind: 'invalid-free' });
-    expect(reports.length).toBe(5);
+    expect(reports[3]).toMatchObject({ kind: 'invalid-free' });
+    expect(reports.length).toBe(4);
     // nothing changed: the next two allocations are a (freed once) then fresh objects, never b twice
     const x = slab.kmemCacheAlloc(c, GFP_KERNEL);
     const y = slab.kmemCacheAlloc(c, GFP_KERNEL);
     expect(x).toBe(a);
     expect(y).not.toBe(b);
     slab.kmemCacheFree(c, b);
-    expect(reports.length).toBe(5);
+    expect(reports.length).toBe(4);
+  });
+
+  it('cache_from_obj(): an object freed to the wrong cache goes back to its own; warned about (once) only with CONFIG_SLAB_FREELIST_HARDENED', () => {
+    for (const freelistHardened of [false, true]) {
+      const f = createFixture({ debug: { freelistHardened } });
+      const { slab, reports } = f;
+      const c = slab.kmemCacheCreate('victim', 64, 0, 0)!;
+      const d = slab.kmemCacheCreate('other', 64, 0, 0)!;
+      const x = slab.kmemCacheAlloc(c, GFP_KERNEL);
+      const b = slab.kmemCacheAlloc(c, GFP_KERNEL);
+      slab.kmemCacheFree(d, b);
+      expect(reports).toEqual(freelistHardened ? [{ kind: 'wrong-cache', cache: 'other', addr: b, message: 'WARNING: cache_from_obj: Wrong slab cache. other but object is from victim' }] : []);
+      slab.kmemCacheFree(d, x); // WARN_ONCE
+      expect(reports.length).toBe(freelistHardened ? 1 : 0);
+      expect(slab.kmemCacheAlloc(c, GFP_KERNEL)).toBe(x); // back on victim's per-cpu array (LIFO)
+      expect(slab.kmemCacheAlloc(c, GFP_KERNEL)).toBe(b);
+      expect(slab.kmemCacheAlloc(d, GFP_KERNEL)).not.toBe(b);
+    }
   });
 
   it('red zones: an overwritten red zone is reported on free (RED_ACTIVE/RED_INACTIVE as byte halves)', () => {
@@ -301,13 +316,21 @@ describe('misuse is reported and changes nothing', () => {
     expect(f.reports[0]).toMatchObject({ kind: 'poison', cache: 'poison' });
   });
 
-  it('kmem_cache_create refusals and destroy with live objects', () => {
+  it('kmem_cache_create refusals (kmem_cache_sanity_check() with CONFIG_DEBUG_VM only) and destroy with live objects', () => {
+    const v = createFixture({ debug: { vm: true } });
+    expect(v.slab.kmemCacheCreate('', 64, 0, 0)).toBeNull();
+    expect(v.slab.kmemCacheCreate('small', 4, 0, 0)).toBeNull();
+    expect(v.slab.kmemCacheCreate('huge', (4 << 20) + 1, 0, 0)).toBeNull();
+    expect(v.m.logs.filter((l) => l.includes('integrity check failed'))).toHaveLength(3);
     const f = createFixture();
     expect(f.slab.kmemCacheCreate('', 64, 0, 0)).toBeNull();
-    expect(f.slab.kmemCacheCreate('small', 4, 0, 0)).toBeNull();
+    const small = f.slab.kmemCacheCreate('small', 4, 0, 0)!;
+    expect(small.size).toBeGreaterThanOrEqual(8); // ALIGN(size, BYTES_PER_WORD), then the layout
+    expect(f.slab.kmemCacheAlloc(small, GFP_KERNEL)).toBeGreaterThan(0);
     expect(f.slab.kmemCacheCreate('huge', (4 << 20) + 1, 0, 0)).toBeNull();
     expect(f.slab.kmemCacheCreate('align', 64, 24, 0)).toBeNull();
-    expect(f.m.logs.filter((l) => l.includes('failed with error -22'))).toHaveLength(4);
+    expect(f.m.logs.filter((l) => /failed with error -(12|22)/.test(l))).toHaveLength(3);
+    expect(f.m.logs.some((l) => l.includes('integrity check failed'))).toBe(false);
     const c = f.slab.kmemCacheCreate('leaky', 64, 0, 0)!;
     const a = f.slab.kmemCacheAlloc(c, GFP_KERNEL);
     f.slab.kmemCacheDestroy(c);

@@ -17,11 +17,13 @@ import {
   __GFP_COMP,
   __GFP_RECLAIMABLE,
   calculateAlignment,
+  kmemCacheSanityCheck,
+  slubDebugFlagsFor,
   type ObjAddr,
 } from '@mmkit/core';
 import { SlubCache } from './cache.js';
 import { kmallocCreationOrder, kmallocInfo } from './kmalloc.js';
-import { KMALLOC_MAX_SIZE, POINTER_SIZE, calculateSizes, cpuPartialFor, minPartialFor } from './sizes.js';
+import { KMALLOC_MAX_SIZE, calculateSizes, cpuPartialFor, minPartialFor } from './sizes.js';
 import type { SlubState } from './state.js';
 
 /** SLAB_DEBUG_FLAGS of SLUB (mm/slab.h): caches with these have no per-cpu partial lists. */
@@ -37,10 +39,26 @@ export function kmemCacheInit(st: SlubState): void {
   }
 }
 
-/** kmem_cache_create() → kmem_cache_sanity_check(), create_cache() → __kmem_cache_create(). */
+/**
+ * kmem_cache_create() → kmem_cache_sanity_check() (CONFIG_DEBUG_VM only: core's
+ * kmemCacheSanityCheck()), create_cache() → __kmem_cache_create(). Without CONFIG_DEBUG_VM a
+ * nameless cache still fails (kstrdup_const(NULL): -ENOMEM) and so does an object no slab can
+ * hold (calculate_sizes(): -EINVAL), while an object smaller than a pointer is rounded up to
+ * one. A size of 0 is refused too (mmkit's guard: Linux would divide by zero in
+ * calculate_order()), and so is an alignment that is not a power of two (mmkit's guard:
+ * Linux's ALIGN() assumes one).
+ */
 export function kmemCacheCreate(st: SlubState, name: string, size: number, align: number, flags: number, ctor?: (addr: ObjAddr) => void): SlubCache | null {
-  if (typeof name !== 'string' || name.length === 0 || !Number.isInteger(size) || size < POINTER_SIZE || size > KMALLOC_MAX_SIZE) {
-    st.services.log('err', `kmem_cache_create(${name}) integrity check failed`);
+  if (!kmemCacheSanityCheck(st.services.debug, name, size, KMALLOC_MAX_SIZE)) {
+    st.services.log('err', `kmem_cache_create(${typeof name === 'string' && name ? name : '(null)'}) integrity check failed`);
+    return null;
+  }
+  if (typeof name !== 'string' || name.length === 0) {
+    st.services.log('err', `kmem_cache_create((null)) failed with error -12`);
+    return null;
+  }
+  if (!Number.isInteger(size) || size <= 0 || size > KMALLOC_MAX_SIZE) {
+    st.services.log('err', `kmem_cache_create(${name}) failed with error -22`);
     return null;
   }
   if (!Number.isInteger(align) || align < 0 || (align & (align - 1)) !== 0) {
@@ -60,8 +78,12 @@ export function kmemCacheCreate(st: SlubState, name: string, size: number, align
   return s;
 }
 
-/** kmem_cache_open() → calculate_sizes(), set_min_partial(), set_cpu_partial(); the cache joins slab_caches. */
+/**
+ * kmem_cache_open() → kmem_cache_flags() (the flags slub_debug= gives the cache, by name),
+ * calculate_sizes(), set_min_partial(), set_cpu_partial(); the cache joins slab_caches.
+ */
 export function kmemCacheOpen(st: SlubState, name: string, size: number, align: number, flags: number, ctor: ((addr: ObjAddr) => void) | undefined): SlubCache | null {
+  flags |= slubDebugFlagsFor(st.services.debug.slubDebug, name); // kmem_cache_flags(): slub_debug=
   const geometry = calculateSizes(size, align, flags, ctor !== undefined, st.services.kasan !== undefined, st.nrCpus);
   if (!geometry) return null;
   if (geometry.kasan) flags |= SLAB_KASAN;

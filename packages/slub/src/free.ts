@@ -7,7 +7,7 @@
  * The free paths call slab_free() through the hook table (st.hooks.slabFree); slabFree() here
  * is its 4.17 default (DEFAULT_SLUB_HOOKS.slabFree).
  */
-import { PAGE_SIZE, type KmemCache, type ObjAddr } from '@mmkit/core';
+import { PAGE_SIZE, cacheFromObjChecks, wrongSlabCacheWarning, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { OBJ_DETACHED, OBJ_FREE, SlubCache } from './cache.js';
 import * as cpuSlab from './cpu-slab.js';
 import * as debug from './debug.js';
@@ -21,14 +21,18 @@ const { freeDebugProcessing } = debug;
 const { freeLarge } = kmallocLarge;
 const { discardSlab, getFreepointer, hex, objIndex, ownCache, setFreepointer, slabHead } = slabPage;
 
-/** kmem_cache_free(): cache_from_obj(), free_debug_processing(), then slab_free() of one object. */
+/**
+ * kmem_cache_free(): cache_from_obj(), free_debug_processing(), then slab_free() of one object.
+ * An object of another cache goes back to its own cache, with a warning only when
+ * cache_from_obj() checks (cacheFromObj()).
+ */
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
-  const s = ownCache(st, cache, 'kmem_cache_free');
+  let s = ownCache(st, cache, 'kmem_cache_free');
   if (!s) return;
   const head = slabHead(st, addr);
   if (head < 0) return reportFreeOutsideSlab(st, s, addr);
   const owner = st.byId[st.pages.mapping[head]]!;
-  if (owner !== s) return reportWrongCache(st, s, owner, addr, 'kmem_cache_free'); // cache_from_obj()
+  if (owner !== s) s = cacheFromObj(st, s, owner, addr, 0);
   if (!freeDebugProcessing(st, s, head, addr)) return;
   setFreepointer(st, s, addr, 0);
   st.hooks.slabFree(st, s, head, addr, addr, 1);
@@ -123,14 +127,27 @@ function reportFreeOutsideSlab(st: SlubState, s: SlubCache, addr: number): void 
   st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(addr)}) outside of slab`);
 }
 
-/** cache_from_obj()'s warning for an object of another cache. */
-function reportWrongCache(st: SlubState, s: SlubCache, owner: SlubCache, addr: number, fn: string): void {
-  st.services.slabError('wrong-cache', s, addr, `${fn}: Wrong slab cache. ${s.name} but object is from ${owner.name}`);
+/**
+ * cache_from_obj() (mm/slab.h, 4.17) for an object whose slab belongs to `owner`, not to the
+ * cache `s` it was freed to: the cache the free then works on. With the check on (core's
+ * cacheFromObjChecks(): CONFIG_SLAB_FREELIST_HARDENED, or SLAB_CONSISTENCY_CHECKS on `s`, as
+ * slub_debug=F gives it), WARN_ONCE() (once per call site: `site` 0 is kmem_cache_free(), 1
+ * build_detached_freelist()) and the object's own cache. Without it Linux goes on with `s`,
+ * whose slab_free() works on the object's own slab page (its freelist and inuse count), but
+ * keeps the node lists and slab counters of `s`: mmkit frees into `owner`, so that every
+ * cache's counts stay right, and reports nothing.
+ */
+function cacheFromObj(st: SlubState, s: SlubCache, owner: SlubCache, addr: number, site: number): SlubCache {
+  if (cacheFromObjChecks(st.services.debug, s.flags) && !(st.cacheFromObjWarned & (1 << site))) {
+    st.cacheFromObjWarned |= 1 << site;
+    st.services.slabError('wrong-cache', s, addr, wrongSlabCacheWarning(s.name, owner.name));
+  }
+  return owner;
 }
 
 export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, addrs: Float64Array): void {
-  const s = ownCache(st, cache, 'kmem_cache_free_bulk');
-  if (!s) return;
+  const given = ownCache(st, cache, 'kmem_cache_free_bulk');
+  if (!given) return;
   n = Math.min(n, addrs.length);
   if (!(n > 0)) return;
   if (st.bulkDone.length < n) st.bulkDone = new Uint8Array(Math.max(n, st.bulkDone.length * 2));
@@ -150,14 +167,11 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
     if (page < 0) {
       const pfn = Math.floor(object / PAGE_SIZE);
       if (object === pfn * PAGE_SIZE && st.largeOrders.has(pfn)) freeLarge(st, pfn); // !PageSlab: a kmalloc_large block
-      else reportFreeOutsideSlab(st, s, object);
+      else reportFreeOutsideSlab(st, given, object);
       continue;
     }
     const owner = st.byId[st.pages.mapping[page]]!;
-    if (owner !== s) {
-      reportWrongCache(st, s, owner, object, 'kmem_cache_free_bulk');
-      continue;
-    }
+    const s = owner === given ? given : cacheFromObj(st, given, owner, object, 1); // df->s = cache_from_obj(s, object)
     if (!freeDebugProcessing(st, s, page, object)) continue;
     let dfHead = object;
     const dfTail = object;

@@ -41,6 +41,8 @@ export class SlubState {
    * Grown by doubling when a call needs more; never read across calls.
    */
   bulkDone = new Uint8Array(64);
+  /** The WARN_ONCE() of cache_from_obj() per call site (bit 0 kmem_cache_free(), bit 1 kmem_cache_free_bulk()): warned already. */
+  cacheFromObjWarned = 0;
 
   constructor(services: SlabAllocatorServices, hooks: SlubHooks) {
     this.services = services;

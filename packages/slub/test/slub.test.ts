@@ -62,8 +62,8 @@ describe('kmem_cache_init()', () => {
 });
 
 describe('kmem_cache_create()', () => {
-  it('refuses what kmem_cache_sanity_check() refuses, with a log line', () => {
-    const f = createFixture();
+  it('with CONFIG_DEBUG_VM refuses what kmem_cache_sanity_check() refuses, with a log line', () => {
+    const f = createFixture({ debug: { vm: true } });
     expect(f.slub.kmemCacheCreate('', 32, 0, 0)).toBeNull();
     expect(f.slub.kmemCacheCreate('tiny', 4, 0, 0)).toBeNull();
     expect(f.slub.kmemCacheCreate('huge', (4 << 20) + 1, 0, 0)).toBeNull();
@@ -273,7 +273,6 @@ describe('misuse is reported and changes nothing', () => {
   it('double free, invalid pointers, wrong cache, kfree of a non-slab page', () => {
     const f = createFixture();
     const c = f.slub.kmemCacheCreate('m', 64, 0, 0)!;
-    const d = f.slub.kmemCacheCreate('n', 64, 0, 0)!;
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     f.slub.kmemCacheFree(c, a);
@@ -282,23 +281,54 @@ describe('misuse is reported and changes nothing', () => {
     expect(f.reports.at(-1)!.message).toContain('Object already free');
     f.slub.kmemCacheFree(c, b + 8);
     expect(f.reports.at(-1)).toMatchObject({ kind: 'invalid-free' });
-    f.slub.kmemCacheFree(d, b);
-    expect(f.reports.at(-1)).toMatchObject({ kind: 'wrong-cache' });
-    expect(f.reports.at(-1)!.message).toBe('kmem_cache_free: Wrong slab cache. n but object is from m');
     f.slub.kmemCacheFree(c, 5000 * PAGE_SIZE);
     expect(f.reports.at(-1)).toMatchObject({ kind: 'invalid-free' });
     f.slub.kfree(6000 * PAGE_SIZE + 64);
     expect(f.reports.at(-1)).toMatchObject({ kind: 'invalid-free', cache: undefined });
     f.slub.kfree(b + 1);
     expect(f.reports.at(-1)).toMatchObject({ kind: 'invalid-free' });
-    expect(f.reports.length).toBe(6);
+    expect(f.reports.length).toBe(5);
     // nothing changed: b is still allocated, a is reused once
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
     const e = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     expect(e).not.toBe(a);
     expect(e).not.toBe(b);
     f.slub.kmemCacheFree(c, b);
-    expect(f.reports.length).toBe(6);
+    expect(f.reports.length).toBe(5);
+  });
+
+  it('cache_from_obj(): an object freed to the wrong cache goes back to its own; warned about (once) only with slub_debug=F or CONFIG_SLAB_FREELIST_HARDENED', () => {
+    for (const debug of [{}, { slubDebug: 'F' }, { slubDebug: 'F,n' }, { slubDebug: 'F,m' }, { freelistHardened: true }]) {
+      const f = createFixture({ debug });
+      const c = f.slub.kmemCacheCreate('m', 64, 0, 0)!;
+      const d = f.slub.kmemCacheCreate('n', 64, 0, 0)!;
+      const x = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+      const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+      const y = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+      f.slub.kmemCacheFree(d, b);
+      // the check is on the cache the object is freed to (cache_from_obj(s, x) tests s->flags)
+      const warns = 'freelistHardened' in debug || debug.slubDebug === 'F' || debug.slubDebug === 'F,n';
+      expect(f.reports, JSON.stringify(debug)).toEqual(warns ? [{ kind: 'wrong-cache', cache: 'n', addr: b, message: 'WARNING: cache_from_obj: Wrong slab cache. n but object is from m' }] : []);
+      f.slub.kmemCacheFree(c, b); // freed into its own cache: now a double free
+      expect(f.reports.at(-1)).toMatchObject({ kind: 'double-free', cache: 'm' });
+      const n = f.reports.length;
+      f.slub.kmemCacheFree(d, x); // WARN_ONCE
+      expect(f.reports.length).toBe(n);
+      expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(x); // x went back to m's per-cpu freelist
+      f.slub.kmemCacheFree(c, x);
+      f.slub.kmemCacheFree(c, y);
+    }
+  });
+
+  it('kmem_cache_sanity_check() is CONFIG_DEBUG_VM only: without it a small object is rounded up to a word', () => {
+    const f = createFixture({ debug: { vm: false } });
+    const tiny = f.slub.kmemCacheCreate('tiny', 4, 0, 0)!;
+    expect(tiny).not.toBeNull();
+    expect(tiny.objectSize).toBe(4);
+    expect(tiny.size).toBe(8);
+    expect(f.slub.kmemCacheCreate('', 32, 0, 0)).toBeNull(); // kstrdup_const(NULL)
+    expect(f.slub.kmemCacheCreate('huge', (4 << 20) + 1, 0, 0)).toBeNull(); // no slab holds it
+    expect(f.machine.logs).toEqual(['kmem_cache_create((null)) failed with error -12', 'kmem_cache_create(huge) failed with error -22']);
   });
 
   it('a corrupt free pointer (use-after-free write) is reported and never followed', () => {

@@ -2,7 +2,7 @@
  * A test machine with the services SLUB needs, recording every slab error report. Test-only:
  * it lives outside src/, so it is neither built nor published.
  */
-import type { KasanHooks, KmemCache, SlabAllocatorServices, SlabErrorKind } from '@mmkit/core';
+import type { DebugOptions, KasanHooks, KmemCache, SlabAllocatorServices, SlabErrorKind } from '@mmkit/core';
 import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
 import type { SlubHooks } from '../src/hooks.js';
 import { createSlubAllocator } from '../src/index.js';
@@ -24,8 +24,8 @@ export interface Fixture {
   readonly failing: Set<string>;
 }
 
-export function createFixture(options: { nrCpus?: number; nrPages?: number; kasan?: KasanHooks; hooks?: Partial<SlubHooks>; make?: (s: SlabAllocatorServices) => Slub } = {}): Fixture {
-  const machine = createTestMachine({ nrCpus: options.nrCpus ?? 2, nrPages: options.nrPages ?? 16384 });
+export function createFixture(options: { nrCpus?: number; nrPages?: number; kasan?: KasanHooks; hooks?: Partial<SlubHooks>; make?: (s: SlabAllocatorServices) => Slub; debug?: DebugOptions } = {}): Fixture {
+  const machine = createTestMachine({ nrCpus: options.nrCpus ?? 2, nrPages: options.nrPages ?? 16384, debug: options.debug });
   const reports: Report[] = [];
   const failing = new Set<string>();
   const services: SlabAllocatorServices = {

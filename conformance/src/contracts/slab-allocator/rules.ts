@@ -10,8 +10,14 @@ import type { Rule } from '../../rules/types.js';
 const SEED_KASAN_HOOK = seed('kasan-slub-kasan-slab-free-hook');
 const SEED_CACHE_REAP = seed('slab-reschedule-cache-reap-same-cpu');
 
-const rule = (id: string, text: string, source: Rule['source'], optional?: string): Rule =>
-  optional ? { id, contract: 'slab-allocator', text, source, optional } : { id, contract: 'slab-allocator', text, source };
+const rule = (id: string, text: string, source: Rule['source'], optional?: string, config?: Rule['config']): Rule => ({
+  id,
+  contract: 'slab-allocator',
+  text,
+  source,
+  ...(optional ? { optional } : {}),
+  ...(config ? { config } : {}),
+});
 
 export const SLAB_RULES: readonly Rule[] = [
   // kmalloc
@@ -42,10 +48,21 @@ export const SLAB_RULES: readonly Rule[] = [
   ),
 
   // caches
+  // kmem_cache_sanity_check() exists only with CONFIG_DEBUG_VM: cache.create-sanity said its
+  // refusals always happen, and counted a non-power-of-two alignment among them, which 4.17
+  // never refuses (mmkit still does, as a guard). It is retired (RETIRED_RULE_IDS) for the two
+  // rules below, one per configuration.
   rule(
-    'slab-allocator.cache.create-sanity',
-    'kmem_cache_create() refuses (returns NULL) a cache with no name, an object smaller than sizeof(void *) or larger than KMALLOC_MAX_SIZE, or an alignment that is not a power of two.',
+    'slab-allocator.cache.sanity-check-debug-vm',
+    'With CONFIG_DEBUG_VM, kmem_cache_create() refuses (returns NULL, "integrity check failed") a cache with no name or with objects smaller than sizeof(void *) or larger than KMALLOC_MAX_SIZE.',
     { kind: 'source', ref: 'mm/slab_common.c: kmem_cache_sanity_check(), kmem_cache_create_usercopy()' },
+    undefined,
+    { debugVm: true },
+  ),
+  rule(
+    'slab-allocator.cache.no-sanity-check',
+    "Without CONFIG_DEBUG_VM (4.17's default), kmem_cache_create() accepts objects smaller than sizeof(void *), rounded up to a word, and still refuses a cache with no name or with objects larger than KMALLOC_MAX_SIZE, which no slab can hold.",
+    { kind: 'source', ref: 'mm/slab_common.c: kmem_cache_sanity_check(), kmem_cache_create_usercopy(); mm/slub.c: calculate_sizes(); mm/slab.c: __kmem_cache_create()' },
   ),
   rule(
     'slab-allocator.cache.alignment',
@@ -140,10 +157,20 @@ export const SLAB_RULES: readonly Rule[] = [
     'Freeing an address that is not the start of an object of a slab (inside an object, a page that is no slab) is reported and changes nothing.',
     { kind: 'source', ref: 'mm/slub.c: check_valid_pointer(), kfree(); mm/kasan/report.c: kasan_report_invalid_free()' },
   ),
+  // cache_from_obj() checks the cache only with memcg kmem accounting, CONFIG_SLAB_FREELIST_HARDENED
+  // or SLAB_CONSISTENCY_CHECKS, and then frees into the object's own cache: misuse.wrong-cache
+  // ("frees nothing") held under no configuration; it is retired for the two rules below.
   rule(
-    'slab-allocator.misuse.wrong-cache',
-    'kmem_cache_free() of an object of another cache is reported ("Wrong slab cache") and frees nothing in the cache it was given.',
-    { kind: 'source', ref: 'mm/slab.h: cache_from_obj()' },
+    'slab-allocator.misuse.wrong-cache-checked',
+    'With CONFIG_SLAB_FREELIST_HARDENED, kmem_cache_free() of an object of another cache warns once ("cache_from_obj: Wrong slab cache. <given> but object is from <owner>") and frees the object into the cache it belongs to.',
+    { kind: 'source', ref: 'mm/slab.h: cache_from_obj(); mm/slub.c: kmem_cache_free(); mm/slab.c: kmem_cache_free()' },
+    undefined,
+    { freelistHardened: true },
+  ),
+  rule(
+    'slab-allocator.misuse.wrong-cache-unchecked',
+    "Without those checks (4.17's default), kmem_cache_free() of an object of another cache reports nothing and the object goes back to the slab it lives in, as SLUB's slab_free() on the object's page does (Linux's SLAB would put it in the given cache's per-cpu array; mmkit's SLAB frees it into its own cache so that no cache is corrupted).",
+    { kind: 'source', ref: 'mm/slab.h: cache_from_obj(); mm/slub.c: slab_free(), __slab_free()' },
   ),
 
   // /proc/slabinfo

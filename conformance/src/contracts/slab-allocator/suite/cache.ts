@@ -8,20 +8,45 @@ import { KMALLOC_MAX_SIZE, boot, create, alloc, kmalloc, pattern, readBytes, sam
 
 export const cacheCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
   {
-    name: 'kmem_cache_create refuses what kmem_cache_sanity_check refuses',
-    rules: ['slab-allocator.cache.create-sanity'],
+    name: 'with CONFIG_DEBUG_VM kmem_cache_create refuses what kmem_cache_sanity_check refuses',
+    rules: ['slab-allocator.cache.sanity-check-debug-vm'],
     run(ctx) {
       const k = boot(ctx);
+      assert.ok(k.debug.vm, 'the case boots with CONFIG_DEBUG_VM');
       const n = k.slab.caches().length;
-      const bad: [string, number, number][] = [['', 64, 0], ['too_small', 7, 0], ['zero', 0, 0], ['too_big', KMALLOC_MAX_SIZE + 1, 0], ['align3', 64, 3], ['align24', 64, 24], ['negative', -64, 0]];
-      for (const [name, size, align] of bad) {
-        assert.equal(k.slab.kmemCacheCreate(name, size, align, 0), null, `kmem_cache_create('${name}', ${size}, ${align})`);
+      const bad: [string, number][] = [['', 64], ['too_small', 7], ['one', 1], ['zero', 0], ['too_big', KMALLOC_MAX_SIZE + 1], ['negative', -64]];
+      for (const [name, size] of bad) {
+        assert.equal(k.slab.kmemCacheCreate(name, size, 0, 0), null, `kmem_cache_create('${name}', ${size})`);
       }
       assert.equal(k.slab.caches().length, n, 'refused caches are not in slab_caches');
+      assert.ok(k.dmesg().some((l) => l.includes('kmem_cache_create(too_small) integrity check failed')), 'the refusal is logged as kmem_cache_sanity_check() words it');
       const a = create(k, 'dup', 8);
       const b = create(k, 'dup', 8, 64);
       assert.ok(a !== b, 'two caches of the same name are allowed and distinct');
       assert.equal(k.slab.caches().length, n + 2, 'slab_caches after two creates');
+    },
+  },
+  {
+    name: "under 4.17's defaults kmem_cache_create runs no sanity check",
+    rules: ['slab-allocator.cache.no-sanity-check'],
+    run(ctx) {
+      const k = boot(ctx);
+      assert.ok(!k.debug.vm, 'the case boots without CONFIG_DEBUG_VM');
+      const n = k.slab.caches().length;
+      for (const size of [1, 4, 7]) {
+        const c = k.slab.kmemCacheCreate(`small_${size}`, size, 0, 0);
+        assert.ok(c, `kmem_cache_create('small_${size}', ${size}) is accepted without CONFIG_DEBUG_VM`);
+        assert.atLeast(c.size, 8, `an object of ${size} bytes takes at least a word`);
+        const objs = new Set<number>();
+        for (let i = 0; i < 3; i++) objs.add(alloc(k, c));
+        assert.equal(objs.size, 3, `objects of ${size} bytes are distinct`);
+        for (const o of objs) k.slab.kmemCacheFree(c, o);
+      }
+      for (const [name, size] of [['', 64], ['too_big', KMALLOC_MAX_SIZE + 1]] as const) {
+        assert.equal(k.slab.kmemCacheCreate(name, size, 0, 0), null, `kmem_cache_create('${name}', ${size}) is still refused`);
+      }
+      assert.equal(k.slab.caches().length, n + 3, 'slab_caches holds the three small caches');
+      assert.ok(!k.dmesg().some((l) => l.includes('integrity check failed')), 'no kmem_cache_sanity_check() runs');
     },
   },
   {

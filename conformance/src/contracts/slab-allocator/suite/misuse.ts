@@ -4,6 +4,7 @@ import {
 } from '@mmkit/core';
 import * as assert from '../../../assert.js';
 import type { SuiteCase } from '../../../suite.js';
+import type { Kernel } from '@mmkit/kernel';
 import { boot, create, alloc, kmalloc, pattern, readBytes, sameBytes, reportsOf, info, type SlabAllocatorUnderTest } from './helpers.js';
 
 export const misuseCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
@@ -55,26 +56,44 @@ export const misuseCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
     },
   },
   {
-    name: 'freeing an object to the wrong cache is reported',
-    rules: ['slab-allocator.misuse.wrong-cache'],
+    name: 'with CONFIG_SLAB_FREELIST_HARDENED an object freed to the wrong cache is warned about once and freed into its own cache',
+    rules: ['slab-allocator.misuse.wrong-cache-checked'],
     run(ctx) {
       const k = boot(ctx);
-      const c1 = create(k, 'wc_one', 64);
-      const c2 = create(k, 'wc_two', 64);
-      const a = alloc(k, c1);
-      const b = alloc(k, c2);
-      const i1 = info(k, c1).activeObjs;
-      const i2 = info(k, c2).activeObjs;
-      k.slab.kmemCacheFree(c2, a);
-      assert.equal(reportsOf(k, 'wrong-cache'), 1, 'a wrong-cache report');
-      assert.equal(info(k, c2).activeObjs, i2, `${c2.name} active objects unchanged`);
-      assert.equal(info(k, c1).activeObjs, i1, `${c1.name} active objects unchanged`);
-      const taken = new Set<number>();
-      for (let i = 0; i < 200; i++) taken.add(alloc(k, c2));
-      assert.ok(!taken.has(a), `the object of ${c1.name} is not handed out by ${c2.name}`);
-      k.slab.kmemCacheFree(c1, a);
-      k.slab.kmemCacheFree(c2, b);
-      assert.equal(k.slabReports.length, 1, 'freeing to the right caches reports nothing');
+      assert.ok(k.debug.freelistHardened, 'the case boots with CONFIG_SLAB_FREELIST_HARDENED');
+      wrongCacheCase(k, true);
+    },
+  },
+  {
+    name: "under 4.17's defaults an object freed to the wrong cache goes back to its own cache unreported",
+    rules: ['slab-allocator.misuse.wrong-cache-unchecked'],
+    run(ctx) {
+      const k = boot(ctx);
+      assert.ok(!k.debug.freelistHardened && k.debug.slubDebug.flags === 0, 'the case boots with no check in cache_from_obj()');
+      wrongCacheCase(k, false);
     },
   },
 ];
+
+/** kmem_cache_free(c2, object of c1), twice: warned about once when cache_from_obj() checks, never otherwise; the objects go back to c1. */
+function wrongCacheCase(k: Kernel, warns: boolean): void {
+  const c1 = create(k, 'wc_one', 64);
+  const c2 = create(k, 'wc_two', 64);
+  const a = alloc(k, c1);
+  const a2 = alloc(k, c1);
+  const b = alloc(k, c2);
+  const i2 = info(k, c2).activeObjs;
+  k.slab.kmemCacheFree(c2, a);
+  k.slab.kmemCacheFree(c2, a2);
+  assert.equal(reportsOf(k, 'wrong-cache'), warns ? 1 : 0, warns ? 'one warning (WARN_ONCE) for two wrong frees' : 'no report');
+  if (warns) assert.match(k.slabReports[0].message, /cache_from_obj: Wrong slab cache\. wc_two but object is from wc_one/, 'the warning names both caches');
+  assert.equal(info(k, c2).activeObjs, i2, `${c2.name} active objects unchanged`);
+  const taken = new Set<number>();
+  for (let i = 0; i < 200; i++) taken.add(alloc(k, c2));
+  assert.ok(!taken.has(a) && !taken.has(a2), `the objects of ${c1.name} are not handed out by ${c2.name}`);
+  const back = new Set<number>();
+  for (let i = 0; i < 2 * info(k, c1).objectsPerSlab && !(back.has(a) && back.has(a2)); i++) back.add(alloc(k, c1));
+  assert.ok(back.has(a) && back.has(a2), `the objects are free in ${c1.name} again: it hands them out`);
+  k.slab.kmemCacheFree(c2, b);
+  assert.equal(k.slabReports.length, warns ? 1 : 0, 'freeing to the right cache reports nothing');
+}
