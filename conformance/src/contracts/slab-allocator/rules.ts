@@ -134,28 +134,44 @@ export const SLAB_RULES: readonly Rule[] = [
     { kind: 'source', ref: 'mm/slab_common.c: shutdown_cache(); mm/slub.c: list_slab_objects()' },
   ),
 
-  // debugging flags
+  // The checks of these four rules run in 4.17's SLUB only with slub_debug=F
+  // (SLAB_CONSISTENCY_CHECKS: free_debug_processing()'s free_consistency_checks(),
+  // alloc_debug_processing()'s check_object()), in SLAB only with CONFIG_DEBUG_SLAB; they said
+  // nothing of it and now name the configuration (the cache's own SLAB_RED_ZONE or SLAB_POISON
+  // flag, given at kmem_cache_create(), still decides what is checked). Without the checks
+  // 4.17's SLUB corrupts its freelist on a double or invalid free (an object on it twice, or an
+  // interior pointer handed out as an object) and reports nothing: mmkit's allocators still run
+  // the checks then, since their own accounting cannot represent a corrupted freelist, so no
+  // rule states the default behaviour of these misuses.
   rule(
     'slab-allocator.debug.red-zone',
-    'In a SLAB_RED_ZONE cache, a write just past the end of an object is reported as a red zone overwrite when the object is freed.',
-    { kind: 'source', ref: 'mm/slub.c: check_object() ("Redzone overwritten"); mm/slab.c: verify_redzone_free()' },
+    'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), in a SLAB_RED_ZONE cache a write just past the end of an object is reported as a red zone overwrite when the object is freed.',
+    { kind: 'source', ref: 'mm/slub.c: free_consistency_checks(), check_object() ("Redzone overwritten"); mm/slab.c: verify_redzone_free()' },
+    undefined,
+    { slubDebug: 'F' },
   ),
   rule(
     'slab-allocator.debug.poison',
-    'In a SLAB_POISON cache, a write into a freed object is reported as a poison overwrite, at the latest when the object is allocated again.',
-    { kind: 'source', ref: 'mm/slub.c: check_object() ("Poison overwritten"); mm/slab.c: check_poison_obj()' },
+    'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), in a SLAB_POISON cache a write into a freed object is reported as a poison overwrite, at the latest when the object is allocated again.',
+    { kind: 'source', ref: 'mm/slub.c: alloc_consistency_checks(), check_object() ("Poison overwritten"); mm/slab.c: check_poison_obj()' },
+    undefined,
+    { slubDebug: 'F' },
   ),
 
   // misuse
   rule(
     'slab-allocator.misuse.double-free',
-    'Freeing an object that is already free is reported as a double free and changes nothing: later allocations still return distinct objects.',
+    'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), freeing an object that is already free is reported as a double free and changes nothing: later allocations still return distinct objects.',
     { kind: 'source', ref: 'mm/slub.c: free_consistency_checks() ("Object already free"); mm/slab.c: cache_free_debugcheck()' },
+    undefined,
+    { slubDebug: 'F' },
   ),
   rule(
     'slab-allocator.misuse.invalid-free',
-    'Freeing an address that is not the start of an object of a slab (inside an object, a page that is no slab) is reported and changes nothing.',
+    'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), freeing an address that is not the start of an object of a slab (inside an object, a page that is no slab) is reported and changes nothing.',
     { kind: 'source', ref: 'mm/slub.c: check_valid_pointer(), kfree(); mm/kasan/report.c: kasan_report_invalid_free()' },
+    undefined,
+    { slubDebug: 'F' },
   ),
   // cache_from_obj() checks the cache only with memcg kmem accounting, CONFIG_SLAB_FREELIST_HARDENED
   // or SLAB_CONSISTENCY_CHECKS, and then frees into the object's own cache: misuse.wrong-cache
