@@ -111,6 +111,12 @@ class SimulatedKernel implements Kernel {
   /** log_buf: the kernel log, a ring of 1 << CONFIG_LOG_BUF_SHIFT bytes. */
   private readonly logBuf: LogBuffer;
   private readonly prng: Prng;
+  /**
+   * Fault injection as configured takes effect once the kernel has booted, as if its debugfs
+   * files were written then: kmem_cache_init()'s allocations (which Linux cannot fail) and the
+   * other boot steps never fail, and use up none of `times`, `interval` or `space`.
+   */
+  private faultInjectionLive = false;
   private readonly numaStats: Float64Array;
   private readonly overcommit = { ratio: 50 };
   /** Every file by path: a Map, so a path such as 'constructor' is just not there. */
@@ -154,6 +160,7 @@ class SimulatedKernel implements Kernel {
       cpuToNode: (cpu) => this.cpuToNode(cpu),
       debug: this.debug,
       shouldFailAlloc: (gfp, order) => {
+        if (!this.faultInjectionLive) return false;
         const fail = shouldFailAllocPage(this.failPageAlloc, gfp, order, this.prng);
         if (fail && this.failPageAlloc.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval ${this.failPageAlloc.interval}, probability ${this.failPageAlloc.probability}, space ${this.failPageAlloc.space}, times ${this.failPageAlloc.times}`);
         return fail;
@@ -171,6 +178,8 @@ class SimulatedKernel implements Kernel {
     registry.register('slab', this.slab);
     registry.connect();
     this.bootMemory(); // mm_init(): mem_init() -> memblock_free_all()
+    this.slab.bootstrap?.(); // mm_init(): kmem_cache_init(), its allocations
+    this.faultInjectionLive = true;
     this.pageAllocator.initWatermarks(); // core_initcall(init_per_zone_wmark_min)
     if (this.kasan && config.kasan) this.kasanInit(this.kasan, config.kasan);
     this.files = new Map(Object.entries({
@@ -217,6 +226,7 @@ class SimulatedKernel implements Kernel {
       kasan: this.config.kasanHooks ?? this.kasan,
       log: (_level, message) => this.printk(message),
       shouldFailSlab: (cache, gfp) => {
+        if (!this.faultInjectionLive) return false;
         const fail = shouldFailslab(this.failslab, cache, gfp, this.prng);
         if (fail && this.failslab.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname failslab, interval ${this.failslab.interval}, probability ${this.failslab.probability}, space ${this.failslab.space}, times ${this.failslab.times}`);
         return fail;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GFP_KERNEL, PG_head, PG_slab, PG_tail, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, type KmemCache, type SlabAllocatorFactory } from '@mmkit/core';
+import { GFP_DMA, GFP_KERNEL, PG_head, PG_slab, PG_tail, SLAB_RECLAIM_ACCOUNT, SLAB_TYPESAFE_BY_RCU, ZERO_SIZE_PTR, type KmemCache, type SlabAllocatorFactory } from '@mmkit/core';
 import { createSlubAllocator } from '@mmkit/slub';
 import { createKernel } from '../src/index.js';
 
@@ -19,6 +19,31 @@ describe.each(['slub', 'slab'] as const)('the object allocator in the kernel (%s
     expect(lines[1]).toBe('# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>');
     expect(lines[2]).toMatch(/^test_cache {7} +\d+ +\d+ +\d+ +\d+ +\d+ : tunables +\d+ +\d+ +\d+ : slabdata +\d+ +\d+ +\d+$/);
     expect(text).toMatch(/^kmalloc-64 /m);
+  });
+
+  it('lists the caches of kmem_cache_init() as 4.17 creates them, and kmalloc(GFP_DMA) is in ZONE_DMA', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab });
+    const lines = k.readFile('/proc/slabinfo').split('\n').slice(2, -1);
+    const names = lines.map((l) => l.split(/\s+/)[0]);
+    if (slab === 'slub') {
+      // bootstrap(): kmem_cache then kmem_cache_node; create_kmalloc_caches(0); the dma caches in index order
+      const kmalloc = ['8', '16', '32', '64', '96', '128', '192', '256', '512', '1024', '2048', '4096', '8192'];
+      const dma = ['96', '192', '8', '16', '32', '64', '128', '256', '512', '1024', '2048', '4096', '8192'];
+      expect(names).toEqual(['kmem_cache', 'kmem_cache_node', ...kmalloc.map((n) => `kmalloc-${n}`), ...dma.map((n) => `dma-kmalloc-${n}`)].reverse());
+      const byName = new Map(lines.map((l) => [l.split(/\s+/)[0], l.split(/\s+/).slice(1, 6).map(Number)]));
+      expect(byName.get('kmem_cache')!.slice(2)).toEqual([384, 21, 2]); // objsize (s->size), objperslab, pagesperslab
+      expect(byName.get('kmem_cache_node')!.slice(2)).toEqual([64, 64, 1]);
+    } else {
+      // kmem_cache, then kmalloc-128 (INDEX_NODE), then the other kmalloc caches; no kmem_cache_node cache
+      expect(names.slice(-3)).toEqual(['kmalloc-32', 'kmalloc-128', 'kmem_cache']);
+      expect(names).not.toContain('kmem_cache_node');
+      expect(names[0]).toBe('dma-kmalloc-4194304');
+      expect(lines.at(-1)!.split(/\s+/)[3]).toBe('256');
+    }
+    const a = k.slab.kmalloc(100, GFP_DMA);
+    expect(k.pageZone(Math.floor(a / 4096))!.name).toBe('DMA');
+    expect(k.pageZone(Math.floor(k.slab.kmalloc(100, GFP_KERNEL) / 4096))!.name).not.toBe('DMA');
+    k.slab.kfree(a);
   });
 
   it('counts the pages slabs hold and gets them all back', () => {
@@ -179,7 +204,7 @@ describe.each(['slub', 'slab'] as const)('KASAN quarantine and kmem_cache_destro
     expect(thrown).toBeUndefined();
     expect(k.slabReports).toEqual([]);
     expect(k.slab.caches()).not.toContain(own);
-    expect(k.kasan!.quarantined).toBe(200_000);
+    expect(k.kasan!.quarantined).toBe(200_000 + 2); // and the cache's own struct kmem_cache and kmem_cache_node, freed by kmem_cache_destroy()
     k.kasan!.drain();
     expect(k.kasan!.quarantined).toBe(0);
     k.slab.kmemCacheShrink(kmalloc8);

@@ -32,11 +32,15 @@ export class SlabCache implements KmemCache {
   readonly freelistSize: number;
   /** cachep->allocflags: __GFP_COMP, plus GFP_DMA / __GFP_RECLAIMABLE from the cache flags. */
   readonly allocflags: number;
-  /** kmalloc-<n> caches cannot be destroyed. */
+  /** A cache of kmem_cache_init() (kmem_cache, kmalloc-<n>, dma-kmalloc-<n>): never destroyed. */
   readonly isKmalloc: boolean;
   destroyed = false;
   /** How many new slabs of this cache are running the constructor now (nested when it allocates). */
   ctorRunning = 0;
+  /** The object of the kmem_cache cache that is this cache's struct kmem_cache (0: none, as kmem_cache's own, kmem_cache_boot). */
+  kmemCacheObj = 0;
+  /** Per node, the kmalloc'ed object that is this cache's struct kmem_cache_node. */
+  readonly nodeObjs: Float64Array;
 
   // Tunables (enable_cpucache() / do_tune_cpucache()).
   readonly limit: number;
@@ -123,6 +127,7 @@ export class SlabCache implements KmemCache {
     this.freeTouched = new Uint8Array(nodes);
     this.nextReap = new Float64Array(nodes);
     this.colourNext = new Int32Array(nodes);
+    this.nodeObjs = new Float64Array(nodes);
     this.sharedLimit = this.shared * this.batchcount;
     this.sharedAvail = new Int32Array(nodes);
     this.sharedTouched = new Uint8Array(nodes);

@@ -7,6 +7,8 @@
  */
 import {
   GFP_DMA,
+  GFP_KERNEL,
+  GFP_NOWAIT,
   kmemCacheSanityCheck,
   SLAB_ACCOUNT,
   SLAB_CACHE_DMA,
@@ -29,7 +31,9 @@ import {
   type SlabInfo,
   calculateAlignment,
 } from '@mmkit/core';
+import { ____cacheAlloc, kmalloc, slabPostAlloc } from './alloc.js';
 import { SlabCache } from './cache.js';
+import { kfree, kmemCacheFree } from './free.js';
 import { POISON_FREE, POISON_INUSE, poisonTemplate } from './debug.js';
 import { KMALLOC_MAX_SIZE, kmallocIndex } from './kmalloc.js';
 import { kmemCacheLayout } from './layout.js';
@@ -78,6 +82,16 @@ export function kmemCacheCreate(st: SlabState, name: string, size: number, align
     st.services.log('err', `kmem_cache_create(${name}) failed with error -7`);
     return null;
   }
+  if (!allocCacheStructs(st, cache, GFP_KERNEL, false)) {
+    // create_cache(): out_free_cache, the cache leaves slab_caches again
+    cache.destroyed = true;
+    st.cacheById[cache.id] = undefined;
+    st.poisonFree[cache.id] = undefined;
+    st.poisonInuse[cache.id] = undefined;
+    st.cacheList.pop();
+    st.services.log('err', `kmem_cache_create(${name}) failed with error -12`);
+    return null;
+  }
   return cache;
 }
 
@@ -120,11 +134,40 @@ export function createCache(st: SlabState, name: string, size: number, align: nu
 }
 
 /**
- * create_kmalloc_caches(ARCH_KMALLOC_FLAGS = SLAB_HWCACHE_ALIGN): kmalloc-<n> ascending, then
- * the DMA twins in kmalloc_caches[] index order (96 and 192 first: indexes 1 and 2).
+ * sizeof(struct kmem_cache_node) of SLAB in 4.17 on x86-64 (mm/slab.h): list_lock (4, padded
+ * to 8), slabs_partial, slabs_full, slabs_free (48), total_slabs, free_slabs, free_objects (24),
+ * free_limit, colour_next (8), shared, alien (16), next_reap (8), free_touched (4, padded to
+ * 8): 120 bytes, so INDEX_NODE = kmalloc_index(120) is kmalloc-128.
+ */
+export const SIZEOF_KMEM_CACHE_NODE = 120;
+/**
+ * offsetof(struct kmem_cache, node) of SLAB in 4.17 (include/linux/slab_def.h) on x86-64 with
+ * CONFIG_MEMCG, without CONFIG_DEBUG_SLAB, KASAN and the freelist randomisation: cpu_cache,
+ * batchcount, limit, shared, size, reciprocal_buffer_size, flags, num, gfporder, allocflags (to
+ * 48), colour, colour_off, freelist_cache, freelist_size, ctor, name, list, refcount,
+ * object_size, align (to 124, padded to 128), memcg_params (88), useroffset, usersize (to 224).
+ * kmem_cache_init() sizes the kmem_cache cache as this plus nr_node_ids pointers; aligned to the
+ * cache line it takes 256 bytes.
+ */
+export const KMEM_CACHE_NODE_OFFSET = 224;
+
+/**
+ * kmem_cache_init() of SLAB: 1) the kmem_cache cache (create_boot_cache(), list_add() onto
+ * slab_caches; its own struct is static, kmem_cache_boot), 2) the kmalloc cache of
+ * INDEX_NODE (kmalloc-128), which holds every struct kmem_cache_node (init_list() replaces
+ * the static boot ones of kmem_cache and kmalloc-128), then create_kmalloc_caches(
+ * ARCH_KMALLOC_FLAGS = SLAB_HWCACHE_ALIGN): the other kmalloc-<n> ascending (96 after 64, 192
+ * after 128), then the DMA twins in kmalloc_caches[] index order (96 and 192 first: indexes 1
+ * and 2). Every cache but kmem_cache has its struct kmem_cache as an object of kmem_cache, and
+ * every cache one struct kmem_cache_node per node from kmalloc-128.
  */
 export function createKmallocCaches(st: SlabState): void {
-  for (const size of st.kmallocSizes) {
+  const kc = createCache(st, 'kmem_cache', KMEM_CACHE_NODE_OFFSET + st.nrNodes * 8, 0, SLAB_HWCACHE_ALIGN, undefined, true);
+  if (!kc) throw new Error('kernel bug: cannot create kmem_cache');
+  st.kmemCache = kc;
+  const indexNode = kmallocIndex(SIZEOF_KMEM_CACHE_NODE);
+  const sizes = [...st.kmallocSizes].sort((a, b) => Number(kmallocIndex(b) === indexNode) - Number(kmallocIndex(a) === indexNode));
+  for (const size of sizes) {
     const cache = createCache(st, `kmalloc-${size}`, size, 0, SLAB_HWCACHE_ALIGN, undefined, true);
     if (!cache) throw new Error(`kernel bug: cannot create kmalloc-${size}`);
     st.kmallocCaches[kmallocIndex(size)] = cache;
@@ -138,6 +181,61 @@ export function createKmallocCaches(st: SlabState): void {
   }
 }
 
+/**
+ * The allocations of kmem_cache_init(), once the page allocator has memory: init_list()'s
+ * kmalloc'ed struct kmem_cache_node of kmem_cache and kmalloc-128, then each kmalloc cache's
+ * struct kmem_cache (from kmem_cache) and kmem_cache_node, in slab_caches order. Cannot fail.
+ */
+export function kmemCacheBootstrap(st: SlabState): void {
+  for (const c of st.cacheList) {
+    if (c.nodeObjs[0] !== 0) continue;
+    if (!allocCacheStructs(st, c, GFP_NOWAIT, true)) throw new Error(`kernel bug: kmem_cache_init: no memory for the structures of ${c.name}`);
+  }
+}
+
+/**
+ * The structures that describe a cache, as objects: its struct kmem_cache from the kmem_cache
+ * cache (kmem_cache_zalloc(kmem_cache, ...): should_failslab() never fails kmem_cache; none for
+ * kmem_cache itself), then one struct kmem_cache_node per node (setup_kmem_cache_node():
+ * kmalloc_node(sizeof(struct kmem_cache_node), gfp, node), which failslab may fail, except at
+ * boot). False, with everything given back, when one cannot be had.
+ */
+function allocCacheStructs(st: SlabState, c: SlabCache, gfp: number, boot: boolean): boolean {
+  const kc = st.kmemCache!;
+  if (c !== kc) {
+    const obj = allocStruct(st, kc, gfp);
+    if (obj === 0) return false;
+    c.kmemCacheObj = obj;
+  }
+  const nodeCache = st.kmallocCaches[kmallocIndex(SIZEOF_KMEM_CACHE_NODE)]!;
+  for (let node = 0; node < st.nrNodes; node++) {
+    const n = boot ? allocStruct(st, nodeCache, gfp) : kmalloc(st, SIZEOF_KMEM_CACHE_NODE, gfp);
+    if (n === 0) {
+      freeCacheStructs(st, c);
+      return false;
+    }
+    c.nodeObjs[node] = n;
+  }
+  return true;
+}
+
+/** kmem_cache_free() of the cache's struct kmem_cache_node objects and its struct kmem_cache. */
+function freeCacheStructs(st: SlabState, c: SlabCache): void {
+  for (let node = 0; node < st.nrNodes; node++) {
+    if (c.nodeObjs[node]) kfree(st, c.nodeObjs[node]);
+    c.nodeObjs[node] = 0;
+  }
+  if (c.kmemCacheObj) kmemCacheFree(st, st.kmemCache!, c.kmemCacheObj);
+  c.kmemCacheObj = 0;
+}
+
+/** slab_alloc() without should_failslab() (kmem_cache is exempt; boot allocations cannot fail). */
+function allocStruct(st: SlabState, c: SlabCache, gfp: number): number {
+  const addr = ____cacheAlloc(st, c, gfp);
+  if (addr !== 0) slabPostAlloc(st, c, addr, gfp);
+  return addr;
+}
+
 /** kmem_cache_destroy(): kasan_cache_shutdown(), then shutdown_cache() -> __kmem_cache_shutdown(); a leak keeps the cache. */
 export function kmemCacheDestroy(st: SlabState, cache: KmemCache): void {
   if (!cache) return; // kmem_cache_destroy(NULL)
@@ -147,7 +245,7 @@ export function kmemCacheDestroy(st: SlabState, cache: KmemCache): void {
     return;
   }
   if (c.isKmalloc) {
-    st.services.slabError('wrong-cache', c, 0, `kmem_cache_destroy ${c.name}: kmalloc caches are never destroyed`);
+    st.services.slabError('wrong-cache', c, 0, `kmem_cache_destroy ${c.name}: the caches of kmem_cache_init() are never destroyed`);
     return;
   }
   st.services.kasan?.cacheShutdown(c);
@@ -160,6 +258,7 @@ export function kmemCacheDestroy(st: SlabState, cache: KmemCache): void {
   st.poisonFree[c.id] = undefined;
   st.poisonInuse[c.id] = undefined;
   st.cacheList.splice(st.cacheList.indexOf(c), 1);
+  freeCacheStructs(st, c); // __kmem_cache_release() (the kmem_cache_node objects), then kmem_cache_free(kmem_cache, s)
 }
 
 /** get_slabinfo(): objects in array caches count as active. */

@@ -25,7 +25,7 @@ const { kmalloc, kmemCacheAlloc, kmemCacheAllocBulk, kmemCacheFreeBulk } = alloc
 const { kfree, kmemCacheFree, quarantineRelease } = freeMod;
 const { ksize } = lookupMod;
 const { cacheReapRuns, kmemCacheShrink } = reapMod;
-const { getSlabinfo, kmemCacheCreate, kmemCacheDestroy } = slabCommonMod;
+const { getSlabinfo, kmemCacheBootstrap, kmemCacheCreate, kmemCacheDestroy } = slabCommonMod;
 
 export class Slab implements SlabAllocator {
   readonly name: string;
@@ -88,6 +88,10 @@ export class Slab implements SlabAllocator {
 
   ksize(addr: ObjAddr): number {
     return ksize(this.st, addr);
+  }
+
+  bootstrap(): void {
+    kmemCacheBootstrap(this.st);
   }
 
   quarantineRelease(cache: KmemCache, addr: ObjAddr): void {

@@ -44,6 +44,8 @@ export class SlabState {
   readonly kmallocCaches: (SlabCache | undefined)[] = [];
   /** kmalloc_dma_caches[] (CONFIG_ZONE_DMA): "dma-kmalloc-<n>", for kmalloc(GFP_DMA). */
   readonly kmallocDmaCaches: (SlabCache | undefined)[] = [];
+  /** The kmem_cache cache: every other cache's struct kmem_cache is one of its objects. */
+  kmemCache: SlabCache | undefined;
   /** slab_max_order (kmem_cache_init()): raised when there is more than 32 MiB of memory. */
   readonly slabMaxOrder: number;
 

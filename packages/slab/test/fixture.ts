@@ -46,6 +46,7 @@ export function createFixture(
     slabError: (kind: SlabErrorKind, cache: KmemCache | undefined, addr: ObjAddr, message: string) => void reports.push({ kind, cache: cache?.name, addr, message }),
   };
   const slab = options.make ? options.make(services) : createSlabAllocator(services, { hooks: options.hooks });
+  slab.bootstrap(); // kmem_cache_init()'s allocations, as the kernel runs them once memory is up
   return { m, slab, reports, failSlab };
 }
 

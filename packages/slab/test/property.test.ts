@@ -79,7 +79,8 @@ describe('randomized operations against a shadow model', () => {
       }
       while (order.length) removeAt(order.length - 1);
       for (const c of caches) slab.kmemCacheDestroy(c);
-      for (const c of slab.caches()) expect(slab.kmemCacheShrink(c)).toBe(0);
+      // every cache empties but kmem_cache and kmalloc-128, which hold the caches' structures
+      for (const c of slab.caches()) expect(slab.kmemCacheShrink(c)).toBe(c.name === 'kmem_cache' || c.name === 'kmalloc-128' ? 1 : 0);
       expect(f.reports).toEqual([]);
       expect(m.allocatedPages()).toBe(start);
     });

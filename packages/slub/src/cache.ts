@@ -47,6 +47,12 @@ export class SlubCache implements KmemCache {
   destroyed = false;
   /** How many new slabs of this cache are running the constructor now (nested when it allocates). */
   ctorRunning = 0;
+  /** A cache of kmem_cache_init() (kmem_cache, kmem_cache_node, kmalloc-*, dma-kmalloc-*): never destroyed. */
+  boot = false;
+  /** The object of the kmem_cache cache that is this cache's struct kmem_cache (0 = none yet). */
+  kmemCacheObj = 0;
+  /** Per node, the object of the kmem_cache_node cache that is this cache's struct kmem_cache_node. */
+  readonly nodeObjs: Float64Array;
   /** Scratch buffers of the debug checks (SLAB_RED_ZONE, __OBJECT_POISON), sized once. */
   readonly dbgLeft: Uint8Array;
   readonly dbgRight: Uint8Array;
@@ -152,6 +158,7 @@ export class SlubCache implements KmemCache {
     this.nrSlabs = new Int32Array(nrNodes);
     this.totalObjects = new Float64Array(nrNodes);
     this.totalPages = new Float64Array(nrNodes);
+    this.nodeObjs = new Float64Array(nrNodes);
     this.stride = Math.max(geometry.objects, geometry.minObjects);
     this.slabPfn = new Int32Array(INITIAL_SLOTS).fill(-1);
     this.slabFreelist = new Float64Array(INITIAL_SLOTS);

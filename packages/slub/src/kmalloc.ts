@@ -5,6 +5,7 @@
  * slab-common). Then __kmalloc(), kfree() and ksize() over the SLUB state.
  */
 import {
+  GFP_DMA,
   PAGE_SHIFT,
   PAGE_SIZE,
   SLAB_KASAN,
@@ -56,12 +57,15 @@ export function kmallocIndex(size: number): number {
   return indexFor(size, KMALLOC_SHIFT_LOW);
 }
 
-/** __kmalloc(): kmalloc_slab() (size_index[] up to 192), or kmalloc_large() above KMALLOC_MAX_CACHE_SIZE. */
+/**
+ * __kmalloc(): kmalloc_slab() (size_index[] up to 192; kmalloc_dma_caches[] for GFP_DMA), or
+ * kmalloc_large() above KMALLOC_MAX_CACHE_SIZE.
+ */
 export function __kmalloc(st: SlubState, size: number, gfp: Gfp): ObjAddr {
   if (!Number.isInteger(size) || size < 0) return 0; // no size_t holds it
   if (size > KMALLOC_MAX_CACHE_SIZE) return kmallocLarge(st, size, gfp);
   if (size === 0) return ZERO_SIZE_PTR;
-  return slabAlloc(st, st.kmallocCaches[kmallocIndex(size)], gfp);
+  return slabAlloc(st, (gfp & GFP_DMA ? st.kmallocDmaCaches : st.kmallocCaches)[kmallocIndex(size)], gfp);
 }
 
 /** kfree(): NULL and ZERO_SIZE_PTR are no-ops; kmalloc_large blocks go back to the page allocator. */

@@ -8,6 +8,7 @@ import { OBJ_FREE, SlubCache } from './cache.js';
 import { flushAll } from './cpu-slab.js';
 import { discardIsolated, discardSlab, hex, objectAddr, ownCache } from './slab-page.js';
 import type { SlubState } from './state.js';
+import { freeCacheStructs } from './create.js';
 
 /** SHRINK_PROMOTE_MAX: __kmem_cache_shrink() sorts slabs with up to this many free objects. */
 const SHRINK_PROMOTE_MAX = 32;
@@ -20,8 +21,8 @@ const SHRINK_PROMOTE_MAX = 32;
 export function kmemCacheDestroy(st: SlubState, cache: KmemCache): void {
   const s = ownCache(st, cache, 'kmem_cache_destroy');
   if (!s) return;
-  if (st.kmallocCaches.includes(s)) {
-    st.services.slabError('wrong-cache', s, 0, `kmem_cache_destroy: ${s.name} is a kmalloc cache`);
+  if (s.boot) {
+    st.services.slabError('wrong-cache', s, 0, `kmem_cache_destroy: ${s.name} is a cache of kmem_cache_init()`);
     return;
   }
   st.services.kasan?.cacheShutdown(s);
@@ -61,6 +62,7 @@ export function kmemCacheDestroy(st: SlubState, cache: KmemCache): void {
   s.destroyed = true;
   st.byId[s.id] = undefined;
   st.slabCaches.splice(st.slabCaches.indexOf(s), 1);
+  freeCacheStructs(st, s); // free_kmem_cache_nodes(), then slab_kmem_cache_release()
 }
 
 /**

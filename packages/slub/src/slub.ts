@@ -9,9 +9,13 @@
  * Per-cpu partial lists (CONFIG_SLUB_CPU_PARTIAL, default y on SMP) are modelled: c->partial,
  * put_cpu_partial(), unfreeze_partials(), s->cpu_partial from set_cpu_partial().
  *
+ * The boot caches are modelled as 4.17 has them: kmem_cache and kmem_cache_node hold every
+ * cache's struct kmem_cache and struct kmem_cache_node as objects (bootstrap()), and the
+ * dma-kmalloc-* caches (CONFIG_ZONE_DMA) serve kmalloc(GFP_DMA) from ZONE_DMA.
+ *
  * Not modelled: CONFIG_SLAB_FREELIST_RANDOM and _HARDENED, cache aliasing
  * (__kmem_cache_alias), memcg caches, the RCU grace period before freeing the pages of a
- * SLAB_TYPESAFE_BY_RCU slab, and the dma-kmalloc-* caches (GFP_DMA kmalloc uses kmalloc-*).
+ * SLAB_TYPESAFE_BY_RCU slab, and the kmem_cache_cpu per-cpu area (percpu memory, no slab).
  *
  * The checks Linux does only with slub_debug (free_debug_processing(): invalid pointer, wrong
  * cache, double free) are always on, in O(1) thanks to a state byte per object; red zones and
@@ -30,7 +34,7 @@
  *   free.ts           kmem_cache_free(), slab_free() (default hook), do_slab_free(), __slab_free(), bulk free, qlink_free()
  *   alloc.ts          slab_alloc() fast/slow paths, get_partial(), new_slab(), bulk alloc
  *   shrink.ts         __kmem_cache_shrink(), kmem_cache_destroy(), get_slabinfo()
- *   create.ts         kmem_cache_init(), kmem_cache_create(), kmem_cache_open()
+ *   create.ts         kmem_cache_init() and bootstrap(), kmem_cache_create(), kmem_cache_open()
  *   kmalloc.ts        size classes, __kmalloc(), kfree(), ksize()
  *   kmalloc-large.ts  kmalloc_large() and its kfree()
  *   sizes.ts, cache.ts  cache geometry; struct kmem_cache with its per-cpu/node/slab arrays
@@ -57,7 +61,7 @@ import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { kmemCacheAlloc, kmemCacheAllocBulk } = alloc;
-const { kmemCacheCreate } = create;
+const { kmemCacheBootstrap, kmemCacheCreate } = create;
 const { kmemCacheFree, kmemCacheFreeBulk, qlinkFree } = free;
 const { KMALLOC_MAX_CACHE_SIZE, __kmalloc, kfree, kmallocCreationOrder, kmallocInfo, ksize } = kmalloc;
 const { __kmemCacheShrink, getSlabinfo, kmemCacheDestroy } = shrink;
@@ -119,6 +123,10 @@ export class Slub implements SlabAllocator {
 
   ksize(addr: ObjAddr): number {
     return ksize(this.st, addr);
+  }
+
+  bootstrap(): void {
+    kmemCacheBootstrap(this.st);
   }
 
   quarantineRelease(cache: KmemCache, addr: ObjAddr): void {

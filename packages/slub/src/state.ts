@@ -34,6 +34,11 @@ export class SlubState {
   readonly byId: (SlubCache | undefined)[] = [undefined];
   /** kmalloc_caches[index]. */
   readonly kmallocCaches: SlubCache[] = [];
+  /** kmalloc_dma_caches[index] (CONFIG_ZONE_DMA): "dma-kmalloc-<size>", for kmalloc(GFP_DMA). */
+  readonly kmallocDmaCaches: SlubCache[] = [];
+  /** The boot caches of kmem_cache_init(): struct kmem_cache and struct kmem_cache_node are their objects. */
+  kmemCache: SlubCache | undefined;
+  kmemCacheNode: SlubCache | undefined;
   /** kmalloc_large() blocks: head pfn -> order (compound_order()). */
   readonly largeOrders = new Map<number, number>();
   /**

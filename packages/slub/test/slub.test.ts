@@ -37,26 +37,40 @@ function checkPattern(f: ReturnType<typeof createFixture>, addr: number, len: nu
 }
 
 describe('kmem_cache_init()', () => {
-  it('creates the kmalloc caches of 4.17 in create_kmalloc_caches() order', () => {
+  it('creates the boot caches, then the kmalloc and dma-kmalloc caches of 4.17, in slab_caches order', () => {
     const f = createFixture();
+    // kmem_cache_init(): bootstrap() adds kmem_cache, then kmem_cache_node; create_kmalloc_caches()
+    // the kmalloc caches (96 after 64, 192 after 128), then CONFIG_ZONE_DMA's in index order.
+    const kmalloc = ['8', '16', '32', '64', '96', '128', '192', '256', '512', '1024', '2048', '4096', '8192'];
+    const dma = ['96', '192', '8', '16', '32', '64', '128', '256', '512', '1024', '2048', '4096', '8192'];
     expect(f.slub.caches().map((c) => c.name)).toEqual([
-      'kmalloc-8', 'kmalloc-16', 'kmalloc-32', 'kmalloc-64', 'kmalloc-96', 'kmalloc-128', 'kmalloc-192',
-      'kmalloc-256', 'kmalloc-512', 'kmalloc-1024', 'kmalloc-2048', 'kmalloc-4096', 'kmalloc-8192',
+      'kmem_cache', 'kmem_cache_node', ...kmalloc.map((n) => `kmalloc-${n}`), ...dma.map((n) => `dma-kmalloc-${n}`),
     ]);
+    // every cache is described by a struct kmem_cache and one struct kmem_cache_node per node
+    const caches = f.slub.caches();
+    for (const c of caches.slice(0, 2)) {
+      f.slub.kmemCacheShrink(c); // flush_all(): a cpu slab counts as in use in slabinfo
+      expect(f.slub.slabinfo(c).activeObjs).toBe(caches.length);
+    }
+    expect([caches[0].objectSize, caches[0].size, caches[1].objectSize, caches[1].size]).toEqual([336, 384, 64, 64]);
     expect(f.slub.name).toBe('slub');
     expect(f.slub.supports).toEqual({ bulk: true, kasan: true });
     expect(f.slub.kmallocMaxCacheSize).toBe(8192);
     expect(f.slub.kmallocMaxSize).toBe(4 << 20);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 
   it('slabinfo of the kmalloc caches on 2 CPUs: objperslab and pagesperslab as /proc/slabinfo shows them', () => {
     const f = createFixture({ nrCpus: 2 });
     const got = Object.fromEntries(f.slub.caches().map((c) => [c.name, [f.slub.slabinfo(c).objectsPerSlab, f.slub.slabinfo(c).pagesPerSlab]]));
-    expect(got).toEqual({
+    const kmalloc = {
       'kmalloc-8': [512, 1], 'kmalloc-16': [256, 1], 'kmalloc-32': [128, 1], 'kmalloc-64': [64, 1], 'kmalloc-96': [42, 1],
       'kmalloc-128': [32, 1], 'kmalloc-192': [21, 1], 'kmalloc-256': [16, 1], 'kmalloc-512': [16, 2], 'kmalloc-1024': [16, 4],
       'kmalloc-2048': [16, 8], 'kmalloc-4096': [8, 8], 'kmalloc-8192': [4, 8],
+    };
+    expect(got).toEqual({
+      kmem_cache: [21, 2], kmem_cache_node: [64, 1], ...kmalloc,
+      ...Object.fromEntries(Object.entries(kmalloc).map(([n, v]) => [`dma-${n}`, v])),
     });
   });
 });
@@ -112,8 +126,8 @@ describe('allocation and free', () => {
     expect(f.reports).toEqual([]);
     for (const c of caches) f.slub.kmemCacheDestroy(c);
     expect(f.reports).toEqual([]);
-    expect(f.machine.allocatedPages()).toBe(0);
-    expect(f.slub.caches().length).toBe(13);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
+    expect(f.slub.caches().length).toBe(28);
   });
 
   it('hands out objects in address order from a new slab and sets PG_slab, page->slab_cache', () => {
@@ -170,7 +184,7 @@ describe('allocation and free', () => {
   });
 
   it('falls back to order s->min when the page allocator has no block of order oo', () => {
-    const f = createFixture({ nrPages: 64 });
+    const f = createFixture({ nrPages: 64 + 5 }); // kmem_cache_init() takes 5 pages (kmem_cache: 2 order-1 slabs, kmem_cache_node: 1)
     const c = f.slub.kmemCacheCreate('big', 1024, 0, 0)!; // order 2, 16 objects on 2 CPUs
     const held: number[] = [];
     for (;;) {
@@ -183,7 +197,7 @@ describe('allocation and free', () => {
     expect(f.slub.slabinfo(c).numSlabs).toBe(18);
     for (const a of held) f.slub.kmemCacheFree(c, a);
     f.slub.kmemCacheDestroy(c);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
     expect(f.reports).toEqual([]);
   });
 });
@@ -204,7 +218,7 @@ describe('partial lists, shrink and destroy', () => {
     expect(f.slub.kmemCacheShrink(c)).toBe(1);
     for (const a of more) f.slub.kmemCacheFree(c, a);
     expect(f.slub.kmemCacheShrink(c)).toBe(0);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 
   it('without per-cpu partials (a debug cache), keeps min_partial empty slabs and discards the others on free', () => {
@@ -221,7 +235,7 @@ describe('partial lists, shrink and destroy', () => {
     expect(info).toMatchObject({ numSlabs: 4, numObjs: 64, activeObjs: 0 });
     expect(f.slub.kmemCacheShrink(c)).toBe(0);
     expect(f.slub.slabinfo(c).numSlabs).toBe(0);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 
   it('shrink keeps slabs in use and returns 1', () => {
@@ -248,7 +262,7 @@ describe('partial lists, shrink and destroy', () => {
     f.slub.kmemCacheFree(c, b);
     f.slub.kmemCacheDestroy(c);
     expect(f.slub.caches()).not.toContain(c);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
     f.slub.kmemCacheDestroy(c);
     expect(f.reports.at(-1)!.kind).toBe('wrong-cache');
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(0);
@@ -349,7 +363,7 @@ describe('misuse is reported and changes nothing', () => {
     expect(f.reports.length).toBe(1);
     f.slub.kmemCacheDestroy(c);
     expect(f.reports.length).toBe(1);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 
   it('SLAB_RED_ZONE: a write past the object is reported on free, and the object is freed', () => {
@@ -434,11 +448,11 @@ describe('bulk', () => {
     // (pobjects 42 > cpu_partial 30): only its objects count as free
     expect(f.slub.slabinfo(c)).toMatchObject({ numObjs: 126, activeObjs: 84 });
     f.slub.kmemCacheDestroy(c);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 
   it('alloc_bulk gives back what it took when a slab cannot be had', () => {
-    const f = createFixture({ nrPages: 8 });
+    const f = createFixture({ nrPages: 8 + 5 }); // and the 5 pages of kmem_cache_init()
     const c = f.slub.kmemCacheCreate('bulkfail', 2048, 0, 0)!; // order 3: never fits, order-0 fallback: 2 objects
     const out = new Float64Array(100);
     expect(f.slub.kmemCacheAllocBulk(c, GFP_KERNEL | __GFP_NOWARN, 100, out)).toBe(0);
@@ -450,7 +464,7 @@ describe('bulk', () => {
     expect(f.slub.kmemCacheAllocBulk(c, GFP_KERNEL, 100, out)).toBe(0);
     expect(f.machine.logs.some((l) => l.startsWith('SLUB: Unable to allocate memory on node -1'))).toBe(true);
     f.slub.kmemCacheShrink(c);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 });
 
@@ -485,6 +499,7 @@ describe('KASAN hooks (slab_free_freelist_hook of 4.17)', () => {
     const f = createFixture({ kasan });
     kasan.slab = f.slub;
     const c = f.slub.kmemCacheCreate('q', 64, 0, 0)!;
+    kasan.allocated.length = 0; // the cache's own struct kmem_cache and kmem_cache_node
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     expect(kasan.allocated).toEqual([a]);
     f.slub.kmemCacheFree(c, a);
@@ -515,7 +530,7 @@ describe('KASAN hooks (slab_free_freelist_hook of 4.17)', () => {
     f.slub.kmemCacheDestroy(c); // cacheShutdown gives the two back first
     expect(kasan.shutdowns).toBe(1);
     expect(f.reports).toEqual([]);
-    expect(f.machine.allocatedPages()).toBe(0);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 
   it('SLAB_TYPESAFE_BY_RCU caches go through the same hook', () => {

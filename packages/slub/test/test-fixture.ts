@@ -22,6 +22,8 @@ export interface Fixture {
   readonly reports: Report[];
   /** Caches for which should_failslab() answers true. */
   readonly failing: Set<string>;
+  /** Pages the allocator holds after kmem_cache_init(): the slabs of kmem_cache and kmem_cache_node. */
+  readonly bootPages: number;
 }
 
 export function createFixture(options: { nrCpus?: number; nrPages?: number; kasan?: KasanHooks; hooks?: Partial<SlubHooks>; make?: (s: SlabAllocatorServices) => Slub; debug?: DebugOptions } = {}): Fixture {
@@ -35,5 +37,6 @@ export function createFixture(options: { nrCpus?: number; nrPages?: number; kasa
     slabError: (kind, cache, addr, message) => void reports.push({ kind, cache: cache?.name, addr, message }),
   };
   const slub = options.make ? options.make(services) : createSlubAllocator(services, { hooks: options.hooks });
-  return { machine, services, slub, reports, failing };
+  slub.bootstrap(); // kmem_cache_init()'s allocations, as the kernel runs them once memory is up
+  return { machine, services, slub, reports, failing, bootPages: machine.allocatedPages() };
 }

@@ -42,6 +42,11 @@ export const SLAB_RULES: readonly Rule[] = [
     { kind: 'source', ref: 'mm/internal.h: GFP_SLAB_BUG_MASK; mm/slub.c: new_slab(); mm/slab.c: cache_grow_begin()' },
   ),
   rule(
+    'slab-allocator.kmalloc.dma',
+    'kmalloc() with GFP_DMA takes its object from the dma-kmalloc-<size> cache of its class (created with SLAB_CACHE_DMA by create_kmalloc_caches() under CONFIG_ZONE_DMA, whose slabs come from ZONE_DMA), under SLUB as under SLAB.',
+    { kind: 'source', ref: 'mm/slab_common.c: create_kmalloc_caches() (kmalloc_dma_caches[], "dma-kmalloc-%u"), kmalloc_slab()' },
+  ),
+  rule(
     'slab-allocator.kmalloc.large-from-page-allocator',
     'A kmalloc() above KMALLOC_MAX_CACHE_SIZE is a compound block of get_order(size) pages straight from the page allocator, without PG_slab, and kfree() gives the block back; below it the object lives in a PG_slab page.',
     { kind: 'source', ref: 'mm/slub.c: kmalloc_large(), kfree(); include/linux/slab.h: KMALLOC_MAX_CACHE_SIZE' },
@@ -190,6 +195,11 @@ export const SLAB_RULES: readonly Rule[] = [
   ),
 
   // /proc/slabinfo
+  rule(
+    'slab-allocator.slabinfo.kmem-cache',
+    "The /proc/slabinfo file lists slab_caches from its head, where create_cache() and create_kmalloc_cache() add each new cache (list_add()), so a new cache comes first and the kmem_cache cache, the first kmem_cache_init() adds, last; every cache's struct kmem_cache is an object of kmem_cache, taken by kmem_cache_create() and given back by kmem_cache_destroy() (SLUB also lists kmem_cache_node, whose objects are the caches' struct kmem_cache_node; SLAB kmallocs those from kmalloc-128).",
+    { kind: 'source', ref: 'mm/slab_common.c: slab_start(), create_cache(), create_kmalloc_cache(), memcg_link_cache(); mm/slub.c: kmem_cache_init(), bootstrap(); mm/slab.c: kmem_cache_init()' },
+  ),
   // 'slab-allocator.slabinfo.counts' (num_objs = num_slabs × objperslab) is retired: a SLUB slab
   // of the fallback order s->min holds fewer objects and pages, so the identity does not hold
   // under memory pressure; its successor counts each slab by its own page->objects and order.

@@ -124,8 +124,17 @@ export interface SlabAllocatorApi {
   ksize(addr: ObjAddr): number;
 }
 
-/** What the kernel needs besides the API: KASAN's quarantine giving objects back. */
+/** What the kernel needs besides the API: the boot step after memory is up, KASAN's quarantine giving objects back. */
 export interface SlabAllocatorAdmin {
+  /**
+   * The part of kmem_cache_init() that needs memory (in Linux it runs after mem_init() has
+   * handed memory to the page allocator): the structures that describe the caches created so
+   * far become objects (SLUB's bootstrap(): struct kmem_cache in the kmem_cache cache, struct
+   * kmem_cache_node in kmem_cache_node; SLAB's kmalloc'ed kmem_cache_node). The kernel calls it
+   * once, after its memory is up and before anything else allocates; optional for an allocator
+   * that keeps no such objects.
+   */
+  bootstrap?(): void;
   /** The quarantine gives back an object whose free KASAN delayed (___cache_free / do_slab_free). */
   quarantineRelease(cache: KmemCache, addr: ObjAddr): void;
 }

@@ -1,6 +1,6 @@
 /** Slab-allocator cases: kmalloc(): size classes, ZERO_SIZE_PTR, limits, large kmallocs. */
 import {
-  GFP_KERNEL, PAGE_SIZE, PG_head, PG_slab, PhysMemory, ZERO_SIZE_PTR, __GFP_HIGHMEM, type ObjAddr,
+  GFP_DMA, GFP_KERNEL, PAGE_SIZE, PG_head, PG_slab, PhysMemory, SLAB_CACHE_DMA, ZERO_SIZE_PTR, __GFP_HIGHMEM, type ObjAddr,
 } from '@mmkit/core';
 import * as assert from '../../../assert.js';
 import type { SuiteCase } from '../../../suite.js';
@@ -79,6 +79,36 @@ export const kmallocCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
         assert.ok(z !== undefined && z.idx !== highmem, `object 0x${a.toString(16)} of a __GFP_HIGHMEM allocation is in ${z?.name ?? 'no zone'}, not HighMem`);
       }
       for (const a of objs) k.slab.kmemCacheFree(c, a);
+    },
+  },
+  {
+    name: 'kmalloc(GFP_DMA) takes its objects from the dma-kmalloc caches, in ZONE_DMA',
+    rules: ['slab-allocator.kmalloc.dma'],
+    run(ctx) {
+      const k = boot(ctx);
+      const dmaIdx = k.zoneConfig.DMA;
+      const objs: [ObjAddr, number][] = [];
+      for (const n of [8, 40, 100, 200, 1000, 3000]) {
+        if (n > k.slab.kmallocMaxCacheSize) continue;
+        for (let i = 0; i < 20; i++) {
+          const a = k.slab.kmalloc(n, GFP_KERNEL | GFP_DMA);
+          assert.ok(a !== 0, `kmalloc(${n}, GFP_KERNEL | GFP_DMA)`);
+          const z = k.pageZone(PhysMemory.pfnOf(a));
+          assert.ok(z !== undefined && z.idx === dmaIdx, `kmalloc(${n}, GFP_DMA) object 0x${a.toString(16)} is in ${z?.name ?? 'no zone'}, not DMA`);
+          assert.ok(k.slab.ksize(a) >= n, `ksize() of kmalloc(${n}, GFP_DMA)`);
+          objs.push([a, n]);
+        }
+        const cls = classFor(k.slab.kmallocSizes, n);
+        const dma = k.slab.caches().find((c) => c.name === `dma-kmalloc-${cls}`);
+        assert.ok(dma !== undefined, `a dma-kmalloc-${cls} cache exists for kmalloc(${n}, GFP_DMA)`);
+        assert.ok((dma.flags & SLAB_CACHE_DMA) !== 0, `dma-kmalloc-${cls} has SLAB_CACHE_DMA`);
+        assert.atLeast(k.slab.slabinfo(dma).activeObjs, 20, `dma-kmalloc-${cls} holds the GFP_DMA objects`);
+      }
+      const plain = k.slab.kmalloc(100, GFP_KERNEL);
+      assert.ok(k.pageZone(PhysMemory.pfnOf(plain))?.idx !== dmaIdx, 'kmalloc(100, GFP_KERNEL) is not taken from ZONE_DMA');
+      k.slab.kfree(plain);
+      for (const [a] of objs) k.slab.kfree(a);
+      assert.equal(k.slabReports.length, 0, `no misuse reported: ${k.slabReports[0]?.message ?? ''}`);
     },
   },
   {

@@ -87,8 +87,9 @@ export const objectCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
     name: 'failslab makes allocations fail without taking an object',
     rules: ['slab-allocator.object.failslab'],
     run(ctx) {
-      const k = boot(ctx, { failslab: { probability: 100, interval: 1, times: 5, ignoreGfpWait: false } });
-      const c = create(k, 'fail_objs', 64);
+      const k = boot(ctx);
+      const c = create(k, 'fail_objs', 64); // before failslab is on: kmem_cache_create() itself allocates (struct kmem_cache_node)
+      Object.assign(k.failslab, { probability: 100, interval: 1, times: 5, ignoreGfpWait: false });
       for (let i = 0; i < 5; i++) assert.equal(k.slab.kmemCacheAlloc(c, GFP_KERNEL), 0, `allocation ${i + 1} under failslab (times 5)`);
       assert.equal(info(k, c).activeObjs, 0, 'no object taken by failed allocations');
       assert.ok(k.slab.kmemCacheAlloc(c, GFP_KERNEL) !== 0, 'the 6th allocation succeeds');

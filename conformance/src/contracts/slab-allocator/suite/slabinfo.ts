@@ -36,6 +36,37 @@ export const slabinfoCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
     },
   },
   {
+    name: '/proc/slabinfo lists the caches newest first, ending with kmem_cache, whose objects describe the caches',
+    rules: ['slab-allocator.slabinfo.kmem-cache'],
+    run(ctx) {
+      const k = boot(ctx);
+      const names = () => k.readFile('/proc/slabinfo').split('\n').slice(2).filter((l) => l !== '').map((l) => l.split(/\s+/)[0]);
+      const kmemCache = k.slab.caches().find((c) => c.name === 'kmem_cache');
+      assert.ok(kmemCache !== undefined, 'a kmem_cache cache exists');
+      const inUse = () => {
+        k.slab.kmemCacheShrink(kmemCache); // objects a CPU holds count as in use: give them back first
+        return info(k, kmemCache).activeObjs;
+      };
+      const before = names();
+      assert.equal(before.at(-1), 'kmem_cache', 'the last line is kmem_cache, the first cache kmem_cache_init() creates');
+      assert.ok(before.includes('kmalloc-64') && before.some((n) => n.startsWith('dma-kmalloc-')), 'the kmalloc and dma-kmalloc caches are listed');
+      assert.ok(before.indexOf('dma-kmalloc-64') < before.indexOf('kmalloc-64'), 'the dma-kmalloc caches, created after the kmalloc caches, come first');
+      assert.ok(before.indexOf('kmalloc-128') < before.indexOf('kmalloc-64') || before.indexOf('kmalloc-128') === before.length - 2, 'the kmalloc caches newest first (the larger before the smaller)');
+      const used = inUse();
+      assert.atLeast(used, before.length - 1, 'kmem_cache holds a struct kmem_cache for (at least) every other cache');
+      const a = create(k, 'listed_first', 100);
+      const b = create(k, 'listed_second', 100);
+      assert.deepEqual(names().slice(0, 2), ['listed_second', 'listed_first'], 'a new cache is listed first (list_add() at the head of slab_caches)');
+      assert.equal(inUse(), used + 2, 'each new cache takes one more kmem_cache object');
+      k.slab.kmemCacheDestroy(b);
+      k.slab.kmemCacheDestroy(a);
+      k.kasan?.drain();
+      assert.deepEqual(names(), before, 'destroyed caches leave the list');
+      assert.equal(inUse(), used, 'kmem_cache_destroy() gives the cache\'s kmem_cache object back');
+      checkKernel(k, 'after creating and destroying caches');
+    },
+  },
+  {
     name: '/proc/slabinfo and meminfo count each slab by its own order when higher orders fail',
     rules: ['slab-allocator.slabinfo.per-slab-counts'],
     run(ctx) {
