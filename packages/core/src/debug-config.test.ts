@@ -4,6 +4,7 @@ import {
   resolveDebugConfig, slubDebugFlagsFor,
 } from './debug-config.js';
 import { SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TRACE } from './slab-flags.js';
+import { cacheFromObjChecks, kmemCacheSanityCheck, wrongSlabCacheWarning } from './slab-common.js';
 
 describe('DebugConfig: 4.17 defaults', () => {
   it('has every debug option off', () => {
@@ -61,5 +62,24 @@ describe('resolveDebugConfig', () => {
     expect(() => resolveDebugConfig({ slubDebug: 7 as unknown as string })).toThrow(TypeError);
     expect(() => resolveDebugConfig({ constructor: true } as unknown as object)).toThrow(/no option 'constructor'/);
     expect(() => resolveDebugConfig(null as unknown as object)).toThrow(TypeError);
+  });
+});
+
+describe('the slab_common checks that depend on the configuration', () => {
+  it('kmem_cache_sanity_check() refuses only with CONFIG_DEBUG_VM', () => {
+    const vm = resolveDebugConfig({ vm: true });
+    const max = 4 << 20;
+    for (const [name, size] of [['', 64], ['small', 7], ['big', max + 1], ['frac', 8.5]] as const) {
+      expect(kmemCacheSanityCheck(vm, name, size, max), `${name} ${size}`).toBe(false);
+      expect(kmemCacheSanityCheck(DEFAULT_DEBUG_CONFIG, name, size, max), `${name} ${size}`).toBe(true);
+    }
+    expect(kmemCacheSanityCheck(vm, 'ok', 8, max)).toBe(true);
+  });
+
+  it('cache_from_obj() checks with CONFIG_SLAB_FREELIST_HARDENED or SLAB_CONSISTENCY_CHECKS on the cache', () => {
+    expect(cacheFromObjChecks(DEFAULT_DEBUG_CONFIG, 0)).toBe(false);
+    expect(cacheFromObjChecks(DEFAULT_DEBUG_CONFIG, SLAB_CONSISTENCY_CHECKS)).toBe(true);
+    expect(cacheFromObjChecks(resolveDebugConfig({ freelistHardened: true }), 0)).toBe(true);
+    expect(wrongSlabCacheWarning('a', 'b')).toBe('WARNING: cache_from_obj: Wrong slab cache. a but object is from b');
   });
 });
