@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { parseSlubDebug } from '@mmkit/core';
 import { createKernel, type KernelConfig, type ThpMode } from '@mmkit/kernel';
 import type { MachineSpec } from '@mmkit/hw-x86';
-import { UsageError } from './errors.js';
+import { UsageError, quoteArg } from './errors.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
 import { readInputFile } from './read-input.js';
 import { parseSize, parseSizeOrPercent } from './size.js';
@@ -89,7 +89,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
       show: { type: 'string' },
     },
   });
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see mmkit boot --help)`);
+  if (positionals.length) throw new UsageError(`unexpected argument ${quoteArg(positionals[0])} (see mmkit boot --help)`);
   const config: KernelConfig = {};
   const machineGiven = ['mem', 'nodes', 'arch', 'movablecore', 'kernelcore', 'cma', 'e820'].some((k) => values[k as keyof typeof values] !== undefined);
   if (values.preset !== undefined) {
@@ -101,13 +101,13 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
   } else {
     const machine: MachineSpec = {};
     if (values.arch !== undefined) {
-      if (values.arch !== 'x86_64' && values.arch !== 'i386') throw new UsageError(`--arch must be x86_64 or i386, got '${values.arch}'`);
+      if (values.arch !== 'x86_64' && values.arch !== 'i386') throw new UsageError(`--arch must be x86_64 or i386, got ${quoteArg(values.arch)}`);
       machine.arch = values.arch;
     }
     if (values.e820 !== undefined) machine.e820 = readInputFile(values.e820, '--e820');
     if (values.mem !== undefined) {
       const mem = parseSize(values.mem);
-      if (mem === undefined || mem <= 0) throw new UsageError(`--mem: '${values.mem}' is not a size (try 4G or 512M)`);
+      if (mem === undefined || mem <= 0) throw new UsageError(`--mem: ${quoteArg(values.mem)} is not a size (try 4G or 512M)`);
       machine.mem = mem;
     } else if (values.e820 === undefined) machine.mem = 4 * 2 ** 30;
     if (values.nodes !== undefined) machine.nodes = positiveInt(values.nodes, '--nodes');
@@ -116,7 +116,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     if (values.cma) {
       machine.cma = values.cma.map((c) => {
         const size = parseSize(c);
-        if (!size) throw new UsageError(`--cma: '${c}' is not a size`);
+        if (!size) throw new UsageError(`--cma: ${quoteArg(c)} is not a size`);
         return { size };
       });
     }
@@ -124,30 +124,30 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
   }
   if (values['cma-policy'] !== undefined) {
     const policy = values['cma-policy'];
-    if (policy !== 'zone-movable' && policy !== 'migratetype') throw new UsageError(`--cma-policy must be zone-movable or migratetype, got '${policy}'`);
+    if (policy !== 'zone-movable' && policy !== 'migratetype') throw new UsageError(`--cma-policy must be zone-movable or migratetype, got ${quoteArg(policy)}`);
     config.cma = { policy };
   }
   if (values.cpus !== undefined) config.nrCpus = positiveInt(values.cpus, '--cpus');
   if (values.thp !== undefined) {
-    if (!['always', 'madvise', 'never'].includes(values.thp)) throw new UsageError(`--thp must be always, madvise or never, got '${values.thp}'`);
+    if (!['always', 'madvise', 'never'].includes(values.thp)) throw new UsageError(`--thp must be always, madvise or never, got ${quoteArg(values.thp)}`);
     config.thp = values.thp as ThpMode;
   }
   if (values.seed !== undefined) {
     // The seed feeds a 32-bit generator: [0, 2^32 - 1], as createKernel() takes it.
-    if (!/^\d+$/.test(values.seed) || Number(values.seed) > 2 ** 32 - 1) throw new UsageError(`--seed takes an integer in [0, 4294967295], got '${values.seed}'`);
+    if (!/^\d+$/.test(values.seed) || Number(values.seed) > 2 ** 32 - 1) throw new UsageError(`--seed takes an integer in [0, 4294967295], got ${quoteArg(values.seed)}`);
     config.seed = Number(values.seed);
   }
   if (values.sysctl) {
     const pairs = values.sysctl.map((s): [string, string] => {
       const eq = s.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--sysctl takes NAME=VALUE (like vm.min_free_kbytes=65536), got '${s}'`);
+      if (eq <= 0) throw new UsageError(`--sysctl takes NAME=VALUE (like vm.min_free_kbytes=65536), got ${quoteArg(s)}`);
       return [s.slice(0, eq).trim(), s.slice(eq + 1).trim()];
     });
     // Object.fromEntries defines own properties: a name such as '__proto__' stays a name (and is no sysctl).
     config.sysctl = Object.fromEntries(pairs);
   }
   if (values.slab !== undefined) {
-    if (values.slab !== 'slub' && values.slab !== 'slab') throw new UsageError(`--slab must be slub or slab, got '${values.slab}'`);
+    if (values.slab !== 'slub' && values.slab !== 'slab') throw new UsageError(`--slab must be slub or slab, got ${quoteArg(values.slab)}`);
     config.slab = values.slab;
   }
   if (values.kasan) config.kasan = true;
@@ -168,7 +168,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
   }
   if (values.mutant !== undefined) {
     const mutant = await kit.mutantById(values.mutant);
-    if (!mutant) throw new UsageError(`unknown mutant '${values.mutant}'; mutants: ${(await kit.allMutants()).map((m) => m.id).join(', ')}`);
+    if (!mutant) throw new UsageError(`unknown mutant ${quoteArg(values.mutant)}; mutants: ${(await kit.allMutants()).map((m) => m.id).join(', ')}`);
     const assembled = kit.contractByName(mutant.contract)?.assemble?.(mutant.factory);
     if (!assembled) throw new UsageError(`--mutant ${mutant.id} is a mutant of the ${mutant.contract} contract, which the kernel cannot boot with`);
     for (const key of Object.keys(assembled) as (keyof KernelConfig)[]) {
@@ -177,18 +177,18 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     Object.assign(config, assembled);
   }
   const show = values.show ?? 'summary';
-  if (show !== 'summary' && show !== 'dmesg' && !VIEWS.has(show)) throw new UsageError(`--show: unknown view '${show}'; views: summary, dmesg, ${[...VIEWS.keys()].join(', ')}`);
+  if (show !== 'summary' && show !== 'dmesg' && !VIEWS.has(show)) throw new UsageError(`--show: unknown view ${quoteArg(show)}; views: summary, dmesg, ${[...VIEWS.keys()].join(', ')}`);
   return { config, show };
 }
 
 function positiveInt(text: string, flag: string): number {
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} takes a positive integer, got '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} takes a positive integer, got ${quoteArg(text)}`);
   return Number(text);
 }
 
 function sizeOrPercent(text: string, flag: string): number | { percent: number } {
   const v = parseSizeOrPercent(text);
-  if (v === undefined) throw new UsageError(`${flag}: '${text}' is not a size or a percentage`);
+  if (v === undefined) throw new UsageError(`${flag}: ${quoteArg(text)} is not a size or a percentage`);
   return v;
 }
 

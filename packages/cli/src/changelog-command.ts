@@ -1,7 +1,7 @@
 /** `mmkit changelog`: the seed changelog, entry by entry, and what covers it. */
 import { parseArgs } from 'node:util';
 import { SEED_CHANGELOG, seedCoverage, seedSummaryLine } from '@mmkit/conformance';
-import { UsageError } from './errors.js';
+import { UsageError, quoteArg } from './errors.js';
 
 export const CHANGELOG_HELP = `usage: mmkit changelog [--json]
 
@@ -18,7 +18,7 @@ Subjects marked "(unverified)" were found only in the patch's posting, not upstr
 
 export function runChangelog(args: string[], out: (s: string) => void): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see mmkit changelog --help)`);
+  if (positionals.length) throw new UsageError(`unexpected argument ${quoteArg(positionals[0])} (see mmkit changelog --help)`);
   if (values.json) {
     out(JSON.stringify(SEED_CHANGELOG.map((e) => ({ ...e, coverage: seedCoverage(e) })), null, 2) + '\n');
     return 0;

@@ -3,7 +3,7 @@ import { PRESETS } from '@mmkit/kernel';
 import { createKernel } from '@mmkit/kernel';
 import { BOOT_HELP, runBoot } from './boot-command.js';
 import { CHANGELOG_HELP, runChangelog } from './changelog-command.js';
-import { UsageError } from './errors.js';
+import { UsageError, quoteArg } from './errors.js';
 import { gradeHelp, runGrade, runMutants } from './grade-command.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
 
@@ -60,27 +60,42 @@ export async function main(
       case 'start':
         return await runStart(out, kit);
       default:
-        throw new UsageError(`unknown command '${command}'\n\n${HELP}`);
+        throw new UsageError(`unknown command ${quoteArg(command)} (mmkit help lists the commands)`);
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`mmkit: ${e.message}\n`);
-      return 2;
-    }
-    // node:util parseArgs: unknown option, missing value, ...
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      err(`mmkit: ${(e as Error).message} (see mmkit ${command} --help)\n`);
-      return 2;
-    }
-    // Bad machine descriptions and the like carry a clear message of their own.
-    const error = e as Error;
-    if (error && typeof error.message === 'string' && ['MachineSpecError', 'KernelConfigError', 'SyntaxError', 'RangeError'].includes(error.name)) {
-      err(`mmkit: ${error.message}\n`);
-      return 2;
-    }
-    throw e;
+    return reportError(e, command, err);
   }
+}
+
+/** Names of the errors that describe bad input and carry a clear message of their own. */
+const INPUT_ERRORS = new Set(['UsageError', 'MachineSpecError', 'KernelConfigError']);
+
+/** A message as one line (a refusal is one line: parseArgs' hints span several). */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/**
+ * Exit status and one line on stderr for an error: 2 for bad input (usage, machine, kernel
+ * configuration, parseArgs), 70 (EX_SOFTWARE) for anything else, which is a bug in mmkit:
+ * its first line and a hint, the stack only with MMKIT_DEBUG=1.
+ */
+function reportError(e: unknown, command: string | undefined, err: Output): number {
+  const error = e instanceof Error ? e : new Error(String(e));
+  // node:util parseArgs: unknown option, missing value, ...
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+    err(`mmkit: ${oneLine(error.message)} (see mmkit ${command} --help)\n`);
+    return 2;
+  }
+  if (INPUT_ERRORS.has(error.name) && typeof error.message === 'string') {
+    err(`mmkit: ${oneLine(error.message)}\n`);
+    return 2;
+  }
+  const first = oneLine(String(error.message).split('\n')[0] ?? '');
+  err(`mmkit: internal error: ${error.name}: ${first} (a bug in mmkit: please report it with the command line; MMKIT_DEBUG=1 prints the stack)\n`);
+  if (process.env.MMKIT_DEBUG) err(`${error.stack ?? ''}\n`);
+  return 70;
 }
 
 /** `npm start`: the main job. */

@@ -4,7 +4,7 @@
  * gigabytes is refused with a message instead of being read until the process aborts.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { UsageError } from './errors.js';
+import { UsageError, quoteArg } from './errors.js';
 
 /** 32 MiB: a dmesg e820 map of 100,000 entries is 6 MiB; a zoneinfo of a 1024-node machine a few MiB. */
 export const MAX_INPUT_FILE_BYTES = 32 * 2 ** 20;
@@ -16,10 +16,10 @@ export function readInputFile(path: string, flag: string, max: number = MAX_INPU
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new UsageError(`${flag}: cannot read ${path}: ${oneLine((err as Error).message)}`);
+    throw new UsageError(`${flag}: cannot read ${quoteArg(path)}: ${oneLine((err as Error).message)}`);
   }
   try {
-    if (fstatSync(fd).isDirectory()) throw new UsageError(`${flag}: cannot read ${path}: it is a directory`);
+    if (fstatSync(fd).isDirectory()) throw new UsageError(`${flag}: cannot read ${quoteArg(path)}: it is a directory`);
     const buffer = Buffer.allocUnsafe(Math.min(max + 1, 1024 * 1024));
     const chunks: Buffer[] = [];
     let total = 0;
@@ -28,11 +28,11 @@ export function readInputFile(path: string, flag: string, max: number = MAX_INPU
       try {
         n = readSync(fd, buffer, 0, Math.min(CHUNK, buffer.length), null);
       } catch (err) {
-        throw new UsageError(`${flag}: cannot read ${path}: ${oneLine((err as Error).message)}`);
+        throw new UsageError(`${flag}: cannot read ${quoteArg(path)}: ${oneLine((err as Error).message)}`);
       }
       if (n === 0) break;
       total += n;
-      if (total > max) throw new UsageError(`${flag}: ${path} is larger than ${max / 2 ** 20} MiB, more than any ${flag.slice(2)} file (mmkit reads at most that)`);
+      if (total > max) throw new UsageError(`${flag}: ${quoteArg(path)} is larger than ${max / 2 ** 20} MiB, more than any ${flag.slice(2)} file (mmkit reads at most that)`);
       chunks.push(Buffer.from(buffer.subarray(0, n)));
     }
     return Buffer.concat(chunks, total).toString('utf8');

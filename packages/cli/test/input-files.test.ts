@@ -30,7 +30,7 @@ const file = (name: string, content: string | Uint8Array) => {
 
 describe('--e820 and --like-zoneinfo read a bounded amount', () => {
   it.each(['--e820', '--like-zoneinfo'])('%s /dev/zero is refused after reading at most the cap', async (flag) => {
-    refused(await run('boot', flag, '/dev/zero'), new RegExp(`${flag}: /dev/zero is larger than ${MAX_INPUT_FILE_BYTES / 2 ** 20} MiB`));
+    refused(await run('boot', flag, '/dev/zero'), new RegExp(`${flag}: '/dev/zero' is larger than ${MAX_INPUT_FILE_BYTES / 2 ** 20} MiB`));
   });
   it.each(['--e820', '--like-zoneinfo'])('%s of a directory or a missing file is a one-line error', async (flag) => {
     refused(await run('boot', flag, dir), /cannot read|is a directory/);

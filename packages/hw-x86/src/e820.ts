@@ -3,7 +3,7 @@
  * e820__print_table() does, and build the map QEMU/SeaBIOS hands a guest of a given size.
  */
 import { PAGE_SHIFT } from '@mmkit/core';
-import { MachineSpecError, checkByteCount, checkLineLength, formatBytes, quoteLine } from './errors.js';
+import { MachineSpecError, showValue, checkByteCount, checkLineLength, formatBytes, quoteLine } from './errors.js';
 
 export type E820Type =
   | 'usable'
@@ -162,7 +162,7 @@ export function validateE820(input: readonly E820Entry[]): E820Entry[] {
     if (addr + size > MAX_ADDR + 1) throw new MachineSpecError(`e820 entry ${i} ends beyond 2^53`);
     const type = e.type;
     if (typeof type !== 'string' || !isE820Type(type)) {
-      throw new MachineSpecError(`e820 entry ${i}: unknown type '${String(type)}' (expected one of: ${E820_TYPES.join(', ')})`);
+      throw new MachineSpecError(`e820 entry ${i}: unknown type '${showValue(type)}' (expected one of: ${E820_TYPES.join(', ')})`);
     }
     return { addr, size, type, index: i };
   });
@@ -190,7 +190,7 @@ const SEABIOS_RESERVED = 0x21000;
  * `arch` only documents the guest: the firmware map is the same for a 32-bit kernel.
  */
 export function e820ForMemSize(bytes: number, arch: 'x86_64' | 'i386' = 'x86_64'): E820Entry[] {
-  if (arch !== 'x86_64' && arch !== 'i386') throw new MachineSpecError(`unknown arch '${String(arch)}' (x86_64 or i386)`);
+  if (arch !== 'x86_64' && arch !== 'i386') throw new MachineSpecError(`unknown arch '${showValue(arch)}' (x86_64 or i386)`);
   checkByteCount('mem', bytes, { positive: true });
   if (bytes < 2 * MiB) throw new MachineSpecError(`mem ${formatBytes(bytes)} is too small: a PC needs at least 2 MiB`);
   if (bytes % (1 << PAGE_SHIFT) !== 0) throw new MachineSpecError(`mem ${bytes} is not a multiple of the 4 KiB page size`);

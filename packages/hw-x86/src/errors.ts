@@ -17,10 +17,19 @@ export function formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+/** A value as a message shows it: never throws (an object without toString, a symbol), strings cut to 60 characters. */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string') return value.length > 60 ? `${value.slice(0, 60)}...` : value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' || value === undefined || value === null) return String(value);
+  if (typeof value === 'symbol') return 'a symbol';
+  if (typeof value === 'function') return 'a function';
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
 /** A non-negative safe integer, or a MachineSpecError naming `what`. */
 export function checkByteCount(what: string, value: unknown, opts: { positive?: boolean } = {}): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new MachineSpecError(`${what} must be a whole number of bytes, got ${String(value)}`);
+    throw new MachineSpecError(`${what} must be a whole number of bytes, got ${showValue(value)}`);
   }
   if (value < 0) throw new MachineSpecError(`${what} must not be negative, got ${value}`);
   if (opts.positive && value === 0) throw new MachineSpecError(`${what} must be greater than 0`);

@@ -2,7 +2,7 @@
  * numa=fake=N (arch/x86/mm/numa_emulation.c, 4.17): split the machine's one physical node
  * into N emulated nodes holding equal amounts of memory (split_nodes_interleave()).
  */
-import { MachineSpecError, formatBytes } from './errors.js';
+import { MachineSpecError, showValue, formatBytes } from './errors.js';
 import { pagesInRange, totalPages, type PfnRange } from '@mmkit/core';
 
 /** FAKE_NODE_MIN_SIZE: 32 MiB, in pages. Emulated node sizes are multiples of it. */
@@ -22,7 +22,7 @@ const MAX_DMA32_PFN = 1 << 20;
  */
 export function splitNodesInterleave(memory: readonly PfnRange[], maxPfn: number, nrNodes: number): PfnRange[] {
   if (!Number.isInteger(nrNodes) || nrNodes < 1) {
-    throw new MachineSpecError(`nodes (numa=fake=) must be a whole number >= 1, got ${String(nrNodes)}`);
+    throw new MachineSpecError(`nodes (numa=fake=) must be a whole number >= 1, got ${showValue(nrNodes)}`);
   }
   if (nrNodes > MAX_NUMNODES) {
     throw new MachineSpecError(`nodes (numa=fake=${nrNodes}) is more than MAX_NUMNODES (${MAX_NUMNODES})`);

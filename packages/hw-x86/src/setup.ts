@@ -28,7 +28,7 @@ import {
   type PfnRange,
 } from '@mmkit/core';
 import { e820ForMemSize, isRam, parseE820, validateE820, type E820Entry } from './e820.js';
-import { MachineSpecError, checkByteCount, formatBytes } from './errors.js';
+import { MachineSpecError, showValue, checkByteCount, formatBytes } from './errors.js';
 import { Memblock } from './memblock.js';
 import { MAX_NUMNODES, splitNodesInterleave } from './numa-emulation.js';
 import { MAX_ORDER_NR_PAGES, freeAreaInitNodes, zoneSizesInit, type MovableOptions } from './zones.js';
@@ -130,7 +130,7 @@ function parseCoreOption(name: string, v: number | { percent: number } | undefin
   if (typeof v === 'object' && v !== null && 'percent' in v) {
     const p = v.percent;
     if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p > 100) {
-      throw new MachineSpecError(`${name} percent must be a whole number from 0 to 100, got ${String(p)}`);
+      throw new MachineSpecError(`${name} percent must be a whole number from 0 to 100, got ${showValue(p)}`);
     }
     return { percent: p };
   }
@@ -153,7 +153,7 @@ export function setupMemory(spec: MachineSpec = {}, setup: SetupOptions = {}): M
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new MachineSpecError('machine spec must be an object');
   checkOptionalKeys(spec, Object.keys(MACHINE_SPEC_FIELDS), 'machine');
   const arch = spec.arch ?? 'x86_64';
-  if (arch !== 'x86_64' && arch !== 'i386') throw new MachineSpecError(`unknown arch '${String(arch)}' (x86_64 or i386)`);
+  if (arch !== 'x86_64' && arch !== 'i386') throw new MachineSpecError(`unknown arch '${showValue(arch)}' (x86_64 or i386)`);
   const zones = zoneConfigFor(arch);
   const given = spec.reserve ?? {};
   if (typeof given !== 'object' || given === null) throw new MachineSpecError('reserve must be an object');
@@ -244,7 +244,7 @@ export function setupMemory(spec: MachineSpec = {}, setup: SetupOptions = {}): M
   // initmem_init(): nodes.
   const fakeNodes = spec.nodes ?? 1;
   if (typeof fakeNodes !== 'number' || !Number.isInteger(fakeNodes) || fakeNodes < 1) {
-    throw new MachineSpecError(`nodes (numa=fake=) must be a whole number >= 1, got ${String(fakeNodes)}`);
+    throw new MachineSpecError(`nodes (numa=fake=) must be a whole number >= 1, got ${showValue(fakeNodes)}`);
   }
   if (fakeNodes > MAX_NUMNODES) throw new MachineSpecError(`nodes (numa=fake=${fakeNodes}) is more than MAX_NUMNODES (${MAX_NUMNODES})`);
   if (fakeNodes > 1 && arch !== 'x86_64') {
@@ -260,7 +260,7 @@ export function setupMemory(spec: MachineSpec = {}, setup: SetupOptions = {}): M
   if (!Array.isArray(movableNodes)) throw new MachineSpecError('movableNodes must be an array of node ids');
   for (const nid of movableNodes) {
     if (!Number.isInteger(nid) || nid < 0 || nid >= nrNodes) {
-      throw new MachineSpecError(`movableNodes: node ${String(nid)} does not exist (the machine has ${nrNodes} node${nrNodes > 1 ? 's' : ''})`);
+      throw new MachineSpecError(`movableNodes: node ${showValue(nid)} does not exist (the machine has ${nrNodes} node${nrNodes > 1 ? 's' : ''})`);
     }
     // numa_clear_kernel_node_hotplug(): a node holding boot-time reservations stays unmovable.
     for (const f of fixed) {
@@ -285,7 +285,7 @@ export function setupMemory(spec: MachineSpec = {}, setup: SetupOptions = {}): M
     const size = checkByteCount(`cma[${i}].size`, c?.size, { positive: true });
     const nid = c.node ?? nrNodes - 1;
     if (!Number.isInteger(nid) || nid < 0 || nid >= nrNodes) {
-      throw new MachineSpecError(`cma[${i}].node ${String(nid)} does not exist (the machine has ${nrNodes} node${nrNodes > 1 ? 's' : ''})`);
+      throw new MachineSpecError(`cma[${i}].node ${showValue(nid)} does not exist (the machine has ${nrNodes} node${nrNodes > 1 ? 's' : ''})`);
     }
     if (movableNodes.includes(nid)) {
       throw new MachineSpecError(`cma[${i}]: node ${nid} is hotpluggable (movableNodes), and memblock does not allocate there`);

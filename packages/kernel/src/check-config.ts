@@ -20,6 +20,11 @@ const KERNEL_CONFIG_FIELDS: Record<keyof KernelConfig, true> = {
   cma: true, // checked by cmaPolicyOf() (kernel.ts)
 };
 
+/** The fields of KernelConfig, each checked here or by the module that owns it. */
+export function kernelConfigFields(): (keyof KernelConfig)[] {
+  return Object.keys(KERNEL_CONFIG_FIELDS) as (keyof KernelConfig)[];
+}
+
 /** The most CPUs a kernel simulates. */
 export const MAX_NR_CPUS = 256;
 /** The seed feeds a 32-bit generator (Prng): larger seeds would alias smaller ones. */

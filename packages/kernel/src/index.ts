@@ -1,4 +1,5 @@
 export { createKernel, resolveLayout } from './kernel.js';
+export { kernelConfigFields } from './check-config.js';
 export { checkSimulatable, simulationBytes, ALLOCATOR_BYTES_PER_PAGE } from './host-limits.js';
 export { KernelConfigError, configBool, configInt, configNumber, configObject, configOneOf, describeValue, ownEntry, type IntRange } from './config-validation.js';
 export type { Kernel, KernelConfig, ThpMode, SlabReport, KasanState } from './kernel-types.js';

@@ -12,7 +12,7 @@ import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
 import { PRESETS, layoutFromZoneinfo, pfnSectionShift, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
 import { CountingPageAllocator } from './counting-page-allocator.js';
-import { KernelConfigError, configInt, configObject, configOneOf } from './config-validation.js';
+import { KernelConfigError, configInt, configObject, configOneOf, describeValue } from './config-validation.js';
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
 import { checkSimulatable } from './host-limits.js';
 import { DEFAULT_LOG_BUF_SHIFT, LogBuffer } from './printk.js';
@@ -48,7 +48,7 @@ export function resolveLayout(config: KernelConfig): MemoryLayout {
   if (config.likeZoneinfo !== undefined) return layoutFromZoneinfo(parseZoneinfo(config.likeZoneinfo));
   if (config.preset !== undefined) {
     const preset = presetByName(config.preset);
-    if (!preset) throw new KernelConfigError(`unknown preset '${config.preset}'; presets: ${Object.keys(PRESETS).join(', ')}`);
+    if (!preset) throw new KernelConfigError(`unknown preset ${describeValue(config.preset)}; presets: ${Object.keys(PRESETS).join(', ')}`);
     return setupMemory(preset.spec, setup);
   }
   return setupMemory(config.machine ?? DEFAULT_MACHINE, setup);
@@ -83,6 +83,17 @@ export function debugConfigOf(config: KernelConfig): DebugConfig {
   } catch (e) {
     throw new KernelConfigError(e instanceof Error ? e.message : String(e));
   }
+}
+
+/** What boot calls of a page allocator and an object allocator: a factory's result must have them. */
+const PAGE_ALLOCATOR_BOOT_METHODS = ['allocPages', 'freePages', 'freeBootmem', 'initWatermarks'] as const;
+const SLAB_ALLOCATOR_BOOT_METHODS = ['kmalloc', 'kfree', 'kmemCacheCreate', 'caches', 'slabinfo'] as const;
+
+/** A factory's result, or a KernelConfigError when it is no implementation of the contract (a factory that returned something else). */
+function checkImplementation<T>(what: string, impl: T, methods: readonly string[]): T {
+  const missing = typeof impl === 'object' && impl !== null ? methods.filter((m) => typeof (impl as Record<string, unknown>)[m] !== 'function') : methods;
+  if (missing.length > 0) throw new KernelConfigError(`${what}: the factory returned ${describeValue(impl)}, which lacks ${missing.join(', ')}`);
+  return impl;
 }
 
 /** CONFIG_SLUB and CONFIG_SLAB. */
@@ -168,7 +179,7 @@ class SimulatedKernel implements Kernel {
       badPage: (pfn, reason) => this.badPage(pfn, reason),
       log: (_level, message) => this.printk(message),
     };
-    this.pageAllocator = (config.pageAllocator ?? createBuddyAllocator)(services);
+    this.pageAllocator = checkImplementation('pageAllocator', (config.pageAllocator ?? createBuddyAllocator)(services), PAGE_ALLOCATOR_BOOT_METHODS);
     this.slabPageView = new CountingPageAllocator(this.pageAllocator, () => this.badPageReports.length);
     this.kasan = config.kasan && !config.kasanHooks ? this.createKasan() : undefined;
     this.slab = this.createSlab(config.slab ?? 'slub');
@@ -206,7 +217,7 @@ class SimulatedKernel implements Kernel {
   /** kmem_cache_init(): the object allocator, with KASAN's hooks when configured. */
   private createSlab(choice: 'slub' | 'slab' | SlabAllocatorFactory): SlabAllocator {
     const factory = typeof choice === 'function' ? choice : SLAB_IMPLEMENTATIONS.get(choice);
-    if (!factory) throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got '${String(choice)}'`);
+    if (!factory) throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got ${describeValue(choice)}`);
     const registry = this.registry;
     const slabPageView = this.slabPageView;
     const services: SlabAllocatorServices = {
@@ -236,7 +247,7 @@ class SimulatedKernel implements Kernel {
         this.printk(message);
       },
     };
-    return factory(services);
+    return checkImplementation('slab', factory(services), SLAB_ALLOCATOR_BOOT_METHODS);
   }
 
   /** The quarantine's size is set by kasanInit(), once the page allocator knows totalram. */
