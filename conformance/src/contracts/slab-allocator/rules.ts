@@ -112,6 +112,11 @@ export const SLAB_RULES: readonly Rule[] = [
     { kind: 'source', ref: 'mm/slub.c: set_freepointer() (the free pointer only ever lives in free objects)' },
   ),
   rule(
+    'slab-allocator.object.fault-injection',
+    'Under fault injection (fail_page_alloc and failslab failing 1% of allocations of any order) an allocation that fails returns NULL and changes nothing else: live objects keep their bytes, the kernel invariants hold, no misuse is reported, and once every object is freed and the caches destroyed and shrunk every page is back with the page allocator.',
+    { kind: 'doc', ref: 'Documentation/fault-injection/fault-injection.txt: failslab' },
+  ),
+  rule(
     'slab-allocator.object.bulk',
     'kmem_cache_alloc_bulk() fills the array with n distinct objects and returns n, or returns 0 having kept nothing; kmem_cache_free_bulk() frees every object it is given.',
     { kind: 'source', ref: 'mm/slub.c: kmem_cache_alloc_bulk(), kmem_cache_free_bulk(); mm/slab.c: kmem_cache_alloc_bulk()' },
