@@ -25,6 +25,9 @@ export function kernelConfigFields(): (keyof KernelConfig)[] {
   return Object.keys(KERNEL_CONFIG_FIELDS) as (keyof KernelConfig)[];
 }
 
+/** KasanHooks (core's slab-allocator contract): what the object allocator calls. */
+const KASAN_HOOKS = ['slabFree', 'slabAlloc', 'cacheShutdown'] as const;
+
 /** The most CPUs a kernel simulates. */
 export const MAX_NR_CPUS = 256;
 /** The seed feeds a 32-bit generator (Prng): larger seeds would alias smaller ones. */
@@ -95,8 +98,11 @@ export function checkKernelConfig(config: KernelConfig): void {
     const kasan = configObject('kasan', config.kasan, ['quarantineBytes']);
     configInt('kasan.quarantineBytes', kasan?.quarantineBytes, { min: 0 });
   }
-  if (config.kasanHooks !== undefined && (typeof config.kasanHooks !== 'object' || config.kasanHooks === null)) {
-    throw new KernelConfigError(`kasanHooks must be an object of KASAN hooks, got ${describeValue(config.kasanHooks)}`);
+  if (config.kasanHooks !== undefined) {
+    const hooks: unknown = config.kasanHooks;
+    if (typeof hooks !== 'object' || hooks === null) throw new KernelConfigError(`kasanHooks must be an object of KASAN hooks, got ${describeValue(hooks)}`);
+    const missing = KASAN_HOOKS.filter((h) => typeof (hooks as Record<string, unknown>)[h] !== 'function');
+    if (missing.length > 0) throw new KernelConfigError(`kasanHooks must have the functions ${KASAN_HOOKS.join(', ')}; missing: ${missing.join(', ')}`);
   }
   if (config.pageAllocator !== undefined && typeof config.pageAllocator !== 'function') {
     throw new KernelConfigError(`pageAllocator must be a factory function, got ${describeValue(config.pageAllocator)}`);
