@@ -236,8 +236,22 @@ export function isGfpMask(gfp: unknown): gfp is Gfp {
   return typeof gfp === 'number' && Number.isInteger(gfp) && gfp >= 0 && gfp <= __GFP_BITS_MASK;
 }
 
-/** The RangeError an API entry (`fn`, as Linux names it) throws for a value isGfpMask() refuses; built in a cold function. */
-export function invalidGfpMaskError(fn: string, gfp: unknown): RangeError {
-  const shown = typeof gfp === 'string' ? `'${gfp}'` : typeof gfp === 'number' ? String(gfp) : typeof gfp;
-  return new RangeError(`${fn}: gfp ${shown} is not a gfp mask (an integer in [0, 0x${__GFP_BITS_MASK.toString(16)}])`);
+/**
+ * True when `gfp` is a gfp_t (an unsigned int: an integer in [0, 0xffffffff]). The object
+ * allocator takes any gfp_t: bits above __GFP_BITS_MASK are GFP_SLAB_BUG_MASK, warned about
+ * and stripped; anything else (a fraction, a negative number, NaN) no C caller could pass.
+ */
+export function isGfpT(gfp: unknown): gfp is Gfp {
+  return typeof gfp === 'number' && Number.isInteger(gfp) && gfp >= 0 && gfp <= 0xffffffff;
+}
+
+/**
+ * The RangeError an API entry (`fn`, as Linux names it) throws for a value isGfpMask() (or,
+ * with `gfpT`, isGfpT()) refuses; built in a cold function.
+ */
+export function invalidGfpMaskError(fn: string, gfp: unknown, gfpT = false): RangeError {
+  const shown = typeof gfp === 'string' ? `'${gfp.slice(0, 60)}'` : typeof gfp === 'number' ? String(gfp) : typeof gfp;
+  return gfpT
+    ? new RangeError(`${fn}: gfp ${shown} is not a gfp_t (an integer in [0, 0xffffffff])`)
+    : new RangeError(`${fn}: gfp ${shown} is not a gfp mask (an integer in [0, 0x${__GFP_BITS_MASK.toString(16)}])`);
 }

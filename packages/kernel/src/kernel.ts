@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, isGfpMask, isGfpT, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -236,7 +236,10 @@ class SimulatedKernel implements Kernel {
       debug: this.debug,
       kasan: this.config.kasanHooks ?? this.kasan,
       log: (_level, message) => this.printk(message),
+      // slab_pre_alloc_hook() -> should_failslab(): every object allocation passes here first,
+      // so the kernel refuses a gfp that is no gfp_t before the allocator uses it.
       shouldFailSlab: (cache, gfp) => {
+        if (!isGfpT(gfp)) throw invalidGfpMaskError('slab_pre_alloc_hook', gfp, true);
         if (!this.faultInjectionLive) return false;
         const fail = shouldFailslab(this.failslab, cache, gfp, this.prng);
         if (fail && this.failslab.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname failslab, interval ${this.failslab.interval}, probability ${this.failslab.probability}, space ${this.failslab.space}, times ${this.failslab.times}`);

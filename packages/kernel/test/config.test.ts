@@ -117,3 +117,22 @@ describe('a machine larger than the host can simulate (issue 10 item 9)', () => 
     expect(() => checkSimulatable(layout, 2, 64 * 2 ** 30)).not.toThrow();
   });
 });
+
+describe('the object allocator refuses a gfp that is no gfp_t (issue 10 item 10)', () => {
+  it.each(['slub', 'slab'] as const)('%s: kmalloc, kmem_cache_alloc and kmem_cache_alloc_bulk throw a RangeError and take nothing', (slab) => {
+    const k = createKernel({ ...MEM, slab });
+    const cache = k.slab.kmemCacheCreate('fuzz', 64, 8, 0)!;
+    const pages = k.slabPages();
+    for (const gfp of [1.5, -1, NaN, Infinity, 2 ** 32, '208' as unknown as number]) {
+      expect(() => k.slab.kmalloc(64, gfp), String(gfp)).toThrow(/: gfp .* is not a gfp_t \(an integer in \[0, 0xffffffff\]\)/);
+      expect(() => k.slab.kmalloc(16384, gfp), String(gfp)).toThrow(RangeError);
+      expect(() => k.slab.kmemCacheAlloc(cache, gfp)).toThrow(RangeError);
+      expect(() => k.slab.kmemCacheAllocBulk(cache, gfp, 2, new Float64Array(2))).toThrow(RangeError);
+    }
+    expect(k.slabPages()).toBe(pages);
+    const obj = k.slab.kmalloc(64, GFP_KERNEL | 2 ** 26); // a bit above __GFP_BITS_MASK: GFP_SLAB_BUG_MASK, warned and stripped
+    expect(obj).not.toBe(0);
+    k.slab.kfree(obj);
+    expect(k.checkInvariants()).toEqual([]);
+  });
+});

@@ -4,12 +4,14 @@
  * gives them back. `st.largeOrders` maps the head pfn of each block to its order
  * (compound_order()).
  */
-import { MAX_ORDER, NO_PAGE, PAGE_SIZE, __GFP_COMP, __GFP_NOWARN, type Gfp, type ObjAddr } from '@mmkit/core';
+import { MAX_ORDER, NO_PAGE, PAGE_SIZE, __GFP_COMP, __GFP_NOWARN, invalidGfpMaskError, isGfpT, type Gfp, type ObjAddr } from '@mmkit/core';
 import { KMALLOC_MAX_SIZE, getOrder } from './sizes.js';
 import type { SlubState } from './state.js';
 
 /** kmalloc_large() → kmalloc_order(): compound pages straight from the page allocator. */
 export function kmallocLarge(st: SlubState, size: number, gfp: Gfp): ObjAddr {
+  // No slab_pre_alloc_hook() on this path: refuse a gfp that is no gfp_t here (the contract's rule).
+  if (!isGfpT(gfp)) throw invalidGfpMaskError('kmalloc', gfp, true);
   const order = getOrder(size);
   if (order >= MAX_ORDER) {
     // __alloc_pages_slowpath(): WARN_ON_ONCE(!(gfp_mask & __GFP_NOWARN))

@@ -115,7 +115,10 @@ export interface SlabAllocatorApi {
   /**
    * kmalloc(): ZERO_SIZE_PTR for 0, 0 above KMALLOC_MAX_SIZE, for a size that is not a
    * non-negative integer (no size_t holds it) or on failure. Zone modifiers a slab cannot
-   * honour (GFP_SLAB_BUG_MASK) are stripped with an "Unexpected gfp" warning.
+   * honour (GFP_SLAB_BUG_MASK) are stripped with an "Unexpected gfp" warning. A gfp that is no
+   * gfp_t (isGfpT(): a fraction, a negative number, NaN) is a RangeError: every allocation calls
+   * services.shouldFailSlab() (slab_pre_alloc_hook) before using the gfp, and the kernel's
+   * refuses it there; a path without that hook (SLUB's kmalloc_large) refuses it itself.
    */
   kmalloc(size: number, gfp: Gfp): ObjAddr;
   /** kfree(): NULL and ZERO_SIZE_PTR are no-ops; misuse is reported. */
