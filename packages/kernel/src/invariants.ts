@@ -1,10 +1,10 @@
 /**
  * The invariant checker: what must hold after every step, whatever the implementations do.
  */
-import { MAX_ORDER, MIGRATE_CMA, MIGRATE_TYPES, PG_head, PG_reserved, PG_slab, PG_tail, type KmemCache, type PageAllocator, type PageStore, type SlabAllocator, type Zone } from '@mmkit/core';
+import { MAX_ORDER, MIGRATE_CMA, MIGRATE_TYPES, PG_head, PG_reserved, PG_slab, PG_tail, type FreelistCorruption, type KmemCache, type PageAllocator, type PageStore, type SlabAllocator, type Zone } from '@mmkit/core';
 
 export interface InvariantViolation {
-  /** Which invariant: 'free-block', 'free-overlap', 'free-counters', 'pcp', 'free-page-state', 'zone-sizes', 'watermarks', 'slab-pages', 'kasan-quarantine'. */
+  /** Which invariant: 'free-block', 'free-overlap', 'free-counters', 'pcp', 'free-page-state', 'zone-sizes', 'watermarks', 'slab-pages', 'slab-freelist', 'kasan-quarantine'. */
   readonly invariant: string;
   readonly message: string;
 }
@@ -121,7 +121,29 @@ export function checkSlabInvariants(pages: PageStore, slab: SlabAllocator, held:
   }
   if (marked !== reported) out.push({ invariant: 'slab-pages', message: `the caches report ${reported} slab pages but ${marked} pages are marked PG_slab` });
   if (marked > held) out.push({ invariant: 'slab-pages', message: `${marked} pages are marked PG_slab but the object allocator holds only ${held} pages` });
+  if (slab.validateFreelists && out.length < MAX_REPORTS) {
+    for (const c of slab.validateFreelists(MAX_REPORTS - out.length)) out.push({ invariant: 'slab-freelist', message: describeFreelistCorruption(c) });
+  }
   return out;
+}
+
+/**
+ * A corrupted freelist in words. 4.17 without slub_debug / CONFIG_DEBUG_SLAB does not check a
+ * free, so misuse shows here, later, as in Linux (where it shows as a crash or as two users of
+ * one object).
+ */
+function describeFreelistCorruption(c: FreelistCorruption): string {
+  const where = `cache ${c.cache.name}, slab at pfn ${hex(c.slab)}`;
+  switch (c.kind) {
+    case 'duplicate':
+      return `${where}: object ${hex(c.addr)} is on the freelist twice (a double free; the freelist cycles there)`;
+    case 'not-an-object':
+      return `${where}: freelist entry ${hex(c.addr)} is no object start (the free of an interior pointer, or a corrupt free pointer)`;
+    case 'allocated':
+      return `${where}: object ${hex(c.addr)} is on a freelist and allocated`;
+    case 'count':
+      return `${where}: ${c.inuse} objects in use and ${c.free} free on the slab's freelist, but it has ${c.objects}`;
+  }
 }
 
 /** What the checker reads of KASAN: its quarantine and its shadow states. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE } from '@mmkit/core';
+import { GFP_KERNEL, SLAB_CONSISTENCY_CHECKS, SLAB_RED_ZONE } from '@mmkit/core';
 import { KernelConfigError, createKernel } from '../src/index.js';
 
 const small = { machine: { mem: 128 * 2 ** 20 } };
@@ -30,5 +30,30 @@ describe('createKernel({ debug })', () => {
       expect(err, JSON.stringify(debug)).toBeInstanceOf(KernelConfigError);
       expect((err as Error).message).not.toMatch(/\n/);
     }
+  });
+});
+
+describe('misuse the default configuration does not check shows later, in the invariant checker', () => {
+  it('SLUB: a double free and an interior pointer leave freelists the checker reports (and it never loops)', () => {
+    const k = createKernel({ ...small, slab: 'slub' });
+    const a = k.slab.kmalloc(64, GFP_KERNEL);
+    const b = k.slab.kmalloc(64, GFP_KERNEL);
+    expect(k.checkInvariants()).toEqual([]);
+    k.slab.kfree(a);
+    k.slab.kfree(a); // 4.17 without slub_debug: the per-cpu freelist now points to itself
+    k.slab.kfree(b + 16);
+    const found = k.checkInvariants();
+    expect(found.map((v) => v.invariant)).toEqual(['slab-freelist']);
+    expect(found[0].message).toMatch(/kmalloc-64.*is no object start|kmalloc-64.*twice/);
+  });
+
+  it('SLUB with slub_debug=F refuses the same misuse at free time, and the freelists stay sound', () => {
+    const k = createKernel({ ...small, slab: 'slub', debug: { slubDebug: 'F' } });
+    const a = k.slab.kmalloc(64, GFP_KERNEL);
+    const b = k.slab.kmalloc(64, GFP_KERNEL);
+    k.slab.kfree(a);
+    k.slab.kfree(a);
+    k.slab.kfree(b + 16);
+    expect(k.checkInvariants()).toEqual([]);
   });
 });

@@ -227,7 +227,7 @@ const SLAB_CONFIGS: Record<string, KernelConfig> = {
 };
 
 const EXPECTED_SLAB: Record<string, string> = {
-  slub: '63b1e347',
+  slub: 'b6fc4426',
   'slub with KASAN': '6d429505',
   slab: '284b2f6f',
   'slab with KASAN, 2 nodes': 'b215edc5',

@@ -62,11 +62,13 @@ export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
 
 /**
  * load_freelist: hand out `object` (the head of the cpu slab's freelist) and make its free
- * pointer the new c->freelist. A free pointer that is no free object of the slab is not
- * followed: the slab is isolated.
+ * pointer the new c->freelist. A free pointer checkValidPointer() refuses is not followed:
+ * the slab is isolated. (Untracked, as in 4.17 without slub_debug, an object handed out is
+ * whatever the freelist says: after a double free the same object twice, after the free of an
+ * interior pointer that pointer.)
  */
 export function loadFreelist(st: SlubState, s: SlubCache, cpu: number, slot: number, object: number): number {
-  s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_ALLOCATED;
+  if (s.tracked) s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_ALLOCATED;
   const next = getFreepointer(st, s, object);
   if (checkValidPointer(s, slot, next)) s.cpuFreelist[cpu] = next;
   else {
@@ -246,7 +248,7 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
   s.slabInuse[slot] = objects;
   s.slabFrozen[slot] = 1;
   s.slabIsolated[slot] = 0;
-  s.objState.fill(OBJ_FREE, slot * s.stride, slot * s.stride + s.stride);
+  if (s.tracked) s.objState.fill(OBJ_FREE, slot * s.stride, slot * s.stride + s.stride);
   // inc_slabs_node()
   s.nrSlabs[node]++;
   s.totalObjects[node] += objects;

@@ -73,6 +73,16 @@ export class SlubCache implements KmemCache {
   readonly cpuPartial: number;
   /** kmem_cache_debug(): SLAB_DEBUG_FLAGS set, all allocations and frees take the slow paths. */
   readonly debug: boolean;
+  /**
+   * mmkit's per-object states (objState) are kept, and the free checks of
+   * free_debug_processing() run: kmem_cache_debug(s), or KASAN (whose quarantine release
+   * checks them). Otherwise (4.17's default) nothing is checked on free, nothing per object is
+   * written, and misuse corrupts the freelists as it does in Linux (the invariant checker sees
+   * it: freelistCorruption()).
+   */
+  readonly tracked: boolean;
+  /** CONFIG_SLAB_FREELIST_HARDENED: set_freepointer()'s BUG_ON(object == fp). */
+  readonly hardened: boolean;
 
   // struct kmem_cache_node, per node.
   /** n->partial through page->lru of the head pages; n->nr_partial is its length. */
@@ -129,6 +139,8 @@ export class SlubCache implements KmemCache {
     minPartial: number,
     cpuPartial: number,
     debug: boolean,
+    tracked: boolean,
+    hardened: boolean,
     allocflags: number,
     nrCpus: number,
     nrNodes: number,
@@ -147,6 +159,8 @@ export class SlubCache implements KmemCache {
     this.minPartial = minPartial;
     this.cpuPartial = cpuPartial;
     this.debug = debug;
+    this.tracked = tracked;
+    this.hardened = hardened;
     this.cpuPartialList = new Int32Array(nrCpus).fill(-1);
     this.allocflags = allocflags;
     this.dbgLeft = new Uint8Array(this.redLeftPad);

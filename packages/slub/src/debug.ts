@@ -1,7 +1,10 @@
 /**
  * The checks of SLUB (mm/slub.c, 4.17), which Linux does only with slub_debug: free pointer
  * validation (check_valid_pointer(), "Freepointer corrupt"), free_debug_processing() (invalid
- * pointer, double free; always on here, O(1) by a state byte per object), and for the caches
+ * pointer, double free; O(1) by a state byte per object, in the caches that keep them:
+ * kmem_cache_debug(s), or KASAN), CONFIG_SLAB_FREELIST_HARDENED's BUG_ON(object == fp) in
+ * set_freepointer() (its pointer obfuscation, freelist_ptr() with s->random, changes no
+ * semantics and is not modelled), and for the caches
  * that ask for them red zones (SLAB_RED_ZONE) and poison (SLAB_POISON): init_object(),
  * alloc_debug_processing(), check_object(), check_bytes_and_report().
  */
@@ -11,15 +14,46 @@ import { hex } from './slab-page.js';
 import type { SlubState } from './state.js';
 
 /**
- * check_valid_pointer() for a free pointer, stricter than Linux's: 0, or a free object of the
- * same slab (Linux checks the slab's bounds and the object boundary only).
+ * check_valid_pointer() for a free pointer, stricter than Linux's in a tracked cache
+ * (SlubCache.tracked): 0, or a free object of the same slab (Linux checks the slab's bounds
+ * and the object boundary only, and only with slub_debug). In an untracked cache (4.17's
+ * default, where Linux follows whatever the pointer says) mmkit follows any pointer that
+ * leaves a whole object inside the slab, object boundary or not, as Linux would; one that
+ * points outside the slab is not followed (freepointerCorrupt()), since what lies there is
+ * not this cache's to hand out.
  */
 export function checkValidPointer(s: SlubCache, slot: number, fp: number): boolean {
   if (fp === 0) return true;
   const off = fp - s.slabPfn[slot] * PAGE_SIZE - s.redLeftPad;
+  if (!s.tracked) return off >= 0 && off <= (PAGE_SIZE << s.slabOrder[slot]) - s.size;
   const idx = off / s.size;
   if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) return false;
   return s.objState[slot * s.stride + idx] === OBJ_FREE;
+}
+
+/**
+ * The free of `addr` (in the slab at `head`) in an untracked cache, where 4.17 checks nothing:
+ * any address in the slab goes onto a freelist, object boundary or not, as in Linux. mmkit
+ * refuses only an address whose object would run past the end of its slab (Linux would write
+ * the free pointer, and later hand out memory, beyond it): "Invalid object pointer", and
+ * nothing changes.
+ */
+export function untrackedFreeFits(st: SlubState, s: SlubCache, head: number, addr: number): boolean {
+  const slot = st.pages.private[head];
+  if (addr - head * PAGE_SIZE <= (PAGE_SIZE << s.slabOrder[slot]) - s.size) return true;
+  return reportInvalidPointer(st, s, head, slot, addr);
+}
+
+/**
+ * set_freepointer() with CONFIG_SLAB_FREELIST_HARDENED (mm/slub.c since 4.14, commit
+ * ce6fa91b9363 "mm/slub.c: add a naive detection of double free or corruption"):
+ * BUG_ON(object == fp), an object freed while it is the head of the freelist it goes onto.
+ * The kernel oopses; mmkit reports and the free changes nothing (as the page allocator's
+ * VM_BUG_ON_PAGE() under CONFIG_DEBUG_VM). False, for the caller to return.
+ */
+export function bugOnObjectIsFp(st: SlubState, s: SlubCache, object: number): false {
+  st.services.slabError('double-free', s, object, `kernel BUG at mm/slub.c (set_freepointer): BUG_ON(object == fp), naive detection of double free or corruption\nINFO: ${s.name}: object ${hex(object)} is the head of the freelist it is freed onto`);
+  return false;
 }
 
 /**
@@ -35,7 +69,7 @@ export function freepointerCorrupt(st: SlubState, s: SlubCache, slot: number, ob
 }
 
 /**
- * free_debug_processing()/free_consistency_checks(), always on: a valid object start
+ * free_debug_processing()/free_consistency_checks(), in a tracked cache: a valid object start
  * (check_valid_pointer()), not already free (on_freelist()), the red zone (check_object()
  * with SLUB_RED_ACTIVE; reported, then freed anyway); then init_object(SLUB_RED_INACTIVE).
  * The object becomes OBJ_DETACHED. False (after a report) when the free must not happen.

@@ -17,12 +17,14 @@ import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { putCpuPartial } = cpuSlab;
-const { freeDebugProcessing } = debug;
+const { bugOnObjectIsFp, freeDebugProcessing, untrackedFreeFits } = debug;
 const { freeLarge } = kmallocLarge;
 const { discardSlab, getFreepointer, hex, objIndex, ownCache, setFreepointer, slabHead } = slabPage;
 
 /**
- * kmem_cache_free(): cache_from_obj(), free_debug_processing(), then slab_free() of one object.
+ * kmem_cache_free(): cache_from_obj(), free_debug_processing() (a tracked cache only: 4.17
+ * checks a free only when kmem_cache_debug(s)), then slab_free() of one object. Untracked, a
+ * double free or an interior pointer goes onto a freelist as in Linux.
  * An object of another cache goes back to its own cache, with a warning only when
  * cache_from_obj() checks (cacheFromObj()).
  */
@@ -33,8 +35,10 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
   if (head < 0) return reportFreeOutsideSlab(st, s, addr);
   const owner = st.byId[st.pages.mapping[head]]!;
   if (owner !== s) s = cacheFromObj(st, s, owner, addr, 0);
-  if (!freeDebugProcessing(st, s, head, addr)) return;
-  setFreepointer(st, s, addr, 0);
+  if (s.tracked) {
+    if (!freeDebugProcessing(st, s, head, addr)) return;
+    setFreepointer(st, s, addr, 0);
+  } else if (!untrackedFreeFits(st, s, head, addr)) return;
   st.hooks.slabFree(st, s, head, addr, addr, 1);
 }
 
@@ -76,20 +80,29 @@ export function slabFree(st: SlubState, s: SlubCache, page: number, head: number
  */
 export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
   const slot = st.pages.private[page];
-  let object = head;
-  for (let i = 0; i < cnt; i++) {
-    s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_FREE;
-    if (object === tail) break;
-    object = getFreepointer(st, s, object);
-  }
-  if (s.slabIsolated[slot]) return; // never reused
   const cpu = st.services.sched.currentCpu;
+  if (s.hardened && s.cpuSlab[cpu] === slot && tail === s.cpuFreelist[cpu]) {
+    bugOnObjectIsFp(st, s, tail);
+    return;
+  }
+  if (s.tracked) markFree(st, s, slot, head, tail, cnt);
+  if (s.slabIsolated[slot]) return; // never reused
   if (s.cpuSlab[cpu] === slot) {
     setFreepointer(st, s, tail, s.cpuFreelist[cpu]);
     s.cpuFreelist[cpu] = head;
     return;
   }
   __slabFree(st, s, slot, head, tail, cnt);
+}
+
+/** The objects head..tail become OBJ_FREE (a tracked cache only). */
+function markFree(st: SlubState, s: SlubCache, slot: number, head: number, tail: number, cnt: number): void {
+  let object = head;
+  for (let i = 0; i < cnt; i++) {
+    s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_FREE;
+    if (object === tail) break;
+    object = getFreepointer(st, s, object);
+  }
 }
 
 /**
@@ -100,6 +113,10 @@ export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: numb
  */
 export function __slabFree(st: SlubState, s: SlubCache, slot: number, head: number, tail: number, cnt: number): void {
   const prior = s.slabFreelist[slot];
+  if (s.hardened && tail === prior) {
+    bugOnObjectIsFp(st, s, tail);
+    return;
+  }
   setFreepointer(st, s, tail, prior);
   s.slabFreelist[slot] = head;
   s.slabInuse[slot] -= cnt;
@@ -172,7 +189,7 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
     }
     const owner = st.byId[st.pages.mapping[page]]!;
     const s = owner === given ? given : cacheFromObj(st, given, owner, object, 1); // df->s = cache_from_obj(s, object)
-    if (!freeDebugProcessing(st, s, page, object)) continue;
+    if (s.tracked ? !freeDebugProcessing(st, s, page, object) : !untrackedFreeFits(st, s, page, object)) continue;
     let dfHead = object;
     const dfTail = object;
     let cnt = 1;
@@ -185,7 +202,11 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
       if (o === 0) continue;
       if (slabHead(st, o) === page) {
         done[size] = 1;
-        if (!freeDebugProcessing(st, s, page, o)) continue;
+        if (s.tracked ? !freeDebugProcessing(st, s, page, o) : !untrackedFreeFits(st, s, page, o)) continue;
+        if (s.hardened && o === dfHead) {
+          bugOnObjectIsFp(st, s, o);
+          continue;
+        }
         setFreepointer(st, s, o, dfHead);
         dfHead = o;
         cnt++;

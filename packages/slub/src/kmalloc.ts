@@ -28,7 +28,7 @@ import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { slabAlloc } = alloc;
-const { freeDebugProcessing } = debug;
+const { freeDebugProcessing, untrackedFreeFits } = debug;
 const { freeLarge, kmallocLarge } = large;
 const { hex, setFreepointer, slabHead } = slabPage;
 
@@ -81,8 +81,10 @@ export function kfree(st: SlubState, addr: ObjAddr): void {
     return reportKfreeInvalid(st, addr);
   }
   const s = st.byId[st.pages.mapping[head]]!;
-  if (!freeDebugProcessing(st, s, head, addr)) return;
-  setFreepointer(st, s, addr, 0);
+  if (s.tracked) {
+    if (!freeDebugProcessing(st, s, head, addr)) return;
+    setFreepointer(st, s, addr, 0);
+  } else if (!untrackedFreeFits(st, s, head, addr)) return;
   st.hooks.slabFree(st, s, head, addr, addr, 1);
 }
 

@@ -3,10 +3,10 @@
  * 4.17): __kmem_cache_shrink(), kmem_cache_destroy() → shutdown_cache() (kasan_cache_shutdown(),
  * __kmem_cache_shutdown() with free_partial() and list_slab_objects()), get_slabinfo().
  */
-import { type KmemCache, type SlabInfo } from '@mmkit/core';
+import { PAGE_SIZE, type KmemCache, type SlabInfo } from '@mmkit/core';
 import { OBJ_FREE, SlubCache } from './cache.js';
 import { flushAll } from './cpu-slab.js';
-import { discardIsolated, discardSlab, hex, objectAddr, ownCache } from './slab-page.js';
+import { discardIsolated, discardSlab, getFreepointer, hex, objectAddr, ownCache } from './slab-page.js';
 import type { SlubState } from './state.js';
 import { freeCacheStructs } from './create.js';
 
@@ -47,10 +47,12 @@ export function kmemCacheDestroy(st: SlubState, cache: KmemCache): void {
     // list_slab_objects(): slab_err(s, page, "Objects remaining in %s on __kmem_cache_shutdown()")
     let info = '';
     let shown = 0;
+    const onFreelist = s.tracked ? undefined : new Uint8Array(s.stride);
     for (let slot = 0; slot < s.slotLimit && shown < 16; slot++) {
       if (s.slabPfn[slot] === -1) continue;
+      if (onFreelist) getMap(st, s, slot, onFreelist);
       for (let i = 0; i < s.slabObjects[slot] && shown < 16; i++) {
-        if (s.objState[slot * s.stride + i] === OBJ_FREE) continue;
+        if (onFreelist ? onFreelist[i] : s.objState[slot * s.stride + i] === OBJ_FREE) continue;
         info += `\nINFO: Object ${hex(objectAddr(s, slot, i))} @offset=${s.redLeftPad + i * s.size}`;
         shown++;
       }
@@ -63,6 +65,22 @@ export function kmemCacheDestroy(st: SlubState, cache: KmemCache): void {
   st.byId[s.id] = undefined;
   st.slabCaches.splice(st.slabCaches.indexOf(s), 1);
   freeCacheStructs(st, s); // free_kmem_cache_nodes(), then slab_kmem_cache_release()
+}
+
+/**
+ * get_map(): the objects on page->freelist (an untracked cache keeps no per-object state), the
+ * walk bounded by the slab's object count and ended by an entry that is no object start.
+ */
+function getMap(st: SlubState, s: SlubCache, slot: number, map: Uint8Array): void {
+  map.fill(0);
+  const base = s.slabPfn[slot] * PAGE_SIZE + s.redLeftPad;
+  let object = s.slabFreelist[slot];
+  for (let n = 0; object !== 0 && n < s.slabObjects[slot]; n++) {
+    const idx = (object - base) / s.size;
+    if (!(Number.isInteger(idx) && idx >= 0 && idx < s.slabObjects[slot])) return;
+    map[idx] = 1;
+    object = getFreepointer(st, s, object);
+  }
 }
 
 /**

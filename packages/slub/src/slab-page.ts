@@ -55,8 +55,9 @@ export function objectAddr(s: SlubCache, slot: number, index: number): number {
   return s.slabPfn[slot] * PAGE_SIZE + s.redLeftPad + index * s.size;
 }
 
-/** Isolated slabs that hold no object any more go back to the page allocator. */
+/** Isolated slabs that hold no object any more go back to the page allocator (a tracked cache only). */
 export function discardIsolated(st: SlubState, s: SlubCache): void {
+  if (!s.tracked) return; // which of its objects are held is not known: the slab stays, a leak
   for (let slot = 0; slot < s.slotLimit; slot++) {
     if (s.slabPfn[slot] === -1 || !s.slabIsolated[slot]) continue;
     let held = false;

@@ -35,6 +35,7 @@
  *   alloc.ts          slab_alloc() fast/slow paths, get_partial(), new_slab(), bulk alloc
  *   shrink.ts         __kmem_cache_shrink(), kmem_cache_destroy(), get_slabinfo()
  *   create.ts         kmem_cache_init() and bootstrap(), kmem_cache_create(), kmem_cache_open()
+ *   validate.ts       validate_slab(): the freelists walked for the invariant checker
  *   kmalloc.ts        size classes, __kmalloc(), kfree(), ksize()
  *   kmalloc-large.ts  kmalloc_large() and its kfree()
  *   sizes.ts, cache.ts  cache geometry; struct kmem_cache with its per-cpu/node/slab arrays
@@ -43,6 +44,7 @@
  * builds the state, runs kmem_cache_init() and then constructs this object.
  */
 import type {
+  FreelistCorruption,
   Gfp,
   KmemCache,
   ObjAddr,
@@ -58,6 +60,7 @@ import * as kmalloc from './kmalloc.js';
 import * as shrink from './shrink.js';
 import { KMALLOC_MAX_SIZE } from './sizes.js';
 import type { SlubState } from './state.js';
+import { validateFreelists } from './validate.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { kmemCacheAlloc, kmemCacheAllocBulk } = alloc;
@@ -135,5 +138,9 @@ export class Slub implements SlabAllocator {
 
   slabinfo(cache: KmemCache): SlabInfo {
     return getSlabinfo(this.st, cache);
+  }
+
+  validateFreelists(max: number): readonly FreelistCorruption[] {
+    return validateFreelists(this.st, max);
   }
 }

@@ -75,7 +75,7 @@ describe('hooks', () => {
 
   it("the variant's state decides: objects it holds back are not reused", () => {
     const v = new Counting();
-    const f = createFixture({ hooks: v.hooks });
+    const f = createFixture({ hooks: v.hooks, debug: { slubDebug: 'F' } }); // the double free below is checked
     const c = f.slub.kmemCacheCreate('hold', 64, 0, 0)!;
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     v.holdBack = true;

@@ -284,8 +284,8 @@ describe('partial lists, shrink and destroy', () => {
 });
 
 describe('misuse is reported and changes nothing', () => {
-  it('double free, invalid pointers, wrong cache, kfree of a non-slab page', () => {
-    const f = createFixture();
+  it('slub_debug=F: double free, invalid pointers, wrong cache, kfree of a non-slab page', () => {
+    const f = createFixture({ debug: { slubDebug: 'F' } });
     const c = f.slub.kmemCacheCreate('m', 64, 0, 0)!;
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
@@ -323,8 +323,13 @@ describe('misuse is reported and changes nothing', () => {
       // the check is on the cache the object is freed to (cache_from_obj(s, x) tests s->flags)
       const warns = 'freelistHardened' in debug || debug.slubDebug === 'F' || debug.slubDebug === 'F,n';
       expect(f.reports, JSON.stringify(debug)).toEqual(warns ? [{ kind: 'wrong-cache', cache: 'n', addr: b, message: 'WARNING: cache_from_obj: Wrong slab cache. n but object is from m' }] : []);
+      const before = f.reports.length;
       f.slub.kmemCacheFree(c, b); // freed into its own cache: now a double free
-      expect(f.reports.at(-1)).toMatchObject({ kind: 'double-free', cache: 'm' });
+      // caught by free_consistency_checks() when m has slub_debug=F, by the hardened
+      // set_freepointer()'s BUG_ON(object == fp) (b heads m's per-cpu freelist); else not at all
+      const caught = debug.slubDebug === 'F' || debug.slubDebug === 'F,m' || 'freelistHardened' in debug;
+      expect(f.reports.length - before, JSON.stringify(debug)).toBe(caught ? 1 : 0);
+      if (caught) expect(f.reports.at(-1)).toMatchObject({ kind: 'double-free', cache: 'm' });
       const n = f.reports.length;
       f.slub.kmemCacheFree(d, x); // WARN_ONCE
       expect(f.reports.length).toBe(n);
@@ -345,8 +350,8 @@ describe('misuse is reported and changes nothing', () => {
     expect(f.machine.logs).toEqual(['kmem_cache_create((null)) failed with error -12', 'kmem_cache_create(huge) failed with error -22']);
   });
 
-  it('a corrupt free pointer (use-after-free write) is reported and never followed', () => {
-    const f = createFixture();
+  it('slub_debug=F: a corrupt free pointer (use-after-free write) is reported and never followed', () => {
+    const f = createFixture({ debug: { slubDebug: 'F' } });
     const c = f.slub.kmemCacheCreate('uaf', 64, 0, 0)!;
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
@@ -439,14 +444,29 @@ describe('bulk', () => {
     expect(f.slub.kmemCacheAllocBulk(c, GFP_KERNEL | __GFP_ZERO, 100, out)).toBe(100);
     expect(new Set(out).size).toBe(100);
     expect(f.slub.slabinfo(c).numSlabs).toBe(3);
-    // free in a shuffled order, with a duplicate (reported) and an invalid pointer
-    const shuffled = new Float64Array([...out].reverse().concat([out[5], out[7] + 1]));
+    // free in a shuffled order
+    const shuffled = new Float64Array([...out].reverse());
     f.slub.kmemCacheFreeBulk(c, shuffled.length, shuffled);
-    expect(f.reports.map((r) => r.kind).sort()).toEqual(['double-free', 'invalid-free']);
+    expect(f.reports).toEqual([]);
+    expect(f.slub.validateFreelists(10)).toEqual([]);
     expect(shuffled[0]).toBe(out[99]); // the caller's array is left as it was
     // slab 1 went to c->partial (42 free); slab 2's put_cpu_partial() drained it to the node
     // (pobjects 42 > cpu_partial 30): only its objects count as free
     expect(f.slub.slabinfo(c)).toMatchObject({ numObjs: 126, activeObjs: 84 });
+    f.slub.kmemCacheDestroy(c);
+    expect(f.machine.allocatedPages()).toBe(f.bootPages);
+  });
+
+  it('slub_debug=F: kmem_cache_free_bulk() reports a duplicate and an invalid pointer and frees the rest', () => {
+    const f = createFixture({ debug: { slubDebug: 'F' } });
+    const c = f.slub.kmemCacheCreate('bulk', 96, 0, 0)!;
+    const out = new Float64Array(100);
+    expect(f.slub.kmemCacheAllocBulk(c, GFP_KERNEL, 100, out)).toBe(100);
+    const shuffled = new Float64Array([...out].reverse().concat([out[5], out[7] + 1]));
+    f.slub.kmemCacheFreeBulk(c, shuffled.length, shuffled);
+    expect(f.reports.map((r) => r.kind).sort()).toEqual(['double-free', 'invalid-free']);
+    expect(f.slub.slabinfo(c).activeObjs).toBe(0);
+    expect(f.slub.validateFreelists(10)).toEqual([]);
     f.slub.kmemCacheDestroy(c);
     expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });

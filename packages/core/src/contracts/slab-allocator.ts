@@ -161,6 +161,37 @@ export interface SlabAllocatorIntrospection {
    * run on `cpu` since boot. Each run drains that CPU's array caches a little (drain_array()).
    */
   cacheReapRuns?(cpu: number): number;
+  /**
+   * Walk every slab's freelists (bounded, never looping) and return at most `max` corruptions
+   * found. Cold: for the invariant checker, O(objects).
+   */
+  validateFreelists?(max: number): readonly FreelistCorruption[];
+}
+
+/**
+ * A freelist that misuse corrupted, as a walk of the freelists finds it (validate_slab() of
+ * SLUB's slub_debug=F; mmkit walks them for the invariant checker in every configuration).
+ * Without the debug checks 4.17 puts a double-freed or interior pointer on a freelist; this is
+ * where it shows.
+ */
+export interface FreelistCorruption {
+  readonly cache: KmemCache;
+  /**
+   * 'duplicate': an object met twice on its slab's freelists (a double free; a cycle ends the
+   * walk there); 'not-an-object': an entry that is no object start of its slab (the free of an
+   * interior pointer; the walk ends there); 'allocated': an object on a freelist that the
+   * allocator's own tracking holds allocated; 'count': the slab's count of objects in use
+   * disagrees with the free objects found (inuse + free != objects).
+   */
+  readonly kind: 'duplicate' | 'not-an-object' | 'allocated' | 'count';
+  /** The slab's head pfn. */
+  readonly slab: number;
+  /** The entry found ('count': 0). */
+  readonly addr: ObjAddr;
+  /** 'count': page->inuse (SLUB) or page->active (SLAB), the free objects found, page->objects. */
+  readonly inuse?: number;
+  readonly free?: number;
+  readonly objects?: number;
 }
 
 /** The whole contract, as one implementation object provides it. */

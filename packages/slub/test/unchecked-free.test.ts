@@ -1,0 +1,109 @@
+/**
+ * SLUB's free without slub_debug (4.17's default): slab_free() → do_slab_free() checks
+ * nothing, so misuse corrupts the freelists as in Linux and shows later (validateFreelists(),
+ * which the kernel's invariant checker runs); CONFIG_SLAB_FREELIST_HARDENED's
+ * set_freepointer() catches the one case of an object freed onto a freelist it heads.
+ */
+import { GFP_KERNEL, PAGE_SIZE } from '@mmkit/core';
+import { describe, expect, it } from 'vitest';
+import { createFixture } from './test-fixture.js';
+
+describe('SLUB frees unchecked by default (no slub_debug)', () => {
+  it('a double free of the head of the per-cpu freelist makes it point to itself: the object is handed out twice', () => {
+    const f = createFixture();
+    const c = f.slub.kmemCacheCreate('df', 64, 0, 0)!;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    f.slub.kmemCacheFree(c, a);
+    f.slub.kmemCacheFree(c, a);
+    expect(f.reports).toEqual([]);
+    expect(f.machine.phys.readU64(a)).toBe(a); // set_freepointer(a, a): the freelist cycles
+    expect(f.slub.validateFreelists(10)).toMatchObject([{ cache: c, kind: 'duplicate', addr: a }]);
+    expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
+    expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
+    expect(f.reports).toEqual([]);
+  });
+
+  it('a double free into a slab that is not the cpu slab (__slab_free()) underflows page->inuse', () => {
+    const f = createFixture({ nrCpus: 2 });
+    const c = f.slub.kmemCacheCreate('df2', 64, 0, 0)!;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    // freed from the other CPU: the slab is CPU 0's, so both frees go to page->freelist
+    f.machine.sched.onCpu(1, () => {
+      f.slub.kmemCacheFree(c, a);
+      f.slub.kmemCacheFree(c, b);
+      f.slub.kmemCacheFree(c, b);
+    });
+    expect(f.reports).toEqual([]);
+    expect(f.slub.validateFreelists(10)).toMatchObject([{ kind: 'duplicate', addr: b }]);
+  });
+
+  it('the free of an interior pointer goes onto the freelist and is handed out; one running past the slab is refused', () => {
+    const f = createFixture();
+    const c = f.slub.kmemCacheCreate('ip', 64, 0, 0)!;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    f.slub.kmemCacheFree(c, a + 8);
+    expect(f.reports).toEqual([]);
+    expect(f.slub.validateFreelists(10)).toMatchObject([{ kind: 'not-an-object', addr: a + 8 }]);
+    expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a + 8); // as Linux hands it out
+    const slabEnd = (Math.floor(a / PAGE_SIZE) + 1) * PAGE_SIZE; // a 64-byte cache has order-0 slabs
+    f.slub.kmemCacheFree(c, slabEnd - 8);
+    expect(f.reports.map((r) => r.kind)).toEqual(['invalid-free']);
+    expect(f.reports[0].message).toContain('Invalid object pointer');
+  });
+
+  it('the per-object state is not written on the fast paths (it is with slub_debug=F)', () => {
+    for (const debug of [undefined, { slubDebug: 'F' }]) {
+      const f = createFixture({ debug });
+      const c = f.slub.kmemCacheCreate('st', 64, 0, 0)!;
+      const objs = Array.from({ length: 10 }, () => f.slub.kmemCacheAlloc(c, GFP_KERNEL));
+      f.slub.kmemCacheFree(c, objs[0]);
+      expect(c.tracked).toBe(debug !== undefined);
+      expect(c.objState.some((x) => x !== 0), JSON.stringify(debug)).toBe(debug !== undefined);
+    }
+  });
+});
+
+describe('CONFIG_SLAB_FREELIST_HARDENED: set_freepointer() BUG_ON(object == fp)', () => {
+  it('catches a double free of the freelist head: reported, and the free changes nothing', () => {
+    const f = createFixture({ debug: { freelistHardened: true } });
+    const c = f.slub.kmemCacheCreate('hd', 64, 0, 0)!;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    f.slub.kmemCacheFree(c, a);
+    f.slub.kmemCacheFree(c, a);
+    expect(f.reports.map((r) => r.kind)).toEqual(['double-free']);
+    expect(f.reports[0].message).toContain('BUG_ON(object == fp)');
+    expect(f.slub.validateFreelists(10)).toEqual([]);
+    const x = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).not.toBe(x);
+  });
+
+  it('catches it on page->freelist too (__slab_free()), and in kmem_cache_free_bulk()', () => {
+    const f = createFixture({ nrCpus: 2, debug: { freelistHardened: true } });
+    const c = f.slub.kmemCacheCreate('hd2', 64, 0, 0)!;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    const d = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    f.machine.sched.onCpu(1, () => {
+      f.slub.kmemCacheFree(c, a);
+      f.slub.kmemCacheFree(c, a);
+    });
+    expect(f.reports.map((r) => r.kind)).toEqual(['double-free']);
+    f.slub.kmemCacheFreeBulk(c, 2, new Float64Array([b, b]));
+    expect(f.reports.map((r) => r.kind)).toEqual(['double-free', 'double-free']);
+    f.slub.kmemCacheFree(c, d);
+    expect(f.slub.validateFreelists(10)).toEqual([]);
+  });
+
+  it('does not catch a double free with another free in between (naive detection): the freelist cycles', () => {
+    const f = createFixture({ debug: { freelistHardened: true } });
+    const c = f.slub.kmemCacheCreate('hd3', 64, 0, 0)!;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    f.slub.kmemCacheFree(c, a);
+    f.slub.kmemCacheFree(c, b);
+    f.slub.kmemCacheFree(c, a);
+    expect(f.reports).toEqual([]);
+    expect(f.slub.validateFreelists(10)).toMatchObject([{ kind: 'duplicate', addr: a }]);
+  });
+});
