@@ -10,7 +10,6 @@
  */
 import {
   MAX_ORDER,
-  MIGRATE_CMA,
   MIGRATE_ISOLATE,
   MIGRATE_TYPES,
   PAGEBLOCK_NR_PAGES,
@@ -36,8 +35,8 @@ export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
 
 /**
  * Put a block on zone->free_area[order].free_list[mt] (set_page_order() + list_add() or
- * list_add_tail() + nr_free++), counting it in NR_FREE_PAGES, and in NR_FREE_CMA_PAGES when the
- * list is MIGRATE_CMA's (__mod_zone_freepage_state()).
+ * list_add_tail() + nr_free++), counting it in NR_FREE_PAGES (NR_FREE_CMA_PAGES is
+ * Zone.freeCmaPages, read from the per-type counts).
  */
 export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean): void {
   st.pages.setBuddy(pfn, order);
@@ -48,7 +47,6 @@ export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
   zone.nrFree[order]++;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]++;
   zone.freePages += 1 << order;
-  if (mt === MIGRATE_CMA) zone.freeCmaPages += 1 << order;
 }
 
 /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
@@ -58,13 +56,12 @@ export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: num
   zone.nrFree[order]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]--;
   zone.freePages -= 1 << order;
-  if (mt === MIGRATE_CMA) zone.freeCmaPages -= 1 << order;
 }
 
 /**
  * list_move() of a free block to the head of another migratetype's list of the same order
- * (NR_FREE_CMA_PAGES follows the block, as set_migratetype_isolate() and
- * unset_migratetype_isolate() account a CMA pageblock's free pages).
+ * (NR_FREE_CMA_PAGES, read from the per-type counts, follows the block, as
+ * set_migratetype_isolate() and unset_migratetype_isolate() account a CMA pageblock's pages).
  */
 export function moveToFreeList(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
   const old = st.listMigratetype[pfn];
@@ -73,8 +70,6 @@ export function moveToFreeList(st: BuddyState, zone: Zone, pfn: Pfn, order: numb
   st.listMigratetype[pfn] = mt;
   zone.nrFreeByType[order * MIGRATE_TYPES + old]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]++;
-  if (old === MIGRATE_CMA) zone.freeCmaPages -= 1 << order;
-  if (mt === MIGRATE_CMA) zone.freeCmaPages += 1 << order;
 }
 
 /**

@@ -3,7 +3,7 @@
  * rest of the kernel reads (/proc/zoneinfo, /proc/buddyinfo, the invariant checker).
  */
 import { MAX_ORDER, WMARK_HIGH, WMARK_LOW, WMARK_MIN, type ZoneLayout, type ZoneLayoutConfig } from './mmzone.js';
-import { MIGRATE_PCPTYPES, MIGRATE_TYPES } from './migratetype.js';
+import { MIGRATE_CMA, MIGRATE_PCPTYPES, MIGRATE_TYPES } from './migratetype.js';
 
 /** struct per_cpu_pages. */
 export interface PerCpuPages {
@@ -35,8 +35,6 @@ export class Zone {
   readonly nrFreeByType = new Uint32Array(MAX_ORDER * MIGRATE_TYPES);
   /** NR_FREE_PAGES: free pages in the buddy lists (per-cpu lists not included, as in Linux). */
   freePages = 0;
-  /** NR_FREE_CMA_PAGES: the free pages of freePages that are on MIGRATE_CMA free lists. */
-  freeCmaPages = 0;
   /** zone->pageset: one per CPU (count, high, batch). */
   readonly pageset: PerCpuPages[];
   /** Pages on each CPU's lists, per migratetype: pcpCount[cpu * MIGRATE_PCPTYPES + mt]. */
@@ -84,6 +82,16 @@ export class Zone {
   /** zone_spans_pfn(). */
   spansPfn(pfn: number): boolean {
     return pfn >= this.zoneStartPfn && pfn < this.zoneEndPfn;
+  }
+
+  /**
+   * NR_FREE_CMA_PAGES: the free pages of freePages on MIGRATE_CMA free lists, summed from
+   * nrFreeByType when read (11 orders), so the free-list hot paths keep no second counter.
+   */
+  get freeCmaPages(): number {
+    let n = 0;
+    for (let o = 0; o < MAX_ORDER; o++) n += this.nrFreeByType[o * MIGRATE_TYPES + MIGRATE_CMA] * 2 ** o;
+    return n;
   }
 
   /** Pages on every CPU's lists. */

@@ -1,7 +1,7 @@
 /**
  * The invariant checker: what must hold after every step, whatever the implementations do.
  */
-import { MAX_ORDER, MIGRATE_CMA, MIGRATE_TYPES, PG_head, PG_reserved, PG_slab, PG_tail, type FreelistCorruption, type KmemCache, type PageAllocator, type PageStore, type SlabAllocator, type Zone } from '@mmkit/core';
+import { MAX_ORDER, MIGRATE_TYPES, PG_head, PG_reserved, PG_slab, PG_tail, type FreelistCorruption, type KmemCache, type PageAllocator, type PageStore, type SlabAllocator, type Zone } from '@mmkit/core';
 
 export interface InvariantViolation {
   /** Which invariant: 'free-block', 'free-overlap', 'free-counters', 'pcp', 'free-page-state', 'zone-sizes', 'watermarks', 'slab-pages', 'slab-freelist', 'kasan-quarantine'. */
@@ -63,9 +63,6 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
 
   zones.forEach((zone, zi) => {
     if (zone.freePages !== freePages[zi]) report('free-counters', `${zoneLabel(zone)}: NR_FREE_PAGES is ${zone.freePages} but the free lists hold ${freePages[zi]} pages`);
-    let cmaPages = 0;
-    for (let o = 0; o < MAX_ORDER; o++) cmaPages += nrFreeByType[zi][o * MIGRATE_TYPES + MIGRATE_CMA] * 2 ** o;
-    if (zone.freeCmaPages !== cmaPages) report('free-counters', `${zoneLabel(zone)}: NR_FREE_CMA_PAGES is ${zone.freeCmaPages} but the MIGRATE_CMA free lists hold ${cmaPages} pages`);
     for (let o = 0; o < MAX_ORDER; o++) {
       if (zone.nrFree[o] !== nrFree[zi][o]) report('free-counters', `${zoneLabel(zone)}: free_area[${o}].nr_free is ${zone.nrFree[o]} but the lists hold ${nrFree[zi][o]} blocks`);
       for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
