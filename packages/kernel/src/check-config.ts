@@ -6,6 +6,7 @@
  */
 import type { KernelConfig } from './kernel-types.js';
 import { MAX_LOG_BUF_SHIFT, MIN_LOG_BUF_SHIFT } from './printk.js';
+import { faultAttrProblem } from './fault-inject.js';
 import {
   KernelConfigError, configBool, configInt, configObject, configOneOf, describeValue,
 } from './config-validation.js';
@@ -32,20 +33,15 @@ const KASAN_HOOKS = ['slabFree', 'slabAlloc', 'cacheShutdown'] as const;
 export const MAX_NR_CPUS = 256;
 /** The seed feeds a 32-bit generator (Prng): larger seeds would alias smaller ones. */
 export const MAX_SEED = 2 ** 32 - 1;
-const U32_MAX = 2 ** 32 - 1;
-const INT_MAX = 2 ** 31 - 1;
 
 const FAULT_ATTR_FIELDS = ['probability', 'interval', 'times', 'space', 'verbose', 'count'] as const;
 
-/** struct fault_attr fields, with the bounds of their debugfs files (lib/fault-inject.c; sysctl.ts faultAttrFiles()). */
-function checkFaultAttr(what: string, attr: Partial<Record<(typeof FAULT_ATTR_FIELDS)[number], unknown>>): void {
-  configInt(`${what}.probability`, attr.probability, { min: 0, max: 100 });
-  configInt(`${what}.interval`, attr.interval, { min: 1, max: U32_MAX });
-  // atomic_t times: -1 is "no limit" (debugfs turns any negative write into -1).
-  configInt(`${what}.times`, attr.times, { min: -1, max: INT_MAX });
-  configInt(`${what}.space`, attr.space, { min: 0, max: U32_MAX });
-  configInt(`${what}.verbose`, attr.verbose, { min: 0, max: 2 });
-  configInt(`${what}.count`, attr.count, { min: 0 });
+/** A fault-injection object's fields, with the bounds of their debugfs files (fault-inject.ts FAULT_ATTR_BOUNDS). */
+function checkFaultAttr(what: string, attr: object): void {
+  for (const [key, value] of Object.entries(attr)) {
+    const problem = value === undefined ? undefined : faultAttrProblem(what, key, value);
+    if (problem) throw new KernelConfigError(problem);
+  }
 }
 
 /** Refuse a configuration createKernel() cannot boot from (a KernelConfigError, one line). */
@@ -81,15 +77,10 @@ export function checkKernelConfig(config: KernelConfig): void {
   const fpa = configObject('failPageAlloc', config.failPageAlloc, [...FAULT_ATTR_FIELDS, 'ignoreGfpWait', 'ignoreGfpHighmem', 'minOrder']);
   if (fpa) {
     checkFaultAttr('failPageAlloc', fpa);
-    configBool('failPageAlloc.ignoreGfpWait', fpa.ignoreGfpWait);
-    configBool('failPageAlloc.ignoreGfpHighmem', fpa.ignoreGfpHighmem);
-    configInt('failPageAlloc.minOrder', fpa.minOrder, { min: 0, max: 10 }); // the debugfs file's bound (MAX_ORDER - 1)
   }
   const fs = configObject('failslab', config.failslab, [...FAULT_ATTR_FIELDS, 'ignoreGfpWait', 'cacheFilter']);
   if (fs) {
     checkFaultAttr('failslab', fs);
-    configBool('failslab.ignoreGfpWait', fs.ignoreGfpWait);
-    configBool('failslab.cacheFilter', fs.cacheFilter);
   }
   if (config.kasan !== undefined && typeof config.kasan !== 'boolean') {
     if (typeof config.kasan !== 'object' || config.kasan === null || Array.isArray(config.kasan)) {

@@ -51,6 +51,122 @@ export function defaultFailslab(): Failslab {
   return { ...faultAttrInitializer(), ignoreGfpWait: true, cacheFilter: false };
 }
 
+/**
+ * The bounds of each setting: those of its debugfs file (lib/fault-inject.c and sysctl.ts:
+ * probability 0-100, interval >= 1, space and interval as u32, verbose 0-2, min-order 0-10;
+ * times an atomic_t where -1 means no limit). `count` is the internal interval counter.
+ */
+export const FAULT_ATTR_BOUNDS: Readonly<Record<string, { min: number; max: number } | 'bool'>> = {
+  probability: { min: 0, max: 100 },
+  interval: { min: 1, max: 2 ** 32 - 1 },
+  times: { min: -1, max: 2 ** 31 - 1 },
+  space: { min: 0, max: 2 ** 32 - 1 },
+  verbose: { min: 0, max: 2 },
+  count: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  minOrder: { min: 0, max: 10 },
+  ignoreGfpWait: 'bool',
+  ignoreGfpHighmem: 'bool',
+  cacheFilter: 'bool',
+};
+
+/** Why `value` is no valid setting `key` (a one-line message naming `what.key`), or undefined when it is. */
+export function faultAttrProblem(what: string, key: string, value: unknown): string | undefined {
+  const b = Object.hasOwn(FAULT_ATTR_BOUNDS, key) ? FAULT_ATTR_BOUNDS[key] : undefined;
+  if (b === undefined) return `${what}: unknown field '${key}'`;
+  const shown = typeof value === 'string' ? `'${value.slice(0, 60)}'` : typeof value === 'number' || typeof value === 'boolean' || value == null ? String(value) : typeof value;
+  if (b === 'bool') return typeof value === 'boolean' ? undefined : `${what}.${key} must be true or false, got ${shown}`;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= b.min && value <= b.max) return undefined;
+  return `${what}.${key} must be an integer in [${b.min}, ${b.max}], got ${shown}`;
+}
+
+function checked(what: string, key: string, value: unknown): void {
+  const problem = faultAttrProblem(what, key, value);
+  if (problem) throw new RangeError(problem);
+}
+
+/**
+ * struct fault_attr whose fields check every assignment (a RangeError, leaving the value as
+ * it was), so a run-time change is held to the bounds the configuration and the debugfs files
+ * are: `kernel.failPageAlloc.probability = NaN` would make every call fail. Class accessors,
+ * which V8 inlines on the allocation path.
+ */
+class CheckedFaultAttr implements FaultAttr {
+  private _probability: number;
+  private _interval: number;
+  private _times: number;
+  private _space: number;
+  private _verbose: number;
+  private _count: number;
+  constructor(protected readonly what: string, a: FaultAttr) {
+    for (const key of ['probability', 'interval', 'times', 'space', 'verbose', 'count'] as const) checked(what, key, a[key]);
+    this._probability = a.probability;
+    this._interval = a.interval;
+    this._times = a.times;
+    this._space = a.space;
+    this._verbose = a.verbose;
+    this._count = a.count;
+  }
+  get probability(): number { return this._probability; }
+  set probability(v: number) { checked(this.what, 'probability', v); this._probability = v; }
+  get interval(): number { return this._interval; }
+  set interval(v: number) { checked(this.what, 'interval', v); this._interval = v; }
+  get times(): number { return this._times; }
+  set times(v: number) { checked(this.what, 'times', v); this._times = v; }
+  get space(): number { return this._space; }
+  set space(v: number) { checked(this.what, 'space', v); this._space = v; }
+  get verbose(): number { return this._verbose; }
+  set verbose(v: number) { checked(this.what, 'verbose', v); this._verbose = v; }
+  get count(): number { return this._count; }
+  set count(v: number) { checked(this.what, 'count', v); this._count = v; }
+}
+
+class CheckedFailPageAlloc extends CheckedFaultAttr implements FailPageAlloc {
+  private _ignoreGfpWait: boolean;
+  private _ignoreGfpHighmem: boolean;
+  private _minOrder: number;
+  constructor(a: FailPageAlloc) {
+    super('failPageAlloc', a);
+    checked(this.what, 'ignoreGfpWait', a.ignoreGfpWait);
+    checked(this.what, 'ignoreGfpHighmem', a.ignoreGfpHighmem);
+    checked(this.what, 'minOrder', a.minOrder);
+    this._ignoreGfpWait = a.ignoreGfpWait;
+    this._ignoreGfpHighmem = a.ignoreGfpHighmem;
+    this._minOrder = a.minOrder;
+  }
+  get ignoreGfpWait(): boolean { return this._ignoreGfpWait; }
+  set ignoreGfpWait(v: boolean) { checked(this.what, 'ignoreGfpWait', v); this._ignoreGfpWait = v; }
+  get ignoreGfpHighmem(): boolean { return this._ignoreGfpHighmem; }
+  set ignoreGfpHighmem(v: boolean) { checked(this.what, 'ignoreGfpHighmem', v); this._ignoreGfpHighmem = v; }
+  get minOrder(): number { return this._minOrder; }
+  set minOrder(v: number) { checked(this.what, 'minOrder', v); this._minOrder = v; }
+}
+
+class CheckedFailslab extends CheckedFaultAttr implements Failslab {
+  private _ignoreGfpWait: boolean;
+  private _cacheFilter: boolean;
+  constructor(a: Failslab) {
+    super('failslab', a);
+    checked(this.what, 'ignoreGfpWait', a.ignoreGfpWait);
+    checked(this.what, 'cacheFilter', a.cacheFilter);
+    this._ignoreGfpWait = a.ignoreGfpWait;
+    this._cacheFilter = a.cacheFilter;
+  }
+  get ignoreGfpWait(): boolean { return this._ignoreGfpWait; }
+  set ignoreGfpWait(v: boolean) { checked(this.what, 'ignoreGfpWait', v); this._ignoreGfpWait = v; }
+  get cacheFilter(): boolean { return this._cacheFilter; }
+  set cacheFilter(v: boolean) { checked(this.what, 'cacheFilter', v); this._cacheFilter = v; }
+}
+
+/** fail_page_alloc's settings, every assignment checked. */
+export function checkedFailPageAlloc(a: FailPageAlloc): FailPageAlloc {
+  return new CheckedFailPageAlloc(a);
+}
+
+/** failslab's settings, every assignment checked. */
+export function checkedFailslab(a: Failslab): Failslab {
+  return new CheckedFailslab(a);
+}
+
 /** should_fail(). */
 export function shouldFail(attr: FaultAttr, size: number, prng: Prng): boolean {
   if (attr.probability === 0) return false;

@@ -16,7 +16,7 @@ import { KernelConfigError, configInt, configObject, configOneOf, describeValue 
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
 import { checkSimulatable } from './host-limits.js';
 import { DEFAULT_LOG_BUF_SHIFT, LogBuffer } from './printk.js';
-import { defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
+import { checkedFailPageAlloc, checkedFailslab, defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 import { checkInvariants, checkKasanInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
 import type { Kernel, KernelConfig, SlabReport } from './kernel-types.js';
@@ -139,8 +139,8 @@ class SimulatedKernel implements Kernel {
     this.prng = new Prng(config.seed ?? 1);
     this.logBuf = new LogBuffer(config.logBufShift ?? DEFAULT_LOG_BUF_SHIFT);
     this.sched = new Scheduler({ nrCpus, debugForceRrCpu: config.debugForceRrCpu, unboundCpumask: config.unboundCpumask });
-    this.failPageAlloc = { ...defaultFailPageAlloc(), ...config.failPageAlloc };
-    this.failslab = { ...defaultFailslab(), ...config.failslab };
+    this.failPageAlloc = checkedFailPageAlloc({ ...defaultFailPageAlloc(), ...config.failPageAlloc });
+    this.failslab = checkedFailslab({ ...defaultFailslab(), ...config.failslab });
     this.phys = new PhysMemory(this.contents);
     this.pages = new PageStore(layout.maxPfn);
     // sparse_init(): under SPARSEMEM only the sections with memory get a memmap.

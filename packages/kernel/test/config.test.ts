@@ -136,3 +136,29 @@ describe('the object allocator refuses a gfp that is no gfp_t (issue 10 item 10)
     expect(k.checkInvariants()).toEqual([]);
   });
 });
+
+describe('fault injection settings changed at run time are checked as at boot', () => {
+  it('failPageAlloc and failslab fields refuse NaN, fractions, out-of-range values and non-booleans', () => {
+    const k = createKernel(MEM);
+    const set = (o: object, key: string, v: unknown) => () => {
+      (o as Record<string, unknown>)[key] = v;
+    };
+    for (const [attr, name] of [[k.failPageAlloc, 'failPageAlloc'], [k.failslab, 'failslab']] as const) {
+      expect(set(attr, 'probability', NaN)).toThrow(new RangeError(`${name}.probability must be an integer in [0, 100], got NaN`));
+      expect(set(attr, 'probability', 101)).toThrow(RangeError);
+      expect(set(attr, 'interval', 0)).toThrow(RangeError);
+      expect(set(attr, 'times', 1.5)).toThrow(RangeError);
+      expect(set(attr, 'verbose', Infinity)).toThrow(RangeError);
+      expect(set(attr, 'ignoreGfpWait', 'yes')).toThrow(`${name}.ignoreGfpWait must be true or false, got 'yes'`);
+      expect(attr.probability).toBe(0);
+      attr.probability = 100;
+      attr.times = -1;
+      expect(attr.probability).toBe(100);
+      attr.probability = 0;
+    }
+    expect(set(k.failPageAlloc, 'minOrder', -1)).toThrow(RangeError);
+    const pfn = k.allocPages(GFP_KERNEL, 0);
+    expect(pfn).not.toBe(NO_PAGE);
+    k.freePages(pfn, 0);
+  });
+});
