@@ -114,7 +114,7 @@ describe('grade slab-allocator', () => {
     const slab = await grade({ contract: 'slab-allocator', module: '@mmkit/slab', propertyRuns: 20, bench: false });
     expect(slab.error).toBeUndefined();
     expect(slab.implementation).toBe('slab');
-    expect(slab.score).toMatchObject({ failed: 0, notProvided: 0, passed: SLAB_RULES.length });
+    expect(slab.score).toMatchObject({ failed: 0, notProvided: 1, passed: SLAB_RULES.length - 1 }); // 4.17's SLAB has no hardened free pointer check
   }, 120_000);
 
   it('fails the cache_reap mutant on the rule it breaks', async () => {

@@ -9,8 +9,8 @@ describe('mutants', () => {
   // The reference page allocator passing every case is reference.test.ts (the vitest adapter);
   // SLUB and SLAB are run here for their per-rule verdicts, not-provided ones included.
   it.each([
-    ['SLUB', undefined, { bulk: true, kasan: true, cacheReap: false }, ['slab-allocator.cache-reap.every-cpu', 'slab-allocator.cache-reap.drains']],
-    ['SLAB', createSlabAllocator, { bulk: true, kasan: true, cacheReap: true }, []],
+    ['SLUB', undefined, { bulk: true, kasan: true, hardenedFreelist: true, cacheReap: false }, ['slab-allocator.cache-reap.every-cpu', 'slab-allocator.cache-reap.drains']],
+    ['SLAB', createSlabAllocator, { bulk: true, kasan: true, hardenedFreelist: false, cacheReap: true }, ['slab-allocator.misuse.double-free-hardened']],
   ] as const)('%s passes every slab-allocator rule it provides', async (_name, factory, supports, notProvided) => {
     const results = await runSuite(slabAllocatorSuite, factory, { propertyRuns: 50 });
     const verdicts = aggregateRules(SLAB_RULES, results, supports);

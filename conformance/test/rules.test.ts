@@ -92,7 +92,7 @@ describe('rule catalogue', () => {
   });
 
   it('marks only contract features as optional', () => {
-    for (const r of RULES) if (r.optional) expect(r.contract === 'page-allocator' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'cacheReap']).toContain(r.optional);
+    for (const r of RULES) if (r.optional) expect(r.contract === 'page-allocator' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'hardenedFreelist', 'cacheReap']).toContain(r.optional);
   });
 
   it('finds rules by id', () => {

@@ -12,6 +12,7 @@ export function debugOptionsOf(config: RuleConfig | undefined): DebugOptions | u
     ...(config.debugVm ? { vm: true } : {}),
     ...(config.slubDebug !== undefined ? { slubDebug: config.slubDebug } : {}),
     ...(config.freelistHardened ? { freelistHardened: true } : {}),
+    ...(config.debugSlab ? { debugSlab: true } : {}),
   };
 }
 

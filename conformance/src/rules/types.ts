@@ -31,6 +31,12 @@ export interface RuleConfig {
   readonly slubDebug?: string;
   /** CONFIG_SLAB_FREELIST_HARDENED=y. */
   readonly freelistHardened?: true;
+  /**
+   * CONFIG_DEBUG_SLAB=y (SLAB only). A configuration applies to both implementations: an option
+   * one of them ignores (slub_debug under SLAB, CONFIG_DEBUG_SLAB under SLUB) changes nothing
+   * there, so one rule can name SLUB's and SLAB's option together.
+   */
+  readonly debugSlab?: true;
 }
 
 /** One checkable sentence of semantics, with a stable id. */

@@ -41,7 +41,9 @@ debugging (off by default, as in 4.17):
   --slub-debug FLAGS[,SLAB]  slub_debug=: F (sanity checks), Z (red zones), P (poison),
                            U (user tracking), T (trace), - (off), for every cache or the caches
                            whose name starts with SLAB; --slub-debug= is full debugging (FZPU)
-  --freelist-hardened      CONFIG_SLAB_FREELIST_HARDENED (cache_from_obj() checks every free)
+  --freelist-hardened      CONFIG_SLAB_FREELIST_HARDENED (cache_from_obj() checks every free;
+                           SLUB catches an object freed onto a freelist it heads)
+  --debug-slab             CONFIG_DEBUG_SLAB (SLAB: red zones, poison and free checks)
 output:
   --show VIEW              zoneinfo | buddyinfo | meminfo | pagetypeinfo | slabinfo |
                            min_free_kbytes | watermark_scale_factor | lowmem_reserve_ratio |
@@ -86,6 +88,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
       'debug-vm': { type: 'boolean' },
       'slub-debug': { type: 'string' },
       'freelist-hardened': { type: 'boolean' },
+      'debug-slab': { type: 'boolean' },
       show: { type: 'string' },
     },
   });
@@ -151,7 +154,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     config.slab = values.slab;
   }
   if (values.kasan) config.kasan = true;
-  if (values['debug-vm'] || values['slub-debug'] !== undefined || values['freelist-hardened']) {
+  if (values['debug-vm'] || values['slub-debug'] !== undefined || values['freelist-hardened'] || values['debug-slab']) {
     const slubDebug = values['slub-debug'];
     if (slubDebug !== undefined) {
       try {
@@ -164,6 +167,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
       ...(values['debug-vm'] ? { vm: true } : {}),
       ...(slubDebug !== undefined ? { slubDebug } : {}),
       ...(values['freelist-hardened'] ? { freelistHardened: true } : {}),
+      ...(values['debug-slab'] ? { debugSlab: true } : {}),
     };
   }
   if (values.mutant !== undefined) {

@@ -139,6 +139,12 @@ describe('mmkit boot: debugging options', () => {
     expect(d.out).toMatch(/^debug: none \(4\.17 defaults\)$/m);
   });
 
+  it('boots SLAB with CONFIG_DEBUG_SLAB (--debug-slab) and shows it', async () => {
+    const r = await run('boot', '--mem', '256M', '--slab', 'slab', '--debug-slab');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^debug: CONFIG_DEBUG_SLAB=y$/m);
+  });
+
   it('refuses a bad slub_debug with one line and exit 2', async () => {
     const r = await run('boot', '--mem', '256M', '--slub-debug', 'FQ');
     expect(r.code).toBe(2);

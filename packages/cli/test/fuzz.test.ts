@@ -79,6 +79,7 @@ const BOOT_OPTIONS: Record<string, (() => string) | null> = {
   '--debug-vm': null,
   '--slub-debug': () => pick(['', 'FZPU', 'F,kmalloc-64', '-', 'X', ...PROTO, ...NUMBERS]),
   '--freelist-hardened': null,
+  '--debug-slab': null,
   '--help': null,
 };
 const GRADE_OPTIONS: Record<string, (() => string) | null> = {

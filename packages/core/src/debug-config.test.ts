@@ -63,6 +63,15 @@ describe('resolveDebugConfig', () => {
     expect(() => resolveDebugConfig({ constructor: true } as unknown as object)).toThrow(/no option 'constructor'/);
     expect(() => resolveDebugConfig(null as unknown as object)).toThrow(TypeError);
   });
+
+  it('takes CONFIG_DEBUG_SLAB (debugSlab, default off) as a boolean only', () => {
+    expect(DEFAULT_DEBUG_CONFIG.debugSlab).toBe(false);
+    expect(resolveDebugConfig({}).debugSlab).toBe(false);
+    const d = resolveDebugConfig({ debugSlab: true });
+    expect(d.debugSlab).toBe(true);
+    expect(describeDebugConfig(d)).toBe('CONFIG_DEBUG_SLAB=y');
+    expect(() => resolveDebugConfig({ debugSlab: 'y' as unknown as boolean })).toThrow(/debug.debugSlab must be a boolean/);
+  });
 });
 
 describe('the slab_common checks that depend on the configuration', () => {

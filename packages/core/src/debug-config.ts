@@ -22,7 +22,14 @@
  *   SLAB_POISON flags).
  * - `freelistHardened`: CONFIG_SLAB_FREELIST_HARDENED (default n in 4.17's Kconfig): among
  *   other things cache_from_obj() (mm/slab.h) checks the cache of every kmem_cache_free() with
- *   it, as with SLAB_CONSISTENCY_CHECKS.
+ *   it, as with SLAB_CONSISTENCY_CHECKS, and SLUB's set_freepointer() BUG()s on an object freed
+ *   onto a freelist it heads.
+ * - `debugSlab`: CONFIG_DEBUG_SLAB (lib/Kconfig.debug, default n; SLAB only, SLUB ignores it).
+ *   mm/slab.c is built with DEBUG and FORCED_DEBUG then: every cache gets red zones and the
+ *   last user (when that does not push a large object past the next power of two) and poison
+ *   (not SLAB_TYPESAFE_BY_RCU caches), and a free is checked (cache_free_debugcheck()). Without
+ *   it SLAB_DEBUG_FLAGS is 0 in CACHE_CREATE_MASK (mm/slab.h), so SLAB_RED_ZONE, SLAB_POISON and
+ *   SLAB_STORE_USER asked for at kmem_cache_create() are dropped, and nothing is checked.
  */
 import { SLAB_CONSISTENCY_CHECKS, SLAB_POISON, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TRACE } from './slab-flags.js';
 
@@ -44,6 +51,8 @@ export interface DebugConfig {
   readonly slubDebug: SlubDebug;
   /** CONFIG_SLAB_FREELIST_HARDENED (default off). */
   readonly freelistHardened: boolean;
+  /** CONFIG_DEBUG_SLAB (default off; SLAB only). */
+  readonly debugSlab: boolean;
 }
 
 /** 4.17's defaults: no debug option on. */
@@ -51,6 +60,7 @@ export const DEFAULT_DEBUG_CONFIG: DebugConfig = Object.freeze({
   vm: false,
   slubDebug: Object.freeze({ flags: 0, slabs: undefined }),
   freelistHardened: false,
+  debugSlab: false,
 });
 
 /** DEBUG_DEFAULT_FLAGS (mm/slub.c): what `slub_debug` without options, or with an empty list, turns on. */
@@ -140,6 +150,8 @@ export interface DebugOptions {
   readonly slubDebug?: string;
   /** CONFIG_SLAB_FREELIST_HARDENED. */
   readonly freelistHardened?: boolean;
+  /** CONFIG_DEBUG_SLAB. */
+  readonly debugSlab?: boolean;
 }
 
 /** A DebugConfig from the options given; a wrong type or a bad slub_debug is a SlubDebugError / TypeError with one line. */
@@ -147,18 +159,20 @@ export function resolveDebugConfig(options: DebugOptions | undefined): DebugConf
   if (options === undefined) return DEFAULT_DEBUG_CONFIG;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new TypeError(`debug must be an object, got ${options === null ? 'null' : typeof options}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'vm' && key !== 'slubDebug' && key !== 'freelistHardened') throw new TypeError(`debug has no option '${key}' (options: vm, slubDebug, freelistHardened)`);
+    if (key !== 'vm' && key !== 'slubDebug' && key !== 'freelistHardened' && key !== 'debugSlab') throw new TypeError(`debug has no option '${key}' (options: vm, slubDebug, freelistHardened, debugSlab)`);
   }
-  const { vm, slubDebug, freelistHardened } = options;
+  const { vm, slubDebug, freelistHardened, debugSlab } = options;
   if (vm !== undefined && typeof vm !== 'boolean') throw new TypeError(`debug.vm must be a boolean, got ${JSON.stringify(vm) ?? typeof vm}`);
   if (freelistHardened !== undefined && typeof freelistHardened !== 'boolean') {
     throw new TypeError(`debug.freelistHardened must be a boolean, got ${JSON.stringify(freelistHardened) ?? typeof freelistHardened}`);
   }
+  if (debugSlab !== undefined && typeof debugSlab !== 'boolean') throw new TypeError(`debug.debugSlab must be a boolean, got ${JSON.stringify(debugSlab) ?? typeof debugSlab}`);
   if (slubDebug !== undefined && typeof slubDebug !== 'string') throw new TypeError(`debug.slubDebug must be a string, got ${typeof slubDebug}`);
   return Object.freeze({
     vm: vm ?? false,
     slubDebug: Object.freeze(slubDebug === undefined ? DEFAULT_DEBUG_CONFIG.slubDebug : parseSlubDebug(slubDebug)),
     freelistHardened: freelistHardened ?? false,
+    debugSlab: debugSlab ?? false,
   });
 }
 
@@ -167,6 +181,7 @@ export function describeDebugConfig(d: DebugConfig): string {
   const parts: string[] = [];
   if (d.vm) parts.push('CONFIG_DEBUG_VM=y');
   if (d.freelistHardened) parts.push('CONFIG_SLAB_FREELIST_HARDENED=y');
+  if (d.debugSlab) parts.push('CONFIG_DEBUG_SLAB=y');
   const slub = formatSlubDebug(d.slubDebug);
   if (slub !== '') parts.push(`slub_debug=${slub}`);
   return parts.length ? parts.join(' ') : 'none (4.17 defaults)';

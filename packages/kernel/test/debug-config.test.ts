@@ -57,3 +57,28 @@ describe('misuse the default configuration does not check shows later, in the in
     expect(k.checkInvariants()).toEqual([]);
   });
 });
+
+describe('CONFIG_DEBUG_SLAB (debug.debugSlab)', () => {
+  it('is off by default, taken as a boolean only, and shown in the summary', () => {
+    expect(createKernel({ ...small, slab: 'slab' }).debug.debugSlab).toBe(false);
+    const k = createKernel({ ...small, slab: 'slab', debug: { debugSlab: true } });
+    expect(k.debug.debugSlab).toBe(true);
+    expect(k.summary()).toMatch(/^debug: CONFIG_DEBUG_SLAB=y$/m);
+    expect(() => createKernel({ ...small, debug: { debugSlab: 'y' } as never })).toThrow(KernelConfigError);
+  });
+
+  it('SLAB without it: a double free shows in the invariant checker; with it, it is refused at free time', () => {
+    const plain = createKernel({ ...small, slab: 'slab' });
+    const a = plain.slab.kmalloc(64, GFP_KERNEL);
+    plain.slab.kfree(a);
+    plain.slab.kfree(a);
+    expect(plain.slabReports).toEqual([]);
+    expect(plain.checkInvariants().map((v) => v.invariant)).toEqual(['slab-freelist']);
+    const debug = createKernel({ ...small, slab: 'slab', debug: { debugSlab: true } });
+    const b = debug.slab.kmalloc(64, GFP_KERNEL);
+    debug.slab.kfree(b);
+    debug.slab.kfree(b);
+    expect(debug.slabReports.map((r) => r.kind)).toEqual(['double-free']);
+    expect(debug.checkInvariants()).toEqual([]);
+  });
+});

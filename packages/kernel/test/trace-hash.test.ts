@@ -229,7 +229,7 @@ const SLAB_CONFIGS: Record<string, KernelConfig> = {
 const EXPECTED_SLAB: Record<string, string> = {
   slub: 'b6fc4426',
   'slub with KASAN': '6d429505',
-  slab: '284b2f6f',
+  slab: '1ebdbce0',
   'slab with KASAN, 2 nodes': 'b215edc5',
   'slub, slub_debug=FZP, hardened, CONFIG_DEBUG_VM': 'ede72e3f',
 };

@@ -19,7 +19,7 @@ import type { SlabState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (see docs/implementations.md).
 const { cacheAllocDebugcheckAfter, checkFree } = debugChecksMod;
-const { __cacheFree, ___cacheFree } = freeMod;
+const { __cacheFree, ___cacheFree, uncheckedFree } = freeMod;
 const { cacheGrowBegin, cacheGrowEnd, fixupSlabList, slabGetObj } = growMod;
 const { kmallocIndex } = kmallocMod;
 const { cpuNode, liveCache, objToIndex, virtToSlab } = lookupMod;
@@ -76,7 +76,7 @@ function slabPostAllocCtor(st: SlabState, c: SlabCache, addr: number, gfp: Gfp):
 export function slabPostAlloc(st: SlabState, c: SlabCache, addr: number, gfp: Gfp): void {
   if (c.flags & (SLAB_POISON | SLAB_RED_ZONE)) cacheAllocDebugcheckAfter(st, c, addr);
   const slab = virtToSlab(st, addr);
-  st.slabs.setInUse(slab, objToIndex(st, c, slab, addr));
+  if (st.tracked) st.slabs.setInUse(slab, objToIndex(st, c, slab, addr));
   if (gfp & __GFP_ZERO) st.bytes.zero(addr, c.objectSize);
   st.services.kasan?.slabAlloc(c, addr);
 }
@@ -192,7 +192,7 @@ export function kmemCacheAllocBulk(st: SlabState, cache: KmemCache, gfp: Gfp, n:
     for (let j = 0; j < i; j++) {
       if (out[j] === 0) continue;
       const slab = virtToSlab(st, out[j]);
-      const idx = checkFree(st, out[j], slab, c);
+      const idx = st.tracked ? checkFree(st, out[j], slab, c) : uncheckedFree(st, out[j], slab, c);
       if (idx >= 0) __cacheFree(st, c, slab, idx, out[j]);
     }
     return 0;
@@ -209,7 +209,7 @@ export function kmemCacheFreeBulk(st: SlabState, cache: KmemCache, n: number, ad
     const addr = addrs[i];
     if (addr === 0) continue;
     const slab = virtToSlab(st, addr);
-    const idx = checkFree(st, addr, slab, c);
+    const idx = st.tracked ? checkFree(st, addr, slab, c) : uncheckedFree(st, addr, slab, c);
     if (idx >= 0) __cacheFree(st, c, slab, idx, addr);
   }
 }

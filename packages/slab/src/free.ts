@@ -31,7 +31,7 @@ export function kmemCacheFree(st: SlabState, cache: KmemCache, addr: ObjAddr): v
   if (!c) return;
   const slab = virtToSlab(st, addr);
   if (slab >= 0 && slabCache(st, slab) !== c) c = cacheFromObj(st, c, slabCache(st, slab), addr);
-  const idx = checkFree(st, addr, slab, c);
+  const idx = st.tracked ? checkFree(st, addr, slab, c) : uncheckedFree(st, addr, slab, c);
   if (idx >= 0) __cacheFree(st, c, slab, idx, addr);
 }
 
@@ -48,7 +48,7 @@ function cacheFromObj(st: SlabState, c: SlabCache, owner: SlabCache, addr: numbe
 export function kfree(st: SlabState, addr: ObjAddr): void {
   if (addr === 0 || addr === ZERO_SIZE_PTR) return;
   const slab = virtToSlab(st, addr);
-  const idx = checkFree(st, addr, slab, undefined);
+  const idx = st.tracked ? checkFree(st, addr, slab, undefined) : uncheckedFree(st, addr, slab, undefined);
   if (idx >= 0) __cacheFree(st, slabCache(st, slab), slab, idx, addr);
 }
 
@@ -75,7 +75,7 @@ export function quarantineRelease(st: SlabState, cache: KmemCache, addr: ObjAddr
  * then KASAN may keep the object (quarantine); else ___cache_free().
  */
 export function __cacheFree(st: SlabState, c: SlabCache, slab: number, idx: number, addr: number): void {
-  st.slabs.clearInUse(slab, idx);
+  if (st.tracked) st.slabs.clearInUse(slab, idx);
   if (st.services.kasan?.slabFree(c, addr)) return;
   ___cacheFree(st, c, addr);
 }
@@ -114,6 +114,17 @@ export function cacheFlusharray(st: SlabState, c: SlabCache, cpu: number): void 
 }
 
 /**
+ * free_block() of an object whose slab has no active object left, or is gone (destroyed when
+ * the first copy emptied it): a double free that reached the slabs (4.17 checks nothing without
+ * CONFIG_DEBUG_SLAB, so page->active wraps below 0 and slab_put_obj() writes before the slab's
+ * freelist, or the free writes into a page that is no longer this cache's). mmkit reports it
+ * here, later than the free, and drops the object (cold).
+ */
+function activeUnderflow(st: SlabState, c: SlabCache, addr: number): void {
+  st.services.slabError('double-free', c, addr, `free_block: ${c.name}: object ${hex(addr)} goes back to a slab that is gone or has no active object (a double free, not checked without CONFIG_DEBUG_SLAB); Linux would corrupt page->active or another page, mmkit drops it`);
+}
+
+/**
  * free_block(): objects back to their slabs (a slab that becomes empty goes to slabs_free,
  * others to the tail of slabs_partial), then free slabs beyond n->free_limit are destroyed
  * (slabs_destroy()). Each object goes to the node of its page.
@@ -123,6 +134,10 @@ export function freeBlock(st: SlabState, c: SlabCache, entries: Float64Array, st
   for (let i = start; i < start + count; i++) {
     const addr = entries[i];
     const slab = virtToSlab(st, addr);
+    if (slab < 0 || t.cacheId[slab] !== c.id || t.active[slab] === 0) {
+      activeUnderflow(st, c, addr);
+      continue;
+    }
     const node = t.node[slab];
     c.freeObjects[node]++;
     c.lists.remove(t.list[slab], t.headPfn[slab]);
@@ -149,4 +164,25 @@ export function freeBlock(st: SlabState, c: SlabCache, entries: Float64Array, st
       slabDestroy(st, c, st.pages.index[pfn]);
     }
   }
+}
+
+/**
+ * The free of addr without CONFIG_DEBUG_SLAB (4.17's default): ___cache_free() puts whatever it
+ * is given on the array cache, unchecked, so a double free hands the object out twice and an
+ * interior pointer is handed out as an object (free_block()'s obj_to_index() rounds it down to
+ * the object it lies in). mmkit refuses only what is in no slab of the expected cache or past
+ * its slab's objects (Linux would hand out memory that is no object at all): reported as an
+ * invalid free (reportBadFree()), nothing changes. The object's index in its slab (rounded
+ * down), or -1.
+ */
+export function uncheckedFree(st: SlabState, addr: number, slab: number, expected: SlabCache | undefined): number {
+  if (slab >= 0) {
+    const c = slabCache(st, slab);
+    if (!expected || c === expected) {
+      const off = addr - c.objOffset - st.slabs.sMem[slab];
+      const idx = Math.floor(off / c.size);
+      if (off >= 0 && idx < c.num) return idx;
+    }
+  }
+  return checkFree(st, addr, slab, expected); // reports what is wrong
 }

@@ -57,7 +57,7 @@ export function slabCache(st: SlabState, slab: number): SlabCache {
  * division, as Linux's reciprocal_divide().
  */
 export function objToIndex(st: SlabState, c: SlabCache, slab: number, obj: number): number {
-  return (obj - c.objOffset - st.slabs.sMem[slab]) / c.size;
+  return Math.floor((obj - c.objOffset - st.slabs.sMem[slab]) / c.size); // reciprocal_divide(): rounds down
 }
 
 /**

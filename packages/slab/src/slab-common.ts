@@ -37,18 +37,35 @@ import { kfree, kmemCacheFree } from './free.js';
 import { POISON_FREE, POISON_INUSE, poisonTemplate } from './debug.js';
 import { KMALLOC_MAX_SIZE, kmallocIndex } from './kmalloc.js';
 import { kmemCacheLayout } from './layout.js';
+import { REDZONE_ALIGN } from './constants.js';
 import { __kmemCacheShrink } from './reap.js';
 import type { SlabState } from './state.js';
 
 /**
- * CACHE_CREATE_MASK of CONFIG_SLAB (mm/slab.h): SLAB_CORE_FLAGS, the SLAB debug flags and
- * SLAB_CACHE_FLAGS; kmem_cache_create() drops the rest. SLAB_FAILSLAB is kept for the failslab
- * cache filter of the simulator.
+ * CACHE_CREATE_MASK of CONFIG_SLAB with CONFIG_DEBUG_SLAB (mm/slab.h): SLAB_CORE_FLAGS,
+ * SLAB_DEBUG_FLAGS (SLAB_RED_ZONE, SLAB_POISON, SLAB_STORE_USER) and SLAB_CACHE_FLAGS;
+ * kmem_cache_create() drops the rest. SLAB_FAILSLAB is kept for the failslab cache filter of
+ * the simulator.
  */
 export const CACHE_CREATE_MASK =
   SLAB_HWCACHE_ALIGN | SLAB_CACHE_DMA | SLAB_PANIC | SLAB_TYPESAFE_BY_RCU | SLAB_DEBUG_OBJECTS |
   SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER |
   SLAB_MEM_SPREAD | SLAB_NOLEAKTRACE | SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT | SLAB_FAILSLAB;
+
+/** CACHE_CREATE_MASK without CONFIG_DEBUG_SLAB (4.17's default): SLAB_DEBUG_FLAGS is 0. */
+export const CACHE_CREATE_MASK_NODEBUG = CACHE_CREATE_MASK & ~(SLAB_RED_ZONE | SLAB_POISON | SLAB_STORE_USER);
+
+/**
+ * __kmem_cache_create() under FORCED_DEBUG (mm/slab.c, CONFIG_DEBUG_SLAB): red zones and the
+ * last user for every cache whose size stays below the next power of two with them (any size
+ * below 4096), and poison for every cache but SLAB_TYPESAFE_BY_RCU ones.
+ */
+export function forcedDebugFlags(size: number, flags: number): number {
+  const fls = (x: number) => 32 - Math.clz32(x);
+  if (size < 4096 || fls(size - 1) === fls(size - 1 + REDZONE_ALIGN + 2 * 8)) flags |= SLAB_RED_ZONE | SLAB_STORE_USER;
+  if (!(flags & SLAB_TYPESAFE_BY_RCU)) flags |= SLAB_POISON;
+  return flags;
+}
 
 /** kmem_cache_create(): the sanity checks, then create_cache(); null (and a log line) when Linux refuses. */
 export function kmemCacheCreate(st: SlabState, name: string, size: number, align: number, flags: number, ctor?: (addr: ObjAddr) => void): KmemCache | null {
@@ -77,7 +94,7 @@ export function kmemCacheCreate(st: SlabState, name: string, size: number, align
     st.services.log('err', `kmem_cache_create(${name}): the constructor is not a function`);
     return null;
   }
-  const cache = createCache(st, name, size, align, flags & CACHE_CREATE_MASK, ctor ?? undefined, false);
+  const cache = createCache(st, name, size, align, flags & (st.services.debug.debugSlab ? CACHE_CREATE_MASK : CACHE_CREATE_MASK_NODEBUG), ctor ?? undefined, false);
   if (!cache) {
     st.services.log('err', `kmem_cache_create(${name}) failed with error -7`);
     return null;
@@ -97,6 +114,7 @@ export function kmemCacheCreate(st: SlabState, name: string, size: number, align
 
 /** create_cache() -> __kmem_cache_create() -> setup_cpu_cache() / enable_cpucache(). */
 export function createCache(st: SlabState, name: string, size: number, align: number, flags: number, ctor: ((addr: ObjAddr) => void) | undefined, isKmalloc: boolean): SlabCache | undefined {
+  if (st.services.debug.debugSlab) flags = forcedDebugFlags(size, flags);
   if (st.services.kasan) flags |= SLAB_KASAN; // kasan_cache_create()
   const calcAlign = calculateAlignment(flags, align, size);
   const layout = kmemCacheLayout(size, calcAlign, flags, ctor !== undefined, st.slabMaxOrder, (freelistSize) => {

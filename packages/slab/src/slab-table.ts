@@ -52,6 +52,11 @@ export class SlabTable {
     this.freeIds.push(id);
   }
 
+  /** Slab ids in use lie below this (released ones have cacheId 0). */
+  get idLimit(): number {
+    return this.nextId;
+  }
+
   freelistBase(id: number): number {
     return id * FREELIST_STRIDE;
   }

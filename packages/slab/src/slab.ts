@@ -10,7 +10,7 @@
  * slab-common.ts, lookup.ts). It has no behaviour of its own to override: variants pass hooks to
  * createSlabAllocator() (index.ts), which builds the state, boots it and then this object.
  */
-import type { Gfp, KmemCache, ObjAddr, SlabAllocator, SlabInfo } from '@mmkit/core';
+import type { FreelistCorruption, Gfp, KmemCache, ObjAddr, SlabAllocator, SlabInfo } from '@mmkit/core';
 import * as allocMod from './alloc.js';
 import * as freeMod from './free.js';
 import { KMALLOC_MAX_SIZE } from './kmalloc.js';
@@ -18,6 +18,7 @@ import * as lookupMod from './lookup.js';
 import * as reapMod from './reap.js';
 import * as slabCommonMod from './slab-common.js';
 import type { SlabState } from './state.js';
+import { validateFreelists } from './validate.js';
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (see docs/implementations.md).
@@ -104,5 +105,9 @@ export class Slab implements SlabAllocator {
 
   slabinfo(cache: KmemCache): SlabInfo {
     return getSlabinfo(cache);
+  }
+
+  validateFreelists(max: number): readonly FreelistCorruption[] {
+    return validateFreelists(this.st, max);
   }
 }

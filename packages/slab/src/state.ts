@@ -26,6 +26,12 @@ export class SlabState {
   /** The resolved hook table: DEFAULT_SLAB_HOOKS with the factory's overrides. */
   readonly hooks: SlabHooks;
   readonly slabs = new SlabTable();
+  /**
+   * The allocation bitmap (SlabTable.inUse) is kept and frees are checked: CONFIG_DEBUG_SLAB,
+   * or KASAN (whose quarantine release checks it). Otherwise (4.17's default) a free is pushed
+   * onto the array cache unchecked, as ___cache_free() does, and nothing per object is written.
+   */
+  readonly tracked: boolean;
   /** slab_caches: the live caches in creation order. */
   readonly cacheList: SlabCache[] = [];
   /** Caches by id (page->slab_cache); undefined once destroyed. */
@@ -64,6 +70,7 @@ export class SlabState {
     this.pages = services.pages;
     this.bytes = new ObjectBytes(services.contents, services.phys);
     this.hooks = hooks;
+    this.tracked = services.debug.debugSlab || services.kasan !== undefined;
     let maxNid = 0;
     for (const node of services.layout.nodes) maxNid = Math.max(maxNid, node.nid);
     this.nrNodes = maxNid + 1;

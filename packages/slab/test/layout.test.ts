@@ -1,4 +1,4 @@
-import { GFP_DMA, PAGE_SIZE, SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, calculateAlignment } from '@mmkit/core';
+import { GFP_DMA, PAGE_SIZE, SLAB_HWCACHE_ALIGN, SLAB_POISON, SLAB_RECLAIM_ACCOUNT, SLAB_RED_ZONE, SLAB_STORE_USER, SLAB_TYPESAFE_BY_RCU, calculateAlignment } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
 import { cacheEstimate, calculateSlabOrder, kmemCacheLayout } from '../src/layout.js';
 import { KMALLOC_MAX_SIZE, kmallocIndex, kmallocSizes } from '../src/kmalloc.js';
@@ -144,13 +144,32 @@ describe('__kmem_cache_create() geometry', () => {
     expect({ num: s.num, order: s.gfporder }).toEqual({ num: 3, order: 0 });
   });
 
-  it('SLAB_RED_ZONE adds a word on each side, SLAB_STORE_USER one more; dropped when the alignment exceeds 8', () => {
+  it('CONFIG_DEBUG_SLAB: SLAB_RED_ZONE adds a word on each side, SLAB_STORE_USER one more; dropped when the alignment exceeds 8', () => {
+    const f = createFixture({ nrCpus: 4, debug: { debugSlab: true } });
     const rz = f.slab.kmemCacheCreate('rz', 100, 0, SLAB_RED_ZONE | SLAB_STORE_USER | SLAB_POISON) as SlabCache;
     // 104 + 2 * 8 + 8 = 128
     expect({ size: rz.size, objOffset: rz.objOffset, num: rz.num }).toEqual({ size: 128, objOffset: 8, num: 32 });
     const hw = f.slab.kmemCacheCreate('rz-hw', 100, 0, SLAB_RED_ZONE | SLAB_HWCACHE_ALIGN) as SlabCache;
     expect(hw.flags & SLAB_RED_ZONE).toBe(0);
     expect({ size: hw.size, objOffset: hw.objOffset }).toEqual({ size: 128, objOffset: 0 });
+  });
+
+  it('without CONFIG_DEBUG_SLAB (4.17 default) CACHE_CREATE_MASK drops SLAB_RED_ZONE, SLAB_POISON and SLAB_STORE_USER', () => {
+    const plain = f.slab.kmemCacheCreate('rz-off', 100, 0, SLAB_RED_ZONE | SLAB_STORE_USER | SLAB_POISON) as SlabCache;
+    expect(plain.flags & (SLAB_RED_ZONE | SLAB_STORE_USER | SLAB_POISON)).toBe(0);
+    expect({ size: plain.size, objOffset: plain.objOffset }).toEqual({ size: 104, objOffset: 0 });
+  });
+
+  it('CONFIG_DEBUG_SLAB (FORCED_DEBUG): every cache gets red zones, the last user and poison, not poison under SLAB_TYPESAFE_BY_RCU', () => {
+    const d = createFixture({ debug: { debugSlab: true } });
+    const c = d.slab.kmemCacheCreate('forced', 100, 0, 0) as SlabCache;
+    expect(c.flags & (SLAB_RED_ZONE | SLAB_STORE_USER | SLAB_POISON)).toBe(SLAB_RED_ZONE | SLAB_STORE_USER | SLAB_POISON);
+    expect({ size: c.size, objOffset: c.objOffset }).toEqual({ size: 128, objOffset: 8 });
+    const rcu = d.slab.kmemCacheCreate('forced-rcu', 100, 0, SLAB_TYPESAFE_BY_RCU) as SlabCache;
+    expect(rcu.flags & SLAB_POISON).toBe(0);
+    // 4096 and above: red zones only if the size stays below the next power of two (8000 + 24 does; 8192 + 24 does not)
+    expect((d.slab.kmemCacheCreate('forced-8000', 8000, 0, 0) as SlabCache).flags & SLAB_RED_ZONE).toBe(SLAB_RED_ZONE);
+    expect((d.slab.kmemCacheCreate('forced-8192', 8192, 0, 0) as SlabCache).flags & SLAB_RED_ZONE).toBe(0);
   });
 
   it('kmemCacheLayout() agrees with cache creation', () => {

@@ -239,8 +239,8 @@ describe('allocation and freeing', () => {
 });
 
 describe('misuse is reported and changes nothing', () => {
-  it('double free, pointer inside an object, non-slab pointer', () => {
-    const f = createFixture();
+  it('CONFIG_DEBUG_SLAB: double free, pointer inside an object, non-slab pointer', () => {
+    const f = createFixture({ debug: { debugSlab: true } });
     const { slab, reports } = f;
     const c = slab.kmemCacheCreate('victim', 64, 0, 0)!;
     const a = slab.kmemCacheAlloc(c, GFP_KERNEL);
@@ -283,8 +283,8 @@ describe('misuse is reported and changes nothing', () => {
     }
   });
 
-  it('red zones: an overwritten red zone is reported on free (RED_ACTIVE/RED_INACTIVE as byte halves)', () => {
-    const f = createFixture();
+  it('CONFIG_DEBUG_SLAB: red zones: an overwritten red zone is reported on free (RED_ACTIVE/RED_INACTIVE as byte halves)', () => {
+    const f = createFixture({ debug: { debugSlab: true } });
     const c = f.slab.kmemCacheCreate('rz', 100, 0, SLAB_RED_ZONE) as SlabCache;
     const a = f.slab.kmemCacheAlloc(c, GFP_KERNEL);
     const word = new Uint8Array(8);
@@ -300,8 +300,8 @@ describe('misuse is reported and changes nothing', () => {
     expect(Array.from(word)).toEqual([0x5b, 0xe3, 0x74, 0x9d, 0x02, 0x11, 0xf9, 0x09]); // RED_INACTIVE
   });
 
-  it('poison: a write after free is reported when the object is allocated again', () => {
-    const f = createFixture();
+  it('CONFIG_DEBUG_SLAB: poison: a write after free is reported when the object is allocated again', () => {
+    const f = createFixture({ debug: { debugSlab: true } });
     const c = f.slab.kmemCacheCreate('poison', 64, 0, SLAB_POISON | SLAB_STORE_USER)!;
     const a = f.slab.kmemCacheAlloc(c, GFP_KERNEL);
     f.slab.kmemCacheFree(c, a);

@@ -72,7 +72,7 @@ const { __kmemCacheShrink, getSlabinfo, kmemCacheDestroy } = shrink;
 /** SLUB as a SlabAllocator: the state in a private field, every call delegated to a mechanism. */
 export class Slub implements SlabAllocator {
   readonly name: string;
-  readonly supports: SlabAllocatorFeatures = { bulk: true, kasan: true };
+  readonly supports: SlabAllocatorFeatures = { bulk: true, kasan: true, hardenedFreelist: true };
   readonly kmallocSizes: readonly number[] = kmallocCreationOrder().map((i) => kmallocInfo(i).size);
   readonly kmallocMaxCacheSize = KMALLOC_MAX_CACHE_SIZE;
   readonly kmallocMaxSize = KMALLOC_MAX_SIZE;

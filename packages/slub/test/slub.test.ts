@@ -54,7 +54,7 @@ describe('kmem_cache_init()', () => {
     }
     expect([caches[0].objectSize, caches[0].size, caches[1].objectSize, caches[1].size]).toEqual([336, 384, 64, 64]);
     expect(f.slub.name).toBe('slub');
-    expect(f.slub.supports).toEqual({ bulk: true, kasan: true });
+    expect(f.slub.supports).toEqual({ bulk: true, kasan: true, hardenedFreelist: true });
     expect(f.slub.kmallocMaxCacheSize).toBe(8192);
     expect(f.slub.kmallocMaxSize).toBe(4 << 20);
     expect(f.machine.allocatedPages()).toBe(f.bootPages);

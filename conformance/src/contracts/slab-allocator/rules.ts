@@ -148,24 +148,25 @@ export const SLAB_RULES: readonly Rule[] = [
   // (SLAB_CONSISTENCY_CHECKS: free_debug_processing()'s free_consistency_checks(),
   // alloc_debug_processing()'s check_object()), in SLAB only with CONFIG_DEBUG_SLAB; they said
   // nothing of it and now name the configuration (the cache's own SLAB_RED_ZONE or SLAB_POISON
-  // flag, given at kmem_cache_create(), still decides what is checked). Without the checks
-  // 4.17's SLUB corrupts its freelist on a double or invalid free (an object on it twice, or an
-  // interior pointer handed out as an object) and reports nothing: mmkit's allocators still run
-  // the checks then, since their own accounting cannot represent a corrupted freelist, so no
-  // rule states the default behaviour of these misuses.
+  // flag, given at kmem_cache_create(), still decides what is checked). Their configuration
+  // names both options (each implementation ignores the other's): SLAB took only CONFIG_DEBUG_SLAB
+  // from the time mmkit modelled it, and without it SLAB drops SLAB_RED_ZONE and SLAB_POISON at
+  // kmem_cache_create() (CACHE_CREATE_MASK). Without the checks 4.17 corrupts its freelists on
+  // a double or invalid free, as mmkit now does too: the rules misuse.double-free-unchecked and
+  // misuse.invalid-free-unchecked state that default behaviour.
   rule(
     'slab-allocator.debug.red-zone',
     'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), in a SLAB_RED_ZONE cache a write just past the end of an object is reported as a red zone overwrite when the object is freed.',
     { kind: 'source', ref: 'mm/slub.c: free_consistency_checks(), check_object() ("Redzone overwritten"); mm/slab.c: verify_redzone_free()' },
     undefined,
-    { slubDebug: 'F' },
+    { slubDebug: 'F', debugSlab: true },
   ),
   rule(
     'slab-allocator.debug.poison',
     'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), in a SLAB_POISON cache a write into a freed object is reported as a poison overwrite, at the latest when the object is allocated again.',
     { kind: 'source', ref: 'mm/slub.c: alloc_consistency_checks(), check_object() ("Poison overwritten"); mm/slab.c: check_poison_obj()' },
     undefined,
-    { slubDebug: 'F' },
+    { slubDebug: 'F', debugSlab: true },
   ),
 
   // misuse
@@ -174,14 +175,31 @@ export const SLAB_RULES: readonly Rule[] = [
     'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), freeing an object that is already free is reported as a double free and changes nothing: later allocations still return distinct objects.',
     { kind: 'source', ref: 'mm/slub.c: free_consistency_checks() ("Object already free"); mm/slab.c: cache_free_debugcheck()' },
     undefined,
-    { slubDebug: 'F' },
+    { slubDebug: 'F', debugSlab: true },
   ),
   rule(
     'slab-allocator.misuse.invalid-free',
     'With slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), freeing an address that is not the start of an object of a slab (inside an object, a page that is no slab) is reported and changes nothing.',
     { kind: 'source', ref: 'mm/slub.c: check_valid_pointer(), kfree(); mm/kasan/report.c: kasan_report_invalid_free()' },
     undefined,
-    { slubDebug: 'F' },
+    { slubDebug: 'F', debugSlab: true },
+  ),
+  rule(
+    'slab-allocator.misuse.double-free-unchecked',
+    "Without slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), 4.17's default, a double free is not detected when it happens: the object goes onto the CPU's freelist (SLUB's do_slab_free(), whose freelist then points to itself) or array cache (SLAB's ___cache_free()) twice, nothing is reported, and the next two allocations on that CPU both return it; the corruption shows later (mmkit's invariant checker finds the object twice on its freelists).",
+    { kind: 'source', ref: 'mm/slub.c: slab_free(), do_slab_free(), set_freepointer() (free_debug_processing() only if kmem_cache_debug(s)); mm/slab.c: __cache_free(), ___cache_free() (cache_free_debugcheck() only #if DEBUG)' },
+  ),
+  rule(
+    'slab-allocator.misuse.invalid-free-unchecked',
+    "Without slub_debug=F (SLUB) or CONFIG_DEBUG_SLAB (SLAB), 4.17's default, freeing a pointer inside an object is not detected: the pointer goes onto the CPU's freelist or array cache and the next allocation on that CPU returns it as an object.",
+    { kind: 'source', ref: 'mm/slub.c: slab_free(), do_slab_free() (check_valid_pointer() only in free_consistency_checks()); mm/slab.c: ___cache_free()' },
+  ),
+  rule(
+    'slab-allocator.misuse.double-free-hardened',
+    "With CONFIG_SLAB_FREELIST_HARDENED, SLUB's set_freepointer() catches an object freed onto the freelist it heads (BUG_ON(object == fp), \"naive detection of double free or corruption\", since 4.14): the free is reported and changes nothing, so the object is not handed out twice; a double free with another free in between is not caught, and 4.17's SLAB has no such check (it came to SLAB in 5.9).",
+    { kind: 'commit', ref: 'mm/slub.c: add a naive detection of double free or corruption', hash: 'ce6fa91b9363', release: '4.14' },
+    'hardenedFreelist',
+    { freelistHardened: true },
   ),
   // cache_from_obj() checks the cache only with memcg kmem accounting, CONFIG_SLAB_FREELIST_HARDENED
   // or SLAB_CONSISTENCY_CHECKS, and then frees into the object's own cache: misuse.wrong-cache

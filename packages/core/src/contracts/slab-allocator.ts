@@ -90,6 +90,11 @@ export interface SlabAllocatorFeatures {
   readonly bulk: boolean;
   /** Honours KasanHooks.slabFree per object and accepts quarantineRelease(). */
   readonly kasan: boolean;
+  /**
+   * With CONFIG_SLAB_FREELIST_HARDENED, the free pointer check of set_freepointer()
+   * (BUG_ON(object == fp): SLUB since 4.14; 4.17's SLAB has no such check, it came in 5.9).
+   */
+  readonly hardenedFreelist?: boolean;
 }
 
 /** What other subsystems call: kmem_cache_* and kmalloc (include/linux/slab.h). */

@@ -24,7 +24,7 @@ export type { SlabAllocatorUnderTest } from './helpers.js';
 
 /** What an object allocator provides of the optional parts of the contract. */
 export function slabAllocatorFeatures(slab: SlabAllocator): Record<string, boolean> {
-  return { bulk: Boolean(slab.supports.bulk), kasan: Boolean(slab.supports.kasan), cacheReap: typeof slab.cacheReapRuns === 'function' };
+  return { bulk: Boolean(slab.supports.bulk), kasan: Boolean(slab.supports.kasan), hardenedFreelist: Boolean(slab.supports.hardenedFreelist), cacheReap: typeof slab.cacheReapRuns === 'function' };
 }
 
 export const slabAllocatorSuite: Suite<SlabAllocatorUnderTest> = {

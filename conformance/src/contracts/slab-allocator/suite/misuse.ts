@@ -56,6 +56,63 @@ export const misuseCases: readonly SuiteCase<SlabAllocatorUnderTest>[] = [
     },
   },
   {
+    name: "under 4.17's defaults a double free is not detected and the object is handed out twice",
+    rules: ['slab-allocator.misuse.double-free-unchecked'],
+    run(ctx) {
+      const k = boot(ctx);
+      assert.ok(!k.debug.debugSlab && k.debug.slubDebug.flags === 0 && !k.debug.freelistHardened, 'the case boots with no free checks');
+      const c = create(k, 'dfu_objs', 64);
+      const keep = alloc(k, c);
+      const a = alloc(k, c);
+      k.slab.kmemCacheFree(c, a);
+      k.slab.kmemCacheFree(c, a);
+      assert.equal(k.slabReports.length, 0, `nothing reported at free time: ${k.slabReports.map((r) => r.message).join('; ')}`);
+      const found = k.checkInvariants().filter((v) => v.invariant === 'slab-freelist');
+      assert.ok(found.length > 0, 'the invariant checker finds the corrupted freelist');
+      const x = alloc(k, c);
+      const y = alloc(k, c);
+      assert.equal(x, a, 'the next allocation returns the double-freed object');
+      assert.equal(y, a, 'and so does the one after it');
+      assert.ok(keep !== a, 'distinct objects before the misuse');
+    },
+  },
+  {
+    name: "under 4.17's defaults a pointer inside an object is freed unchecked and handed out as an object",
+    rules: ['slab-allocator.misuse.invalid-free-unchecked'],
+    run(ctx) {
+      const k = boot(ctx);
+      const c = create(k, 'ipu_objs', 64);
+      const a = alloc(k, c);
+      k.slab.kmemCacheFree(c, a + 8);
+      assert.equal(k.slabReports.length, 0, `nothing reported at free time: ${k.slabReports.map((r) => r.message).join('; ')}`);
+      assert.equal(alloc(k, c), a + 8, 'the next allocation returns the interior pointer');
+    },
+  },
+  {
+    name: 'with CONFIG_SLAB_FREELIST_HARDENED an object freed onto the freelist it heads is caught (SLUB)',
+    rules: ['slab-allocator.misuse.double-free-hardened'],
+    requires: 'hardenedFreelist',
+    run(ctx) {
+      const k = boot(ctx);
+      assert.ok(k.debug.freelistHardened, 'the case boots with CONFIG_SLAB_FREELIST_HARDENED');
+      const c = create(k, 'dfh_objs', 64);
+      const a = alloc(k, c);
+      k.slab.kmemCacheFree(c, a);
+      k.slab.kmemCacheFree(c, a);
+      assert.equal(reportsOf(k, 'double-free'), 1, 'the second free is reported');
+      const got = [alloc(k, c), alloc(k, c)];
+      assert.ok(got[0] !== got[1], `the object is not handed out twice: ${got.map((x) => x.toString(16)).join(', ')}`);
+      assert.equal(k.checkInvariants().length, 0, 'the freelists are sound');
+      const b = alloc(k, c);
+      const d = alloc(k, c);
+      k.slab.kmemCacheFree(c, b);
+      k.slab.kmemCacheFree(c, d);
+      const since = k.slabReports.length;
+      k.slab.kmemCacheFree(c, b); // another free in between: not caught by the naive check
+      assert.equal(k.slabReports.length - since, 0, 'a double free with another free in between is not caught');
+    },
+  },
+  {
     name: 'with CONFIG_SLAB_FREELIST_HARDENED an object freed to the wrong cache is warned about once and freed into its own cache',
     rules: ['slab-allocator.misuse.wrong-cache-checked'],
     run(ctx) {
