@@ -75,8 +75,9 @@ export class SlubCache implements KmemCache {
   readonly debug: boolean;
   /**
    * mmkit's per-object states (objState) are kept, and the free checks of
-   * free_debug_processing() run: kmem_cache_debug(s), or KASAN (whose quarantine release
-   * checks them). Otherwise (4.17's default) nothing is checked on free, nothing per object is
+   * free_debug_processing() run: SLAB_CONSISTENCY_CHECKS (slub_debug=F, 4.17's
+   * free_consistency_checks()), or KASAN (whose quarantine release checks them; KASAN itself
+   * catches double and invalid frees in 4.17). Otherwise (4.17's default) nothing is checked on free, nothing per object is
    * written, and misuse corrupts the freelists as it does in Linux (the invariant checker sees
    * it: freelistCorruption()).
    */

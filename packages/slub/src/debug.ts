@@ -8,7 +8,7 @@
  * that ask for them red zones (SLAB_RED_ZONE) and poison (SLAB_POISON): init_object(),
  * alloc_debug_processing(), check_object(), check_bytes_and_report().
  */
-import { PAGE_SIZE, POISON_END, POISON_FREE, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE } from '@mmkit/core';
+import { PAGE_SIZE, POISON_END, POISON_FREE, SLAB_CONSISTENCY_CHECKS, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE } from '@mmkit/core';
 import { OBJ_ALLOCATED, OBJ_DETACHED, OBJ_FREE, type SlubCache } from './cache.js';
 import { hex } from './slab-page.js';
 import type { SlubState } from './state.js';
@@ -69,6 +69,14 @@ export function freepointerCorrupt(st: SlubState, s: SlubCache, slot: number, ob
 }
 
 /**
+ * free_debug_processing() of an untracked debug cache (SLAB_RED_ZONE, SLAB_POISON or
+ * SLAB_STORE_USER without SLAB_CONSISTENCY_CHECKS): no check, init_object(SLUB_RED_INACTIVE).
+ */
+export function freeDebugInit(st: SlubState, s: SlubCache, addr: number): void {
+  if (s.redLeftPad || s.objectPoison) initObject(st, s, addr, SLUB_RED_INACTIVE);
+}
+
+/**
  * free_debug_processing()/free_consistency_checks(), in a tracked cache: a valid object start
  * (check_valid_pointer()), not already free (on_freelist()), the red zone (check_object()
  * with SLUB_RED_ACTIVE; reported, then freed anyway); then init_object(SLUB_RED_INACTIVE).
@@ -81,7 +89,7 @@ export function freeDebugProcessing(st: SlubState, s: SlubCache, head: number, a
   if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) return reportInvalidPointer(st, s, head, slot, addr);
   const state = s.objState[slot * s.stride + idx];
   if (state !== OBJ_ALLOCATED) return reportAlreadyFree(st, s, idx, addr);
-  if (s.redLeftPad) checkRedzones(st, s, addr, SLUB_RED_ACTIVE);
+  if (s.redLeftPad && s.flags & SLAB_CONSISTENCY_CHECKS) checkRedzones(st, s, addr, SLUB_RED_ACTIVE);
   s.objState[slot * s.stride + idx] = OBJ_DETACHED;
   if (s.redLeftPad || s.objectPoison) initObject(st, s, addr, SLUB_RED_INACTIVE);
   return true;
@@ -117,8 +125,21 @@ function checkRedzones(st: SlubState, s: SlubCache, object: number, val: number)
   checkBytesAndReport(st, s, object, 'Redzone', object + s.objectSize, s.dbgRight, val);
 }
 
-/** alloc_debug_processing(): check_object(SLUB_RED_INACTIVE) (red zones, poison), then init_object(SLUB_RED_ACTIVE). */
+/**
+ * alloc_debug_processing(): with SLAB_CONSISTENCY_CHECKS (slub_debug=F) check_object(SLUB_RED_INACTIVE)
+ * (red zones, poison); then init_object(SLUB_RED_ACTIVE). Without F, 4.17 writes the red zones
+ * and poison but checks neither.
+ */
 export function allocDebugProcessing(st: SlubState, s: SlubCache, object: number): void {
+  if (s.flags & SLAB_CONSISTENCY_CHECKS) allocConsistencyChecks(st, s, object);
+  if (s.redLeftPad) {
+    st.phys.fill(object - s.redLeftPad, s.redLeftPad, SLUB_RED_ACTIVE);
+    st.phys.fill(object + s.objectSize, s.inuse - s.objectSize, SLUB_RED_ACTIVE);
+  }
+}
+
+/** alloc_consistency_checks()' check_object(SLUB_RED_INACTIVE): red zones and poison, reported and restored. */
+function allocConsistencyChecks(st: SlubState, s: SlubCache, object: number): void {
   if (s.redLeftPad) checkRedzones(st, s, object, SLUB_RED_INACTIVE);
   if (s.objectPoison) {
     const buf = s.dbgObject;
@@ -135,10 +156,6 @@ export function allocDebugProcessing(st: SlubState, s: SlubCache, object: number
       st.phys.fill(object, s.objectSize - 1, POISON_FREE);
       st.phys.fill(object + last, 1, POISON_END);
     }
-  }
-  if (s.redLeftPad) {
-    st.phys.fill(object - s.redLeftPad, s.redLeftPad, SLUB_RED_ACTIVE);
-    st.phys.fill(object + s.objectSize, s.inuse - s.objectSize, SLUB_RED_ACTIVE);
   }
 }
 

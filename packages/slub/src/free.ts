@@ -17,7 +17,7 @@ import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { putCpuPartial } = cpuSlab;
-const { bugOnObjectIsFp, freeDebugProcessing, untrackedFreeFits } = debug;
+const { bugOnObjectIsFp, freeDebugInit, freeDebugProcessing, untrackedFreeFits } = debug;
 const { freeLarge } = kmallocLarge;
 const { discardSlab, getFreepointer, hex, objIndex, ownCache, setFreepointer, slabHead } = slabPage;
 
@@ -38,7 +38,10 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
   if (s.tracked) {
     if (!freeDebugProcessing(st, s, head, addr)) return;
     setFreepointer(st, s, addr, 0);
-  } else if (!untrackedFreeFits(st, s, head, addr)) return;
+  } else {
+    if (!untrackedFreeFits(st, s, head, addr)) return;
+    if (s.debug) freeDebugInit(st, s, addr);
+  }
   st.hooks.slabFree(st, s, head, addr, addr, 1);
 }
 
@@ -190,6 +193,7 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
     const owner = st.byId[st.pages.mapping[page]]!;
     const s = owner === given ? given : cacheFromObj(st, given, owner, object, 1); // df->s = cache_from_obj(s, object)
     if (s.tracked ? !freeDebugProcessing(st, s, page, object) : !untrackedFreeFits(st, s, page, object)) continue;
+    if (!s.tracked && s.debug) freeDebugInit(st, s, object);
     let dfHead = object;
     const dfTail = object;
     let cnt = 1;
@@ -203,6 +207,7 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
       if (slabHead(st, o) === page) {
         done[size] = 1;
         if (s.tracked ? !freeDebugProcessing(st, s, page, o) : !untrackedFreeFits(st, s, page, o)) continue;
+        if (!s.tracked && s.debug) freeDebugInit(st, s, o);
         if (s.hardened && o === dfHead) {
           bugOnObjectIsFp(st, s, o);
           continue;

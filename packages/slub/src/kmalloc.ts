@@ -28,7 +28,7 @@ import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { slabAlloc } = alloc;
-const { freeDebugProcessing, untrackedFreeFits } = debug;
+const { freeDebugInit, freeDebugProcessing, untrackedFreeFits } = debug;
 const { freeLarge, kmallocLarge } = large;
 const { hex, setFreepointer, slabHead } = slabPage;
 
@@ -84,7 +84,10 @@ export function kfree(st: SlubState, addr: ObjAddr): void {
   if (s.tracked) {
     if (!freeDebugProcessing(st, s, head, addr)) return;
     setFreepointer(st, s, addr, 0);
-  } else if (!untrackedFreeFits(st, s, head, addr)) return;
+  } else {
+    if (!untrackedFreeFits(st, s, head, addr)) return;
+    if (s.debug) freeDebugInit(st, s, addr);
+  }
   st.hooks.slabFree(st, s, head, addr, addr, 1);
 }
 

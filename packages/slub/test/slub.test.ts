@@ -371,8 +371,8 @@ describe('misuse is reported and changes nothing', () => {
     expect(f.machine.allocatedPages()).toBe(f.bootPages);
   });
 
-  it('SLAB_RED_ZONE: a write past the object is reported on free, and the object is freed', () => {
-    const f = createFixture();
+  it('SLAB_RED_ZONE with slub_debug=F: a write past the object is reported on free, and the object is freed', () => {
+    const f = createFixture({ debug: { slubDebug: 'F' } });
     const c = f.slub.kmemCacheCreate('rz', 64, 0, SLAB_RED_ZONE)!;
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     const rz = new Uint8Array(8);
@@ -386,8 +386,8 @@ describe('misuse is reported and changes nothing', () => {
     expect(f.reports.length).toBe(1);
   });
 
-  it('SLAB_POISON: free objects hold POISON_FREE/POISON_END; a write after free is reported on alloc', () => {
-    const f = createFixture();
+  it('SLAB_POISON with slub_debug=F: free objects hold POISON_FREE/POISON_END; a write after free is reported on alloc', () => {
+    const f = createFixture({ debug: { slubDebug: 'F' } });
     const c = f.slub.kmemCacheCreate('poison', 32, 0, SLAB_POISON)!;
     const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
     f.machine.phys.fill(a, 32, 0);
@@ -400,6 +400,23 @@ describe('misuse is reported and changes nothing', () => {
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
     expect(f.reports.map((r) => r.kind)).toEqual(['poison']);
     expect(f.reports[0].message).toContain('Poison overwritten');
+  });
+
+  it('SLAB_RED_ZONE and SLAB_POISON without SLAB_CONSISTENCY_CHECKS: red zones and poison are written, never checked (4.17 checks them only with F)', () => {
+    const f = createFixture();
+    const c = f.slub.kmemCacheCreate('rz-nocheck', 64, 0, SLAB_RED_ZONE | SLAB_POISON)!;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    const rz = new Uint8Array(8);
+    f.machine.phys.read(a + 64, rz);
+    expect([...rz]).toEqual(new Array(8).fill(SLUB_RED_ACTIVE)); // init_object(SLUB_RED_ACTIVE)
+    f.machine.phys.fill(a + 64, 2, 0x41); // past the object
+    f.slub.kmemCacheFree(c, a);
+    const buf = new Uint8Array(64);
+    f.machine.phys.read(a, buf);
+    expect(buf[0]).toBe(POISON_FREE); // init_object(SLUB_RED_INACTIVE) poisons
+    f.machine.phys.fill(a + 4, 1, 0x00); // after the free
+    expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
+    expect(f.reports).toEqual([]);
   });
 });
 
