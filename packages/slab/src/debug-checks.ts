@@ -1,6 +1,6 @@
 /**
  * SLAB's DEBUG checks (mm/slab.c, 4.17): the checks before a free (virt_to_cache(),
- * cache_from_obj(), kfree_debugcheck() and cache_free_debugcheck(), always on here),
+ * cache_from_obj(), kfree_debugcheck() and cache_free_debugcheck(), with CONFIG_DEBUG_SLAB or KASAN: SlabState.tracked),
  * cache_alloc_debugcheck_after() (check_poison_obj(), red zones to RED_ACTIVE) and
  * verify_redzone_free() / poison_obj(POISON_FREE) at free. The byte layout of red zones, the
  * user word and poison is in debug.ts.
@@ -19,7 +19,7 @@ const { hex, objectIndex, slabCache } = lookupMod;
 
 /**
  * The checks before a free (virt_to_cache(), cache_from_obj() and the DEBUG
- * cache_free_debugcheck() of Linux, always on here) of addr, which lies in `slab` (virtToSlab(),
+ * cache_free_debugcheck() of Linux, run when SlabState.tracked) of addr, which lies in `slab` (virtToSlab(),
  * -1 for none): the object's index in the slab (its cache is `expected` when one is given, else
  * slabCache()), or -1 after a report. The reports are in reportBadFree(), out of the hot path.
  */

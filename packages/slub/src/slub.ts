@@ -17,12 +17,13 @@
  * (__kmem_cache_alias), memcg caches, the RCU grace period before freeing the pages of a
  * SLAB_TYPESAFE_BY_RCU slab, and the kmem_cache_cpu per-cpu area (percpu memory, no slab).
  *
- * The checks Linux does only with slub_debug (free_debug_processing(): invalid pointer, wrong
- * cache, double free) are always on, in O(1) thanks to a state byte per object; red zones and
- * poison are checked when the cache asks for them (SLAB_RED_ZONE, SLAB_POISON). A debug cache
- * takes the slow paths as in Linux (one object per ___slab_alloc(), then deactivate_slab()).
- * A corrupt free pointer is reported ("Freepointer corrupt") and its slab isolated, never
- * followed.
+ * The checks Linux does only with slub_debug=F (free_consistency_checks(): invalid pointer,
+ * double free; red zones and poison of SLAB_RED_ZONE / SLAB_POISON caches) run only then (or
+ * with KASAN), in O(1) thanks to a state byte per object; by default a free is unchecked and
+ * misuse corrupts the freelists as in Linux (validate.ts finds it). A debug cache takes the
+ * slow paths as in Linux (one object per ___slab_alloc(), then deactivate_slab()). A free
+ * pointer out of its slab (or, checked, not a free object) is reported ("Freepointer corrupt")
+ * and its slab isolated, never followed.
  *
  * Structure (docs/implementations.md): the state in one place, mechanisms as functions over it
  * named after their Linux counterparts, variation through a hook table:
