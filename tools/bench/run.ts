@@ -6,8 +6,10 @@
  *   free them in reverse), against @thi.ng/malloc (a JavaScript malloc over an ArrayBuffer)
  *   doing malloc(64)+free on the same bursts.
  * - Page allocator (buddy): order-0 alloc+free in bursts of 512 and as immediate pairs, with and
- *   without per-cpu lists. Its peer is native (a C port of the same 4.17 algorithm), run outside
- *   this process; `peer` is null here.
+ *   without per-cpu lists. Its peer is native: a C port of the same 4.17 algorithm, given as
+ *   MMKIT_BUDDY_PEER=path/to/linux_buddy.c (the project's peer, not part of this repository); the
+ *   bench builds it with `cc -O2` and runs one round of it (a child process) after each of ours.
+ *   Without it, or without a C compiler, `peer` is null and `peerMissing` says why.
  * - Boot: createKernel() time and struct page bytes per page for 1, 16, 64 and 256 GiB machines.
  *
  * Each case runs after a warm-up as MMKIT_BENCH_ROUNDS rounds (default 5) of
@@ -19,6 +21,10 @@
 import { GFP_KERNEL, NO_PAGE, type PageAllocator, type SlabAllocator } from '@mmkit/core';
 import { createKernel, type Kernel } from '@mmkit/kernel';
 import { MemPool } from '@thi.ng/malloc';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const BURST = 512;
 const GIB = 2 ** 30;
@@ -70,6 +76,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** A peer that runs one round of `seconds` and answers its rate (pairs per second). */
+interface Peer {
+  readonly name: string;
+  round(seconds: number): number;
+}
+
 interface CaseResult {
   readonly case: string;
   /** Median pairs per second of ours. */
@@ -81,14 +93,14 @@ interface CaseResult {
 }
 
 /** Warm both up, then interleave their rounds. */
-function compare(name: string, ours: () => void, peer: { name: string; loop: () => void } | null, pairsPerLoop: number): CaseResult {
+function compare(name: string, ours: () => void, peer: Peer | null, pairsPerLoop: number): CaseResult {
   rate(ours, pairsPerLoop, Math.min(SECONDS, 0.2));
-  if (peer) rate(peer.loop, pairsPerLoop, Math.min(SECONDS, 0.2));
+  if (peer) peer.round(Math.min(SECONDS, 0.2));
   const a: number[] = [];
   const b: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     a.push(Math.round(rate(ours, pairsPerLoop, SECONDS)));
-    if (peer) b.push(Math.round(rate(peer.loop, pairsPerLoop, SECONDS)));
+    if (peer) b.push(Math.round(peer.round(SECONDS)));
   }
   const opsPerSec = Math.round(median(a));
   if (!peer) return { case: name, opsPerSec, rounds: a, peer: null, ratio: null };
@@ -97,18 +109,41 @@ function compare(name: string, ours: () => void, peer: { name: string; loop: () 
 }
 
 /** @thi.ng/malloc on the burst pattern: malloc(size) x BURST, then free in reverse. */
-function thingMallocBurst(size: number): { name: string; loop: () => void } {
+function thingMallocBurst(size: number): Peer {
   const pool = new MemPool({ size: 16 * 2 ** 20 });
   const held = new Float64Array(BURST);
+  const loop = () => {
+    for (let i = 0; i < BURST; i++) {
+      const a = pool.malloc(size);
+      if (a === 0) throw new Error('@thi.ng/malloc: out of memory');
+      held[i] = a;
+    }
+    for (let i = BURST - 1; i >= 0; i--) pool.free(held[i]);
+  };
+  return { name: '@thi.ng/malloc', round: (seconds) => rate(loop, BURST, seconds) };
+}
+
+/** The native buddy peer, built from MMKIT_BUDDY_PEER: its binary, or why there is none. */
+function buildBuddyPeer(): { binary: string } | { missing: string } {
+  const source = process.env.MMKIT_BUDDY_PEER;
+  if (source === undefined || source === '') return { missing: 'MMKIT_BUDDY_PEER (the path of linux_buddy.c) is not set' };
+  if (!existsSync(source)) return { missing: `MMKIT_BUDDY_PEER: no such file '${source}'` };
+  const binary = join(mkdtempSync(join(tmpdir(), 'mmkit-bench-')), 'linux_buddy');
+  const cc = spawnSync('cc', ['-O2', source, '-o', binary], { encoding: 'utf8' });
+  if (cc.error || cc.status !== 0) return { missing: `cc -O2 ${source} failed: ${cc.error?.message ?? cc.stderr.trim().split('\n')[0]}` };
+  return { binary };
+}
+
+/** One round of the native peer on `pattern` ('burst512' or 'pair'): its wall-clock pairs/s. */
+function nativeBuddy(binary: string, pattern: 'burst512' | 'pair', pcp: boolean): Peer {
   return {
-    name: '@thi.ng/malloc',
-    loop: () => {
-      for (let i = 0; i < BURST; i++) {
-        const a = pool.malloc(size);
-        if (a === 0) throw new Error('@thi.ng/malloc: out of memory');
-        held[i] = a;
-      }
-      for (let i = BURST - 1; i >= 0; i--) pool.free(held[i]);
+    name: 'native C port of the 4.17 buddy (linux_buddy.c)',
+    round: (seconds) => {
+      const run = spawnSync(binary, [pattern, String(seconds), '1', pcp ? '1' : '0'], { encoding: 'utf8' });
+      const line = run.status === 0 ? run.stdout.trim().split('\n').pop() : undefined;
+      const wall = line ? (JSON.parse(line) as { wallMedian?: unknown }).wallMedian : undefined;
+      if (typeof wall !== 'number') throw new Error(`the native peer failed: ${run.error?.message ?? run.stderr}`);
+      return wall;
     },
   };
 }
@@ -173,11 +208,13 @@ for (const slab of ['slub', 'slab'] as const) {
   const k = benchKernel({ slab });
   results.push(compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, slabBurst(k.slab, 64), thingMallocBurst(64), BURST));
 }
+const buddyPeer = buildBuddyPeer();
 for (const pcp of [true, false]) {
   const k = benchKernel({ pcp });
   const label = pcp ? 'pcp on' : 'pcp off';
-  results.push(compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, buddyBurst(k.pageAllocator), null, BURST));
-  results.push(compare(`buddy order-0 alloc+free, pairs, ${label}`, buddyPairs(k.pageAllocator), null, BURST));
+  const peer = (pattern: 'burst512' | 'pair') => ('binary' in buddyPeer ? nativeBuddy(buddyPeer.binary, pattern, pcp) : null);
+  results.push(compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, buddyBurst(k.pageAllocator), peer('burst512'), BURST));
+  results.push(compare(`buddy order-0 alloc+free, pairs, ${label}`, buddyPairs(k.pageAllocator), peer('pair'), BURST));
 }
 const bootResults = BOOT_GIB.map(boot);
 
@@ -190,6 +227,7 @@ console.log(
       secondsPerRound: SECONDS,
       unit: 'alloc+free pairs per second of wall time, median of the rounds',
       results,
+      ...('missing' in buddyPeer ? { peerMissing: { buddy: buddyPeer.missing } } : {}),
       boot: bootResults,
     },
     null,
