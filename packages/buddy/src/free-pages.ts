@@ -50,13 +50,13 @@ export function __freePages(st: BuddyState, pfn: Pfn, order: number): void {
   if (st.allocOrder[pfn] !== order + 1) return freeWrongOrder(st, zone, pfn, order);
   if (order === 0 && st.pcpEnabled) {
     // free_unref_page() -> free_pcp_prepare(): free_pages_check() now only with CONFIG_DEBUG_VM
-    if (st.debugVm && !freePagesCheck(st, pfn, 0, false)) return badFreeLeak(st, pfn, 0);
+    if (st.debugVm && !freePagesCheck(st, pfn, 0)) return badFreeLeak(st, pfn, 0);
     freePagesPrepare(st, pfn, 0);
     freeUnrefPage(st, zone, pfn);
     return;
   }
   // __free_pages_ok() -> free_pages_prepare(page, order, true)
-  if (!freePagesCheck(st, pfn, order, false)) return badFreeLeak(st, pfn, order);
+  if (!freePagesCheck(st, pfn, order)) return badFreeLeak(st, pfn, order);
   freePagesPrepare(st, pfn, order);
   freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
 }
@@ -123,7 +123,7 @@ function freeWrongOrder(st: BuddyState, zone: Zone, pfn: Pfn, order: number): vo
   const pages = st.pages;
   const allocated = st.allocOrder[pfn];
   if (allocated === 0) {
-    if (!freePagesCheck(st, pfn, order, false)) return badPage(st, pfn, freePagesCheckReason(st, pfn, order, false));
+    if (!freePagesCheck(st, pfn, order)) return badPage(st, pfn, freePagesCheckReason(st, pfn, order, false));
     return badPage(st, pfn, freePagesCheckReason(st, pfn, order, true));
   }
   const allocOrder = allocated - 1;
@@ -131,13 +131,13 @@ function freeWrongOrder(st: BuddyState, zone: Zone, pfn: Pfn, order: number): vo
     return badPage(st, pfn, `VM_BUG_ON_PAGE(compound && compound_order(page) != order): freed with order ${order}, compound order ${allocOrder}`);
   }
   if (order < allocOrder) {
-    if (!freePagesCheck(st, pfn, order, false)) return badFreeLeak(st, pfn, order);
+    if (!freePagesCheck(st, pfn, order)) return badFreeLeak(st, pfn, order);
     freePagesPrepare(st, pfn, order); // the pages past 2^order keep what they had: lost
     if (order === 0 && st.pcpEnabled) freeUnrefPage(st, zone, pfn);
     else freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
     return;
   }
-  if (!freePagesCheck(st, pfn, order, false)) return badFreeLeak(st, pfn, order);
+  if (!freePagesCheck(st, pfn, order)) return badFreeLeak(st, pfn, order);
   if ((pfn & ((1 << order) - 1)) !== 0) {
     const why = st.debugVm ? 'VM_BUG_ON_PAGE(pfn & ((1 << order) - 1))' : 'mmkit refuses it (Linux 4.17 without CONFIG_DEBUG_VM would merge the misaligned block and corrupt its free lists)';
     return badPage(st, pfn, `freed with order ${order}, allocated with order ${allocOrder}: pfn ${pfn} is not aligned to order ${order}; ${why}`);

@@ -41,25 +41,17 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
 
 /**
  * free_pages_check() of the head and of every other page of the block (the reference the
- * caller drops is the head's last one): true when the block may be freed. `notAllocated`: the
- * page allocator has no record of handing the block out (mmkit's check, below).
+ * caller drops is the head's last one): true when the block may be freed.
  */
-export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number, notAllocated: boolean): boolean {
-  const pages = st.pages;
-  const n = 1 << order;
-  for (let i = 0; i < n; i++) {
-    const p = pfn + i;
-    if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT || pages.mapping[p] !== 0 || (i && pages.refcount[p] !== 0) || pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE || pages.memcg[p] !== 0) {
-      return false;
-    }
-  }
-  return !notAllocated;
+export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number): boolean {
+  return freePagesCheckBadPfn(st, pfn, order) < 0;
 }
 
 /** The first page of the block free_pages_check() refuses (the pfn bad_page() names), or -1. */
 export function freePagesCheckBadPfn(st: BuddyState, pfn: Pfn, order: number): Pfn {
   const pages = st.pages;
-  for (let i = 0; i < 1 << order; i++) {
+  const n = 1 << order;
+  for (let i = 0; i < n; i++) {
     const p = pfn + i;
     if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT || pages.mapping[p] !== 0 || (i && pages.refcount[p] !== 0) || pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE || pages.memcg[p] !== 0) return p;
   }

@@ -123,7 +123,7 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
       let mt = st.listMigratetype[pfn];
       // The pageblock could have been isolated meanwhile.
       if (st.pages.getPageblockMigratetype(pfn) === MIGRATE_ISOLATE) mt = MIGRATE_ISOLATE;
-      if (!st.debugVm && (st.pages.refcount[pfn] !== 0 || !freePagesCheck(st, pfn, 0, false))) bulkfreeBadPage(st, pfn);
+      if (!st.debugVm && (st.pages.refcount[pfn] !== 0 || !freePagesCheck(st, pfn, 0))) bulkfreeBadPage(st, pfn);
       else st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
     } while (--count > 0 && --batchFree > 0 && !lists.isEmpty(list));
   }
