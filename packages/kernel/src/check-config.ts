@@ -6,7 +6,7 @@
  */
 import type { KernelConfig } from './kernel-types.js';
 import { MAX_LOG_BUF_SHIFT, MIN_LOG_BUF_SHIFT } from './printk.js';
-import { faultAttrProblem } from './fault-inject.js';
+import { FAULT_ATTR_FIELDS, faultAttrProblem } from './fault-inject.js';
 import {
   KernelConfigError, configBool, configInt, configObject, configOneOf, describeValue,
 } from './config-validation.js';
@@ -33,8 +33,6 @@ const KASAN_HOOKS = ['slabFree', 'slabAlloc', 'cacheShutdown'] as const;
 export const MAX_NR_CPUS = 256;
 /** The seed feeds a 32-bit generator (Prng): larger seeds would alias smaller ones. */
 export const MAX_SEED = 2 ** 32 - 1;
-
-const FAULT_ATTR_FIELDS = ['probability', 'interval', 'times', 'space', 'verbose', 'count'] as const;
 
 /** A fault-injection object's fields, with the bounds of their debugfs files (fault-inject.ts FAULT_ATTR_BOUNDS). */
 function checkFaultAttr(what: string, attr: object): void {

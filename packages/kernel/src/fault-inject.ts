@@ -38,6 +38,9 @@ export interface Failslab extends FaultAttr {
   cacheFilter: boolean;
 }
 
+/** The fields of struct fault_attr that fail_page_alloc and failslab share. */
+export const FAULT_ATTR_FIELDS = ['probability', 'interval', 'times', 'space', 'verbose', 'count'] as const;
+
 /** FAULT_ATTR_INITIALIZER. */
 function faultAttrInitializer(): FaultAttr {
   return { probability: 0, interval: 1, times: 1, space: 0, verbose: 2, count: 0 };
@@ -98,7 +101,7 @@ class CheckedFaultAttr implements FaultAttr {
   private _verbose: number;
   private _count: number;
   constructor(protected readonly what: string, a: FaultAttr) {
-    for (const key of ['probability', 'interval', 'times', 'space', 'verbose', 'count'] as const) checked(what, key, a[key]);
+    for (const key of FAULT_ATTR_FIELDS) checked(what, key, a[key]);
     this._probability = a.probability;
     this._interval = a.interval;
     this._times = a.times;
