@@ -189,11 +189,9 @@ function benchKernel(options: { slab?: 'slub' | 'slab'; pcp?: boolean }): Kernel
   return createKernel({ machine: { mem: 256 * 2 ** 20 }, nrCpus: 4, ...options });
 }
 
-/** The bytes of struct page (core's PageStore typed arrays) per simulated page. */
+/** The bytes of struct page (core's PageStore: per-page arrays, per-pageblock tables, side storage written) per simulated page. */
 function structPageBytesPerPage(k: Kernel): number {
-  let bytes = 0;
-  for (const v of Object.values(k.pages)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
-  return Number((bytes / k.pages.maxPfn).toFixed(2));
+  return Number((k.pages.residentBytes() / k.pages.maxPfn).toFixed(2));
 }
 
 function boot(gib: number): { gib: number; bootMs: number; structPageBytesPerPage: number } {

@@ -14,30 +14,54 @@ import { minFreeKbytesSysctlHandler, nrFreeZonePages, setRecommendedMinFreeKbyte
 
 /**
  * memblock_free_all() for one range: the pages join their zone's managed pages and are freed
- * in the largest naturally aligned blocks that fit (__free_pages_memory()).
+ * in the largest naturally aligned blocks that fit (__free_pages_memory()). Memory that memmap
+ * init left zero for this (PageStore's ranges awaiting handover) is taken whole, per range;
+ * other pages must be as memmap init reserved them (one reference, not free), checked per page
+ * (they are reserved ranges given back later). A page handed over twice is refused, whole.
  */
 export function freeBootmem(st: BuddyState, startPfn: Pfn, nrPages: number): void {
   if (!Number.isInteger(startPfn) || !Number.isInteger(nrPages) || startPfn < 0 || nrPages < 0) {
     throw new RangeError(`freeBootmem(${startPfn}, ${nrPages}): not a pfn range`);
   }
   const end = startPfn + nrPages;
-  if (end > st.pages.maxPfn) throw new RangeError(`freeBootmem: pfns up to ${end} are beyond the memmap (${st.pages.maxPfn})`);
-  let pfn = startPfn;
-  while (pfn < end) {
-    const zone = pageZone(st, pfn);
-    if (!zone) throw new RangeError(`freeBootmem: pfn 0x${pfn.toString(16)} is in no zone`);
-    const present = presentRangeEnd(st, pfn);
-    if (present <= pfn) throw new RangeError(`freeBootmem: pfn 0x${pfn.toString(16)} is not present memory (a hole in memblock.memory)`);
-    const chunkEnd = Math.min(end, zone.zoneEndPfn, present);
-    const refcount = st.pages.refcount;
-    for (let p = pfn; p < chunkEnd; p++) {
-      if (refcount[p] !== 1 || st.pages.isBuddy(p)) {
-        throw new Error(`freeBootmem: pfn 0x${p.toString(16)} was already handed to the page allocator`);
-      }
+  const pages = st.pages;
+  if (end > pages.maxPfn) throw new RangeError(`freeBootmem: pfns up to ${end} are beyond the memmap (${pages.maxPfn})`);
+  // Check the whole range before freeing any of it: a refused call changes nothing.
+  for (let pfn = startPfn; pfn < end; ) {
+    const chunkEnd = bootmemChunkEnd(st, pfn, end);
+    const pendingEnd = Math.min(chunkEnd, pages.handoverEndAt(pfn));
+    if (pendingEnd > pfn) {
+      pfn = pendingEnd;
+      continue;
     }
-    __freePagesMemory(st, zone, pfn, chunkEnd);
-    pfn = chunkEnd;
+    const reservedEnd = Math.min(chunkEnd, pages.nextHandoverPfn(pfn));
+    for (let p = pfn; p < reservedEnd; p++) {
+      if (pages.refcount[p] !== 1 || pages.isBuddy(p)) throw new Error(`freeBootmem: pfn 0x${p.toString(16)} was already handed to the page allocator`);
+    }
+    pfn = reservedEnd;
   }
+  for (let pfn = startPfn; pfn < end; ) {
+    const zone = pageZone(st, pfn)!;
+    const chunkEnd = bootmemChunkEnd(st, pfn, end);
+    const pendingEnd = pages.takeHandover(pfn, chunkEnd);
+    if (pendingEnd > pfn) {
+      __freePagesMemory(st, zone, pfn, pendingEnd, false);
+      pfn = pendingEnd;
+      continue;
+    }
+    const reservedEnd = Math.min(chunkEnd, pages.nextHandoverPfn(pfn));
+    __freePagesMemory(st, zone, pfn, reservedEnd, true);
+    pfn = reservedEnd;
+  }
+}
+
+/** The end of the part of [pfn, end) in pfn's zone and present memory; throws when pfn is in neither. */
+function bootmemChunkEnd(st: BuddyState, pfn: Pfn, end: Pfn): Pfn {
+  const zone = pageZone(st, pfn);
+  if (!zone) throw new RangeError(`freeBootmem: pfn 0x${pfn.toString(16)} is in no zone`);
+  const present = presentRangeEnd(st, pfn);
+  if (present <= pfn) throw new RangeError(`freeBootmem: pfn 0x${pfn.toString(16)} is not present memory (a hole in memblock.memory)`);
+  return Math.min(end, zone.zoneEndPfn, present);
 }
 
 /** End of the memblock.memory range containing pfn, or pfn when it is in a hole. */
@@ -60,13 +84,16 @@ export function presentRangeEnd(st: BuddyState, pfn: Pfn): Pfn {
   return pfn;
 }
 
-/** __free_pages_memory(): order = min(MAX_ORDER - 1, __ffs(start)), shrunk to fit. */
-export function __freePagesMemory(st: BuddyState, zone: Zone, start: Pfn, end: Pfn): void {
+/**
+ * __free_pages_memory(): order = min(MAX_ORDER - 1, __ffs(start)), shrunk to fit. `clear`: the
+ * struct pages were written by memmap init (reserved) and must be cleared; else they are zero.
+ */
+export function __freePagesMemory(st: BuddyState, zone: Zone, start: Pfn, end: Pfn, clear: boolean): void {
   while (start < end) {
     const lowest = (start as number) & -(start as number); // __ffs(start)
     let order = start === 0 ? MAX_ORDER - 1 : Math.min(MAX_ORDER - 1, 31 - Math.clz32(lowest));
     while (start + (1 << order) > end) order--;
-    __freePagesBootCore(st, zone, start, order);
+    __freePagesBootCore(st, zone, start, order, clear);
     start += 1 << order;
   }
 }
@@ -74,12 +101,15 @@ export function __freePagesMemory(st: BuddyState, zone: Zone, start: Pfn, end: P
 /**
  * __free_pages_boot_core(): clear PG_reserved and the references, count the pages as
  * managed, and free the block (straight to the buddy lists: the per-cpu lists of boot are
- * the boot_pageset, which holds nothing).
+ * the boot_pageset, which holds nothing). With `clear` false the pages are already zero (memmap
+ * init left them so), and only the block's head is written, by the free itself.
  */
-export function __freePagesBootCore(st: BuddyState, zone: Zone, pfn: Pfn, order: number): void {
+export function __freePagesBootCore(st: BuddyState, zone: Zone, pfn: Pfn, order: number, clear: boolean): void {
   const n = 1 << order;
-  st.pages.flags.fill(0, pfn, pfn + n);
-  st.pages.refcount.fill(0, pfn, pfn + n);
+  if (clear) {
+    st.pages.flags.fill(0, pfn, pfn + n);
+    st.pages.refcount.fill(0, pfn, pfn + n);
+  }
   zone.managedPages += n;
   freeOnePage(st, zone, pfn, order, st.pages.getPageblockMigratetype(pfn));
 }

@@ -23,10 +23,8 @@ export function cmaInitReservedAreas(st: BuddyState): void {
  * Returns whether the area was activated.
  */
 export function cmaActivateArea(st: BuddyState, start: Pfn, end: Pfn): boolean {
-  const zoneNum = st.pages.zoneNum;
   const first = start < end ? pageZone(st, start) : undefined;
-  let ok = first !== undefined && start % PAGEBLOCK_NR_PAGES === 0 && end % PAGEBLOCK_NR_PAGES === 0 && end <= st.pages.maxPfn;
-  for (let pfn = start; ok && pfn < end; pfn++) if (zoneNum[pfn] !== first!.zoneNum) ok = false;
+  const ok = first !== undefined && start % PAGEBLOCK_NR_PAGES === 0 && end % PAGEBLOCK_NR_PAGES === 0 && end <= st.pages.maxPfn && st.pages.rangeInZone(start, end, first.zoneNum);
   if (!ok) {
     st.services.log('err', `cma: CMA area at pfn 0x${start.toString(16)}-0x${end.toString(16)} could not be activated`);
     return false;

@@ -25,12 +25,12 @@ import type { BuddyState } from './state.js';
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
-const { NO_ZONE, freeListIndex } = stateMod;
+const { freeListIndex } = stateMod;
 
 /** page_zone(): the zone a pfn belongs to, or undefined. */
 export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
-  const zn = st.pages.zoneNum[pfn];
-  return zn === NO_ZONE ? undefined : st.zoneByNum[zn];
+  const zn = st.pages.zoneNumOf(pfn);
+  return zn < 0 ? undefined : st.zoneByNum[zn]; // core NO_ZONE
 }
 
 /**
@@ -79,7 +79,7 @@ export function moveToFreeList(st: BuddyState, zone: Zone, pfn: Pfn, order: numb
 export function pageIsBuddy(st: BuddyState, pfn: Pfn, buddy: Pfn, order: number): boolean {
   const pages = st.pages;
   if (buddy >= pages.maxPfn) return false; // pfn_valid_within()
-  return pages.isBuddy(buddy) && pages.private[buddy] === order && pages.zoneNum[buddy] === pages.zoneNum[pfn];
+  return pages.isBuddy(buddy) && pages.private[buddy] === order && pages.zoneNumOf(buddy) === pages.zoneNumOf(pfn);
 }
 
 /**

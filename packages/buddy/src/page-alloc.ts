@@ -21,7 +21,6 @@ import {
   MIGRATE_PCPTYPES,
   MIGRATE_TYPES,
   NO_PAGE,
-  PAGE_UNMAPPED_MAPCOUNT,
   PG_head,
   PG_tail,
   __GFP_ATOMIC,
@@ -332,7 +331,7 @@ export function prepNewPage(st: BuddyState, pfn: Pfn, order: number, gfp: Gfp, _
   const n = 1 << order;
   pages.private[pfn] = 0;
   pages.refcount[pfn] = 1;
-  pages.mapcount[pfn] = PAGE_UNMAPPED_MAPCOUNT;
+  pages.resetMapcount(pfn);
   pages.flags[pfn] = 0;
   st.allocOrder[pfn] = order + 1;
   if (gfp & __GFP_ZERO) for (let i = 0; i < n; i++) st.services.contents.clear(pfn + i);

@@ -53,7 +53,7 @@ export function freePagesCheckBadPfn(st: BuddyState, pfn: Pfn, order: number): P
   const n = 1 << order;
   for (let i = 0; i < n; i++) {
     const p = pfn + i;
-    if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT || pages.mapping[p] !== 0 || (i && pages.refcount[p] !== 0) || pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE || pages.memcg[p] !== 0) return p;
+    if (pages.getMapcount(p) !== PAGE_UNMAPPED_MAPCOUNT || pages.getMapping(p) !== 0 || (i && pages.refcount[p] !== 0) || pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE || pages.getMemcg(p) !== 0) return p;
   }
   return -1;
 }
@@ -64,11 +64,11 @@ export function freePagesCheckReason(st: BuddyState, pfn: Pfn, order: number, no
   const n = 1 << order;
   for (let i = 0; i < n; i++) {
     const p = pfn + i;
-    if (pages.mapcount[p] !== PAGE_UNMAPPED_MAPCOUNT) return i ? `nonzero mapcount (page ${i} of the block)` : 'nonzero mapcount';
-    if (pages.mapping[p] !== 0) return i ? `non-NULL mapping (page ${i} of the block)` : 'non-NULL mapping';
+    if (pages.getMapcount(p) !== PAGE_UNMAPPED_MAPCOUNT) return i ? `nonzero mapcount (page ${i} of the block)` : 'nonzero mapcount';
+    if (pages.getMapping(p) !== 0) return i ? `non-NULL mapping (page ${i} of the block)` : 'non-NULL mapping';
     if (i && pages.refcount[p] !== 0) return `nonzero _refcount (page ${i} of the block)`;
     if (pages.flags[p] & PAGE_FLAGS_CHECK_AT_FREE) return i ? `PAGE_FLAGS_CHECK_AT_FREE flag(s) set (page ${i} of the block)` : 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set';
-    if (pages.memcg[p] !== 0) return 'page still charged to cgroup';
+    if (pages.getMemcg(p) !== 0) return 'page still charged to cgroup';
   }
   // mmkit's own check, no Linux counterpart: a page with a reference that the page allocator
   // never handed out (Linux would free it; mmkit keeps its free lists to what it gave out).
@@ -83,7 +83,7 @@ export function freePagesCheckReason(st: BuddyState, pfn: Pfn, order: number, no
  */
 export function checkNewPage(st: BuddyState, pfn: Pfn): boolean {
   const pages = st.pages;
-  if (pages.refcount[pfn] === 0 && pages.mapcount[pfn] === PAGE_UNMAPPED_MAPCOUNT && pages.mapping[pfn] === 0 && pages.flags[pfn] === 0 && pages.memcg[pfn] === 0) return false;
+  if (pages.refcount[pfn] === 0 && pages.getMapcount(pfn) === PAGE_UNMAPPED_MAPCOUNT && pages.getMapping(pfn) === 0 && pages.flags[pfn] === 0 && pages.getMemcg(pfn) === 0) return false;
   checkNewPageBad(st, pfn);
   return true;
 }
@@ -98,12 +98,12 @@ export function checkNewPages(st: BuddyState, pfn: Pfn, order: number): boolean 
 function checkNewPageBad(st: BuddyState, pfn: Pfn): void {
   const pages = st.pages;
   let reason = 'PAGE_FLAGS_CHECK_AT_PREP flag set';
-  if (pages.mapcount[pfn] !== PAGE_UNMAPPED_MAPCOUNT) reason = 'nonzero mapcount';
-  else if (pages.mapping[pfn] !== 0) reason = 'non-NULL mapping';
+  if (pages.getMapcount(pfn) !== PAGE_UNMAPPED_MAPCOUNT) reason = 'nonzero mapcount';
+  else if (pages.getMapping(pfn) !== 0) reason = 'non-NULL mapping';
   else if (pages.refcount[pfn] !== 0) reason = `nonzero _refcount (${pages.refcount[pfn]}: freed more often than allocated)`;
-  else if (pages.memcg[pfn] !== 0) reason = 'page still charged to cgroup';
+  else if (pages.getMemcg(pfn) !== 0) reason = 'page still charged to cgroup';
   badPage(st, pfn, reason);
-  pages.mapcount[pfn] = PAGE_UNMAPPED_MAPCOUNT; // page_mapcount_reset(): remove PageBuddy
+  pages.resetMapcount(pfn); // page_mapcount_reset(): remove PageBuddy
 }
 
 /** bad_page(): report (the kernel prints "BUG: Bad page state" and taints itself). */

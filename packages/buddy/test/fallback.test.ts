@@ -155,7 +155,7 @@ describe('highatomic reserve', () => {
     expect(dma32.nrReservedHighatomic).toBe(0);
     const pfn = a.allocPages(GFP_ATOMIC, 1);
     expect(pfn).not.toBe(NO_PAGE);
-    const zone = m.zones[m.pages.zoneNum[pfn]];
+    const zone = m.zones[m.pages.zoneNumOf(pfn)];
     expect(zone.nrReservedHighatomic).toBe(512);
     expect(m.pages.getPageblockMigratetype(pfn)).toBe(MIGRATE_HIGHATOMIC);
     let onHighatomic = 0;

@@ -111,7 +111,7 @@ export function uncoalescedPairs(m: Machine): string[] {
   m.allocator.forEachFreeBlock((zone, pfn, order) => {
     if (order >= MAX_ORDER - 1) return;
     const buddy = pfn ^ (1 << order);
-    if (buddy < pages.maxPfn && pages.isBuddy(buddy) && pages.private[buddy] === order && pages.zoneNum[buddy] === zone.zoneNum && buddy > pfn) {
+    if (buddy < pages.maxPfn && pages.isBuddy(buddy) && pages.private[buddy] === order && pages.zoneNumOf(buddy) === zone.zoneNum && buddy > pfn) {
       const mtA = pages.getPageblockMigratetype(pfn);
       const mtB = pages.getPageblockMigratetype(buddy);
       if (order < 9 || (mtA !== 5 && mtB !== 5) || mtA === mtB) out.push(`${zone.name}: ${pfn} and ${buddy} (order ${order})`);

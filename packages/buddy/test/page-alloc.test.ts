@@ -28,7 +28,7 @@ import {
 import { BuddyAllocator, createBuddyAllocator } from '../src/index.js';
 import { checkCounters, createMachine, freeBlocks, type Machine, MIB_PAGES, uncoalescedPairs } from './fixture.js';
 
-const zoneOf = (m: Machine, pfn: number) => m.zones[m.pages.zoneNum[pfn]];
+const zoneOf = (m: Machine, pfn: number) => m.zones[m.pages.zoneNumOf(pfn)];
 
 describe('boot: memmap init and memblock_free_all', () => {
   it('hands every present page to its zone in max-order blocks', () => {
@@ -38,8 +38,8 @@ describe('boot: memmap init and memblock_free_all', () => {
     expect([dma.freePages, dma32.freePages]).toEqual([4096, 12288]);
     expect([...dma.nrFree]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
     expect([...dma32.nrFree]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12]);
-    expect(m.pages.zoneNum[0]).toBe(0);
-    expect(m.pages.zoneNum[4096]).toBe(1);
+    expect(m.pages.zoneNumOf(0)).toBe(0);
+    expect(m.pages.zoneNumOf(4096)).toBe(1);
     expect(m.pages.getPageblockMigratetype(5000)).toBe(1); // MIGRATE_MOVABLE
     expect(checkCounters(m)).toEqual([]);
     expect(m.allocator.name).toBe('buddy');
@@ -225,7 +225,7 @@ describe('page state on allocation', () => {
     const pfn = a.allocPages(GFP_KERNEL | __GFP_COMP, 2);
     expect(m.pages.refcount[pfn]).toBe(1);
     expect(m.pages.refcount[pfn + 1]).toBe(0);
-    expect(m.pages.mapcount[pfn]).toBe(-1);
+    expect(m.pages.getMapcount(pfn)).toBe(-1);
     expect(m.pages.testFlag(pfn, PG_head)).toBe(true);
     expect([1, 2, 3].every((i) => m.pages.testFlag(pfn + i, PG_tail))).toBe(true);
     a.freePages(pfn, 2);
@@ -453,8 +453,8 @@ describe('bad input', () => {
       expect(m.badPages).toHaveLength(3);
       const bad: [(p: number) => void, string][] = [
         [(p) => m.pages.setFlag(p, PG_lru), 'PAGE_FLAGS_CHECK_AT_FREE flag(s) set'],
-        [(p) => (m.pages.mapcount[p] = 0), 'nonzero mapcount'],
-        [(p) => (m.pages.mapping[p] = 7), 'non-NULL mapping'],
+        [(p) => (m.pages.setMapcount(p, 0)), 'nonzero mapcount'],
+        [(p) => (m.pages.setMapping(p, 7)), 'non-NULL mapping'],
       ];
       for (const [spoil, reason] of bad) {
         const p = a.allocPages(GFP_KERNEL, 0);

@@ -33,6 +33,10 @@ kernel:
   --sysctl vm.NAME=VALUE   write a sysctl after boot (repeatable)
   --slab slub|slab         the object allocator (CONFIG_SLUB, the default, or CONFIG_SLAB)
   --kasan                  boot with KASAN (slab free hook and quarantine)
+  --deferred-struct-page-init
+                           CONFIG_DEFERRED_STRUCT_PAGE_INIT (off by default, as in 4.17):
+                           memmap init stops after each node's first section; the rest is
+                           initialised and freed by page_alloc_init_late() (--show dmesg)
   --mutant ID              boot with a mutant page or object allocator (mmkit mutants lists them)
   --seed N                 seed of every random choice (an integer in [0, 4294967295])
 debugging (off by default, as in 4.17):
@@ -84,6 +88,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
       mutant: { type: 'string' },
       slab: { type: 'string' },
       kasan: { type: 'boolean' },
+      'deferred-struct-page-init': { type: 'boolean' },
       seed: { type: 'string' },
       'debug-vm': { type: 'boolean' },
       'slub-debug': { type: 'string' },
@@ -154,6 +159,7 @@ export async function bootConfigFromArgs(args: string[], kit: ConformanceKit = D
     config.slab = values.slab;
   }
   if (values.kasan) config.kasan = true;
+  if (values['deferred-struct-page-init']) config.deferredStructPageInit = true;
   if (values['debug-vm'] || values['slub-debug'] !== undefined || values['freelist-hardened'] || values['debug-slab']) {
     const slubDebug = values['slub-debug'];
     if (slubDebug !== undefined) {

@@ -130,6 +130,17 @@ describe('sizes', () => {
   });
 });
 
+describe('mmkit boot --deferred-struct-page-init', () => {
+  it('logs the deferred step and ends with the same buddyinfo', async () => {
+    const on = await run('boot', '--mem', '4G', '--deferred-struct-page-init', '--show', 'dmesg');
+    expect(on.code).toBe(0);
+    expect(on.out).toMatch(/\] node 0 initialised, \d+ pages in \d+ms$/m);
+    const a = await run('boot', '--mem', '4G', '--deferred-struct-page-init', '--show', 'buddyinfo');
+    const b = await run('boot', '--mem', '4G', '--show', 'buddyinfo');
+    expect(a.out).toBe(b.out);
+  });
+});
+
 describe('mmkit boot: debugging options', () => {
   it('boots with CONFIG_DEBUG_VM and slub_debug and shows them', async () => {
     const r = await run('boot', '--mem', '256M', '--debug-vm', '--slub-debug', 'FZPUT,kmalloc-64');

@@ -9,11 +9,11 @@ import { PageStore } from './struct-page.js';
 describe('page->mapping encoding', () => {
   it('keeps the id above Linux two flag bits, and tells the kinds apart', () => {
     const pages = new PageStore(8);
-    pages.mapping[1] = encodeMapping(7, PAGE_MAPPING_ANON);
-    pages.mapping[2] = encodeMapping(7, 0);
-    pages.mapping[3] = encodeMapping(7, PAGE_MAPPING_KSM);
-    pages.mapping[4] = encodeMapping(MAPPING_ID_MAX, PAGE_MAPPING_MOVABLE);
-    expect([1, 2, 3, 4].map((p) => mappingId(pages.mapping[p]))).toEqual([7, 7, 7, MAPPING_ID_MAX]);
+    pages.setMapping(1, encodeMapping(7, PAGE_MAPPING_ANON));
+    pages.setMapping(2, encodeMapping(7, 0));
+    pages.setMapping(3, encodeMapping(7, PAGE_MAPPING_KSM));
+    pages.setMapping(4, encodeMapping(MAPPING_ID_MAX, PAGE_MAPPING_MOVABLE));
+    expect([1, 2, 3, 4].map((p) => mappingId(pages.getMapping(p)))).toEqual([7, 7, 7, MAPPING_ID_MAX]);
     expect([0, 1, 2, 3, 4].map((p) => [pageAnon(pages, p), pageFileMapping(pages, p), pageKsm(pages, p), pageMovable(pages, p)])).toEqual([
       [false, false, false, false],
       [true, false, false, false],
@@ -25,7 +25,7 @@ describe('page->mapping encoding', () => {
 
   it('reads a slab page as none of them: its mapping is the cache id', () => {
     const pages = new PageStore(2);
-    pages.mapping[1] = 3; // cache id 3 (would look anonymous: bit 0)
+    pages.setMapping(1, 3); // cache id 3 (would look anonymous: bit 0)
     pages.setFlag(1, PG_slab);
     expect([pageAnon(pages, 1), pageFileMapping(pages, 1), pageKsm(pages, 1), pageMovable(pages, 1)]).toEqual([false, false, false, false]);
   });

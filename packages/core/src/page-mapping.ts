@@ -1,6 +1,6 @@
 /**
  * How page->mapping is encoded (include/linux/page-flags.h, 4.17: PAGE_MAPPING_ANON,
- * PAGE_MAPPING_MOVABLE, PAGE_MAPPING_KSM). PageStore.mapping holds numbers, not pointers: an id
+ * PAGE_MAPPING_MOVABLE, PAGE_MAPPING_KSM). PageStore.getMapping() holds numbers, not pointers: an id
  * shifted left by two, with Linux's two low bits saying what the id names. Slab pages are the
  * exception, as in Linux, where a slab page keeps its cache in page->slab_cache instead: with
  * PG_slab set, mapping is the cache's id (the slab allocator's own numbering) and carries no
@@ -36,21 +36,21 @@ export function mappingId(mapping: number): number {
 
 /** PageAnon(): mapped anonymous memory (KSM pages included). */
 export function pageAnon(pages: PageStore, pfn: Pfn): boolean {
-  return !pages.testFlag(pfn, PG_slab) && (pages.mapping[pfn] & PAGE_MAPPING_ANON) !== 0;
+  return !pages.testFlag(pfn, PG_slab) && (pages.getMapping(pfn) & PAGE_MAPPING_ANON) !== 0;
 }
 
 /** PageKsm(). */
 export function pageKsm(pages: PageStore, pfn: Pfn): boolean {
-  return !pages.testFlag(pfn, PG_slab) && (pages.mapping[pfn] & PAGE_MAPPING_FLAGS) === PAGE_MAPPING_KSM;
+  return !pages.testFlag(pfn, PG_slab) && (pages.getMapping(pfn) & PAGE_MAPPING_FLAGS) === PAGE_MAPPING_KSM;
 }
 
 /** __PageMovable(): a movable non-LRU page. */
 export function pageMovable(pages: PageStore, pfn: Pfn): boolean {
-  return !pages.testFlag(pfn, PG_slab) && (pages.mapping[pfn] & PAGE_MAPPING_FLAGS) === PAGE_MAPPING_MOVABLE;
+  return !pages.testFlag(pfn, PG_slab) && (pages.getMapping(pfn) & PAGE_MAPPING_FLAGS) === PAGE_MAPPING_MOVABLE;
 }
 
 /** page_mapping() is an address_space (a file page or a swap cache page): a mapping with no flag bits. */
 export function pageFileMapping(pages: PageStore, pfn: Pfn): boolean {
-  const m = pages.mapping[pfn];
+  const m = pages.getMapping(pfn);
   return m !== 0 && !pages.testFlag(pfn, PG_slab) && (m & PAGE_MAPPING_FLAGS) === 0;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PageContents } from './page-contents.js';
 import { Prng } from './prng.js';
-import { PageStore, PfnListSet } from './struct-page.js';
+import { NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet } from './struct-page.js';
 import { errnoName, ERRNO, strerror, syscallError } from './errno.js';
 import { memmapInitZone } from './memmap.js';
 import { MIGRATE_MOVABLE } from './migratetype.js';
 import { X86_64_ZONES } from './mmzone.js';
-import { PG_reserved } from './page-flags.js';
+import { PAGE_BUDDY_MAPCOUNT_VALUE, PG_reserved } from './page-flags.js';
 import { Zone } from './zone.js';
 
 describe('PageStore memory model (pfn_valid)', () => {
@@ -35,18 +35,107 @@ describe('PageStore memory model (pfn_valid)', () => {
     memmapInitZone(pages, zone);
     // 600..1023 is a hole in section 0: struct pages exist, reserved, in the zone, its pageblock movable
     for (const pfn of [0, 700, 1023, 2048, 3071]) {
-      expect(pages.zoneNum[pfn], `pfn ${pfn}`).toBe(zone.zoneNum);
+      expect(pages.zoneNumOf(pfn), `pfn ${pfn}`).toBe(zone.zoneNum);
       expect(pages.testFlag(pfn, PG_reserved), `pfn ${pfn}`).toBe(true);
       expect(pages.getPageblockMigratetype(pfn), `pfn ${pfn}`).toBe(MIGRATE_MOVABLE);
     }
     // section 1 has no memmap: nothing set
     for (const pfn of [1024, 1536, 2047]) {
-      expect(pages.zoneNum[pfn], `pfn ${pfn}`).toBe(255);
+      expect(pages.zoneNumOf(pfn), `pfn ${pfn}`).toBe(-1);
       expect(pages.flags[pfn] | pages.refcount[pfn], `pfn ${pfn}`).toBe(0);
     }
   });
 });
 
+
+describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)', () => {
+  it('takes at most 24 bytes of per-page arrays, and residentBytes() says what a fresh memmap holds', () => {
+    expect(PageStore.BYTES_PER_PAGE).toBeLessThanOrEqual(24);
+    const n = 1 << 16;
+    const pages = new PageStore(n);
+    const tables = ((n >>> 9) + 1) * PageStore.BYTES_PER_PAGEBLOCK;
+    expect(pages.residentBytes()).toBe(n * PageStore.BYTES_PER_PAGE + tables);
+    let views = 0;
+    for (const v of Object.values(pages)) if (ArrayBuffer.isView(v)) views += v.byteLength;
+    expect(views).toBe(n * PageStore.BYTES_PER_PAGE + tables);
+  });
+
+  it('is all zero after construction, which reads as an unmapped page on no list, with no mapping', () => {
+    const pages = new PageStore(4096);
+    for (const v of Object.values(pages)) if (ArrayBuffer.isView(v)) expect(new Uint8Array(v.buffer, v.byteOffset, v.byteLength).every((b) => b === 0)).toBe(true);
+    expect(pages.getMapcount(7)).toBe(-1);
+    expect(pages.isBuddy(7)).toBe(false);
+    expect(pages.lruNextOf(7)).toBe(-1);
+    expect([pages.getMapping(7), pages.getIndex(7), pages.getMemcg(7)]).toEqual([0, 0, 0]);
+    expect(pages.zoneNumOf(7)).toBe(NO_ZONE);
+  });
+
+  it('keeps _mapcount biased by one and PageBuddy as PAGE_BUDDY_MAPCOUNT_VALUE', () => {
+    const pages = new PageStore(16);
+    pages.setMapcount(3, 4);
+    expect(pages.getMapcount(3)).toBe(4);
+    pages.setBuddy(5, 3);
+    expect([pages.isBuddy(5), pages.getMapcount(5), pages.private[5]]).toEqual([true, PAGE_BUDDY_MAPCOUNT_VALUE, 3]);
+    pages.clearBuddy(5);
+    expect([pages.isBuddy(5), pages.getMapcount(5), pages.mapcountBiased[5]]).toEqual([false, -1, 0]);
+    pages.resetMapcount(3);
+    expect(pages.mapcountBiased[3]).toBe(0);
+  });
+
+  it('allocates mapping, index and memcg storage only in the chunks written, and checks what is written', () => {
+    const pages = new PageStore(4 * PAGE_EXT_CHUNK_PAGES);
+    const base = pages.residentBytes();
+    pages.setMapping(5, 0); // a zero write allocates nothing
+    expect(pages.residentBytes()).toBe(base);
+    pages.setIndex(2 * PAGE_EXT_CHUNK_PAGES + 1, 0xffffffff);
+    expect(pages.getIndex(2 * PAGE_EXT_CHUNK_PAGES + 1)).toBe(0xffffffff);
+    expect(pages.residentBytes()).toBe(base + PAGE_EXT_CHUNK_PAGES * 4);
+    pages.setMemcg(9, 3);
+    pages.setMapping(9, 77);
+    expect([pages.getMemcg(9), pages.getMapping(9), pages.getMapping(10)]).toEqual([3, 77, 0]);
+    expect(() => pages.setIndex(1, 2 ** 32)).toThrow(RangeError);
+    expect(() => pages.setIndex(1, -1)).toThrow(RangeError);
+    expect(() => pages.setMemcg(1, 65536)).toThrow(RangeError);
+    expect(() => pages.setMapping(1, 1.5)).toThrow(RangeError);
+    expect(() => pages.setMapping(pages.maxPfn + PAGE_EXT_CHUNK_PAGES, 1)).toThrow(RangeError);
+  });
+
+  it('derives the zone from the pfn: per pageblock, exactly where a zone boundary cuts a pageblock', () => {
+    const pages = new PageStore(8192);
+    pages.setZoneSpan(1, 1000, 0); // DMA-like: starts at pfn 1, ends inside pageblock 1
+    pages.setZoneSpan(1000, 8000, 1); // ends inside the last pageblock
+    expect([0, 1, 511, 512, 999, 1000, 1023, 1024, 7999, 8000, 8191].map((p) => pages.zoneNumOf(p))).toEqual([-1, 0, 0, 0, 0, 1, 1, 1, 1, -1, -1]);
+    expect(pages.rangeInZone(1024, 7999, 1)).toBe(true);
+    expect(pages.rangeInZone(999, 1100, 1)).toBe(false);
+    expect(pages.rangeInZone(1, 1000, 0)).toBe(true);
+    expect(() => pages.setZoneSpan(5, 5, 0)).toThrow(RangeError);
+    expect(() => pages.setZoneSpan(0, 8193, 0)).toThrow(RangeError);
+  });
+
+  it('can live on SharedArrayBuffers', () => {
+    const pages = new PageStore(2048, { shared: true });
+    expect(pages.flags.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(pages.lruNextLink.buffer).toBeInstanceOf(SharedArrayBuffer);
+    pages.setMapping(3, 9);
+    expect(pages.getMapping(3)).toBe(9);
+    expect(new PageStore(8).flags.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it('memmap init with a handover list writes only the reserved pages and holes, and records the rest', () => {
+    const pages = new PageStore(4096);
+    const zone = new Zone({ nid: 0, zoneIdx: X86_64_ZONES.DMA32, startPfn: 0, spanned: 4096, present: 4096 }, X86_64_ZONES, 1);
+    memmapInitZone(pages, zone, [{ start: 16, end: 2000 }, { start: 2100, end: 4096 }]);
+    expect([0, 15, 2000, 2099].every((p) => pages.refcount[p] === 1 && pages.testFlag(p, PG_reserved))).toBe(true);
+    expect([16, 1999, 2100, 4095].every((p) => pages.refcount[p] === 0 && pages.flags[p] === 0)).toBe(true);
+    expect(pages.pendingHandover()).toEqual([{ start: 16, end: 2000 }, { start: 2100, end: 4096 }]);
+    expect(pages.takeHandover(100, 200)).toBe(200);
+    expect(pages.takeHandover(100, 200)).toBe(100); // taken already
+    expect(pages.pendingHandover()).toEqual([{ start: 16, end: 100 }, { start: 200, end: 2000 }, { start: 2100, end: 4096 }]);
+    expect(pages.handoverEndAt(300)).toBe(2000);
+    expect(pages.nextHandoverPfn(2000)).toBe(2100);
+    expect(() => pages.addHandover(150, 250)).toThrow(RangeError);
+  });
+});
 
 describe('PfnListSet', () => {
   it('adds, removes and pops like list_head', () => {

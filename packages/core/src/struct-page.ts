@@ -1,37 +1,149 @@
 /**
  * struct page as a set of typed arrays indexed by pfn, shared by every subsystem as in Linux.
  * No object exists per page: a machine of tens of millions of pages costs a few bytes each.
+ *
+ * Layout (issue 12): 24 bytes per page in six 32-bit arrays, zero as every field's "nothing"
+ * (so a fresh PageStore is all zero, and untouched pages cost no host memory: the arrays are
+ * calloc'ed and the OS maps their pages on first write):
+ * - flags (page->flags): the page flags of page-flags.ts in bits 0..NR_PAGEFLAGS-1. Linux keeps
+ *   the section, node and zone in the upper bits; here the zone comes from the pfn
+ *   (zoneNumOf()), so bits PAGE_FLAGS_ALLOCATOR_SHIFT..31 (6 bits) are left to the page
+ *   allocator for its per-page extras: the buddy allocator's listMigratetype (the free or
+ *   per-cpu list a page is on, 3 bits; Linux keeps it in page->index on a per-cpu page,
+ *   set_pcppage_migratetype()) fits there. page_owner's allocation order (buddy's allocOrder)
+ *   is page_ext data in Linux: a LazyPageArray, or the 3 bits left plus private, fit it.
+ *   Nothing but the page allocator may use these bits; free pages must have them 0 when
+ *   nothing is recorded (boot writes only block heads).
+ * - refcount (page->_refcount).
+ * - mapcountBiased: page->_mapcount + 1 (page_mapcount()), so 0 is "unmapped" (_mapcount -1) and a
+ *   free buddy head is PAGE_BUDDY_MAPCOUNT_VALUE + 1. Read and write it through getMapcount(),
+ *   setMapcount(), resetMapcount(), isBuddy(), setBuddy(), clearBuddy().
+ * - lruNextLink, lruPrevLink (page->lru): list links stored as pfn + 1 (0 = none); PfnListSet reads and
+ *   writes them, lruNextOf() / clearLru() for the rest.
+ * - private (page->private): the order of a free buddy head, a swap entry, the slab's slot...
+ *   In 4.17 page->private shares a union with page->slab_cache (include/linux/mm_types.h), so
+ *   a slab page may keep its cache there; a page on a per-cpu list has it free (the allocator
+ *   may keep the list's migratetype there, as Linux keeps it in page->index).
+ * page->mapping, page->index (32 bits here) and page->mem_cgroup are only checked (free_pages_check())
+ * by the page allocator, never written: they live in side storage allocated lazily per PAGE_EXT_CHUNK_PAGES pages on
+ * the first write of a nonzero value (like page_ext), read through getMapping()/setMapping(),
+ * getIndex()/setIndex(), getMemcg()/setMemcg(); an unwritten chunk reads 0. The zone of a pfn
+ * and the migratetype of a pageblock are per-pageblock tables (a few bytes per 512 pages).
+ * LazyPageArray is the same side storage for other per-page records of that kind (Linux's
+ * page_ext, e.g. page_owner's allocation order).
+ *
+ * Every array can live on a SharedArrayBuffer (`new PageStore(n, { shared: true })`), so the
+ * state can be shared with another isolate.
  */
-import { PAGE_BUDDY_MAPCOUNT_VALUE, PAGE_UNMAPPED_MAPCOUNT } from './page-flags.js';
+import { NR_PAGEFLAGS, PAGE_BUDDY_MAPCOUNT_VALUE } from './page-flags.js';
 import { PAGEBLOCK_ORDER, type PfnRange } from './mmzone.js';
 
 /** The "no page" sentinel: what an allocator returns when it has nothing to give. */
 export const NO_PAGE = -1;
 
+/** zoneNumOf() of a pfn that belongs to no zone (no struct page, or outside every zone span). */
+export const NO_ZONE = -1;
+
+/** The first bit of page->flags left to the page allocator (bits 26..31): see the file comment. */
+export const PAGE_FLAGS_ALLOCATOR_SHIFT = NR_PAGEFLAGS;
+
+/** Side storage chunks: 2^15 pages, a SPARSEMEM section of x86-64 (128 MiB). */
+export const PAGE_EXT_CHUNK_SHIFT = 15;
+export const PAGE_EXT_CHUNK_PAGES = 1 << PAGE_EXT_CHUNK_SHIFT;
+
+/** PAGE_BUDDY_MAPCOUNT_VALUE as PageStore.mapcountBiased holds it (_mapcount + 1). */
+const BUDDY_MAPCOUNT_STORED = PAGE_BUDDY_MAPCOUNT_VALUE + 1;
+/** The per-pageblock zone table's "more than one zone, or zone and no zone": ask the spans. */
+const ZONE_MIXED = 0xffff;
+
+export interface PageStoreOptions {
+  /** Allocate every array on a SharedArrayBuffer (default: ArrayBuffer). */
+  readonly shared?: boolean;
+}
+
+type TypedArrayCtor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; readonly BYTES_PER_ELEMENT: number };
+
+function allocArray<T>(ctor: TypedArrayCtor<T>, length: number, shared: boolean): T {
+  const bytes = length * ctor.BYTES_PER_ELEMENT;
+  return new ctor(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+}
+
+/**
+ * A per-pfn record kept in chunks of PAGE_EXT_CHUNK_PAGES allocated on the first write of a
+ * nonzero value (Linux's page_ext): resident only where written; an unallocated chunk reads 0.
+ */
+export class LazyPageArray<T extends Uint8Array | Uint16Array | Uint32Array> {
+  private readonly chunks: (T | undefined)[];
+  private allocated = 0;
+
+  constructor(
+    readonly maxPfn: number,
+    private readonly ctor: TypedArrayCtor<T>,
+    private readonly shared = false,
+  ) {
+    this.chunks = new Array<T | undefined>(Math.ceil(maxPfn / PAGE_EXT_CHUNK_PAGES)).fill(undefined);
+  }
+
+  get(pfn: number): number {
+    const c = this.chunks[pfn >>> PAGE_EXT_CHUNK_SHIFT];
+    return c === undefined ? 0 : c[pfn & (PAGE_EXT_CHUNK_PAGES - 1)];
+  }
+
+  /** The caller checks that v fits the element type (PageStore's setters do). */
+  set(pfn: number, v: number): void {
+    const i = pfn >>> PAGE_EXT_CHUNK_SHIFT;
+    let c = this.chunks[i];
+    if (c === undefined) {
+      if (v === 0) return;
+      if (!(pfn >= 0 && pfn < this.maxPfn)) throw new RangeError(`pfn ${pfn} is outside the memmap (${this.maxPfn} pages)`);
+      c = allocArray(this.ctor, PAGE_EXT_CHUNK_PAGES, this.shared);
+      this.chunks[i] = c;
+      this.allocated++;
+    }
+    c[pfn & (PAGE_EXT_CHUNK_PAGES - 1)] = v;
+  }
+
+  /** Host bytes of the chunks allocated so far. */
+  residentBytes(): number {
+    return this.allocated * PAGE_EXT_CHUNK_PAGES * this.ctor.BYTES_PER_ELEMENT;
+  }
+}
+
 export class PageStore {
   /** One past the highest pfn this memmap describes. */
   readonly maxPfn: number;
-  /** page->flags (bit numbers from page-flags.ts). */
+  /** page->flags (bit numbers from page-flags.ts; bits from PAGE_FLAGS_ALLOCATOR_SHIFT up: the page allocator's). */
   readonly flags: Uint32Array;
   /** page->_refcount. */
   readonly refcount: Int32Array;
-  /** page->_mapcount: -1 when unmapped, PAGE_BUDDY_MAPCOUNT_VALUE on a free buddy head. */
-  readonly mapcount: Int32Array;
+  /** page->_mapcount + 1: 0 when unmapped, PAGE_BUDDY_MAPCOUNT_VALUE + 1 on a free buddy head (use the accessors). */
+  readonly mapcountBiased: Int32Array;
   /** page->private: the order of a free buddy block, a swap entry, ... */
   readonly private: Uint32Array;
-  /** page->lru as pfn links (-1 = none): free lists, per-cpu lists, LRU lists. */
-  readonly lruNext: Int32Array;
-  readonly lruPrev: Int32Array;
-  /** page->mapping as an id (0 = none). */
-  readonly mapping: Uint32Array;
-  /** page->index. */
-  readonly index: Float64Array;
-  /** page->mem_cgroup as a cgroup id (0 = root / none). */
-  readonly memcg: Uint16Array;
-  /** page_zonenum/page_to_nid encoded as zone number nid * MAX_NR_ZONES + zone_idx (255 = no zone). */
-  readonly zoneNum: Uint8Array;
+  /** page->lru as pfn + 1 links (0 = none): free lists, per-cpu lists, LRU lists (PfnListSet). */
+  readonly lruNextLink: Uint32Array;
+  readonly lruPrevLink: Uint32Array;
   /** pageblock_flags: the migratetype of each pageblock (pfn >> pageblock_order). */
   readonly pageblockMigratetype: Uint8Array;
+  /**
+   * The zone of each pageblock as zone number + 1 (nid * MAX_NR_ZONES + zone_idx; 0 = none),
+   * ZONE_MIXED where a zone boundary (or the end of the memmap) cuts the pageblock: those
+   * pfns are looked up in zoneSpans. Set by memmap init (setZoneSpan()); Linux keeps this in
+   * the upper bits of page->flags (set_page_links()).
+   */
+  readonly pageblockZone: Uint16Array;
+  /** [start, end, zoneNum] of every setZoneSpan(), in order (the exact answer for ZONE_MIXED blocks). */
+  private zoneSpans: number[] = [];
+  /** page->mapping as an id (0 = none), page->index (32 bits), page->mem_cgroup as a cgroup id (0 = root / none). */
+  private readonly mappingExt: LazyPageArray<Uint32Array>;
+  private readonly indexExt: LazyPageArray<Uint32Array>;
+  private readonly memcgExt: LazyPageArray<Uint16Array>;
+  /**
+   * Free memory whose struct pages memmap init left zero (see memmapInitZone()), not yet
+   * handed to the page allocator: sorted, disjoint [start, end) pairs. Boot takes ranges out
+   * of it (takeHandover()); what is left is memory that boot has not freed yet (deferred).
+   */
+  private handover: number[] = [];
   /**
    * The memory model. FLATMEM (the default): one memmap for every pfn below maxPfn. SPARSEMEM
    * (after sparseInit()): the pfns come in sections of 2^pfnSectionShift pages and only the
@@ -39,42 +151,49 @@ export class PageStore {
    */
   pfnSectionShift = 0;
   sectionHasMemmap: Uint8Array | undefined = undefined;
+  readonly shared: boolean;
 
   /**
-   * The most pages a PageStore holds: pfns live in Int32Array list links (lruNext/lruPrev, -1
-   * the end), so every pfn must fit in an int32 (2^31 pages: 8 TiB of 4 KiB pages).
+   * The most pages a PageStore holds: pfns live in 32-bit list links (lruNextLink/lruPrevLink hold
+   * pfn + 1) and in PfnListSet's int32 heads, so every pfn must fit in an int32 (2^31 pages:
+   * 8 TiB of 4 KiB pages).
    */
   static readonly MAX_PAGES = 2 ** 31 - 1;
 
-  private static bytesPerPage: number | undefined;
+  /**
+   * Bytes of host memory one page's struct page takes in the arrays allocated per pfn (flags,
+   * refcount, mapcountBiased, private, lruNextLink, lruPrevLink). Besides: BYTES_PER_PAGEBLOCK per pageblock
+   * of 512 pages, and the side storage (mapping 4, index 4, memcg 2 bytes a page) only in the
+   * chunks written (residentBytes() counts all of it).
+   */
+  static readonly BYTES_PER_PAGE = 24;
+  /** pageblockMigratetype (1) and pageblockZone (2). */
+  static readonly BYTES_PER_PAGEBLOCK = 3;
 
-  /** Bytes of host memory one page's struct page takes (the typed arrays indexed by pfn), measured once. */
-  static get BYTES_PER_PAGE(): number {
-    if (PageStore.bytesPerPage === undefined) {
-      const n = 4096;
-      const probe = new PageStore(n) as unknown as Record<string, unknown>;
-      let bytes = 0;
-      for (const v of Object.values(probe)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
-      PageStore.bytesPerPage = bytes / n;
-    }
-    return PageStore.bytesPerPage;
-  }
-
-  constructor(maxPfn: number) {
+  constructor(maxPfn: number, options: PageStoreOptions = {}) {
     if (!Number.isInteger(maxPfn) || maxPfn <= 0) throw new RangeError(`memmap size ${maxPfn} is not a positive page count`);
     if (maxPfn > PageStore.MAX_PAGES) throw new RangeError(`memmap size ${maxPfn} is more than the ${PageStore.MAX_PAGES} pages a PageStore holds (pfns are int32 list links)`);
+    const shared = options.shared ?? false;
     this.maxPfn = maxPfn;
-    this.flags = new Uint32Array(maxPfn);
-    this.refcount = new Int32Array(maxPfn);
-    this.mapcount = new Int32Array(maxPfn).fill(PAGE_UNMAPPED_MAPCOUNT);
-    this.private = new Uint32Array(maxPfn);
-    this.lruNext = new Int32Array(maxPfn).fill(-1);
-    this.lruPrev = new Int32Array(maxPfn).fill(-1);
-    this.mapping = new Uint32Array(maxPfn);
-    this.index = new Float64Array(maxPfn);
-    this.memcg = new Uint16Array(maxPfn);
-    this.zoneNum = new Uint8Array(maxPfn).fill(255);
-    this.pageblockMigratetype = new Uint8Array((maxPfn >>> PAGEBLOCK_ORDER) + 1);
+    this.shared = shared;
+    this.flags = allocArray(Uint32Array, maxPfn, shared);
+    this.refcount = allocArray(Int32Array, maxPfn, shared);
+    this.mapcountBiased = allocArray(Int32Array, maxPfn, shared);
+    this.private = allocArray(Uint32Array, maxPfn, shared);
+    this.lruNextLink = allocArray(Uint32Array, maxPfn, shared);
+    this.lruPrevLink = allocArray(Uint32Array, maxPfn, shared);
+    const blocks = (maxPfn >>> PAGEBLOCK_ORDER) + 1;
+    this.pageblockMigratetype = allocArray(Uint8Array, blocks, shared);
+    this.pageblockZone = allocArray(Uint16Array, blocks, shared);
+    this.mappingExt = new LazyPageArray(maxPfn, Uint32Array, shared);
+    this.indexExt = new LazyPageArray(maxPfn, Uint32Array, shared);
+    this.memcgExt = new LazyPageArray(maxPfn, Uint16Array, shared);
+  }
+
+  /** Host bytes this memmap holds now: the per-page arrays, the per-pageblock tables and the side storage chunks written so far. */
+  residentBytes(): number {
+    const perPage = this.flags.byteLength + this.refcount.byteLength + this.mapcountBiased.byteLength + this.private.byteLength + this.lruNextLink.byteLength + this.lruPrevLink.byteLength;
+    return perPage + this.pageblockMigratetype.byteLength + this.pageblockZone.byteLength + this.mappingExt.residentBytes() + this.indexExt.residentBytes() + this.memcgExt.residentBytes();
   }
 
   /** pfn_valid(): the pfn has a struct page (below maxPfn, and in a section with a memmap under SPARSEMEM). */
@@ -109,6 +228,56 @@ export class PageStore {
     this.sectionHasMemmap = sections;
   }
 
+  /**
+   * set_page_links() for every pfn of [start, end), which must have struct pages: they belong
+   * to zone number zoneNum from now on (a later call wins over an earlier one, as a second
+   * memmap_init_zone() would). O(pageblocks).
+   */
+  setZoneSpan(start: number, end: number, zoneNum: number): void {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= this.maxPfn)) {
+      throw new RangeError(`zone span [${start}, ${end}) is not a pfn range of this memmap (${this.maxPfn} pages)`);
+    }
+    if (!(Number.isInteger(zoneNum) && zoneNum >= 0 && zoneNum < ZONE_MIXED - 1)) throw new RangeError(`zone number ${zoneNum} does not fit page_zonenum's encoding`);
+    this.zoneSpans.push(start, end, zoneNum);
+    const table = this.pageblockZone;
+    const firstFull = (start + (1 << PAGEBLOCK_ORDER) - 1) >>> PAGEBLOCK_ORDER;
+    const lastFull = end >>> PAGEBLOCK_ORDER; // one past the last block wholly inside
+    if (firstFull < lastFull) table.fill(zoneNum + 1, firstFull, lastFull);
+    if (start & ((1 << PAGEBLOCK_ORDER) - 1) || firstFull >= lastFull) table[start >>> PAGEBLOCK_ORDER] = ZONE_MIXED;
+    if (end & ((1 << PAGEBLOCK_ORDER) - 1)) table[end >>> PAGEBLOCK_ORDER] = ZONE_MIXED;
+  }
+
+  /**
+   * page_zonenum()/page_zone_id(): the zone number (nid * MAX_NR_ZONES + zone_idx) of the pfn,
+   * NO_ZONE when it has none. page_to_nid() is zoneNumOf(pfn) / MAX_NR_ZONES, floored.
+   */
+  zoneNumOf(pfn: number): number {
+    const z = this.pageblockZone[pfn >>> PAGEBLOCK_ORDER];
+    return z !== ZONE_MIXED ? z - 1 : this.zoneNumOfSpans(pfn);
+  }
+
+  private zoneNumOfSpans(pfn: number): number {
+    const spans = this.zoneSpans;
+    for (let i = spans.length - 3; i >= 0; i -= 3) if (pfn >= spans[i] && pfn < spans[i + 1]) return spans[i + 2];
+    return NO_ZONE;
+  }
+
+  /** Whether every pfn of [start, end) belongs to zone number zoneNum (O(pageblocks)). */
+  rangeInZone(start: number, end: number, zoneNum: number): boolean {
+    const mask = (1 << PAGEBLOCK_ORDER) - 1;
+    for (let pfn = start; pfn < end; ) {
+      const z = this.pageblockZone[pfn >>> PAGEBLOCK_ORDER];
+      const blockEnd = Math.min(end, (pfn | mask) + 1);
+      if (z === ZONE_MIXED) {
+        for (; pfn < blockEnd; pfn++) if (this.zoneNumOfSpans(pfn) !== zoneNum) return false;
+      } else {
+        if (z - 1 !== zoneNum) return false;
+        pfn = blockEnd;
+      }
+    }
+    return true;
+  }
+
   testFlag(pfn: number, bit: number): boolean {
     return (this.flags[pfn] & (1 << bit)) !== 0;
   }
@@ -121,21 +290,77 @@ export class PageStore {
     this.flags[pfn] &= ~(1 << bit);
   }
 
+  /** page->_mapcount as Linux holds it: -1 unmapped, PAGE_BUDDY_MAPCOUNT_VALUE on a free buddy head. */
+  getMapcount(pfn: number): number {
+    return this.mapcountBiased[pfn] - 1;
+  }
+
+  /** atomic_set(&page->_mapcount, v). */
+  setMapcount(pfn: number, v: number): void {
+    this.mapcountBiased[pfn] = v + 1;
+  }
+
+  /** page_mapcount_reset(): _mapcount = -1. */
+  resetMapcount(pfn: number): void {
+    this.mapcountBiased[pfn] = 0;
+  }
+
   /** PageBuddy(): the head of a free block in the buddy allocator. */
   isBuddy(pfn: number): boolean {
-    return this.mapcount[pfn] === PAGE_BUDDY_MAPCOUNT_VALUE;
+    return this.mapcountBiased[pfn] === BUDDY_MAPCOUNT_STORED;
   }
 
   /** __SetPageBuddy() + set_page_order(). */
   setBuddy(pfn: number, order: number): void {
-    this.mapcount[pfn] = PAGE_BUDDY_MAPCOUNT_VALUE;
+    this.mapcountBiased[pfn] = BUDDY_MAPCOUNT_STORED;
     this.private[pfn] = order;
   }
 
   /** __ClearPageBuddy() + rmv_page_order(). */
   clearBuddy(pfn: number): void {
-    this.mapcount[pfn] = PAGE_UNMAPPED_MAPCOUNT;
+    this.mapcountBiased[pfn] = 0;
     this.private[pfn] = 0;
+  }
+
+  /** The next pfn on the page's lru list, -1 at the end. */
+  lruNextOf(pfn: number): number {
+    return this.lruNextLink[pfn] - 1;
+  }
+
+  /** The page is on no list (INIT_LIST_HEAD(&page->lru) after list_del()). */
+  clearLru(pfn: number): void {
+    this.lruNextLink[pfn] = 0;
+    this.lruPrevLink[pfn] = 0;
+  }
+
+  /** page->mapping as an id (0 = none). */
+  getMapping(pfn: number): number {
+    return this.mappingExt.get(pfn);
+  }
+
+  setMapping(pfn: number, id: number): void {
+    if (id >>> 0 !== id) throw new RangeError(`page->mapping ${id} is not a 32-bit id`);
+    this.mappingExt.set(pfn, id);
+  }
+
+  /** page->index (pgoff_t, 32 bits here). */
+  getIndex(pfn: number): number {
+    return this.indexExt.get(pfn);
+  }
+
+  setIndex(pfn: number, index: number): void {
+    if (index >>> 0 !== index) throw new RangeError(`page->index ${index} does not fit in 32 bits`);
+    this.indexExt.set(pfn, index);
+  }
+
+  /** page->mem_cgroup as a cgroup id (0 = root / none). */
+  getMemcg(pfn: number): number {
+    return this.memcgExt.get(pfn);
+  }
+
+  setMemcg(pfn: number, id: number): void {
+    if (!(Number.isInteger(id) && id >= 0 && id <= 0xffff)) throw new RangeError(`page->mem_cgroup ${id} is not a cgroup id (0..65535)`);
+    this.memcgExt.set(pfn, id);
   }
 
   getPageblockMigratetype(pfn: number): number {
@@ -145,12 +370,80 @@ export class PageStore {
   setPageblockMigratetype(pfn: number, mt: number): void {
     this.pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER] = mt;
   }
+
+  /**
+   * memmap init left the struct pages of [start, end) zero for boot to hand them over (see
+   * memmapInitZone()): record the range as awaiting handover. Ranges must not overlap.
+   */
+  addHandover(start: number, end: number): void {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= this.maxPfn)) {
+      throw new RangeError(`handover range [${start}, ${end}) is not a pfn range of this memmap`);
+    }
+    const h = this.handover;
+    let i = h.length;
+    while (i > 0 && h[i - 2] > start) i -= 2;
+    if ((i > 0 && h[i - 1] > start) || (i < h.length && h[i] < end)) throw new RangeError(`handover range [${start}, ${end}) overlaps one already recorded`);
+    h.splice(i, 0, start, end);
+  }
+
+  /** The index (of its start) in `handover` of the range awaiting handover that holds pfn, or -1. */
+  private findHandover(pfn: number): number {
+    const h = this.handover;
+    let lo = 0;
+    let hi = (h.length >> 1) - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (pfn < h[2 * mid]) hi = mid - 1;
+      else if (pfn >= h[2 * mid + 1]) lo = mid + 1;
+      else return 2 * mid;
+    }
+    return -1;
+  }
+
+  /** The end of the range awaiting handover that holds pfn, or pfn when none does. */
+  handoverEndAt(pfn: number): number {
+    const i = this.findHandover(pfn);
+    return i < 0 ? pfn : this.handover[i + 1];
+  }
+
+  /**
+   * Take [start, ...) out of the ranges awaiting handover: returns the end (at most `end`) of
+   * the part starting at `start` that was awaiting handover, or `start` when `start` was not.
+   */
+  takeHandover(start: number, end: number): number {
+    const i = this.findHandover(start);
+    if (i < 0) return start;
+    const h = this.handover;
+    const s = h[i];
+    const e = h[i + 1];
+    const takeEnd = Math.min(end, e);
+    const pieces: number[] = [];
+    if (s < start) pieces.push(s, start);
+    if (takeEnd < e) pieces.push(takeEnd, e);
+    h.splice(i, 2, ...pieces);
+    return takeEnd;
+  }
+
+  /** The first pfn at or after `pfn` awaiting handover (maxPfn when none). */
+  nextHandoverPfn(pfn: number): number {
+    const h = this.handover;
+    for (let i = 0; i < h.length; i += 2) if (h[i + 1] > pfn) return Math.max(pfn, h[i]);
+    return this.maxPfn;
+  }
+
+  /** The ranges still awaiting handover, as [start, end) pairs in pfn order. */
+  pendingHandover(): PfnRange[] {
+    const out: PfnRange[] = [];
+    for (let i = 0; i < this.handover.length; i += 2) out.push({ start: this.handover[i], end: this.handover[i + 1] });
+    return out;
+  }
 }
 
 /**
- * Doubly linked lists of pfns threaded through PageStore.lruNext/lruPrev (struct list_head
- * on page->lru). A set holds many lists, each named by a number; heads, tails and lengths are
- * typed arrays, so list operations allocate nothing.
+ * Doubly linked lists of pfns threaded through PageStore.lruNextLink/lruPrevLink (struct list_head
+ * on page->lru; the links hold pfn + 1, 0 for none). A set holds many lists, each named by a
+ * number; heads and tails (pfns, -1 for none) and lengths are typed arrays, so list operations
+ * allocate nothing.
  */
 export class PfnListSet {
   readonly head: Int32Array;
@@ -176,44 +469,44 @@ export class PfnListSet {
   }
 
   next(pfn: number): number {
-    return this.pages.lruNext[pfn];
+    return this.pages.lruNextLink[pfn] - 1;
   }
 
   /** list_add(): at the head. */
   addHead(list: number, pfn: number): void {
-    const { lruNext, lruPrev } = this.pages;
+    const { lruNextLink, lruPrevLink } = this.pages;
     const old = this.head[list];
-    lruPrev[pfn] = -1;
-    lruNext[pfn] = old;
+    lruPrevLink[pfn] = 0;
+    lruNextLink[pfn] = old + 1;
     if (old === -1) this.tail[list] = pfn;
-    else lruPrev[old] = pfn;
+    else lruPrevLink[old] = pfn + 1;
     this.head[list] = pfn;
     this.length[list]++;
   }
 
   /** list_add_tail(). */
   addTail(list: number, pfn: number): void {
-    const { lruNext, lruPrev } = this.pages;
+    const { lruNextLink, lruPrevLink } = this.pages;
     const old = this.tail[list];
-    lruNext[pfn] = -1;
-    lruPrev[pfn] = old;
+    lruNextLink[pfn] = 0;
+    lruPrevLink[pfn] = old + 1;
     if (old === -1) this.head[list] = pfn;
-    else lruNext[old] = pfn;
+    else lruNextLink[old] = pfn + 1;
     this.tail[list] = pfn;
     this.length[list]++;
   }
 
   /** list_del(): the caller guarantees pfn is on this list. */
   remove(list: number, pfn: number): void {
-    const { lruNext, lruPrev } = this.pages;
-    const n = lruNext[pfn];
-    const p = lruPrev[pfn];
+    const { lruNextLink, lruPrevLink } = this.pages;
+    const n = lruNextLink[pfn] - 1;
+    const p = lruPrevLink[pfn] - 1;
     if (p === -1) this.head[list] = n;
-    else lruNext[p] = n;
+    else lruNextLink[p] = n + 1;
     if (n === -1) this.tail[list] = p;
-    else lruPrev[n] = p;
-    lruNext[pfn] = -1;
-    lruPrev[pfn] = -1;
+    else lruPrevLink[n] = p + 1;
+    lruNextLink[pfn] = 0;
+    lruPrevLink[pfn] = 0;
     this.length[list]--;
   }
 

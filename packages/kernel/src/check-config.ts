@@ -17,6 +17,7 @@ const KERNEL_CONFIG_FIELDS: Record<keyof KernelConfig, true> = {
   failPageAlloc: true, pageAllocator: true, slab: true, kasan: true, kasanHooks: true, failslab: true,
   debugForceRrCpu: true, unboundCpumask: true,
   logBufShift: true,
+  deferredStructPageInit: true,
   debug: true, // checked by resolveDebugConfig() (debugConfigOf() in kernel.ts)
   cma: true, // checked by cmaPolicyOf() (kernel.ts)
 };
@@ -61,6 +62,7 @@ export function checkKernelConfig(config: KernelConfig): void {
   configInt('seed', config.seed, { min: 0, max: MAX_SEED });
   configInt('logBufShift', config.logBufShift, { min: MIN_LOG_BUF_SHIFT, max: MAX_LOG_BUF_SHIFT });
   configBool('debugForceRrCpu', config.debugForceRrCpu);
+  configBool('deferredStructPageInit', config.deferredStructPageInit);
   if (config.sysctl !== undefined) {
     const sysctl: unknown = config.sysctl;
     if (typeof sysctl !== 'object' || sysctl === null || Array.isArray(sysctl)) {

@@ -1,13 +1,16 @@
 /**
- * How big a machine this host can simulate. Every page of the simulated machine costs host
- * memory whether it is used or not: its struct page (core's PageStore: typed arrays indexed by
- * pfn, PageStore.BYTES_PER_PAGE bytes) and the allocator's per-pfn state; each zone adds its
- * free and per-cpu lists. A machine needing more than the host's memory (os.totalmem()) is
+ * How big a machine this host can simulate. Every page of the simulated machine can cost host
+ * memory: its struct page (core's PageStore: typed arrays indexed by pfn, PageStore.BYTES_PER_PAGE
+ * bytes, plus BYTES_PER_PAGEBLOCK per pageblock) and the allocator's per-pfn state; each zone
+ * adds its free and per-cpu lists. The arrays are zero-filled on allocation, so the host maps
+ * only what is written (a free block's head, reserved ranges, pages in use): this is the most
+ * the machine takes, not what it takes at boot. Side storage (page->mapping, index, memcg) is
+ * allocated per 2^15 pages when written and left out. A machine needing more than the host's memory (os.totalmem()) is
  * refused before anything is allocated, with the figure, rather than dying in a typed-array
  * allocation ("Invalid typed array length") or in the kernel's OOM killer.
  */
 import { totalmem } from 'node:os';
-import { PAGE_SIZE, PageStore, type MemoryLayout } from '@mmkit/core';
+import { PAGEBLOCK_NR_PAGES, PAGE_SIZE, PageStore, type MemoryLayout } from '@mmkit/core';
 import { KernelConfigError } from './config-validation.js';
 
 /** Per pfn besides struct page: the buddy allocator's listMigratetype and allocOrder (1 byte each), the invariant checker's scan (1 byte). */
@@ -18,7 +21,8 @@ export const ZONE_STATE_BYTES_PER_CPU = 4096;
 /** Host bytes a machine of this layout takes to simulate, before any page is used. */
 export function simulationBytes(layout: MemoryLayout, nrCpus: number): number {
   const zones = layout.nodes.length * layout.zones.nrZones;
-  return layout.maxPfn * (PageStore.BYTES_PER_PAGE + ALLOCATOR_BYTES_PER_PAGE) + zones * nrCpus * ZONE_STATE_BYTES_PER_CPU;
+  const pageblocks = Math.ceil(layout.maxPfn / PAGEBLOCK_NR_PAGES);
+  return layout.maxPfn * (PageStore.BYTES_PER_PAGE + ALLOCATOR_BYTES_PER_PAGE) + pageblocks * PageStore.BYTES_PER_PAGEBLOCK + zones * nrCpus * ZONE_STATE_BYTES_PER_CPU;
 }
 
 const GiB = 2 ** 30;

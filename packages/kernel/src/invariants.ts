@@ -39,11 +39,11 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
       // A negative _refcount is no violation: it is a double free under 4.17's default
       // configuration (put_page_testzero() without CONFIG_DEBUG_VM underflows the count and
       // frees nothing); check_new_page() reports the page when an allocation takes it.
-      if (pages.refcount[p] > 0 || pages.testFlag(p, PG_reserved) || pages.testFlag(p, PG_slab) || (p !== pfn && pages.mapcount[p] !== -1)) {
+      if (pages.refcount[p] > 0 || pages.testFlag(p, PG_reserved) || pages.testFlag(p, PG_slab) || (p !== pfn && pages.getMapcount(p) !== -1)) {
         const flags = `${pages.testFlag(p, PG_reserved) ? ', PG_reserved' : ''}${pages.testFlag(p, PG_slab) ? ', PG_slab' : ''}`;
-        report('free-page-state', `free pfn ${hex(p)} has refcount ${pages.refcount[p]}, mapcount ${pages.mapcount[p]}${flags}: a page both free and in use`);
+        report('free-page-state', `free pfn ${hex(p)} has refcount ${pages.refcount[p]}, mapcount ${pages.getMapcount(p)}${flags}: a page both free and in use`);
       }
-      if (pages.zoneNum[p] !== zone.zoneNum) report('free-block', `free pfn ${hex(p)} is on ${zoneLabel(zone)}'s lists but belongs to zone ${pages.zoneNum[p]}`);
+      if (pages.zoneNumOf(p) !== zone.zoneNum) report('free-block', `free pfn ${hex(p)} is on ${zoneLabel(zone)}'s lists but belongs to zone ${pages.zoneNumOf(p)}`);
     }
     freePages[zi] += size;
     nrFree[zi][order]++;
@@ -57,7 +57,7 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
     if (seen[pfn] === 1) report('pcp', `pfn ${hex(pfn)} is both on a per-cpu list and in a free block`);
     else if (seen[pfn] === 2) report('pcp', `pfn ${hex(pfn)} is on two per-cpu lists`);
     seen[pfn] = 2;
-    if (pages.zoneNum[pfn] !== zone.zoneNum) report('pcp', `pcp pfn ${hex(pfn)} of ${zoneLabel(zone)} belongs to zone ${pages.zoneNum[pfn]}`);
+    if (pages.zoneNumOf(pfn) !== zone.zoneNum) report('pcp', `pcp pfn ${hex(pfn)} of ${zoneLabel(zone)} belongs to zone ${pages.zoneNumOf(pfn)}`);
     pcpCount[zi][cpu]++;
   });
 

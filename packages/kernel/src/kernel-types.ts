@@ -31,6 +31,14 @@ export interface KernelConfig {
   thp?: ThpMode;
   /** Per-cpu page lists for order-0 pages (default true). */
   pcp?: boolean;
+  /**
+   * CONFIG_DEFERRED_STRUCT_PAGE_INIT (default false, as Kconfig's default): memmap init stops
+   * after the first section of each node's highest zone (update_defer_init()), mem_init() frees
+   * only what was initialised, and page_alloc_init_late() initialises and frees the rest
+   * (deferred_init_memmap(): "node N initialised, N pages in Nms") before the initcalls, so the
+   * watermarks and the free counts come out the same. Needs SPARSEMEM (x86_64).
+   */
+  deferredStructPageInit?: boolean;
   /** Sysctls applied after boot, in order, e.g. { 'vm.min_free_kbytes': 67584 }. */
   sysctl?: Record<string, string | number>;
   /** CONFIG_LOG_BUF_SHIFT: the kernel log holds 1 << logBufShift bytes of records (default 18, x86_64_defconfig; 12 to 25). */

@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, PageContents, isGfpMask, isGfpT, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, isGfpT, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -128,6 +128,8 @@ class SimulatedKernel implements Kernel {
    * other boot steps never fail, and use up none of `times`, `interval` or `space`.
    */
   private faultInjectionLive = false;
+  /** pgdat->first_deferred_pfn of each node (-1: nothing deferred); empty without deferredStructPageInit. */
+  private firstDeferredPfn: number[] = [];
   private readonly numaStats: Float64Array;
   private readonly overcommit = { ratio: 50 };
   /** Every file by path: a Map, so a path such as 'constructor' is just not there. */
@@ -148,7 +150,12 @@ class SimulatedKernel implements Kernel {
     if (sectionShift !== undefined) this.pages.sparseInit(layout.memory, sectionShift);
     this.zones = [];
     for (const node of layout.nodes) for (const z of node.zones) this.zones.push(new Zone(z, layout.zones, nrCpus));
-    for (const zone of this.zones) memmapInitZone(this.pages, zone);
+    // memmap_init(): the free memory memblock_free_all() hands over keeps zero struct pages (see memmapInitZone()).
+    for (const zone of this.zones) memmapInitZone(this.pages, zone, this.bootmemRanges());
+    if (config.deferredStructPageInit) {
+      if (sectionShift === undefined) throw new KernelConfigError(`deferredStructPageInit: CONFIG_DEFERRED_STRUCT_PAGE_INIT depends on !FLATMEM, and ${layout.zones.arch} is FLATMEM here`);
+      for (const node of layout.nodes) this.firstDeferredPfn[node.nid] = firstDeferredPfn(this.pages, this.zones.filter((z) => z.nid === node.nid), node.startPfn, node.spanned);
+    }
     this.numaStats = new Float64Array(this.zones.length * NUMA_STAT_ITEMS.length);
     this.printk(`Linux version 4.17.0-mmkit (simulated) ${layout.zones.arch}`);
 
@@ -190,6 +197,7 @@ class SimulatedKernel implements Kernel {
     registry.connect();
     this.bootMemory(); // mm_init(): mem_init() -> memblock_free_all()
     this.slab.bootstrap?.(); // mm_init(): kmem_cache_init(), its allocations
+    this.pageAllocInitLate(); // kernel_init_freeable(): page_alloc_init_late(), before the initcalls
     this.faultInjectionLive = true;
     this.pageAllocator.initWatermarks(); // core_initcall(init_per_zone_wmark_min)
     if (this.kasan && config.kasan) this.kasanInit(this.kasan, config.kasan);
@@ -285,24 +293,61 @@ class SimulatedKernel implements Kernel {
     return { reclaimable, unreclaimable };
   }
 
+  /** The free memory at boot: memblock.memory minus memblock.reserved and the CMA areas (which memblock keeps reserved). */
+  private bootmemRanges() {
+    return subtractRanges(subtractRanges(this.layout.memory, this.layout.reserved), this.layout.cma);
+  }
+
   /**
    * memblock_free_all(): every present page outside memblock.reserved goes to the page
    * allocator, zone by zone (reserved pages keep the PG_reserved of memmap init). The CMA areas
-   * are memblock-reserved too: the allocator activates them in initWatermarks().
+   * are memblock-reserved too: the allocator activates them in initWatermarks(). With deferred
+   * struct page init, the pages from their node's first_deferred_pfn on are skipped
+   * (early_page_uninitialised()): page_alloc_init_late() frees them.
    */
   private bootMemory(): void {
     let freed = 0;
-    for (const range of subtractRanges(subtractRanges(this.layout.memory, this.layout.reserved), this.layout.cma)) {
+    this.forEachBootmemRange(false, (start, end) => {
+      this.pageAllocator.freeBootmem(start, end - start);
+      freed += end - start;
+    });
+    this.printk(`Memory: ${freed * 4}K/${this.layout.memory.reduce((n, r) => n + r.end - r.start, 0) * 4}K available`);
+  }
+
+  /** The free ranges of each zone, split at the node's first_deferred_pfn: the early part, or the deferred part. */
+  private forEachBootmemRange(deferred: boolean, fn: (start: number, end: number, nid: number) => void): void {
+    for (const range of this.bootmemRanges()) {
       for (const zone of this.zones) {
-        const start = Math.max(range.start, zone.zoneStartPfn);
-        const end = Math.min(range.end, zone.zoneEndPfn);
-        if (start < end) {
-          this.pageAllocator.freeBootmem(start, end - start);
-          freed += end - start;
-        }
+        let start = Math.max(range.start, zone.zoneStartPfn);
+        let end = Math.min(range.end, zone.zoneEndPfn);
+        const first = this.firstDeferredPfn[zone.nid] ?? -1; // early_page_uninitialised(): pfn >= its node's first_deferred_pfn
+        if (first >= 0) {
+          if (deferred) start = Math.max(start, first);
+          else end = Math.min(end, first);
+        } else if (deferred) continue;
+        if (start < end) fn(start, end, zone.nid);
       }
     }
-    this.printk(`Memory: ${freed * 4}K/${this.layout.memory.reduce((n, r) => n + r.end - r.start, 0) * 4}K available`);
+  }
+
+  /**
+   * page_alloc_init_late() (4.17) with CONFIG_DEFERRED_STRUCT_PAGE_INIT: deferred_init_memmap()
+   * of every node (its pgdatinit kthread, waited for) initialises the struct pages of the free
+   * ranges from first_deferred_pfn to the end of the node's highest zone and frees them; the
+   * deferred pages' struct pages were left zero, which is what deferred_init_pages() writes of a
+   * free page here, so only the frees cost anything.
+   */
+  private pageAllocInitLate(): void {
+    if (this.firstDeferredPfn.length === 0) return;
+    const perNode = new Float64Array(this.firstDeferredPfn.length);
+    const start = this.sched.jiffies;
+    this.forEachBootmemRange(true, (s, e, nid) => {
+      this.pageAllocator.freeBootmem(s, e - s);
+      perNode[nid] += e - s;
+    });
+    for (const node of this.layout.nodes) {
+      if (this.firstDeferredPfn[node.nid] >= 0) this.printk(`node ${node.nid} initialised, ${perNode[node.nid]} pages in ${Math.round(((this.sched.jiffies - start) * 1000) / this.sched.hz)}ms`);
+    }
   }
 
   /** printk(): one record per line, stamped with the simulated time (CONFIG_PRINTK_TIME). */
@@ -322,7 +367,7 @@ class SimulatedKernel implements Kernel {
     const p = this.pages;
     const ok = p.validPfn(pfn);
     this.printk(`BUG: Bad page state in process mmkit  pfn:${pfn.toString(16).padStart(5, '0')}`);
-    if (ok) this.printk(`page:pfn ${pfn} count:${p.refcount[pfn]} mapcount:${p.mapcount[pfn]} mapping:${p.mapping[pfn]} index:0x${p.index[pfn].toString(16)}\nflags: 0x${p.flags[pfn].toString(16)}`);
+    if (ok) this.printk(`page:pfn ${pfn} count:${p.refcount[pfn]} mapcount:${p.getMapcount(pfn)} mapping:${p.getMapping(pfn)} index:0x${p.getIndex(pfn).toString(16)}\nflags: 0x${p.flags[pfn].toString(16)}`);
     this.printk(`page dumped because: ${reason}`);
   }
 
@@ -418,7 +463,7 @@ class SimulatedKernel implements Kernel {
 
   pageZone(pfn: number): Zone | undefined {
     if (!this.pages.validPfn(pfn)) return undefined;
-    const num = this.pages.zoneNum[pfn];
+    const num = this.pages.zoneNumOf(pfn);
     if (num === 255) return undefined;
     return this.zones.find((z) => z.zoneNum === num);
   }

@@ -152,7 +152,7 @@ export function getFirstSlab(st: SlabState, c: SlabCache, node: number): number 
     if (pfn < 0) return -1;
     c.freeSlabs[node]--;
   }
-  return st.pages.index[pfn];
+  return st.pages.getIndex(pfn);
 }
 
 /** alloc_block(): objects of one slab into the CPU's array cache. Returns what is left of batchcount. */

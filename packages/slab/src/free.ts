@@ -161,7 +161,7 @@ export function freeBlock(st: SlabState, c: SlabCache, entries: Float64Array, st
       c.lists.remove(freeList, pfn);
       c.freeSlabs[node]--;
       c.totalSlabs[node]--;
-      slabDestroy(st, c, st.pages.index[pfn]);
+      slabDestroy(st, c, st.pages.getIndex(pfn));
     }
   }
 }

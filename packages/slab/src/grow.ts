@@ -6,7 +6,6 @@
  */
 import {
   NO_PAGE,
-  PAGE_UNMAPPED_MAPCOUNT,
   PG_slab,
   PhysMemory,
   SLAB_POISON,
@@ -66,8 +65,8 @@ export function cacheGrowBegin(st: SlabState, c: SlabCache, gfp: Gfp, node: numb
   // slab_map_pages(): page->slab_cache and PG_slab on the head; tails point to their head.
   const pages = st.pages;
   pages.setFlag(pfn, PG_slab);
-  pages.mapping[pfn] = c.id;
-  pages.index[pfn] = slab;
+  pages.setMapping(pfn, c.id);
+  pages.setIndex(pfn, slab);
   const nr = 1 << c.gfporder;
   for (let p = pfn + 1; p < pfn + nr; p++) pages.private[p] = pfn;
 
@@ -104,8 +103,8 @@ function refuseCtorRecursion(st: SlabState, c: SlabCache): number {
 
 /** page_to_nid(). */
 export function pageToNid(st: SlabState, pfn: number): number {
-  const z = st.pages.zoneNum[pfn];
-  if (z === 255) return 0;
+  const z = st.pages.zoneNumOf(pfn);
+  if (z < 0) return 0; // NO_ZONE
   const nid = Math.floor(z / st.nrZones);
   return nid < st.nrNodes ? nid : 0;
 }
@@ -180,11 +179,10 @@ export function slabDestroy(st: SlabState, c: SlabCache, slab: number): void {
   const nr = 1 << c.gfporder;
   for (let p = pfn + 1; p < pfn + nr; p++) pages.private[p] = 0;
   pages.clearFlag(pfn, PG_slab);
-  pages.mapping[pfn] = 0;
-  pages.index[pfn] = 0;
-  pages.mapcount[pfn] = PAGE_UNMAPPED_MAPCOUNT; // page_mapcount_reset()
-  pages.lruNext[pfn] = -1;
-  pages.lruPrev[pfn] = -1;
+  pages.setMapping(pfn, 0);
+  pages.setIndex(pfn, 0);
+  pages.resetMapcount(pfn); // page_mapcount_reset()
+  pages.clearLru(pfn);
   t.release(slab);
   st.services.pageAllocator.freePages(pfn, c.gfporder);
 }

@@ -38,9 +38,9 @@ export function virtToSlab(st: SlabState, addr: number): number {
   if (pfn >= pages.maxPfn) return -1;
   const head = pages.testFlag(pfn, PG_tail) ? pages.private[pfn] : pfn;
   if (!pages.testFlag(head, PG_slab)) return -1;
-  const id = pages.mapping[head];
+  const id = pages.getMapping(head);
   if (!st.cacheById[id]) return -1;
-  const slab = pages.index[head];
+  const slab = pages.getIndex(head);
   const t = st.slabs;
   if (t.headPfn[slab] !== head || t.cacheId[slab] !== id) return -1;
   return slab;

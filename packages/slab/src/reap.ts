@@ -140,7 +140,7 @@ export function drainFreelist(st: SlabState, c: SlabCache, node: number, tofree:
     c.freeSlabs[node]--;
     c.totalSlabs[node]--;
     c.freeObjects[node] -= c.num;
-    slabDestroy(st, c, st.pages.index[pfn]);
+    slabDestroy(st, c, st.pages.getIndex(pfn));
     nrFreed++;
   }
   return nrFreed;

@@ -70,12 +70,12 @@ describe('allocation and freeing', () => {
     const head = PhysMemory.pfnOf(a);
     expect(m.pages.testFlag(head, PG_slab)).toBe(true);
     expect(m.pages.testFlag(head, PG_head)).toBe(true);
-    expect(m.pages.mapping[head]).toBe(c.id);
+    expect(m.pages.getMapping(head)).toBe(c.id);
     slab.kmemCacheFree(c, a);
     slab.kmemCacheDestroy(c);
     expect(m.pages.testFlag(head, PG_slab)).toBe(false);
-    expect(m.pages.mapping[head]).toBe(0);
-    expect(m.pages.mapcount[head]).toBe(-1);
+    expect(m.pages.getMapping(head)).toBe(0);
+    expect(m.pages.getMapcount(head)).toBe(-1);
   });
 
   it('the array cache is LIFO: the last object freed on a CPU is the next allocated there', () => {

@@ -237,7 +237,7 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
   const slot = s.allocSlot();
   const node = pageToNid(st, pfn);
   pages.setFlag(pfn, PG_slab);
-  pages.mapping[pfn] = s.id;
+  pages.setMapping(pfn, s.id);
   pages.private[pfn] = slot;
   // compound_head() of the tail pages: kept in their page->private.
   for (let p = pfn + 1; p < pfn + (1 << order); p++) pages.private[p] = pfn;

@@ -33,7 +33,7 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
   if (!s) return;
   const head = slabHead(st, addr);
   if (head < 0) return reportFreeOutsideSlab(st, s, addr);
-  const owner = st.byId[st.pages.mapping[head]]!;
+  const owner = st.byId[st.pages.getMapping(head)]!;
   if (owner !== s) s = cacheFromObj(st, s, owner, addr, 0);
   if (s.tracked) {
     if (!freeDebugProcessing(st, s, head, addr)) return;
@@ -190,7 +190,7 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
       else reportFreeOutsideSlab(st, given, object);
       continue;
     }
-    const owner = st.byId[st.pages.mapping[page]]!;
+    const owner = st.byId[st.pages.getMapping(page)]!;
     const s = owner === given ? given : cacheFromObj(st, given, owner, object, 1); // df->s = cache_from_obj(s, object)
     if (s.tracked ? !freeDebugProcessing(st, s, page, object) : !untrackedFreeFits(st, s, page, object)) continue;
     if (!s.tracked && s.debug) freeDebugInit(st, s, object);
@@ -229,7 +229,7 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
 export function qlinkFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = cache instanceof SlubCache && st.byId[cache.id] === cache ? cache : undefined;
   const head = s ? slabHead(st, addr) : -1;
-  if (!s || head < 0 || st.byId[st.pages.mapping[head]] !== s) {
+  if (!s || head < 0 || st.byId[st.pages.getMapping(head)] !== s) {
     st.services.slabError('invalid-free', cache, addr, `quarantine: ${hex(addr)} is not an object of ${cache?.name ?? '(null)'}`);
     return;
   }

@@ -80,7 +80,7 @@ export function kfree(st: SlubState, addr: ObjAddr): void {
     }
     return reportKfreeInvalid(st, addr);
   }
-  const s = st.byId[st.pages.mapping[head]]!;
+  const s = st.byId[st.pages.getMapping(head)]!;
   if (s.tracked) {
     if (!freeDebugProcessing(st, s, head, addr)) return;
     setFreepointer(st, s, addr, 0);
@@ -104,7 +104,7 @@ export function ksize(st: SlubState, addr: ObjAddr): number {
     const order = st.largeOrders.get(Math.floor(addr / PAGE_SIZE));
     return order === undefined ? 0 : PAGE_SIZE << order;
   }
-  const s = st.byId[st.pages.mapping[head]]!;
+  const s = st.byId[st.pages.getMapping(head)]!;
   // slab_ksize()
   if (s.flags & (SLAB_RED_ZONE | SLAB_POISON)) return s.objectSize;
   if (s.flags & SLAB_KASAN) return s.objectSize;

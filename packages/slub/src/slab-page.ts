@@ -4,7 +4,7 @@
  * (virt_to_head_page() + PageSlab(), page->slab_cache), giving a slab back to the page
  * allocator (discard_slab() → free_slab()), page_to_nid() and cpu_to_node().
  */
-import { PAGE_SIZE, PAGE_UNMAPPED_MAPCOUNT, PG_slab, PG_tail, type KmemCache } from '@mmkit/core';
+import { PAGE_SIZE, PG_slab, PG_tail, type KmemCache } from '@mmkit/core';
 import { OBJ_FREE, SlubCache } from './cache.js';
 import type { SlubState } from './state.js';
 
@@ -38,7 +38,7 @@ export function slabHead(st: SlubState, addr: number): number {
   if (!(pfn >= 0 && pfn < pages.maxPfn)) return -1;
   const head = pages.testFlag(pfn, PG_tail) ? pages.private[pfn] : pfn;
   if (!pages.testFlag(head, PG_slab)) return -1;
-  const s = st.byId[pages.mapping[head]];
+  const s = st.byId[pages.getMapping(head)];
   if (!s) return -1;
   const slot = pages.private[head];
   if (slot >= s.slotLimit || s.slabPfn[slot] !== head || pfn - head >= 1 << s.slabOrder[slot]) return -1;
@@ -79,10 +79,9 @@ export function discardSlab(st: SlubState, s: SlubCache, slot: number): void {
   s.totalPages[node] -= 1 << order;
   const pages = st.pages;
   pages.clearFlag(pfn, PG_slab);
-  pages.mapping[pfn] = 0;
-  pages.mapcount[pfn] = PAGE_UNMAPPED_MAPCOUNT;
-  pages.lruNext[pfn] = -1;
-  pages.lruPrev[pfn] = -1;
+  pages.setMapping(pfn, 0);
+  pages.resetMapcount(pfn);
+  pages.clearLru(pfn);
   for (let p = pfn; p < pfn + (1 << order); p++) pages.private[p] = 0;
   s.freeSlot(slot);
   st.services.pageAllocator.freePages(pfn, order);
@@ -95,7 +94,7 @@ export function cpuToNode(st: SlubState, cpu: number): number {
 
 /** page_to_nid(). */
 export function pageToNid(st: SlubState, pfn: number): number {
-  const zoneNum = st.pages.zoneNum[pfn];
-  if (zoneNum === 255) return 0;
+  const zoneNum = st.pages.zoneNumOf(pfn);
+  if (zoneNum < 0) return 0; // NO_ZONE
   return Math.min(st.nrNodes - 1, Math.floor(zoneNum / st.nrZones));
 }

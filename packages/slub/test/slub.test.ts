@@ -139,7 +139,7 @@ describe('allocation and free', () => {
     expect(a % PAGE_SIZE).toBe(0);
     const pfn = a / PAGE_SIZE;
     expect(f.machine.pages.testFlag(pfn, PG_slab)).toBe(true);
-    expect(f.machine.pages.mapping[pfn]).toBe(c.id);
+    expect(f.machine.pages.getMapping(pfn)).toBe(c.id);
     // LIFO reuse on the cpu freelist
     f.slub.kmemCacheFree(c, a);
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
@@ -423,7 +423,7 @@ describe('misuse is reported and changes nothing', () => {
 describe('kmalloc', () => {
   it('size classes, ZERO_SIZE_PTR, kmalloc_large and the limit', () => {
     const f = createFixture();
-    const owner = (a: number) => f.slub.caches().find((c) => (c as SlubCache).id === f.machine.pages.mapping[Math.floor(a / PAGE_SIZE)])!.name;
+    const owner = (a: number) => f.slub.caches().find((c) => (c as SlubCache).id === f.machine.pages.getMapping(Math.floor(a / PAGE_SIZE)))!.name;
     expect(owner(f.slub.kmalloc(1, GFP_KERNEL))).toBe('kmalloc-8');
     expect(owner(f.slub.kmalloc(65, GFP_KERNEL))).toBe('kmalloc-96');
     expect(owner(f.slub.kmalloc(97, GFP_KERNEL))).toBe('kmalloc-128');

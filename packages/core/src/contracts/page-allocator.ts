@@ -9,8 +9,9 @@
  * An implementation is a factory `(services) => PageAllocator`, all three in one object.
  *
  * Boot (the kernel does it, in this order): memmap_init_zone() of every zone (core's
- * memmapInitZone(): zone links, every page reserved with one reference, every pageblock
- * MIGRATE_MOVABLE); the factory; freeBootmem() for each free range (memblock_free_all(): not
+ * memmapInitZone(): zone links, every page reserved with one reference but the free memory,
+ * left zero and recorded as awaiting handover; every pageblock MIGRATE_MOVABLE); the factory;
+ * freeBootmem() for each free range (memblock_free_all(): not
  * the CMA areas, which memblock keeps reserved); initWatermarks(), which also activates the CMA
  * areas. Then allocations and frees.
  */
@@ -86,7 +87,11 @@ export interface PageAllocatorApi {
 export interface PageAllocatorAdmin {
   /**
    * Boot: hand pages [startPfn, startPfn + nrPages) to the allocator (memblock_free_all ->
-   * __free_pages_core): they count as managed pages of their zone and become free.
+   * __free_pages_core): they count as managed pages of their zone and become free. Pages
+   * awaiting handover (PageStore.takeHandover()) are zero and are taken whole; others must be
+   * reserved (refcount 1). A page handed over twice is an Error, and the call frees nothing.
+   * With deferred struct page init the kernel hands the deferred ranges over later
+   * (page_alloc_init_late()).
    */
   freeBootmem(startPfn: Pfn, nrPages: number): void;
   /**

@@ -130,7 +130,9 @@ export function createZonedTestMachine(spec: ZonedMachineSpec): ZonedTestMachine
   const contents = new PageContents();
   const zones: Zone[] = [];
   for (const node of layout.nodes) for (const z of node.zones) zones.push(new Zone(z, layout.zones, nrCpus));
-  for (const zone of zones) memmapInitZone(pages, zone);
+  // The free memory bootPageAllocator() hands over is left zero by memmap init, as the kernel's boot does.
+  const handover = subtractRanges(subtractRanges(layout.memory, layout.reserved), layout.cma);
+  for (const zone of zones) memmapInitZone(pages, zone, handover);
   const badPages: { pfn: number; reason: string }[] = [];
   const logs: { level: string; message: string }[] = [];
   const machine = {

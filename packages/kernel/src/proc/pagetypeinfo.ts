@@ -28,7 +28,7 @@ export function renderPagetypeinfo(zones: readonly Zone[], nrNodes: number, nrZo
       const counts = new Array<number>(MIGRATE_TYPES).fill(0);
       for (let pfn = zone.zoneStartPfn; pfn < zone.zoneEndPfn; pfn += PAGEBLOCK_NR_PAGES) {
         if (!pages.validPfn(pfn)) continue; // a section without a memmap (SPARSEMEM)
-        if (pages.zoneNum[pfn] !== zone.zoneNum) continue; // page_zone(page) != zone
+        if (pages.zoneNumOf(pfn) !== zone.zoneNum) continue; // page_zone(page) != zone
         counts[pages.getPageblockMigratetype(pfn)]++;
       }
       out += `Node ${zone.nid}, zone ${zone.name.padStart(8)} `;
