@@ -14,29 +14,41 @@
  *
  * Each case runs after a warm-up as MMKIT_BENCH_ROUNDS rounds (default 5) of
  * MMKIT_BENCH_SECONDS each (default 0.5), ours and the peer's interleaved round by round; the
- * figure is the median of the rounds, in pairs per second of wall time. The host is shared and
- * drifts: compare ratios, not absolute rates. MMKIT_BENCH_BOOT_GIB (comma-separated) chooses the
- * boot sizes.
+ * figures are the medians of the rounds, in pairs per second of wall time (opsPerSec, ratio) and
+ * per CPU-second (cpuOpsPerSec, cpuRatio: the issue's measure; the native peer reports its own
+ * CPU time). Each case also counts V8's garbage collections over a million pairs of ours (gc:
+ * scavenges and mark-sweeps; 0 when the hot path allocates no objects, as
+ * tools/test/hot-paths-gc.test.ts requires). The host is shared and drifts: compare ratios, not
+ * absolute rates. MMKIT_BENCH_BOOT_GIB (comma-separated) chooses the boot sizes.
+ *
+ * Before/after in one run: MMKIT_BENCH_BASE=path/to/another/checkout (a worktree of an older
+ * commit, with node_modules) runs every case and boot on that checkout's createKernel() too,
+ * its rounds interleaved with ours, and adds `base` to each result (its figures and ours / its).
  */
-import { GFP_KERNEL, NO_PAGE, type PageAllocator, type SlabAllocator } from '@mmkit/core';
 import { createKernel, type Kernel } from '@mmkit/kernel';
 import { MemPool } from '@thi.ng/malloc';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { countGcOver, type GcCount } from './gc.js';
+import { BURST, benchKernel, buddyBurst, buddyPairs, slabBurst, type CreateKernel } from './hot-paths.js';
 
-const BURST = 512;
 const GIB = 2 ** 30;
+/** Pairs over which each case counts garbage collections. */
+const GC_OPS = 1_000_000;
+
+function fail(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
 
 function envNumber(name: string, fallback: number, ok: (n: number) => boolean): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!ok(n)) {
-    console.error(`bench: ${name} must be ${ok === isPositive ? 'a positive number' : 'a positive integer'}, got '${raw}'`);
-    process.exit(2);
-  }
+  if (!ok(n)) fail(`${name} must be ${ok === isPositive ? 'a positive number' : 'a positive integer'}, got '${raw}'`);
   return n;
 }
 function isPositive(n: number): boolean {
@@ -50,16 +62,24 @@ const ROUNDS = envNumber('MMKIT_BENCH_ROUNDS', 5, isPositiveInt);
 const SECONDS = envNumber('MMKIT_BENCH_SECONDS', 0.5, isPositive);
 const BOOT_GIB = (process.env.MMKIT_BENCH_BOOT_GIB ?? '1,16,64,256').split(',').map((s) => {
   const n = Number(s);
-  if (!isPositiveInt(n)) {
-    console.error(`bench: MMKIT_BENCH_BOOT_GIB must list positive integers (GiB), got '${s}'`);
-    process.exit(2);
-  }
+  if (!isPositiveInt(n)) fail(`MMKIT_BENCH_BOOT_GIB must list positive integers (GiB), got '${s}'`);
   return n;
 });
 
-/** Pairs per second of `loop` (which does `pairsPerLoop` pairs) over about `seconds`. */
-function rate(loop: () => void, pairsPerLoop: number, seconds: number): number {
+/** One round's rates: pairs per second of wall-clock time and per CPU-second of this process. */
+interface Rate {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
+/**
+ * Pairs per second of `loop` (which does `pairsPerLoop` pairs) over about `seconds`, of wall
+ * time and of CPU time (process.cpuUsage(): user + system of every thread of this process, so
+ * V8's concurrent GC and compiler threads count as well; a child's time does not).
+ */
+function rate(loop: () => void, pairsPerLoop: number, seconds: number): Rate {
   let pairs = 0;
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   let elapsed = 0;
   while (elapsed < seconds * 1000) {
@@ -67,7 +87,9 @@ function rate(loop: () => void, pairsPerLoop: number, seconds: number): number {
     pairs += 16 * pairsPerLoop;
     elapsed = performance.now() - start;
   }
-  return (pairs / elapsed) * 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  return { wall: (pairs / elapsed) * 1000, cpu: cpuMs > 0 ? (pairs / cpuMs) * 1000 : Infinity };
 }
 
 function median(xs: number[]): number {
@@ -76,36 +98,78 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** A peer that runs one round of `seconds` and answers its rate (pairs per second). */
+/** A peer that runs one round of `seconds` and answers its rates (pairs per second). */
 interface Peer {
   readonly name: string;
-  round(seconds: number): number;
+  round(seconds: number): Rate;
 }
 
-interface CaseResult {
-  readonly case: string;
-  /** Median pairs per second of ours. */
+/** Medians and rounds of one side of a case. */
+interface Side {
+  /** Median pairs per second of wall time. */
   readonly opsPerSec: number;
   readonly rounds: readonly number[];
-  readonly peer: { readonly name: string; readonly opsPerSec: number; readonly rounds: readonly number[] } | null;
-  /** ours / peer. */
-  readonly ratio: number | null;
+  /** Median pairs per CPU-second. */
+  readonly cpuOpsPerSec: number;
+  readonly cpuRounds: readonly number[];
 }
 
-/** Warm both up, then interleave their rounds. */
-function compare(name: string, ours: () => void, peer: Peer | null, pairsPerLoop: number): CaseResult {
-  rate(ours, pairsPerLoop, Math.min(SECONDS, 0.2));
-  if (peer) peer.round(Math.min(SECONDS, 0.2));
-  const a: number[] = [];
-  const b: number[] = [];
+interface CaseResult extends Side {
+  readonly case: string;
+  readonly peer: (Side & { readonly name: string }) | null;
+  /** ours / peer, wall-clock medians. */
+  readonly ratio: number | null;
+  /** ours / peer, CPU-second medians. */
+  readonly cpuRatio: number | null;
+  /** Garbage collections over a million pairs of ours (tools/bench/gc.ts); 0 when the path allocates nothing. */
+  readonly gc: GcCount & { readonly ops: number };
+  /** The same case on MMKIT_BENCH_BASE's kernel, interleaved with ours; ratios are ours / base. */
+  readonly base?: Side & { readonly ratio: number; readonly cpuRatio: number; readonly gc: GcCount & { readonly ops: number } };
+}
+
+/** The medians of rounds of `rates`. */
+function side(rates: readonly Rate[]): Side {
+  const rounds = rates.map((r) => Math.round(r.wall));
+  const cpuRounds = rates.map((r) => Math.round(r.cpu));
+  return { opsPerSec: Math.round(median(rounds)), rounds, cpuOpsPerSec: Math.round(median(cpuRounds)), cpuRounds };
+}
+
+const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
+
+/** One case: ours (and the base's, built by the same `make` from its kernel) and the peer, warmed up, then their rounds interleaved. */
+async function compare(name: string, make: (create: CreateKernel) => () => void, peer: Peer | null, pairsPerLoop: number): Promise<CaseResult> {
+  const ours = make(createKernel);
+  const base = baseKernel ? make(baseKernel.createKernel) : null;
+  const warm = Math.min(SECONDS, 0.2);
+  rate(ours, pairsPerLoop, warm);
+  if (base) rate(base, pairsPerLoop, warm);
+  if (peer) peer.round(warm);
+  const a: Rate[] = [];
+  const b: Rate[] = [];
+  const p: Rate[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    a.push(Math.round(rate(ours, pairsPerLoop, SECONDS)));
-    if (peer) b.push(Math.round(peer.round(SECONDS)));
+    a.push(rate(ours, pairsPerLoop, SECONDS));
+    if (base) b.push(rate(base, pairsPerLoop, SECONDS));
+    if (peer) p.push(peer.round(SECONDS));
   }
-  const opsPerSec = Math.round(median(a));
-  if (!peer) return { case: name, opsPerSec, rounds: a, peer: null, ratio: null };
-  const peerOps = Math.round(median(b));
-  return { case: name, opsPerSec, rounds: a, peer: { name: peer.name, opsPerSec: peerOps, rounds: b }, ratio: Number((opsPerSec / peerOps).toFixed(3)) };
+  const mine = side(a);
+  const gc = await countGcOver(ours, pairsPerLoop, GC_OPS);
+  let baseResult: CaseResult['base'];
+  if (base) {
+    const theirs = side(b);
+    const baseGc = await countGcOver(base, pairsPerLoop, GC_OPS);
+    baseResult = { ...theirs, ratio: ratio(mine.opsPerSec, theirs.opsPerSec), cpuRatio: ratio(mine.cpuOpsPerSec, theirs.cpuOpsPerSec), gc: baseGc };
+  }
+  const peerSide = peer ? { name: peer.name, ...side(p) } : null;
+  return {
+    case: name,
+    ...mine,
+    peer: peerSide,
+    ratio: peerSide ? ratio(mine.opsPerSec, peerSide.opsPerSec) : null,
+    cpuRatio: peerSide ? ratio(mine.cpuOpsPerSec, peerSide.cpuOpsPerSec) : null,
+    gc,
+    ...(baseResult ? { base: baseResult } : {}),
+  };
 }
 
 /** @thi.ng/malloc on the burst pattern: malloc(size) x BURST, then free in reverse. */
@@ -134,85 +198,64 @@ function buildBuddyPeer(): { binary: string } | { missing: string } {
   return { binary };
 }
 
-/** One round of the native peer on `pattern` ('burst512' or 'pair'): its wall-clock pairs/s. */
+/** One round of the native peer on `pattern` ('burst512' or 'pair'): its pairs/s of wall time and of CPU time (its own figures). */
 function nativeBuddy(binary: string, pattern: 'burst512' | 'pair', pcp: boolean): Peer {
   return {
     name: 'native C port of the 4.17 buddy (linux_buddy.c)',
     round: (seconds) => {
       const run = spawnSync(binary, [pattern, String(seconds), '1', pcp ? '1' : '0'], { encoding: 'utf8' });
       const line = run.status === 0 ? run.stdout.trim().split('\n').pop() : undefined;
-      const wall = line ? (JSON.parse(line) as { wallMedian?: unknown }).wallMedian : undefined;
-      if (typeof wall !== 'number') throw new Error(`the native peer failed: ${run.error?.message ?? run.stderr}`);
-      return wall;
+      const out = line ? (JSON.parse(line) as { wallMedian?: unknown; cpuMedian?: unknown }) : undefined;
+      if (typeof out?.wallMedian !== 'number' || typeof out.cpuMedian !== 'number') throw new Error(`the native peer failed: ${run.error?.message ?? run.stderr}`);
+      return { wall: out.wallMedian, cpu: out.cpuMedian };
     },
   };
 }
 
-function slabBurst(slab: SlabAllocator, size: number): () => void {
-  const cache = slab.kmemCacheCreate(`bench-${size}`, size, 0, 0);
-  if (!cache) throw new Error(`kmem_cache_create(bench-${size}) failed`);
-  const held = new Float64Array(BURST);
-  return () => {
-    for (let i = 0; i < BURST; i++) {
-      const a = slab.kmemCacheAlloc(cache, GFP_KERNEL);
-      if (a === 0) throw new Error('kmem_cache_alloc failed');
-      held[i] = a;
-    }
-    for (let i = BURST - 1; i >= 0; i--) slab.kmemCacheFree(cache, held[i]);
-  };
+/** MMKIT_BENCH_BASE: another checkout (with its node_modules) whose kernel runs the same cases, interleaved with ours. */
+async function loadBaseKernel(): Promise<{ path: string; createKernel: CreateKernel } | null> {
+  const dir = process.env.MMKIT_BENCH_BASE;
+  if (dir === undefined || dir === '') return null;
+  const root = resolve(dir);
+  const entry = join(root, 'packages/kernel/src/index.ts');
+  if (!existsSync(entry)) fail(`MMKIT_BENCH_BASE: ${root} is not an mmkit checkout (no packages/kernel/src/index.ts)`);
+  if (!existsSync(join(root, 'node_modules/@mmkit/core'))) fail(`MMKIT_BENCH_BASE: ${root} has no node_modules (run npm ci there, or cp -al this checkout's node_modules and repoint its @mmkit links)`);
+  if (realpathSync(root) === realpathSync(fileURLToPath(new URL('../..', import.meta.url)))) fail('MMKIT_BENCH_BASE is this checkout: give another one');
+  const mod = (await import(pathToFileURL(entry).href)) as { createKernel?: unknown };
+  if (typeof mod.createKernel !== 'function') fail(`MMKIT_BENCH_BASE: ${entry} exports no createKernel`);
+  return { path: root, createKernel: mod.createKernel as CreateKernel };
 }
 
-function buddyBurst(pa: PageAllocator): () => void {
-  const held = new Float64Array(BURST);
-  return () => {
-    for (let i = 0; i < BURST; i++) {
-      const p = pa.allocPages(GFP_KERNEL, 0);
-      if (p === NO_PAGE) throw new Error('alloc_pages failed');
-      held[i] = p;
-    }
-    for (let i = BURST - 1; i >= 0; i--) pa.freePages(held[i], 0);
-  };
-}
-
-function buddyPairs(pa: PageAllocator): () => void {
-  return () => {
-    for (let i = 0; i < BURST; i++) {
-      const p = pa.allocPages(GFP_KERNEL, 0);
-      if (p === NO_PAGE) throw new Error('alloc_pages failed');
-      pa.freePages(p, 0);
-    }
-  };
-}
-
-/** The machine the allocator cases run on: 256 MiB, 4 CPUs (as the packages' own benches). */
-function benchKernel(options: { slab?: 'slub' | 'slab'; pcp?: boolean }): Kernel {
-  return createKernel({ machine: { mem: 256 * 2 ** 20 }, nrCpus: 4, ...options });
-}
-
-/** The bytes of struct page (core's PageStore: per-page arrays, per-pageblock tables, side storage written) per simulated page. */
+/** The bytes of struct page (core's PageStore typed arrays) per simulated page. */
 function structPageBytesPerPage(k: Kernel): number {
-  return Number((k.pages.residentBytes() / k.pages.maxPfn).toFixed(2));
+  let bytes = 0;
+  for (const v of Object.values(k.pages)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+  return Number((bytes / k.pages.maxPfn).toFixed(2));
 }
 
-function boot(gib: number): { gib: number; bootMs: number; structPageBytesPerPage: number } {
+function bootOnce(create: CreateKernel, gib: number): { bootMs: number; structPageBytesPerPage: number } {
   const t0 = performance.now();
-  const k = createKernel({ machine: { mem: gib * GIB } });
+  const k = create({ machine: { mem: gib * GIB } });
   const bootMs = Math.round(performance.now() - t0);
-  return { gib, bootMs, structPageBytesPerPage: structPageBytesPerPage(k) };
+  return { bootMs, structPageBytesPerPage: structPageBytesPerPage(k) };
 }
 
+function boot(gib: number): { gib: number; bootMs: number; structPageBytesPerPage: number; base?: { bootMs: number; structPageBytesPerPage: number } } {
+  const ours = bootOnce(createKernel, gib);
+  return { gib, ...ours, ...(baseKernel ? { base: bootOnce(baseKernel.createKernel, gib) } : {}) };
+}
+
+const baseKernel = await loadBaseKernel();
 const results: CaseResult[] = [];
 for (const slab of ['slub', 'slab'] as const) {
-  const k = benchKernel({ slab });
-  results.push(compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, slabBurst(k.slab, 64), thingMallocBurst(64), BURST));
+  results.push(await compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, (create) => slabBurst(benchKernel(create, { slab }).slab, 64), thingMallocBurst(64), BURST));
 }
 const buddyPeer = buildBuddyPeer();
 for (const pcp of [true, false]) {
-  const k = benchKernel({ pcp });
   const label = pcp ? 'pcp on' : 'pcp off';
   const peer = (pattern: 'burst512' | 'pair') => ('binary' in buddyPeer ? nativeBuddy(buddyPeer.binary, pattern, pcp) : null);
-  results.push(compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, buddyBurst(k.pageAllocator), peer('burst512'), BURST));
-  results.push(compare(`buddy order-0 alloc+free, pairs, ${label}`, buddyPairs(k.pageAllocator), peer('pair'), BURST));
+  results.push(await compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create) => buddyBurst(benchKernel(create, { pcp }).pageAllocator), peer('burst512'), BURST));
+  results.push(await compare(`buddy order-0 alloc+free, pairs, ${label}`, (create) => buddyPairs(benchKernel(create, { pcp }).pageAllocator), peer('pair'), BURST));
 }
 const bootResults = BOOT_GIB.map(boot);
 
@@ -224,6 +267,9 @@ console.log(
       rounds: ROUNDS,
       secondsPerRound: SECONDS,
       unit: 'alloc+free pairs per second of wall time, median of the rounds',
+      cpuUnit: 'alloc+free pairs per CPU-second of the process (cpuOpsPerSec, cpuRounds, cpuRatio), median of the rounds',
+      gcOps: GC_OPS,
+      ...(baseKernel ? { base: baseKernel.path } : {}),
       results,
       ...('missing' in buddyPeer ? { peerMissing: { buddy: buddyPeer.missing } } : {}),
       boot: bootResults,
