@@ -66,3 +66,96 @@ describe('page contents', () => {
     expect(PhysMemory.pfnOf(PhysMemory.addrOf(77) + 4095)).toBe(77);
   });
 });
+
+describe('page contents pool', () => {
+  it('reuses the slot of a cleared page, zeroed, and counts what is materialised', () => {
+    const c = new PageContents({ maxPfn: 64 });
+    c.writeU64(5, 0, 0xdead);
+    c.writeU64(6, 8, 7);
+    expect(c.materialised).toBe(2);
+    c.clear(5);
+    expect(c.materialised).toBe(1);
+    expect(c.has(5)).toBe(false);
+    c.writeU64(9, 16, 1); // takes the slot pfn 5 had: no stale bytes
+    expect(c.materialised).toBe(2);
+    expect(c.readU64(9, 0)).toBe(0);
+    expect(c.readU64(9, 16)).toBe(1);
+    expect(c.readU64(5, 0)).toBe(0);
+    expect(c.readU64(6, 8)).toBe(7);
+    c.clear(5); // clearing an unwritten page changes nothing
+    expect(c.materialised).toBe(2);
+  });
+
+  it('materialises nothing for reads, zero fills and copies of unwritten pages', () => {
+    const c = new PageContents({ maxPfn: 16 });
+    c.read(3, 0, new Uint8Array(16));
+    c.fill(3, 0, 4096, 0);
+    c.copy(4, 3);
+    expect(c.readByte(3, 4095)).toBe(0);
+    expect(c.materialised).toBe(0);
+    c.fill(3, 4000, 96, 0x5a);
+    expect([c.readByte(3, 3999), c.readByte(3, 4000), c.readByte(3, 4095)]).toEqual([0, 0x5a, 0x5a]);
+  });
+
+  it('refuses a pfn outside a fixed memmap and values that are no u64 below 2^53', () => {
+    const c = new PageContents({ maxPfn: 8 });
+    for (const pfn of [8, -1, 1.5, NaN]) {
+      expect(() => c.readU64(pfn, 0)).toThrow(RangeError);
+      expect(() => c.writeU64(pfn, 0, 1)).toThrow(RangeError);
+      expect(() => c.write(pfn, 0, Uint8Array.of(1))).toThrow(RangeError);
+    }
+    for (const v of [-1, 1.5, 2 ** 53, NaN, Infinity]) expect(() => c.writeU64(1, 0, v)).toThrow(RangeError);
+    expect(c.materialised).toBe(0);
+    expect(() => new PageContents({ maxPfn: 0 })).toThrow(RangeError);
+    expect(() => new PageContents({ shared: true })).toThrow(/maxPfn/);
+  });
+
+  it('grows slotOf on demand without maxPfn, reading zeros beyond what was written', () => {
+    const c = new PageContents();
+    expect(c.readU64(1_000_000, 0)).toBe(0);
+    c.writeU64(1_000_000, 8, 99);
+    c.writeU64(3, 8, 4);
+    expect(c.readU64(1_000_000, 8)).toBe(99);
+    expect(c.readU64(3, 8)).toBe(4);
+    expect(c.readU64(2_000_000, 8)).toBe(0);
+  });
+
+  it('bounds the pool: a write beyond maxPages is refused and changes nothing', () => {
+    const c = new PageContents({ maxPfn: 1024, maxPages: 300 });
+    expect(c.maxPages).toBe(300);
+    for (let pfn = 0; pfn < 300; pfn++) c.writeU64(pfn, 0, pfn + 1); // crosses a chunk of 256 pages
+    expect(() => c.writeU64(300, 0, 1)).toThrow(/maximum of 300 written pages/);
+    expect(c.has(300)).toBe(false);
+    expect(c.readU64(299, 0)).toBe(300);
+    expect(c.readU64(255, 0)).toBe(256);
+    expect(c.readU64(256, 0)).toBe(257);
+    c.clear(10);
+    c.writeU64(300, 0, 7); // a cleared slot makes room
+    expect(c.readU64(300, 0)).toBe(7);
+  });
+
+  it('keeps its storage in SharedArrayBuffers when asked', () => {
+    const c = new PageContents({ maxPfn: 32, shared: true });
+    expect(c.shared).toBe(true);
+    c.writeU64(31, 4088, 2 ** 52 + 3);
+    c.write(30, 4094, Uint8Array.of(1, 2));
+    expect(c.readU64(31, 4088)).toBe(2 ** 52 + 3);
+    const m = new PhysMemory(c);
+    const out = new Uint8Array(2);
+    m.read(30 * 4096 + 4094, out);
+    expect([...out]).toEqual([1, 2]);
+    m.write(30 * 4096 + 4095, Uint8Array.of(9, 8, 7)); // crosses into pfn 31
+    expect(c.readByte(30, 4095)).toBe(9);
+    expect(c.readByte(31, 0)).toBe(8);
+    expect(c.readByte(31, 1)).toBe(7);
+    expect(() => m.read(32 * 4096 - 1, new Uint8Array(2))).toThrow(RangeError); // runs past the memmap
+  });
+
+  it('PhysMemory refuses an address range that is no range of addresses', () => {
+    const m = new PhysMemory(new PageContents({ maxPfn: 4 }));
+    expect(() => m.read(-1, new Uint8Array(1))).toThrow(RangeError);
+    expect(() => m.fill(0.5, 4, 0)).toThrow(RangeError);
+    expect(() => m.readU64(4 * 4096)).toThrow(RangeError);
+    expect(() => m.writeU64(12, 1)).toThrow(RangeError);
+  });
+});

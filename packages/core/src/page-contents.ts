@@ -1,50 +1,196 @@
 /**
  * The bytes of physical pages, materialised lazily: a page never written reads as zeros.
  * Freeing a page does not clear it (Linux does not either); __GFP_ZERO and clear_page() do.
+ *
+ * Storage: a pool of PAGE_SIZE page buffers ("slots"), held PAGE_CHUNK_PAGES to a chunk in
+ * large ArrayBuffers (or SharedArrayBuffers, `shared`), and slotOf[pfn] (an Int32Array) giving
+ * each pfn's slot, 0 for a page never written since it was last cleared. No Map on any path:
+ * an access is slotOf[pfn], then a chunk's typed view. clear() gives the slot back to a stack
+ * of free slots, which later materialisations reuse (zeroed then). The pool holds at most
+ * `maxPages` pages: a write that needs more throws a RangeError and changes nothing.
  */
 import { PAGE_SIZE } from './mmzone.js';
 
 /** The host stores a Uint32Array little-endian (every machine Node runs on in practice). */
 const HOST_LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
+/** Pages per chunk of the pool (1 MiB chunks: a fresh chunk costs the process nothing until written). */
+export const PAGE_CHUNK_SHIFT = 8;
+export const PAGE_CHUNK_PAGES = 1 << PAGE_CHUNK_SHIFT;
+const CHUNK_MASK = PAGE_CHUNK_PAGES - 1;
+/** The bits an 8-aligned offset of a 64-bit word in a page may have set (0..PAGE_SIZE - 8): a negative int32 has others. */
+const WORD_OFFSETS = (PAGE_SIZE - 1) & ~7;
+/** log2 of the 32-bit words of a page. */
+const PAGE_WORDS_SHIFT = 10;
+/** The default bound of the pool when no maxPfn gives one: 2^20 pages (4 GiB of written pages). */
+export const DEFAULT_MAX_CONTENT_PAGES = 1 << 20;
+/** The pfn bound when none is given (slotOf grows on demand up to it). */
+const MAX_GROWABLE_PFN = 2 ** 31 - 1;
+
+export interface PageContentsOptions {
+  /**
+   * One past the last pfn (max_pfn): slotOf is allocated for it at once and a pfn at or beyond
+   * it is refused. Without it, slotOf grows on demand (not possible with `shared`).
+   */
+  readonly maxPfn?: number;
+  /** The most pages the pool may hold at once (default: maxPfn, else DEFAULT_MAX_CONTENT_PAGES). */
+  readonly maxPages?: number;
+  /** Keep slotOf and every chunk in SharedArrayBuffers, to share them with another isolate. */
+  readonly shared?: boolean;
+}
+
 export class PageContents {
-  private readonly bytes = new Map<number, Uint8Array>();
-  /** The same pages as 32-bit words (a view of each page's buffer), for 64-bit accesses. */
-  private readonly words = new Map<number, Uint32Array>();
+  /** slotOf[pfn]: the pool slot of the page's bytes, 0 = never written (reads zeros). */
+  private slotOf: Int32Array;
+  /** Whether slotOf has a fixed size (maxPfn given): a pfn beyond it is an error, not a page never written. */
+  private readonly fixedPfns: boolean;
+  /** The chunks of the pool, as bytes and as 32-bit words (views of the same buffers). */
+  private readonly chunkBytes: Uint8Array[] = [];
+  private readonly chunkWords: Uint32Array[] = [];
+  /** Slots ever handed out (slot 0 is never used: it means "no page"), and the free ones to reuse. */
+  private nextSlot = 1;
+  private freeSlots = new Int32Array(64);
+  private nrFree = 0;
+  private readonly maxSlots: number;
+  readonly shared: boolean;
+
+  constructor(options: PageContentsOptions = {}) {
+    const { maxPfn, shared = false } = options;
+    if (maxPfn !== undefined && !(Number.isInteger(maxPfn) && maxPfn > 0 && maxPfn <= MAX_GROWABLE_PFN)) {
+      throw new RangeError(`PageContents: maxPfn must be a positive integer up to ${MAX_GROWABLE_PFN}, got ${maxPfn}`);
+    }
+    if (shared && maxPfn === undefined) throw new RangeError('PageContents: shared storage needs maxPfn (slotOf cannot grow once shared)');
+    const maxPages = options.maxPages ?? Math.min(maxPfn ?? DEFAULT_MAX_CONTENT_PAGES, DEFAULT_MAX_CONTENT_PAGES * 64);
+    if (!(Number.isInteger(maxPages) && maxPages > 0 && maxPages < 2 ** 31 - PAGE_CHUNK_PAGES)) {
+      throw new RangeError(`PageContents: maxPages must be a positive integer below 2^31, got ${maxPages}`);
+    }
+    this.shared = shared;
+    this.maxSlots = maxPages + 1;
+    this.fixedPfns = maxPfn !== undefined;
+    this.slotOf = maxPfn !== undefined ? new Int32Array(this.buffer(maxPfn * 4)) : new Int32Array(1024);
+  }
+
+  private buffer(bytes: number): ArrayBuffer | SharedArrayBuffer {
+    return this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  }
 
   /** Pages that hold written bytes (for memory accounting of the simulator itself). */
   get materialised(): number {
-    return this.bytes.size;
+    return this.nextSlot - 1 - this.nrFree;
+  }
+
+  /** The most pages the pool may hold at once. */
+  get maxPages(): number {
+    return this.maxSlots - 1;
   }
 
   has(pfn: number): boolean {
-    return this.bytes.has(pfn);
+    return this.slotAt(pfn) !== 0;
   }
 
-  private page(pfn: number): Uint8Array {
-    let page = this.bytes.get(pfn);
-    if (!page) {
-      page = new Uint8Array(PAGE_SIZE);
-      this.bytes.set(pfn, page);
-      this.words.set(pfn, new Uint32Array(page.buffer));
+  /** slotOf[pfn] for a read: 0 for a pfn never written (and beyond a growable slotOf). */
+  private slotAt(pfn: number): number {
+    const slotOf = this.slotOf;
+    const p = pfn >>> 0; // not pfn itself for a negative, fractional or NaN pfn
+    if (p === pfn && p < slotOf.length) return slotOf[p];
+    return this.slotBeyond(pfn);
+  }
+
+  /** slotAt() of a pfn beyond slotOf: never written if slotOf can still grow to it, else an error (cold). */
+  private slotBeyond(pfn: number): number {
+    const p = pfn >>> 0;
+    if (this.fixedPfns || p !== pfn || p > MAX_GROWABLE_PFN) throw badPfn(pfn, this.fixedPfns ? this.slotOf.length : MAX_GROWABLE_PFN + 1);
+    return 0;
+  }
+
+  /** The slot of pfn, materialised (zeroed) if it had none. */
+  private slotFor(pfn: number): number {
+    const slotOf = this.slotOf;
+    const p = pfn >>> 0;
+    if (p === pfn && p < slotOf.length) {
+      const slot = slotOf[p];
+      if (slot !== 0) return slot;
     }
-    return page;
+    return this.materialise(pfn);
+  }
+
+  private materialise(pfn: number): number {
+    if (!Number.isInteger(pfn) || pfn < 0 || pfn >= this.slotOf.length) this.growSlotOf(pfn);
+    let slot: number;
+    if (this.nrFree > 0) {
+      slot = this.freeSlots[--this.nrFree];
+      this.chunkWords[slot >>> PAGE_CHUNK_SHIFT].fill(0, (slot & CHUNK_MASK) << PAGE_WORDS_SHIFT, ((slot & CHUNK_MASK) + 1) << PAGE_WORDS_SHIFT);
+    } else {
+      slot = this.nextSlot;
+      if (slot >= this.maxSlots) {
+        throw new RangeError(`PageContents: the pool holds its maximum of ${this.maxSlots - 1} written pages; writing pfn ${pfn} needs one more (raise maxPages)`);
+      }
+      if (slot >>> PAGE_CHUNK_SHIFT === this.chunkBytes.length) this.addChunk();
+      this.nextSlot = slot + 1;
+    }
+    this.slotOf[pfn] = slot;
+    return slot;
+  }
+
+  private addChunk(): void {
+    let buf: ArrayBuffer | SharedArrayBuffer;
+    try {
+      buf = this.buffer(PAGE_CHUNK_PAGES * PAGE_SIZE);
+    } catch (err) {
+      throw new RangeError(`PageContents: cannot grow the pool beyond ${this.chunkBytes.length * PAGE_CHUNK_PAGES} pages (${err instanceof Error ? err.message : String(err)})`);
+    }
+    this.chunkBytes.push(new Uint8Array(buf));
+    this.chunkWords.push(new Uint32Array(buf));
+  }
+
+  /** A growable slotOf covers pfn (doubling); a fixed one refuses it. */
+  private growSlotOf(pfn: number): void {
+    if (this.fixedPfns || !(Number.isInteger(pfn) && pfn >= 0 && pfn <= MAX_GROWABLE_PFN)) throw badPfn(pfn, this.fixedPfns ? this.slotOf.length : MAX_GROWABLE_PFN + 1);
+    let n = this.slotOf.length;
+    while (n <= pfn) n = Math.min(n * 2, MAX_GROWABLE_PFN + 1);
+    const grown = new Int32Array(n);
+    grown.set(this.slotOf);
+    this.slotOf = grown;
+  }
+
+  /** The page's bytes as a view into its chunk (materialising it). */
+  private pageBytes(pfn: number): Uint8Array {
+    const slot = this.slotFor(pfn);
+    const start = (slot & CHUNK_MASK) * PAGE_SIZE;
+    return this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT].subarray(start, start + PAGE_SIZE);
   }
 
   read(pfn: number, offset: number, dst: Uint8Array): void {
     checkSpan(offset, dst.length);
-    const page = this.bytes.get(pfn);
-    if (page) dst.set(page.subarray(offset, offset + dst.length));
-    else dst.fill(0);
+    const slot = this.slotAt(pfn);
+    if (slot === 0) {
+      dst.fill(0);
+      return;
+    }
+    const start = (slot & CHUNK_MASK) * PAGE_SIZE + offset;
+    dst.set(this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT].subarray(start, start + dst.length));
   }
 
   write(pfn: number, offset: number, src: Uint8Array): void {
     checkSpan(offset, src.length);
-    this.page(pfn).set(src, offset);
+    const slot = this.slotFor(pfn);
+    this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT].set(src, (slot & CHUNK_MASK) * PAGE_SIZE + offset);
+  }
+
+  /** Fill [offset, offset + length) of the page with one byte (memset within a page). */
+  fill(pfn: number, offset: number, length: number, byte: number): void {
+    checkSpan(offset, length);
+    if (byte === 0 && this.slotAt(pfn) === 0) return; // zeros already
+    const slot = this.slotFor(pfn);
+    const start = (slot & CHUNK_MASK) * PAGE_SIZE + offset;
+    this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT].fill(byte, start, start + length);
   }
 
   readByte(pfn: number, offset: number): number {
-    return this.bytes.get(pfn)?.[offset] ?? 0;
+    if (!(offset >= 0 && offset < PAGE_SIZE)) checkSpan(offset, 1);
+    const slot = this.slotAt(pfn);
+    if (slot === 0) return 0;
+    return this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT][(slot & CHUNK_MASK) * PAGE_SIZE + (offset | 0)];
   }
 
   /**
@@ -52,62 +198,91 @@ export class PageContents {
    * kept in memory, such as SLUB's free pointer. Allocates nothing.
    */
   readU64(pfn: number, offset: number): number {
-    checkWord(offset);
-    if (HOST_LITTLE_ENDIAN) {
-      const w = this.words.get(pfn);
-      if (!w) return 0;
-      const i = offset >>> 2;
-      return w[i + 1] * 4294967296 + w[i];
-    }
-    const page = this.bytes.get(pfn);
-    if (!page) return 0;
+    const o = offset | 0;
+    if (o !== offset || (o & ~WORD_OFFSETS) !== 0) throw badWord(offset);
+    const slot = this.slotAt(pfn);
+    if (slot === 0) return 0;
+    if (!HOST_LITTLE_ENDIAN) return this.readU64Bytes(slot, o);
+    const w = this.chunkWords[slot >>> PAGE_CHUNK_SHIFT];
+    const i = ((slot & CHUNK_MASK) << PAGE_WORDS_SHIFT) + (o >>> 2);
+    return w[i + 1] * 4294967296 + w[i];
+  }
+
+  /** writeU64(): value must be an integer in [0, 2^53). */
+  writeU64(pfn: number, offset: number, value: number): void {
+    const o = offset | 0;
+    if (o !== offset || (o & ~WORD_OFFSETS) !== 0) throw badWord(offset);
+    // ToUint32 is value mod 2^32 for an integer below 2^53; the rest is an exact multiple of 2^32.
+    const lo = value >>> 0;
+    const hi = (value - lo) * 2.3283064365386963e-10;
+    if (!(value >= 0 && value <= Number.MAX_SAFE_INTEGER) || (hi | 0) !== hi) throw badValue(value);
+    const slot = this.slotFor(pfn);
+    if (!HOST_LITTLE_ENDIAN) return this.writeU64Bytes(slot, o, lo, hi);
+    const w = this.chunkWords[slot >>> PAGE_CHUNK_SHIFT];
+    const i = ((slot & CHUNK_MASK) << PAGE_WORDS_SHIFT) + (o >>> 2);
+    w[i] = lo;
+    w[i + 1] = hi;
+  }
+
+  private readU64Bytes(slot: number, offset: number): number {
+    const page = this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT];
+    const at = (slot & CHUNK_MASK) * PAGE_SIZE + offset;
     let lo = 0;
     let hi = 0;
-    for (let i = 3; i >= 0; i--) lo = lo * 256 + page[offset + i];
-    for (let i = 7; i >= 4; i--) hi = hi * 256 + page[offset + i];
-    return hi * 2 ** 32 + lo;
+    for (let i = 3; i >= 0; i--) lo = lo * 256 + page[at + i];
+    for (let i = 7; i >= 4; i--) hi = hi * 256 + page[at + i];
+    return hi * 4294967296 + lo;
   }
 
-  writeU64(pfn: number, offset: number, value: number): void {
-    checkWord(offset);
-    const page = this.page(pfn);
-    const lo = value % 4294967296;
-    const hi = Math.floor(value / 4294967296);
-    if (HOST_LITTLE_ENDIAN) {
-      const w = this.words.get(pfn)!;
-      const i = offset >>> 2;
-      w[i] = lo;
-      w[i + 1] = hi;
-      return;
-    }
-    for (let i = 0, l = lo, h = hi; i < 4; i++) {
-      page[offset + i] = l & 0xff;
-      l = Math.floor(l / 256);
-      page[offset + 4 + i] = h & 0xff;
-      h = Math.floor(h / 256);
+  private writeU64Bytes(slot: number, offset: number, lo: number, hi: number): void {
+    const page = this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT];
+    const at = (slot & CHUNK_MASK) * PAGE_SIZE + offset;
+    for (let i = 0; i < 4; i++) {
+      page[at + i] = (lo >>> (8 * i)) & 0xff;
+      page[at + 4 + i] = (hi >>> (8 * i)) & 0xff;
     }
   }
 
-  /** clear_page(). */
+  /** clear_page(): the page reads zeros again; its slot goes back to the pool. */
   clear(pfn: number): void {
-    this.bytes.delete(pfn);
-    this.words.delete(pfn);
+    const slot = this.slotAt(pfn);
+    if (slot === 0) return;
+    this.slotOf[pfn] = 0;
+    if (this.nrFree === this.freeSlots.length) {
+      const grown = new Int32Array(this.freeSlots.length * 2);
+      grown.set(this.freeSlots);
+      this.freeSlots = grown;
+    }
+    this.freeSlots[this.nrFree++] = slot;
   }
 
   /** copy_highpage(): used by migration. */
   copy(dstPfn: number, srcPfn: number): void {
-    const src = this.bytes.get(srcPfn);
-    if (src) this.page(dstPfn).set(src);
-    else this.clear(dstPfn);
+    const src = this.slotAt(srcPfn);
+    if (src === 0) {
+      this.clear(dstPfn);
+      return;
+    }
+    const dst = this.pageBytes(dstPfn);
+    const start = (src & CHUNK_MASK) * PAGE_SIZE;
+    dst.set(this.chunkBytes[src >>> PAGE_CHUNK_SHIFT].subarray(start, start + PAGE_SIZE));
   }
 }
 
-function checkWord(offset: number): void {
-  if (!Number.isInteger(offset) || (offset & 7) !== 0 || offset < 0 || offset > PAGE_SIZE - 8) throw new RangeError(`u64 at offset ${offset} is not an aligned word of the page`);
+function badPfn(pfn: number, limit: number): RangeError {
+  return new RangeError(`page contents: pfn ${pfn} is not a page frame below ${limit}`);
+}
+
+function badWord(offset: number): RangeError {
+  return new RangeError(`u64 at offset ${offset} is not an aligned word of the page`);
+}
+
+function badValue(value: number): RangeError {
+  return new RangeError(`u64 value ${value} is not an integer in [0, 2^53)`);
 }
 
 function checkSpan(offset: number, length: number): void {
-  if (!Number.isInteger(offset) || offset < 0 || offset + length > PAGE_SIZE) {
+  if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(length) || length < 0 || offset + length > PAGE_SIZE) {
     throw new RangeError(`page access [${offset}, ${offset + length}) is outside a ${PAGE_SIZE}-byte page`);
   }
 }

@@ -5,7 +5,7 @@
 import {
   CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, isGfpT, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
-  type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
+  type Gfp, type KmemCache, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
 import { createSlabAllocator } from '@mmkit/slab';
@@ -107,7 +107,7 @@ class SimulatedKernel implements Kernel {
   readonly zoneConfig;
   readonly zones: Zone[];
   readonly pages: PageStore;
-  readonly contents = new PageContents();
+  readonly contents: PageContents;
   readonly sched: Scheduler;
   readonly pageAllocator: PageAllocator;
   readonly failPageAlloc: FailPageAlloc;
@@ -143,6 +143,7 @@ class SimulatedKernel implements Kernel {
     this.sched = new Scheduler({ nrCpus, debugForceRrCpu: config.debugForceRrCpu, unboundCpumask: config.unboundCpumask });
     this.failPageAlloc = checkedFailPageAlloc({ ...defaultFailPageAlloc(), ...config.failPageAlloc });
     this.failslab = checkedFailslab({ ...defaultFailslab(), ...config.failslab });
+    this.contents = new PageContents({ maxPfn: layout.maxPfn });
     this.phys = new PhysMemory(this.contents);
     this.pages = new PageStore(layout.maxPfn);
     // sparse_init(): under SPARSEMEM only the sections with memory get a memmap.
@@ -228,6 +229,7 @@ class SimulatedKernel implements Kernel {
     if (!factory) throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got ${describeValue(choice)}`);
     const registry = this.registry;
     const slabPageView = this.slabPageView;
+    const failslab = this.failslab;
     const services: SlabAllocatorServices = {
       layout: this.layout,
       pages: this.pages,
@@ -248,10 +250,10 @@ class SimulatedKernel implements Kernel {
       // so the kernel refuses a gfp that is no gfp_t before the allocator uses it.
       shouldFailSlab: (cache, gfp) => {
         if (!isGfpT(gfp)) throw invalidGfpMaskError('slab_pre_alloc_hook', gfp, true);
-        if (!this.faultInjectionLive) return false;
-        const fail = shouldFailslab(this.failslab, cache, gfp, this.prng);
-        if (fail && this.failslab.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname failslab, interval ${this.failslab.interval}, probability ${this.failslab.probability}, space ${this.failslab.space}, times ${this.failslab.times}`);
-        return fail;
+        // Off (probability 0, the default) is one branch: __should_failslab() could only say
+        // no, with no side effect (should_fail() tests the probability before anything else).
+        if (failslab.probability === 0 || !this.faultInjectionLive) return false;
+        return this.shouldFailslabOn(cache, gfp);
       },
       slabError: (kind, cache, addr, message) => {
         this.slabReports.push({ kind, cache: cache?.name, addr, message });
@@ -259,6 +261,13 @@ class SimulatedKernel implements Kernel {
       },
     };
     return checkImplementation('slab', factory(services), SLAB_ALLOCATOR_BOOT_METHODS);
+  }
+
+  /** should_failslab() once fault injection is live and its probability not 0 (off the hot path). */
+  private shouldFailslabOn(cache: KmemCache, gfp: Gfp): boolean {
+    const fail = shouldFailslab(this.failslab, cache, gfp, this.prng);
+    if (fail && this.failslab.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname failslab, interval ${this.failslab.interval}, probability ${this.failslab.probability}, space ${this.failslab.space}, times ${this.failslab.times}`);
+    return fail;
   }
 
   /** The quarantine's size is set by kasanInit(), once the page allocator knows totalram. */

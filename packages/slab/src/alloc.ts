@@ -22,7 +22,7 @@ const { cacheAllocDebugcheckAfter, checkFree } = debugChecksMod;
 const { __cacheFree, ___cacheFree, uncheckedFree } = freeMod;
 const { cacheGrowBegin, cacheGrowEnd, fixupSlabList, slabGetObj } = growMod;
 const { kmallocIndex } = kmallocMod;
-const { cpuNode, liveCache, objToIndex, virtToSlab } = lookupMod;
+const { cpuNode, liveCache, objToIndex, slabOfHead, virtToSlab } = lookupMod;
 
 /** kmem_cache_alloc(). */
 export function kmemCacheAlloc(st: SlabState, cache: KmemCache, gfp: Gfp): ObjAddr {
@@ -48,7 +48,7 @@ function kmallocTooLarge(st: SlabState, size: number, gfp: Gfp): ObjAddr {
 
 /** slab_alloc(): slab_pre_alloc_hook(), __do_cache_alloc(), the debug checks, __GFP_ZERO, slab_post_alloc_hook(). */
 export function slabAlloc(st: SlabState, c: SlabCache, gfp: Gfp): ObjAddr {
-  if (st.services.shouldFailSlab(c, gfp)) return 0;
+  if (st.shouldFailSlab(c, gfp)) return 0;
   const addr = ____cacheAlloc(st, c, gfp);
   if (addr === 0) return 0;
   if (c.ctor !== undefined && c.flags & SLAB_POISON) return slabPostAllocCtor(st, c, addr, gfp) ? addr : 0;
@@ -75,10 +75,15 @@ function slabPostAllocCtor(st: SlabState, c: SlabCache, addr: number, gfp: Gfp):
 /** cache_alloc_debugcheck_after(), the allocation bitmap, __GFP_ZERO and slab_post_alloc_hook() (kasan_slab_alloc()). */
 export function slabPostAlloc(st: SlabState, c: SlabCache, addr: number, gfp: Gfp): void {
   if (c.flags & (SLAB_POISON | SLAB_RED_ZONE)) cacheAllocDebugcheckAfter(st, c, addr);
-  const slab = virtToSlab(st, addr);
-  if (st.tracked) st.slabs.setInUse(slab, objToIndex(st, c, slab, addr));
+  if (st.tracked) setInUse(st, c, addr);
   if (gfp & __GFP_ZERO) st.bytes.zero(addr, c.objectSize);
-  st.services.kasan?.slabAlloc(c, addr);
+  if (st.kasan !== undefined) st.kasan.slabAlloc(c, addr);
+}
+
+/** The allocation bitmap of a tracked SLAB: addr is handed out. */
+function setInUse(st: SlabState, c: SlabCache, addr: number): void {
+  const slab = virtToSlab(st, addr);
+  st.slabs.setInUse(slab, objToIndex(st, c, slab, addr));
 }
 
 /** ____cache_alloc(): the CPU's array cache, else cache_alloc_refill(). */
@@ -152,7 +157,7 @@ export function getFirstSlab(st: SlabState, c: SlabCache, node: number): number 
     if (pfn < 0) return -1;
     c.freeSlabs[node]--;
   }
-  return st.pages.getIndex(pfn);
+  return slabOfHead(st, pfn);
 }
 
 /** alloc_block(): objects of one slab into the CPU's array cache. Returns what is left of batchcount. */
@@ -172,7 +177,7 @@ export function allocBlock(st: SlabState, c: SlabCache, cpu: number, slab: numbe
 export function kmemCacheAllocBulk(st: SlabState, cache: KmemCache, gfp: Gfp, n: number, out: Float64Array): number {
   const c = liveCache(st, cache, 'kmem_cache_alloc_bulk');
   if (!c || !Number.isInteger(n) || n < 0 || n > out.length) return 0;
-  if (st.services.shouldFailSlab(c, gfp)) return 0;
+  if (st.shouldFailSlab(c, gfp)) return 0;
   let i = 0;
   for (; i < n; i++) {
     const addr = ____cacheAlloc(st, c, gfp);

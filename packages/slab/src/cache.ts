@@ -28,6 +28,8 @@ export class SlabCache implements KmemCache {
   readonly colour: number;
   readonly colourOff: number;
   readonly objOffset: number;
+  /** 1 / size: obj_to_index()'s reciprocal_divide() as a multiplication (lookup.ts indexInSlab()). */
+  readonly reciprocalSize: number;
   readonly mgmt: SlabMgmt;
   readonly freelistSize: number;
   /** cachep->allocflags: __GFP_COMP, plus GFP_DMA / __GFP_RECLAIMABLE from the cache flags. */
@@ -96,6 +98,7 @@ export class SlabCache implements KmemCache {
     this.colour = layout.colour;
     this.colourOff = layout.colourOff;
     this.objOffset = layout.objOffset;
+    this.reciprocalSize = 1 / layout.size;
     this.mgmt = layout.mgmt;
     this.freelistSize = layout.freelistSize;
     this.allocflags = args.allocflags;

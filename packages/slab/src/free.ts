@@ -15,7 +15,7 @@ import type { SlabState } from './state.js';
 // does not inline calls through import bindings (see docs/implementations.md).
 const { cacheFreeDebugcheck, checkFree } = debugChecksMod;
 const { slabDestroy, slabPutObj } = growMod;
-const { cpuNode, hex, liveCache, objectIndex, objToIndex, slabCache, virtToSlab } = lookupMod;
+const { cpuNode, hex, indexInSlab, liveCache, objectIndex, objToIndex, slabCache, slabOfHead, virtToSlab } = lookupMod;
 
 /**
  * kmem_cache_free(): cache_from_obj(), then __cache_free(). An object of another cache goes
@@ -27,9 +27,22 @@ const { cpuNode, hex, liveCache, objectIndex, objToIndex, slabCache, virtToSlab 
  */
 export function kmemCacheFree(st: SlabState, cache: KmemCache, addr: ObjAddr): void {
   if (addr === 0) return;
-  let c = liveCache(st, cache, 'kmem_cache_free');
+  const c = liveCache(st, cache, 'kmem_cache_free');
   if (!c) return;
   const slab = virtToSlab(st, addr);
+  if (slab >= 0 && st.slabs.cacheId[slab] === c.id && !st.tracked) {
+    // uncheckedFree() of an address in a slab of c, inline
+    const off = addr - c.objOffset - st.slabs.sMem[slab];
+    if (off >= 0) {
+      const idx = indexInSlab(c, off);
+      if (idx < c.num) return __cacheFree(st, c, slab, idx, addr);
+    }
+  }
+  kmemCacheFreeChecked(st, c, slab, addr);
+}
+
+/** kmem_cache_free() of what is not an unchecked free within a slab of c: another cache's object, no object, or a tracked free. */
+function kmemCacheFreeChecked(st: SlabState, c: SlabCache, slab: number, addr: number): void {
   if (slab >= 0 && slabCache(st, slab) !== c) c = cacheFromObj(st, c, slabCache(st, slab), addr);
   const idx = st.tracked ? checkFree(st, addr, slab, c) : uncheckedFree(st, addr, slab, c);
   if (idx >= 0) __cacheFree(st, c, slab, idx, addr);
@@ -76,7 +89,7 @@ export function quarantineRelease(st: SlabState, cache: KmemCache, addr: ObjAddr
  */
 export function __cacheFree(st: SlabState, c: SlabCache, slab: number, idx: number, addr: number): void {
   if (st.tracked) st.slabs.clearInUse(slab, idx);
-  if (st.services.kasan?.slabFree(c, addr)) return;
+  if (st.kasan !== undefined && st.kasan.slabFree(c, addr)) return;
   ___cacheFree(st, c, addr);
 }
 
@@ -161,7 +174,7 @@ export function freeBlock(st: SlabState, c: SlabCache, entries: Float64Array, st
       c.lists.remove(freeList, pfn);
       c.freeSlabs[node]--;
       c.totalSlabs[node]--;
-      slabDestroy(st, c, st.pages.getIndex(pfn));
+      slabDestroy(st, c, slabOfHead(st, pfn));
     }
   }
 }
@@ -180,7 +193,7 @@ export function uncheckedFree(st: SlabState, addr: number, slab: number, expecte
     const c = slabCache(st, slab);
     if (!expected || c === expected) {
       const off = addr - c.objOffset - st.slabs.sMem[slab];
-      const idx = Math.floor(off / c.size);
+      const idx = indexInSlab(c, off);
       if (off >= 0 && idx < c.num) return idx;
     }
   }

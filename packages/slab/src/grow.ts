@@ -63,10 +63,12 @@ export function cacheGrowBegin(st: SlabState, c: SlabCache, gfp: Gfp, node: numb
   t.list[slab] = -1;
 
   // slab_map_pages(): page->slab_cache and PG_slab on the head; tails point to their head.
+  // The head's page->private (4.17: in a union with page->slab_cache) holds the slab id, the
+  // way from a page to its slab on the free path (virtToSlab()).
   const pages = st.pages;
   pages.setFlag(pfn, PG_slab);
   pages.setMapping(pfn, c.id);
-  pages.setIndex(pfn, slab);
+  pages.private[pfn] = slab;
   const nr = 1 << c.gfporder;
   for (let p = pfn + 1; p < pfn + nr; p++) pages.private[p] = pfn;
 
@@ -177,10 +179,9 @@ export function slabDestroy(st: SlabState, c: SlabCache, slab: number): void {
   const pfn = t.headPfn[slab];
   const pages = st.pages;
   const nr = 1 << c.gfporder;
-  for (let p = pfn + 1; p < pfn + nr; p++) pages.private[p] = 0;
+  for (let p = pfn; p < pfn + nr; p++) pages.private[p] = 0;
   pages.clearFlag(pfn, PG_slab);
   pages.setMapping(pfn, 0);
-  pages.setIndex(pfn, 0);
   pages.resetMapcount(pfn); // page_mapcount_reset()
   pages.clearLru(pfn);
   t.release(slab);

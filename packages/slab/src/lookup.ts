@@ -1,6 +1,7 @@
 /**
  * From an address or a cache handle to SLAB's state (mm/slab.c, 4.17): virt_to_head_page() ->
- * PageSlab() -> page->slab_cache and the slab in page->index, obj_to_index(), the check that a
+ * PageSlab() -> the slab (its id in the head page's page->private, which 4.17 shares with
+ * page->slab_cache) -> its cache, obj_to_index(), the check that a
  * kmem_cache handle is a live cache of this allocator, numa_mem_id() and ksize().
  *
  * Each function returns what it found (a slab id, an object index, a cache); nothing is left in
@@ -9,6 +10,11 @@
 import { PAGE_SIZE, PG_slab, PG_tail, ZERO_SIZE_PTR, type KmemCache, type ObjAddr } from '@mmkit/core';
 import type { SlabCache } from './cache.js';
 import type { SlabState } from './state.js';
+
+/** 1 / PAGE_SIZE (exact): pfn = Math.floor(addr * INV_PAGE_SIZE), no division. */
+const INV_PAGE_SIZE = 1 / PAGE_SIZE;
+const PG_TAIL_BIT = 1 << PG_tail;
+const PG_SLAB_BIT = 1 << PG_slab;
 
 /** An address or gfp mask as the messages print it: 0x and lowercase hex. */
 export function hex(addr: number): string {
@@ -34,16 +40,30 @@ function reportNotLive(st: SlabState, cache: KmemCache, what: string): void {
 export function virtToSlab(st: SlabState, addr: number): number {
   if (!Number.isInteger(addr) || addr <= 0) return -1;
   const pages = st.pages;
-  const pfn = Math.floor(addr / PAGE_SIZE);
+  const pfn = Math.floor(addr * INV_PAGE_SIZE);
   if (pfn >= pages.maxPfn) return -1;
-  const head = pages.testFlag(pfn, PG_tail) ? pages.private[pfn] : pfn;
-  if (!pages.testFlag(head, PG_slab)) return -1;
-  const id = pages.getMapping(head);
-  if (!st.cacheById[id]) return -1;
-  const slab = pages.getIndex(head);
+  const head = pages.flags[pfn] & PG_TAIL_BIT ? pages.private[pfn] : pfn;
+  if (!(pages.flags[head] & PG_SLAB_BIT)) return -1;
+  const slab = pages.private[head];
   const t = st.slabs;
-  if (t.headPfn[slab] !== head || t.cacheId[slab] !== id) return -1;
+  if (!(slab < t.idLimit) || t.headPfn[slab] !== head || st.cacheById[t.cacheId[slab]] === undefined) return -1;
   return slab;
+}
+
+/** The slab id a slab's head page keeps in page->private (slabMapPages()). */
+export function slabOfHead(st: SlabState, pfn: number): number {
+  return st.pages.private[pfn];
+}
+
+/**
+ * floor(off / c.size) for 0 <= off < 2^52 without a division (reciprocal_divide()): the product
+ * with 1 / size, corrected by one where rounding put it across an integer.
+ */
+export function indexInSlab(c: SlabCache, off: number): number {
+  let idx = Math.floor(off * c.reciprocalSize);
+  if (idx * c.size > off) idx--;
+  else if ((idx + 1) * c.size <= off) idx++;
+  return idx;
 }
 
 /** page->slab_cache of a slab virtToSlab() found. */
@@ -57,7 +77,7 @@ export function slabCache(st: SlabState, slab: number): SlabCache {
  * division, as Linux's reciprocal_divide().
  */
 export function objToIndex(st: SlabState, c: SlabCache, slab: number, obj: number): number {
-  return Math.floor((obj - c.objOffset - st.slabs.sMem[slab]) / c.size); // reciprocal_divide(): rounds down
+  return indexInSlab(c, obj - c.objOffset - st.slabs.sMem[slab]); // reciprocal_divide(): rounds down
 }
 
 /**
@@ -68,13 +88,13 @@ export function objToIndex(st: SlabState, c: SlabCache, slab: number, obj: numbe
 export function objectIndex(st: SlabState, c: SlabCache, slab: number, addr: number): number {
   const off = addr - c.objOffset - st.slabs.sMem[slab];
   // off is a multiple of size exactly when idx * size === off (a floating-point % is a call).
-  const idx = Math.floor(off / c.size);
+  const idx = indexInSlab(c, off);
   return off >= 0 && idx < c.num && idx * c.size === off ? idx : -1;
 }
 
 /** numa_mem_id() of a CPU: cpu_to_node(), as the kernel maps CPUs to nodes. */
 export function cpuNode(st: SlabState, cpu: number): number {
-  return st.services.cpuToNode(cpu);
+  return st.nodeOfCpu[cpu];
 }
 
 /** ksize(): the object_size of the object's cache. */

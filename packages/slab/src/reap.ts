@@ -17,7 +17,7 @@ import type { SlabState } from './state.js';
 // does not inline calls through import bindings (see docs/implementations.md).
 const { freeBlock } = freeMod;
 const { slabDestroy } = growMod;
-const { cpuNode, liveCache } = lookupMod;
+const { cpuNode, liveCache, slabOfHead } = lookupMod;
 
 /** INT_MAX, as __kmem_cache_shrink() passes to drain_freelist(). */
 const INT_MAX = 0x7fffffff;
@@ -140,7 +140,7 @@ export function drainFreelist(st: SlabState, c: SlabCache, node: number, tofree:
     c.freeSlabs[node]--;
     c.totalSlabs[node]--;
     c.freeObjects[node] -= c.num;
-    slabDestroy(st, c, st.pages.getIndex(pfn));
+    slabDestroy(st, c, slabOfHead(st, pfn));
     nrFreed++;
   }
   return nrFreed;

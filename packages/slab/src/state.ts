@@ -10,7 +10,7 @@
  * that create caches and start the reap timers run from the factory (index.ts) once the state
  * exists. Per-slab, per-cpu and per-node figures live in typed arrays (slab-table.ts, cache.ts).
  */
-import { PAGE_SIZE, type DelayedWork, type PageStore, type Scheduler, type SlabAllocatorServices } from '@mmkit/core';
+import { PAGE_SIZE, type DelayedWork, type Gfp, type KasanHooks, type KmemCache, type PageStore, type Scheduler, type SlabAllocatorServices } from '@mmkit/core';
 import type { SlabCache } from './cache.js';
 import { SLAB_MAX_ORDER_HI, SLAB_MAX_ORDER_LO } from './constants.js';
 import { ObjectBytes } from './debug.js';
@@ -21,6 +21,16 @@ import { SlabTable } from './slab-table.js';
 export class SlabState {
   readonly services: SlabAllocatorServices;
   readonly sched: Scheduler;
+  /** services.kasan, read once (the services are fixed at creation). */
+  readonly kasan: KasanHooks | undefined;
+  /**
+   * services.shouldFailSlab() (slab_pre_alloc_hook() -> should_failslab()), taken once and bound
+   * to the services: every allocation calls it, and a property load from the services object
+   * on that path costs more than the call (V8 leaves it generic).
+   */
+  readonly shouldFailSlab: (cache: KmemCache, gfp: Gfp) => boolean;
+  /** cpu_to_node() of each CPU, asked once (numa_mem_id(): the mapping is fixed at boot). */
+  readonly nodeOfCpu: Int32Array;
   readonly pages: PageStore;
   readonly bytes: ObjectBytes;
   /** The resolved hook table: DEFAULT_SLAB_HOOKS with the factory's overrides. */
@@ -67,6 +77,10 @@ export class SlabState {
   constructor(services: SlabAllocatorServices, hooks: SlabHooks) {
     this.services = services;
     this.sched = services.sched;
+    this.kasan = services.kasan;
+    this.shouldFailSlab = services.shouldFailSlab.bind(services);
+    this.nodeOfCpu = new Int32Array(this.sched.nrCpus);
+    for (let cpu = 0; cpu < this.sched.nrCpus; cpu++) this.nodeOfCpu[cpu] = services.cpuToNode(cpu);
     this.pages = services.pages;
     this.bytes = new ObjectBytes(services.contents, services.phys);
     this.hooks = hooks;

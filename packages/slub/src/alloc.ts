@@ -49,15 +49,17 @@ export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAd
 
 /** slab_alloc() → slab_alloc_node(): slab_pre_alloc_hook(), the c->freelist fast path, slab_post_alloc_hook(). */
 export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
-  if (st.services.shouldFailSlab(s, gfp)) return 0;
-  const cpu = st.services.sched.currentCpu;
+  if (st.shouldFailSlab(s, gfp)) return 0;
+  const cpu = st.sched.currentCpu;
   const object = s.cpuFreelist[cpu];
-  let ret: number;
-  if (object === 0) ret = ___slabAlloc(st, s, gfp, cpu);
-  else ret = loadFreelist(st, s, cpu, s.cpuSlab[cpu], object);
-  if (ret === 0) return 0;
-  slabPostAllocHook(st, s, ret, gfp);
-  return ret;
+  if (object === 0) {
+    const ret = ___slabAlloc(st, s, gfp, cpu);
+    if (ret !== 0) slabPostAllocHook(st, s, ret, gfp);
+    return ret;
+  }
+  loadFreelist(st, s, cpu, s.cpuSlab[cpu], object);
+  slabPostAllocHook(st, s, object, gfp);
+  return object;
 }
 
 /**
@@ -71,12 +73,15 @@ export function loadFreelist(st: SlubState, s: SlubCache, cpu: number, slot: num
   if (s.tracked) s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_ALLOCATED;
   const next = getFreepointer(st, s, object);
   if (checkValidPointer(s, slot, next)) s.cpuFreelist[cpu] = next;
-  else {
-    freepointerCorrupt(st, s, slot, object, next);
-    s.cpuSlab[cpu] = -1;
-    s.cpuFreelist[cpu] = 0;
-  }
+  else isolateCpuSlab(st, s, cpu, slot, object, next);
   return object;
+}
+
+/** loadFreelist() of a free pointer checkValidPointer() refused: the slab is isolated and leaves the CPU (cold). */
+function isolateCpuSlab(st: SlubState, s: SlubCache, cpu: number, slot: number, object: number, next: number): void {
+  freepointerCorrupt(st, s, slot, object, next);
+  s.cpuSlab[cpu] = -1;
+  s.cpuFreelist[cpu] = 0;
 }
 
 /**
@@ -313,17 +318,17 @@ export function slabOutOfMemory(st: SlubState, s: SlubCache, gfp: Gfp): void {
 
 /** slab_post_alloc_hook() and the debug checks of alloc_debug_processing(); __GFP_ZERO. */
 export function slabPostAllocHook(st: SlubState, s: SlubCache, object: number, gfp: Gfp): void {
-  if (s.redLeftPad || s.objectPoison) allocDebugProcessing(st, s, object);
+  if (s.allocDebug) allocDebugProcessing(st, s, object);
   if (gfp & __GFP_ZERO) st.phys.fill(object, s.objectSize, 0);
-  st.services.kasan?.slabAlloc(s, object);
+  if (st.kasan !== undefined) st.kasan.slabAlloc(s, object);
 }
 
 /** kmem_cache_alloc_bulk(). */
 export function kmemCacheAllocBulk(st: SlubState, cache: KmemCache, gfp: Gfp, n: number, out: Float64Array): number {
   const s = ownCache(st, cache, 'kmem_cache_alloc_bulk');
   if (!s || !(n > 0) || !Number.isInteger(n) || n > out.length) return 0;
-  if (st.services.shouldFailSlab(s, gfp)) return 0;
-  const cpu = st.services.sched.currentCpu;
+  if (st.shouldFailSlab(s, gfp)) return 0;
+  const cpu = st.sched.currentCpu;
   let i = 0;
   for (; i < n; i++) {
     const object = s.cpuFreelist[cpu];

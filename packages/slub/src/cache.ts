@@ -33,6 +33,8 @@ export class SlubCache implements KmemCache {
   readonly redLeftPad: number;
   /** __OBJECT_POISON. */
   readonly objectPoison: boolean;
+  /** alloc_debug_processing()'s red zone or poison work after each allocation (s->red_left_pad or __OBJECT_POISON). */
+  readonly allocDebug: boolean;
   /** s->oo. */
   readonly order: number;
   readonly objects: number;
@@ -153,6 +155,7 @@ export class SlubCache implements KmemCache {
     this.offset = geometry.offset;
     this.redLeftPad = geometry.redLeftPad;
     this.objectPoison = geometry.objectPoison;
+    this.allocDebug = geometry.redLeftPad !== 0 || geometry.objectPoison;
     this.order = geometry.order;
     this.objects = geometry.objects;
     this.minOrder = geometry.minOrder;

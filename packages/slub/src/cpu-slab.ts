@@ -61,7 +61,7 @@ export function flushAll(st: SlubState, s: SlubCache): void {
  * (CPU_PARTIAL_DRAIN). The list head carries the counts (page->pages, page->pobjects).
  */
 export function putCpuPartial(st: SlubState, s: SlubCache, slot: number, drain: boolean): void {
-  const cpu = st.services.sched.currentCpu;
+  const cpu = st.sched.currentCpu;
   let old = s.cpuPartialList[cpu];
   let pages = 0;
   let pobjects = 0;

@@ -139,7 +139,7 @@ export function freeCacheStructs(st: SlubState, s: SlubCache): void {
 
 /** slab_alloc() without slab_pre_alloc_hook()'s failslab (should_failslab() exempts kmem_cache; boot allocations). */
 function allocStruct(st: SlubState, s: SlubCache, gfp: number): number {
-  const cpu = st.services.sched.currentCpu;
+  const cpu = st.sched.currentCpu;
   const object = s.cpuFreelist[cpu];
   const ret = object === 0 ? ___slabAlloc(st, s, gfp, cpu) : loadFreelist(st, s, cpu, s.cpuSlab[cpu], object);
   if (ret !== 0) slabPostAllocHook(st, s, ret, gfp);

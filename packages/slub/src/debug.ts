@@ -24,8 +24,14 @@ import type { SlubState } from './state.js';
  */
 export function checkValidPointer(s: SlubCache, slot: number, fp: number): boolean {
   if (fp === 0) return true;
+  if (s.tracked) return checkValidPointerTracked(s, slot, fp);
   const off = fp - s.slabPfn[slot] * PAGE_SIZE - s.redLeftPad;
-  if (!s.tracked) return off >= 0 && off <= (PAGE_SIZE << s.slabOrder[slot]) - s.size;
+  return off >= 0 && off <= (PAGE_SIZE << s.slabOrder[slot]) - s.size;
+}
+
+/** checkValidPointer() of a nonzero free pointer in a tracked cache: a free object of the slab. */
+function checkValidPointerTracked(s: SlubCache, slot: number, fp: number): boolean {
+  const off = fp - s.slabPfn[slot] * PAGE_SIZE - s.redLeftPad;
   const idx = off / s.size;
   if (off < 0 || !Number.isInteger(idx) || idx >= s.slabObjects[slot]) return false;
   return s.objState[slot * s.stride + idx] === OBJ_FREE;

@@ -7,7 +7,7 @@
  * The free paths call slab_free() through the hook table (st.hooks.slabFree); slabFree() here
  * is its 4.17 default (DEFAULT_SLUB_HOOKS.slabFree).
  */
-import { PAGE_SIZE, cacheFromObjChecks, wrongSlabCacheWarning, type KmemCache, type ObjAddr } from '@mmkit/core';
+import { PAGE_SIZE, cacheFromObjChecks, wrongSlabCacheWarning, type KasanHooks, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { OBJ_DETACHED, OBJ_FREE, SlubCache } from './cache.js';
 import * as cpuSlab from './cpu-slab.js';
 import * as debug from './debug.js';
@@ -19,30 +19,52 @@ import type { SlubState } from './state.js';
 const { putCpuPartial } = cpuSlab;
 const { bugOnObjectIsFp, freeDebugInit, freeDebugProcessing, untrackedFreeFits } = debug;
 const { freeLarge } = kmallocLarge;
-const { discardSlab, getFreepointer, hex, objIndex, ownCache, setFreepointer, slabHead } = slabPage;
+const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFreepointer, slabHead } = slabPage;
 
 /**
  * kmem_cache_free(): cache_from_obj(), free_debug_processing() (a tracked cache only: 4.17
  * checks a free only when kmem_cache_debug(s)), then slab_free() of one object. Untracked, a
  * double free or an interior pointer goes onto a freelist as in Linux.
  * An object of another cache goes back to its own cache, with a warning only when
- * cache_from_obj() checks (cacheFromObj()).
+ * cache_from_obj() checks (cacheFromObj()). The common case, an address in a slab of `cache`,
+ * is proven from page->private (ownSlabHead()); anything else takes kmemCacheFreeElsewhere().
  */
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
-  let s = ownCache(st, cache, 'kmem_cache_free');
+  const s = ownCache(st, cache, 'kmem_cache_free');
   if (!s) return;
+  const head = ownSlabHead(st, s, addr);
+  if (head < 0) kmemCacheFreeElsewhere(st, s, addr);
+  else slabFreeObject(st, s, head, addr);
+}
+
+/** kmem_cache_free() of an address in no slab of `s`: a slab of another cache (cache_from_obj()), or none. */
+function kmemCacheFreeElsewhere(st: SlubState, s: SlubCache, addr: ObjAddr): void {
   const head = slabHead(st, addr);
   if (head < 0) return reportFreeOutsideSlab(st, s, addr);
   const owner = st.byId[st.pages.getMapping(head)]!;
-  if (owner !== s) s = cacheFromObj(st, s, owner, addr, 0);
-  if (s.tracked) {
-    if (!freeDebugProcessing(st, s, head, addr)) return;
-    setFreepointer(st, s, addr, 0);
-  } else {
-    if (!untrackedFreeFits(st, s, head, addr)) return;
-    if (s.debug) freeDebugInit(st, s, addr);
-  }
+  slabFreeObject(st, owner !== s ? cacheFromObj(st, s, owner, addr, 0) : s, head, addr);
+}
+
+/**
+ * The free of one object `addr` of `s` in the slab at `head`, shared by kmem_cache_free() and
+ * kfree(): free_debug_processing() in a tracked cache, else the bounds check of an untracked
+ * one (and init_object() in a debug cache), then slab_free() (the hook).
+ */
+export function slabFreeObject(st: SlubState, s: SlubCache, head: number, addr: number): void {
+  if (s.tracked || s.debug ? !debugFreeFits(st, s, head, addr) : !untrackedFreeFits(st, s, head, addr)) return;
   st.hooks.slabFree(st, s, head, addr, addr, 1);
+}
+
+/** slabFreeObject() in a tracked or debug cache: free_debug_processing(), or the bounds check and init_object(). */
+function debugFreeFits(st: SlubState, s: SlubCache, head: number, addr: number): boolean {
+  if (s.tracked) {
+    if (!freeDebugProcessing(st, s, head, addr)) return false;
+    setFreepointer(st, s, addr, 0);
+    return true;
+  }
+  if (!untrackedFreeFits(st, s, head, addr)) return false;
+  freeDebugInit(st, s, addr);
+  return true;
 }
 
 /**
@@ -54,11 +76,12 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
  * &cnt), and so does this model.)
  */
 export function slabFree(st: SlubState, s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
-  const kasan = st.services.kasan;
-  if (!kasan) {
-    doSlabFree(st, s, page, head, tail, cnt);
-    return;
-  }
+  if (st.kasan === undefined) doSlabFree(st, s, page, head, tail, cnt);
+  else slabFreeKasan(st, st.kasan, s, page, head, tail, cnt);
+}
+
+/** slab_free_freelist_hook() with KASAN: the objects whose reuse it does not delay go on. */
+function slabFreeKasan(st: SlubState, kasan: KasanHooks, s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
   let newHead = 0;
   let newTail = 0;
   let newCnt = 0;
@@ -83,12 +106,8 @@ export function slabFree(st: SlubState, s: SlubCache, page: number, head: number
  */
 export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
   const slot = st.pages.private[page];
-  const cpu = st.services.sched.currentCpu;
-  if (s.hardened && s.cpuSlab[cpu] === slot && tail === s.cpuFreelist[cpu]) {
-    bugOnObjectIsFp(st, s, tail);
-    return;
-  }
-  if (s.tracked) markFree(st, s, slot, head, tail, cnt);
+  const cpu = st.sched.currentCpu;
+  if ((s.hardened || s.tracked) && !doSlabFreeChecks(st, s, slot, cpu, head, tail, cnt)) return;
   if (s.slabIsolated[slot]) return; // never reused
   if (s.cpuSlab[cpu] === slot) {
     setFreepointer(st, s, tail, s.cpuFreelist[cpu]);
@@ -96,6 +115,16 @@ export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: numb
     return;
   }
   __slabFree(st, s, slot, head, tail, cnt);
+}
+
+/**
+ * do_slab_free()'s set_freepointer() BUG_ON(object == fp) with CONFIG_SLAB_FREELIST_HARDENED
+ * (false: the free stops), and in a tracked cache the objects become OBJ_FREE.
+ */
+function doSlabFreeChecks(st: SlubState, s: SlubCache, slot: number, cpu: number, head: number, tail: number, cnt: number): boolean {
+  if (s.hardened && s.cpuSlab[cpu] === slot && tail === s.cpuFreelist[cpu]) return bugOnObjectIsFp(st, s, tail);
+  if (s.tracked) markFree(st, s, slot, head, tail, cnt);
+  return true;
 }
 
 /** The objects head..tail become OBJ_FREE (a tracked cache only). */
@@ -125,6 +154,11 @@ export function __slabFree(st: SlubState, s: SlubCache, slot: number, head: numb
   s.slabInuse[slot] -= cnt;
   if (s.slabFrozen[slot]) return; // FREE_FROZEN
   if (s.slabInuse[slot] !== 0 && prior !== 0) return; // still partial: no list changes
+  slabFreeListChange(st, s, slot, prior);
+}
+
+/** __slab_free() of a slab that was full (prior === 0) or is now empty: the list moves. */
+function slabFreeListChange(st: SlubState, s: SlubCache, slot: number, prior: number): void {
   if (s.cpuPartial && prior === 0) {
     s.slabFrozen[slot] = 1;
     putCpuPartial(st, s, slot, true);

@@ -21,16 +21,16 @@ import {
   type ObjAddr,
 } from '@mmkit/core';
 import * as alloc from './alloc.js';
-import * as debug from './debug.js';
+import * as free from './free.js';
 import * as large from './kmalloc-large.js';
 import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { slabAlloc } = alloc;
-const { freeDebugInit, freeDebugProcessing, untrackedFreeFits } = debug;
+const { slabFreeObject } = free;
 const { freeLarge, kmallocLarge } = large;
-const { hex, setFreepointer, slabHead } = slabPage;
+const { hex, slabHead } = slabPage;
 
 export const KMALLOC_SHIFT_LOW = 3;
 /** KMALLOC_SHIFT_HIGH for SLUB: PAGE_SHIFT + 1 (8 KiB); larger requests go to the page allocator. */
@@ -80,15 +80,7 @@ export function kfree(st: SlubState, addr: ObjAddr): void {
     }
     return reportKfreeInvalid(st, addr);
   }
-  const s = st.byId[st.pages.getMapping(head)]!;
-  if (s.tracked) {
-    if (!freeDebugProcessing(st, s, head, addr)) return;
-    setFreepointer(st, s, addr, 0);
-  } else {
-    if (!untrackedFreeFits(st, s, head, addr)) return;
-    if (s.debug) freeDebugInit(st, s, addr);
-  }
-  st.hooks.slabFree(st, s, head, addr, addr, 1);
+  slabFreeObject(st, st.byId[st.pages.getMapping(head)]!, head, addr);
 }
 
 /** ksize() → __ksize(): slab_ksize() of the object's cache, PAGE_SIZE << order of a kmalloc_large block. */

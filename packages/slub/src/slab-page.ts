@@ -8,12 +8,22 @@ import { PAGE_SIZE, PG_slab, PG_tail, type KmemCache } from '@mmkit/core';
 import { OBJ_FREE, SlubCache } from './cache.js';
 import type { SlubState } from './state.js';
 
+/** 1 / PAGE_SIZE, exact (a power of two): pfn = Math.floor(addr * INV_PAGE_SIZE), no division. */
+export const INV_PAGE_SIZE = 1 / PAGE_SIZE;
+const PG_TAIL_BIT = 1 << PG_tail;
+const PG_SLAB_BIT = 1 << PG_slab;
+
 /** %px-like address formatting of the reports. */
 export const hex = (addr: number) => `0x${addr.toString(16)}`;
 
 /** The cache object, if it is a live cache of this allocator; else a report. */
 export function ownCache(st: SlubState, cache: KmemCache, fn: string): SlubCache | undefined {
-  if (cache instanceof SlubCache && st.byId[cache.id] === cache) return cache;
+  // byId holds live caches only, so identity with its entry is the whole check (no instanceof).
+  if (cache != null && st.byId[(cache as SlubCache).id] === cache) return cache as SlubCache;
+  return notOwnCache(st, cache, fn);
+}
+
+function notOwnCache(st: SlubState, cache: KmemCache, fn: string): undefined {
   st.services.slabError('wrong-cache', cache, 0, `${fn}: ${cache?.name ?? '(null)'} is not a live slab cache`);
   return undefined;
 }
@@ -34,7 +44,7 @@ export function setFreepointer(st: SlubState, s: SlubCache, object: number, fp: 
  */
 export function slabHead(st: SlubState, addr: number): number {
   const pages = st.pages;
-  const pfn = Math.floor(addr / PAGE_SIZE);
+  const pfn = Math.floor(addr * INV_PAGE_SIZE);
   if (!(pfn >= 0 && pfn < pages.maxPfn)) return -1;
   const head = pages.testFlag(pfn, PG_tail) ? pages.private[pfn] : pfn;
   if (!pages.testFlag(head, PG_slab)) return -1;
@@ -42,6 +52,24 @@ export function slabHead(st: SlubState, addr: number): number {
   if (!s) return -1;
   const slot = pages.private[head];
   if (slot >= s.slotLimit || s.slabPfn[slot] !== head || pfn - head >= 1 << s.slabOrder[slot]) return -1;
+  return head;
+}
+
+/**
+ * slabHead() for an address freed to a known cache `s`, without page->mapping: the head pfn
+ * when addr lies in a slab of s (PG_slab, the slot in page->private is one of s's and its slab
+ * starts at that head), else -1, and the caller takes the general way (slabHead(), the owner
+ * from page->slab_cache). A page is one cache's slab at a time, so the slot proves the owner.
+ */
+export function ownSlabHead(st: SlubState, s: SlubCache, addr: number): number {
+  const pages = st.pages;
+  const pfn = Math.floor(addr * INV_PAGE_SIZE);
+  if (!(pfn >= 0 && pfn < pages.maxPfn)) return -1;
+  const flags = pages.flags[pfn];
+  const head = flags & PG_TAIL_BIT ? pages.private[pfn] : pfn;
+  if (!(pages.flags[head] & PG_SLAB_BIT)) return -1;
+  const slot = pages.private[head];
+  if (!(slot < s.slotLimit) || s.slabPfn[slot] !== head || pfn - head >= 1 << s.slabOrder[slot]) return -1;
   return head;
 }
 
@@ -89,7 +117,7 @@ export function discardSlab(st: SlubState, s: SlubCache, slot: number): void {
 
 /** cpu_to_node(), as the kernel maps CPUs to nodes. */
 export function cpuToNode(st: SlubState, cpu: number): number {
-  return st.services.cpuToNode(cpu);
+  return st.nodeOfCpu[cpu];
 }
 
 /** page_to_nid(). */

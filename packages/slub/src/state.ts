@@ -10,7 +10,7 @@
  * kmalloc-large.ts), and createSlubAllocator() (index.ts) builds the state before it runs
  * kmem_cache_init(), the first step that may call a hook.
  */
-import type { PageStore, PhysMemory, SlabAllocatorServices } from '@mmkit/core';
+import type { Gfp, KasanHooks, KmemCache, PageStore, PhysMemory, Scheduler, SlabAllocatorServices } from '@mmkit/core';
 import type { SlubCache } from './cache.js';
 import type { SlubHooks } from './hooks.js';
 
@@ -20,6 +20,18 @@ export class SlubState {
   readonly pages: PageStore;
   /** The memory objects live in. */
   readonly phys: PhysMemory;
+  /** The CPUs (services.sched), for currentCpu. */
+  readonly sched: Scheduler;
+  /** services.kasan, read once (the services are fixed at creation). */
+  readonly kasan: KasanHooks | undefined;
+  /**
+   * services.shouldFailSlab() (slab_pre_alloc_hook() -> should_failslab()), taken once and bound
+   * to the services: every allocation calls it, and a property load from the services object
+   * on that path costs more than the call (V8 leaves it generic).
+   */
+  readonly shouldFailSlab: (cache: KmemCache, gfp: Gfp) => boolean;
+  /** cpu_to_node() of each CPU, asked once (the mapping is fixed at boot). */
+  readonly nodeOfCpu: Int32Array;
   /** nr_cpu_ids. */
   readonly nrCpus: number;
   /** nr_node_ids (at least 1). */
@@ -53,6 +65,11 @@ export class SlubState {
     this.services = services;
     this.pages = services.pages;
     this.phys = services.phys;
+    this.sched = services.sched;
+    this.kasan = services.kasan;
+    this.shouldFailSlab = services.shouldFailSlab.bind(services);
+    this.nodeOfCpu = new Int32Array(services.sched.nrCpus);
+    for (let cpu = 0; cpu < services.sched.nrCpus; cpu++) this.nodeOfCpu[cpu] = services.cpuToNode(cpu);
     this.nrCpus = services.sched.nrCpus;
     this.nrNodes = Math.max(1, services.layout.nodes.length);
     this.nrZones = services.layout.zones.nrZones;

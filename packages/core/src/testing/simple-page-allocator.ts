@@ -33,7 +33,7 @@ export interface TestMachine extends MmServices {
 export function createTestMachine(options: { nrPages?: number; nrCpus?: number; hz?: number; debugForceRrCpu?: boolean; debug?: DebugOptions } = {}): TestMachine {
   const nrPages = options.nrPages ?? 16384;
   const pages = new PageStore(nrPages);
-  const contents = new PageContents();
+  const contents = new PageContents({ maxPfn: nrPages });
   const sched = new Scheduler({ nrCpus: options.nrCpus ?? 2, hz: options.hz, debugForceRrCpu: options.debugForceRrCpu });
   const zoneLayout = { nid: 0, zoneIdx: X86_64_ZONES.NORMAL, startPfn: 0, spanned: nrPages, present: nrPages };
   const layout: MemoryLayout = {

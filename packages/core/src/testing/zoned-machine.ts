@@ -127,7 +127,7 @@ export function createZonedTestMachine(spec: ZonedMachineSpec): ZonedTestMachine
   const nrCpus = spec.nrCpus ?? 2;
   const sched = new Scheduler({ nrCpus });
   const pages = new PageStore(layout.maxPfn);
-  const contents = new PageContents();
+  const contents = new PageContents({ maxPfn: layout.maxPfn });
   const zones: Zone[] = [];
   for (const node of layout.nodes) for (const z of node.zones) zones.push(new Zone(z, layout.zones, nrCpus));
   // The free memory bootPageAllocator() hands over is left zero by memmap init, as the kernel's boot does.
