@@ -100,6 +100,12 @@ class CheckedFaultAttr implements FaultAttr {
   private _space: number;
   private _verbose: number;
   private _count: number;
+  /**
+   * Element 0 is 1 while should_fail() may fail a call (probability > 0 and times != 0) and 0
+   * while it returns false at once, touching nothing: the hot paths test it before calling
+   * should_fail() (faultAttrArmed()), so fault injection that is off costs one branch.
+   */
+  readonly armed = new Uint8Array(1);
   constructor(protected readonly what: string, a: FaultAttr) {
     for (const key of FAULT_ATTR_FIELDS) checked(what, key, a[key]);
     this._probability = a.probability;
@@ -108,13 +114,17 @@ class CheckedFaultAttr implements FaultAttr {
     this._space = a.space;
     this._verbose = a.verbose;
     this._count = a.count;
+    this.rearm();
+  }
+  private rearm(): void {
+    this.armed[0] = this._probability !== 0 && this._times !== 0 ? 1 : 0;
   }
   get probability(): number { return this._probability; }
-  set probability(v: number) { checked(this.what, 'probability', v); this._probability = v; }
+  set probability(v: number) { checked(this.what, 'probability', v); this._probability = v; this.rearm(); }
   get interval(): number { return this._interval; }
   set interval(v: number) { checked(this.what, 'interval', v); this._interval = v; }
   get times(): number { return this._times; }
-  set times(v: number) { checked(this.what, 'times', v); this._times = v; }
+  set times(v: number) { checked(this.what, 'times', v); this._times = v; this.rearm(); }
   get space(): number { return this._space; }
   set space(v: number) { checked(this.what, 'space', v); this._space = v; }
   get verbose(): number { return this._verbose; }
@@ -158,6 +168,14 @@ class CheckedFailslab extends CheckedFaultAttr implements Failslab {
   set ignoreGfpWait(v: boolean) { checked(this.what, 'ignoreGfpWait', v); this._ignoreGfpWait = v; }
   get cacheFilter(): boolean { return this._cacheFilter; }
   set cacheFilter(v: boolean) { checked(this.what, 'cacheFilter', v); this._cacheFilter = v; }
+}
+
+/**
+ * The armed flag of settings made by checkedFailPageAlloc() or checkedFailslab() (element 0
+ * nonzero while should_fail() may fail a call), or undefined for other objects.
+ */
+export function faultAttrArmed(attr: FaultAttr): Uint8Array | undefined {
+  return attr instanceof CheckedFaultAttr ? attr.armed : undefined;
 }
 
 /** fail_page_alloc's settings, every assignment checked. */

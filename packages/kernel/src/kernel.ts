@@ -16,7 +16,7 @@ import { KernelConfigError, configInt, configObject, configOneOf, describeValue 
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
 import { checkSimulatable } from './host-limits.js';
 import { DEFAULT_LOG_BUF_SHIFT, LogBuffer } from './printk.js';
-import { checkedFailPageAlloc, checkedFailslab, defaultFailPageAlloc, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
+import { checkedFailPageAlloc, checkedFailslab, defaultFailPageAlloc, faultAttrArmed, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 import { checkInvariants, checkKasanInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
 import type { Kernel, KernelConfig, SlabReport } from './kernel-types.js';
@@ -184,6 +184,7 @@ class SimulatedKernel implements Kernel {
         if (fail && this.failPageAlloc.verbose > 0) this.printk(`FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval ${this.failPageAlloc.interval}, probability ${this.failPageAlloc.probability}, space ${this.failPageAlloc.space}, times ${this.failPageAlloc.times}`);
         return fail;
       },
+      failAllocArmed: faultAttrArmed(this.failPageAlloc),
       badPage: (pfn, reason) => this.badPage(pfn, reason),
       log: (_level, message) => this.printk(message),
     };

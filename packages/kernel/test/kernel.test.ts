@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GFP_ATOMIC, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, GFP_NOWAIT, NO_PAGE, __GFP_DIRECT_RECLAIM } from '@mmkit/core';
 import { KernelConfigError, createKernel } from '../src/index.js';
+import { faultAttrArmed } from '../src/fault-inject.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -199,6 +200,24 @@ describe('fail_page_alloc', () => {
     const k = createKernel({ machine: { mem: 256 * 2 ** 20 }, failPageAlloc: { probability: 100, times: -1, interval: 3, minOrder: 0, ignoreGfpWait: false } });
     const results = Array.from({ length: 6 }, () => k.allocPages(GFP_KERNEL, 0) === NO_PAGE);
     expect(results).toEqual([false, false, true, false, false, true]);
+  });
+
+  it('is armed exactly while probability > 0 and times != 0, and the allocator then asks it again', () => {
+    const k = createKernel({ machine: { mem: 256 * 2 ** 20 }, failPageAlloc: { minOrder: 0, ignoreGfpWait: false } });
+    const armed = faultAttrArmed(k.failPageAlloc);
+    expect(armed?.[0]).toBe(0); // probability 0 by default: one branch per allocation
+    expect(k.allocPages(GFP_KERNEL, 0)).not.toBe(NO_PAGE);
+    expect(k.writeFile('/sys/kernel/debug/fail_page_alloc/probability', '100')).toBe(0);
+    expect(armed?.[0]).toBe(1);
+    expect(k.allocPages(GFP_KERNEL, 0)).toBe(NO_PAGE); // times 1: this one fails and uses it up
+    expect(armed?.[0]).toBe(0);
+    expect(k.allocPages(GFP_KERNEL, 0)).not.toBe(NO_PAGE);
+    k.failPageAlloc.times = -1;
+    expect(armed?.[0]).toBe(1);
+    expect(k.allocPages(GFP_KERNEL, 0)).toBe(NO_PAGE);
+    k.failPageAlloc.probability = 0;
+    expect(armed?.[0]).toBe(0);
+    expect(k.allocPages(GFP_KERNEL, 0)).not.toBe(NO_PAGE);
   });
 });
 

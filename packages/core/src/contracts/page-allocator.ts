@@ -50,6 +50,13 @@ export interface PageAllocatorServices extends KernelServices {
   readonly config: PageAllocatorConfig;
   /** should_fail_alloc_page(): fail_page_alloc fault injection. */
   shouldFailAlloc(gfp: Gfp, order: number): boolean;
+  /**
+   * Optional: element 0 is nonzero while shouldFailAlloc() may answer true (fail_page_alloc
+   * armed: probability > 0 and times != 0), zero while it answers false without side effects.
+   * An allocator tests it before calling shouldFailAlloc(), so fault injection that is off
+   * costs one branch per allocation. Without it the allocator calls shouldFailAlloc() every time.
+   */
+  readonly failAllocArmed?: Uint8Array;
   /** bad_page(): report "BUG: Bad page state" for a page that is freed or allocated in a bad state. */
   badPage(pfn: Pfn, reason: string): void;
 }
