@@ -41,7 +41,7 @@ export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
 export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean): void {
   st.pages.setBuddy(pfn, order);
   st.listMigratetype[pfn] = mt;
-  const list = freeListIndex(zone.zoneNum, order, mt);
+  const list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
   if (tail) st.freeLists.addTail(list, pfn);
   else st.freeLists.addHead(list, pfn);
   zone.nrFree[order]++;
@@ -51,7 +51,7 @@ export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
 
 /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
 export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
-  st.freeLists.remove(freeListIndex(zone.zoneNum, order, mt), pfn);
+  st.freeLists.remove((zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt, pfn); // freeListIndex()
   st.pages.clearBuddy(pfn);
   zone.nrFree[order]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]--;
@@ -90,11 +90,16 @@ export function pageIsBuddy(st: BuddyState, pfn: Pfn, buddy: Pfn, order: number)
  * pageblock_order) only when neither is MIGRATE_ISOLATE or both are.
  */
 export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
-  let maxOrder = Math.min(MAX_ORDER, PAGEBLOCK_ORDER + 1);
+  const pages = st.pages;
+  const priv = pages.private;
+  const maxPfn = pages.maxPfn;
+  const zn = pages.zoneNumOf(pfn); // page_zone_id() of the block (its buddies share it once merged)
+  let maxOrder = MERGE_MAX_ORDER;
   for (;;) {
     while (order < maxOrder - 1) {
       const buddy = pfn ^ (1 << order);
-      if (!pageIsBuddy(st, pfn, buddy, order)) break;
+      // page_is_buddy(), inline: a free head of this order in the same zone.
+      if (!(buddy < maxPfn && pages.isBuddy(buddy) && priv[buddy] === order && pages.zoneNumOf(buddy) === zn)) break;
       delFromFreeArea(st, zone, buddy, order, st.listMigratetype[buddy]);
       pfn &= buddy;
       order++;
@@ -102,8 +107,8 @@ export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
     if (order < maxOrder - 1 || maxOrder >= MAX_ORDER) break;
     // order == pageblock_order: don't merge a MIGRATE_ISOLATE pageblock with a normal one.
     const buddy = pfn ^ (1 << order);
-    if (buddy < st.pages.maxPfn) {
-      const buddyMt = st.pages.getPageblockMigratetype(buddy);
+    if (buddy < maxPfn) {
+      const buddyMt = pages.getPageblockMigratetype(buddy);
       if (migratetype !== buddyMt && (migratetype === MIGRATE_ISOLATE || buddyMt === MIGRATE_ISOLATE)) break;
     }
     maxOrder++;
@@ -112,10 +117,13 @@ export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
   if (order < MAX_ORDER - 2) {
     const higher = pfn & ~(1 << order);
     const higherBuddy = higher ^ (1 << (order + 1));
-    tail = pageIsBuddy(st, higher, higherBuddy, order + 1);
+    tail = higherBuddy < maxPfn && pages.isBuddy(higherBuddy) && priv[higherBuddy] === order + 1 && pages.zoneNumOf(higherBuddy) === pages.zoneNumOf(higher);
   }
   addToFreeArea(st, zone, pfn, order, migratetype, tail);
 }
+
+/** The order __free_one_page() merges up to without looking at migratetypes: min(MAX_ORDER, pageblock_order + 1). */
+const MERGE_MAX_ORDER = Math.min(MAX_ORDER, PAGEBLOCK_ORDER + 1);
 
 /** free_one_page(): an isolated pageblock's pages go back to the isolate list; then __free_one_page(). */
 export function freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
@@ -139,12 +147,13 @@ export function expand(st: BuddyState, zone: Zone, pfn: Pfn, low: number, high: 
  * `mt`, split down to `order`. Returns its pfn (taken off the lists) or -1.
  */
 export function __rmqueueSmallest(st: BuddyState, zone: Zone, order: number, mt: MigrateType): Pfn {
-  const base = zone.zoneNum * MAX_ORDER;
-  for (let current = order; current < MAX_ORDER; current++) {
-    const pfn = st.freeLists.first((base + current) * MIGRATE_TYPES + mt);
+  const lists = st.freeLists;
+  let list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
+  for (let current = order; current < MAX_ORDER; current++, list += MIGRATE_TYPES) {
+    const pfn = lists.first(list);
     if (pfn === -1) continue;
     delFromFreeArea(st, zone, pfn, current, mt);
-    expand(st, zone, pfn, order, current, mt);
+    if (current > order) expand(st, zone, pfn, order, current, mt);
     st.listMigratetype[pfn] = mt; // set_pcppage_migratetype()
     return pfn;
   }

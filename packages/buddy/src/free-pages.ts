@@ -37,7 +37,8 @@ const { freeUnrefPage, isOnPcpList } = perCpuPagesMod;
 export function __freePages(st: BuddyState, pfn: Pfn, order: number): void {
   const pages = st.pages;
   const zone = pages.validPfn(pfn) ? pageZone(st, pfn) : undefined;
-  if (!zone || !(Number.isInteger(order) && order >= 0 && order < MAX_ORDER) || pfn + (1 << order) > zone.zoneEndPfn) {
+  // order: an integer in [0, MAX_ORDER); the block must end inside its zone.
+  if (zone === undefined || !((order >>> 0) === order && order < MAX_ORDER) || pfn + (1 << order) > zone.zoneStartPfn + zone.spannedPages) {
     return badPage(st, pfn, badAddressReason(st, pfn, order));
   }
   // put_page_testzero()
@@ -48,16 +49,21 @@ export function __freePages(st: BuddyState, pfn: Pfn, order: number): void {
     return;
   }
   if (st.allocOrder[pfn] !== order + 1) return freeWrongOrder(st, zone, pfn, order);
-  if (order === 0 && st.pcpEnabled) {
-    // free_unref_page() -> free_pcp_prepare(): free_pages_check() now only with CONFIG_DEBUG_VM
-    if (st.debugVm && !freePagesCheck(st, pfn, 0)) return badFreeLeak(st, pfn, 0);
-    freePagesPrepare(st, pfn, 0);
-    freeUnrefPage(st, zone, pfn);
-    return;
+  if (order === 0) {
+    if (st.pcpEnabled) {
+      // free_unref_page() -> free_pcp_prepare(): free_pages_check() now only with CONFIG_DEBUG_VM
+      if (st.debugVm && !freePagesCheck(st, pfn, 0)) return badFreeLeak(st, pfn, 0);
+      freePagePrepare(st, pfn);
+      freeUnrefPage(st, zone, pfn);
+      return;
+    }
+    if (!freePagesCheck(st, pfn, 0)) return badFreeLeak(st, pfn, 0);
+    freePagePrepare(st, pfn);
+  } else {
+    // __free_pages_ok() -> free_pages_prepare(page, order, true)
+    if (!freePagesCheck(st, pfn, order)) return badFreeLeak(st, pfn, order);
+    freePagesPrepare(st, pfn, order);
   }
-  // __free_pages_ok() -> free_pages_prepare(page, order, true)
-  if (!freePagesCheck(st, pfn, order)) return badFreeLeak(st, pfn, order);
-  freePagesPrepare(st, pfn, order);
   freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
 }
 
@@ -154,8 +160,17 @@ function freeWrongOrder(st: BuddyState, zone: Zone, pfn: Pfn, order: number): vo
 
 /** free_pages_prepare(): drop the last reference and the flags (PAGE_FLAGS_CHECK_AT_PREP), undo the compound page. */
 export function freePagesPrepare(st: BuddyState, pfn: Pfn, order: number): void {
+  if (order === 0) return freePagePrepare(st, pfn);
+  const flags = st.pages.flags;
   st.pages.refcount[pfn] = 0;
-  st.pages.flags.fill(0, pfn, pfn + (1 << order));
+  for (let p = pfn, end = pfn + (1 << order); p < end; p++) flags[p] = 0;
+  st.allocOrder[pfn] = 0;
+}
+
+/** free_pages_prepare() of one page (order 0): three stores. */
+export function freePagePrepare(st: BuddyState, pfn: Pfn): void {
+  st.pages.refcount[pfn] = 0;
+  st.pages.flags[pfn] = 0;
   st.allocOrder[pfn] = 0;
 }
 

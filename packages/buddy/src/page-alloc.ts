@@ -138,20 +138,25 @@ export function zoneWatermarkFast(st: BuddyState, zone: Zone, order: number, mar
  * watermark, then the slow path.
  */
 export function __allocPagesNodemask(st: BuddyState, gfp: Gfp, order: number, preferredNid?: number): Pfn {
-  if (!(Number.isInteger(order) && order >= 0 && order < MAX_ORDER)) return warnOrder(st, gfp, order);
+  if (!((order >>> 0) === order && order < MAX_ORDER)) return warnOrder(st, gfp, order); // an integer in [0, MAX_ORDER)
   gfp &= __GFP_BITS_MASK; // gfp_allowed_mask
   // prepare_alloc_pages()
   const ac = st.ac;
   const highZoneidx = st.hooks.gfpZone(st, gfp);
   const migratetype = gfpflagsToMigratetype(st, gfp);
   let nid = preferredNid ?? -1;
-  if (nid === -1) nid = st.services.cpuToNode(st.services.sched.currentCpu); // NUMA_NO_NODE: numa_mem_id()
-  if (!(Number.isInteger(nid) && nid >= 0 && nid < st.nrNodes)) noSuchNode(nid);
-  ac.zonelist = gfp & __GFP_THISNODE ? st.zonelists.noFallback[nid] : st.zonelists.fallback[nid];
+  if (nid === -1) nid = st.cpuNode[st.sched.currentCpu]; // NUMA_NO_NODE: numa_mem_id()
+  else if (!((nid >>> 0) === nid && nid < st.nrNodes)) noSuchNode(nid);
+  const zonelists = st.zonelists;
+  const thisnode = (gfp & __GFP_THISNODE) !== 0;
+  ac.zonelist = thisnode ? zonelists.noFallback[nid] : zonelists.fallback[nid];
   ac.highZoneidx = highZoneidx;
   ac.migratetype = migratetype;
-  if (st.services.shouldFailAlloc(gfp, order)) return NO_PAGE;
-  finaliseAc(st, ac);
+  if (st.failAllocArmed[0] !== 0 && st.services.shouldFailAlloc(gfp, order)) return NO_PAGE;
+  // finalise_ac(): first_zones_zonelist(), worked out once per node and high_zoneidx.
+  const preferred = (thisnode ? zonelists.firstNoFallback : zonelists.firstFallback)[nid * st.nrZones + highZoneidx];
+  ac.preferredZone = preferred;
+  ac.classzoneIdx = preferred < 0 ? 0 : st.zoneByNum[preferred].idx;
 
   // First allocation attempt; prepare_alloc_pages() gives movable requests ALLOC_CMA (read only
   // under the migratetype CMA policy: the seed removed it).

@@ -47,6 +47,15 @@ export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number): boolean
   return freePagesCheckBadPfn(st, pfn, order) < 0;
 }
 
+/**
+ * free_pages_check() of one page that is not the block's head of a larger block (the
+ * per-cpu pages: order 0): its _refcount is the caller's to check. True when it may be freed.
+ */
+export function pageFreeCheck(st: BuddyState, pfn: Pfn): boolean {
+  const pages = st.pages;
+  return pages.getMapcount(pfn) === PAGE_UNMAPPED_MAPCOUNT && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & PAGE_FLAGS_CHECK_AT_FREE) === 0 && pages.getMemcg(pfn) === 0;
+}
+
 /** The first page of the block free_pages_check() refuses (the pfn bad_page() names), or -1. */
 export function freePagesCheckBadPfn(st: BuddyState, pfn: Pfn, order: number): Pfn {
   const pages = st.pages;

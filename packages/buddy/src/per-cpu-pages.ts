@@ -14,7 +14,7 @@ import type { BuddyState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage } = freeAreaMod;
-const { checkNewPage, freePagesCheck } = pageChecksMod;
+const { checkNewPage, pageFreeCheck } = pageChecksMod;
 const { __rmqueue } = rmqueueFallbackMod;
 
 /** setup_per_cpu_pageset() -> pageset_set_high_and_batch(): batch and high from zone_batchsize(). */
@@ -35,20 +35,22 @@ export function setupPerCpuPageset(st: BuddyState): void {
  * check_pcp_refill() when it came from the buddy lists, none when it was freed to the list.
  */
 export function rmqueuePcplist(st: BuddyState, zone: Zone, migratetype: MigrateType): Pfn {
-  const cpu = st.services.sched.currentCpu;
+  const cpu = st.sched.currentCpu;
   const pcp = zone.pageset[cpu];
-  const list = pcpListIndex(zone.zoneNum, st.nrCpus, cpu, migratetype);
+  const lists = st.pcpLists;
+  const list = (zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES + migratetype; // pcpListIndex()
+  const counter = cpu * MIGRATE_PCPTYPES + migratetype;
   let pfn: Pfn;
   do {
-    if (st.pcpLists.isEmpty(list)) {
+    if (lists.isEmpty(list)) {
       const got = rmqueueBulk(st, zone, 0, pcp.batch, list, migratetype);
       pcp.count += got;
-      zone.pcpCount[cpu * MIGRATE_PCPTYPES + migratetype] += got;
+      zone.pcpCount[counter] += got;
       if (got === 0) return NO_PAGE;
     }
-    pfn = st.pcpLists.popHead(list);
+    pfn = lists.popHead(list);
     pcp.count--;
-    zone.pcpCount[cpu * MIGRATE_PCPTYPES + migratetype]--;
+    zone.pcpCount[counter]--;
   } while (st.debugVm && checkNewPage(st, pfn));
   return pfn;
 }
@@ -86,12 +88,11 @@ export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
     }
     mt = MIGRATE_MOVABLE;
   }
-  const cpu = st.services.sched.currentCpu;
+  const cpu = st.sched.currentCpu;
   const pcp = zone.pageset[cpu];
-  st.pcpLists.addHead(pcpListIndex(zone.zoneNum, st.nrCpus, cpu, mt), pfn);
-  pcp.count++;
+  st.pcpLists.addHead((zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES + mt, pfn); // pcpListIndex()
   zone.pcpCount[cpu * MIGRATE_PCPTYPES + mt]++;
-  if (pcp.count >= pcp.high) freePcppagesBulk(st, zone, pcp.batch, cpu);
+  if (++pcp.count >= pcp.high) freePcppagesBulk(st, zone, pcp.batch, cpu);
 }
 
 /**
@@ -103,7 +104,11 @@ export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
 export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu: number): void {
   const pcp = zone.pageset[cpu];
   const lists = st.pcpLists;
-  count = Math.min(count, pcp.count);
+  const pages = st.pages;
+  const check = !st.debugVm;
+  const listBase = (zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES; // pcpListIndex(zone, cpu, 0)
+  const counterBase = cpu * MIGRATE_PCPTYPES;
+  if (count > pcp.count) count = pcp.count;
   let migratetype = 0;
   let batchFree = 0;
   while (count > 0) {
@@ -111,19 +116,20 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
     do {
       batchFree++;
       if (++migratetype === MIGRATE_PCPTYPES) migratetype = 0;
-      list = pcpListIndex(zone.zoneNum, st.nrCpus, cpu, migratetype);
+      list = listBase + migratetype;
     } while (lists.isEmpty(list));
     // This is the only non-empty list. Free them all.
     if (batchFree === MIGRATE_PCPTYPES) batchFree = count;
+    const counter = counterBase + migratetype;
     do {
       const pfn = lists.last(list);
       lists.remove(list, pfn);
       pcp.count--;
-      zone.pcpCount[cpu * MIGRATE_PCPTYPES + migratetype]--;
+      zone.pcpCount[counter]--;
       let mt = st.listMigratetype[pfn];
       // The pageblock could have been isolated meanwhile.
-      if (st.pages.getPageblockMigratetype(pfn) === MIGRATE_ISOLATE) mt = MIGRATE_ISOLATE;
-      if (!st.debugVm && (st.pages.refcount[pfn] !== 0 || !freePagesCheck(st, pfn, 0))) bulkfreeBadPage(st, pfn);
+      if (pages.getPageblockMigratetype(pfn) === MIGRATE_ISOLATE) mt = MIGRATE_ISOLATE;
+      if (check && (pages.refcount[pfn] !== 0 || !pageFreeCheck(st, pfn))) bulkfreeBadPage(st, pfn);
       else st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
     } while (--count > 0 && --batchFree > 0 && !lists.isEmpty(list));
   }

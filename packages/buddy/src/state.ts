@@ -61,6 +61,19 @@ export class BuddyState {
   readonly nrNodes: number;
   readonly nrCpus: number;
   readonly pcpEnabled: boolean;
+  /** services.sched: the current CPU (smp_processor_id()) is read from it on the hot paths. */
+  readonly sched: PageAllocatorServices['sched'];
+  /**
+   * cpu_to_node() of every CPU, looked up once at creation (numa_mem_id() on the allocation
+   * path reads it; the CPU-to-node map does not change while the machine runs).
+   */
+  readonly cpuNode: Int32Array;
+  /**
+   * Element 0 nonzero while should_fail_alloc_page() may fail a call (services.failAllocArmed:
+   * fail_page_alloc armed): the allocation path tests it before calling shouldFailAlloc(), so
+   * fault injection that is off costs one branch. Always 1 when the services give no such flag.
+   */
+  readonly failAllocArmed: Uint8Array;
   /**
    * CONFIG_DEBUG_VM (services.debug.vm): VM_BUG_ON_PAGE() checks on the free path, and the
    * per-cpu pages checked when freed to and allocated from a list instead of when the list is
@@ -113,6 +126,14 @@ export class BuddyState {
     this.nrNodes = layout.nodes.length;
     this.nrCpus = services.sched.nrCpus;
     this.pcpEnabled = config.pcp;
+    this.sched = services.sched;
+    this.cpuNode = new Int32Array(this.nrCpus);
+    for (let cpu = 0; cpu < this.nrCpus; cpu++) {
+      const nid = services.cpuToNode(cpu);
+      if (!(Number.isInteger(nid) && nid >= 0 && nid < this.nrNodes)) throw new RangeError(`cpu_to_node(${cpu}) is ${nid}, which is no node`);
+      this.cpuNode[cpu] = nid;
+    }
+    this.failAllocArmed = services.failAllocArmed ?? Uint8Array.of(1);
     this.debugVm = services.debug.vm;
     this.cmaMigratetype = config.cmaPolicy === 'migratetype';
     if (zones.length >= NO_ZONE) throw new RangeError(`${zones.length} zones do not fit page_zonenum's encoding`);

@@ -11,6 +11,14 @@ export interface Zonelists {
   readonly fallback: readonly Int32Array[];
   /** ZONELIST_NOFALLBACK of each node. */
   readonly noFallback: readonly Int32Array[];
+  /**
+   * first_zones_zonelist() worked out once for every node and high_zoneidx:
+   * firstFallback[nid * MAX_NR_ZONES + highZoneidx] is the first zone (its zone number) of the
+   * node's fallback list with zone_idx <= highZoneidx, or -1 (finalise_ac()'s
+   * ac->preferred_zoneref); firstNoFallback the same for ZONELIST_NOFALLBACK.
+   */
+  readonly firstFallback: Int32Array;
+  readonly firstNoFallback: Int32Array;
 }
 
 /** The order in which a node's allocations visit the nodes. */
@@ -41,5 +49,17 @@ export function buildZonelists(layout: MemoryLayout, zones: readonly Zone[]): Zo
     fallback.push(Int32Array.from(nodeOrder(layout, nid).flatMap((m) => nodeZones(zones, nrZones, m))));
     noFallback.push(Int32Array.from(nodeZones(zones, nrZones, nid)));
   }
-  return { fallback, noFallback };
+  return { fallback, noFallback, firstFallback: firstZones(zones, fallback, nrZones), firstNoFallback: firstZones(zones, noFallback, nrZones) };
+}
+
+/** first_zones_zonelist() of each list for each high_zoneidx: the first zone with zone_idx <= it, or -1. */
+function firstZones(zones: readonly Zone[], lists: readonly Int32Array[], nrZones: number): Int32Array {
+  const out = new Int32Array(lists.length * nrZones).fill(-1);
+  lists.forEach((zl, nid) => {
+    for (let high = 0; high < nrZones; high++) {
+      const first = zl.find((zn) => zones[zn].idx <= high);
+      if (first !== undefined) out[nid * nrZones + high] = first;
+    }
+  });
+  return out;
 }
