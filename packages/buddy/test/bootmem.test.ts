@@ -13,7 +13,7 @@ describe('boot handover (memblock_free_all) without per-page work', () => {
     m.allocator.forEachFreeBlock((_zone, pfn, order) => {
       heads++;
       for (let p = pfn + 1; p < pfn + 2 ** order; p++) {
-        if (pages.flags[p] | pages.refcount[p] | pages.mapcountBiased[p] | pages.private[p] | pages.lruNextLink[p] | pages.lruPrevLink[p]) nonzeroTails++;
+        if (pages.flags[p] | pages.refcount[p] | pages.mapLru[3 * p] | pages.mapLru[3 * p + 1] | pages.mapLru[3 * p + 2] | pages.private[p]) nonzeroTails++;
       }
     });
     expect(heads).toBeGreaterThan(0);

@@ -77,9 +77,9 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     pages.setBuddy(5, 3);
     expect([pages.isBuddy(5), pages.getMapcount(5), pages.private[5]]).toEqual([true, PAGE_BUDDY_MAPCOUNT_VALUE, 3]);
     pages.clearBuddy(5);
-    expect([pages.isBuddy(5), pages.getMapcount(5), pages.mapcountBiased[5]]).toEqual([false, -1, 0]);
+    expect([pages.isBuddy(5), pages.getMapcount(5), pages.mapLru[3 * 5]]).toEqual([false, -1, 0]);
     pages.resetMapcount(3);
-    expect(pages.mapcountBiased[3]).toBe(0);
+    expect(pages.mapLru[3 * 3]).toBe(0);
   });
 
   it('allocates mapping, index and memcg storage only in the chunks written, and checks what is written', () => {
@@ -115,7 +115,7 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
   it('can live on SharedArrayBuffers', () => {
     const pages = new PageStore(2048, { shared: true });
     expect(pages.flags.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(pages.lruNextLink.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(pages.mapLru.buffer).toBeInstanceOf(SharedArrayBuffer);
     pages.setMapping(3, 9);
     expect(pages.getMapping(3)).toBe(9);
     expect(new PageStore(8).flags.buffer).toBeInstanceOf(ArrayBuffer);

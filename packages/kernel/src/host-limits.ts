@@ -32,7 +32,7 @@ const gib = (bytes: number) => `${(bytes / GiB).toFixed(bytes < 10 * GiB ? 1 : 0
 export function checkSimulatable(layout: MemoryLayout, nrCpus: number, limit: number = totalmem()): void {
   const machine = `a machine of ${gib(layout.maxPfn * PAGE_SIZE)} (max_pfn ${layout.maxPfn})`;
   if (layout.maxPfn > PageStore.MAX_PAGES) {
-    throw new KernelConfigError(`${machine} has more pages than mmkit simulates (${PageStore.MAX_PAGES}: pfns are int32 list links, 8 TiB of memory)`);
+    throw new KernelConfigError(`${machine} has more pages than mmkit simulates (${PageStore.MAX_PAGES}: struct page's mapLru words fill one typed array, 5.3 TiB of memory)`);
   }
   const need = simulationBytes(layout, nrCpus);
   if (need > limit) {

@@ -106,7 +106,7 @@ describe('sched.onCpu() takes a CPU that exists', () => {
 describe('a machine larger than the host can simulate (issue 10 item 9)', () => {
   it('is refused before anything is allocated, saying how much memory it needs', () => {
     expect(() => createKernel({ machine: { mem: 64 * 2 ** 40 } })).toThrow(
-      /^a machine of 65536 GiB \(max_pfn 17179869184\) has more pages than mmkit simulates \(2147483647: pfns are int32 list links, 8 TiB of memory\)$/,
+      /^a machine of 65536 GiB \(max_pfn 17179869184\) has more pages than mmkit simulates \(1431655765: struct page's mapLru words fill one typed array, 5.3 TiB of memory\)$/,
     );
     // 4 TiB: 2^30 pages of 27 bytes (24 of struct page, 3 of allocator state), against a host of 16 GiB.
     const layout = resolveLayout({ machine: { mem: 4 * 2 ** 40 } });
