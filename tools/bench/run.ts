@@ -226,11 +226,16 @@ async function loadBaseKernel(): Promise<{ path: string; createKernel: CreateKer
   return { path: root, createKernel: mod.createKernel as CreateKernel };
 }
 
-/** The bytes of struct page (core's PageStore typed arrays) per simulated page. */
+/**
+ * The bytes of struct page per simulated page: PageStore.residentBytes() (per-page arrays,
+ * per-pageblock tables, side storage written); a base checkout without it counts its typed arrays.
+ */
 function structPageBytesPerPage(k: Kernel): number {
+  const pages = k.pages as Kernel['pages'] & { residentBytes?: () => number };
   let bytes = 0;
-  for (const v of Object.values(k.pages)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
-  return Number((bytes / k.pages.maxPfn).toFixed(2));
+  if (typeof pages.residentBytes === 'function') bytes = pages.residentBytes();
+  else for (const v of Object.values(pages)) if (ArrayBuffer.isView(v)) bytes += v.byteLength;
+  return Number((bytes / pages.maxPfn).toFixed(2));
 }
 
 function bootOnce(create: CreateKernel, gib: number): { bootMs: number; structPageBytesPerPage: number } {
