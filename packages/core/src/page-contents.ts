@@ -11,21 +11,21 @@
  */
 import { PAGE_SIZE } from './mmzone.js';
 
-/** The host stores a Uint32Array little-endian (every machine Node runs on in practice). */
-const HOST_LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+/** 1 when the host stores a Uint32Array big-endian (a number: tested on the hot paths, where a boolean costs more). */
+const HOST_BIG_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1 ? 0 : 1;
 
 /** Pages per chunk of the pool (1 MiB chunks: a fresh chunk costs the process nothing until written). */
 export const PAGE_CHUNK_SHIFT = 8;
 export const PAGE_CHUNK_PAGES = 1 << PAGE_CHUNK_SHIFT;
 const CHUNK_MASK = PAGE_CHUNK_PAGES - 1;
-/** The bits an 8-aligned offset of a 64-bit word in a page may have set (0..PAGE_SIZE - 8): a negative int32 has others. */
-const WORD_OFFSETS = (PAGE_SIZE - 1) & ~7;
 /** log2 of the 32-bit words of a page. */
 const PAGE_WORDS_SHIFT = 10;
 /** The default bound of the pool when no maxPfn gives one: 2^20 pages (4 GiB of written pages). */
 export const DEFAULT_MAX_CONTENT_PAGES = 1 << 20;
 /** The pfn bound when none is given (slotOf grows on demand up to it). */
 const MAX_GROWABLE_PFN = 2 ** 31 - 1;
+
+if (PAGE_SIZE !== 4096 || PAGE_CHUNK_SHIFT !== 8 || PAGE_WORDS_SHIFT !== 10) throw new Error('page-contents.ts: the literals of readU64()/writeU64() assume 4 KiB pages in chunks of 256');
 
 export interface PageContentsOptions {
   /**
@@ -198,28 +198,31 @@ export class PageContents {
    * kept in memory, such as SLUB's free pointer. Allocates nothing.
    */
   readU64(pfn: number, offset: number): number {
+    // Literals rather than the module constants on this path (V8 loads and checks those; the
+    // module checks them at load): 0xff8 = (PAGE_SIZE - 1) & ~7 holds every bit an aligned word's
+    // offset may have (a negative one has others), 8 is PAGE_CHUNK_SHIFT, 0xff CHUNK_MASK, 10 PAGE_WORDS_SHIFT.
     const o = offset | 0;
-    if (o !== offset || (o & ~WORD_OFFSETS) !== 0) throw badWord(offset);
+    if (o !== offset || (o & ~0xff8) !== 0) throw badWord(offset);
     const slot = this.slotAt(pfn);
     if (slot === 0) return 0;
-    if (!HOST_LITTLE_ENDIAN) return this.readU64Bytes(slot, o);
-    const w = this.chunkWords[slot >>> PAGE_CHUNK_SHIFT];
-    const i = ((slot & CHUNK_MASK) << PAGE_WORDS_SHIFT) + (o >>> 2);
+    if (HOST_BIG_ENDIAN !== 0) return this.readU64Bytes(slot, o);
+    const w = this.chunkWords[slot >>> 8];
+    const i = ((slot & 0xff) << 10) + (o >>> 2);
     return w[i + 1] * 4294967296 + w[i];
   }
 
   /** writeU64(): value must be an integer in [0, 2^53). */
   writeU64(pfn: number, offset: number, value: number): void {
     const o = offset | 0;
-    if (o !== offset || (o & ~WORD_OFFSETS) !== 0) throw badWord(offset);
+    if (o !== offset || (o & ~0xff8) !== 0) throw badWord(offset); // literals: see readU64()
     // ToUint32 is value mod 2^32 for an integer below 2^53; the rest is an exact multiple of 2^32.
     const lo = value >>> 0;
     const hi = (value - lo) * 2.3283064365386963e-10;
     if (!(value >= 0 && value <= Number.MAX_SAFE_INTEGER) || (hi | 0) !== hi) throw badValue(value);
     const slot = this.slotFor(pfn);
-    if (!HOST_LITTLE_ENDIAN) return this.writeU64Bytes(slot, o, lo, hi);
-    const w = this.chunkWords[slot >>> PAGE_CHUNK_SHIFT];
-    const i = ((slot & CHUNK_MASK) << PAGE_WORDS_SHIFT) + (o >>> 2);
+    if (HOST_BIG_ENDIAN !== 0) return this.writeU64Bytes(slot, o, lo, hi);
+    const w = this.chunkWords[slot >>> 8];
+    const i = ((slot & 0xff) << 10) + (o >>> 2);
     w[i] = lo;
     w[i + 1] = hi;
   }

@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, isGfpT, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type Gfp, type KmemCache, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -250,7 +250,8 @@ class SimulatedKernel implements Kernel {
       // slab_pre_alloc_hook() -> should_failslab(): every object allocation passes here first,
       // so the kernel refuses a gfp that is no gfp_t before the allocator uses it.
       shouldFailSlab: (cache, gfp) => {
-        if (!isGfpT(gfp)) throw invalidGfpMaskError('slab_pre_alloc_hook', gfp, true);
+        // isGfpT(gfp), as two tests: a number that is its own ToUint32 is an integer in [0, 2^32).
+        if (typeof gfp !== 'number' || gfp >>> 0 !== gfp) throw invalidGfpMaskError('slab_pre_alloc_hook', gfp, true);
         // Off (probability 0, the default) is one branch: __should_failslab() could only say
         // no, with no side effect (should_fail() tests the probability before anything else).
         if (failslab.probability === 0 || !this.faultInjectionLive) return false;

@@ -5,7 +5,7 @@
  * cache_alloc_debugcheck_after(), __GFP_ZERO and the KASAN hook. Also kmalloc() (kmalloc_slab()
  * -> slab_alloc()) and the bulk calls, kmem_cache_alloc_bulk() and kmem_cache_free_bulk().
  */
-import { GFP_DMA, SLAB_POISON, SLAB_RED_ZONE, ZERO_SIZE_PTR, __GFP_NOWARN, __GFP_ZERO, type Gfp, type KmemCache, type ObjAddr } from '@mmkit/core';
+import { GFP_DMA, SLAB_POISON, ZERO_SIZE_PTR, __GFP_NOWARN, __GFP_ZERO, type Gfp, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { NR_SLAB_LISTS, SLABS_FREE, SLABS_PARTIAL, type SlabCache } from './cache.js';
 import { BATCHREFILL_LIMIT } from './constants.js';
 import * as debugChecksMod from './debug-checks.js';
@@ -15,6 +15,8 @@ import * as kmallocMod from './kmalloc.js';
 import { KMALLOC_MAX_SIZE } from './kmalloc.js';
 import * as lookupMod from './lookup.js';
 import type { SlabState } from './state.js';
+
+if (__GFP_ZERO !== 0x8000) throw new Error('slab alloc.ts: slabPostAlloc() assumes __GFP_ZERO is 0x8000');
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (see docs/implementations.md).
@@ -27,7 +29,7 @@ const { cpuNode, liveCache, objToIndex, slabOfHead, virtToSlab } = lookupMod;
 /** kmem_cache_alloc(). */
 export function kmemCacheAlloc(st: SlabState, cache: KmemCache, gfp: Gfp): ObjAddr {
   const c = liveCache(st, cache, 'kmem_cache_alloc');
-  if (!c) return 0;
+  if (c === undefined) return 0;
   return slabAlloc(st, c, gfp);
 }
 
@@ -51,7 +53,7 @@ export function slabAlloc(st: SlabState, c: SlabCache, gfp: Gfp): ObjAddr {
   if (st.shouldFailSlab(c, gfp)) return 0;
   const addr = ____cacheAlloc(st, c, gfp);
   if (addr === 0) return 0;
-  if (c.ctor !== undefined && c.flags & SLAB_POISON) return slabPostAllocCtor(st, c, addr, gfp) ? addr : 0;
+  if (c.ctorAtAlloc) return slabPostAllocCtor(st, c, addr, gfp) ? addr : 0;
   slabPostAlloc(st, c, addr, gfp);
   return addr;
 }
@@ -74,9 +76,9 @@ function slabPostAllocCtor(st: SlabState, c: SlabCache, addr: number, gfp: Gfp):
 
 /** cache_alloc_debugcheck_after(), the allocation bitmap, __GFP_ZERO and slab_post_alloc_hook() (kasan_slab_alloc()). */
 export function slabPostAlloc(st: SlabState, c: SlabCache, addr: number, gfp: Gfp): void {
-  if (c.flags & (SLAB_POISON | SLAB_RED_ZONE)) cacheAllocDebugcheckAfter(st, c, addr);
+  if (c.redzoneOrPoison) cacheAllocDebugcheckAfter(st, c, addr);
   if (st.tracked) setInUse(st, c, addr);
-  if (gfp & __GFP_ZERO) st.bytes.zero(addr, c.objectSize);
+  if (gfp & 0x8000) st.bytes.zero(addr, c.objectSize); // 0x8000: __GFP_ZERO, a literal on the hot path
   if (st.kasan !== undefined) st.kasan.slabAlloc(c, addr);
 }
 

@@ -2,7 +2,7 @@
  * struct kmem_cache of SLAB (include/linux/slab_def.h, 4.17) with its per-cpu array caches
  * (struct array_cache) and per-node struct kmem_cache_node, all in typed arrays.
  */
-import { PfnListSet, type KmemCache, type ObjAddr, type PageStore } from '@mmkit/core';
+import { PfnListSet, SLAB_POISON, SLAB_RED_ZONE, type KmemCache, type ObjAddr, type PageStore } from '@mmkit/core';
 import type { CacheLayout, SlabMgmt } from './layout.js';
 
 /** The three slab lists of a kmem_cache_node; list number = node * NR_SLAB_LISTS + which. */
@@ -28,6 +28,10 @@ export class SlabCache implements KmemCache {
   readonly colour: number;
   readonly colourOff: number;
   readonly objOffset: number;
+  /** SLAB_POISON or SLAB_RED_ZONE: cache_alloc_debugcheck_after() / cache_free_debugcheck() have work. */
+  readonly redzoneOrPoison: boolean;
+  /** A constructor that runs at each allocation (SLAB_POISON poisons the objects it built). */
+  readonly ctorAtAlloc: boolean;
   /** 1 / size: obj_to_index()'s reciprocal_divide() as a multiplication (lookup.ts indexInSlab()). */
   readonly reciprocalSize: number;
   readonly mgmt: SlabMgmt;
@@ -98,6 +102,8 @@ export class SlabCache implements KmemCache {
     this.colour = layout.colour;
     this.colourOff = layout.colourOff;
     this.objOffset = layout.objOffset;
+    this.redzoneOrPoison = (layout.flags & (SLAB_POISON | SLAB_RED_ZONE)) !== 0;
+    this.ctorAtAlloc = args.ctor !== undefined && (layout.flags & SLAB_POISON) !== 0;
     this.reciprocalSize = 1 / layout.size;
     this.mgmt = layout.mgmt;
     this.freelistSize = layout.freelistSize;

@@ -4,7 +4,7 @@
  * the CPU's array cache, cache_flusharray() to the shared array, and free_block() back to the
  * slabs, destroying free slabs above free_limit. Also the quarantine's release of an object.
  */
-import { SLAB_POISON, SLAB_RED_ZONE, ZERO_SIZE_PTR, cacheFromObjChecks, wrongSlabCacheWarning, type KmemCache, type ObjAddr } from '@mmkit/core';
+import { ZERO_SIZE_PTR, cacheFromObjChecks, wrongSlabCacheWarning, type KmemCache, type ObjAddr } from '@mmkit/core';
 import { NR_SLAB_LISTS, SLABS_FREE, SLABS_PARTIAL, type SlabCache } from './cache.js';
 import * as debugChecksMod from './debug-checks.js';
 import * as growMod from './grow.js';
@@ -15,7 +15,7 @@ import type { SlabState } from './state.js';
 // does not inline calls through import bindings (see docs/implementations.md).
 const { cacheFreeDebugcheck, checkFree } = debugChecksMod;
 const { slabDestroy, slabPutObj } = growMod;
-const { cpuNode, hex, indexInSlab, liveCache, objectIndex, objToIndex, slabCache, slabOfHead, virtToSlab } = lookupMod;
+const { cpuNode, hex, indexInSlab, liveCache, objectIndex, objToIndex, ownSlab, slabCache, slabOfHead, virtToSlab } = lookupMod;
 
 /**
  * kmem_cache_free(): cache_from_obj(), then __cache_free(). An object of another cache goes
@@ -28,17 +28,17 @@ const { cpuNode, hex, indexInSlab, liveCache, objectIndex, objToIndex, slabCache
 export function kmemCacheFree(st: SlabState, cache: KmemCache, addr: ObjAddr): void {
   if (addr === 0) return;
   const c = liveCache(st, cache, 'kmem_cache_free');
-  if (!c) return;
-  const slab = virtToSlab(st, addr);
-  if (slab >= 0 && st.slabs.cacheId[slab] === c.id && !st.tracked) {
+  if (c === undefined) return;
+  if (!st.tracked) {
     // uncheckedFree() of an address in a slab of c, inline
-    const off = addr - c.objOffset - st.slabs.sMem[slab];
-    if (off >= 0) {
+    const slab = ownSlab(st, c, addr);
+    if (slab >= 0) {
+      const off = addr - c.objOffset - st.slabs.sMem[slab];
       const idx = indexInSlab(c, off);
-      if (idx < c.num) return __cacheFree(st, c, slab, idx, addr);
+      if (off >= 0 && idx < c.num) return __cacheFree(st, c, slab, idx, addr);
     }
   }
-  kmemCacheFreeChecked(st, c, slab, addr);
+  kmemCacheFreeChecked(st, c, virtToSlab(st, addr), addr);
 }
 
 /** kmem_cache_free() of what is not an unchecked free within a slab of c: another cache's object, no object, or a tracked free. */
@@ -95,7 +95,7 @@ export function __cacheFree(st: SlabState, c: SlabCache, slab: number, idx: numb
 
 /** ___cache_free(): cache_free_debugcheck(), then onto the CPU's array cache, flushing a batch when full. */
 export function ___cacheFree(st: SlabState, c: SlabCache, addr: number): void {
-  if (c.flags & (SLAB_POISON | SLAB_RED_ZONE)) cacheFreeDebugcheck(st, c, addr);
+  if (c.redzoneOrPoison) cacheFreeDebugcheck(st, c, addr);
   const cpu = st.sched.currentCpu;
   if (c.acAvail[cpu] >= c.limit) cacheFlusharray(st, c, cpu);
   c.acEntry[cpu * c.limit + c.acAvail[cpu]++] = addr;

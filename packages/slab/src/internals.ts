@@ -14,7 +14,7 @@ export { DEFAULT_SLAB_HOOKS, resolveSlabHooks, type SlabHooks } from './hooks.js
 export { SlabCache, NR_SLAB_LISTS, SLABS_FREE, SLABS_FULL, SLABS_PARTIAL } from './cache.js';
 export { SlabTable } from './slab-table.js';
 export { BATCHREFILL_LIMIT, SLAB_OBJ_MAX_NUM } from './constants.js';
-export { cpuNode, hex, indexInSlab, ksize, liveCache, objectIndex, objToIndex, slabCache, slabOfHead, virtToSlab } from './lookup.js';
+export { cpuNode, hex, indexInSlab, ksize, liveCache, objectIndex, objToIndex, ownSlab, slabCache, slabOfHead, virtToSlab } from './lookup.js';
 export { cacheAllocDebugcheckAfter, cacheFreeDebugcheck, checkFree } from './debug-checks.js';
 export { cacheGrowBegin, cacheGrowEnd, cacheInitObjs, fixupSlabList, pageToNid, slabDestroy, slabGetObj, slabPutObj } from './grow.js';
 export { ___cacheFree, __cacheFree, cacheFlusharray, freeBlock, kfree, kmemCacheFree, quarantineRelease } from './free.js';

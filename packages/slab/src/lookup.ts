@@ -13,8 +13,11 @@ import type { SlabState } from './state.js';
 
 /** 1 / PAGE_SIZE (exact): pfn = Math.floor(addr * INV_PAGE_SIZE), no division. */
 const INV_PAGE_SIZE = 1 / PAGE_SIZE;
+if (INV_PAGE_SIZE !== 2.44140625e-4) throw new Error('lookup.ts: virtToSlab() assumes 4 KiB pages');
+/** 1 << PG_tail and 1 << PG_slab: virtToSlab() and ownSlab() use them as the literals 0x1000000 and 0x100. */
 const PG_TAIL_BIT = 1 << PG_tail;
 const PG_SLAB_BIT = 1 << PG_slab;
+if (PG_TAIL_BIT !== 0x1000000 || PG_SLAB_BIT !== 0x100) throw new Error('lookup.ts: the page flag literals of virtToSlab() and ownSlab() are out of date');
 
 /** An address or gfp mask as the messages print it: 0x and lowercase hex. */
 export function hex(addr: number): string {
@@ -24,7 +27,7 @@ export function hex(addr: number): string {
 /** A live cache of this allocator, or undefined after a report. */
 export function liveCache(st: SlabState, cache: KmemCache, what: string): SlabCache | undefined {
   const c = st.cacheById[(cache as Partial<SlabCache>).id ?? 0];
-  if (c && c === cache) return c;
+  if (c === cache && c !== undefined) return c;
   reportNotLive(st, cache, what);
   return undefined;
 }
@@ -40,13 +43,30 @@ function reportNotLive(st: SlabState, cache: KmemCache, what: string): void {
 export function virtToSlab(st: SlabState, addr: number): number {
   if (!Number.isInteger(addr) || addr <= 0) return -1;
   const pages = st.pages;
-  const pfn = Math.floor(addr * INV_PAGE_SIZE);
+  const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
   if (pfn >= pages.maxPfn) return -1;
-  const head = pages.flags[pfn] & PG_TAIL_BIT ? pages.private[pfn] : pfn;
-  if (!(pages.flags[head] & PG_SLAB_BIT)) return -1;
+  const head = pages.flags[pfn] & 0x1000000 ? pages.private[pfn] : pfn;
+  if (!(pages.flags[head] & 0x100)) return -1;
   const slab = pages.private[head];
   const t = st.slabs;
   if (!(slab < t.idLimit) || t.headPfn[slab] !== head || st.cacheById[t.cacheId[slab]] === undefined) return -1;
+  return slab;
+}
+
+/**
+ * virtToSlab() of an address freed to a live cache c: the slab when addr lies in a slab of c,
+ * else -1 (then virtToSlab() says where it is); no cache lookup.
+ */
+export function ownSlab(st: SlabState, c: SlabCache, addr: number): number {
+  if (!Number.isInteger(addr) || addr <= 0) return -1;
+  const pages = st.pages;
+  const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE
+  if (pfn >= pages.maxPfn) return -1;
+  const head = pages.flags[pfn] & 0x1000000 ? pages.private[pfn] : pfn;
+  if (!(pages.flags[head] & 0x100)) return -1;
+  const slab = pages.private[head];
+  const t = st.slabs;
+  if (!(slab < t.idLimit) || t.headPfn[slab] !== head || t.cacheId[slab] !== c.id) return -1;
   return slab;
 }
 

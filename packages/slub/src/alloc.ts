@@ -34,6 +34,8 @@ import { POINTER_SIZE, SIZEOF_TRACK } from './sizes.js';
 import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
 
+if (__GFP_ZERO !== 0x8000) throw new Error('slub alloc.ts: slabPostAllocHook() assumes __GFP_ZERO is 0x8000');
+
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { deactivateSlab, putCpuPartial } = cpuSlab;
 const { allocDebugProcessing, checkValidPointer, freepointerCorrupt, initObject } = debug;
@@ -43,7 +45,7 @@ const { cpuToNode, discardSlab, getFreepointer, hex, objIndex, ownCache, pageToN
 /** kmem_cache_alloc(). */
 export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAddr {
   const s = ownCache(st, cache, 'kmem_cache_alloc');
-  if (!s) return 0;
+  if (s === undefined) return 0;
   return slabAlloc(st, s, gfp);
 }
 
@@ -319,7 +321,7 @@ export function slabOutOfMemory(st: SlubState, s: SlubCache, gfp: Gfp): void {
 /** slab_post_alloc_hook() and the debug checks of alloc_debug_processing(); __GFP_ZERO. */
 export function slabPostAllocHook(st: SlubState, s: SlubCache, object: number, gfp: Gfp): void {
   if (s.allocDebug) allocDebugProcessing(st, s, object);
-  if (gfp & __GFP_ZERO) st.phys.fill(object, s.objectSize, 0);
+  if (gfp & 0x8000) st.phys.fill(object, s.objectSize, 0); // 0x8000: __GFP_ZERO, a literal on the hot path
   if (st.kasan !== undefined) st.kasan.slabAlloc(s, object);
 }
 

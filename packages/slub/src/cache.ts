@@ -86,6 +86,10 @@ export class SlubCache implements KmemCache {
   readonly tracked: boolean;
   /** CONFIG_SLAB_FREELIST_HARDENED: set_freepointer()'s BUG_ON(object == fp). */
   readonly hardened: boolean;
+  /** A free checks more than the bounds (tracked, or kmem_cache_debug()): slabFreeObject()'s slow way. */
+  readonly freeDebug: boolean;
+  /** do_slab_free() has work before the freelist (hardened or tracked): doSlabFreeChecks(). */
+  readonly doSlabFreeChecks: boolean;
 
   // struct kmem_cache_node, per node.
   /** n->partial through page->lru of the head pages; n->nr_partial is its length. */
@@ -165,6 +169,8 @@ export class SlubCache implements KmemCache {
     this.debug = debug;
     this.tracked = tracked;
     this.hardened = hardened;
+    this.freeDebug = tracked || debug;
+    this.doSlabFreeChecks = hardened || tracked;
     this.cpuPartialList = new Int32Array(nrCpus).fill(-1);
     this.allocflags = allocflags;
     this.dbgLeft = new Uint8Array(this.redLeftPad);

@@ -11,6 +11,8 @@
 import { PAGE_SIZE, POISON_END, POISON_FREE, SLAB_CONSISTENCY_CHECKS, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE } from '@mmkit/core';
 import { OBJ_ALLOCATED, OBJ_DETACHED, OBJ_FREE, type SlubCache } from './cache.js';
 import { hex } from './slab-page.js';
+
+if (PAGE_SIZE !== 4096) throw new Error('slub debug.ts: checkValidPointer() and untrackedFreeFits() assume 4 KiB pages');
 import type { SlubState } from './state.js';
 
 /**
@@ -25,8 +27,8 @@ import type { SlubState } from './state.js';
 export function checkValidPointer(s: SlubCache, slot: number, fp: number): boolean {
   if (fp === 0) return true;
   if (s.tracked) return checkValidPointerTracked(s, slot, fp);
-  const off = fp - s.slabPfn[slot] * PAGE_SIZE - s.redLeftPad;
-  return off >= 0 && off <= (PAGE_SIZE << s.slabOrder[slot]) - s.size;
+  const off = fp - s.slabPfn[slot] * 4096 - s.redLeftPad; // 4096: PAGE_SIZE, a literal on the hot path
+  return off >= 0 && off <= (4096 << s.slabOrder[slot]) - s.size;
 }
 
 /** checkValidPointer() of a nonzero free pointer in a tracked cache: a free object of the slab. */
@@ -46,7 +48,7 @@ function checkValidPointerTracked(s: SlubCache, slot: number, fp: number): boole
  */
 export function untrackedFreeFits(st: SlubState, s: SlubCache, head: number, addr: number): boolean {
   const slot = st.pages.private[head];
-  if (addr - head * PAGE_SIZE <= (PAGE_SIZE << s.slabOrder[slot]) - s.size) return true;
+  if (addr - head * 4096 <= (4096 << s.slabOrder[slot]) - s.size) return true; // 4096: PAGE_SIZE
   return reportInvalidPointer(st, s, head, slot, addr);
 }
 

@@ -31,7 +31,7 @@ const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFr
  */
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = ownCache(st, cache, 'kmem_cache_free');
-  if (!s) return;
+  if (s === undefined) return;
   const head = ownSlabHead(st, s, addr);
   if (head < 0) kmemCacheFreeElsewhere(st, s, addr);
   else slabFreeObject(st, s, head, addr);
@@ -51,7 +51,7 @@ function kmemCacheFreeElsewhere(st: SlubState, s: SlubCache, addr: ObjAddr): voi
  * one (and init_object() in a debug cache), then slab_free() (the hook).
  */
 export function slabFreeObject(st: SlubState, s: SlubCache, head: number, addr: number): void {
-  if (s.tracked || s.debug ? !debugFreeFits(st, s, head, addr) : !untrackedFreeFits(st, s, head, addr)) return;
+  if (s.freeDebug ? !debugFreeFits(st, s, head, addr) : !untrackedFreeFits(st, s, head, addr)) return;
   st.hooks.slabFree(st, s, head, addr, addr, 1);
 }
 
@@ -107,7 +107,7 @@ function slabFreeKasan(st: SlubState, kasan: KasanHooks, s: SlubCache, page: num
 export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: number, tail: number, cnt: number): void {
   const slot = st.pages.private[page];
   const cpu = st.sched.currentCpu;
-  if ((s.hardened || s.tracked) && !doSlabFreeChecks(st, s, slot, cpu, head, tail, cnt)) return;
+  if (s.doSlabFreeChecks && !doSlabFreeChecks(st, s, slot, cpu, head, tail, cnt)) return;
   if (s.slabIsolated[slot]) return; // never reused
   if (s.cpuSlab[cpu] === slot) {
     setFreepointer(st, s, tail, s.cpuFreelist[cpu]);

@@ -10,8 +10,11 @@ import type { SlubState } from './state.js';
 
 /** 1 / PAGE_SIZE, exact (a power of two): pfn = Math.floor(addr * INV_PAGE_SIZE), no division. */
 export const INV_PAGE_SIZE = 1 / PAGE_SIZE;
+if (INV_PAGE_SIZE !== 2.44140625e-4) throw new Error('slab-page.ts: ownSlabHead() assumes 4 KiB pages');
+/** 1 << PG_tail and 1 << PG_slab: ownSlabHead() use them as the literals 0x1000000 and 0x100. */
 const PG_TAIL_BIT = 1 << PG_tail;
 const PG_SLAB_BIT = 1 << PG_slab;
+if (PG_TAIL_BIT !== 0x1000000 || PG_SLAB_BIT !== 0x100) throw new Error('slab-page.ts: the page flag literals of ownSlabHead() are out of date');
 
 /** %px-like address formatting of the reports. */
 export const hex = (addr: number) => `0x${addr.toString(16)}`;
@@ -63,11 +66,11 @@ export function slabHead(st: SlubState, addr: number): number {
  */
 export function ownSlabHead(st: SlubState, s: SlubCache, addr: number): number {
   const pages = st.pages;
-  const pfn = Math.floor(addr * INV_PAGE_SIZE);
+  const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
   if (!(pfn >= 0 && pfn < pages.maxPfn)) return -1;
   const flags = pages.flags[pfn];
-  const head = flags & PG_TAIL_BIT ? pages.private[pfn] : pfn;
-  if (!(pages.flags[head] & PG_SLAB_BIT)) return -1;
+  const head = flags & 0x1000000 ? pages.private[pfn] : pfn;
+  if (!(pages.flags[head] & 0x100)) return -1;
   const slot = pages.private[head];
   if (!(slot < s.slotLimit) || s.slabPfn[slot] !== head || pfn - head >= 1 << s.slabOrder[slot]) return -1;
   return head;
