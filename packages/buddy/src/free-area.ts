@@ -20,12 +20,14 @@ import {
   type Pfn,
   type Zone,
 } from '@mmkit/core';
+import * as pageExtrasMod from './page-extras.js';
 import * as stateMod from './state.js';
 import type { BuddyState } from './state.js';
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeListIndex } = stateMod;
+const { clearPageExtra, listMigratetype, setListMigratetype } = pageExtrasMod;
 
 /** page_zone(): the zone a pfn belongs to, or undefined. */
 export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
@@ -40,7 +42,7 @@ export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
  */
 export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean): void {
   st.pages.setBuddy(pfn, order);
-  st.listMigratetype[pfn] = mt;
+  setListMigratetype(st.pages.flags, pfn, mt);
   const list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
   if (tail) st.freeLists.addTail(list, pfn);
   else st.freeLists.addHead(list, pfn);
@@ -53,6 +55,7 @@ export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
 export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
   st.freeLists.remove((zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt, pfn); // freeListIndex()
   st.pages.clearBuddy(pfn);
+  clearPageExtra(st.pages.flags, pfn); // off the list: nothing recorded (page-extras.ts)
   zone.nrFree[order]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]--;
   zone.freePages -= 1 << order;
@@ -64,10 +67,10 @@ export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: num
  * set_migratetype_isolate() and unset_migratetype_isolate() account a CMA pageblock's pages).
  */
 export function moveToFreeList(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
-  const old = st.listMigratetype[pfn];
+  const old = listMigratetype(st.pages.flags, pfn);
   st.freeLists.remove(freeListIndex(zone.zoneNum, order, old), pfn);
   st.freeLists.addHead(freeListIndex(zone.zoneNum, order, mt), pfn);
-  st.listMigratetype[pfn] = mt;
+  setListMigratetype(st.pages.flags, pfn, mt);
   zone.nrFreeByType[order * MIGRATE_TYPES + old]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]++;
 }
@@ -100,7 +103,7 @@ export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
       const buddy = pfn ^ (1 << order);
       // page_is_buddy(), inline: a free head of this order in the same zone.
       if (!(buddy < maxPfn && pages.isBuddy(buddy) && priv[buddy] === order && pages.zoneNumOf(buddy) === zn)) break;
-      delFromFreeArea(st, zone, buddy, order, st.listMigratetype[buddy]);
+      delFromFreeArea(st, zone, buddy, order, listMigratetype(pages.flags, buddy));
       pfn &= buddy;
       order++;
     }
@@ -154,7 +157,7 @@ export function __rmqueueSmallest(st: BuddyState, zone: Zone, order: number, mt:
     if (pfn === -1) continue;
     delFromFreeArea(st, zone, pfn, current, mt);
     if (current > order) expand(st, zone, pfn, order, current, mt);
-    st.listMigratetype[pfn] = mt; // set_pcppage_migratetype()
+    setListMigratetype(st.pages.flags, pfn, mt); // set_pcppage_migratetype()
     return pfn;
   }
   return -1;

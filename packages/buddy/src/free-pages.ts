@@ -18,16 +18,18 @@
 import { MAX_ORDER, PG_head, type Pfn, type Zone } from '@mmkit/core';
 import * as freeAreaMod from './free-area.js';
 import * as pageChecksMod from './page-checks.js';
+import * as pageExtrasMod from './page-extras.js';
 import * as perCpuPagesMod from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
 
-export { PAGE_FLAGS_CHECK_AT_FREE, badPage, freePagesCheck, freePagesCheckReason } from './page-checks.js';
+export { PAGE_FLAGS_CHECK_AT_FREE, PAGE_FLAGS_CHECK_AT_PREP, badPage, freePagesCheck, freePagesCheckReason } from './page-checks.js';
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage, pageZone } = freeAreaMod;
 const { badPage, freePagesCheck, freePagesCheckBadPfn, freePagesCheckReason } = pageChecksMod;
 const { freeUnrefPage, isOnPcpList } = perCpuPagesMod;
+const { PAGE_EXTRA_SHIFT, allocOrderField, clearPageExtra } = pageExtrasMod;
 
 /**
  * __free_pages(): drop a reference (put_page_testzero()); the last one frees the block after
@@ -48,7 +50,7 @@ export function __freePages(st: BuddyState, pfn: Pfn, order: number): void {
     pages.refcount[pfn] = ref - 1;
     return;
   }
-  if (st.allocOrder[pfn] !== order + 1) return freeWrongOrder(st, zone, pfn, order);
+  if (pages.flags[pfn] >>> PAGE_EXTRA_SHIFT !== order + 1) return freeWrongOrder(st, zone, pfn, order); // page_owner's order (page-extras.ts)
   if (order === 0) {
     if (st.pcpEnabled) {
       // free_unref_page() -> free_pcp_prepare(): free_pages_check() now only with CONFIG_DEBUG_VM
@@ -103,7 +105,7 @@ function badFreeLeak(st: BuddyState, pfn: Pfn, order: number): void {
   const bad = freePagesCheckBadPfn(st, pfn, order);
   badPage(st, bad < 0 ? pfn : bad, freePagesCheckReason(st, pfn, order, false));
   st.pages.refcount[pfn] = 0;
-  st.allocOrder[pfn] = 0;
+  clearPageExtra(st.pages.flags, pfn);
 }
 
 /**
@@ -127,7 +129,7 @@ function badFreeLeak(st: BuddyState, pfn: Pfn, order: number): void {
  */
 function freeWrongOrder(st: BuddyState, zone: Zone, pfn: Pfn, order: number): void {
   const pages = st.pages;
-  const allocated = st.allocOrder[pfn];
+  const allocated = allocOrderField(pages.flags, pfn);
   if (allocated === 0) {
     if (!freePagesCheck(st, pfn, order)) return badPage(st, pfn, freePagesCheckReason(st, pfn, order, false));
     return badPage(st, pfn, freePagesCheckReason(st, pfn, order, true));
@@ -153,8 +155,7 @@ function freeWrongOrder(st: BuddyState, zone: Zone, pfn: Pfn, order: number): vo
       return badPage(st, pfn, `freed with order ${order}, allocated with order ${allocOrder}: pfn ${p} of the block is on a per-cpu list; mmkit refuses it (Linux 4.17 would free it twice and corrupt its lists)`);
     }
   }
-  freePagesPrepare(st, pfn, order);
-  st.allocOrder.fill(0, pfn, pfn + (1 << order)); // pages lost before are free again: no record of them
+  freePagesPrepare(st, pfn, order); // clears every page's flags: pages lost before are free again, no record of them
   freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
 }
 
@@ -163,18 +164,16 @@ export function freePagesPrepare(st: BuddyState, pfn: Pfn, order: number): void 
   if (order === 0) return freePagePrepare(st, pfn);
   const flags = st.pages.flags;
   st.pages.refcount[pfn] = 0;
-  for (let p = pfn, end = pfn + (1 << order); p < end; p++) flags[p] = 0;
-  st.allocOrder[pfn] = 0;
+  for (let p = pfn, end = pfn + (1 << order); p < end; p++) flags[p] = 0; // and page_owner's order (page-extras.ts)
 }
 
 /** free_pages_prepare() of one page (order 0): three stores. */
 export function freePagePrepare(st: BuddyState, pfn: Pfn): void {
   st.pages.refcount[pfn] = 0;
-  st.pages.flags[pfn] = 0;
-  st.allocOrder[pfn] = 0;
+  st.pages.flags[pfn] = 0; // and page_owner's order (page-extras.ts)
 }
 
 /** The order a page was allocated with, or -1 (page_owner's record). */
 export function allocatedOrder(st: BuddyState, pfn: Pfn): number {
-  return st.pages.validPfn(pfn) ? st.allocOrder[pfn] - 1 : -1;
+  return st.pages.validPfn(pfn) ? allocOrderField(st.pages.flags, pfn) - 1 : -1;
 }

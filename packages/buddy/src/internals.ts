@@ -8,6 +8,7 @@ export { BuddyState, NO_ZONE, INT_MAX, freeListIndex, isIntIn, type AllocContext
 export { DEFAULT_BUDDY_HOOKS, type BuddyHooks } from './hooks.js';
 export * from './free-area.js';
 export * from './free-pages.js';
+export * from './page-extras.js';
 export * from './bootmem.js';
 export * from './cma-init.js';
 export * from './pageblock.js';

@@ -48,6 +48,7 @@ import {
 import * as freeAreaMod from './free-area.js';
 import * as highatomicMod from './highatomic.js';
 import * as pageChecksMod from './page-checks.js';
+import * as pageExtrasMod from './page-extras.js';
 import * as pageblockMod from './pageblock.js';
 import * as perCpuPagesMod from './per-cpu-pages.js';
 import * as rmqueueFallbackMod from './rmqueue-fallback.js';
@@ -58,6 +59,7 @@ import type { AllocContext, BuddyState } from './state.js';
 const { __rmqueueSmallest } = freeAreaMod;
 const { reserveHighatomicPageblock, unreserveHighatomicPageblock } = highatomicMod;
 const { checkNewPages } = pageChecksMod;
+const { PAGE_EXTRA_SHIFT } = pageExtrasMod;
 const { gfpflagsToMigratetype } = pageblockMod;
 const { drainAllPages, rmqueuePcplist } = perCpuPagesMod;
 const { __rmqueue } = rmqueueFallbackMod;
@@ -337,8 +339,7 @@ export function prepNewPage(st: BuddyState, pfn: Pfn, order: number, gfp: Gfp, _
   pages.private[pfn] = 0;
   pages.refcount[pfn] = 1;
   pages.resetMapcount(pfn);
-  pages.flags[pfn] = 0;
-  st.allocOrder[pfn] = order + 1;
+  pages.flags[pfn] = (order + 1) << PAGE_EXTRA_SHIFT; // no page flag; page_owner's order (page-extras.ts)
   if (gfp & __GFP_ZERO) for (let i = 0; i < n; i++) st.services.contents.clear(pfn + i);
   if (order && gfp & __GFP_COMP) {
     // prep_compound_page()

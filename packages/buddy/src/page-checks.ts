@@ -11,6 +11,7 @@
  * blocks freed to and allocated from the buddy lists are checked either way.
  */
 import {
+  NR_PAGEFLAGS,
   PAGE_UNMAPPED_MAPCOUNT,
   PG_active,
   PG_locked,
@@ -38,6 +39,12 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
   (1 << PG_active) |
   (1 << PG_unevictable) |
   (1 << PG_mlocked);
+
+/**
+ * PAGE_FLAGS_CHECK_AT_PREP (include/linux/page-flags.h, 4.17): every page flag, none of the
+ * bits above them (Linux's section, node and zone; the page allocator's extras here).
+ */
+export const PAGE_FLAGS_CHECK_AT_PREP = (1 << NR_PAGEFLAGS) - 1;
 
 /**
  * free_pages_check() of the head and of every other page of the block (the reference the
@@ -92,7 +99,7 @@ export function freePagesCheckReason(st: BuddyState, pfn: Pfn, order: number, no
  */
 export function checkNewPage(st: BuddyState, pfn: Pfn): boolean {
   const pages = st.pages;
-  if (pages.refcount[pfn] === 0 && pages.getMapcount(pfn) === PAGE_UNMAPPED_MAPCOUNT && pages.getMapping(pfn) === 0 && pages.flags[pfn] === 0 && pages.getMemcg(pfn) === 0) return false;
+  if (pages.refcount[pfn] === 0 && pages.getMapcount(pfn) === PAGE_UNMAPPED_MAPCOUNT && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & PAGE_FLAGS_CHECK_AT_PREP) === 0 && pages.getMemcg(pfn) === 0) return false;
   checkNewPageBad(st, pfn);
   return true;
 }

@@ -7,6 +7,7 @@
 import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, NO_PAGE, type MigrateType, type Pfn, type Zone } from '@mmkit/core';
 import * as freeAreaMod from './free-area.js';
 import * as pageChecksMod from './page-checks.js';
+import * as pageExtrasMod from './page-extras.js';
 import { pagesetHighBatch, pcpListIndex, zoneBatchsize } from './pcp.js';
 import * as rmqueueFallbackMod from './rmqueue-fallback.js';
 import type { BuddyState } from './state.js';
@@ -15,6 +16,7 @@ import type { BuddyState } from './state.js';
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage } = freeAreaMod;
 const { checkNewPage, pageFreeCheck } = pageChecksMod;
+const { clearPageExtra, listMigratetype, setListMigratetype } = pageExtrasMod;
 const { __rmqueue } = rmqueueFallbackMod;
 
 /** setup_per_cpu_pageset() -> pageset_set_high_and_batch(): batch and high from zone_batchsize(). */
@@ -80,9 +82,10 @@ export function rmqueueBulk(st: BuddyState, zone: Zone, order: number, count: nu
  */
 export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
   let mt = st.pages.getPageblockMigratetype(pfn);
-  st.listMigratetype[pfn] = mt; // set_pcppage_migratetype()
+  setListMigratetype(st.pages.flags, pfn, mt); // set_pcppage_migratetype()
   if (mt >= MIGRATE_PCPTYPES) {
     if (mt === MIGRATE_ISOLATE) {
+      clearPageExtra(st.pages.flags, pfn); // on no per-cpu list after all
       freeOnePage(st, zone, pfn, 0, mt);
       return;
     }
@@ -126,7 +129,8 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
       lists.remove(list, pfn);
       pcp.count--;
       zone.pcpCount[counter]--;
-      let mt = st.listMigratetype[pfn];
+      let mt = listMigratetype(pages.flags, pfn); // get_pcppage_migratetype()
+      clearPageExtra(pages.flags, pfn); // off the per-cpu list: nothing recorded until it heads a free block
       // The pageblock could have been isolated meanwhile.
       if (pages.getPageblockMigratetype(pfn) === MIGRATE_ISOLATE) mt = MIGRATE_ISOLATE;
       if (check && (pages.refcount[pfn] !== 0 || !pageFreeCheck(st, pfn))) bulkfreeBadPage(st, pfn);

@@ -1,13 +1,14 @@
 /**
  * The page allocator's state (mm/page_alloc.c, 4.17), in one place: the free lists of every
- * zone (struct free_area) and the migratetype of the list each free page is on, the per-cpu
- * lists (struct per_cpu_pages), the zonelists, page_owner's record of allocation orders, the
- * values of the vm sysctls, page_group_by_mobility_disabled, the struct alloc_context of the
+ * zone (struct free_area), the per-cpu lists (struct per_cpu_pages), the zonelists, the values
+ * of the vm sysctls, page_group_by_mobility_disabled, the struct alloc_context of the
  * allocation in progress, and the resolved hook table.
  *
  * Fields only: every mechanism is a function over this state in a module named after it, and
  * the constructor calls no hook (the factory runs the initialisation steps once the state
- * exists). Per-page state lives in core's PageStore; nothing here is an object per page.
+ * exists). Per-page state lives in core's PageStore, the allocator's own per-page extras (the
+ * migratetype of the list a free page is on, page_owner's allocation order) in the bits of
+ * page->flags left to it (page-extras.ts): nothing here is an array or an object per page.
  */
 import {
   MAX_ORDER,
@@ -88,13 +89,6 @@ export class BuddyState {
 
   /** zone->free_area[order].free_list[migratetype] of every zone (freeListIndex()). */
   readonly freeLists: PfnListSet;
-  /**
-   * The migratetype of the list a page sits on: the free list of a buddy head, or
-   * set_pcppage_migratetype() (page->index in Linux) for a page on a per-cpu list.
-   */
-  readonly listMigratetype: Uint8Array;
-  /** The order each allocated block was handed out with, plus one (0 = not allocated): page_owner. */
-  readonly allocOrder: Uint8Array;
   /** pcp->lists[migratetype] of every zone and CPU (pcpListIndex()). */
   readonly pcpLists: PfnListSet;
   readonly zonelists: Zonelists;
@@ -146,8 +140,6 @@ export class BuddyState {
       if (zone.pageset.length !== this.nrCpus) throw new RangeError(`zone ${zone.name} has ${zone.pageset.length} pagesets for ${this.nrCpus} CPUs`);
     });
     this.freeLists = new PfnListSet(pages, zones.length * MAX_ORDER * MIGRATE_TYPES);
-    this.listMigratetype = new Uint8Array(pages.maxPfn);
-    this.allocOrder = new Uint8Array(pages.maxPfn);
     this.pcpLists = new PfnListSet(pages, zones.length * this.nrCpus * MIGRATE_PCPTYPES);
     this.zonelists = buildZonelists(layout, zones);
     this.ac = {

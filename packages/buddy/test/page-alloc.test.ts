@@ -25,6 +25,7 @@ import {
   __GFP_THISNODE,
   __GFP_ZERO,
 } from '@mmkit/core';
+import { PAGE_FLAGS_CHECK_AT_PREP } from '../src/page-checks.js';
 import { BuddyAllocator, createBuddyAllocator } from '../src/index.js';
 import { checkCounters, createMachine, freeBlocks, type Machine, MIB_PAGES, uncoalescedPairs } from './fixture.js';
 
@@ -229,7 +230,7 @@ describe('page state on allocation', () => {
     expect(m.pages.testFlag(pfn, PG_head)).toBe(true);
     expect([1, 2, 3].every((i) => m.pages.testFlag(pfn + i, PG_tail))).toBe(true);
     a.freePages(pfn, 2);
-    expect([0, 1, 2, 3].some((i) => m.pages.flags[pfn + i] !== 0)).toBe(false);
+    expect([0, 1, 2, 3].some((i) => (m.pages.flags[pfn + i] & PAGE_FLAGS_CHECK_AT_PREP) !== 0)).toBe(false);
     expect(m.badPages).toEqual([]);
     const plain = a.allocPages(GFP_KERNEL, 2);
     expect(m.pages.testFlag(plain, PG_head)).toBe(false);

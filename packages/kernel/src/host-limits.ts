@@ -13,8 +13,8 @@ import { totalmem } from 'node:os';
 import { PAGEBLOCK_NR_PAGES, PAGE_SIZE, PageStore, type MemoryLayout } from '@mmkit/core';
 import { KernelConfigError } from './config-validation.js';
 
-/** Per pfn besides struct page: the buddy allocator's listMigratetype and allocOrder (1 byte each), the invariant checker's scan (1 byte). */
-export const ALLOCATOR_BYTES_PER_PAGE = 3;
+/** Per pfn besides struct page: the invariant checker's scan (1 byte); the buddy allocator keeps its per-page extras in page->flags. */
+export const ALLOCATOR_BYTES_PER_PAGE = 1;
 /** Per zone and CPU: free-area and per-cpu list heads, counters, watermarks (an upper bound). */
 export const ZONE_STATE_BYTES_PER_CPU = 4096;
 

@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, NR_PAGEFLAGS, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
   subtractRanges, syscallError, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type Gfp, type KmemCache, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -378,7 +378,7 @@ class SimulatedKernel implements Kernel {
     const p = this.pages;
     const ok = p.validPfn(pfn);
     this.printk(`BUG: Bad page state in process mmkit  pfn:${pfn.toString(16).padStart(5, '0')}`);
-    if (ok) this.printk(`page:pfn ${pfn} count:${p.refcount[pfn]} mapcount:${p.getMapcount(pfn)} mapping:${p.getMapping(pfn)} index:0x${p.getIndex(pfn).toString(16)}\nflags: 0x${p.flags[pfn].toString(16)}`);
+    if (ok) this.printk(`page:pfn ${pfn} count:${p.refcount[pfn]} mapcount:${p.getMapcount(pfn)} mapping:${p.getMapping(pfn)} index:0x${p.getIndex(pfn).toString(16)}\nflags: 0x${(p.flags[pfn] & ((1 << NR_PAGEFLAGS) - 1)).toString(16)}`);
     this.printk(`page dumped because: ${reason}`);
   }
 

@@ -108,11 +108,11 @@ describe('a machine larger than the host can simulate (issue 10 item 9)', () => 
     expect(() => createKernel({ machine: { mem: 64 * 2 ** 40 } })).toThrow(
       /^a machine of 65536 GiB \(max_pfn 17179869184\) has more pages than mmkit simulates \(1431655765: struct page's mapLru words fill one typed array, 5.3 TiB of memory\)$/,
     );
-    // 4 TiB: 2^30 pages of 27 bytes (24 of struct page, 3 of allocator state), against a host of 16 GiB.
+    // 4 TiB: 2^30 pages of 25 bytes (24 of struct page, 1 of allocator state), against a host of 16 GiB.
     const layout = resolveLayout({ machine: { mem: 4 * 2 ** 40 } });
-    expect(simulationBytes(layout, 2)).toBeGreaterThan(27 * 2 ** 30);
+    expect(simulationBytes(layout, 2)).toBeGreaterThan(25 * 2 ** 30);
     expect(() => checkSimulatable(layout, 2, 16 * 2 ** 30)).toThrow(
-      /^a machine of 4097 GiB \(max_pfn 1074003968\) needs about 27 GiB of host memory to simulate \(27 bytes of struct page and allocator state a page\), more than this host's 16 GiB \(os.totalmem\(\)\)$/,
+      /^a machine of 4097 GiB \(max_pfn 1074003968\) needs about 25 GiB of host memory to simulate \(25 bytes of struct page and allocator state a page\), more than this host's 16 GiB \(os.totalmem\(\)\)$/,
     );
     expect(() => checkSimulatable(layout, 2, 32 * 2 ** 30)).not.toThrow();
   });

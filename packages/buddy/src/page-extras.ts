@@ -1,0 +1,47 @@
+/**
+ * The buddy allocator's per-page extras, folded into struct page: bits
+ * PAGE_FLAGS_ALLOCATOR_SHIFT..31 of page->flags, which core's PageStore leaves to the page
+ * allocator (Linux keeps the section, node and zone there, set_page_links(); mmkit derives the
+ * zone from the pfn). The buddy allocator adds no byte per page. One field, read as
+ * flags >>> PAGE_EXTRA_SHIFT:
+ * - 0: nothing recorded (a page inside a block, a reserved page, a page never handed out);
+ * - 1..MAX_ORDER: the head of an allocated block, handed out with order field - 1. This is
+ *   page_owner's record (Linux: page_ext's page_owner->order, and compound_order() in page[1]
+ *   for a __GFP_COMP page), which mmkit keeps to refuse frees with another order;
+ * - PAGE_EXTRA_ON_LIST | mt: the migratetype of the list the free page was put on: a buddy free
+ *   head (zone->free_area[order].free_list[mt]) or a per-cpu page (set_pcppage_migratetype(),
+ *   which Linux keeps in page->index). Read only while the page is on that list.
+ * PAGE_FLAGS_CHECK_AT_FREE and PAGE_FLAGS_CHECK_AT_PREP cover the bits below NR_PAGEFLAGS only,
+ * so free_pages_check() and check_new_page() never see the field.
+ */
+import { MAX_ORDER, NR_PAGEFLAGS, PAGE_FLAGS_ALLOCATOR_SHIFT, type MigrateType, type Pfn } from '@mmkit/core';
+
+/** The field's first bit in page->flags. */
+export const PAGE_EXTRA_SHIFT = PAGE_FLAGS_ALLOCATOR_SHIFT;
+/** The field's bit that tells a list's migratetype from an allocation order. */
+export const PAGE_EXTRA_ON_LIST = 0x20;
+/** The page flags proper (bits 0..NR_PAGEFLAGS-1): what the field leaves alone. */
+export const PAGE_FLAGS_MASK = (1 << NR_PAGEFLAGS) - 1;
+
+if (PAGE_EXTRA_SHIFT + 6 !== 32 || MAX_ORDER >= PAGE_EXTRA_ON_LIST) throw new Error('buddy: the per-page extras need bits 26..31 of page->flags');
+
+/** set_pcppage_migratetype() / the free list a head goes on: record the list's migratetype. */
+export function setListMigratetype(flags: Uint32Array, pfn: Pfn, mt: MigrateType): void {
+  flags[pfn] = (flags[pfn] & PAGE_FLAGS_MASK) | ((PAGE_EXTRA_ON_LIST | mt) << PAGE_EXTRA_SHIFT);
+}
+
+/** get_pcppage_migratetype() / the free list a head is on. */
+export function listMigratetype(flags: Uint32Array, pfn: Pfn): MigrateType {
+  return (flags[pfn] >>> PAGE_EXTRA_SHIFT) & (PAGE_EXTRA_ON_LIST - 1);
+}
+
+/** The allocation order recorded for a block's head plus one, 0 when none (page_owner). */
+export function allocOrderField(flags: Uint32Array, pfn: Pfn): number {
+  const v = flags[pfn] >>> PAGE_EXTRA_SHIFT;
+  return v & PAGE_EXTRA_ON_LIST ? 0 : v;
+}
+
+/** Forget what the field records (page_owner's __reset_page_owner() for a head). */
+export function clearPageExtra(flags: Uint32Array, pfn: Pfn): void {
+  flags[pfn] &= PAGE_FLAGS_MASK;
+}
