@@ -5,9 +5,10 @@
  * small object per call fills the young generation (a few to 16 MiB per semi-space) several
  * times over.
  *
- * countGc() first empties the young generation (a scavenge through V8's gc(), exposed with
- * v8.setFlagsFromString('--expose-gc')), so garbage made before `run` cannot cause a collection
- * during it, and when no scavenge ran it also answers the bytes `run` allocated in the young
+ * countGc() first runs a full collection (V8's gc(), exposed with
+ * v8.setFlagsFromString('--expose-gc')), which empties the young generation and finishes any
+ * incremental marking, so garbage made before `run` cannot cause a collection during it (the
+ * test process runs other test files too), and when no scavenge ran it also answers the bytes `run` allocated in the young
  * generation (where V8 puts new objects): a few KiB of noise for a path that allocates nothing.
  * Node delivers 'gc' entries to observers a little later, on the event loop, so countGc() waits
  * for them and counts the collections that started while `run` ran.
@@ -44,7 +45,7 @@ function youngUsed(): number {
   throw new Error('V8 reports no new_space');
 }
 
-/** Runs `run` (synchronous) on an emptied young generation and answers the collections that started during it. */
+/** Runs `run` (synchronous) after a full collection and answers the collections that started during it. */
 export async function countGc(run: () => void): Promise<GcCount> {
   const starts: { start: number; kind: number }[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -52,7 +53,7 @@ export async function countGc(run: () => void): Promise<GcCount> {
   });
   observer.observe({ entryTypes: ['gc'] });
   try {
-    v8Gc()({ type: 'minor' });
+    v8Gc()({ type: 'major' });
     const young0 = youngUsed();
     const t0 = performance.now();
     run();
