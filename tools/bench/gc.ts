@@ -40,7 +40,8 @@ function v8Gc(): (options: { type: 'minor' | 'major' }) => void {
   return gcFunction;
 }
 
-function youngUsed(): number {
+/** Bytes in use in V8's young generation (new objects go there first). */
+export function youngUsed(): number {
   for (const s of v8.getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_used_size;
   throw new Error('V8 reports no new_space');
 }
@@ -79,6 +80,22 @@ export async function countGc(run: () => void): Promise<GcCount> {
   } finally {
     observer.disconnect();
   }
+}
+
+/**
+ * Runs `loop` until a round of `roundLoops` loops allocates at most `quietBytes` in the young
+ * generation (V8 has compiled the hot path: its interpreter and baseline code box every double
+ * they compute, which counts as allocation), or `maxRounds` rounds have run (a path that
+ * allocates per call never gets quiet). Answers the rounds it ran.
+ */
+export function warmUp(loop: () => void, roundLoops = 64, quietBytes = 16 * 1024, maxRounds = 200): number {
+  for (let r = 1; r <= maxRounds; r++) {
+    const before = youngUsed();
+    for (let i = 0; i < roundLoops; i++) loop();
+    const allocated = youngUsed() - before;
+    if (allocated >= 0 && allocated <= quietBytes) return r; // (< 0: a scavenge ran in between)
+  }
+  return maxRounds;
 }
 
 /** Runs `loop` (which does `opsPerLoop` operations) until it has done at least `ops`, counting collections. */
