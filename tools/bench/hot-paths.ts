@@ -3,7 +3,10 @@
  * test that they allocate no JavaScript objects (tools/test/hot-paths-gc.test.ts), so both
  * measure the same code: kmem_cache_alloc+free of 64 B (SLUB or SLAB) and buddy order-0
  * alloc_pages+free_pages, in bursts of BURST (allocate BURST, free them in reverse) or as
- * immediate pairs, on a small machine (256 MiB, 4 CPUs, as the packages' own benches).
+ * immediate pairs. The object allocators run on a small machine (256 MiB, 4 CPUs, as the
+ * packages' own benches); buddy runs on 1 GiB, whose zone gets the per-cpu batch 31 and high 186
+ * (zone_batchsize(), pageset_set_high_and_batch()) that the native peer hard-codes, so both run
+ * the same refill and drain sizes (a 256 MiB zone gets batch 15, high 90).
  *
  * The loops take the kernel's factory as a parameter: `MMKIT_BENCH_BASE` runs them on another
  * checkout's createKernel() as well.
@@ -15,10 +18,13 @@ export const BURST = 512;
 
 export type CreateKernel = typeof createKernel;
 
-/** The machine the allocator cases run on: 256 MiB, 4 CPUs. */
-export function benchKernel(create: CreateKernel, options: { slab?: 'slub' | 'slab'; pcp?: boolean }): Kernel {
-  return create({ machine: { mem: 256 * 2 ** 20 }, nrCpus: 4, ...options });
+/** The machines the allocator cases run on: 4 CPUs, 256 MiB for the object allocators, 1 GiB for buddy (see above). */
+export function benchKernel(create: CreateKernel, options: { slab?: 'slub' | 'slab'; pcp?: boolean }, mem = 256 * 2 ** 20): Kernel {
+  return create({ machine: { mem }, nrCpus: 4, ...options });
 }
+
+/** The buddy cases' machine size: 1 GiB (pcp batch 31, high 186, as the native peer). */
+export const BUDDY_BENCH_MEM = 2 ** 30;
 
 /** kmem_cache_alloc x BURST then kmem_cache_free in reverse, on a new cache of `size` bytes. */
 export function slabBurst(slab: SlabAllocator, size: number): () => void {

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { countGcOver, type GcCount } from './gc.js';
-import { BURST, benchKernel, buddyBurst, buddyPairs, slabBurst, type CreateKernel } from './hot-paths.js';
+import { BUDDY_BENCH_MEM, BURST, benchKernel, buddyBurst, buddyPairs, slabBurst, type CreateKernel } from './hot-paths.js';
 
 const GIB = 2 ** 30;
 /** Pairs over which each case counts garbage collections. */
@@ -259,8 +259,8 @@ const buddyPeer = buildBuddyPeer();
 for (const pcp of [true, false]) {
   const label = pcp ? 'pcp on' : 'pcp off';
   const peer = (pattern: 'burst512' | 'pair') => ('binary' in buddyPeer ? nativeBuddy(buddyPeer.binary, pattern, pcp) : null);
-  results.push(await compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create) => buddyBurst(benchKernel(create, { pcp }).pageAllocator), peer('burst512'), BURST));
-  results.push(await compare(`buddy order-0 alloc+free, pairs, ${label}`, (create) => buddyPairs(benchKernel(create, { pcp }).pageAllocator), peer('pair'), BURST));
+  results.push(await compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create) => buddyBurst(benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('burst512'), BURST));
+  results.push(await compare(`buddy order-0 alloc+free, pairs, ${label}`, (create) => buddyPairs(benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('pair'), BURST));
 }
 const bootResults = BOOT_GIB.map(boot);
 

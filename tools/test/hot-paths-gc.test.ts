@@ -10,7 +10,7 @@
 import { createKernel } from '@mmkit/kernel';
 import { describe, expect, it } from 'vitest';
 import { countGcOver, warmUp } from '../bench/gc.js';
-import { BURST, benchKernel, buddyBurst, slabBurst } from '../bench/hot-paths.js';
+import { BUDDY_BENCH_MEM, BURST, benchKernel, buddyBurst, slabBurst } from '../bench/hot-paths.js';
 
 const OPS = 1_000_000;
 const MAX_YOUNG_BYTES = 256 * 1024;
@@ -32,9 +32,9 @@ describe(`a million alloc+free pairs (bursts of ${BURST}) make no garbage`, () =
     await expectNoAllocation(slabBurst(benchKernel(createKernel, { slab: 'slab' }).slab, 64));
   });
   it('buddy order-0 alloc_pages+free_pages with per-cpu lists', async () => {
-    await expectNoAllocation(buddyBurst(benchKernel(createKernel, { pcp: true }).pageAllocator));
+    await expectNoAllocation(buddyBurst(benchKernel(createKernel, { pcp: true }, BUDDY_BENCH_MEM).pageAllocator));
   });
   it('buddy order-0 alloc_pages+free_pages without per-cpu lists', async () => {
-    await expectNoAllocation(buddyBurst(benchKernel(createKernel, { pcp: false }).pageAllocator));
+    await expectNoAllocation(buddyBurst(benchKernel(createKernel, { pcp: false }, BUDDY_BENCH_MEM).pageAllocator));
   });
 });
