@@ -49,11 +49,27 @@ export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAd
   return slabAlloc(st, s, gfp);
 }
 
-/** slab_alloc() → slab_alloc_node(): slab_pre_alloc_hook(), the c->freelist fast path, slab_post_alloc_hook(). */
+/**
+ * slab_alloc() → slab_alloc_node(): slab_pre_alloc_hook(), the c->freelist fast path,
+ * slab_post_alloc_hook(). A cache without debug work (SlubCache.fastPaths) takes the fast path
+ * written out in one piece: Linux's this_cpu_cmpxchg_double() of c->freelist from object to
+ * get_freepointer_safe(s, object), with check_valid_pointer()'s bounds of an untracked cache
+ * (checkValidPointer()) inline; everything else is loadFreelist() and ___slab_alloc().
+ */
 export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
   if (st.shouldFailSlab(s, gfp)) return 0;
   const cpu = st.sched.currentCpu;
   const object = s.cpuFreelist[cpu];
+  if (object !== 0 && s.fastPaths) {
+    const slot = s.cpuSlab[cpu];
+    const next = st.phys.readU64(object + s.offset); // get_freepointer()
+    // checkValidPointer() of an untracked cache: 0, or a whole object inside the slab (4096: PAGE_SIZE).
+    const off = next - s.slabPfn[slot] * 4096 - s.redLeftPad;
+    if (next === 0 || (off >= 0 && off <= (4096 << s.slabOrder[slot]) - s.size)) s.cpuFreelist[cpu] = next;
+    else isolateCpuSlab(st, s, cpu, slot, object, next);
+    if (gfp & 0x8000) st.phys.fill(object, s.objectSize, 0); // slab_post_alloc_hook(): __GFP_ZERO (no KASAN: fastPaths)
+    return object;
+  }
   if (object === 0) {
     const ret = ___slabAlloc(st, s, gfp, cpu);
     if (ret !== 0) slabPostAllocHook(st, s, ret, gfp);

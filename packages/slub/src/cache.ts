@@ -90,6 +90,13 @@ export class SlubCache implements KmemCache {
   readonly freeDebug: boolean;
   /** do_slab_free() has work before the freelist (hardened or tracked): doSlabFreeChecks(). */
   readonly doSlabFreeChecks: boolean;
+  /**
+   * The fast paths of kmem_cache_alloc() and kmem_cache_free() (alloc.ts slabAllocFast(),
+   * free.ts slabFreeFast()) may serve this cache: no debug work at all (not kmem_cache_debug(),
+   * not tracked, no red zone or poison) and slab_free() is 4.17's own (the hook not replaced).
+   * Otherwise every call takes the general paths, where the checks and hooks are: one branch.
+   */
+  readonly fastPaths: boolean;
 
   // struct kmem_cache_node, per node.
   /** n->partial through page->lru of the head pages; n->nr_partial is its length. */
@@ -152,6 +159,8 @@ export class SlubCache implements KmemCache {
     nrCpus: number,
     nrNodes: number,
     pages: PageStore,
+    /** The state's slab_free() is 4.17's (DEFAULT_SLUB_HOOKS.slabFree). */
+    defaultSlabFree: boolean,
   ) {
     this.flags = flags;
     this.size = geometry.size;
@@ -171,6 +180,7 @@ export class SlubCache implements KmemCache {
     this.hardened = hardened;
     this.freeDebug = tracked || debug;
     this.doSlabFreeChecks = hardened || tracked;
+    this.fastPaths = defaultSlabFree && !debug && !tracked && !this.allocDebug;
     this.cpuPartialList = new Int32Array(nrCpus).fill(-1);
     this.allocflags = allocflags;
     this.dbgLeft = new Uint8Array(this.redLeftPad);

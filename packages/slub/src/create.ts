@@ -32,7 +32,7 @@ import {
 } from '@mmkit/core';
 import { ___slabAlloc, loadFreelist, slabAlloc, slabPostAllocHook } from './alloc.js';
 import { SlubCache } from './cache.js';
-import { kmemCacheFree } from './free.js';
+import { kmemCacheFree, slabFree } from './free.js';
 import { kmallocCreationOrder, kmallocInfo } from './kmalloc.js';
 import { KMALLOC_MAX_SIZE, calculateSizes, cpuPartialFor, minPartialFor } from './sizes.js';
 import type { SlubState } from './state.js';
@@ -208,7 +208,7 @@ export function kmemCacheOpen(st: SlubState, name: string, size: number, align: 
   if (flags & SLAB_RECLAIM_ACCOUNT) allocflags |= __GFP_RECLAIMABLE;
   const debug = (flags & SLAB_DEBUG_FLAGS) !== 0; // kmem_cache_debug()
   const cpuPartial = cpuPartialFor(geometry.size, !debug);
-  const s = new SlubCache(st.byId.length, name, size, align, flags >>> 0, ctor, geometry, minPartialFor(geometry.size), cpuPartial, debug, (flags & SLAB_CONSISTENCY_CHECKS) !== 0 || st.services.kasan !== undefined, st.services.debug.freelistHardened, allocflags, st.nrCpus, st.nrNodes, st.pages);
+  const s = new SlubCache(st.byId.length, name, size, align, flags >>> 0, ctor, geometry, minPartialFor(geometry.size), cpuPartial, debug, (flags & SLAB_CONSISTENCY_CHECKS) !== 0 || st.services.kasan !== undefined, st.services.debug.freelistHardened, allocflags, st.nrCpus, st.nrNodes, st.pages, st.hooks.slabFree === slabFree);
   st.byId.push(s);
   st.slabCaches.push(s);
   return s;

@@ -32,9 +32,43 @@ const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFr
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = ownCache(st, cache, 'kmem_cache_free');
   if (s === undefined) return;
+  if (s.fastPaths && slabFreeFast(st, s, addr)) return;
   const head = ownSlabHead(st, s, addr);
   if (head < 0) kmemCacheFreeElsewhere(st, s, addr);
   else slabFreeObject(st, s, head, addr);
+}
+
+/**
+ * kmem_cache_free() → slab_free() → do_slab_free() in one piece, for a cache with
+ * SlubCache.fastPaths (no debug work, 4.17's slab_free()), where the general way
+ * (ownSlabHead(), untrackedFreeFits(), the slabFree hook, doSlabFree()) would do the same:
+ * the slab from page->private as ownSlabHead() proves it, the bounds of untrackedFreeFits(),
+ * then do_slab_free(): `if (likely(page == c->page))` onto c->freelist (set_freepointer(s,
+ * tail_obj, c->freelist) and the cmpxchg), else __slab_free(). False, before any change, for
+ * what the general way must handle: an address in no slab of `s`, past a slab's last whole
+ * object, or CONFIG_SLAB_FREELIST_HARDENED's BUG_ON(object == fp) on c->freelist.
+ */
+function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
+  const pages = st.pages;
+  const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
+  if (!(pfn >= 0 && pfn < pages.maxPfn)) return false;
+  const head = pages.flags[pfn] & 0x1000000 ? pages.private[pfn] : pfn; // PG_tail: compound_head()
+  if (!(pages.flags[head] & 0x100)) return false; // PageSlab()
+  const slot = pages.private[head];
+  if (!(slot < s.slotLimit) || s.slabPfn[slot] !== head) return false;
+  // untrackedFreeFits() (which also puts pfn inside the slab). 4096: PAGE_SIZE.
+  if (!(addr - head * 4096 <= (4096 << s.slabOrder[slot]) - s.size)) return false;
+  if (s.slabIsolated[slot] !== 0) return true; // do_slab_free(): never reused
+  const cpu = st.sched.currentCpu;
+  if (s.cpuSlab[cpu] !== slot) {
+    __slabFree(st, s, slot, addr, addr, 1);
+    return true;
+  }
+  const freelist = s.cpuFreelist[cpu];
+  if (s.hardened && addr === freelist) return false;
+  st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
+  s.cpuFreelist[cpu] = addr;
+  return true;
 }
 
 /** kmem_cache_free() of an address in no slab of `s`: a slab of another cache (cache_from_obj()), or none. */
