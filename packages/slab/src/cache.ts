@@ -34,6 +34,8 @@ export class SlabCache implements KmemCache {
   readonly ctorAtAlloc: boolean;
   /** 1 / size: obj_to_index()'s reciprocal_divide() as a multiplication (lookup.ts indexInSlab()). */
   readonly reciprocalSize: number;
+  /** num * size: an offset below it lies in one of a slab's objects (obj_to_index() < num, without the division). */
+  readonly objectsBytes: number;
   readonly mgmt: SlabMgmt;
   readonly freelistSize: number;
   /** cachep->allocflags: __GFP_COMP, plus GFP_DMA / __GFP_RECLAIMABLE from the cache flags. */
@@ -105,6 +107,7 @@ export class SlabCache implements KmemCache {
     this.redzoneOrPoison = (layout.flags & (SLAB_POISON | SLAB_RED_ZONE)) !== 0;
     this.ctorAtAlloc = args.ctor !== undefined && (layout.flags & SLAB_POISON) !== 0;
     this.reciprocalSize = 1 / layout.size;
+    this.objectsBytes = layout.num * layout.size;
     this.mgmt = layout.mgmt;
     this.freelistSize = layout.freelistSize;
     this.allocflags = args.allocflags;

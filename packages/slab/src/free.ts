@@ -30,12 +30,14 @@ export function kmemCacheFree(st: SlabState, cache: KmemCache, addr: ObjAddr): v
   const c = liveCache(st, cache, 'kmem_cache_free');
   if (c === undefined) return;
   if (!st.tracked) {
-    // uncheckedFree() of an address in a slab of c, inline
+    // The fast path, kmem_cache_free() → __cache_free() → ___cache_free() without
+    // CONFIG_DEBUG_SLAB or KASAN (untracked: no allocation bitmap, no KASAN hook, so the
+    // object's index is not needed): uncheckedFree() of an address in a slab of c, inline,
+    // its obj_to_index() < c->num as off < num * size (no division).
     const slab = ownSlab(st, c, addr);
     if (slab >= 0) {
       const off = addr - c.objOffset - st.slabs.sMem[slab];
-      const idx = indexInSlab(c, off);
-      if (off >= 0 && idx < c.num) return __cacheFree(st, c, slab, idx, addr);
+      if (off >= 0 && off < c.objectsBytes) return ___cacheFree(st, c, addr);
     }
   }
   kmemCacheFreeChecked(st, c, virtToSlab(st, addr), addr);
