@@ -27,7 +27,7 @@ import type { BuddyState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeListIndex } = stateMod;
-const { clearPageExtra, listMigratetype, setListMigratetype } = pageExtrasMod;
+const { setListMigratetype } = pageExtrasMod;
 
 /** page_zone(): the zone a pfn belongs to, or undefined. */
 export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
@@ -41,8 +41,7 @@ export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
  * Zone.freeCmaPages, read from the per-type counts).
  */
 export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean): void {
-  st.pages.setBuddy(pfn, order);
-  setListMigratetype(st.pages.flags, pfn, mt);
+  st.pages.setBuddy(pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
   const list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
   if (tail) st.freeLists.addTail(list, pfn);
   else st.freeLists.addHead(list, pfn);
@@ -55,7 +54,6 @@ export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
 export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
   st.freeLists.remove((zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt, pfn); // freeListIndex()
   st.pages.clearBuddy(pfn);
-  clearPageExtra(st.pages.flags, pfn); // off the list: nothing recorded (page-extras.ts)
   zone.nrFree[order]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]--;
   zone.freePages -= 1 << order;
@@ -67,10 +65,10 @@ export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: num
  * set_migratetype_isolate() and unset_migratetype_isolate() account a CMA pageblock's pages).
  */
 export function moveToFreeList(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
-  const old = listMigratetype(st.pages.flags, pfn);
+  const old = st.pages.buddyAux(pfn);
   st.freeLists.remove(freeListIndex(zone.zoneNum, order, old), pfn);
   st.freeLists.addHead(freeListIndex(zone.zoneNum, order, mt), pfn);
-  setListMigratetype(st.pages.flags, pfn, mt);
+  st.pages.setBuddy(pfn, order, mt);
   zone.nrFreeByType[order * MIGRATE_TYPES + old]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]++;
 }
@@ -82,7 +80,7 @@ export function moveToFreeList(st: BuddyState, zone: Zone, pfn: Pfn, order: numb
 export function pageIsBuddy(st: BuddyState, pfn: Pfn, buddy: Pfn, order: number): boolean {
   const pages = st.pages;
   if (buddy >= pages.maxPfn) return false; // pfn_valid_within()
-  return pages.isBuddy(buddy) && pages.private[buddy] === order && pages.zoneNumOf(buddy) === pages.zoneNumOf(pfn);
+  return pages.isBuddyOfOrder(buddy, order) && pages.zoneNumOf(buddy) === pages.zoneNumOf(pfn);
 }
 
 /**
@@ -94,7 +92,6 @@ export function pageIsBuddy(st: BuddyState, pfn: Pfn, buddy: Pfn, order: number)
  */
 export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
   const pages = st.pages;
-  const priv = pages.private;
   const maxPfn = pages.maxPfn;
   const zn = pages.zoneNumOf(pfn); // page_zone_id() of the block (its buddies share it once merged)
   let maxOrder = MERGE_MAX_ORDER;
@@ -102,8 +99,8 @@ export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
     while (order < maxOrder - 1) {
       const buddy = pfn ^ (1 << order);
       // page_is_buddy(), inline: a free head of this order in the same zone.
-      if (!(buddy < maxPfn && pages.isBuddy(buddy) && priv[buddy] === order && pages.zoneNumOf(buddy) === zn)) break;
-      delFromFreeArea(st, zone, buddy, order, listMigratetype(pages.flags, buddy));
+      if (!(buddy < maxPfn && pages.isBuddyOfOrder(buddy, order) && pages.zoneNumOf(buddy) === zn)) break;
+      delFromFreeArea(st, zone, buddy, order, pages.buddyAux(buddy));
       pfn &= buddy;
       order++;
     }
@@ -120,7 +117,7 @@ export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
   if (order < MAX_ORDER - 2) {
     const higher = pfn & ~(1 << order);
     const higherBuddy = higher ^ (1 << (order + 1));
-    tail = higherBuddy < maxPfn && pages.isBuddy(higherBuddy) && priv[higherBuddy] === order + 1 && pages.zoneNumOf(higherBuddy) === pages.zoneNumOf(higher);
+    tail = higherBuddy < maxPfn && pages.isBuddyOfOrder(higherBuddy, order + 1) && pages.zoneNumOf(higherBuddy) === pages.zoneNumOf(higher);
   }
   addToFreeArea(st, zone, pfn, order, migratetype, tail);
 }
@@ -180,7 +177,7 @@ export function moveFreepages(st: BuddyState, zone: Zone, startPfn: Pfn, endPfn:
       pfn++;
       continue;
     }
-    const order = pages.private[pfn];
+    const order = pages.buddyOrder(pfn);
     moveToFreeList(st, zone, pfn, order, mt);
     pfn += 1 << order;
     moved += 1 << order;

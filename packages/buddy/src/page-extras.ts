@@ -8,9 +8,11 @@
  * - 1..MAX_ORDER: the head of an allocated block, handed out with order field - 1. This is
  *   page_owner's record (Linux: page_ext's page_owner->order, and compound_order() in page[1]
  *   for a __GFP_COMP page), which mmkit keeps to refuse frees with another order;
- * - PAGE_EXTRA_ON_LIST | mt: the migratetype of the list the free page was put on: a buddy free
- *   head (zone->free_area[order].free_list[mt]) or a per-cpu page (set_pcppage_migratetype(),
- *   which Linux keeps in page->index). Read only while the page is on that list.
+ * - PAGE_EXTRA_ON_LIST | mt: the migratetype of the per-cpu list the page was put on
+ *   (set_pcppage_migratetype(), which Linux keeps in page->index), or the one a page taken off
+ *   the buddy lists is meant for. Read only while the page is on that list. A buddy free head
+ *   keeps its list's migratetype with its order in core's buddy word instead (PageStore
+ *   setBuddy(pfn, order, aux), buddyAux()), so a block freed at boot writes no flags.
  * PAGE_FLAGS_CHECK_AT_FREE and PAGE_FLAGS_CHECK_AT_PREP cover the bits below NR_PAGEFLAGS only,
  * so free_pages_check() and check_new_page() never see the field.
  */

@@ -103,7 +103,7 @@ const numMovable = new Int32Array(1);
  * type of all their pageblocks.
  */
 export function stealSuitableFallback(st: BuddyState, zone: Zone, pfn: Pfn, startType: MigrateType, wholeBlock: boolean): void {
-  const currentOrder = st.pages.private[pfn];
+  const currentOrder = st.pages.buddyOrder(pfn);
   const oldBlockType = st.pages.getPageblockMigratetype(pfn);
   single: {
     if (oldBlockType === MIGRATE_HIGHATOMIC) break single;

@@ -64,7 +64,7 @@ export function checkCounters(m: Machine, perPage = true): string[] {
     acc[base + 1 + order]++;
     acc[base + 1 + orders + order * types + mt]++;
     if (!seen) return;
-    if (!pages.isBuddy(pfn) || pages.private[pfn] !== order) errors.push(`block ${pfn} order ${order} is not marked buddy`);
+    if (!pages.isBuddy(pfn) || pages.buddyOrder(pfn) !== order) errors.push(`block ${pfn} order ${order} is not marked buddy`);
     if (pfn % size !== 0) errors.push(`block ${pfn} order ${order} is misaligned`);
     if (pfn < zone.zoneStartPfn || pfn + size > zone.zoneEndPfn) errors.push(`block ${pfn} order ${order} is outside zone ${zone.name}`);
     for (let p = pfn; p < pfn + size; p++) {
@@ -111,7 +111,7 @@ export function uncoalescedPairs(m: Machine): string[] {
   m.allocator.forEachFreeBlock((zone, pfn, order) => {
     if (order >= MAX_ORDER - 1) return;
     const buddy = pfn ^ (1 << order);
-    if (buddy < pages.maxPfn && pages.isBuddy(buddy) && pages.private[buddy] === order && pages.zoneNumOf(buddy) === zone.zoneNum && buddy > pfn) {
+    if (buddy < pages.maxPfn && pages.isBuddyOfOrder(buddy, order) && pages.zoneNumOf(buddy) === zone.zoneNum && buddy > pfn) {
       const mtA = pages.getPageblockMigratetype(pfn);
       const mtB = pages.getPageblockMigratetype(buddy);
       if (order < 9 || (mtA !== 5 && mtB !== 5) || mtA === mtB) out.push(`${zone.name}: ${pfn} and ${buddy} (order ${order})`);

@@ -75,11 +75,26 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     pages.setMapcount(3, 4);
     expect(pages.getMapcount(3)).toBe(4);
     pages.setBuddy(5, 3);
-    expect([pages.isBuddy(5), pages.getMapcount(5), pages.private[5]]).toEqual([true, PAGE_BUDDY_MAPCOUNT_VALUE, 3]);
+    expect([pages.isBuddy(5), pages.getMapcount(5), pages.buddyOrder(5), pages.private[5]]).toEqual([true, PAGE_BUDDY_MAPCOUNT_VALUE, 3, 0]);
     pages.clearBuddy(5);
     expect([pages.isBuddy(5), pages.getMapcount(5), pages.mapLru[3 * 5]]).toEqual([false, -1, 0]);
     pages.resetMapcount(3);
     expect(pages.mapLru[3 * 3]).toBe(0);
+  });
+
+  it('keeps a free buddy head in its mapcount word alone: PageBuddy, page_order() and the allocator\'s aux', () => {
+    const pages = new PageStore(4096);
+    pages.private[8] = 77; // a slab's leftover: a free head's private is not its order
+    pages.setBuddy(8, 10, 4);
+    expect([pages.isBuddy(8), pages.buddyOrder(8), pages.buddyAux(8), pages.getMapcount(8)]).toEqual([true, 10, 4, PAGE_BUDDY_MAPCOUNT_VALUE]);
+    expect([pages.isBuddyOfOrder(8, 10), pages.isBuddyOfOrder(8, 9), pages.isBuddyOfOrder(9, 10)]).toEqual([true, false, false]);
+    expect(pages.flags[8]).toBe(0); // nothing but the mapcount word is written
+    pages.setMapcount(9, PAGE_BUDDY_MAPCOUNT_VALUE); // a mapcount value is not the PageBuddy type
+    expect(pages.isBuddy(9)).toBe(false);
+    pages.setMapcount(10, 2 ** 20);
+    expect([pages.isBuddy(10), pages.getMapcount(10)]).toEqual([false, 2 ** 20]);
+    pages.clearBuddy(8); // rmv_page_order(): private = 0
+    expect([pages.isBuddy(8), pages.getMapcount(8), pages.private[8]]).toEqual([false, -1, 0]);
   });
 
   it('allocates mapping, index and memcg storage only in the chunks written, and checks what is written', () => {

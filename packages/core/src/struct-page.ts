@@ -18,13 +18,21 @@
  * - mapLru: three words per page, side by side as in struct page, so that freeing a block at
  *   boot (which writes them on the block's head) touches one host page where three arrays
  *   would touch three: [MAPLRU_MAPCOUNT] page->_mapcount + 1 (page_mapcount()), so 0 is
- *   "unmapped" (_mapcount -1) and a free buddy head is PAGE_BUDDY_MAPCOUNT_VALUE + 1;
- *   [MAPLRU_NEXT], [MAPLRU_PREV] the page->lru links as pfn + 1 (0 = none). Use the accessors:
- *   getMapcount(), setMapcount(), resetMapcount(), isBuddy(), setBuddy(), clearBuddy(),
- *   lruNextOf(), clearLru(), PfnListSet. Measured when introduced: a 256 GiB boot took 155K host
- *   page faults instead of 284K (1 TiB: 597K instead of 1.11M), for about 6% more instructions
- *   on the buddy allocator's order-0 alloc/free path (callgrind), the index arithmetic.
- * - private (page->private): the order of a free buddy head, a swap entry, the slab's slot...
+ *   "unmapped" (_mapcount -1); [MAPLRU_NEXT], [MAPLRU_PREV] the page->lru links as pfn + 1
+ *   (0 = none). A free buddy head keeps everything the allocator needs in this group: its
+ *   mapcount word is BUDDY_WORD_TAG | aux << 8 | order, where Linux has _mapcount =
+ *   PAGE_BUDDY_MAPCOUNT_VALUE (the PageBuddy type, which getMapcount() still answers) and
+ *   page->private = order (set_page_order(), which buddyOrder() answers); aux is 8 bits the
+ *   page allocator keeps with the head (buddy: the migratetype of its free list). So a block
+ *   freed at boot writes one host page of struct page, not one per array. Use the accessors:
+ *   getMapcount(), setMapcount(), resetMapcount(), isBuddy(), setBuddy(), buddyOrder(),
+ *   buddyAux(), clearBuddy(), lruNextOf(), clearLru(), PfnListSet. Measured when introduced:
+ *   a 256 GiB boot took 155K host page faults instead of 284K (1 TiB: 597K instead of 1.11M),
+ *   for about 6% more instructions on the buddy allocator's order-0 alloc/free path
+ *   (callgrind), the index arithmetic; with the order and list migratetype of a free head in
+ *   the mapcount word too, 87K (see the core README).
+ * - private (page->private): a swap entry, the slab's slot... (not the order of a free buddy
+ *   head, which is in its mapcount word; clearBuddy() zeroes private as rmv_page_order() does).
  *   In 4.17 page->private shares a union with page->slab_cache (include/linux/mm_types.h), so
  *   a slab page may keep its cache there; a page on a per-cpu list has it free (the allocator
  *   may keep the list's migratetype there, as Linux keeps it in page->index).
@@ -61,8 +69,15 @@ export const MAPLRU_NEXT = 1;
 export const MAPLRU_PREV = 2;
 const MAPLRU_WORDS = 3;
 
-/** PAGE_BUDDY_MAPCOUNT_VALUE as PageStore.mapLru holds it (_mapcount + 1). */
-const BUDDY_MAPCOUNT_STORED = PAGE_BUDDY_MAPCOUNT_VALUE + 1;
+/**
+ * The mapcount word of a free buddy head: BUDDY_WORD_TAG | aux << 8 | order (int32). The tag
+ * is far below any _mapcount + 1 a page can have, and below PAGE_BUDDY_MAPCOUNT_VALUE + 1.
+ */
+const BUDDY_WORD_TAG = 0x80000000 | 0;
+/** The bits of the mapcount word that say "free buddy head" (the rest: aux and order). */
+const BUDDY_WORD_TAG_MASK = 0xffff0000 | 0;
+/** The largest aux value setBuddy() keeps with a free head. */
+export const BUDDY_AUX_MAX = 0xff;
 /** The per-pageblock zone table's "more than one zone, or zone and no zone": ask the spans. */
 const ZONE_MIXED = 0xffff;
 
@@ -297,10 +312,11 @@ export class PageStore {
 
   /** page->_mapcount as Linux holds it: -1 unmapped, PAGE_BUDDY_MAPCOUNT_VALUE on a free buddy head. */
   getMapcount(pfn: number): number {
-    return this.mapLru[pfn * MAPLRU_WORDS] - 1;
+    const w = this.mapLru[pfn * MAPLRU_WORDS];
+    return (w & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG ? PAGE_BUDDY_MAPCOUNT_VALUE : w - 1;
   }
 
-  /** atomic_set(&page->_mapcount, v). */
+  /** atomic_set(&page->_mapcount, v) (not a way to make a page PageBuddy: setBuddy() is). */
   setMapcount(pfn: number, v: number): void {
     this.mapLru[pfn * MAPLRU_WORDS] = v + 1;
   }
@@ -312,16 +328,34 @@ export class PageStore {
 
   /** PageBuddy(): the head of a free block in the buddy allocator. */
   isBuddy(pfn: number): boolean {
-    return this.mapLru[pfn * MAPLRU_WORDS] === BUDDY_MAPCOUNT_STORED;
+    return (this.mapLru[pfn * MAPLRU_WORDS] & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG;
   }
 
-  /** __SetPageBuddy() + set_page_order(). */
-  setBuddy(pfn: number, order: number): void {
-    this.mapLru[pfn * MAPLRU_WORDS] = BUDDY_MAPCOUNT_STORED;
-    this.private[pfn] = order;
+  /**
+   * __SetPageBuddy() + set_page_order(), in the mapcount word alone (see the file comment), with
+   * `aux` (0..BUDDY_AUX_MAX) kept alongside for the page allocator. The caller passes an order
+   * below MAX_ORDER.
+   */
+  setBuddy(pfn: number, order: number, aux = 0): void {
+    this.mapLru[pfn * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order;
   }
 
-  /** __ClearPageBuddy() + rmv_page_order(). */
+  /** page_order() of a free buddy head (meaningful only where isBuddy()). */
+  buddyOrder(pfn: number): number {
+    return this.mapLru[pfn * MAPLRU_WORDS] & 0xff;
+  }
+
+  /** The aux value setBuddy() kept with a free buddy head (meaningful only where isBuddy()). */
+  buddyAux(pfn: number): number {
+    return (this.mapLru[pfn * MAPLRU_WORDS] >>> 8) & BUDDY_AUX_MAX;
+  }
+
+  /** Whether pfn is a free buddy head of exactly this order: PageBuddy() && page_order() == order, one load. */
+  isBuddyOfOrder(pfn: number, order: number): boolean {
+    return (this.mapLru[pfn * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
+  }
+
+  /** __ClearPageBuddy() + rmv_page_order() (page->private = 0). */
   clearBuddy(pfn: number): void {
     this.mapLru[pfn * MAPLRU_WORDS] = 0;
     this.private[pfn] = 0;

@@ -29,7 +29,7 @@ export function checkInvariants(zones: readonly Zone[], pages: PageStore, alloca
     const size = 2 ** order;
     if (pfn % size !== 0) report('free-block', `order-${order} free block at pfn ${hex(pfn)} is not aligned`);
     if (pfn < zone.zoneStartPfn || pfn + size > zone.zoneEndPfn) report('free-block', `order-${order} free block at pfn ${hex(pfn)} is outside ${zoneLabel(zone)}`);
-    if (!pages.isBuddy(pfn) || pages.private[pfn] !== order) report('free-block', `free block head ${hex(pfn)} is not marked PageBuddy with order ${order}`);
+    if (!pages.isBuddy(pfn) || pages.buddyOrder(pfn) !== order) report('free-block', `free block head ${hex(pfn)} is not marked PageBuddy with order ${order}`);
     for (let p = pfn; p < pfn + size && p < pages.maxPfn; p++) {
       if (seen[p]) {
         report('free-overlap', `pfn ${hex(p)} is on two free lists (order-${order} block at ${hex(pfn)})`);
