@@ -53,6 +53,11 @@ export function slabAlloc(st: SlabState, c: SlabCache, gfp: Gfp): ObjAddr {
   if (st.shouldFailSlab(c, gfp)) return 0;
   const addr = ____cacheAlloc(st, c, gfp);
   if (addr === 0) return 0;
+  if (!c.postAllocWork) {
+    // No debug checks, bitmap or KASAN: slabPostAlloc() would only zero for __GFP_ZERO.
+    if (gfp & 0x8000) st.bytes.zero(addr, c.objectSize); // 0x8000: __GFP_ZERO
+    return addr;
+  }
   if (c.ctorAtAlloc) return slabPostAllocCtor(st, c, addr, gfp) ? addr : 0;
   slabPostAlloc(st, c, addr, gfp);
   return addr;

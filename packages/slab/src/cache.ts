@@ -32,6 +32,12 @@ export class SlabCache implements KmemCache {
   readonly redzoneOrPoison: boolean;
   /** A constructor that runs at each allocation (SLAB_POISON poisons the objects it built). */
   readonly ctorAtAlloc: boolean;
+  /**
+   * slab_alloc() has work after the object is taken beyond __GFP_ZERO: the debug checks
+   * (redzoneOrPoison, ctorAtAlloc), the allocation bitmap or KASAN's hook (the state is
+   * tracked). False: the fast path of slabAlloc(), decided by this one branch.
+   */
+  readonly postAllocWork: boolean;
   /** 1 / size: obj_to_index()'s reciprocal_divide() as a multiplication (lookup.ts indexInSlab()). */
   readonly reciprocalSize: number;
   /** num * size: an offset below it lies in one of a slab's objects (obj_to_index() < num, without the division). */
@@ -90,6 +96,8 @@ export class SlabCache implements KmemCache {
     pages: PageStore;
     jiffies: number;
     hz: number;
+    /** SlabState.tracked (CONFIG_DEBUG_SLAB or KASAN). */
+    tracked: boolean;
   }) {
     const { layout } = args;
     this.name = args.name;
@@ -106,6 +114,7 @@ export class SlabCache implements KmemCache {
     this.objOffset = layout.objOffset;
     this.redzoneOrPoison = (layout.flags & (SLAB_POISON | SLAB_RED_ZONE)) !== 0;
     this.ctorAtAlloc = args.ctor !== undefined && (layout.flags & SLAB_POISON) !== 0;
+    this.postAllocWork = this.redzoneOrPoison || this.ctorAtAlloc || args.tracked;
     this.reciprocalSize = 1 / layout.size;
     this.objectsBytes = layout.num * layout.size;
     this.mgmt = layout.mgmt;

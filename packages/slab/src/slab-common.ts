@@ -143,6 +143,7 @@ export function createCache(st: SlabState, name: string, size: number, align: nu
     pages: st.pages,
     jiffies: st.sched.jiffies,
     hz: st.sched.hz,
+    tracked: st.tracked,
   });
   st.cacheById.push(cache);
   st.poisonFree.push(layout.flags & SLAB_POISON ? poisonTemplate(size, POISON_FREE) : undefined);
