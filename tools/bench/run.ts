@@ -33,7 +33,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { countGcOver, type GcCount } from './gc.js';
-import { BUDDY_BENCH_MEM, BURST, benchKernel, buddyBurst, buddyPairs, slabBurst, type CreateKernel } from './hot-paths.js';
+import { BUDDY_BENCH_MEM, BURST, type CreateKernel } from './hot-paths.js';
+
+type HotPaths = typeof import('./hot-paths.js');
+
+/**
+ * A fresh instance of the hot-path loops (hot-paths.ts loaded again under its own URL): each
+ * case and side gets its own, so a call site such as the loop's `pa.allocPages()` sees one
+ * allocator class only. Shared loops turn polymorphic once a second class (SLAB after SLUB,
+ * the base checkout's classes) runs through them, and every later round of both sides slows.
+ */
+async function freshHotPaths(key: string): Promise<HotPaths> {
+  return (await import(`./hot-paths.js?instance=${encodeURIComponent(key)}`)) as HotPaths;
+}
 
 const GIB = 2 ** 30;
 /** Pairs over which each case counts garbage collections. */
@@ -137,9 +149,9 @@ function side(rates: readonly Rate[]): Side {
 const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
 
 /** One case: ours (and the base's, built by the same `make` from its kernel) and the peer, warmed up, then their rounds interleaved. */
-async function compare(name: string, make: (create: CreateKernel) => () => void, peer: Peer | null, pairsPerLoop: number): Promise<CaseResult> {
-  const ours = make(createKernel);
-  const base = baseKernel ? make(baseKernel.createKernel) : null;
+async function compare(name: string, make: (create: CreateKernel, hp: HotPaths) => () => void, peer: Peer | null, pairsPerLoop: number): Promise<CaseResult> {
+  const ours = make(createKernel, await freshHotPaths(`ours ${name}`));
+  const base = baseKernel ? make(baseKernel.createKernel, await freshHotPaths(`base ${name}`)) : null;
   const warm = Math.min(SECONDS, 0.2);
   rate(ours, pairsPerLoop, warm);
   if (base) rate(base, pairsPerLoop, warm);
@@ -253,14 +265,14 @@ function boot(gib: number): { gib: number; bootMs: number; structPageBytesPerPag
 const baseKernel = await loadBaseKernel();
 const results: CaseResult[] = [];
 for (const slab of ['slub', 'slab'] as const) {
-  results.push(await compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, (create) => slabBurst(benchKernel(create, { slab }).slab, 64), thingMallocBurst(64), BURST));
+  results.push(await compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, (create, hp) => hp.slabBurst(hp.benchKernel(create, { slab }).slab, 64), thingMallocBurst(64), BURST));
 }
 const buddyPeer = buildBuddyPeer();
 for (const pcp of [true, false]) {
   const label = pcp ? 'pcp on' : 'pcp off';
   const peer = (pattern: 'burst512' | 'pair') => ('binary' in buddyPeer ? nativeBuddy(buddyPeer.binary, pattern, pcp) : null);
-  results.push(await compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create) => buddyBurst(benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('burst512'), BURST));
-  results.push(await compare(`buddy order-0 alloc+free, pairs, ${label}`, (create) => buddyPairs(benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('pair'), BURST));
+  results.push(await compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create, hp) => hp.buddyBurst(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('burst512'), BURST));
+  results.push(await compare(`buddy order-0 alloc+free, pairs, ${label}`, (create, hp) => hp.buddyPairs(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('pair'), BURST));
 }
 const bootResults = BOOT_GIB.map(boot);
 
