@@ -16,6 +16,7 @@ import {
   PAGEBLOCK_ORDER,
   PG_lru,
   PG_movable,
+  TOP_ORDER,
   type MigrateType,
   type Pfn,
   type Zone,
@@ -43,7 +44,8 @@ export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
 export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean): void {
   st.pages.setBuddy(pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
   const list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
-  if (tail) st.freeLists.addTail(list, pfn);
+  if (order === TOP_ORDER) st.topFreeLists.add(list, pfn, tail);
+  else if (tail) st.freeLists.addTail(list, pfn);
   else st.freeLists.addHead(list, pfn);
   zone.nrFree[order]++;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]++;
@@ -52,7 +54,9 @@ export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
 
 /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
 export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
-  st.freeLists.remove((zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt, pfn); // freeListIndex()
+  const list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
+  if (order === TOP_ORDER) st.topFreeLists.remove(list, pfn);
+  else st.freeLists.remove(list, pfn);
   st.pages.clearBuddy(pfn);
   zone.nrFree[order]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]--;
@@ -66,8 +70,13 @@ export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: num
  */
 export function moveToFreeList(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
   const old = st.pages.buddyAux(pfn);
-  st.freeLists.remove(freeListIndex(zone.zoneNum, order, old), pfn);
-  st.freeLists.addHead(freeListIndex(zone.zoneNum, order, mt), pfn);
+  if (order === TOP_ORDER) {
+    st.topFreeLists.remove(freeListIndex(zone.zoneNum, order, old), pfn);
+    st.topFreeLists.add(freeListIndex(zone.zoneNum, order, mt), pfn, false);
+  } else {
+    st.freeLists.remove(freeListIndex(zone.zoneNum, order, old), pfn);
+    st.freeLists.addHead(freeListIndex(zone.zoneNum, order, mt), pfn);
+  }
   st.pages.setBuddy(pfn, order, mt);
   zone.nrFreeByType[order * MIGRATE_TYPES + old]--;
   zone.nrFreeByType[order * MIGRATE_TYPES + mt]++;
@@ -208,7 +217,7 @@ export function forEachFreeBlock(st: BuddyState, visit: (zone: Zone, pfn: Pfn, o
       for (let mt = 0; mt < MIGRATE_TYPES; mt++) {
         const list = freeListIndex(zone.zoneNum, order, mt);
         for (let pfn = st.freeLists.first(list); pfn !== -1; ) {
-          const next = st.freeLists.next(pfn);
+          const next = order === TOP_ORDER ? st.topFreeLists.next(pfn) : st.freeLists.next(pfn);
           visit(zone, pfn, order, mt);
           pfn = next;
         }

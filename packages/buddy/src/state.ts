@@ -16,6 +16,7 @@ import {
   MIGRATE_TYPES,
   MIGRATE_UNMOVABLE,
   PfnListSet,
+  TopOrderListSet,
   type MigrateType,
   type PageAllocatorServices,
   type PageStore,
@@ -89,6 +90,13 @@ export class BuddyState {
 
   /** zone->free_area[order].free_list[migratetype] of every zone (freeListIndex()). */
   readonly freeLists: PfnListSet;
+  /**
+   * The links of freeLists' lists of order MAX_ORDER - 1 (TOP_ORDER), kept per 4 MiB block in
+   * core's PageStore.topBlock, so boot's memblock_free_all() writes no per-page struct page for
+   * the blocks it frees whole. Same heads, tails and lengths as freeLists: add, remove and walk
+   * a top-order list through this set (free-area.ts), read it through either.
+   */
+  readonly topFreeLists: TopOrderListSet;
   /** pcp->lists[migratetype] of every zone and CPU (pcpListIndex()). */
   readonly pcpLists: PfnListSet;
   readonly zonelists: Zonelists;
@@ -140,6 +148,7 @@ export class BuddyState {
       if (zone.pageset.length !== this.nrCpus) throw new RangeError(`zone ${zone.name} has ${zone.pageset.length} pagesets for ${this.nrCpus} CPUs`);
     });
     this.freeLists = new PfnListSet(pages, zones.length * MAX_ORDER * MIGRATE_TYPES);
+    this.topFreeLists = new TopOrderListSet(pages, this.freeLists);
     this.pcpLists = new PfnListSet(pages, zones.length * this.nrCpus * MIGRATE_PCPTYPES);
     this.zonelists = buildZonelists(layout, zones);
     this.ac = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PageContents } from './page-contents.js';
 import { Prng } from './prng.js';
-import { NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet } from './struct-page.js';
+import { NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, TOP_ORDER, TopOrderListSet } from './struct-page.js';
 import { errnoName, ERRNO, strerror, syscallError } from './errno.js';
 import { memmapInitZone } from './memmap.js';
 import { MIGRATE_MOVABLE } from './migratetype.js';
@@ -53,7 +53,7 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     expect(PageStore.BYTES_PER_PAGE).toBeLessThanOrEqual(24);
     const n = 1 << 16;
     const pages = new PageStore(n);
-    const tables = ((n >>> 9) + 1) * PageStore.BYTES_PER_PAGEBLOCK;
+    const tables = ((n >>> 9) + 1) * PageStore.BYTES_PER_PAGEBLOCK + ((n >>> TOP_ORDER) + 1) * PageStore.BYTES_PER_TOP_BLOCK;
     expect(pages.residentBytes()).toBe(n * PageStore.BYTES_PER_PAGE + tables);
     let views = 0;
     for (const v of Object.values(pages)) if (ArrayBuffer.isView(v)) views += v.byteLength;
@@ -82,12 +82,12 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     expect(pages.mapLru[3 * 3]).toBe(0);
   });
 
-  it('keeps a free buddy head in its mapcount word alone: PageBuddy, page_order() and the allocator\'s aux', () => {
+  it('keeps a free buddy head in one word: PageBuddy, page_order() and the allocator\'s aux; a top-order block\'s in topBlock', () => {
     const pages = new PageStore(4096);
     pages.private[8] = 77; // a slab's leftover: a free head's private is not its order
-    pages.setBuddy(8, 10, 4);
-    expect([pages.isBuddy(8), pages.buddyOrder(8), pages.buddyAux(8), pages.getMapcount(8)]).toEqual([true, 10, 4, PAGE_BUDDY_MAPCOUNT_VALUE]);
-    expect([pages.isBuddyOfOrder(8, 10), pages.isBuddyOfOrder(8, 9), pages.isBuddyOfOrder(9, 10)]).toEqual([true, false, false]);
+    pages.setBuddy(8, 3, 4);
+    expect([pages.isBuddy(8), pages.buddyOrder(8), pages.buddyAux(8), pages.getMapcount(8)]).toEqual([true, 3, 4, PAGE_BUDDY_MAPCOUNT_VALUE]);
+    expect([pages.isBuddyOfOrder(8, 3), pages.isBuddyOfOrder(8, 2), pages.isBuddyOfOrder(9, 3)]).toEqual([true, false, false]);
     expect(pages.flags[8]).toBe(0); // nothing but the mapcount word is written
     pages.setMapcount(9, PAGE_BUDDY_MAPCOUNT_VALUE); // a mapcount value is not the PageBuddy type
     expect(pages.isBuddy(9)).toBe(false);
@@ -95,6 +95,29 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     expect([pages.isBuddy(10), pages.getMapcount(10)]).toEqual([false, 2 ** 20]);
     pages.clearBuddy(8); // rmv_page_order(): private = 0
     expect([pages.isBuddy(8), pages.getMapcount(8), pages.private[8]]).toEqual([false, -1, 0]);
+    // A free block of TOP_ORDER writes nothing per page: its word is in topBlock.
+    pages.setBuddy(2048, TOP_ORDER, 2);
+    expect([pages.isBuddy(2048), pages.buddyOrder(2048), pages.buddyAux(2048), pages.getMapcount(2048), pages.isBuddyOfOrder(2048, TOP_ORDER)]).toEqual([true, TOP_ORDER, 2, PAGE_BUDDY_MAPCOUNT_VALUE, true]);
+    expect([pages.mapLru[3 * 2048], pages.isBuddy(2049), pages.isBuddy(3072)]).toEqual([0, false, false]);
+    pages.clearBuddy(2048);
+    expect([pages.isBuddy(2048), pages.topBlock.every((w) => w === 0)]).toEqual([false, true]);
+  });
+
+  it('keeps the links of top-order lists in topBlock, per 2^TOP_ORDER pages, sharing heads and lengths with a PfnListSet', () => {
+    const pages = new PageStore(8192);
+    const lists = new PfnListSet(pages, 2);
+    const top = new TopOrderListSet(pages, lists);
+    top.add(1, 1024, false);
+    top.add(1, 4096, true);
+    top.add(1, 0, false);
+    lists.addHead(0, 1024); // the same pfn on a per-page list: its links are mapLru's
+    const order: number[] = [];
+    for (let p = lists.first(1); p !== -1; p = top.next(p)) order.push(p);
+    expect(order).toEqual([0, 1024, 4096]);
+    expect([pages.mapLru[3 * 1024 + 2], pages.mapLru[3 * 4096 + 1], pages.mapLru[3 * 4096 + 2], lists.length[1]]).toEqual([0, 0, 0, 3]);
+    top.remove(1, 1024);
+    expect([lists.first(1), top.next(0), lists.last(1), lists.length[1]]).toEqual([0, 4096, 4096, 2]);
+    expect(lists.popHead(0)).toBe(1024);
   });
 
   it('allocates mapping, index and memcg storage only in the chunks written, and checks what is written', () => {

@@ -48,7 +48,7 @@
  * state can be shared with another isolate.
  */
 import { NR_PAGEFLAGS, PAGE_BUDDY_MAPCOUNT_VALUE } from './page-flags.js';
-import { PAGEBLOCK_ORDER, type PfnRange } from './mmzone.js';
+import { MAX_ORDER, PAGEBLOCK_ORDER, type PfnRange } from './mmzone.js';
 
 /** The "no page" sentinel: what an allocator returns when it has nothing to give. */
 export const NO_PAGE = -1;
@@ -68,6 +68,17 @@ export const MAPLRU_MAPCOUNT = 0;
 export const MAPLRU_NEXT = 1;
 export const MAPLRU_PREV = 2;
 const MAPLRU_WORDS = 3;
+
+/**
+ * A free block of the top order (MAX_ORDER - 1: 2^10 pages, 4 MiB) keeps its buddy word and lru
+ * links not in its head's mapLru words but in PageStore.topBlock, three words per 2^10 pfns,
+ * so handing memory to the buddy lists in top-order blocks (boot, memblock_free_all())
+ * writes 12 bytes per 4 MiB instead of a host page per block. The accessors hide it: a
+ * top-order free head is PageBuddy with page_order() MAX_ORDER - 1 as any other.
+ */
+export const TOP_ORDER = MAX_ORDER - 1;
+const TOP_SHIFT = TOP_ORDER;
+const TOP_MASK = (1 << TOP_SHIFT) - 1;
 
 /**
  * The mapcount word of a free buddy head: BUDDY_WORD_TAG | aux << 8 | order (int32). The tag
@@ -145,6 +156,8 @@ export class PageStore {
   readonly mapLru: Int32Array;
   /** page->private: the order of a free buddy block, a swap entry, ... */
   readonly private: Uint32Array;
+  /** [buddy word, next + 1, prev + 1] of each 2^TOP_ORDER-aligned block while it is a free top-order block (see TOP_ORDER). */
+  readonly topBlock: Int32Array;
   /** pageblock_flags: the migratetype of each pageblock (pfn >> pageblock_order). */
   readonly pageblockMigratetype: Uint8Array;
   /**
@@ -185,12 +198,14 @@ export class PageStore {
   /**
    * Bytes of host memory one page's struct page takes in the arrays allocated per pfn (flags,
    * refcount, private, mapLru's three words). Besides: BYTES_PER_PAGEBLOCK per pageblock
-   * of 512 pages, and the side storage (mapping 4, index 4, memcg 2 bytes a page) only in the
+   * of 512 pages, BYTES_PER_TOP_BLOCK per 2^TOP_ORDER pages, and the side storage (mapping 4, index 4, memcg 2 bytes a page) only in the
    * chunks written (residentBytes() counts all of it).
    */
   static readonly BYTES_PER_PAGE = 24;
   /** pageblockMigratetype (1) and pageblockZone (2). */
   static readonly BYTES_PER_PAGEBLOCK = 3;
+  /** topBlock: the buddy word and links of a free top-order block (3 words per 2^TOP_ORDER pages). */
+  static readonly BYTES_PER_TOP_BLOCK = 12;
 
   constructor(maxPfn: number, options: PageStoreOptions = {}) {
     if (!Number.isInteger(maxPfn) || maxPfn <= 0) throw new RangeError(`memmap size ${maxPfn} is not a positive page count`);
@@ -202,6 +217,7 @@ export class PageStore {
     this.refcount = allocArray(Int32Array, maxPfn, shared);
     this.mapLru = allocArray(Int32Array, maxPfn * MAPLRU_WORDS, shared);
     this.private = allocArray(Uint32Array, maxPfn, shared);
+    this.topBlock = allocArray(Int32Array, ((maxPfn >>> TOP_SHIFT) + 1) * MAPLRU_WORDS, shared);
     const blocks = (maxPfn >>> PAGEBLOCK_ORDER) + 1;
     this.pageblockMigratetype = allocArray(Uint8Array, blocks, shared);
     this.pageblockZone = allocArray(Uint16Array, blocks, shared);
@@ -213,7 +229,7 @@ export class PageStore {
   /** Host bytes this memmap holds now: the per-page arrays, the per-pageblock tables and the side storage chunks written so far. */
   residentBytes(): number {
     const perPage = this.flags.byteLength + this.refcount.byteLength + this.mapLru.byteLength + this.private.byteLength;
-    return perPage + this.pageblockMigratetype.byteLength + this.pageblockZone.byteLength + this.mappingExt.residentBytes() + this.indexExt.residentBytes() + this.memcgExt.residentBytes();
+    return perPage + this.topBlock.byteLength + this.pageblockMigratetype.byteLength + this.pageblockZone.byteLength + this.mappingExt.residentBytes() + this.indexExt.residentBytes() + this.memcgExt.residentBytes();
   }
 
   /** pfn_valid(): the pfn has a struct page (below maxPfn, and in a section with a memmap under SPARSEMEM). */
@@ -313,7 +329,9 @@ export class PageStore {
   /** page->_mapcount as Linux holds it: -1 unmapped, PAGE_BUDDY_MAPCOUNT_VALUE on a free buddy head. */
   getMapcount(pfn: number): number {
     const w = this.mapLru[pfn * MAPLRU_WORDS];
-    return (w & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG ? PAGE_BUDDY_MAPCOUNT_VALUE : w - 1;
+    if ((w & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return PAGE_BUDDY_MAPCOUNT_VALUE;
+    if (w === 0 && (pfn & TOP_MASK) === 0 && (this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return PAGE_BUDDY_MAPCOUNT_VALUE;
+    return w - 1;
   }
 
   /** atomic_set(&page->_mapcount, v) (not a way to make a page PageBuddy: setBuddy() is). */
@@ -326,32 +344,45 @@ export class PageStore {
     this.mapLru[pfn * MAPLRU_WORDS] = 0;
   }
 
+  /** The buddy word of pfn: its mapcount word, or its top-order block word (0 when neither is one). */
+  private buddyWord(pfn: number): number {
+    const w = this.mapLru[pfn * MAPLRU_WORDS];
+    if ((w & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return w;
+    if ((pfn & TOP_MASK) === 0) {
+      const t = this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS];
+      if ((t & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return t;
+    }
+    return 0;
+  }
+
   /** PageBuddy(): the head of a free block in the buddy allocator. */
   isBuddy(pfn: number): boolean {
-    return (this.mapLru[pfn * MAPLRU_WORDS] & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG;
+    return this.buddyWord(pfn) !== 0;
   }
 
   /**
-   * __SetPageBuddy() + set_page_order(), in the mapcount word alone (see the file comment), with
+   * __SetPageBuddy() + set_page_order(), in the buddy word alone (see the file comment), with
    * `aux` (0..BUDDY_AUX_MAX) kept alongside for the page allocator. The caller passes an order
-   * below MAX_ORDER.
+   * below MAX_ORDER; a block of TOP_ORDER keeps its word in topBlock.
    */
   setBuddy(pfn: number, order: number, aux = 0): void {
-    this.mapLru[pfn * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order;
+    if (order === TOP_ORDER) this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order;
+    else this.mapLru[pfn * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order;
   }
 
   /** page_order() of a free buddy head (meaningful only where isBuddy()). */
   buddyOrder(pfn: number): number {
-    return this.mapLru[pfn * MAPLRU_WORDS] & 0xff;
+    return this.buddyWord(pfn) & 0xff;
   }
 
   /** The aux value setBuddy() kept with a free buddy head (meaningful only where isBuddy()). */
   buddyAux(pfn: number): number {
-    return (this.mapLru[pfn * MAPLRU_WORDS] >>> 8) & BUDDY_AUX_MAX;
+    return (this.buddyWord(pfn) >>> 8) & BUDDY_AUX_MAX;
   }
 
-  /** Whether pfn is a free buddy head of exactly this order: PageBuddy() && page_order() == order, one load. */
+  /** Whether pfn is a free buddy head of exactly this order: PageBuddy() && page_order() == order. */
   isBuddyOfOrder(pfn: number, order: number): boolean {
+    if (order === TOP_ORDER) return (pfn & TOP_MASK) === 0 && (this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
     return (this.mapLru[pfn * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
   }
 
@@ -359,6 +390,7 @@ export class PageStore {
   clearBuddy(pfn: number): void {
     this.mapLru[pfn * MAPLRU_WORDS] = 0;
     this.private[pfn] = 0;
+    if ((pfn & TOP_MASK) === 0) this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] = 0;
   }
 
   /** The next pfn on the page's lru list, -1 at the end. */
@@ -561,5 +593,82 @@ export class PfnListSet {
     const pfn = this.head[list];
     if (pfn !== -1) this.remove(list, pfn);
     return pfn;
+  }
+}
+
+/**
+ * Lists of free top-order blocks (TOP_ORDER, 2^10 pages), the same operations as PfnListSet,
+ * with the links in PageStore.topBlock (one entry per 2^TOP_ORDER pfns) instead of the head's
+ * mapLru words: freeing memory in top-order blocks (boot) writes no per-page struct page.
+ * Every pfn on these lists is 2^TOP_ORDER-aligned. The heads, tails and lengths are those of a
+ * PfnListSet (`lists`), whose lists of top-order blocks this set links: readers of a list's
+ * first block or length need not know where its links are; only adding, removing and walking
+ * (next()) go through this set.
+ */
+export class TopOrderListSet {
+  readonly head: Int32Array;
+  readonly tail: Int32Array;
+  readonly length: Uint32Array;
+  /** pages.topBlock, read once. */
+  private readonly t: Int32Array;
+
+  constructor(pages: PageStore, lists: PfnListSet) {
+    this.t = pages.topBlock;
+    this.head = lists.head;
+    this.tail = lists.tail;
+    this.length = lists.length;
+  }
+
+  isEmpty(list: number): boolean {
+    return this.head[list] === -1;
+  }
+
+  first(list: number): number {
+    return this.head[list];
+  }
+
+  last(list: number): number {
+    return this.tail[list];
+  }
+
+  next(pfn: number): number {
+    return this.t[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_NEXT] - 1;
+  }
+
+  /** list_add() (tail false) or list_add_tail() (tail true). */
+  add(list: number, pfn: number, tail: boolean): void {
+    const t = this.t;
+    const i = (pfn >>> TOP_SHIFT) * MAPLRU_WORDS;
+    if (tail) {
+      const old = this.tail[list];
+      t[i + MAPLRU_NEXT] = 0;
+      t[i + MAPLRU_PREV] = old + 1;
+      if (old === -1) this.head[list] = pfn;
+      else t[(old >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_NEXT] = pfn + 1;
+      this.tail[list] = pfn;
+    } else {
+      const old = this.head[list];
+      t[i + MAPLRU_PREV] = 0;
+      t[i + MAPLRU_NEXT] = old + 1;
+      if (old === -1) this.tail[list] = pfn;
+      else t[(old >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_PREV] = pfn + 1;
+      this.head[list] = pfn;
+    }
+    this.length[list]++;
+  }
+
+  /** list_del(): the caller guarantees pfn is on this list. */
+  remove(list: number, pfn: number): void {
+    const t = this.t;
+    const i = (pfn >>> TOP_SHIFT) * MAPLRU_WORDS;
+    const n = t[i + MAPLRU_NEXT] - 1;
+    const p = t[i + MAPLRU_PREV] - 1;
+    if (p === -1) this.head[list] = n;
+    else t[(p >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_NEXT] = n + 1;
+    if (n === -1) this.tail[list] = p;
+    else t[(n >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_PREV] = p + 1;
+    t[i + MAPLRU_NEXT] = 0;
+    t[i + MAPLRU_PREV] = 0;
+    this.length[list]--;
   }
 }

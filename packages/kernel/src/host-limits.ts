@@ -10,7 +10,7 @@
  * allocation ("Invalid typed array length") or in the kernel's OOM killer.
  */
 import { totalmem } from 'node:os';
-import { PAGEBLOCK_NR_PAGES, PAGE_SIZE, PageStore, type MemoryLayout } from '@mmkit/core';
+import { PAGEBLOCK_NR_PAGES, PAGE_SIZE, PageStore, TOP_ORDER, type MemoryLayout } from '@mmkit/core';
 import { KernelConfigError } from './config-validation.js';
 
 /** Per pfn besides struct page: the invariant checker's scan (1 byte); the buddy allocator keeps its per-page extras in page->flags. */
@@ -22,7 +22,7 @@ export const ZONE_STATE_BYTES_PER_CPU = 4096;
 export function simulationBytes(layout: MemoryLayout, nrCpus: number): number {
   const zones = layout.nodes.length * layout.zones.nrZones;
   const pageblocks = Math.ceil(layout.maxPfn / PAGEBLOCK_NR_PAGES);
-  return layout.maxPfn * (PageStore.BYTES_PER_PAGE + ALLOCATOR_BYTES_PER_PAGE) + pageblocks * PageStore.BYTES_PER_PAGEBLOCK + zones * nrCpus * ZONE_STATE_BYTES_PER_CPU;
+  return layout.maxPfn * (PageStore.BYTES_PER_PAGE + ALLOCATOR_BYTES_PER_PAGE) + pageblocks * PageStore.BYTES_PER_PAGEBLOCK + Math.ceil(layout.maxPfn / 2 ** TOP_ORDER) * PageStore.BYTES_PER_TOP_BLOCK + zones * nrCpus * ZONE_STATE_BYTES_PER_CPU;
 }
 
 const GiB = 2 ** 30;
