@@ -619,18 +619,7 @@ export class TopOrderListSet {
     this.length = lists.length;
   }
 
-  isEmpty(list: number): boolean {
-    return this.head[list] === -1;
-  }
-
-  first(list: number): number {
-    return this.head[list];
-  }
-
-  last(list: number): number {
-    return this.tail[list];
-  }
-
+  /** The pfn after `pfn` on its top-order list (isEmpty(), first() and last(): the PfnListSet's). */
   next(pfn: number): number {
     return this.t[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_NEXT] - 1;
   }
