@@ -180,21 +180,6 @@ function noSuchNode(nid: number): never {
   throw new RangeError(`kernel BUG: __alloc_pages_nodemask for node ${nid}, which does not exist`);
 }
 
-/** finalise_ac(): ac->preferred_zoneref = first_zones_zonelist(zonelist, high_zoneidx). */
-export function finaliseAc(st: BuddyState, ac: AllocContext): void {
-  const zl = ac.zonelist;
-  ac.preferredZone = -1;
-  ac.classzoneIdx = 0;
-  for (let i = 0; i < zl.length; i++) {
-    const zone = st.zoneByNum[zl[i]];
-    if (zone.idx <= ac.highZoneidx) {
-      ac.preferredZone = zone.zoneNum;
-      ac.classzoneIdx = zone.idx;
-      return;
-    }
-  }
-}
-
 /**
  * get_page_from_freelist(): the first zone of the zonelist (up to high_zoneidx) that passes
  * the watermark of allocFlags (zone_watermark_fast()) and has a block.

@@ -28,7 +28,12 @@ import type { BuddyHooks } from './hooks.js';
 import { DEFAULT_WATERMARK_SCALE_FACTOR } from './watermarks.js';
 import { buildZonelists, type Zonelists } from './zonelist.js';
 
-/** page_zonenum() of a pfn that belongs to no zone. */
+/**
+ * One more than the most zones the buddy allocator takes (its zone numbers stay below 255, the
+ * bound of the 8-bit page_zonenum encoding struct page had before issue 12; core's zoneNumOf()
+ * answers core's NO_ZONE, -1, for a pfn in no zone, and its per-pageblock table would allow
+ * more zones).
+ */
 export const NO_ZONE = 255;
 
 /** INT_MAX: the largest value of a C int sysctl. */
