@@ -22,7 +22,50 @@ export class AssertionFailure extends Error {
 /** A short, single-line rendering of a value for messages. */
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
-  return inspect(value, { depth: 4, breakLength: Infinity, maxArrayLength: 20, maxStringLength: 200 });
+  return inspect(value, { depth: 4, breakLength: Infinity, compact: true, maxArrayLength: 20, maxStringLength: 200 });
+}
+
+/** The most of one value a report carries (the rest is cut with a note): 64 KiB. */
+export const FULL_VALUE_LIMIT = 64 * 1024;
+
+/** A value in full (every element, every level), multi-line when long; past FULL_VALUE_LIMIT characters it is cut, saying so. */
+export function showFull(value: unknown): string {
+  const text = typeof value === 'string'
+    ? JSON.stringify(value)
+    : inspect(value, { depth: Infinity, breakLength: 100, maxArrayLength: Infinity, maxStringLength: Infinity, compact: 3 });
+  return text.length > FULL_VALUE_LIMIT ? `${text.slice(0, FULL_VALUE_LIMIT)}… (cut: ${text.length - FULL_VALUE_LIMIT} more characters)` : text;
+}
+
+function isListLike(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
+/**
+ * Where two values first differ, for a report: the first index of two arrays (or typed arrays)
+ * whose elements differ, or their lengths; the first differing key of two plain objects;
+ * undefined for anything else or equal values.
+ */
+export function firstDifference(actual: unknown, expected: unknown): string | undefined {
+  if (isListLike(actual) && isListLike(expected)) {
+    const n = Math.min(actual.length, expected.length);
+    for (let i = 0; i < n; i++) {
+      if (!isDeepStrictEqual(actual[i], expected[i])) return `first difference at index ${i}: expected ${show(expected[i])}, got ${show(actual[i])}`;
+    }
+    if (actual.length !== expected.length) {
+      const longer = actual.length > expected.length ? `got ${actual.length - n} more: ${show(actual[n])} first` : `${expected.length - n} missing: ${show(expected[n])} first`;
+      return `lengths differ: expected ${expected.length}, got ${actual.length} (${longer})`;
+    }
+    return undefined;
+  }
+  if (actual !== null && expected !== null && typeof actual === 'object' && typeof expected === 'object' && !isListLike(actual) && !isListLike(expected)) {
+    const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
+    for (const key of keys) {
+      const a = (actual as Record<string, unknown>)[key];
+      const e = (expected as Record<string, unknown>)[key];
+      if (!isDeepStrictEqual(a, e)) return `first difference at .${key}: expected ${show(e)}, got ${show(a)}`;
+    }
+  }
+  return undefined;
 }
 
 function prefix(message: string | undefined): string {
@@ -53,7 +96,13 @@ export function notEqual<T>(actual: T, unexpected: T, message?: string): void {
 /** Structural equality (typed arrays, arrays, plain objects, maps, sets). */
 export function deepEqual(actual: unknown, expected: unknown, message?: string): void {
   if (!isDeepStrictEqual(actual, expected)) {
-    throw new AssertionFailure(`${prefix(message)}expected ${show(expected)}, got ${show(actual)}`, { expected, actual, operator: 'deepEqual' });
+    // Long lists: where they differ says more in one line than their first 20 items (the report carries both in full).
+    const lengths = isListLike(actual) && isListLike(expected) ? [expected.length, actual.length] : undefined;
+    const difference = lengths && Math.max(...lengths) > 20 ? firstDifference(actual, expected) : undefined;
+    const text = lengths && difference
+      ? `${prefix(message)}expected a list of ${lengths[0]} items, got ${lengths[1]}; ${difference}`
+      : `${prefix(message)}expected ${show(expected)}, got ${show(actual)}`;
+    throw new AssertionFailure(text, { expected, actual, operator: 'deepEqual' });
   }
 }
 

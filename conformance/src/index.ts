@@ -10,8 +10,8 @@ export {
 export { defineContract, type AnyContract, type ContractBench, type ContractDescriptor } from './contract.js';
 export { CONTRACTS, CONTRACT_NAMES, contractByName, allRules, allMutants, mutantById, contractTableMarkdown, mutantTableMarkdown } from './contracts/index.js';
 export {
-  runSuite, aggregateRules, checkSuiteCoverage, defaultPropertyRuns, failureMessage,
-  type CaseContext, type CaseResult, type CaseStatus, type FeatureSet, type RuleStatus, type RuleVerdict,
+  runSuite, aggregateRules, checkSuiteCoverage, defaultPropertyRuns, failureMessage, failureDetails,
+  type AssertionDetails, type CaseFailure, type CaseContext, type CaseResult, type CaseStatus, type FeatureSet, type RuleStatus, type RuleVerdict,
   type RunSuiteOptions, type Suite, type SuiteCase,
 } from './suite.js';
 export { pageAllocatorSuite, type PageAllocatorUnderTest } from './contracts/page-allocator/suite/index.js';
@@ -24,5 +24,6 @@ export {
   type SlabThroughput, type Throughput,
 } from './grader/index.js';
 export { formatText, formatJson, formatJunit, formatHtml, scoreLine } from './report/index.js';
+export { checkProperty, PropertyFailure, type CheckPropertyOptions, type OperationLog, type PropertyFailureDetails, type PropertyReplay } from './property.js';
 export * as assert from './assert.js';
 export { AssertionFailure } from './assert.js';

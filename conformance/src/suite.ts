@@ -5,7 +5,8 @@
  */
 import type { DebugOptions } from '@mmkit/core';
 import { propertyRuns } from '@mmkit/core/testing';
-import { AssertionFailure, errorText } from './assert.js';
+import { AssertionFailure, errorText, firstDifference, showFull } from './assert.js';
+import { PropertyFailure, type PropertyFailureDetails } from './property.js';
 import { caseConfig, debugOptionsOf } from './rules/config.js';
 import type { Rule, RuleConfig } from './rules/types.js';
 
@@ -21,6 +22,8 @@ export interface CaseContext<F = unknown> {
   readonly propertyRuns: number;
   /** A seed for property cases (same seed, same runs). */
   readonly seed: number;
+  /** Replay this fast-check counterexample path (with `seed`) instead of random runs (checkProperty() takes it). */
+  readonly replayPath?: string;
   /**
    * The debugging configuration the case's kernel boots with: the configuration of the rules
    * it checks (Rule.config; undefined: 4.17's defaults). Boot helpers pass it to createKernel.
@@ -51,12 +54,31 @@ export interface Suite<F = unknown> {
 
 export type CaseStatus = 'pass' | 'fail' | 'not-provided';
 
+/** The assertion a case failed on, its values in full (showFull()). */
+export interface AssertionDetails {
+  /** equal, deepEqual, ok, atMost, ..., fail, property. */
+  readonly operator: string;
+  readonly expected?: string;
+  readonly actual?: string;
+  /** Where two lists or objects first differ ("first difference at index 12: ..."). */
+  readonly difference?: string;
+}
+
+/** What a failing case carries beyond its one-line message. */
+export interface CaseFailure {
+  readonly assertion?: AssertionDetails;
+  /** A property case: the shrunk input as operations, and how to replay it. */
+  readonly property?: PropertyFailureDetails;
+}
+
 export interface CaseResult {
   readonly name: string;
   readonly rules: readonly string[];
   readonly status: CaseStatus;
   /** The failure (or why the case was not run); empty when it passed. */
   readonly message: string;
+  /** The failed assertion and, for a property case, its counterexample (absent for an exception that is no assertion). */
+  readonly failure?: CaseFailure;
   readonly ms: number;
   readonly notes?: readonly string[];
 }
@@ -66,6 +88,8 @@ export interface RunSuiteOptions {
   readonly filter?: RegExp | readonly string[];
   readonly propertyRuns?: number;
   readonly seed?: number;
+  /** A property failure's path to replay (with `seed`; give a filter selecting its case). */
+  readonly replayPath?: string;
   /** Called after every case (the grader's worker reports progress with it). */
   onCase?(result: CaseResult): void;
 }
@@ -75,14 +99,33 @@ export function defaultPropertyRuns(): number {
   return propertyRuns();
 }
 
-/** The message of a failure: assertion messages as they are, other exceptions with their name and the top of their stack. */
+/** The message of a failure: assertion messages as they are (a property's one-line summary), other exceptions with their name and the top of their stack. */
 export function failureMessage(err: unknown): string {
+  if (err instanceof PropertyFailure) return err.summary;
   if (err instanceof AssertionFailure) return err.message;
   if (err instanceof Error) {
     const frame = err.stack?.split('\n').find((l) => l.trim().startsWith('at '));
     return `${errorText(err)}${frame ? ` (${frame.trim()})` : ''}`;
   }
   return `thrown: ${String(err)}`;
+}
+
+/** The details of a failure for a report: the assertion's expected and actual values in full, a property's counterexample. */
+export function failureDetails(err: unknown): CaseFailure | undefined {
+  if (!(err instanceof AssertionFailure)) return undefined;
+  const source = err instanceof PropertyFailure && err.inner instanceof AssertionFailure ? err.inner : err;
+  const has = (k: 'expected' | 'actual') => source[k] !== undefined || source.operator === 'equal' || source.operator === 'deepEqual';
+  const difference = source.operator === 'deepEqual' ? firstDifference(source.actual, source.expected) : undefined;
+  const assertion: AssertionDetails = {
+    operator: source.operator,
+    ...(has('expected') ? { expected: showFull(source.expected) } : {}),
+    ...(has('actual') ? { actual: showFull(source.actual) } : {}),
+    ...(difference ? { difference } : {}),
+  };
+  if (err instanceof PropertyFailure && !(err.inner instanceof AssertionFailure)) {
+    return { assertion: { operator: 'property', actual: errorText(err.inner) }, property: err.property };
+  }
+  return err instanceof PropertyFailure ? { assertion, property: err.property } : { assertion };
 }
 
 function selected(c: SuiteCase<unknown>, filter: RunSuiteOptions['filter']): boolean {
@@ -127,18 +170,22 @@ export async function runSuite<F>(suite: Suite<F>, factory: F, opts: RunSuiteOpt
       continue;
     }
     const notes: string[] = [];
-    const ctx: CaseContext<F> = { factory, supports, propertyRuns, seed, debug: debugOptionsOf(config), note: (m) => notes.push(m) };
+    const ctx: CaseContext<F> = {
+      factory, supports, propertyRuns, seed, debug: debugOptionsOf(config), note: (m) => notes.push(m), ...(opts.replayPath ? { replayPath: opts.replayPath } : {}),
+    };
     const t0 = performance.now();
     let status: CaseStatus = 'pass';
     let message = '';
+    let failure: CaseFailure | undefined;
     try {
       await c.run(ctx);
     } catch (err) {
       status = 'fail';
       message = failureMessage(err);
+      failure = failureDetails(err);
     }
     const ms = performance.now() - t0;
-    push(notes.length ? { name: c.name, rules: c.rules, status, message, ms, notes } : { name: c.name, rules: c.rules, status, message, ms });
+    push({ name: c.name, rules: c.rules, status, message, ...(failure ? { failure } : {}), ms, ...(notes.length ? { notes } : {}) });
   }
   return results;
 }
@@ -150,7 +197,7 @@ export interface RuleVerdict {
   readonly text: string;
   readonly source: Rule['source'];
   readonly status: RuleStatus;
-  readonly failures: { case: string; message: string }[];
+  readonly failures: { case: string; message: string; failure?: CaseFailure }[];
   /** The configuration the rule was checked under (absent: 4.17's defaults). */
   readonly config?: RuleConfig;
 }
@@ -163,7 +210,7 @@ export interface RuleVerdict {
 export function aggregateRules(rules: readonly Rule[], results: readonly CaseResult[], supports?: FeatureSet): RuleVerdict[] {
   return rules.map((rule) => {
     const mine = results.filter((r) => r.rules.includes(rule.id));
-    const failures = mine.filter((r) => r.status === 'fail').map((r) => ({ case: r.name, message: r.message }));
+    const failures = mine.filter((r) => r.status === 'fail').map((r) => (r.failure ? { case: r.name, message: r.message, failure: r.failure } : { case: r.name, message: r.message }));
     const base = rule.config ? { id: rule.id, text: rule.text, source: rule.source, config: rule.config } : { id: rule.id, text: rule.text, source: rule.source };
     if (rule.optional && supports && !supports[rule.optional]) return { ...base, status: 'not-provided', failures: [] };
     if (failures.length) return { ...base, status: 'fail', failures };

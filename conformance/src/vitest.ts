@@ -16,6 +16,8 @@ export interface DescribeSuiteOptions {
   /** Random runs of property cases (default MMKIT_PROPERTY_RUNS or a few hundred). */
   readonly propertyRuns?: number;
   readonly seed?: number;
+  /** Replay a property failure's counterexample (its `path`, with its `seed`). */
+  readonly replayPath?: string;
   /** Per-test timeout in ms (default 60 s). */
   readonly timeout?: number;
   /** Names the implementation in the describe title (when one file runs a suite twice). */
@@ -42,6 +44,7 @@ export function describeSuite<F>(suite: Suite<F>, factory: F, opts: DescribeSuit
           supports,
           propertyRuns: opts.propertyRuns ?? defaultPropertyRuns(),
           seed: opts.seed ?? 1,
+          ...(opts.replayPath ? { replayPath: opts.replayPath } : {}),
           debug: debugOptionsOf(config),
           note: (m) => {
             void t.annotate(m).catch(() => undefined);

@@ -93,6 +93,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     bench: options.bench ?? true,
     propertyRuns: options.propertyRuns,
     seed: options.seed,
+    replayPath: options.replayPath,
     filter: options.filter,
   };
   const { fromSource } = workerEntry();
@@ -108,6 +109,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   let fragmentation: Fragmentation | undefined;
   let slabThroughput: SlabThroughput | undefined;
   let error: string | undefined;
+  let loadError: string | undefined;
 
   await new Promise<void>((resolve) => {
     let settled = false;
@@ -147,7 +149,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
           finish();
           break;
         case 'fatal':
-          finish(`the implementation could not be run: ${m.message}`);
+          if (m.load) loadError = m.message;
+          finish(m.load ? `the implementation could not be loaded: ${m.message}` : `the implementation could not be run: ${m.message}`);
           break;
       }
     });
@@ -184,6 +187,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     ...(fragmentation ? { fragmentation } : {}),
     ...(slabThroughput ? { slabThroughput } : {}),
     ...(error ? { error } : {}),
+    ...(loadError ? { loadError } : {}),
     durationMs: Math.round(performance.now() - t0),
   };
 }

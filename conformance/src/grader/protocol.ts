@@ -10,6 +10,7 @@ export interface WorkerInput {
   readonly bench: boolean;
   readonly propertyRuns?: number;
   readonly seed?: number;
+  readonly replayPath?: string;
   readonly filter?: string;
 }
 
@@ -18,4 +19,4 @@ export type FromWorker =
   | { type: 'case'; result: CaseResult }
   | { type: 'bench'; throughput?: Throughput; fragmentation?: Fragmentation; slabThroughput?: SlabThroughput }
   | { type: 'done' }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string; load?: boolean };

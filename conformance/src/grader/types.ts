@@ -1,4 +1,4 @@
-import type { CaseResult, RuleStatus } from '../suite.js';
+import type { CaseFailure, CaseResult, RuleStatus } from '../suite.js';
 import type { RuleConfig, RuleSource } from '../rules/index.js';
 
 /** A name of a contract in the registry: its id or an alias ('buddy' is the page allocator's). */
@@ -27,6 +27,8 @@ export interface GradeOptions {
   /** Random runs of property cases (default MMKIT_PROPERTY_RUNS or a few hundred). */
   readonly propertyRuns?: number;
   readonly seed?: number;
+  /** Replay a property failure: fast-check's path to its counterexample (with `seed`, `propertyRuns` and a `filter` selecting its case). */
+  readonly replayPath?: string;
   /** Only the cases whose name or rule ids match (the other rules are reported as failing "not run"). */
   readonly filter?: string;
   /** Progress: called in the main thread as each case finishes. */
@@ -38,7 +40,8 @@ export interface RuleReport {
   readonly text: string;
   readonly source: RuleSource;
   readonly status: RuleStatus;
-  readonly failures: { case: string; message: string }[];
+  /** Each failing case: its one-line message and, for an assertion, expected and actual in full and a property's counterexample. */
+  readonly failures: { case: string; message: string; failure?: CaseFailure }[];
   /** The configuration the rule holds under and was checked under (absent: 4.17's defaults). */
   readonly config?: RuleConfig;
 }
@@ -100,5 +103,11 @@ export interface GradeReport {
   readonly slabThroughput?: SlabThroughput;
   /** A run-level problem: load failure, timeout, crash. */
   readonly error?: string;
+  /**
+   * The module could not be loaded (a missing file or package, a syntax error, no factory
+   * export, a throwing top level): what is wrong and how to fix it, one or two lines. The CLI
+   * prints it and exits 2.
+   */
+  readonly loadError?: string;
   readonly durationMs: number;
 }

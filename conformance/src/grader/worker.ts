@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSuite } from '../suite.js';
 import { contractByName, mutantById } from '../contracts/index.js';
-import { loadModule, pickFactory } from './load.js';
+import { LoadError, loadModule, pickFactory } from './load.js';
 import type { FromWorker, WorkerInput } from './protocol.js';
 
 const port = parentPort;
@@ -33,6 +33,7 @@ async function main(input: WorkerInput): Promise<void> {
   await runSuite(spec.suite, factory, {
     propertyRuns: input.propertyRuns,
     seed: input.seed,
+    replayPath: input.replayPath,
     filter,
     onCase: (result) => send({ type: 'case', result }),
   });
@@ -41,5 +42,6 @@ async function main(input: WorkerInput): Promise<void> {
 }
 
 main(workerData as WorkerInput).catch((err: unknown) => {
-  send({ type: 'fatal', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+  if (err instanceof LoadError) send({ type: 'fatal', message: err.message, load: true });
+  else send({ type: 'fatal', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
 });

@@ -4,6 +4,9 @@
  */
 import type { GradeReport, RuleReport } from '../grader/types.js';
 import { ruleConfigText } from '../rules/config.js';
+import { failureBlock, failureDetailLines, failureSectionText, wrapLine } from './failure-text.js';
+
+export { failureBlock, failureDetailLines, failureSectionText, wrap, wrapLine } from './failure-text.js';
 
 const STATUS_TEXT: Record<RuleReport['status'], string> = { pass: 'PASS', fail: 'FAIL', 'not-provided': 'N/A ' };
 
@@ -16,10 +19,6 @@ function oneLine(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-function truncate(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
-}
-
 /** "score: 27/27 rules (100%)", with the rules not provided apart. */
 export function scoreLine(report: GradeReport): string {
   const s = report.score;
@@ -27,24 +26,41 @@ export function scoreLine(report: GradeReport): string {
   return `score: ${s.passed}/${graded} rules (${s.percent}%)${s.notProvided ? `, ${s.notProvided} not provided` : ''}`;
 }
 
-export function formatText(report: GradeReport, opts: { width?: number } = {}): string {
+/**
+ * The text report: a table of rules whose FIRST FAILURE column wraps to `width` (default 160),
+ * then each failing case with its assertion's expected and actual values and a property's
+ * counterexample. `verbose`: every failing case of every rule, and every case with its time and notes.
+ */
+export function formatText(report: GradeReport, opts: { width?: number; verbose?: boolean } = {}): string {
   const width = opts.width ?? 160;
+  const verbose = opts.verbose ?? false;
   const idWidth = Math.max(...report.rules.map((r) => r.id.length), 4);
   const lines: string[] = [];
   lines.push(`${report.contract} conformance: ${title(report)}`);
-  if (report.error) lines.push(`error: ${oneLine(report.error)}`);
+  if (report.error) lines.push(...wrapLine(`error: ${oneLine(report.error)}`, width));
   lines.push('');
   const configs = report.rules.map((r) => ruleConfigText(r.config));
   const cfgWidth = Math.max(...configs.map((c) => c.length), 0);
   const cfgHead = cfgWidth ? `${'CONFIG'.padEnd(cfgWidth)}  ` : '';
   lines.push(`${'STATUS'.padEnd(6)}  ${'RULE'.padEnd(idWidth)}  ${cfgHead}FIRST FAILURE`);
+  const column = 6 + 2 + idWidth + 2 + (cfgWidth ? cfgWidth + 2 : 0);
   report.rules.forEach((r, i) => {
     const first = r.failures[0];
-    const detail = r.status === 'fail' && first ? truncate(oneLine(`${first.message}${r.failures.length > 1 ? ` (+${r.failures.length - 1} more)` : ''}`), Math.max(20, width - idWidth - cfgWidth - 12)) : '';
+    const detail = r.status === 'fail' && first ? oneLine(`${first.message}${r.failures.length > 1 ? ` (+${r.failures.length - 1} more)` : ''}`) : '';
     const cfg = cfgWidth ? `${configs[i].padEnd(cfgWidth)}  ` : '';
-    lines.push(`${STATUS_TEXT[r.status].padEnd(6)}  ${r.id.padEnd(idWidth)}  ${cfg}${detail}`.trimEnd());
+    const [head, ...rest] = detail ? wrapLine(detail, Math.max(40, width - column)) : [''];
+    lines.push(`${STATUS_TEXT[r.status].padEnd(6)}  ${r.id.padEnd(idWidth)}  ${cfg}${head}`.trimEnd());
+    for (const more of rest) lines.push(`${' '.repeat(column)}${more}`);
   });
   if (cfgWidth) lines.push('', 'CONFIG: the kernel configuration the rule holds under, turned on to check it (blank: 4.17 defaults, every debug option off)');
+  lines.push(...failureSectionText(report, { width, verbose }));
+  if (verbose) {
+    lines.push('', 'CASES');
+    for (const c of report.cases) {
+      lines.push(`${STATUS_TEXT[c.status].padEnd(6)}  ${`${c.ms.toFixed(0)} ms`.padStart(8)}  ${c.name} [${c.rules.join(', ')}]`);
+      for (const n of c.notes ?? []) lines.push(...wrapLine(`note: ${n}`, width - 18).map((l) => `${' '.repeat(18)}${l}`));
+    }
+  }
   lines.push('');
   lines.push(scoreLine(report));
   if (report.throughput) {
@@ -111,7 +127,7 @@ export function formatJunit(report: GradeReport): string {
       out.push(`${head}>${config}\n      <skipped message="not provided: the implementation does not declare this optional feature"/>\n    </testcase>`);
     } else {
       const message = r.failures[0]?.message ?? 'failed';
-      const body = r.failures.map((f) => `[${f.case}] ${f.message}`).join('\n');
+      const body = r.failures.map((f) => failureBlock(f)).join('\n\n');
       out.push(`${head}>${config}\n      <failure message="${escapeXml(oneLine(message))}" type="RuleFailure">${escapeXml(`${r.text}\nsource: ${r.source.kind}: ${r.source.ref}${configLine}\n\n${body}`)}</failure>\n    </testcase>`);
     }
   }
@@ -129,7 +145,7 @@ export function formatHtml(report: GradeReport): string {
   const rows = report.rules
     .map((r) => {
       const failures = r.failures.length
-        ? `<ul>${r.failures.map((f) => `<li><b>${escapeHtml(f.case)}</b>: ${escapeHtml(f.message)}</li>`).join('')}</ul>`
+        ? `<ul>${r.failures.map((f) => `<li><b>${escapeHtml(f.case)}</b>: ${escapeHtml(f.message)}${f.failure ? `<pre class="detail">${escapeHtml(failureDetailLines(f.failure).join('\n'))}</pre>` : ''}</li>`).join('')}</ul>`
         : '';
       const config = r.config ? `<br><span class="cfg">holds under ${escapeHtml(ruleConfigText(r.config))}</span>` : '';
       return `<tr class="${r.status}"><td class="st">${r.status}</td><td><code>${escapeHtml(r.id)}</code>${config}</td><td>${escapeHtml(r.text)}${failures}</td><td class="src">${escapeHtml(`${r.source.kind}: ${r.source.ref}`)}</td></tr>`;
@@ -171,6 +187,7 @@ tr.not-provided td.st { background: #eee; }
 td.src { color: #555; font-size: 12px; }
 .error { color: #a00; font-weight: bold; }
 code { font-size: 13px; }
+pre.detail { font-size: 12px; background: #f8f8f8; padding: 4px; overflow-x: auto; white-space: pre; }
 </style>
 </head>
 <body>

@@ -28,10 +28,13 @@ export type Output = (s: string) => void;
  * Run one command. `kit` is what the CLI uses of @mmkit/conformance (its registry of contracts,
  * the grader and the report formats); tests pass another registry.
  */
+const defaultOut: Output = (s) => process.stdout.write(s);
+const defaultErr: Output = (s) => process.stderr.write(s);
+
 export async function main(
   argv: string[],
-  out: Output = (s) => process.stdout.write(s),
-  err: Output = (s) => process.stderr.write(s),
+  out: Output = defaultOut,
+  err: Output = defaultErr,
   kit: ConformanceKit = DEFAULT_KIT,
 ): Promise<number> {
   const [command, ...args] = argv;
@@ -56,7 +59,12 @@ export async function main(
         return runChangelog(args, out);
       case 'grade':
         if (args.includes('--help') || args.includes('-h')) return out(gradeHelp(kit)), 0;
-        return await runGrade(args, out, kit);
+        return await runGrade(args, out, kit, {
+          err,
+          // Progress is for a person at a terminal: only on the real stderr when it is one.
+          errIsTTY: err === defaultErr && Boolean(process.stderr.isTTY),
+          columns: out === defaultOut && process.stdout.isTTY ? process.stdout.columns : undefined,
+        });
       case 'start':
         return await runStart(out, kit);
       default:

@@ -91,13 +91,17 @@ const GRADE_OPTIONS: Record<string, (() => string) | null> = {
   '--timeout': () => pick(NUMBERS),
   '--memory': () => pick(NUMBERS),
   '--no-bench': null,
+  '--verbose': null,
+  '--quiet': null,
+  '--seed': () => pick(NUMBERS),
+  '--replay': () => pick([...FILES.slice(0, 5), join(dir, 'replay.json')]),
 };
 const JSON_ONLY: Record<string, (() => string) | null> = { '--json': null, '--help': null };
 
 /** The grader is replaced: the fuzz is about the CLI's handling of arguments, not grading. */
 const KIT: ConformanceKit = {
   ...DEFAULT_KIT,
-  grade: () => Promise.resolve({ score: { failed: 0 } } as Awaited<ReturnType<ConformanceKit['grade']>>),
+  grade: () => Promise.resolve({ score: { failed: 0 }, cases: [] } as unknown as Awaited<ReturnType<ConformanceKit['grade']>>),
   formatText: () => 'report\n',
   formatJson: () => '{}\n',
   formatJunit: () => '<testsuites/>\n',
