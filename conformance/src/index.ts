@@ -20,10 +20,13 @@ export type { Mutant, MutantOf } from './mutants/types.js';
 export { SEED_CHANGELOG, seedEntryById, seedCoverage, seedSummary, seedSummaryLine, seedTableMarkdown, type SeedEntry, type SeedCoverage, type SeedSubsystem, type SeedSummary, type SubjectEvidence } from './seed/index.js';
 export {
   grade, measureFragmentation, measureSlabThroughput, measureThroughput, unusableFreeIndex, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,
-  type ContractId, type Fragmentation, type GradeContract, type GradeOptions, type GradeReport, type RuleReport, type Score,
+  type ContractId, type Fragmentation, type FragmentationState, type GradeContract, type HostMachine, type PageblockMap, type GradeOptions, type GradeReport, type RuleReport, type Score,
   type SlabThroughput, type Throughput,
 } from './grader/index.js';
-export { formatText, formatJson, formatJunit, formatHtml, scoreLine } from './report/index.js';
+export {
+  formatText, formatJson, formatJunit, formatHtml, scoreLine, toReportJson, validateJson, GRADE_REPORT_SCHEMA, REPORT_SCHEMA_VERSION,
+  type GradeReportJson, type JsonSchema, type TextOptions,
+} from './report/index.js';
 export { checkProperty, PropertyFailure, type CheckPropertyOptions, type OperationLog, type PropertyFailureDetails, type PropertyReplay } from './property.js';
 export * as assert from './assert.js';
 export { AssertionFailure } from './assert.js';

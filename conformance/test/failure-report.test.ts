@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AssertionFailure, PropertyFailure, assert, checkProperty, failureDetails, formatHtml, formatJson, formatJunit, formatText, grade, type GradeReport } from '../src/index.js';
+import { AssertionFailure, PropertyFailure, assert, checkProperty, failureDetails, formatHtml, formatJson, formatJunit, formatText, grade, GRADE_REPORT_SCHEMA, validateJson, type GradeReport } from '../src/index.js';
 import { firstDifference, showFull } from '../src/assert.js';
 import { wrapLine } from '../src/report/failure-text.js';
 
@@ -135,6 +135,7 @@ describe('a wrong allocator\'s property failure in every format', () => {
       expect(text, format).not.toMatch(/node_modules|Shrunk \d+ time|Counterexample: \[|Encountered failures were/);
     }
     expect(formatText(report)).toMatch(/^ {4}expected: \[$/m);
+    expect(validateJson(JSON.parse(formatJson(report)), GRADE_REPORT_SCHEMA)).toEqual([]); // the JSON report's schema knows these fields
   });
 
   it('replays from its seed and path: one run, the same calls', async () => {

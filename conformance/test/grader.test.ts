@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUDDY_RULES, SLAB_RULES, formatHtml, formatJson, formatJunit, formatText, grade, type GradeReport } from '../src/index.js';
+import { BUDDY_RULES, GRADE_REPORT_SCHEMA, SLAB_RULES, formatHtml, formatJson, formatJunit, formatText, grade, validateJson, type GradeReport } from '../src/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -32,13 +32,37 @@ describe('grade', () => {
     expect(f.freeBlocksPerOrder.reduce((n, c, o) => n + c * 2 ** o, 0)).toBe(f.freePages);
   });
 
+  it('measures throughput after warm-up as the median of interleaved rounds beside the reference, labelled with the host', () => {
+    const t = reference.throughput!;
+    expect(t.method).toEqual({ warmupMs: 100, rounds: 5, roundMs: 30 });
+    expect(t.order0Rounds).toHaveLength(5);
+    expect(t.order0OpsPerSec).toBe([...t.order0Rounds!].sort((a, b) => a - b)[2]);
+    expect(t.order3OpsPerSec).toBe([...t.order3Rounds!].sort((a, b) => a - b)[2]);
+    expect(t.reference!.order0OpsPerSec).toBeGreaterThan(0);
+    expect(t.host!.node).toBe(process.version);
+    expect(t.host!.cpus).toBeGreaterThan(0);
+    expect(formatText(reference)).toContain(`node ${process.version}`);
+    // The reference graded is the reference measured: the same seeded fragmentation run.
+    const f = reference.fragmentation!;
+    expect(f.reference).toEqual({
+      freePages: f.freePages, largestFreeOrder: f.largestFreeOrder, freeBlocksPerOrder: f.freeBlocksPerOrder,
+      unusableFreeIndex: f.unusableFreeIndex, allocationHash: f.allocationHash, pageblocks: f.pageblocks,
+    });
+    const pb = f.pageblocks!;
+    expect(pb.migratetype).toHaveLength(512); // 1 GiB in 2 MiB pageblocks
+    expect(pb.freePages.reduce((a, b) => a + b, 0)).toBe(f.freePages);
+    expect(new Set(pb.migratetype)).toEqual(new Set([0, 1, 2])); // unmovable and reclaimable allocations claimed blocks
+  });
+
   it('formats a report as text, JSON, JUnit XML and HTML', () => {
     const text = formatText(reference);
     expect(text).toContain(`score: ${BUDDY_RULES.length}/${BUDDY_RULES.length} rules (100%)`);
     expect(text).toMatch(/^PASS +page-allocator\.gfp-zone\.movable-needs-highmem/m);
     expect(text).toMatch(/throughput .*order-0 [\d,]+ alloc\+free\/s/);
     expect(text).toMatch(/unusable free space index \(order 9\) \d\.\d{3}/);
-    expect(JSON.parse(formatJson(reference))).toEqual(JSON.parse(JSON.stringify(reference)));
+    const json = JSON.parse(formatJson(reference)) as unknown;
+    expect(json).toEqual({ schemaVersion: 1, ...JSON.parse(JSON.stringify(reference)) });
+    expect(validateJson(json, GRADE_REPORT_SCHEMA)).toEqual([]);
     const xml = formatJunit(reference);
     expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
     expect(junitTestcases(xml)).toBe(BUDDY_RULES.length);
@@ -62,6 +86,7 @@ describe('grade', () => {
     const xml = formatJunit(r);
     expect(xml).toMatch(/<testcase [^>]*name="page-allocator.lowmem-reserve.ratio-defaults"[^>]*>\s*<failure message="x86-64 lowmemReserveRatio/);
     expect(formatHtml(r)).toContain('class="fail"');
+    expect(validateJson(JSON.parse(formatJson(r)), GRADE_REPORT_SCHEMA)).toEqual([]);
   });
 
   it('grades a module by path and reports its failures case by case', async () => {

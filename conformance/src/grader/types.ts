@@ -55,38 +55,91 @@ export interface Score {
   readonly percent: number;
 }
 
+/** The host a figure was measured on (os.cpus(), process.version). */
+export interface HostMachine {
+  /** The first CPU's model name (os.cpus()[0].model), 'unknown CPU' when the host hides it. */
+  readonly cpuModel: string;
+  /** Logical CPUs the host reports (os.availableParallelism()). */
+  readonly cpus: number;
+  /** process.version. */
+  readonly node: string;
+  readonly platform: string;
+  readonly arch: string;
+}
+
+/** How a throughput figure was taken: warm-up, then the median of `rounds` rounds of `roundMs` each. */
+export interface ThroughputMethod {
+  readonly warmupMs: number;
+  readonly rounds: number;
+  readonly roundMs: number;
+}
+
 export interface Throughput {
-  /** The machine the figures come from. */
+  /** The simulated machine the figures come from. */
   readonly machine: string;
-  /** alloc+free pairs per second, by order. */
+  /** alloc+free pairs per second, by order (the median of the rounds). */
   readonly order0OpsPerSec: number;
   readonly order3OpsPerSec: number;
   readonly ms: number;
+  /** The host it ran on. */
+  readonly host?: HostMachine;
+  readonly method?: ThroughputMethod;
+  /** Each round's figure, in the order they ran. */
+  readonly order0Rounds?: readonly number[];
+  readonly order3Rounds?: readonly number[];
+  /** The reference implementation measured in the same run, its rounds interleaved with these. */
+  readonly reference?: { readonly order0OpsPerSec: number; readonly order3OpsPerSec: number };
 }
 
-export interface Fragmentation {
+/**
+ * The pageblocks of the machine (zone spans, pageblock_nr_pages pages each) after the
+ * fragmentation workload: migratetype (get_pageblock_migratetype(), -1 for a block in no
+ * zone), free pages, and whether the block holds an allocation of another migratetype (the
+ * "mixed" pageblocks anti-fragmentation tries to avoid).
+ */
+export interface PageblockMap {
+  readonly startPfn: number;
+  readonly pagesPerBlock: number;
+  readonly migratetype: readonly number[];
+  readonly freePages: readonly number[];
+  readonly mixed: readonly number[];
+}
+
+/** What the fragmentation workload left, for one implementation. */
+export interface FragmentationState {
+  readonly freePages: number;
+  readonly largestFreeOrder: number;
+  readonly freeBlocksPerOrder: readonly number[];
+  readonly unusableFreeIndex: { readonly order: number; readonly value: number };
+  /** FNV-1a (32 bits, hex) of every pfn the workload's allocations returned, in order: equal hashes, equal allocation decisions. */
+  readonly allocationHash?: string;
+  readonly pageblocks?: PageblockMap;
+}
+
+export interface Fragmentation extends FragmentationState {
   readonly machine: string;
   readonly seed: number;
   readonly steps: number;
   /** Pages still allocated by the workload when measured. */
   readonly allocatedPages: number;
-  readonly freePages: number;
-  /** The largest order with a free block (-1 when nothing is free). */
-  readonly largestFreeOrder: number;
-  /** Free blocks per order, all zones. */
-  readonly freeBlocksPerOrder: readonly number[];
-  /** Unusable free space index for `order` (mm/vmstat.c unusable_free_index()): the fraction of free memory in blocks too small for it. */
-  readonly unusableFreeIndex: { readonly order: number; readonly value: number };
+  /** The reference implementation under the same workload and seed. */
+  readonly reference?: FragmentationState;
 }
 
 /** Object-allocator throughput (kmem_cache and kmalloc), for a report. */
 export interface SlabThroughput {
   readonly machine: string;
-  /** kmem_cache_alloc+kmem_cache_free pairs per second on a 64-byte cache. */
+  /** kmem_cache_alloc+kmem_cache_free pairs per second on a 64-byte cache (the median of the rounds). */
   readonly cacheOpsPerSec: number;
   /** kmalloc+kfree pairs per second over sizes 8..4096. */
   readonly kmallocOpsPerSec: number;
   readonly ms: number;
+  readonly host?: HostMachine;
+  readonly method?: ThroughputMethod;
+  readonly cacheRounds?: readonly number[];
+  readonly kmallocRounds?: readonly number[];
+  /** The reference (SLUB) measured in the same run. */
+  readonly reference?: { readonly cacheOpsPerSec: number; readonly kmallocOpsPerSec: number };
 }
 
 export interface GradeReport {
