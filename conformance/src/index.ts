@@ -23,6 +23,7 @@ export {
   type ContractId, type Fragmentation, type FragmentationState, type GradeContract, type HostMachine, type PageblockMap, type GradeOptions, type GradeReport, type RuleReport, type Score,
   type SlabThroughput, type Throughput,
 } from './grader/index.js';
+export { SKELETONS, skeletonOf, type ContractSkeleton, type SkeletonMember } from './skeleton/index.js';
 export {
   formatText, formatJson, formatJunit, formatHtml, scoreLine, toReportJson, validateJson, GRADE_REPORT_SCHEMA, REPORT_SCHEMA_VERSION,
   type GradeReportJson, type JsonSchema, type TextOptions,

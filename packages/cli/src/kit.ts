@@ -7,7 +7,7 @@ import * as conformance from '@mmkit/conformance';
 
 export type ConformanceKit = Pick<
   typeof conformance,
-  'CONTRACTS' | 'CONTRACT_NAMES' | 'contractByName' | 'allMutants' | 'mutantById' | 'grade' | 'formatText' | 'formatJson' | 'formatJunit' | 'formatHtml'
+  'CONTRACTS' | 'CONTRACT_NAMES' | 'contractByName' | 'allMutants' | 'mutantById' | 'grade' | 'formatText' | 'formatJson' | 'formatJunit' | 'formatHtml' | 'skeletonOf'
 >;
 
 export const DEFAULT_KIT: ConformanceKit = conformance;

@@ -5,6 +5,7 @@ import { BOOT_HELP, runBoot } from './boot-command.js';
 import { CHANGELOG_HELP, runChangelog } from './changelog-command.js';
 import { UsageError, quoteArg } from './errors.js';
 import { gradeHelp, runGrade, runMutants } from './grade-command.js';
+import { newHelp, runNew } from './new-command.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
 
 export const HELP = `usage: mmkit COMMAND [options]
@@ -19,6 +20,7 @@ commands:
   mutants [--json]         list the mutants and the rule each breaks
   changelog [--json]       the seed changelog: each entry, its subsystem, what covers it
   grade CONTRACT [MODULE]  grade an implementation (mmkit grade --help)
+  new CONTRACT DIR         write a project for your implementation of a contract (mmkit new --help)
   help                     this text
 `;
 
@@ -65,6 +67,9 @@ export async function main(
           errIsTTY: err === defaultErr && Boolean(process.stderr.isTTY),
           columns: out === defaultOut && process.stdout.isTTY ? process.stdout.columns : undefined,
         });
+      case 'new':
+        if (args.includes('--help') || args.includes('-h')) return out(newHelp(kit)), 0;
+        return runNew(args, out, kit);
       case 'start':
         return await runStart(out, kit);
       default:
