@@ -3,8 +3,8 @@
  * in the same process and time window (issue 12, "a benchmark that compares itself").
  *
  * - Object allocators (SLUB, SLAB): kmem_cache_alloc+free of 64 B in bursts of 512 (allocate 512,
- *   free them in reverse), against @thi.ng/malloc (a JavaScript malloc over an ArrayBuffer)
- *   doing malloc(64)+free on the same bursts.
+ *   free them in reverse) and as immediate pairs, against @thi.ng/malloc (a JavaScript malloc
+ *   over an ArrayBuffer) doing malloc(64)+free on the same patterns.
  * - Page allocator (buddy): order-0 alloc+free in bursts of 512 and as immediate pairs, with and
  *   without per-cpu lists. Its peer is native: a C port of the same 4.17 algorithm, given as
  *   MMKIT_BUDDY_PEER=path/to/linux_buddy.c (the project's peer, not part of this repository); the
@@ -184,6 +184,19 @@ async function compare(name: string, make: (create: CreateKernel, hp: HotPaths) 
   };
 }
 
+/** @thi.ng/malloc on the pair pattern: malloc(size) and free at once, BURST times. */
+function thingMallocPairs(size: number): Peer {
+  const pool = new MemPool({ size: 16 * 2 ** 20 });
+  const loop = () => {
+    for (let i = 0; i < BURST; i++) {
+      const a = pool.malloc(size);
+      if (a === 0) throw new Error('@thi.ng/malloc: out of memory');
+      pool.free(a);
+    }
+  };
+  return { name: '@thi.ng/malloc', round: (seconds) => rate(loop, BURST, seconds) };
+}
+
 /** @thi.ng/malloc on the burst pattern: malloc(size) x BURST, then free in reverse. */
 function thingMallocBurst(size: number): Peer {
   const pool = new MemPool({ size: 16 * 2 ** 20 });
@@ -266,6 +279,7 @@ const baseKernel = await loadBaseKernel();
 const results: CaseResult[] = [];
 for (const slab of ['slub', 'slab'] as const) {
   results.push(await compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, (create, hp) => hp.slabBurst(hp.benchKernel(create, { slab }).slab, 64), thingMallocBurst(64), BURST));
+  results.push(await compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, pairs`, (create, hp) => hp.slabPairs(hp.benchKernel(create, { slab }).slab, 64), thingMallocPairs(64), BURST));
 }
 const buddyPeer = buildBuddyPeer();
 for (const pcp of [true, false]) {

@@ -158,4 +158,17 @@ describe('page contents pool', () => {
     expect(() => m.readU64(4 * 4096)).toThrow(RangeError);
     expect(() => m.writeU64(12, 1)).toThrow(RangeError);
   });
+
+  it('PhysMemory refuses a word address that is negative, fractional, NaN or beyond 2^44, writing nothing', () => {
+    // readU64()/writeU64() take the pfn as ToUint32(addr / PAGE_SIZE): each of these wraps or
+    // truncates to a pfn inside the memmap, and must still be refused by its offset.
+    const m = new PhysMemory(new PageContents({ maxPfn: 4 }));
+    m.writeU64(8, 42);
+    for (const addr of [-8, -4096, -4096 + 8, 8.5, 4096.25, NaN, Infinity, -Infinity, 2 ** 44, 2 ** 44 + 8, 2 ** 45 + 4096 + 8, 2 ** 32 * 4096 * 3 + 8]) {
+      expect(() => m.readU64(addr), String(addr)).toThrow(RangeError);
+      expect(() => m.writeU64(addr, 1), String(addr)).toThrow(RangeError);
+    }
+    expect(m.readU64(8)).toBe(42);
+    for (let pfn = 0; pfn < 4; pfn++) for (let off = 0; off < 4096; off += 8) if (pfn * 4096 + off !== 8) expect(m.readU64(pfn * 4096 + off)).toBe(0);
+  });
 });

@@ -42,13 +42,29 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
  * kmem_cache_free() → slab_free() → do_slab_free() in one piece, for a cache with
  * SlubCache.fastPaths (no debug work, 4.17's slab_free()), where the general way
  * (ownSlabHead(), untrackedFreeFits(), the slabFree hook, doSlabFree()) would do the same:
- * the slab from page->private as ownSlabHead() proves it, the bounds of untrackedFreeFits(),
- * then do_slab_free(): `if (likely(page == c->page))` onto c->freelist (set_freepointer(s,
- * tail_obj, c->freelist) and the cmpxchg), else __slab_free(). False, before any change, for
+ * do_slab_free()'s `if (likely(page == c->page))` first, from the address: one inside the cpu
+ * slab goes onto c->freelist (set_freepointer(s, tail_obj, c->freelist) and the cmpxchg);
+ * any other takes the slab from page->private as ownSlabHead() proves it, the bounds of
+ * untrackedFreeFits(), then __slab_free(). False, before any change, for
  * what the general way must handle: an address in no slab of `s`, past a slab's last whole
  * object, or CONFIG_SLAB_FREELIST_HARDENED's BUG_ON(object == fp) on c->freelist.
  */
 function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
+  const cpu = st.sched.currentCpu;
+  const cpuSlot = s.cpuSlab[cpu];
+  // `page == c->page`, asked first from the address alone: an address inside the cpu slab, up
+  // to its last whole object, is in a slab of `s` whatever its struct page says, so every check
+  // below would pass (and an isolated slab is never a cpu slab: isolateCpuSlab()).
+  if (cpuSlot >= 0) {
+    const off = addr - s.slabPfn[cpuSlot] * 4096; // 4096: PAGE_SIZE
+    if (off >= 0 && off <= (4096 << s.slabOrder[cpuSlot]) - s.size) {
+      const freelist = s.cpuFreelist[cpu];
+      if (s.hardened && addr === freelist) return false;
+      st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
+      s.cpuFreelist[cpu] = addr;
+      return true;
+    }
+  }
   const pages = st.pages;
   const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
   if (!(pfn >= 0 && pfn < pages.maxPfn)) return false;
@@ -59,15 +75,7 @@ function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
   // untrackedFreeFits() (which also puts pfn inside the slab). 4096: PAGE_SIZE.
   if (!(addr - head * 4096 <= (4096 << s.slabOrder[slot]) - s.size)) return false;
   if (s.slabIsolated[slot] !== 0) return true; // do_slab_free(): never reused
-  const cpu = st.sched.currentCpu;
-  if (s.cpuSlab[cpu] !== slot) {
-    __slabFree(st, s, slot, addr, addr, 1);
-    return true;
-  }
-  const freelist = s.cpuFreelist[cpu];
-  if (s.hardened && addr === freelist) return false;
-  st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
-  s.cpuFreelist[cpu] = addr;
+  __slabFree(st, s, slot, addr, addr, 1); // page != c->page: the cpu slab's addresses took the way above
   return true;
 }
 
