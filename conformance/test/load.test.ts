@@ -71,6 +71,11 @@ async function loadInWorker(modules: readonly string[]): Promise<{ factory?: str
 }
 
 describe('loading a module', () => {
+  it('refuses an empty module or mutant name instead of grading the reference', async () => {
+    await expect(grade({ contract: 'buddy', module: '' })).rejects.toThrow(/an empty module name/);
+    await expect(grade({ contract: 'buddy', mutant: ' ' })).rejects.toThrow(/an empty mutant name/);
+  });
+
   it('grades .ts, .mts, .js and .cjs modules whatever the folder\'s package type', async () => {
     const cjs = folder('cjs', undefined, { 'alloc.ts': ESM_TS, 'helper.ts': HELPER_TS });
     const typed = folder('typed-commonjs', 'commonjs', {

@@ -81,6 +81,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   if (!spec) throw new Error(`unknown contract '${String(options.contract)}': the grader knows ${CONTRACT_NAMES.join(', ')}`);
   const contract = spec.id;
   if (options.module && options.mutant) throw new Error('give a module or a mutant, not both');
+  // An empty name (a course script's unset variable) must not grade the reference.
+  if (options.module?.trim() === '' || options.mutant?.trim() === '') throw new Error(`an empty ${options.module !== undefined ? 'module' : 'mutant'} name: give one, or leave it out to grade the default implementation`);
   const suite = spec.suite;
   const rules = spec.rules;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

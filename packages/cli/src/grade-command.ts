@@ -70,6 +70,8 @@ export interface GradeIo {
   readonly errIsTTY: boolean;
   /** Columns of stdout when it is a terminal (the text report wraps to them), else undefined. */
   readonly columns?: number;
+  /** Columns of stderr when it is a terminal (the progress line fits in them). */
+  readonly errColumns?: number;
 }
 
 const NO_IO: GradeIo = { err: () => undefined, errIsTTY: false };
@@ -210,7 +212,7 @@ export async function runGrade(args: string[], out: (s: string) => void, kit: Co
   if (values.html !== undefined) checkOutputPath(values.html, '--html');
 
   const cases = replay ? spec.suite.cases.filter((c) => c.name === replay?.case) : spec.suite.cases;
-  const progress = io.errIsTTY && !values.quiet ? createProgress(cases.map((c) => c.name), io.err) : undefined;
+  const progress = io.errIsTTY && !values.quiet ? createProgress(cases.map((c) => c.name), io.err, io.errColumns) : undefined;
   let report: GradeReport;
   try {
     report = await kit.grade({
@@ -249,7 +251,9 @@ export async function runGrade(args: string[], out: (s: string) => void, kit: Co
 }
 
 /** Progress on stderr: cases done out of total and the case running, redrawn on one line. */
-export function createProgress(caseNames: readonly string[], write: (s: string) => void): { onCase: (r: CaseResult) => void; done: () => void } {
+export function createProgress(caseNames: readonly string[], write: (s: string) => void, columns = 111): { onCase: (r: CaseResult) => void; done: () => void } {
+  // One column short of the terminal's width: a line that fills it wraps, and \r no longer redraws it.
+  const max = Math.max(20, columns - 1);
   const total = caseNames.length;
   const finished = new Set<string>();
   let failed = 0;
@@ -257,7 +261,7 @@ export function createProgress(caseNames: readonly string[], write: (s: string) 
   const draw = () => {
     const next = caseNames.find((n) => !finished.has(n));
     const text = `grading: ${finished.size}/${total} cases${failed ? `, ${failed} failed` : ''}${next ? `; running: ${next}` : ''}`;
-    const line = text.length > 110 ? `${text.slice(0, 109)}…` : text;
+    const line = text.length > max ? `${text.slice(0, max - 1)}…` : text;
     write(`\r${line.padEnd(width)}`);
     width = Math.max(width, line.length);
   };

@@ -66,6 +66,7 @@ export async function main(
           // Progress is for a person at a terminal: only on the real stderr when it is one.
           errIsTTY: err === defaultErr && Boolean(process.stderr.isTTY),
           columns: out === defaultOut && process.stdout.isTTY ? process.stdout.columns : undefined,
+          errColumns: err === defaultErr && process.stderr.isTTY ? process.stderr.columns : undefined,
         });
       case 'new':
         if (args.includes('--help') || args.includes('-h')) return out(newHelp(kit)), 0;

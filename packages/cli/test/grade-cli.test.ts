@@ -152,6 +152,13 @@ describe('progress', () => {
     expect(text.endsWith(`\r${' '.repeat(widest)}\r`)).toBe(true);
   });
 
+  it('fits in the terminal', () => {
+    let text = '';
+    createProgress(['a case with a long name '.repeat(5)], (s) => (text += s), 40);
+    expect(text).toBe('\rgrading: 0/1 cases; running: a case wi…');
+    expect(text.length - 1).toBe(39);
+  });
+
   it('is drawn on a terminal\'s stderr only, and not with --quiet', async () => {
     const { kit } = kitWith(fakeReport());
     for (const [tty, args, drawn] of [[true, [], true], [true, ['--quiet'], false], [false, [], false]] as const) {
