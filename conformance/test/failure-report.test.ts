@@ -2,6 +2,7 @@
  * A failure a student can act on: the failed assertion with expected and actual in full, a
  * property's shrunk input as readable calls, replayable by seed and path, in every format.
  */
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AssertionFailure, PropertyFailure, assert, checkProperty, failureDetails, formatHtml, formatJson, formatJunit, formatText, grade, GRADE_REPORT_SCHEMA, validateJson, type GradeReport } from '../src/index.js';
@@ -102,9 +103,11 @@ describe('wrapping', () => {
 });
 
 describe('a wrong allocator\'s property failure in every format', () => {
+  // Frees only the first half of a block of order 2 or more.
+  const module = fileURLToPath(new URL('./fixtures/half-free-allocator.ts', import.meta.url));
   let report: GradeReport;
   beforeAll(async () => {
-    report = await grade({ contract: 'buddy', mutant: 'buddy-never-coalesces', bench: false, filter: '^property' });
+    report = await grade({ contract: 'buddy', module, bench: false, filter: '^property' });
   }, 60_000);
 
   it('carries the shrunk calls, the assertion and the replay in the case and rule results', () => {
@@ -117,11 +120,16 @@ describe('a wrong allocator\'s property failure in every format', () => {
     expect(ops.some((l) => /^allocPages\((GFP_|__GFP_)[\w|]+, order \d+\) -> (pfn 0x[0-9a-f]+|NO_PAGE)$/.test(l))).toBe(true);
     expect(ops.some((l) => /^freePages\(0x[0-9a-f]+, \d+\)$/.test(l))).toBe(true);
     expect(failure.property).toMatchObject({ seed: 1, reproduced: true });
+    // Shrunk to the least input that shows it: one block of order 2, allocated and freed.
+    const calls = ops.filter((l) => !l.startsWith('--'));
+    expect(calls).toHaveLength(3);
+    const pfn = /^allocPages\(GFP_[\w|]+, order 2\) -> pfn (0x[0-9a-f]+)$/.exec(calls[0])?.[1];
+    expect(calls.slice(1)).toEqual([`freePages(${pfn}, 2)`, 'drainAllPages()']);
     expect(report.cases[0].failure).toEqual(failure);
   });
 
   it('shows them in text, JSON, JUnit and HTML, never fast-check\'s own report or a node_modules path', () => {
-    const alloc = /allocPages\(GFP_KERNEL\|__GFP_NOWARN, order 0\) -&gt; pfn 0x|allocPages\(GFP_\w+[\w|]*, order \d+\) -> pfn 0x/;
+    const alloc = /allocPages\(GFP_[\w|]+, order 2\) (->|-&gt;) pfn 0x[0-9a-f]+/;
     for (const [format, text] of [
       ['text', formatText(report)],
       ['json', formatJson(report)],
@@ -129,7 +137,7 @@ describe('a wrong allocator\'s property failure in every format', () => {
       ['html', formatHtml(report)],
     ] as const) {
       expect(text, format).toMatch(alloc);
-      expect(text, format).toMatch(/freePages\(0x[0-9a-f]+, \d+\)/);
+      expect(text, format).toMatch(/freePages\(0x[0-9a-f]+, 2\)/);
       expect(text, format).toMatch(/first difference at index \d+/);
       expect(text, format).toMatch(/path [\d:]+/);
       expect(text, format).not.toMatch(/node_modules|Shrunk \d+ time|Counterexample: \[|Encountered failures were/);
@@ -140,7 +148,7 @@ describe('a wrong allocator\'s property failure in every format', () => {
 
   it('replays from its seed and path: one run, the same calls', async () => {
     const p = report.cases[0].failure!.property!;
-    const again = await grade({ contract: 'buddy', mutant: 'buddy-never-coalesces', bench: false, filter: '^property', seed: p.seed, replayPath: p.path });
+    const again = await grade({ contract: 'buddy', module, bench: false, filter: '^property', seed: p.seed, replayPath: p.path });
     expect(again.cases[0].failure?.property).toMatchObject({ runs: 1, shrinks: 0, path: p.path, operations: p.operations });
     const fixed = await grade({ contract: 'buddy', bench: false, filter: '^property', seed: p.seed, replayPath: p.path });
     expect(fixed.cases[0].status).toBe('pass');
