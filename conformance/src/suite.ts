@@ -90,6 +90,8 @@ export interface RunSuiteOptions {
   readonly seed?: number;
   /** A property failure's path to replay (with `seed`; give a filter selecting its case). */
   readonly replayPath?: string;
+  /** Called before every case that runs (the grader names the case a hang happened in with it). */
+  onCaseStart?(name: string): void;
   /** Called after every case (the grader's worker reports progress with it). */
   onCase?(result: CaseResult): void;
 }
@@ -173,6 +175,7 @@ export async function runSuite<F>(suite: Suite<F>, factory: F, opts: RunSuiteOpt
     const ctx: CaseContext<F> = {
       factory, supports, propertyRuns, seed, debug: debugOptionsOf(config), note: (m) => notes.push(m), ...(opts.replayPath ? { replayPath: opts.replayPath } : {}),
     };
+    opts.onCaseStart?.(c.name);
     const t0 = performance.now();
     let status: CaseStatus = 'pass';
     let message = '';

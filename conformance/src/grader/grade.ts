@@ -1,41 +1,19 @@
 /**
- * grade(): run a contract's suite against an implementation in an isolated worker thread
- * (memory limit, wall-clock timeout), then report per rule with a score, throughput and
- * fragmentation. A timeout or a crash of the implementation fails every rule that was not
- * finished with that message; grade() itself does not throw for a failing implementation.
+ * grade(): run a contract's suite against an implementation in a sandboxed child process (its
+ * own process group under rlimits, inside bubblewrap or Node's permission model: sandbox/), read
+ * the verdicts from the child's signed report channel, then report per rule with a score,
+ * throughput and fragmentation. A timeout, a crash or a violation of the implementation fails
+ * every rule that was not finished with that message; grade() itself does not throw for a
+ * failing implementation.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { aggregateRules, type CaseResult } from '../suite.js';
 import { CONTRACT_NAMES, contractByName } from '../contracts/index.js';
-import type { FromWorker, WorkerInput } from './protocol.js';
-import type { Fragmentation, GradeOptions, GradeReport, RuleReport, Score, SlabThroughput, Throughput } from './types.js';
+import { SANDBOX_CHOICES, type SandboxChoice } from './sandbox/layers.js';
+import { runSandboxed } from './sandbox/run.js';
+import type { GradeOptions, GradeReport, RuleReport, Score } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 180_000;
 export const DEFAULT_MEMORY_MB = 2048;
-
-/** The worker entry next to this file: worker.ts from sources (run through tsx), worker.js after a build. */
-function workerEntry(): { url: URL; fromSource: boolean } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return { url: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url), fromSource };
-}
-
-/** tsx's ESM API (its "import" export), resolved from this package (a dependency), to register in the worker. */
-function tsxApiUrl(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { exports?: Record<string, unknown> };
-  let entry: unknown = pkg.exports?.['./esm/api'];
-  while (entry && typeof entry === 'object') {
-    const e = entry as Record<string, unknown>;
-    entry = e.import ?? e.default;
-  }
-  if (typeof entry !== 'string') throw new Error(`cannot find the ESM entry of tsx/esm/api in ${pkgPath}`);
-  return pathToFileURL(path.join(path.dirname(pkgPath), entry)).href;
-}
 
 /** Was this process started with `--conditions=source` (or -C source)? */
 function parentUsesSourceCondition(): boolean {
@@ -43,20 +21,11 @@ function parentUsesSourceCondition(): boolean {
   return args.some((a, i) => /^(--conditions|-C)=source$/.test(a) || ((a === '--conditions' || a === '-C') && args[i + 1] === 'source'));
 }
 
-function startWorker(input: WorkerInput, memoryMb: number, needsTsx: boolean, sourceCondition: boolean): Worker {
-  const { url } = workerEntry();
-  if (!existsSync(fileURLToPath(url))) throw new Error(`the grader's worker entry ${fileURLToPath(url)} is missing`);
-  const resourceLimits = { maxOldGenerationSizeMb: memoryMb };
-  if (!needsTsx) return new Worker(url, { workerData: input, resourceLimits });
-  // `--import tsx` in a worker's execArgv does not apply to its entry module on Node 20, so the
-  // worker starts from a small bootstrap that registers tsx and then imports the entry.
-  const bootstrap = `import(${JSON.stringify(tsxApiUrl())}).then((api) => { api.register(); return import(${JSON.stringify(url.href)}); })`;
-  return new Worker(bootstrap, {
-    eval: true,
-    workerData: input,
-    resourceLimits,
-    execArgv: sourceCondition ? ['--conditions=source'] : [],
-  });
+/** The sandbox asked for: the option, else MMKIT_SANDBOX, else auto. */
+function sandboxChoice(option: GradeOptions['sandbox']): SandboxChoice {
+  const value = option ?? process.env.MMKIT_SANDBOX ?? 'auto';
+  if (!(SANDBOX_CHOICES as readonly string[]).includes(value)) throw new Error(`unknown sandbox '${value}': ${SANDBOX_CHOICES.join(', ')}`);
+  return value as SandboxChoice;
 }
 
 function score(rules: readonly RuleReport[]): Score {
@@ -87,7 +56,10 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const rules = spec.rules;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
-  const input: WorkerInput = {
+  // Running from the TypeScript sources (tests, the repository's CLI): bundle the workspace
+  // packages from their sources too.
+  const sourceCondition = import.meta.url.endsWith('.ts') || parentUsesSourceCondition();
+  const run = await runSandboxed({
     contract,
     module: options.module,
     mutant: options.mutant,
@@ -97,71 +69,17 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     seed: options.seed,
     replayPath: options.replayPath,
     filter: options.filter,
-  };
-  const { fromSource } = workerEntry();
-  // Workspace packages resolved to their TypeScript sources (the "source" condition) need tsx
-  // in the worker too, even when this file was built.
-  const sourceCondition = fromSource || parentUsesSourceCondition();
-  const needsTsx = sourceCondition || /\.[cm]?tsx?$/.test(options.module ?? '');
-
-  const results: CaseResult[] = [];
-  let implementation = describeImplementation(options, spec.defaultImplementation);
-  let supports: Record<string, boolean> | undefined;
-  let throughput: Throughput | undefined;
-  let fragmentation: Fragmentation | undefined;
-  let slabThroughput: SlabThroughput | undefined;
-  let error: string | undefined;
-  let loadError: string | undefined;
-
-  await new Promise<void>((resolve) => {
-    let settled = false;
-    let worker: Worker | undefined;
-    const finish = (problem?: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (problem) error = problem;
-      void worker?.terminate().catch(() => undefined);
-      resolve();
-    };
-    const timer = setTimeout(() => finish(`timeout: the run did not finish within ${timeoutMs} ms`), timeoutMs);
-    try {
-      worker = startWorker(input, memoryMb, needsTsx, sourceCondition);
-    } catch (err) {
-      finish(`the grader could not start its worker: ${err instanceof Error ? err.message : String(err)}`);
-      return;
-    }
-    worker.on('message', (m: FromWorker) => {
-      if (settled) return;
-      switch (m.type) {
-        case 'start':
-          implementation = m.implementation;
-          supports = m.supports;
-          break;
-        case 'case':
-          results.push(m.result);
-          options.onCase?.(m.result);
-          break;
-        case 'bench':
-          throughput = m.throughput;
-          fragmentation = m.fragmentation;
-          slabThroughput = m.slabThroughput;
-          break;
-        case 'done':
-          finish();
-          break;
-        case 'fatal':
-          if (m.load) loadError = m.message;
-          finish(m.load ? `the implementation could not be loaded: ${m.message}` : `the implementation could not be run: ${m.message}`);
-          break;
-      }
-    });
-    worker.on('error', (err: Error & { code?: string }) => {
-      const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      finish(oom ? `crash: the worker ran out of memory (limit ${memoryMb} MiB)` : `crash: ${err.name}: ${err.message}`);
-    });
-    worker.on('exit', (code) => finish(code === 0 ? 'crash: the worker exited before finishing' : `crash: the worker exited with code ${code}`));
+    timeoutMs,
+    memoryMb,
+    sandbox: sandboxChoice(options.sandbox),
+    sourceCondition,
+    onCase: options.onCase,
   });
+  const results: CaseResult[] = run.results;
+  const implementation = run.implementation ?? describeImplementation(options, spec.defaultImplementation);
+  const { supports, throughput, fragmentation, slabThroughput, error, loadError } = run;
+  // A violation voids the run: no verdict of the child counts.
+  if (error?.startsWith('violation: ')) results.length = 0;
 
   // Cases that never finished fail with the run's problem.
   const done = new Set(results.map((r) => r.name));
@@ -190,6 +108,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     ...(slabThroughput ? { slabThroughput } : {}),
     ...(error ? { error } : {}),
     ...(loadError ? { loadError } : {}),
+    sandbox: run.sandbox,
     durationMs: Math.round(performance.now() - t0),
   };
 }

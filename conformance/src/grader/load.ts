@@ -126,13 +126,28 @@ export function describeLoadFailure(err: unknown, spec: string, file: string | u
   return `loading ${where} threw ${e ? `${e.name}: ${message.split('\n')[0]}` : message}${at}.\nfix: the module's top level must only define the factory; move work into the factory`;
 }
 
+/**
+ * The file a path-like MODULE names (undefined for a package name), checked: a LoadError for an
+ * empty MODULE, a missing file or a folder. The sandboxed grader checks with it before bundling.
+ */
+export function moduleFile(spec: string, cwd: string): string | undefined {
+  if (!spec.trim()) throw new LoadError('no module given (an empty MODULE argument).\nfix: name the file of your implementation, e.g. ./src/my-allocator.ts');
+  if (!isPathLike(spec)) return undefined;
+  const file = spec.startsWith('file:') ? fileURLToPath(spec) : path.resolve(cwd, spec);
+  if (!existsSync(file)) throw new LoadError(`${file} does not exist.\nfix: give the path of your implementation's file, relative to ${cwd} or absolute`);
+  if (!statSync(file).isFile()) throw new LoadError(`${file} is not a file.\nfix: give the implementation's file (e.g. ${path.join(file, 'src', 'index.ts')}), not its folder`);
+  return file;
+}
+
+/** The LoadError of a package name that is not installed in cwd or above it. */
+export function packageNotInstalled(spec: string, cwd: string): LoadError {
+  return new LoadError(`no package ${packageOf(spec)} is installed in ${cwd} or above it.\nfix: install it (npm install ${packageOf(spec)}) or give the path of a file (./${spec}.ts)`);
+}
+
 /** Import a module by path (relative to cwd) or package name; a failure is a LoadError with the fix. */
 export async function loadModule(spec: string, cwd: string): Promise<Record<string, unknown>> {
-  if (!spec.trim()) throw new LoadError('no module given (an empty MODULE argument).\nfix: name the file of your implementation, e.g. ./src/my-allocator.ts');
-  if (isPathLike(spec)) {
-    const file = spec.startsWith('file:') ? fileURLToPath(spec) : path.resolve(cwd, spec);
-    if (!existsSync(file)) throw new LoadError(`${file} does not exist.\nfix: give the path of your implementation's file, relative to ${cwd} or absolute`);
-    if (!statSync(file).isFile()) throw new LoadError(`${file} is not a file.\nfix: give the implementation's file (e.g. ${path.join(file, 'src', 'index.ts')}), not its folder`);
+  const file = moduleFile(spec, cwd);
+  if (file !== undefined) {
     loadFolderAsWritten(path.dirname(file));
     try {
       return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -150,7 +165,7 @@ export async function loadModule(spec: string, cwd: string): Promise<Record<stri
     } catch {
       const notFound = first instanceof Error && first.message.includes(`'${packageOf(spec)}'`) && /Cannot find/.test(first.message);
       if (!notFound) throw new LoadError(describeLoadFailure(first, spec, undefined));
-      throw new LoadError(`no package ${packageOf(spec)} is installed in ${cwd} or above it.\nfix: install it (npm install ${packageOf(spec)}) or give the path of a file (./${spec}.ts)`);
+      throw packageNotInstalled(spec, cwd);
     }
     try {
       return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;

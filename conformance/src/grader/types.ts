@@ -31,6 +31,12 @@ export interface GradeOptions {
   readonly replayPath?: string;
   /** Only the cases whose name or rule ids match (the other rules are reported as failing "not run"). */
   readonly filter?: string;
+  /**
+   * The isolation layer: 'bwrap' (namespaces), 'permission' (Node's permission model) or 'auto'
+   * (bwrap when it works here, else permission; the default, or MMKIT_SANDBOX). Both run under
+   * rlimits in a process group killed at the end; conformance/README.md says what each guarantees.
+   */
+  readonly sandbox?: 'auto' | 'bwrap' | 'permission';
   /** Progress: called in the main thread as each case finishes. */
   readonly onCase?: (result: CaseResult) => void;
 }
@@ -142,6 +148,19 @@ export interface SlabThroughput {
   readonly reference?: { readonly cacheOpsPerSec: number; readonly kmallocOpsPerSec: number };
 }
 
+/** How the submission was isolated, and what it did that the grader refused or kept apart. */
+export interface SandboxReport {
+  /** The layer that ran: 'bwrap' (namespaces) or 'permission' (Node's permission model), each under rlimits. */
+  readonly layer: 'bwrap' | 'permission';
+  /** memoryMb: the V8 heap limit; addressSpaceMb: RLIMIT_AS of the whole process (memoryMb plus what node reserves at start). */
+  readonly limits: { readonly memoryMb: number; readonly addressSpaceMb: number; readonly cpuSeconds: number; readonly wallMs: number; readonly fileMb: number };
+  /** What the submission tried that the grader ignored and counts against it (forged report lines, changed built-ins). */
+  readonly violations: string[];
+  /** What the submission printed (kept up to 16 KiB each), never read as a report. */
+  stdout: string;
+  stderr: string;
+}
+
 export interface GradeReport {
   readonly contract: ContractId;
   /** The implementation's name (PageAllocator.name) or what was asked for. */
@@ -154,7 +173,7 @@ export interface GradeReport {
   readonly throughput?: Throughput;
   readonly fragmentation?: Fragmentation;
   readonly slabThroughput?: SlabThroughput;
-  /** A run-level problem: load failure, timeout, crash. */
+  /** A run-level problem: load failure, timeout, crash, violation. */
   readonly error?: string;
   /**
    * The module could not be loaded (a missing file or package, a syntax error, no factory
@@ -162,5 +181,7 @@ export interface GradeReport {
    * prints it and exits 2.
    */
   readonly loadError?: string;
+  /** The sandbox the submission ran in (absent when the grader could not start one). */
+  readonly sandbox?: SandboxReport;
   readonly durationMs: number;
 }

@@ -1,0 +1,175 @@
+/**
+ * The code a sandboxed grade runs, as plain JavaScript files built before the sandbox starts:
+ * inside it neither tsx nor esbuild can run (both start worker threads or processes, which the
+ * permission layer forbids), and the child should read as little of the disk as it can.
+ *
+ * - the grader's bundle: child.ts with the suites, the kernel and the reference implementations,
+ *   built once and cached under the system's temporary directory (rebuilt when a source changes);
+ * - the submission's bundle: its module with everything it imports (its own copy of any
+ *   @mmkit/* package), built per grade into the grade's code directory, with an inline source map
+ *   so that with --enable-source-maps a stack trace names the submission's own file and line.
+ */
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Esbuild = typeof import('esbuild');
+let esbuildModule: Esbuild | undefined;
+
+async function esbuild(): Promise<Esbuild> {
+  if (!esbuildModule) {
+    // esbuild comes with tsx (a dependency); resolved from this package.
+    const require = createRequire(import.meta.url);
+    esbuildModule = require(require.resolve('esbuild', { paths: [path.dirname(require.resolve('tsx/package.json'))] })) as Esbuild;
+  }
+  return esbuildModule;
+}
+
+/** Lets the CommonJS parts of a bundle require() node's built-ins. */
+const REQUIRE_SHIM = "import { createRequire as __mmkitCreateRequire } from 'node:module'; const require = __mmkitCreateRequire(import.meta.url);";
+
+/** The child entry next to this file: child.ts from sources, child.js after a build. */
+function childEntry(): string {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
+}
+
+/**
+ * The cache of grader bundles: a directory of this user's, which nobody else can write (a bundle
+ * planted there would be the code that decides the next verdicts).
+ */
+function cacheRoot(): string {
+  const uid = process.getuid?.();
+  const dir = path.join(os.tmpdir(), `mmkit-grader-${uid ?? 'user'}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const s = lstatSync(dir);
+  if (!s.isDirectory() || (uid !== undefined && s.uid !== uid) || (s.mode & 0o022) !== 0) {
+    throw new Error(`the grader's cache ${dir} is not a directory of this user's that only it can write; remove it`);
+  }
+  return dir;
+}
+
+interface CachedBundle {
+  readonly inputs: [file: string, mtimeMs: number, size: number][];
+}
+
+function upToDate(meta: CachedBundle): boolean {
+  try {
+    return meta.inputs.every(([file, mtime, size]) => {
+      const s = statSync(file);
+      return s.mtimeMs === mtime && s.size === size;
+    });
+  } catch {
+    return false;
+  }
+}
+
+const built = new Map<string, string>();
+
+/**
+ * The grader's bundle (the child entry and everything it imports), cached: its directory and file.
+ * `sourceCondition`: resolve workspace packages to their TypeScript sources (running from sources).
+ */
+export async function graderBundle(sourceCondition: boolean): Promise<{ dir: string; file: string }> {
+  const entry = childEntry();
+  const key = createHash('sha256').update(`${entry}\0${sourceCondition}\0${process.version}`).digest('hex').slice(0, 16);
+  const dir = path.join(cacheRoot(), `grader-${key}`);
+  const file = path.join(dir, 'child.mjs');
+  const metaFile = path.join(dir, 'inputs.json');
+  if (built.get(key) === file) return { dir, file };
+  try {
+    if (upToDate(JSON.parse(readFileSync(metaFile, 'utf8')) as CachedBundle)) {
+      built.set(key, file);
+      return { dir, file };
+    }
+  } catch {
+    // not built yet
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const { build } = await esbuild();
+  const tmp = `${file}.${process.pid}.tmp`;
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: sourceCondition ? ['source'] : [],
+    outfile: tmp,
+    banner: { js: REQUIRE_SHIM },
+    sourcemap: 'inline',
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const cwd = process.cwd();
+  const inputs = Object.keys(result.metafile.inputs).map((rel): [string, number, number] => {
+    const abs = path.resolve(cwd, rel);
+    const s = statSync(abs);
+    return [abs, s.mtimeMs, s.size];
+  });
+  renameSync(tmp, file);
+  writeFileSync(metaFile, JSON.stringify({ inputs } satisfies CachedBundle));
+  built.set(key, file);
+  return { dir, file };
+}
+
+/**
+ * A failure to build the submission, as the Error Node would have thrown importing it (so that
+ * load.ts's describeLoadFailure() words it as for any load failure): a missing package or file,
+ * a syntax error. `entry` true: the MODULE itself could not be resolved (a package name).
+ */
+export class SubmissionBuildError extends Error {
+  constructor(message: string, readonly code: string | undefined, readonly entry: boolean) {
+    super(message);
+  }
+}
+
+const STDIN = '<mmkit grade>';
+
+function buildError(errors: { text: string; location?: { file: string; line: number; column: number } | null }[], cwd: string): SubmissionBuildError {
+  const first = errors[0];
+  const loc = first.location;
+  const file = loc ? path.resolve(cwd, loc.file) : undefined;
+  const unresolved = /^Could not resolve "([^"]+)"/.exec(first.text);
+  if (unresolved) {
+    const target = unresolved[1];
+    if (!loc || loc.file === STDIN) return new SubmissionBuildError(`Cannot find package '${target}'`, 'ERR_MODULE_NOT_FOUND', true);
+    const kind = target.startsWith('.') || target.startsWith('/') ? 'module' : 'package';
+    return new SubmissionBuildError(`Cannot find ${kind} '${target}' imported from ${file}`, 'ERR_MODULE_NOT_FOUND', false);
+  }
+  const where = loc ? `${file}:${loc.line}:${loc.column + 1}: ` : '';
+  return new SubmissionBuildError(`Transform failed with ${errors.length} error${errors.length > 1 ? 's' : ''}:\n${where}ERROR: ${first.text}`, undefined, false);
+}
+
+/**
+ * The submission's bundle in `outDir`: a module whose default export is the namespace of `spec`
+ * (an absolute path, or a package name resolved from `cwd`).
+ */
+export async function submissionBundle(spec: string, cwd: string, outDir: string, sourceCondition: boolean): Promise<string> {
+  const { build } = await esbuild();
+  const file = path.join(outDir, 'submission.mjs');
+  try {
+    await build({
+      stdin: { contents: `import * as submission from ${JSON.stringify(spec)};\nexport default submission;\n`, resolveDir: cwd, sourcefile: STDIN, loader: 'js' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: sourceCondition ? ['source'] : [],
+      outfile: file,
+      banner: { js: REQUIRE_SHIM },
+      sourcemap: 'inline',
+      sourcesContent: false,
+      logLevel: 'silent',
+    });
+  } catch (err) {
+    const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
+    if (!errors?.length) throw err;
+    throw buildError(errors, cwd);
+  }
+  return file;
+}

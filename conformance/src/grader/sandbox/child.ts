@@ -1,0 +1,196 @@
+/**
+ * The sandboxed child of a grade (run by the grader as a bundle, inside the sandbox): reads the
+ * channel key, freezes the suite, records the built-ins, loads the submission's bundle, runs the
+ * contract's suite against it case by case and reports each result as a signed line on fd 3.
+ *
+ * Nothing here is exported and nothing is stored where the submission can reach it: the key and
+ * the signer live in this module's closures, the submission gets only the kernel services its
+ * factory is handed. What it changes of the shared built-ins is found after every case (tamper.ts)
+ * and reported as a violation, which fails the grade.
+ */
+import { closeSync, readSync, writeSync } from 'node:fs';
+import { LazyPageArray, PageContents, PageStore, PhysMemory, Scheduler, Zone } from '@mmkit/core';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { contractByName, mutantById } from '../../contracts/index.js';
+import { runSuite, type CaseResult } from '../../suite.js';
+import { LoadError, describeLoadFailure, pickFactory } from '../load.js';
+import { CHANNEL_FD, KEY_BYTES, KEY_FD, channelLine, type ChildMessage } from './channel.js';
+import { hmacSigner } from './hmac.js';
+import { deepFreeze, snapshotBuiltins, type BuiltinsSnapshot } from './tamper.js';
+import { OperationTracker, runWatchdog } from './operations.js';
+import { submissionFrame } from './frames.js';
+
+export interface ChildInput {
+  readonly contract: string;
+  /** file: URL of the submission's bundle. */
+  readonly bundle?: string;
+  /** What the user asked for (a path or a package), for messages. */
+  readonly module?: string;
+  /** The submission's file (a path-like MODULE), for load failures. */
+  readonly moduleFile?: string;
+  /** The submission's folder: stack frames there are its own. */
+  readonly submissionDir?: string;
+  readonly mutant?: string;
+  readonly bench: boolean;
+  readonly propertyRuns?: number;
+  readonly seed?: number;
+  readonly replayPath?: string;
+  readonly filter?: string;
+  /** Start the watchdog thread (the bwrap layer; the permission layer allows no threads). */
+  readonly watchdog: boolean;
+}
+
+const exit = process.exit.bind(process);
+const errorText = (err: unknown): string => {
+  try {
+    return err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${String(err)}`;
+  } catch {
+    return 'thrown: a value that cannot be shown';
+  }
+};
+
+function readKey(): Uint8Array {
+  const key = new Uint8Array(KEY_BYTES);
+  let got = 0;
+  while (got < KEY_BYTES) {
+    const n = readSync(KEY_FD, key, got, KEY_BYTES - got, null);
+    if (n === 0) throw new Error('the grader closed the key pipe early');
+    got += n;
+  }
+  closeSync(KEY_FD);
+  return key;
+}
+
+async function main(): Promise<void> {
+  const input = JSON.parse(process.argv[2] ?? '{}') as ChildInput;
+  const key = readKey();
+  const sign = hmacSigner(key);
+  const seq = new Int32Array(new SharedArrayBuffer(4));
+  const send = (m: ChildMessage): void => {
+    try {
+      writeSync(CHANNEL_FD, channelLine(Atomics.add(seq, 0, 1), m, sign));
+    } catch {
+      // The channel is gone (the submission closed fd 3?): the grader sees the run end without "done".
+    }
+  };
+
+  const spec = contractByName(input.contract);
+  if (!spec) throw new Error(`no contract '${input.contract}' in the registry`);
+  const tracker = new OperationTracker();
+  if (input.watchdog) {
+    // The same bundle, started as the watchdog (see the end of this file).
+    const watchdog = new Worker(new URL(import.meta.url), { workerData: { mmkitWatchdog: true, key, seq: seq.buffer, state: tracker.buffer } });
+    watchdog.unref();
+    tracker.attach(watchdog);
+  }
+  key.fill(0);
+
+  let factory: unknown;
+  if (input.mutant) {
+    const m = (await spec.mutants()).find((x) => x.id === input.mutant);
+    if (!m) {
+      const other = await mutantById(input.mutant);
+      send({ type: 'fatal', message: other ? `mutant '${input.mutant}' is a mutant of the ${other.contract} contract, not of ${spec.id}` : `no mutant '${input.mutant}'` });
+      return;
+    }
+    factory = m.factory;
+  }
+  // Everything the suite decides with is frozen before the submission's first line runs.
+  deepFreeze(spec.suite);
+  deepFreeze(spec.rules);
+  // The classes of the kernel state a factory is handed: their methods are the kernel's, not the submission's.
+  for (const c of [Zone, PageStore, LazyPageArray, PageContents, PhysMemory, Scheduler]) Object.freeze(c.prototype);
+  const builtins: BuiltinsSnapshot = snapshotBuiltins();
+  const report = (where: string): boolean => {
+    const changed = builtins.changes();
+    if (!changed.length) return true;
+    send({ type: 'violation', message: `the submission changed built-ins the grader relies on (${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', ...' : ''}), noticed ${where}` });
+    return false;
+  };
+  const dir = input.submissionDir;
+  process.on('uncaughtException', (err) => {
+    send({ type: 'crash', message: `${errorText(err)}${frameNote(err, dir)}${tracker.describe()}` });
+    exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    send({ type: 'crash', message: `unhandled rejection: ${errorText(err)}${frameNote(err, dir)}${tracker.describe()}` });
+    exit(1);
+  });
+
+  if (input.bundle) {
+    tracker.enter('loading the module', []);
+    let mod: Record<string, unknown>;
+    try {
+      mod = ((await import(input.bundle)) as { default: Record<string, unknown> }).default;
+    } catch (err) {
+      if (report('while loading the module')) send({ type: 'fatal', message: describeLoadFailure(err, input.module ?? 'the module', input.moduleFile), load: true });
+      return;
+    } finally {
+      tracker.leave();
+    }
+    try {
+      factory = pickFactory(mod, input.module ?? 'the module', spec);
+    } catch (err) {
+      send(err instanceof LoadError ? { type: 'fatal', message: err.message, load: true } : { type: 'fatal', message: errorText(err) });
+      return;
+    }
+  }
+  const tracked = factory === undefined ? undefined : tracker.trackFactory(factory as (...args: unknown[]) => unknown);
+  if (!report('while loading the module')) return;
+
+  let identity: { implementation: string; supports: Record<string, boolean> };
+  const booting = '(booting the implementation to identify it)';
+  tracker.setCase(booting);
+  send({ type: 'case-start', name: booting });
+  try {
+    identity = spec.identify(tracked);
+  } catch (err) {
+    if (report('while booting it')) send({ type: 'fatal', message: `the implementation failed to boot: ${errorText(err)}${frameNote(err, dir)}` });
+    return;
+  }
+  send({ type: 'start', implementation: String(identity.implementation), supports: { ...identity.supports } });
+  let clean = true;
+  const probing = "(booting the implementation to read what it supports, before the first case)";
+  tracker.setCase(probing);
+  send({ type: 'case-start', name: probing });
+  const filter = input.filter ? new RegExp(input.filter) : undefined;
+  await runSuite(spec.suite, tracked, {
+    propertyRuns: input.propertyRuns,
+    seed: input.seed,
+    ...(input.replayPath !== undefined ? { replayPath: input.replayPath } : {}),
+    filter,
+    onCaseStart: (name: string) => {
+      tracker.setCase(name);
+      send({ type: 'case-start', name });
+    },
+    onCase: (result: CaseResult) => {
+      if (clean) clean = report(`after case ${result.name}`);
+      send({ type: 'case', result });
+    },
+  } as Parameters<typeof runSuite>[2]);
+  tracker.setCase('the benchmark');
+  if (input.bench && clean) {
+    const figures = spec.bench(tracked, input.seed ?? 1);
+    if (report('after the benchmark')) send({ type: 'bench', ...figures });
+  }
+  send({ type: 'done' });
+}
+
+function frameNote(err: unknown, dir: string | undefined): string {
+  const frame = submissionFrame(err, dir);
+  return frame ? ` (at ${frame})` : '';
+}
+
+if (!isMainThread && parentPort && (workerData as { mmkitWatchdog?: boolean } | null)?.mmkitWatchdog) {
+  runWatchdog(workerData as Parameters<typeof runWatchdog>[0], parentPort);
+} else main().then(
+  () => exit(0),
+  (err: unknown) => {
+    try {
+      writeSync(2, `mmkit grader child: ${errorText(err)}\n`);
+    } catch {
+      // nothing left to tell
+    }
+    exit(70);
+  },
+);

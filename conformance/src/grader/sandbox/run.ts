@@ -1,0 +1,306 @@
+/**
+ * The grader's side of a sandboxed grade: build the bundles, start the child in its sandbox and
+ * process group, hand it the channel key, read its signed messages (and nothing else) as the
+ * verdict, keep what the submission prints as its output, enforce the wall-clock limit, and kill
+ * the whole process group when the grade ends, whatever the child did.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { CaseResult } from '../../suite.js';
+import type { Fragmentation, SandboxReport, SlabThroughput, Throughput } from '../types.js';
+import { LoadError, describeLoadFailure, isPathLike, moduleFile, packageNotInstalled } from '../load.js';
+import { graderBundle, submissionBundle, SubmissionBuildError } from './bundle.js';
+import { CHANNEL_FD, ChannelReader, KEY_BYTES, KEY_FD, type ChildMessage } from './channel.js';
+import type { ChildInput } from './child.js';
+import { chooseLayer, sandboxCommand, type SandboxChoice, type SandboxLayer } from './layers.js';
+
+export interface SandboxRunOptions {
+  readonly contract: string;
+  readonly module?: string;
+  readonly mutant?: string;
+  readonly cwd: string;
+  readonly bench: boolean;
+  readonly propertyRuns?: number;
+  readonly seed?: number;
+  readonly replayPath?: string;
+  readonly filter?: string;
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+  readonly sandbox: SandboxChoice;
+  /** Resolve workspace packages to their TypeScript sources (the grader runs from sources). */
+  readonly sourceCondition: boolean;
+  onCase?(result: CaseResult): void;
+}
+
+export interface SandboxRunResult {
+  implementation?: string;
+  supports?: Record<string, boolean>;
+  readonly results: CaseResult[];
+  throughput?: Throughput;
+  fragmentation?: Fragmentation;
+  slabThroughput?: SlabThroughput;
+  /** A run-level problem: load failure, timeout, crash, violation. */
+  error?: string;
+  /** The module could not be loaded: what is wrong and how to fix it (load.ts's LoadError). */
+  loadError?: string;
+  readonly sandbox: SandboxReport;
+}
+
+/** The most of each output stream kept for the report. */
+const OUTPUT_LIMIT = 16 * 1024;
+/** Violations listed one by one in the report (the rest are counted). */
+const MAX_VIOLATIONS = 50;
+/** How long the grader waits for the watchdog's answer at the deadline. */
+const WATCHDOG_WAIT_MS = 1000;
+/**
+ * Address space node reserves and never fills (each isolate: about 600 MiB of code range and heap
+ * cage reservations; the child runs two: its main thread and the watchdog; plus thread stacks),
+ * measured on Node 20: RLIMIT_AS is the memory limit plus this, so that --memory is what the
+ * submission can really use.
+ */
+const ADDRESS_SPACE_BASELINE_MB = 2048;
+/** RLIMIT_FSIZE of the child. */
+const FILE_LIMIT_MB = 64;
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const file = path.join(dir || '.', name);
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/** The folder whose files the submission may read: its module's directory (nothing for a package name). */
+function submissionDir(module: string | undefined, cwd: string): string | undefined {
+  if (!module || !isPathLike(module)) return undefined;
+  const file = module.startsWith('file:') ? fileURLToPath(module) : path.resolve(cwd, module);
+  return path.dirname(file);
+}
+
+class Output {
+  text = '';
+  dropped = 0;
+  add(chunk: Buffer): void {
+    const room = OUTPUT_LIMIT - this.text.length;
+    if (room > 0) this.text += chunk.toString('utf8', 0, Math.min(chunk.length, room));
+    this.dropped += Math.max(0, chunk.length - Math.max(room, 0));
+  }
+  get value(): string {
+    return this.dropped ? `${this.text}\n[... ${this.dropped} more bytes not kept]` : this.text;
+  }
+}
+
+function signalName(n: number): string | undefined {
+  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0];
+}
+
+function signalMeaning(signal: string, memoryMb: number): string {
+  switch (signal) {
+    case 'SIGABRT':
+    case 'SIGTRAP':
+    case 'SIGSEGV':
+      return ` (out of memory? the process may use ${memoryMb} MiB)`;
+    case 'SIGXCPU':
+      return ' (its CPU time limit)';
+    case 'SIGXFSZ':
+      return ` (a file larger than ${FILE_LIMIT_MB} MiB)`;
+    default:
+      return '';
+  }
+}
+
+export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResult> {
+  const layer: SandboxLayer = chooseLayer(o.sandbox);
+  const cpuSeconds = Math.max(1, Math.ceil((o.timeoutMs / 1000) * 2));
+  const sandbox: SandboxReport = { layer, limits: { memoryMb: o.memoryMb, addressSpaceMb: o.memoryMb + ADDRESS_SPACE_BASELINE_MB, cpuSeconds, wallMs: o.timeoutMs, fileMb: FILE_LIMIT_MB }, violations: [], stdout: '', stderr: '' };
+  const result: SandboxRunResult = { results: [], sandbox };
+  const prlimit = findOnPath('prlimit');
+  if (!prlimit) {
+    result.error = 'the grader cannot sandbox the submission: prlimit (util-linux) is not installed';
+    return result;
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), 'mmkit-grade-'));
+  const codeDir = path.join(work, 'code');
+  const scratch = path.join(work, 'scratch');
+  mkdirSync(codeDir);
+  mkdirSync(scratch);
+  try {
+    const grader = await graderBundle(o.sourceCondition);
+    let bundle: string | undefined;
+    let moduleFilePath: string | undefined;
+    if (o.module !== undefined) {
+      // Checked and built here, before anything of the submission runs: a LoadError is one or two lines with the fix.
+      try {
+        const file = moduleFile(o.module, o.cwd);
+        moduleFilePath = file;
+        try {
+          bundle = await submissionBundle(file ?? o.module, o.cwd, codeDir, o.sourceCondition);
+        } catch (err) {
+          if (!(err instanceof SubmissionBuildError)) throw err;
+          if (err.entry && file === undefined) throw packageNotInstalled(o.module, o.cwd);
+          throw new LoadError(describeLoadFailure(Object.assign(new Error(err.message), { code: err.code }), o.module, file));
+        }
+      } catch (err) {
+        if (!(err instanceof LoadError)) throw err;
+        result.loadError = err.message;
+        result.error = `the implementation could not be loaded: ${err.message}`;
+        return result;
+      }
+    }
+    const dir = submissionDir(o.module, o.cwd);
+    const input: ChildInput = {
+      contract: o.contract,
+      ...(bundle ? { bundle: pathToFileURL(bundle).href, module: o.module } : {}),
+      ...(moduleFilePath ? { moduleFile: moduleFilePath } : {}),
+      ...(o.replayPath !== undefined ? { replayPath: o.replayPath } : {}),
+      ...(dir ? { submissionDir: dir } : {}),
+      ...(o.mutant ? { mutant: o.mutant } : {}),
+      bench: o.bench,
+      ...(o.propertyRuns !== undefined ? { propertyRuns: o.propertyRuns } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.filter !== undefined ? { filter: o.filter } : {}),
+      watchdog: layer === 'bwrap',
+    };
+    const nodeArgs = ['--enable-source-maps', `--max-old-space-size=${o.memoryMb}`, '--disable-warning=ExperimentalWarning'];
+    const cmd = sandboxCommand(layer, { memoryMb: o.memoryMb + ADDRESS_SPACE_BASELINE_MB, cpuSeconds, fileMb: FILE_LIMIT_MB }, { code: [grader.dir, codeDir], submission: dir, scratch }, nodeArgs, grader.file);
+    await new Promise<void>((resolve) => {
+      const key = randomBytes(KEY_BYTES);
+      const child = spawn(prlimit, [...cmd.args, JSON.stringify(input)], {
+        detached: true,
+        cwd: scratch,
+        env: { HOME: scratch, TMPDIR: scratch, PATH: '/usr/bin:/bin' },
+        stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
+      });
+      const pid = child.pid;
+      const stdout = new Output();
+      const stderr = new Output();
+      let done = false;
+      let finished = false;
+      let currentCase: string | undefined;
+      let waiting: Extract<ChildMessage, { type: 'waiting' }> | undefined;
+      let crash: string | undefined;
+      let fatal: string | undefined;
+      let timedOut = false;
+      let moreViolations = 0;
+      const violation = (what: string) => {
+        if (sandbox.violations.length < MAX_VIOLATIONS) sandbox.violations.push(what);
+        else sandbox.violations[MAX_VIOLATIONS] = `... and ${++moreViolations} more`;
+      };
+      /**
+       * The child is about to exit: end the watchdog's wait on stdin (a thread blocked in a read
+       * would hold process.exit() up), and if the submission keeps the process alive, the group goes.
+       */
+      const ending = () => {
+        child.stdin!.end();
+        setTimeout(killGroup, 2000).unref();
+      };
+      const killGroup = () => {
+        if (pid === undefined) return;
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const reader = new ChannelReader(
+        key,
+        (m) => {
+          switch (m.type) {
+            case 'start':
+              result.implementation = m.implementation;
+              result.supports = m.supports;
+              break;
+            case 'case-start':
+              currentCase = m.name;
+              break;
+            case 'case':
+              result.results.push(m.result);
+              o.onCase?.(m.result);
+              break;
+            case 'bench':
+              result.throughput = m.throughput;
+              result.fragmentation = m.fragmentation;
+              result.slabThroughput = m.slabThroughput;
+              break;
+            case 'violation':
+              violation(m.message);
+              break;
+            case 'waiting':
+              waiting = m;
+              break;
+            case 'crash':
+              crash ??= m.message;
+              break;
+            case 'fatal':
+              fatal ??= m.message;
+              if (m.load) result.loadError ??= m.message;
+              ending();
+              break;
+            case 'done':
+              done = true;
+              ending();
+              break;
+          }
+        },
+        (why) => violation(`ignored ${why}`),
+      );
+      const channel = child.stdio[CHANNEL_FD] as NodeJS.ReadableStream;
+      channel.on('data', (chunk: Buffer) => reader.push(chunk));
+      child.stdout!.on('data', (chunk: Buffer) => stdout.add(chunk));
+      child.stderr!.on('data', (chunk: Buffer) => stderr.add(chunk));
+      for (const s of [child.stdin!, child.stdio[KEY_FD] as NodeJS.WritableStream]) s.on('error', () => undefined);
+      (child.stdio[KEY_FD] as NodeJS.WritableStream).end(key);
+
+      let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+        timer = undefined;
+        timedOut = true;
+        if (input.watchdog) {
+          child.stdin!.write('?');
+          setTimeout(killGroup, WATCHDOG_WAIT_MS);
+        } else killGroup();
+      }, o.timeoutMs);
+      child.on('error', (err) => {
+        crash ??= `the sandbox could not start: ${err.message}`;
+      });
+      // Once the process the grader started is gone, nothing it left may run on.
+      child.on('exit', killGroup);
+      child.on('close', (code, signal) => {
+        if (finished) return;
+        finished = true;
+        if (timer) clearTimeout(timer);
+        killGroup(); // whatever it left running
+        reader.end();
+        sandbox.stdout = stdout.value;
+        sandbox.stderr = stderr.value;
+        const where = waiting
+          ? ` in case ${waiting.case}, waiting on ${waiting.operation} (${waiting.ms} ms into the case)`
+          : currentCase
+            ? ` in case ${currentCase}`
+            : '';
+        if (sandbox.violations.length) result.error = `violation: ${sandbox.violations[0]}${sandbox.violations.length > 1 ? ` (and ${sandbox.violations.length - 1} more)` : ''}`;
+        else if (fatal) result.error = result.loadError !== undefined ? `the implementation could not be loaded: ${fatal}` : `the implementation could not be run: ${fatal}`;
+        else if (timedOut && !done) result.error = `timeout: the run did not finish within ${o.timeoutMs} ms${where}`;
+        else if (crash) result.error = `crash: ${crash}`;
+        else if (!done) {
+          // bwrap passes on a signal that ended its child as the exit code 128 + the signal's number.
+          const sig = signal ?? (layer === 'bwrap' && code !== null && code > 128 ? signalName(code - 128) : undefined);
+          const how = sig ? `was killed by ${sig}${signalMeaning(sig, o.memoryMb)}` : `exited with code ${code}`;
+          result.error = `crash: the submission's process ${how}${where || ' before the grade finished'}`;
+        }
+        resolve();
+      });
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return result;
+}

@@ -1,0 +1,155 @@
+/**
+ * Hostile submissions: each is stopped or fails, none scores above what its allocation
+ * behaviour earns, no file outside the scratch directory changes, no process remains, and the
+ * grader always reports. By default a representative few (a few seconds); MMKIT_HOSTILE=full
+ * runs every fixture under every sandbox layer this machine has.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { grade, type GradeOptions, type GradeReport } from '../src/index.js';
+import { bwrapAvailable } from '../src/grader/sandbox/layers.js';
+
+const FULL = process.env.MMKIT_HOSTILE === 'full';
+const LAYERS = bwrapAvailable() ? (['bwrap', 'permission'] as const) : (['permission'] as const);
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/hostile/${name}`, import.meta.url));
+/** A few quick cases that allocate and free (the free.wrong-order-* rules): enough to grade an allocator, cheap to run many times. */
+const FILTER = 'wrong-order';
+const VICTIM = '/tmp/mmkit-hostile-victim.txt';
+const CREATED = '/tmp/mmkit-hostile-created.txt';
+const SUITE_SOURCE = fileURLToPath(new URL('../src/suite.ts', import.meta.url));
+const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** Processes whose command line contains `pattern` (pgrep -f), this test's own excluded. */
+function processesMatching(pattern: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-af', pattern], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l && !l.includes('pgrep'));
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+async function hostile(name: string, options: Partial<GradeOptions> = {}): Promise<GradeReport> {
+  const r = await grade({ contract: 'buddy', module: fixture(name), bench: false, filter: FILTER, timeoutMs: 20_000, ...options });
+  // Nothing the grade started is left: not the child, not what it spawned.
+  expect(processesMatching(`hostile/${name}`)).toEqual([]);
+  expect(processesMatching('mmkit-hostile-daemon')).toEqual([]);
+  return r;
+}
+
+/** The grader's cached bundles (sandbox/bundle.ts), which a submission would poison to pass the next grade. */
+function graderBundleFiles(): string[] {
+  const root = path.join(os.tmpdir(), `mmkit-grader-${process.getuid?.() ?? 'user'}`);
+  return readdirSync(root).map((d) => path.join(root, d, 'child.mjs')).filter((f) => existsSync(f));
+}
+
+function outcomes(r: GradeReport): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of r.sandbox!.stdout.split('\n')) {
+    const m = /^HOSTILE (\S+) (blocked|done)/.exec(line);
+    if (m) map.set(m[1], m[2]);
+  }
+  return map;
+}
+
+describe('hostile submissions', () => {
+  beforeAll(() => {
+    writeFileSync(VICTIM, 'original\n');
+    rmSync(CREATED, { force: true });
+  });
+
+  for (const layer of LAYERS) {
+    it(`${layer}: files outside scratch, the grader's bundle, the suite's source and detached processes stay out of reach`, async () => {
+      const suiteBefore = hash(SUITE_SOURCE);
+      const r = await hostile('escape.ts', { sandbox: layer });
+      expect(r.sandbox!.layer).toBe(layer);
+      expect(r.error).toBeUndefined();
+      // It allocates as the reference does, and is graded as the reference is: every rule passes.
+      expect(r.score.failed).toBe(0);
+      expect(r.score.passed).toBe(r.score.total);
+      const o = outcomes(r);
+      expect([...o.keys()].sort()).toEqual(['append-grader-bundle', 'append-suite-source', 'append-victim', 'read-passwd', 'spawn-detached', 'write-own-folder', 'write-tmp']);
+      for (const name of ['read-passwd', 'write-own-folder', 'append-grader-bundle', 'append-suite-source']) expect(`${name} ${o.get(name)}`).toBe(`${name} blocked`);
+      // Under the permission model these are refused; under bwrap they land in the sandbox's own /tmp and process namespace, gone with it.
+      if (layer === 'permission') for (const name of ['write-tmp', 'append-victim', 'spawn-detached']) expect(`${name} ${o.get(name)}`).toBe(`${name} blocked`);
+      expect(readFileSync(VICTIM, 'utf8')).toBe('original\n');
+      expect(existsSync(CREATED)).toBe(false);
+      expect(existsSync(fixture('written-by-submission.txt'))).toBe(false);
+      // The next grade runs the same code: neither the suite's source nor the grader's cached bundle changed.
+      expect(hash(SUITE_SOURCE)).toBe(suiteBefore);
+      for (const bundle of graderBundleFiles()) expect(readFileSync(bundle, 'utf8')).not.toContain('the next submission passes');
+    }, 60_000);
+  }
+
+  it('forged report lines on every descriptor and a fake report on stdout: ignored, counted, and the run scores nothing', async () => {
+    const r = await hostile('forge.ts');
+    expect(r.error).toMatch(/^violation: ignored a line with a forged signature on the report channel/);
+    expect(r.sandbox!.violations.length).toBeGreaterThan(10);
+    expect(r.score.passed).toBe(0);
+    expect(r.rules.every((x) => x.status === 'fail' && x.failures[0].message.startsWith('violation: '))).toBe(true);
+    expect(r.sandbox!.stdout).toContain('score: 47/47 rules (100%)');
+  }, 60_000);
+
+  it('a submission that kills its own process gets a report naming the case', async () => {
+    const r = await hostile('kill-self.ts');
+    expect(r.error).toMatch(/^crash: the submission's process was killed by SIGKILL in case /);
+    expect(r.score.passed).toBe(0);
+  }, 60_000);
+
+  describe.runIf(FULL)('the full matrix (MMKIT_HOSTILE=full)', () => {
+    let nullScore: number;
+    beforeAll(async () => {
+      nullScore = (await grade({ contract: 'buddy', module: fixture('null-allocator.ts'), bench: false, filter: FILTER })).score.passed;
+    }, 60_000);
+
+    for (const layer of LAYERS) {
+      for (const name of ['busy-loop.ts', 'atomics-wait.ts', 'exec-sleep.ts']) {
+        it(`${layer}: ${name} is stopped at the deadline, naming the case${layer === 'bwrap' ? ' and the call' : ''}`, async () => {
+          const r = await hostile(name, { sandbox: layer, timeoutMs: 5000 });
+          expect(processesMatching('^sleep 600$')).toEqual([]);
+          expect(r.score.passed).toBeLessThan(r.score.total);
+          if (name === 'exec-sleep.ts' && layer === 'permission') {
+            // No child processes at all under the permission model: the allocation throws.
+            expect(r.rules.some((x) => x.failures.some((f) => f.message.includes('ERR_ACCESS_DENIED') || f.message.includes('restricted')))).toBe(true);
+            return;
+          }
+          expect(r.error).toMatch(/^timeout: the run did not finish within 5000 ms in case free: /);
+          if (layer === 'bwrap') expect(r.error).toMatch(/waiting on allocPages\(0x[0-9a-f]+, \d+\)/);
+        }, 60_000);
+      }
+
+      it(`${layer}: 10 GiB of Buffers and an unbounded heap are stopped by the process's memory limit`, async () => {
+        const r = await hostile('huge-memory.ts', { sandbox: layer, memoryMb: 256 });
+        expect(outcomes(r).get('buffers-10GiB')).toBe('blocked');
+        expect(r.error).toMatch(/^crash: the submission's process was killed by SIG\w+ \(out of memory\?/);
+        expect(r.score.passed).toBe(0);
+      }, 60_000);
+
+      it(`${layer}: patched built-ins are noticed and void the run`, async () => {
+        const r = await hostile('patch-globals.ts', { sandbox: layer });
+        expect(r.error).toMatch(/^violation: the submission changed built-ins the grader relies on \(.*Object\.is/);
+        expect(r.score.passed).toBe(0);
+      }, 60_000);
+
+      it(`${layer}: rewriting the suite's objects and the kernel's classes changes nothing`, async () => {
+        const r = await hostile('mutate-suite.ts', { sandbox: layer });
+        expect(outcomes(r).get('rewrite-services-prototypes')).toBe('blocked');
+        expect(r.score.passed).toBeLessThanOrEqual(nullScore);
+      }, 60_000);
+
+      it(`${layer}: a fake report printed on stdout is the submission's output, not its score`, async () => {
+        const r = await hostile('fake-stdout.ts', { sandbox: layer });
+        expect(r.error).toBeUndefined();
+        expect(r.sandbox!.stdout).toContain('score: 47/47 rules (100%)');
+        expect(r.sandbox!.stderr).toContain('error: none');
+        expect(r.score.passed).toBe(nullScore);
+      }, 60_000);
+    }
+  });
+});
