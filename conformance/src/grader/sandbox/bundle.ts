@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 type Esbuild = typeof import('esbuild');
 let esbuildModule: Esbuild | undefined;
 
-async function esbuild(): Promise<Esbuild> {
+function esbuild(): Esbuild {
   if (!esbuildModule) {
     // esbuild comes with tsx (a dependency); resolved from this package.
     const require = createRequire(import.meta.url);
@@ -89,7 +89,7 @@ export async function graderBundle(sourceCondition: boolean): Promise<{ dir: str
     // not built yet
   }
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const { build } = await esbuild();
+  const { build } = esbuild();
   const tmp = `${file}.${process.pid}.tmp`;
   const result = await build({
     entryPoints: [entry],
@@ -150,7 +150,7 @@ function buildError(errors: { text: string; location?: { file: string; line: num
  * (an absolute path, or a package name resolved from `cwd`).
  */
 export async function submissionBundle(spec: string, cwd: string, outDir: string, sourceCondition: boolean): Promise<string> {
-  const { build } = await esbuild();
+  const { build } = esbuild();
   const file = path.join(outDir, 'submission.mjs');
   try {
     await build({

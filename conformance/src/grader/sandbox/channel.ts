@@ -38,6 +38,7 @@ const objectKeys = Object.keys;
 const isArray = Array.isArray;
 const reflectApply = Reflect.apply;
 const isFinite = Number.isFinite;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called through Reflect.apply, taken before a submission can replace it
 const charCodeAt = String.prototype.charCodeAt;
 const HEX = '0123456789abcdef';
 const PLAIN: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -53,7 +54,7 @@ function encodeString(s: string): string {
       out += plain;
       continue;
     }
-    const c = reflectApply(charCodeAt, s, [i]) as number;
+    const c: number = reflectApply(charCodeAt, s, [i]);
     out += '\\u' + HEX[(c >>> 12) & 15] + HEX[(c >>> 8) & 15] + HEX[(c >>> 4) & 15] + HEX[c & 15];
   }
   return out + '"';

@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       if (clean) clean = report(`after case ${result.name}`);
       send({ type: 'case', result });
     },
-  } as Parameters<typeof runSuite>[2]);
+  });
   tracker.setCase('the benchmark');
   if (input.bench && clean) {
     const figures = spec.bench(tracked, input.seed ?? 1);

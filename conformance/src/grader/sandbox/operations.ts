@@ -94,35 +94,33 @@ export class OperationTracker {
 
   /** The factory, wrapped: the call and every method call of what it returns are recorded. */
   trackFactory(factory: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-    const tracker = this;
-    return function trackedFactory(this: unknown, ...args: unknown[]): unknown {
-      const previous = tracker.enter('factory', []);
+    return (...args: unknown[]): unknown => {
+      const previous = this.enter('factory', []);
       try {
-        const impl = reflectApply(factory, this, args);
-        return typeof impl === 'object' && impl !== null ? tracker.trackObject(impl) : impl;
+        const impl = reflectApply(factory, undefined, args);
+        return typeof impl === 'object' && impl !== null ? this.trackObject(impl) : impl;
       } finally {
-        tracker.leave(previous);
+        this.leave(previous);
       }
     };
   }
 
   private trackObject(impl: object): object {
-    const tracker = this;
     const wrappers = new Map<PropertyKey, { fn: unknown; wrapper: unknown }>();
     return new Proxy(impl, {
-      get(target, prop) {
+      get: (target, prop) => {
         const value: unknown = Reflect.get(target, prop, target);
         if (typeof value !== 'function') return value;
         const cached = wrappers.get(prop);
         if (cached && cached.fn === value) return cached.wrapper;
         const name = typeof prop === 'symbol' ? prop.toString() : prop;
         const fn = value as (...a: unknown[]) => unknown;
-        const wrapper = function (this: unknown, ...args: unknown[]): unknown {
-          const previous = tracker.enter(name, args);
+        const wrapper = (...args: unknown[]): unknown => {
+          const previous = this.enter(name, args);
           try {
             return reflectApply(fn, target, args);
           } finally {
-            tracker.leave(previous);
+            this.leave(previous);
           }
         };
         wrappers.set(prop, { fn: value, wrapper });

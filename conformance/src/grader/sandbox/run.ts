@@ -200,7 +200,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
        * would hold process.exit() up), and if the submission keeps the process alive, the group goes.
        */
       const ending = () => {
-        child.stdin!.end();
+        child.stdin.end();
         setTimeout(killGroup, 2000).unref();
       };
       const killGroup = () => {
@@ -255,16 +255,16 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
       );
       const channel = child.stdio[CHANNEL_FD] as NodeJS.ReadableStream;
       channel.on('data', (chunk: Buffer) => reader.push(chunk));
-      child.stdout!.on('data', (chunk: Buffer) => stdout.add(chunk));
-      child.stderr!.on('data', (chunk: Buffer) => stderr.add(chunk));
-      for (const s of [child.stdin!, child.stdio[KEY_FD] as NodeJS.WritableStream]) s.on('error', () => undefined);
+      child.stdout.on('data', (chunk: Buffer) => stdout.add(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.add(chunk));
+      for (const s of [child.stdin, child.stdio[KEY_FD] as NodeJS.WritableStream]) s.on('error', () => undefined);
       (child.stdio[KEY_FD] as NodeJS.WritableStream).end(key);
 
       let timer: NodeJS.Timeout | undefined = setTimeout(() => {
         timer = undefined;
         timedOut = true;
         if (input.watchdog) {
-          child.stdin!.write('?');
+          child.stdin.write('?');
           setTimeout(killGroup, WATCHDOG_WAIT_MS);
         } else killGroup();
       }, o.timeoutMs);
