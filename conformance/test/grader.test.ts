@@ -18,6 +18,7 @@ describe('grade', () => {
     expect(reference.error).toBeUndefined();
     expect(['bwrap', 'permission']).toContain(reference.sandbox!.layer);
     expect(reference.sandbox!.violations).toEqual([]);
+    expect(validateJson(JSON.parse(formatJson(reference)), GRADE_REPORT_SCHEMA)).toEqual([]);
     expect(reference.implementation).toBe('buddy');
     expect(reference.supports).toEqual({ pcp: true, highatomic: true });
     expect(reference.rules.map((r) => r.id)).toEqual(BUDDY_RULES.map((r) => r.id));

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { grade, type GradeOptions, type GradeReport } from '../src/index.js';
+import { formatText, grade, type GradeOptions, type GradeReport } from '../src/index.js';
 import { bwrapAvailable } from '../src/grader/sandbox/layers.js';
 
 const FULL = process.env.MMKIT_HOSTILE === 'full';
@@ -94,6 +94,11 @@ describe('hostile submissions', () => {
     expect(r.score.passed).toBe(0);
     expect(r.rules.every((x) => x.status === 'fail' && x.failures[0].message.startsWith('violation: '))).toBe(true);
     expect(r.sandbox!.stdout).toContain('score: 47/47 rules (100%)');
+    // The text report shows the fake one as the submission's output, indented, under the real score.
+    const text = formatText(r);
+    expect(text).toMatch(/^ {2}\| score: 47\/47 rules \(100%\)$/m);
+    expect(text).toMatch(/^score: 0\/\d+ rules \(0%\)/m);
+    expect(text).toMatch(/^sandbox: (bwrap|permission), /m);
   }, 60_000);
 
   it('a submission that kills its own process gets a report naming the case', async () => {

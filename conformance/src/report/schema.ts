@@ -76,6 +76,17 @@ export const GRADE_REPORT_SCHEMA: JsonSchema = {
     slabThroughput: { $ref: '#/$defs/slabThroughput' },
     error: { type: 'string', description: 'A run-level problem: load failure, timeout, crash' },
     loadError: { type: 'string', description: 'The module could not be loaded: what is wrong and how to fix it (the CLI exits 2)' },
+    sandbox: object(
+      {
+        layer: { enum: ['bwrap', 'permission'], description: 'bwrap (namespaces) or permission (Node\'s permission model), each under rlimits in a process group killed at the end' },
+        limits: object({ memoryMb: int(1), addressSpaceMb: int(1), cpuSeconds: int(1), wallMs: num(), fileMb: int(1) }, ['memoryMb', 'addressSpaceMb', 'cpuSeconds', 'wallMs', 'fileMb']),
+        violations: { type: 'array', items: str, description: 'What the submission tried that the grader ignored and counts against it (forged report lines, changed built-ins); any voids the run' },
+        stdout: { type: 'string', description: 'What the submission printed on stdout (16 KiB at most), never read as a report' },
+        stderr: { type: 'string', description: 'What the submission printed on stderr (16 KiB at most)' },
+      },
+      ['layer', 'limits', 'violations', 'stdout', 'stderr'],
+      'How the submission was isolated (conformance/README.md, "The sandbox")',
+    ),
     durationMs: num(),
   },
   required: ['schemaVersion', 'contract', 'implementation', 'rules', 'score', 'cases', 'durationMs'],

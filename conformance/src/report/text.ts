@@ -64,6 +64,20 @@ export function formatText(report: GradeReport, opts: TextOptions = {}): string 
   lines.push('');
   lines.push(scoreLine(report));
   lines.push(...figureLines(report));
+  if (report.sandbox) lines.push(...sandboxLines(report.sandbox, width));
   lines.push(`duration: ${(report.durationMs / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Which sandbox ran, what the submission tried, and what it printed (indented, never mistaken for the report). */
+function sandboxLines(sandbox: NonNullable<GradeReport['sandbox']>, width: number): string[] {
+  const lines = [`sandbox: ${sandbox.layer}, ${sandbox.limits.memoryMb} MiB, ${Math.round(sandbox.limits.wallMs / 1000)} s`];
+  for (const v of sandbox.violations) lines.push(...wrapLine(`violation: ${oneLine(v)}`, width));
+  for (const [name, text] of [['stdout', sandbox.stdout], ['stderr', sandbox.stderr]] as const) {
+    if (!text) continue;
+    const shown = text.split('\n').filter((l) => l.length).slice(0, 20);
+    lines.push(`the submission's ${name}${shown.length < text.split('\n').filter((l) => l.length).length ? ' (first 20 lines; all of it in --json)' : ''}:`);
+    for (const l of shown) lines.push(`  | ${l.slice(0, width - 4)}`);
+  }
+  return lines;
 }
