@@ -55,7 +55,7 @@ const OUTPUT_LIMIT = 16 * 1024;
 /** Violations listed one by one in the report (the rest are counted). */
 const MAX_VIOLATIONS = 50;
 /** How long the grader waits for the watchdog's answer at the deadline. */
-const WATCHDOG_WAIT_MS = 1000;
+const WATCHDOG_WAIT_MS = 3000;
 /**
  * Address space node reserves and never fills (each isolate: about 600 MiB of code range and heap
  * cage reservations; the child runs two: its main thread and the watchdog; plus thread stacks),
