@@ -159,6 +159,28 @@ describe('page contents pool', () => {
     expect(() => m.writeU64(12, 1)).toThrow(RangeError);
   });
 
+  it('PhysMemory refuses a write or fill that runs past the memmap or the pool before writing any of it', () => {
+    const m = new PhysMemory(new PageContents({ maxPfn: 4 }));
+    const src = new Uint8Array(4096 + 16).fill(0xab);
+    expect(() => m.write(3 * 4096 + 8, src)).toThrow(RangeError); // pfn 3, then 4: beyond the memmap
+    expect(m.contents.has(3)).toBe(false);
+    expect(() => m.fill(3 * 4096, 4096 + 1, 7)).toThrow(RangeError);
+    expect(m.contents.has(3)).toBe(false);
+    const dst = new Uint8Array(4096 + 16).fill(9);
+    expect(() => m.read(3 * 4096 + 8, dst)).toThrow(RangeError);
+    expect(dst.every((b) => b === 9)).toBe(true); // nothing read into the caller's buffer either
+
+    const small = new PhysMemory(new PageContents({ maxPfn: 8, maxPages: 2 }));
+    small.write(0, Uint8Array.of(1));
+    expect(() => small.write(4096 - 1, new Uint8Array(4096 + 2).fill(5))).toThrow(RangeError); // pages 0..2: two more needed, one left
+    expect(small.contents.materialised).toBe(1);
+    expect(small.contents.readByte(0, 4095)).toBe(0);
+    small.write(4096 - 1, new Uint8Array(2).fill(5)); // pages 0..1: one more, fits
+    expect(small.contents.readByte(1, 0)).toBe(5);
+    small.fill(2 * 4096, 3 * 4096, 0); // zeros on unwritten pages need no slot
+    expect(small.contents.materialised).toBe(2);
+  });
+
   it('PhysMemory refuses a word address that is negative, fractional, NaN or beyond 2^44, writing nothing', () => {
     // readU64()/writeU64() take the pfn as ToUint32(addr / PAGE_SIZE): each of these wraps or
     // truncates to a pfn inside the memmap, and must still be refused by its offset.

@@ -153,6 +153,31 @@ export class PageContents {
     this.slotOf = grown;
   }
 
+  /**
+   * Refuse, before anything is written, a write to pages firstPfn..lastPfn that could not be
+   * done whole: a pfn outside the memmap (a fixed one, or beyond what slotOf can grow to), or
+   * more pages to materialise than the pool has room for. The chunks those pages need are
+   * added here, so the write that follows cannot fail half-way.
+   */
+  prepareWrite(firstPfn: number, lastPfn: number): void {
+    this.checkPfns(firstPfn, lastPfn);
+    let need = 0;
+    for (let pfn = firstPfn; pfn <= lastPfn; pfn++) if (pfn >= this.slotOf.length || this.slotOf[pfn] === 0) need++;
+    const fromFree = Math.min(need, this.nrFree);
+    const fresh = need - fromFree;
+    if (this.nextSlot + fresh > this.maxSlots) {
+      throw new RangeError(`PageContents: the pool holds its maximum of ${this.maxSlots - 1} written pages; writing pfns ${firstPfn}..${lastPfn} needs ${need} more, ${this.nrFree + this.maxSlots - this.nextSlot} are left (raise maxPages)`);
+    }
+    if (fresh > 0) while (((this.nextSlot + fresh - 1) >>> PAGE_CHUNK_SHIFT) >= this.chunkBytes.length) this.addChunk();
+  }
+
+  /** Refuse a pfn range that reaches outside the memmap (a read or zero fill of it would throw half-way). */
+  checkPfns(firstPfn: number, lastPfn: number): void {
+    if (!(Number.isInteger(firstPfn) && Number.isInteger(lastPfn) && firstPfn >= 0 && firstPfn <= lastPfn)) throw badPfn(firstPfn < 0 || !Number.isInteger(firstPfn) ? firstPfn : lastPfn, this.fixedPfns ? this.slotOf.length : MAX_GROWABLE_PFN + 1);
+    const limit = this.fixedPfns ? this.slotOf.length : MAX_GROWABLE_PFN + 1;
+    if (lastPfn >= limit) throw badPfn(lastPfn, limit);
+  }
+
   /** The page's bytes as a view into its chunk (materialising it). */
   private pageBytes(pfn: number): Uint8Array {
     const slot = this.slotFor(pfn);

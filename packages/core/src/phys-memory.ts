@@ -23,9 +23,18 @@ export class PhysMemory {
     this.copy(addr, src, true);
   }
 
-  /** Copy between buf and [addr, addr + buf.length), a page at a time. */
+  /**
+   * Copy between buf and [addr, addr + buf.length), a page at a time. The whole range is
+   * checked first (PageContents.prepareWrite(), checkPfns()): an access that runs past the
+   * memmap or the pool changes nothing, in memory or in buf.
+   */
   private copy(addr: number, buf: Uint8Array, toMemory: boolean): void {
     checkAddr(addr, buf.length);
+    if (buf.length === 0) return;
+    const first = Math.floor(addr * INV_PAGE_SIZE);
+    const last = Math.floor((addr + buf.length - 1) * INV_PAGE_SIZE);
+    if (toMemory) this.contents.prepareWrite(first, last);
+    else this.contents.checkPfns(first, last);
     let done = 0;
     while (done < buf.length) {
       const a = addr + done;
@@ -42,6 +51,12 @@ export class PhysMemory {
   /** Fill [addr, addr + len) with one byte (memset). */
   fill(addr: number, len: number, byte: number): void {
     checkAddr(addr, len);
+    if (len === 0) return;
+    const first = Math.floor(addr * INV_PAGE_SIZE);
+    const last = Math.floor((addr + len - 1) * INV_PAGE_SIZE);
+    // Zeros on a page never written need no slot (PageContents.fill() leaves it unwritten).
+    if (byte !== 0) this.contents.prepareWrite(first, last);
+    else this.contents.checkPfns(first, last);
     let done = 0;
     while (done < len) {
       const a = addr + done;
