@@ -119,6 +119,17 @@ describe('grade', () => {
     expect(r.rules[0].failures[0].message).toMatch(/^crash: /);
   });
 
+  it('fingerprints a module that delegates to the reference, and not one that decides otherwise', async () => {
+    const [same, other] = await Promise.all(
+      ['delegating-allocator.ts', 'hostile/null-allocator.ts'].map((m) => grade({ contract: 'buddy', module: fixture(m), filter: 'wrong-order' })),
+    );
+    expect(same.fingerprint).toEqual({ allocationHash: same.fragmentation!.allocationHash, referenceAllocationHash: same.fragmentation!.reference!.allocationHash, sameAsReference: true });
+    expect(formatText(same)).toMatch(/^fingerprint: the same allocation decisions and free lists as the reference/m);
+    expect(other.fingerprint!.sameAsReference).toBe(false);
+    expect(other.fingerprint!.allocationHash).not.toBe(other.fingerprint!.referenceAllocationHash);
+    expect(reference.fingerprint).toBeUndefined(); // the reference itself: nothing to flag
+  }, 120_000);
+
   it('reports a module without a factory as an error, not an exception', async () => {
     const r = await grade({ contract: 'buddy', module: fixture('no-factory.ts'), bench: false });
     expect(r.error).toMatch(/exports no PageAllocatorFactory/);

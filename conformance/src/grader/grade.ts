@@ -10,7 +10,7 @@ import { aggregateRules, type CaseResult } from '../suite.js';
 import { CONTRACT_NAMES, contractByName } from '../contracts/index.js';
 import { SANDBOX_CHOICES, type SandboxChoice } from './sandbox/layers.js';
 import { runSandboxed } from './sandbox/run.js';
-import type { GradeOptions, GradeReport, RuleReport, Score } from './types.js';
+import type { Fingerprint, Fragmentation, GradeOptions, GradeReport, RuleReport, Score } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 180_000;
 export const DEFAULT_MEMORY_MB = 2048;
@@ -26,6 +26,18 @@ function sandboxChoice(option: GradeOptions['sandbox']): SandboxChoice {
   const value = option ?? process.env.MMKIT_SANDBOX ?? 'auto';
   if (!(SANDBOX_CHOICES as readonly string[]).includes(value)) throw new Error(`unknown sandbox '${value}': ${SANDBOX_CHOICES.join(', ')}`);
   return value as SandboxChoice;
+}
+
+/**
+ * Whether a graded module's allocation decisions are the reference's: the same pfns in the same
+ * order under the seeded fragmentation workload, and the same free lists after it. Delegating to
+ * the reference (it is correct code) cannot be prevented; a course can flag it with this.
+ */
+function fingerprintOf(f: Fragmentation): { fingerprint?: Fingerprint } {
+  const ref = f.reference;
+  if (!f.allocationHash || !ref?.allocationHash) return {};
+  const sameFreeLists = f.freeBlocksPerOrder.length === ref.freeBlocksPerOrder.length && f.freeBlocksPerOrder.every((n, i) => n === ref.freeBlocksPerOrder[i]);
+  return { fingerprint: { allocationHash: f.allocationHash, referenceAllocationHash: ref.allocationHash, sameAsReference: f.allocationHash === ref.allocationHash && sameFreeLists } };
 }
 
 function score(rules: readonly RuleReport[]): Score {
@@ -106,6 +118,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     ...(throughput ? { throughput } : {}),
     ...(fragmentation ? { fragmentation } : {}),
     ...(slabThroughput ? { slabThroughput } : {}),
+    ...(fragmentation && options.module !== undefined ? fingerprintOf(fragmentation) : {}),
     ...(error ? { error } : {}),
     ...(loadError ? { loadError } : {}),
     sandbox: run.sandbox,

@@ -148,6 +148,15 @@ export interface SlabThroughput {
   readonly reference?: { readonly cacheOpsPerSec: number; readonly kmallocOpsPerSec: number };
 }
 
+/** A graded module's allocation decisions against the reference's (page-allocator, with the bench). */
+export interface Fingerprint {
+  /** FNV-1a of every pfn the fragmentation workload's allocations returned, in order. */
+  readonly allocationHash: string;
+  readonly referenceAllocationHash: string;
+  /** The same decisions and the same free lists as the reference: delegation to it, or a copy of it. */
+  readonly sameAsReference: boolean;
+}
+
 /** How the submission was isolated, and what it did that the grader refused or kept apart. */
 export interface SandboxReport {
   /** The layer that ran: 'bwrap' (namespaces) or 'permission' (Node's permission model), each under rlimits. */
@@ -181,6 +190,8 @@ export interface GradeReport {
    * prints it and exits 2.
    */
   readonly loadError?: string;
+  /** A module's allocation decisions against the reference's (page-allocator with the bench): a course can flag delegation. */
+  readonly fingerprint?: Fingerprint;
   /** The sandbox the submission ran in (absent when the grader could not start one). */
   readonly sandbox?: SandboxReport;
   readonly durationMs: number;

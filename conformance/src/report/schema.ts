@@ -76,6 +76,11 @@ export const GRADE_REPORT_SCHEMA: JsonSchema = {
     slabThroughput: { $ref: '#/$defs/slabThroughput' },
     error: { type: 'string', description: 'A run-level problem: load failure, timeout, crash' },
     loadError: { type: 'string', description: 'The module could not be loaded: what is wrong and how to fix it (the CLI exits 2)' },
+    fingerprint: object(
+      { allocationHash: str, referenceAllocationHash: str, sameAsReference: { type: 'boolean' } },
+      ['allocationHash', 'referenceAllocationHash', 'sameAsReference'],
+      "A module's allocation decisions against the reference's under the fragmentation workload: sameAsReference flags delegation to (or a copy of) the reference",
+    ),
     sandbox: object(
       {
         layer: { enum: ['bwrap', 'permission'], description: 'bwrap (namespaces) or permission (Node\'s permission model), each under rlimits in a process group killed at the end' },

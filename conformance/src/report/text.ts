@@ -64,6 +64,7 @@ export function formatText(report: GradeReport, opts: TextOptions = {}): string 
   lines.push('');
   lines.push(scoreLine(report));
   lines.push(...figureLines(report));
+  if (report.fingerprint?.sameAsReference) lines.push(`fingerprint: the same allocation decisions and free lists as the reference (allocation hash ${report.fingerprint.allocationHash}): delegation to it, or a copy`);
   if (report.sandbox) lines.push(...sandboxLines(report.sandbox, width));
   lines.push(`duration: ${(report.durationMs / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;
