@@ -15,7 +15,7 @@ import mmkit from './tools/eslint/mmkit-layers.js';
 // the libs each time: lint took 2.5x the CPU). These globs mirror that tsconfig's include.
 // Anything else, such as a package under a dot name (tools/test/lint-layers.test.ts makes
 // some), still gets its types from the project service through its nearest tsconfig.json.
-const ROOT_PROGRAM_FILES = ['*.{ts,js}', 'packages/*/{src,test,bench,scripts}/**/*.ts', 'packages/*/*.ts', 'conformance/{src,test,bench}/**/*.ts', 'conformance/*.ts', 'tools/{eslint,test,bench}/**/*.{ts,js}', 'tools/*.{ts,mjs}'];
+const ROOT_PROGRAM_FILES = ['*.{ts,js}', 'packages/*/{src,test,bench,scripts}/**/*.ts', 'packages/*/*.ts', 'conformance/{src,test,bench}/**/*.ts', 'conformance/*.ts', 'tools/{eslint,test,bench,publish}/**/*.{ts,js}', 'tools/*.{ts,mjs}'];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '.nx/**', 'reports/**'] },
