@@ -2,12 +2,12 @@
  * What a published @mmkit package may ship, checked against the file list of `npm pack --json`
  * (paths relative to the package): its build (dist/), its TypeScript sources without their tests
  * (src/, which the "source" export condition and the source maps of dist/ point into), the
- * launcher of a bin (bin/), README.md, LICENSE and package.json; never tests, fixtures,
- * benchmarks, scripts or configuration (tsconfig, vitest.config). Every export target (of every
- * condition) and bin target must be in the list, or, for a list taken before a build, be the
- * output of a shipped source (dist/P.js and dist/P.d.ts from src/P.ts: tsconfig.build.json's
- * rootDir is src). The package must build before it is packed: a `prepack` script that runs
- * its `build` script.
+ * launcher of a bin (bin/), README.md, LICENSE, package.json and the CHANGELOG.md that
+ * `changeset version` writes; never tests, fixtures, benchmarks, scripts or configuration
+ * (tsconfig, vitest.config). Every export target (of every condition) and bin target must be in
+ * the list, or, for a list taken before a build, be the output of a shipped source (dist/P.js
+ * and dist/P.d.ts from src/P.ts: tsconfig.build.json's rootDir is src). The package must build
+ * before it is packed: a `prepack` script that runs its `build` script.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -84,7 +84,7 @@ export function forbiddenReason(file: string): string | undefined {
   if (parts.some((p) => p === 'fixtures' || p === '__fixtures__')) return 'a fixture';
   if (/^tsconfig.*\.json$/.test(base) || /^vitest\.config\./.test(base) || /^eslint\.config\./.test(base) || base === 'project.json') return 'configuration';
   if (parts[0] === 'bench' || parts[0] === 'scripts' || parts[0] === 'node_modules' || parts[0] === 'coverage') return `under ${parts[0]}/`;
-  if (parts.length === 1 && !['package.json', 'README.md', 'LICENSE'].includes(base)) return 'not README.md, LICENSE or package.json';
+  if (parts.length === 1 && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(base)) return 'not README.md, LICENSE, CHANGELOG.md or package.json';
   if (parts.length > 1 && !['dist', 'src', 'bin'].includes(parts[0])) return 'outside dist/, src/ and bin/';
   return undefined;
 }
@@ -115,6 +115,7 @@ export function packedFileProblems(manifest: PublishManifest, files: readonly st
     if (!built && builtFromShippedSource(target, shipped)) continue;
     problems.push(`${raw} (an export or bin target) is not packed${built ? '' : ' and no shipped source builds it'}`);
   }
+  for (const raw of binTargets(manifest.bin)) if (raw.startsWith('./')) problems.push(`bin target ${raw} starts with ./: npm publish rewrites it, warning that it "was invalid"`);
   const scripts = manifest.scripts ?? {};
   if (!scripts.build) problems.push('no build script');
   if (!/\bnpm run build\b/.test(scripts.prepack ?? '')) problems.push(`the prepack script does not run the build (prepack: ${JSON.stringify(scripts.prepack ?? null)})`);

@@ -53,10 +53,14 @@ describe('packedFileProblems', () => {
     name: '@mmkit/x',
     license: 'MIT',
     exports: { '.': { source: './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' } },
-    bin: { x: './bin/x.js' },
+    bin: { x: 'bin/x.js' },
     scripts: { build: 'tsc -p tsconfig.build.json', prepack: 'npm run clean && npm run build' },
   };
   const good = ['package.json', 'README.md', 'LICENSE', 'src/index.ts', 'bin/x.js'];
+
+  it('takes a CHANGELOG.md (changeset version writes one) but does not need one', () => {
+    expect(packedFileProblems(manifest, [...good, 'CHANGELOG.md'], false)).toEqual([]);
+  });
 
   it('passes a list with every target, before and after the build', () => {
     expect(packedFileProblems(manifest, good, false)).toEqual([]);
@@ -79,6 +83,7 @@ describe('packedFileProblems', () => {
       './dist/index.js (an export or bin target) is not packed and no shipped source builds it',
     ]);
     expect(packedFileProblems(manifest, good.filter((f) => f !== 'bin/x.js'), false)).toHaveLength(1);
+    expect(packedFileProblems({ ...manifest, bin: { x: './bin/x.js' } }, good, false)).toEqual(['bin target ./bin/x.js starts with ./: npm publish rewrites it, warning that it "was invalid"']);
     expect(packedFileProblems(manifest, [...good, 'dist/other.js'], true)).toHaveLength(2);
     expect(packedFileProblems(manifest, good, true)).toContain('no dist/ file is packed after the build');
     expect(packedFileProblems({ ...manifest, scripts: { build: 'tsc' } }, good, false)).toEqual(['the prepack script does not run the build (prepack: null)']);
