@@ -119,6 +119,12 @@ const factory: PageAllocatorFactory = (services) => {
 export default factory;
 `;
 
+// A student's tsconfig: strict, Node's ESM resolution (the packages' "types" conditions).
+const STUDENT_TSCONFIG = {
+  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+  include: ['*.ts'],
+};
+
 // Records every Node process and thread the bin starts (NODE_OPTIONS=--require): how it was started.
 const RECORDER = `const fs = require('node:fs');
 const { isMainThread } = require('node:worker_threads');
@@ -152,10 +158,12 @@ describe.runIf(FULL)('the packed tarballs installed outside the repository (MMKI
       packs.map((p) => path.join(tarballs, p.filename)),
       thirdPartyClosure(needed),
     );
-    // vitest, the optional peer of @mmkit/conformance/vitest, from the repository (its many
-    // dependencies are not all in npm's cache by URL); its own imports resolve there.
-    symlinkSync(path.join(REPO_ROOT, 'node_modules/vitest'), path.join(project, 'node_modules/vitest'), 'dir');
+    // vitest, the optional peer of @mmkit/conformance/vitest, and typescript, which a student's
+    // project has as a devDependency, from the repository (vitest's many dependencies are not
+    // all in npm's cache by URL); their own imports resolve there.
+    for (const tool of ['vitest', 'typescript']) symlinkSync(path.join(REPO_ROOT, 'node_modules', tool), path.join(project, 'node_modules', tool), 'dir');
     writeFileSync(path.join(project, 'my-allocator.ts'), STUDENT_MODULE);
+    writeFileSync(path.join(project, 'tsconfig.json'), `${JSON.stringify(STUDENT_TSCONFIG, null, 2)}\n`);
     writeFileSync(path.join(tmp, 'record.cjs'), RECORDER);
   }, 600_000);
 
@@ -249,6 +257,15 @@ describe.runIf(FULL)('the packed tarballs installed outside the repository (MMKI
     expect(r.code, `${r.stderr}\n${r.stdout.slice(-2000)}`).toBe(0);
     expect(r.stdout).toMatch(/score: (\d+)\/\1 rules \(100%\)/);
     expect(r.stdout).toMatch(/^page-allocator conformance: my-allocator$/m);
+  });
+
+  it("the installed declarations type the student's module (tsc, strict, no skipLibCheck)", async () => {
+    const tsc = path.join(project, 'node_modules/typescript/bin/tsc');
+    const r = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project, env: env() }).then(
+      () => '',
+      (err: { stdout?: string; message: string }) => err.stdout || err.message,
+    );
+    expect(r).toBe('');
   });
 
   it('a usage error exits 2 with one line', async () => {
