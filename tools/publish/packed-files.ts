@@ -2,7 +2,8 @@
  * What a published @mmkit package may ship, checked against the file list of `npm pack --json`
  * (paths relative to the package): its build (dist/), its TypeScript sources without their tests
  * (src/, which the "source" export condition and the source maps of dist/ point into), the
- * launcher of a bin (bin/), README.md, LICENSE, package.json and the CHANGELOG.md that
+ * launcher of a bin (bin/), published JSON Schemas (schema/: conformance's report schema),
+ * README.md, LICENSE, package.json and the CHANGELOG.md that
  * `changeset version` writes; never tests, fixtures, benchmarks, scripts or configuration
  * (tsconfig, vitest.config). Every export target (of every condition) and bin target must be in
  * the list, or, for a list taken before a build, be the output of a shipped source (dist/P.js
@@ -85,7 +86,7 @@ export function forbiddenReason(file: string): string | undefined {
   if (/^tsconfig.*\.json$/.test(base) || /^vitest\.config\./.test(base) || /^eslint\.config\./.test(base) || base === 'project.json') return 'configuration';
   if (parts[0] === 'bench' || parts[0] === 'scripts' || parts[0] === 'node_modules' || parts[0] === 'coverage') return `under ${parts[0]}/`;
   if (parts.length === 1 && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(base)) return 'not README.md, LICENSE, CHANGELOG.md or package.json';
-  if (parts.length > 1 && !['dist', 'src', 'bin'].includes(parts[0])) return 'outside dist/, src/ and bin/';
+  if (parts.length > 1 && !['dist', 'src', 'bin', 'schema'].includes(parts[0])) return 'outside dist/, src/, bin/ and schema/';
   return undefined;
 }
 
