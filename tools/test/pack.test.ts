@@ -162,6 +162,7 @@ describe.runIf(FULL)('the packed tarballs installed outside the repository (MMKI
     // project has as a devDependency, from the repository (vitest's many dependencies are not
     // all in npm's cache by URL); their own imports resolve there.
     for (const tool of ['vitest', 'typescript']) symlinkSync(path.join(REPO_ROOT, 'node_modules', tool), path.join(project, 'node_modules', tool), 'dir');
+    symlinkSync('../typescript/bin/tsc', path.join(project, 'node_modules/.bin/tsc'));
     writeFileSync(path.join(project, 'my-allocator.ts'), STUDENT_MODULE);
     writeFileSync(path.join(project, 'tsconfig.json'), `${JSON.stringify(STUDENT_TSCONFIG, null, 2)}\n`);
     writeFileSync(path.join(tmp, 'record.cjs'), RECORDER);
@@ -270,6 +271,48 @@ describe.runIf(FULL)('the packed tarballs installed outside the repository (MMKI
       (err: { stdout?: string; message: string }) => err.stdout || err.message,
     );
     expect(r).toBe('');
+  });
+
+  /** `npm run SCRIPT -- ARGS` in a folder of the project. */
+  async function npmRun(dir: string, script: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+    return run('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { cwd: dir, env: env(), maxBuffer: 16 * 1024 * 1024 }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (err: { code?: number; stdout?: string; stderr?: string }) => ({ code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' }),
+    );
+  }
+
+  // The student's first hour, from the installed tarballs: `mmkit new` writes the project, its
+  // skeleton grades with every rule failing on a member not written yet, and once the student
+  // has written the allocator (here: STUDENT_MODULE) `npm run grade` passes and `npm run
+  // typecheck` is clean. The project's own `npm install` (from the registry) is stood in for by
+  // the project folder it sits in, where the same tarballs are installed: Node and npm find the
+  // packages and the mmkit bin there, as they would in the project's node_modules.
+  it('mmkit new page-allocator, then the student\'s edits, grades with no other step', async () => {
+    const made = await mmkit(['new', 'page-allocator', './my-allocator']);
+    expect(made.code, made.stderr).toBe(0);
+    expectPlainNode(made.processes);
+    const dir = path.join(project, 'my-allocator');
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PublishManifest & { type?: string; devDependencies?: Record<string, string> };
+    expect(pkg.type).toBe('module');
+    const mmkitDeps = Object.entries({ ...pkg.dependencies, ...pkg.devDependencies }).filter(([name]) => name.startsWith('@mmkit/'));
+    expect(mmkitDeps.map(([name]) => name).sort()).toEqual(['@mmkit/cli', '@mmkit/conformance', '@mmkit/core']);
+    for (const [name, range] of mmkitDeps) expect(range, name).toBe(`^${packs.find((p) => p.name === name)!.version}`);
+    const source = path.join(dir, 'src/page-allocator.ts');
+
+    const skeleton = await npmRun(dir, 'grade', ['--no-bench']);
+    expect(skeleton.code, skeleton.stderr).toBe(1);
+    expect(skeleton.stdout).toMatch(/score: 0\/\d+ rules/);
+    expect(skeleton.stdout).toContain('not written yet: ');
+    expect(await npmRun(dir, 'typecheck')).toMatchObject({ code: 0 });
+
+    writeFileSync(source, STUDENT_MODULE);
+    const graded = await npmRun(dir, 'grade', ['--no-bench']);
+    expect(graded.code, `${graded.stderr}\n${graded.stdout.slice(-2000)}`).toBe(0);
+    expect(graded.stdout).toMatch(/score: (\d+)\/\1 rules \(100%\)/);
+    expect(graded.stdout).toMatch(/^page-allocator conformance: my-allocator$/m);
+    const typecheck = await npmRun(dir, 'typecheck');
+    expect(typecheck.stdout + typecheck.stderr).toBe('');
+    expect(typecheck.code).toBe(0);
   });
 
   it('a usage error exits 2 with one line', async () => {
