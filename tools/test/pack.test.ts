@@ -248,7 +248,9 @@ describe.runIf(FULL)('the packed tarballs installed outside the repository (MMKI
     expectPlainNode(r.processes);
   });
 
-  it('mmkit grade buddy --no-bench grades the reference, its worker plain Node too', async () => {
+  // The suite runs in the grader's sandboxed child (a clean environment, so not recorded here),
+  // from a bundle esbuild makes of the installed grader at grade time.
+  it('mmkit grade buddy --no-bench grades the reference, the CLI plain Node', async () => {
     const r = await mmkit(['grade', 'buddy', '--no-bench']);
     expect(r.code, r.stderr).toBe(0);
     const score = /score: (\d+)\/(\d+) rules \(100%\)/.exec(r.stdout);
