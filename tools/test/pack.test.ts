@@ -1,10 +1,11 @@
 // The published packages. By default (a few seconds): `npm pack --dry-run` of every publishable
-// package, its file list checked (tools/publish/packed-files.ts). With MMKIT_PACK_TEST=1 (about
-// 1.5 minutes, most of it the builds): every package is packed for real (its prepack script
-// cleans and builds dist/ in the repository), the tarballs are installed with no network into a
-// project in the system's temporary folder, each entry point is imported there with plain Node
-// (no tsx, no "source" condition) and must export what its sources export, and the installed
-// `mmkit` bin boots a machine and grades the reference and a TypeScript module of the project.
+// package, its file list checked (tools/publish/packed-files.ts). With MMKIT_PACK_TEST=1 (3 to
+// 6 minutes on 2 busy cores, most of it the builds): every package is packed for real (its
+// prepack script cleans and builds dist/ in the repository), the tarballs are installed with no
+// network into a project in the system's temporary folder, each entry point is imported there
+// with plain Node (no tsx, no "source" condition) and must export what its sources export, the
+// installed `mmkit` bin boots a machine and grades the reference and a TypeScript module of the
+// project, and `mmkit new page-allocator` writes a project that grades once it is written.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
