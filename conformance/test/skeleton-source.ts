@@ -78,7 +78,8 @@ export function skeletonFromCore(program: ts.Program, repo: string, coreFile: st
         collect(m.type);
         const type = checker.getTypeAtLocation(m.type);
         const props = type.isClassOrInterface() ? checker.getPropertiesOfType(type) : [];
-        const flags = props.length && props.every((p) => checker.getTypeOfSymbol(p).flags & ts.TypeFlags.BooleanLike)
+        // Optional flags (`hardenedFreelist?: boolean`) are boolean | undefined: their non-nullable type is boolean.
+        const flags = props.length && props.every((p) => checker.getNonNullableType(checker.getTypeOfSymbol(p)).flags & ts.TypeFlags.BooleanLike)
           ? props.filter((p) => !(p.flags & ts.SymbolFlags.Optional)).map((p) => p.name)
           : undefined;
         members.push({ name: m.name.text, kind: 'property', type: m.type.getText(source), ...(flags ? { flags } : {}), ...(doc ? { doc } : {}) });

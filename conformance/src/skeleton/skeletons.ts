@@ -319,7 +319,11 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
       {
         "name": "supports",
         "kind": "property",
-        "type": "SlabAllocatorFeatures"
+        "type": "SlabAllocatorFeatures",
+        "flags": [
+          "bulk",
+          "kasan"
+        ]
       },
       {
         "name": "kmallocSizes",
