@@ -170,7 +170,14 @@ async function main(): Promise<void> {
   });
   tracker.setCase('the benchmark');
   if (input.bench && clean) {
-    const figures = spec.bench(tracked, input.seed ?? 1);
+    let figures: ReturnType<typeof spec.bench>;
+    try {
+      figures = spec.bench(tracked, input.seed ?? 1);
+    } catch (err) {
+      // An implementation that throws here (a skeleton not written yet) is a fatal report, not a child dying unheard.
+      if (report('while its figures were measured')) send({ type: 'fatal', message: `it failed while its figures were measured, after the suite: ${errorText(err)}${frameNote(err, dir)}` });
+      return;
+    }
     if (report('after the benchmark')) send({ type: 'bench', ...figures });
   }
   send({ type: 'done' });
