@@ -1,12 +1,13 @@
 /** `mmkit grade` and `mmkit mutants`: every contract and mutant comes from the registry of @mmkit/conformance. */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CaseResult, GradeReport } from '@mmkit/conformance';
 import { UsageError, quoteArg } from './errors.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
+import { readInputFile } from './read-input.js';
 
 /** The help of `mmkit grade`, listing the contracts of the registry. */
 export function gradeHelp(kit: ConformanceKit = DEFAULT_KIT): string {
@@ -119,8 +120,9 @@ export interface ReplaySpec {
 export function readReplay(file: string): ReplaySpec {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
+    data = JSON.parse(readInputFile(file, '--replay'));
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(`--replay: cannot read ${quoteArg(file)}: ${(e as Error).message.replace(/\s+/g, ' ')}`);
   }
   const obj = (v: unknown): Record<string, unknown> | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);

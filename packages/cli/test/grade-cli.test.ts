@@ -81,6 +81,8 @@ describe('mmkit grade: arguments', () => {
       [['grade', 'buddy', '--replay', join(dir, 'nope.json')], /--replay: cannot read/],
       [['grade', 'buddy', '--replay', join(dir, 'bad.json')], /is not a replay/],
       [['grade', 'buddy', '--replay', join(dir, 'slab.json')], /replays a failure of slab-allocator, not of page-allocator/],
+      [['grade', 'buddy', '--replay', '/dev/zero'], /--replay: '\/dev\/zero' is larger than 32 MiB/],
+      [['grade', 'buddy', '--replay', dir], /--replay: cannot read .* it is a directory/],
     ];
     for (const [argv, message] of cases) {
       const r = await run(kit, ...argv);
