@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,6 +108,12 @@ describe('hostile submissions', () => {
     expect(r.score.passed).toBe(0);
   }, 60_000);
 
+  it("an exception thrown from a callback outside the suite's calls is a crash naming the file and line it came from", async () => {
+    const r = await hostile('callback-throw.ts');
+    expect(r.error).toMatch(new RegExp(`^crash: Error: boom from a callback \\(at ${fixture('callback-throw.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:12:\\d+\\) in case `));
+    expect(r.score.passed).toBe(0);
+  }, 60_000);
+
   describe.runIf(FULL)('the full matrix (MMKIT_HOSTILE=full)', () => {
     let nullScore: number;
     beforeAll(async () => {
@@ -128,6 +135,19 @@ describe('hostile submissions', () => {
           if (layer === 'bwrap') expect(r.error).toMatch(/waiting on allocPages\(0x[0-9a-f]+, \d+\)/);
         }, 60_000);
       }
+
+      it(`${layer}: the host's loopback is ${layer === 'bwrap' ? 'out of reach' : 'reachable (Node 20\'s permission model has no network restriction)'}`, async () => {
+        const connections: string[] = [];
+        const server = net.createServer((socket) => socket.on('data', (d: Buffer) => connections.push(d.toString())));
+        await new Promise<void>((resolve) => server.listen(47613, '127.0.0.1', resolve));
+        try {
+          const r = await hostile('network.ts', { sandbox: layer });
+          expect(outcomes(r).get('net-loopback')).toBe(layer === 'bwrap' ? 'blocked' : 'done');
+          if (layer === 'bwrap') expect(connections).toEqual([]);
+        } finally {
+          server.close();
+        }
+      }, 60_000);
 
       it(`${layer}: 10 GiB of Buffers and an unbounded heap are stopped by the process's memory limit`, async () => {
         const r = await hostile('huge-memory.ts', { sandbox: layer, memoryMb: 256 });
