@@ -73,7 +73,18 @@ async function main(): Promise<void> {
       // The channel is gone (the submission closed fd 3?): the grader sees the run end without "done".
     }
   };
+  try {
+    await grade(input, key, seq, send);
+  } catch (err) {
+    // Whatever went wrong, the grader hears it: a fatal message also makes it close stdin, which
+    // ends the watchdog's read (a thread blocked in a read holds process.exit() up).
+    send({ type: 'fatal', message: `the grader's child failed: ${errorText(err)}` });
+    throw err;
+  }
+}
 
+/** The grade itself, once the channel is up. */
+async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: (m: ChildMessage) => void): Promise<void> {
   const spec = contractByName(input.contract);
   if (!spec) throw new Error(`no contract '${input.contract}' in the registry`);
   const tracker = new OperationTracker();
