@@ -29,5 +29,10 @@ export {
   type GradeReportJson, type JsonSchema, type TextOptions,
 } from './report/index.js';
 export { checkProperty, PropertyFailure, type CheckPropertyOptions, type OperationLog, type PropertyFailureDetails, type PropertyReplay } from './property.js';
+export {
+  gradeBatch, listSubmissions, submissionModule, parseShard, shareOf, shardText, mergeGradebooks, asGradebook, formatGradebookCsv, formatGradebookJson, csvField,
+  namesHash, defaultJobs, BatchInputError, GradebookMergeError, GRADEBOOK_SCHEMA, GRADEBOOK_SCHEMA_VERSION, GRADEBOOK_CSV_COLUMNS,
+  type BatchEvent, type BatchOptions, type Gradebook, type GradebookEntry, type GradebookSettings, type Shard, type ShardFile, type Submission,
+} from './batch/index.js';
 export * as assert from './assert.js';
 export { AssertionFailure } from './assert.js';

@@ -13,7 +13,7 @@ describeSuite(slabAllocatorSuite, createSlabAllocator, { label: 'SLAB' });
 describe('package exports', () => {
   it('exposes the suite and the vitest adapter', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { source: string; default: string } | string> };
-    expect(Object.keys(pkg.exports)).toEqual(['.', './vitest', './mutants', './grade-report.schema.json']);
+    expect(Object.keys(pkg.exports)).toEqual(['.', './vitest', './mutants', './grade-report.schema.json', './gradebook.schema.json']);
     expect(pkg.exports['./vitest']).toMatchObject({ default: './dist/vitest.js' });
     for (const e of Object.values(pkg.exports)) expect(existsSync(new URL(`../${typeof e === 'string' ? e : e.source}`, import.meta.url))).toBe(true);
   });

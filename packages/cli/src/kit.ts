@@ -7,7 +7,8 @@ import * as conformance from '@mmkit/conformance';
 
 export type ConformanceKit = Pick<
   typeof conformance,
-  'CONTRACTS' | 'CONTRACT_NAMES' | 'contractByName' | 'allMutants' | 'mutantById' | 'grade' | 'formatText' | 'formatJson' | 'formatJunit' | 'formatHtml' | 'skeletonOf'
+  | 'CONTRACTS' | 'CONTRACT_NAMES' | 'contractByName' | 'allMutants' | 'mutantById' | 'grade' | 'formatText' | 'formatJson' | 'formatJunit' | 'formatHtml' | 'skeletonOf'
+  | 'gradeBatch' | 'parseShard' | 'mergeGradebooks' | 'formatGradebookJson' | 'formatGradebookCsv'
 >;
 
 export const DEFAULT_KIT: ConformanceKit = conformance;

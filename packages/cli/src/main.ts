@@ -4,9 +4,11 @@ import { createKernel } from '@mmkit/kernel';
 import { BOOT_HELP, runBoot } from './boot-command.js';
 import { CHANGELOG_HELP, runChangelog } from './changelog-command.js';
 import { UsageError, quoteArg } from './errors.js';
+import { GRADE_BATCH_HELP, runGradeBatch } from './grade-batch-command.js';
 import { gradeHelp, runGrade, runMutants } from './grade-command.js';
 import { newHelp, runNew } from './new-command.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
+import { MERGE_REPORTS_HELP, runMergeReports } from './merge-reports-command.js';
 
 export const HELP = `usage: mmkit COMMAND [options]
 
@@ -21,6 +23,10 @@ commands:
   changelog [--json]       the seed changelog: each entry, its subsystem, what covers it
   grade CONTRACT [MODULE]  grade an implementation (mmkit grade --help)
   new CONTRACT DIR         write a project for your implementation of a contract (mmkit new --help)
+  grade-batch CONTRACT DIR grade every submission folder of DIR into a gradebook, or one
+                           shard of them (mmkit grade-batch --help)
+  merge-reports OUT SHARD.json...
+                           join the gradebooks of a batch's shards (mmkit merge-reports --help)
   help                     this text
 `;
 
@@ -71,6 +77,12 @@ export async function main(
       case 'new':
         if (args.includes('--help') || args.includes('-h')) return out(newHelp(kit)), 0;
         return runNew(args, out, kit);
+      case 'grade-batch':
+        if (args.includes('--help') || args.includes('-h')) return out(GRADE_BATCH_HELP), 0;
+        return await runGradeBatch(args, out, err, kit, err === defaultErr ? { isTTY: Boolean(process.stderr.isTTY), columns: process.stderr.columns } : undefined);
+      case 'merge-reports':
+        if (args.includes('--help') || args.includes('-h')) return out(MERGE_REPORTS_HELP), 0;
+        return runMergeReports(args, out, kit);
       case 'start':
         return await runStart(out, kit);
       default:
