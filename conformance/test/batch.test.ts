@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GRADEBOOK_SCHEMA, allMutants, formatGradebookCsv, formatGradebookJson, gradeBatch, listSubmissions, mergeGradebooks, parseShard, shareOf,
@@ -16,8 +16,19 @@ import {
 } from '../src/index.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/batch/page-allocator/', import.meta.url));
-const MUTANTS_MODULE = pathToFileURL(fileURLToPath(new URL('../src/mutants/index.ts', import.meta.url))).href;
+const MUTANTS_MODULE = fileURLToPath(new URL('../src/mutants/index.ts', import.meta.url));
 const FULL = !!process.env.MMKIT_BATCH_FULL;
+const HOSTILE = fileURLToPath(new URL('./fixtures/hostile/', import.meta.url));
+
+/**
+ * Hostile submissions of test/fixtures/hostile/ (test/hostile.test.ts checks each in detail),
+ * each linked into the batch as a folder of its own: the sandbox stops them, whatever the batch.
+ */
+const HOSTILE_EXPECTED: Readonly<Record<string, Expected>> = {
+  'forge.ts': { error: '^violation: ', percent: 0 },
+  'kill-self.ts': { error: '^crash: ', percent: 0 },
+  'patch-globals.ts': { error: '^violation: ', percent: 0 },
+};
 
 interface Expected {
   readonly rulesFailed?: readonly string[];
@@ -31,7 +42,7 @@ interface Expected {
 /**
  * A batch directory in the temporary folder: a link to each fixture folder (modules resolve
  * from the link's target, inside the repository) and a generated folder per mutant, whose
- * module imports the mutants by absolute URL. Returns the expectations by student.
+ * module imports the mutants by absolute path (the grader bundles it). Returns the expectations by student.
  */
 async function buildBatch(dir: string, pick?: readonly string[]): Promise<Map<string, Expected>> {
   const expected = new Map<string, Expected>();
@@ -51,6 +62,13 @@ async function buildBatch(dir: string, pick?: readonly string[]): Promise<Map<st
       `import { MUTANTS } from ${JSON.stringify(MUTANTS_MODULE)};\nexport default MUTANTS.find((m) => m.id === ${JSON.stringify(m.id)})!.factory;\n`,
     );
     expected.set(student, { rulesFailedInclude: [m.breaks] });
+  }
+  for (const [file, e] of Object.entries(HOSTILE_EXPECTED)) {
+    const student = `hostile-${file.replace(/\.ts$/, '')}`;
+    if (pick ? !pick.includes(student) : !FULL) continue;
+    mkdirSync(path.join(dir, student));
+    symlinkSync(path.join(HOSTILE, file), path.join(dir, student, 'index.ts'));
+    expected.set(student, e);
   }
   return expected;
 }
@@ -197,7 +215,7 @@ describe('grade-batch on real submissions', () => {
     expect(whole.entries.map((e) => e.student)).toEqual([...expected.keys()].sort((a, b) => (a < b ? -1 : 1)));
     for (const e of whole.entries) checkRow(e, expected.get(e.student)!);
     if (FULL) {
-      expect(whole.entries.length).toBeGreaterThanOrEqual(18);
+      expect(whole.entries.length).toBeGreaterThanOrEqual(20);
       for (const e of whole.entries) {
         const x = expected.get(e.student)!;
         if (x.sameAsReference !== undefined) expect(e.sameAsReference, e.student).toBe(x.sameAsReference);

@@ -117,6 +117,18 @@ describe('HTML report', () => {
     expect(passing).toContain('Every graded rule passes.');
   });
 
+  it('says a run-level problem once, with the rules that failed only because of it', () => {
+    const base = sampleReport();
+    const error = 'timeout: the run did not finish within 3000 ms';
+    const timedOut = { ...base.rules[0], id: 'page-allocator.free.double-free', status: 'fail' as const, failures: [{ case: 'free: double free', message: error }] };
+    const page = formatHtml({ ...base, error, rules: [timedOut, base.rules[1], base.rules[2]] });
+    const summary = page.slice(page.indexOf('id="summary"'), page.indexOf('</section>'));
+    expect(summary).toContain('Failures: 2 rules');
+    expect(summary).toContain(`The run stopped: <b>${error}</b>`);
+    expect(summary).toContain('1 rule failed only because of it: <a href="#rule-page-allocator.free.double-free">');
+    expect(elements(summary, 'li', 'failing-rule').map((i) => i['data-rule'])).toEqual(['page-allocator.free.coalesce']);
+  });
+
   it('is one self-contained page: no script, no external resource', () => {
     expect(html).toMatch(/^<!DOCTYPE html>/);
     expect(html).not.toMatch(/<script|<link|<img|src=|url\(/i);

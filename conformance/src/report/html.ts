@@ -31,7 +31,12 @@ function failureSummary(report: GradeReport): string {
     const none = report.rules.length === 0 ? 'No rule was graded.' : 'Every graded rule passes.';
     return `<section id="summary" class="summary pass"><h2>Failures</h2><p class="all-pass">${none}</p></section>`;
   }
-  const items = failing
+  // A run-level problem (load failure, timeout, crash) fails every unfinished case with its own
+  // message: said once, with the rules that failed only because of it, instead of once a rule.
+  const runError = report.error;
+  const byRun = runError ? failing.filter((r) => r.failures.length > 0 && r.failures.every((f) => f.message === runError)) : [];
+  const own = failing.filter((r) => !byRun.includes(r));
+  const items = own
     .map((r) => {
       const first = r.failures[0];
       const more = r.failures.length > 1 ? `<p class="more">and ${r.failures.length - 1} more failing case${r.failures.length > 2 ? 's' : ''} (in the rule's row below)</p>` : '';
@@ -39,10 +44,15 @@ function failureSummary(report: GradeReport): string {
       return `<li class="failing-rule" data-rule="${escapeHtml(r.id)}"><a href="#${ruleAnchor(r.id)}"><code>${escapeHtml(r.id)}</code></a>: ${escapeHtml(r.text)}${body}${more}</li>`;
     })
     .join('\n');
+  const run = runError
+    ? `<div class="run-error"><p>The run stopped: <b>${escapeHtml(runError)}</b></p>${
+        byRun.length
+          ? `<p>${byRun.length} rule${byRun.length > 1 ? 's' : ''} failed only because of it: ${byRun.map((r) => `<a href="#${ruleAnchor(r.id)}"><code>${escapeHtml(r.id)}</code></a>`).join(', ')}</p>`
+          : ''
+      }</div>`
+    : '';
   return `<section id="summary" class="summary fail"><h2>Failures: ${failing.length} rule${failing.length > 1 ? 's' : ''}</h2>
-<ol class="failures">
-${items}
-</ol></section>`;
+${run}${items ? `<ol class="failures">\n${items}\n</ol>` : ''}</section>`;
 }
 
 function figuresSection(report: GradeReport): string {
