@@ -138,6 +138,7 @@ export async function runGradeBatch(
       throw new UsageError(`--filter ${quoteArg(values.filter)} is not a regular expression: ${(e as Error).message}`);
     }
   }
+  for (const flag of ['out', 'csv', 'reports'] as const) if (values[flag] === '') throw new UsageError(`--${flag} is empty`);
   const outFile = values.out ?? (shard.count > 1 ? `gradebook-shard-${shard.index}-of-${shard.count}.json` : 'gradebook.json');
   const csvFile = values.csv ?? csvBeside(outFile);
   checkOutputFile('--out', outFile);

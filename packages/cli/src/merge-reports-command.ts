@@ -36,7 +36,8 @@ function readShard(file: string): unknown {
 export function runMergeReports(args: string[], out: (s: string) => void, kit: ConformanceKit = DEFAULT_KIT): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { csv: { type: 'string' }, partial: { type: 'boolean' } } });
   const [outFile, ...shardFiles] = positionals;
-  if (!outFile) throw new UsageError('merge-reports needs an output file and the shard gradebooks: mmkit merge-reports OUT SHARD.json...');
+  if (!outFile) throw new UsageError(outFile === '' ? 'merge-reports: OUT is empty' : 'merge-reports needs an output file and the shard gradebooks: mmkit merge-reports OUT SHARD.json...');
+  if (values.csv === '') throw new UsageError('--csv is empty');
   if (shardFiles.length === 0) throw new UsageError('merge-reports needs at least one shard gradebook after OUT');
   const csvFile = values.csv ?? csvBeside(outFile);
   checkOutputFile('OUT', outFile);

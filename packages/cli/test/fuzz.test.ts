@@ -7,7 +7,7 @@
  * MMKIT_FUZZ_CASES=5000 (and MMKIT_FUZZ_SEED=n) runs a larger campaign.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,29 @@ const GRADE_OPTIONS: Record<string, (() => string) | null> = {
   '--replay': () => pick([...FILES.slice(0, 5), join(dir, 'replay.json')]),
 };
 const JSON_ONLY: Record<string, (() => string) | null> = { '--json': null, '--help': null };
+// A batch of two submission folders, and outputs only ever in the fuzz's own folder.
+const batchDir = join(dir, 'batch');
+for (const s of ['ann', 'bob']) {
+  mkdirSync(join(batchDir, s), { recursive: true });
+  writeFileSync(join(batchDir, s, 'index.ts'), 'export default () => null;\n');
+}
+const OUTPUTS = ['', join(dir, 'gb.json'), join(dir, 'gb.csv'), dir, join(dir, 'missing', 'gb.json'), join(dir, 'x'.repeat(300))];
+const GRADE_BATCH_OPTIONS: Record<string, (() => string) | null> = {
+  '--shard': () => pick(['1/1', '2/3', '0/3', '4/3', '1/0', '3', '', '1/2/3', '-1/2', ...NUMBERS, ...PROTO]),
+  '--jobs': () => pick(NUMBERS),
+  '--out': () => pick(OUTPUTS),
+  '--csv': () => pick(OUTPUTS),
+  '--reports': () => pick([join(dir, 'reports'), join(dir, 'binary'), '']),
+  '--filter': () => pick(['(', '[', 'free', '', '*', ...PROTO]),
+  '--property-runs': () => pick(NUMBERS),
+  '--seed': () => pick(NUMBERS),
+  '--timeout': () => pick(NUMBERS),
+  '--memory': () => pick(NUMBERS),
+  '--no-bench': null,
+  '--quiet': null,
+  '--help': null,
+};
+const MERGE_OPTIONS: Record<string, (() => string) | null> = { '--csv': () => pick(OUTPUTS), '--partial': null, '--help': null };
 
 /** The grader is replaced: the fuzz is about the CLI's handling of arguments, not grading. */
 const KIT: ConformanceKit = {
@@ -126,7 +149,7 @@ function randomArgs(options: Record<string, (() => string) | null>, positionals:
 const machineGiven = (args: string[]) => args.some((a) => /^--(preset|mem|nodes|arch|movablecore|kernelcore|cma|e820|like-zoneinfo)\b/.test(a));
 
 function randomArgv(): string[] {
-  const command = pick(['boot', 'boot', 'boot', 'boot', 'grade', 'mutants', 'changelog', 'presets', 'help', ...PROTO, '', '--help']);
+  const command = pick(['boot', 'boot', 'boot', 'boot', 'grade', 'grade-batch', 'merge-reports', 'mutants', 'changelog', 'presets', 'help', ...PROTO, '', '--help']);
   switch (command) {
     case 'boot': {
       const args = randomArgs(BOOT_OPTIONS, () => []);
@@ -136,6 +159,14 @@ function randomArgv(): string[] {
     }
     case 'grade':
       return ['grade', ...randomArgs(GRADE_OPTIONS, () => (chance(0.8) ? [pick([...PROTO, 'page-allocator', 'slab-allocator', 'buddy', ''])] : []).concat(chance(0.2) ? [pick(STRINGS)] : []))];
+    case 'grade-batch': {
+      const args = randomArgs(GRADE_BATCH_OPTIONS, () => (chance(0.9) ? [pick(['page-allocator', 'buddy', ...PROTO, ''])] : []).concat(chance(0.9) ? [pick([batchDir, batchDir, ...FILES])] : []));
+      // Never the default output (the working directory): the fuzz writes in its own folder only.
+      if (!args.includes('--out') && !args.some((a) => a.startsWith('--out='))) args.push('--out', join(dir, 'gb.json'));
+      return ['grade-batch', ...args];
+    }
+    case 'merge-reports':
+      return ['merge-reports', ...randomArgs(MERGE_OPTIONS, () => [pick(OUTPUTS), ...Array.from({ length: rng.nextU32() % 3 }, () => pick([...FILES, join(dir, 'gb.json')]))])];
     case 'mutants':
     case 'changelog':
       return [command, ...randomArgs(JSON_ONLY, () => [])];

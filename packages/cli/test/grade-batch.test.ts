@@ -117,6 +117,7 @@ describe('mmkit grade-batch', () => {
     await refuse(['buddy', batch, '--filter', '('], /^mmkit: --filter '\(' is not a regular expression/);
     await refuse(['buddy', batch, '--out', join(dir, 'no', 'such', 'gb.json')], /^mmkit: --out: cannot write .*the folder .* does not exist/);
     await refuse(['buddy', batch, '--out', dir], /is a folder/);
+    await refuse(['buddy', batch, '--out='], /^mmkit: --out is empty\n$/);
     await refuse(['buddy', batch, '--bogus'], /^mmkit: Unknown option '--bogus'/);
   });
 
