@@ -19,3 +19,4 @@ export * from './contracts/index.js';
 export * from './subsystem-registry.js';
 export * from './memmap.js';
 export * from './page-mapping.js';
+export * from './swapops.js';

@@ -194,3 +194,25 @@ describe('page contents pool', () => {
     for (let pfn = 0; pfn < 4; pfn++) for (let off = 0; off < 4096; off += 8) if (pfn * 4096 + off !== 8) expect(m.readU64(pfn * 4096 + off)).toBe(0);
   });
 });
+
+describe('32-bit words (readU32/writeU32)', () => {
+  it('reads and writes little-endian unsigned words at aligned offsets, allocating nothing for zeros', () => {
+    const c = new PageContents({ maxPfn: 4 });
+    c.writeU32(1, 0, 0);
+    expect(c.has(1)).toBe(false);
+    c.writeU32(1, 4092, 0x80000027);
+    expect(c.readU32(1, 4092)).toBe(0x80000027);
+    const b = new Uint8Array(4);
+    c.read(1, 4092, b);
+    expect([...b]).toEqual([0x27, 0, 0, 0x80]);
+    expect(c.readU32(2, 0)).toBe(0);
+    c.writeU32(1, 8, 0xffffffff);
+    expect(c.readU64(1, 8)).toBe(0xffffffff);
+    for (const bad of [2, -4, 4096, 1.5]) {
+      expect(() => c.readU32(1, bad)).toThrow(/aligned word/);
+      expect(() => c.writeU32(1, bad, 1)).toThrow(/aligned word/);
+    }
+    expect(() => c.writeU32(1, 0, 2 ** 32)).toThrow(/u32 value/);
+    expect(() => c.writeU32(1, 0, -1)).toThrow(/u32 value/);
+  });
+});

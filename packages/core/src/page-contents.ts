@@ -252,6 +252,39 @@ export class PageContents {
     w[i + 1] = hi;
   }
 
+  /**
+   * A 32-bit little-endian word at a 4-aligned offset, unsigned: half of a 64-bit entry whose
+   * value does not fit in a double (a page-table entry with NX, bit 63). Allocates nothing.
+   */
+  readU32(pfn: number, offset: number): number {
+    const o = offset | 0;
+    if (o !== offset || (o & ~0xffc) !== 0) throw badWord32(offset); // 0xffc: (PAGE_SIZE - 1) & ~3
+    const slot = this.slotAt(pfn);
+    if (slot === 0) return 0;
+    if (HOST_BIG_ENDIAN !== 0) {
+      const page = this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT];
+      const at = (slot & CHUNK_MASK) * PAGE_SIZE + o;
+      return (page[at] | (page[at + 1] << 8) | (page[at + 2] << 16) | (page[at + 3] << 24)) >>> 0;
+    }
+    return this.chunkWords[slot >>> 8][((slot & 0xff) << 10) + (o >>> 2)];
+  }
+
+  /** writeU32(): value must be an integer in [0, 2^32). Writing 0 to a page never written keeps it unmaterialised. */
+  writeU32(pfn: number, offset: number, value: number): void {
+    const o = offset | 0;
+    if (o !== offset || (o & ~0xffc) !== 0) throw badWord32(offset);
+    if (value >>> 0 !== value) throw new RangeError(`u32 value ${value} is not an integer in [0, 2^32)`);
+    if (value === 0 && this.slotAt(pfn) === 0) return;
+    const slot = this.slotFor(pfn);
+    if (HOST_BIG_ENDIAN !== 0) {
+      const page = this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT];
+      const at = (slot & CHUNK_MASK) * PAGE_SIZE + o;
+      for (let i = 0; i < 4; i++) page[at + i] = (value >>> (8 * i)) & 0xff;
+      return;
+    }
+    this.chunkWords[slot >>> 8][((slot & 0xff) << 10) + (o >>> 2)] = value;
+  }
+
   private readU64Bytes(slot: number, offset: number): number {
     const page = this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT];
     const at = (slot & CHUNK_MASK) * PAGE_SIZE + offset;
@@ -303,6 +336,10 @@ function badPfn(pfn: number, limit: number): RangeError {
 
 function badWord(offset: number): RangeError {
   return new RangeError(`u64 at offset ${offset} is not an aligned word of the page`);
+}
+
+function badWord32(offset: number): RangeError {
+  return new RangeError(`u32 at offset ${offset} is not an aligned word of the page`);
 }
 
 function badValue(value: number): RangeError {

@@ -35,6 +35,8 @@ export class Zone {
   readonly nrFreeByType = new Uint32Array(MAX_ORDER * MIGRATE_TYPES);
   /** NR_FREE_PAGES: free pages in the buddy lists (per-cpu lists not included, as in Linux). */
   freePages = 0;
+  /** NR_PAGETABLE: pages of PTE tables in this zone (pgtable_page_ctor()/dtor(); meminfo's PageTables). */
+  nrPagetable = 0;
   /** zone->pageset: one per CPU (count, high, batch). */
   readonly pageset: PerCpuPages[];
   /** Pages on each CPU's lists, per migratetype: pcpCount[cpu * MIGRATE_PCPTYPES + mt]. */

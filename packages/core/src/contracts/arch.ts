@@ -1,46 +1,172 @@
 /**
- * Draft: the architecture's page tables (arch/x86/include/asm/pgtable*.h, arch/x86/mm/).
- * Implemented by @mmkit/hw-x86 (x86-64: 4 levels, 4 KiB pages, 2 MiB PMD leaves); used by mmap
- * (faults, unmap), gup (walks), hmm (mirroring) and swap (swap entries in non-present PTEs).
+ * The architecture's page tables (arch/x86/include/asm/pgtable*.h, arch/x86/mm/pgtable.c and the
+ * table allocation and freeing of mm/memory.c). Implemented by @mmkit/hw-x86 (x86-64: 4 levels
+ * of 512 entries, 4 KiB pages, 2 MiB PMD leaves); used by mmap (faults, zap, mprotect, fork,
+ * free_pgtables), gup (walks), hmm (mirroring) and swap (swap entries in non-present PTEs).
  *
- * A page table is a page from the page allocator whose 512 entries are 64-bit words in its
- * contents; an entry is a number (below 2^53) holding the pfn and the flag bits, as a pte_t is.
- * The machine's memory layout itself (e820, memblock, NUMA, zones) is the arch's boot step,
- * which the kernel runs before it creates the subsystems.
+ * Shape, chosen for the hot paths (a fault, a gup walk, a zap of many PTEs) to allocate nothing:
+ * - An mm's page tables are named by the pfn of its top-level table (mm->pgd), as Linux walks from
+ *   mm->pgd; mmap keeps that pfn in its mm_struct.
+ * - An entry is a `PteValue`, a number (an integer below 2^52; the encoding is the arch's, see
+ *   @mmkit/hw-x86's README: on x86-64 the bits 0..45 of the hardware entry as they are, NX and the
+ *   bits above 57 folded into bits 46..51). Callers never take it apart themselves: they use the
+ *   pte_*() helpers below (pte_present(), pte_pfn(), pte_modify(), ...).
+ * - Where an entry lives is a `PteSlot`: the physical address of the entry (the pte_t * of Linux),
+ *   a number; NO_SLOT when there is none. The entries of one table are consecutive: the slot of
+ *   the next address's PTE is slot + 8 up to the end of the table (pmd_addr_end()), so a zap or
+ *   an mprotect looks up one slot per table and steps through it, as Linux does with pte++.
+ * - Table pages come from the page allocator (GFP_KERNEL_ACCOUNT | __GFP_ZERO) and are counted as
+ *   Linux 4.17 counts them: PTE tables in the zone's NR_PAGETABLE (meminfo PageTables),
+ *   PTE, PMD and PUD tables in the mm's pgtables_bytes (VmPTE); the pgd in neither.
+ *
+ * The machine's memory layout itself (e820, memblock, NUMA, zones) is the arch's boot step, which
+ * the kernel runs before it creates the subsystems.
  */
+import type { Zone } from '../zone.js';
 import type { MmId, Pfn, VirtAddr } from '../units.js';
+import type { MmServices } from './services.js';
 
-/** A page-table entry at any level (pte_t, pmd_t, pud_t, p4d_t, pgd_t). */
+/** A page-table entry at any level (pte_t, pmd_t, pud_t, pgd_t) as a number. 0 is pte_none(). */
 export type PteValue = number;
 
-/** swp_entry_t: a swap type and an offset. */
-export interface SwapEntry {
-  readonly type: number;
-  readonly offset: number;
+/** The physical address of an entry (Linux's pte_t *, pmd_t *, ...). */
+export type PteSlot = number;
+
+/** No entry: a table on the way down is missing (lookup), or a table could not be allocated (alloc). */
+export const NO_SLOT = -1;
+
+/**
+ * The levels of a walk, as enum pg_level (arch/x86/include/asm/pgtable_types.h): the level whose
+ * entry a lookup or an allocation returns.
+ */
+export const PG_LEVEL_4K = 1;
+export const PG_LEVEL_2M = 2;
+export const PG_LEVEL_1G = 3;
+export const PG_LEVEL_512G = 4;
+
+/** What the mm's layout is at exec (arch_pick_mmap_layout()). */
+export interface MmapLayout {
+  /** mm->mmap_base: where get_unmapped_area starts (top-down below it, or bottom-up from it in the legacy layout). */
+  readonly mmapBase: VirtAddr;
+  /** mm->mmap_legacy_base. */
+  readonly mmapLegacyBase: VirtAddr;
+  /** Top-down (arch_get_unmapped_area_topdown) unless the legacy layout is asked for. */
+  readonly topDown: boolean;
+}
+
+/** The inputs of arch_pick_mmap_layout(). */
+export interface MmapLayoutParams {
+  /** RLIMIT_STACK's soft limit in bytes (Infinity or a bigint for RLIM_INFINITY). */
+  readonly rlimitStack: number | bigint;
+  /** current->flags & PF_RANDOMIZE (randomize_va_space and no ADDR_NO_RANDOMIZE); off by default. */
+  readonly randomize?: boolean;
+  /** vm.legacy_va_layout, or ADDR_COMPAT_LAYOUT in the personality. */
+  readonly legacy?: boolean;
+  /** get_random_long() when randomising: a source of 32-bit unsigned integers (a seeded PRNG). */
+  readonly random?: () => number;
+  /** stack_guard_gap in bytes (default 256 pages). */
+  readonly stackGuardGap?: number;
 }
 
 export interface ArchPageTables {
-  /** The levels, top first, with their shifts (x86-64: PGDIR 39, PUD 30, PMD 21, PTE 12). */
-  readonly levelShifts: readonly number[];
-  /** TASK_SIZE: the end of user space (0x7ffffffff000 on x86-64). */
+  /** TASK_SIZE_MAX of a 64-bit task: the end of user space (0x7ffffffff000). */
   readonly taskSize: VirtAddr;
+  /** STACK_TOP (TASK_SIZE_LOW = DEFAULT_MAP_WINDOW of a 64-bit task). */
+  readonly stackTop: VirtAddr;
+  /** ELF_ET_DYN_BASE, where a PIE is loaded (before its randomisation and ELF_PAGESTART()). */
+  readonly elfEtDynBase: VirtAddr;
+  /** The shift of each level's entry span, PTE first: [12, 21, 30, 39]. */
+  readonly levelShifts: readonly number[];
+  /** arch_pick_mmap_layout(). */
+  pickMmapLayout(params: MmapLayoutParams): MmapLayout;
 
-  /** pfn_pte(): an entry mapping pfn with the protection bits of vm_page_prot (_PAGE_PRESENT, _PAGE_RW, _PAGE_USER, _PAGE_NX, ...). */
-  mkPte(pfn: Pfn, protBits: number): PteValue;
+  // Entries: encoding and the pte_*() helpers (all pure, no allocation).
+  /** pfn_pte(): a PTE mapping pfn with protection bits `prot` (a pgprot from vmGetPageProt()). */
+  pfnPte(pfn: Pfn, prot: PteValue): PteValue;
+  /** pfn_pmd() | _PAGE_PSE: a 2 MiB leaf at a 512-aligned pfn. */
+  pfnPmdHuge(pfn: Pfn, prot: PteValue): PteValue;
   /** pte_pfn(). */
   ptePfn(pte: PteValue): Pfn;
-  /** pte_present(), pte_write(), pte_young(), pte_dirty(). */
-  pteFlags(pte: PteValue): number;
-  /** swp_entry_to_pte() / pte_to_swp_entry(): a non-present entry that names a swap slot. */
-  swapEntryToPte(entry: SwapEntry): PteValue;
-  pteToSwapEntry(pte: PteValue): SwapEntry;
+  /** pmd_pfn(): of a 2 MiB leaf, the 512-aligned pfn (bits 12..20 of a leaf are flags). */
+  pmdPfn(pmd: PteValue): Pfn;
+  /** pte_none(): nothing here (the KNL erratum's accessed and dirty bits alone count as none). */
+  pteNone(pte: PteValue): boolean;
+  /** pte_present(): present, or PROT_NONE (a NUMA hinting or PROT_NONE entry counts as present). */
+  ptePresent(pte: PteValue): boolean;
+  /** pte_protnone(): PROT_NONE and not present (NUMA hinting). */
+  pteProtnone(pte: PteValue): boolean;
+  pteWrite(pte: PteValue): boolean;
+  pteDirty(pte: PteValue): boolean;
+  pteYoung(pte: PteValue): boolean;
+  pteExec(pte: PteValue): boolean;
+  pteSpecial(pte: PteValue): boolean;
+  pteDevmap(pte: PteValue): boolean;
+  pteMkold(pte: PteValue): PteValue;
+  pteMkyoung(pte: PteValue): PteValue;
+  pteMkclean(pte: PteValue): PteValue;
+  pteMkdirty(pte: PteValue): PteValue;
+  pteWrprotect(pte: PteValue): PteValue;
+  pteMkwrite(pte: PteValue): PteValue;
+  pteMkspecial(pte: PteValue): PteValue;
+  /** pte_modify(): mprotect's new protection, keeping the pfn, caching, accessed, dirty and special bits. */
+  pteModify(pte: PteValue, newprot: PteValue): PteValue;
+  /** pmd_trans_huge(): a 2 MiB leaf that is no device mapping. */
+  pmdTransHuge(pmd: PteValue): boolean;
+  /** pmd_large(): _PAGE_PSE (also set on a non-present THP entry under split). */
+  pmdLarge(pmd: PteValue): boolean;
+  /** vm_get_page_prot(): the pgprot of VM_READ|VM_WRITE|VM_EXEC|VM_SHARED (protection_map[]). */
+  vmGetPageProt(vmFlags: number): PteValue;
 
-  /** pgd_alloc(): a new top-level table for an mm; its pfn. */
+  // Swap entries in non-present PTEs (swp_entry_to_pte() and back; swap types in core's swapops).
+  /** swp_entry_to_pte(swp_entry(type, offset)). */
+  swpEntryToPte(type: number, offset: number): PteValue;
+  /** swp_type(pte_to_swp_entry(pte)). */
+  pteSwpType(pte: PteValue): number;
+  /** swp_offset(pte_to_swp_entry(pte)). */
+  pteSwpOffset(pte: PteValue): number;
+  /** is_swap_pte(): neither none nor present. */
+  isSwapPte(pte: PteValue): boolean;
+  pteSwpSoftDirty(pte: PteValue): boolean;
+  pteSwpMksoftDirty(pte: PteValue): PteValue;
+
+  // Tables.
+  /** pgd_alloc(): the new top-level table of mm (its pfn), or NO_PAGE when the allocation fails. */
   pgdAlloc(mm: MmId): Pfn;
-  /** free_pgtables() of a whole mm. */
-  pgdFree(mm: MmId): void;
-  /** Walk to the PTE of addr, allocating missing tables when `alloc` (__pte_alloc()); 0 when absent. */
-  walk(mm: MmId, addr: VirtAddr, alloc: boolean): PteValue;
-  /** set_pte_at(). */
-  setPte(mm: MmId, addr: VirtAddr, pte: PteValue): void;
+  /** pgd_free(): frees the top-level table; what is still below it is the caller's leak, as in Linux (free the range first). */
+  pgdFree(pgd: Pfn): void;
+  /** mm_pgtables_bytes(): bytes of PTE, PMD and PUD tables below pgd (VmPTE is this >> 10). */
+  pgtablesBytes(pgd: Pfn): number;
+  /**
+   * Walk down to the entry of `level` for addr without allocating (pgd_offset, pud_offset,
+   * pmd_offset, pte_offset_map): its slot, or NO_SLOT when a table above is missing or an entry
+   * above is a leaf (a 2 MiB PMD leaf when PG_LEVEL_4K is asked: ask for PG_LEVEL_2M first).
+   */
+  lookup(pgd: Pfn, addr: VirtAddr, level: number): PteSlot;
+  /**
+   * Walk down to the entry of `level` for addr, allocating the missing tables on the way
+   * (__pud_alloc(), __pmd_alloc(), __pte_alloc()): its slot, or NO_SLOT when a table cannot be
+   * allocated (-ENOMEM; the tables allocated before stay, as in Linux). A PTE under a PMD leaf is a
+   * kernel bug (throws).
+   */
+  alloc(pgd: Pfn, addr: VirtAddr, level: number): PteSlot;
+  /** *slot (READ_ONCE of a pte_t, pmd_t, ...). */
+  readEntry(slot: PteSlot): PteValue;
+  /** set_pte_at(), set_pmd_at(), set_pud(): write an entry. */
+  setEntry(slot: PteSlot, value: PteValue): void;
+  /** ptep_get_and_clear(): clear the entry and return what it held. */
+  clearEntry(slot: PteSlot): PteValue;
+  /**
+   * free_pgd_range(): free the page tables that map only [addr, end) and nothing of what lies
+   * below floor or from ceiling on (ceiling 0 is the top of the address space), as
+   * free_pgtables() calls it for each run of VMAs. The PTEs in the range must be none (zapped).
+   */
+  freePgdRange(pgd: Pfn, addr: VirtAddr, end: VirtAddr, floor: VirtAddr, ceiling: VirtAddr): void;
 }
+
+/** What the arch's page tables are handed: the services, and the zones (for NR_PAGETABLE). */
+export interface ArchPageTablesServices extends MmServices {
+  /** Every zone of every node, flat: zones[nid * MAX_NR_ZONES + zone_idx] (page_zone() of a table page). */
+  readonly zones: readonly Zone[];
+}
+
+export type ArchPageTablesFactory = (services: ArchPageTablesServices) => ArchPageTables;
