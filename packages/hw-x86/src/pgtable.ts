@@ -1,0 +1,322 @@
+/**
+ * x86-64 page tables of Linux 4.17: four levels of 512 entries (PGD, PUD, PMD, PTE; the P4D level
+ * folded into the PGD as without CONFIG_X86_5LEVEL) in pages taken from the page allocator, their
+ * entries the 64-bit words of the pages' contents (pgtable-types.ts for the bits).
+ *
+ * Allocation (https://github.com/torvalds/linux/blob/v4.17/arch/x86/mm/pgtable.c,
+ * https://github.com/torvalds/linux/blob/v4.17/arch/x86/include/asm/pgalloc.h):
+ * - pgd_alloc(): GFP_KERNEL_ACCOUNT | __GFP_ZERO, order PGD_ALLOCATION_ORDER: 1 with
+ *   CONFIG_PAGE_TABLE_ISOLATION (the kernel copy, then the user copy that __pti_set_user_pgd()
+ *   keeps equal for the user half, the kernel copy of a present user entry getting NX), else 0.
+ *   pgd_set_mm() keeps the mm in the pgd page's index. The kernel half (the copy of
+ *   swapper_pg_dir's entries) is not modelled: it stays empty.
+ * - __pud_alloc(), __pmd_alloc(), __pte_alloc() (https://github.com/torvalds/linux/blob/v4.17/mm/memory.c):
+ *   a zeroed page each (GFP_KERNEL_ACCOUNT | __GFP_ZERO), linked with _PAGE_TABLE; each adds 4096
+ *   bytes to the mm's pgtables_bytes (mm_inc_nr_puds/pmds/ptes; kept here in the pgd page's private
+ *   field, as a count of pages); a PTE table also counts in its zone's NR_PAGETABLE
+ *   (pgtable_page_ctor()): meminfo's PageTables counts PTE tables only in 4.17.
+ * - free_pgd_range() and its free_p4d/pud/pmd/pte_range() helpers, ported line by line: a table is
+ *   freed only when the whole span it maps lies in [floor, ceiling) (ceiling 0: the top).
+ */
+import { GFP_KERNEL_ACCOUNT, NO_PAGE, NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, __GFP_ZERO } from '@mmkit/core';
+import type { ArchPageTables, ArchPageTablesServices, MmId, Pfn, PteSlot, VirtAddr } from '@mmkit/core';
+import { ELF_ET_DYN_BASE, STACK_TOP, TASK_SIZE_MAX, pickMmapLayout } from './mm-layout.js';
+import {
+  PGDIR_SHIFT, PGDIR_SIZE, PMD_SHIFT, PMD_SIZE, PUD_SHIFT, PUD_SIZE, PAGE_SHIFT, _PAGE_NX, _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, _PAGE_USER,
+  p4dBad, pfnPmdHuge, pfnPte, pmdBad, pudBad, pmdLarge, pmdPfn, pmdTransHuge, pteDevmap, pteDirty, pteExec, pteFromWords, pteHiWord, pteMkclean, pteMkdirty, pteMkold,
+  pteMkspecial, pteMkwrite, pteMkyoung, pteModify, pteNone, ptePfn, ptePresent, pteProtnone, pteSpecial, pteToU64, pteWrite, pteWrprotect, pteYoung, vmGetPageProt,
+} from './pgtable-types.js';
+import { isSwapPte, pteSwpMksoftDirty, pteSwpOffset, pteSwpSoftDirty, pteSwpType, swpEntryToPte } from './swap-entry.js';
+
+export interface X86PageTablesOptions {
+  /** CONFIG_PAGE_TABLE_ISOLATION with X86_FEATURE_PTI (Kconfig default y; on for CPUs with Meltdown): order-1 pgds. Default true. */
+  readonly pti?: boolean;
+}
+
+/** The user half of the address space: PGD entries 0..255 (below KERNEL_PGD_BOUNDARY). */
+const USER_VA_END = 2 ** 47;
+/** PGALLOC_GFP: GFP_KERNEL_ACCOUNT | __GFP_ZERO (pud_alloc_one()'s get_zeroed_page(GFP_KERNEL_ACCOUNT) is the same). */
+const PGALLOC_GFP = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+
+/**
+ * pgd_index(), pud_index(), pmd_index(), pte_index(): ToInt32 of the scaled address keeps its low
+ * bits (the scales are 2^-39, 2^-30, 2^-21 and 2^-12 as literals).
+ */
+function pgdIndex(addr: number): number {
+  return (addr * 1.8189894035458565e-12) & 511;
+}
+function pudIndex(addr: number): number {
+  return (addr * 9.313225746154785e-10) & 511;
+}
+function pmdIndex(addr: number): number {
+  return (addr * 4.76837158203125e-7) & 511;
+}
+function pteIndex(addr: number): number {
+  return (addr * 2.44140625e-4) & 511;
+}
+if (2 ** -PGDIR_SHIFT !== 1.8189894035458565e-12 || 2 ** -PUD_SHIFT !== 9.313225746154785e-10 || 2 ** -PMD_SHIFT !== 4.76837158203125e-7 || 2 ** -PAGE_SHIFT !== 2.44140625e-4) {
+  throw new Error('pgtable.ts: the index literals do not match the shifts');
+}
+
+/** addr rounded down to a multiple of size (a power of two), exact for addresses below 2^53. */
+function alignDown(addr: number, size: number): number {
+  return addr - (addr % size);
+}
+
+/** "x - 1" of free_pgd_range()'s unsigned comparisons: 0 means the top of the address space. */
+function minus1(x: number): number {
+  return x === 0 ? Infinity : x - 1;
+}
+
+/** *_addr_end(): the next boundary of size after addr, or end if that comes first. */
+function addrEnd(addr: number, end: number, size: number): number {
+  const boundary = alignDown(addr, size) + size;
+  return boundary - 1 < minus1(end) ? boundary : end;
+}
+
+export function createX86PageTables(services: ArchPageTablesServices, options: X86PageTablesOptions = {}): ArchPageTables {
+  const pti = options.pti ?? true;
+  const pgdOrder = pti ? 1 : 0;
+  const { contents, pages } = services;
+
+  function badAddr(addr: number): RangeError {
+    return new RangeError(`page-table walk: ${addr} is not a user address (0 <= addr < 2^47)`);
+  }
+
+  function readEntry(slot: PteSlot): number {
+    const pfn = (slot * 2.44140625e-4) >>> 0;
+    const off = slot - pfn * 4096;
+    const lo = contents.readU32(pfn, off);
+    const hi = contents.readU32(pfn, off + 4);
+    if (hi === 0) return lo;
+    const v = pteFromWords(lo, hi);
+    if (v !== v) throw new Error(`page-table entry at 0x${slot.toString(16)} holds 0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}: bits 46..57 set, which no 4.17 entry has`);
+    return v;
+  }
+
+  function writeRaw(slot: PteSlot, v: number): void {
+    if (!(v >= 0 && v < 2 ** 52 && v === Math.floor(v))) throw new RangeError(`page-table entry ${v} is not an integer in [0, 2^52)`);
+    const pfn = (slot * 2.44140625e-4) >>> 0;
+    const off = slot - pfn * 4096;
+    contents.writeU32(pfn, off, v >>> 0);
+    contents.writeU32(pfn, off + 4, v < 4294967296 ? 0 : pteHiWord(v));
+  }
+
+  /** set_pgd() of a user PGD entry: native_set_pgd() -> pti_set_user_pgd() with page-table isolation. */
+  function setPgd(pgd: Pfn, idx: number, v: number): void {
+    if (pti) {
+      writeRaw((pgd + 1) * 4096 + idx * 8, v);
+      if ((v & (_PAGE_USER | _PAGE_PRESENT)) === (_PAGE_USER | _PAGE_PRESENT) && v < _PAGE_NX) v += _PAGE_NX;
+    }
+    writeRaw(pgd * 4096 + idx * 8, v);
+  }
+
+  /** A zeroed table page, or NO_PAGE. */
+  function allocTable(): Pfn {
+    return services.pageAllocator.allocPages(PGALLOC_GFP, 0);
+  }
+
+  function countTable(pgd: Pfn, delta: number): void {
+    pages.private[pgd] += delta;
+  }
+
+  function nrPagetable(pfn: Pfn, delta: number): void {
+    const zone = services.zones[pages.zoneNumOf(pfn)];
+    if (zone) zone.nrPagetable += delta;
+  }
+
+  function freeTable(pfn: Pfn): void {
+    services.pageAllocator.freePages(pfn, 0);
+  }
+
+  /** pmd_none_or_clear_bad(), pud_..., p4d_...: true when the entry links no table (none, or bad and then cleared with a report). */
+  function noneOrClearBad(slot: PteSlot, v: number, what: 'pgd' | 'pud' | 'pmd', pgd: Pfn, idx: number): boolean {
+    if (pteNone(v)) return true;
+    if (what === 'pmd' ? pmdBad(v) : what === 'pud' ? pudBad(v) : p4dBad(v, pti)) {
+      services.log('err', `mm/pgtable-generic.c: bad ${what} ${pteToU64(v).toString(16).padStart(16, '0')}`);
+      if (what === 'pgd') setPgd(pgd, idx, 0);
+      else writeRaw(slot, 0);
+      return true;
+    }
+    return false;
+  }
+
+  function walk(pgd: Pfn, addr: VirtAddr, level: number, allocate: boolean): PteSlot {
+    if (!(addr >= 0 && addr < USER_VA_END)) throw badAddr(addr);
+    if (!(level >= PG_LEVEL_4K && level <= PG_LEVEL_512G && (level | 0) === level)) throw new RangeError(`page-table level ${level} is not one of PG_LEVEL_4K (1) .. PG_LEVEL_512G (4)`);
+    const pgdIdx = pgdIndex(addr);
+    let slot = pgd * 4096 + pgdIdx * 8;
+    if (level === PG_LEVEL_512G) return slot;
+    let e = readEntry(slot);
+    if (pteNone(e)) {
+      if (!allocate) return NO_SLOT;
+      const pud = allocTable(); // __pud_alloc()
+      if (pud === NO_PAGE) return NO_SLOT;
+      countTable(pgd, 1);
+      e = pud * 4096 + _PAGE_TABLE;
+      setPgd(pgd, pgdIdx, e);
+    } else if ((e & _PAGE_PRESENT) === 0) {
+      throw new Error(`pgd entry 0x${pteToU64(e).toString(16)} for 0x${addr.toString(16)} is neither none nor a table`);
+    }
+    slot = ptePfn(e) * 4096 + pudIndex(addr) * 8;
+    if (level === PG_LEVEL_1G) return slot;
+    e = readEntry(slot);
+    if (pteNone(e)) {
+      if (!allocate) return NO_SLOT;
+      const pmd = allocTable(); // __pmd_alloc()
+      if (pmd === NO_PAGE) return NO_SLOT;
+      countTable(pgd, 1);
+      e = pmd * 4096 + _PAGE_TABLE;
+      writeRaw(slot, e);
+    } else if ((e & (_PAGE_PRESENT | _PAGE_PSE)) !== _PAGE_PRESENT) {
+      if (!allocate) return NO_SLOT;
+      throw new Error(`pud entry 0x${pteToU64(e).toString(16)} for 0x${addr.toString(16)} is no table`);
+    }
+    slot = ptePfn(e) * 4096 + pmdIndex(addr) * 8;
+    if (level === PG_LEVEL_2M) return slot;
+    e = readEntry(slot);
+    if (pteNone(e)) {
+      if (!allocate) return NO_SLOT;
+      const pte = allocTable(); // __pte_alloc(): pte_alloc_one() and pgtable_page_ctor()
+      if (pte === NO_PAGE) return NO_SLOT;
+      nrPagetable(pte, 1);
+      countTable(pgd, 1);
+      e = pte * 4096 + _PAGE_TABLE;
+      writeRaw(slot, e);
+    } else if ((e & (_PAGE_PRESENT | _PAGE_PSE)) !== _PAGE_PRESENT) {
+      if (!allocate) return NO_SLOT;
+      throw new Error(`pte_alloc at 0x${addr.toString(16)}: the pmd entry 0x${pteToU64(e).toString(16)} is ${pmdLarge(e) ? 'a 2 MiB leaf' : 'no table'} (a kernel bug: split or zap it first)`);
+    }
+    return ptePfn(e) * 4096 + pteIndex(addr) * 8;
+  }
+
+  function freePteRange(pgd: Pfn, pmdSlot: PteSlot): void {
+    const table = ptePfn(readEntry(pmdSlot));
+    writeRaw(pmdSlot, 0); // pmd_clear()
+    nrPagetable(table, -1); // pte_free_tlb() -> pgtable_page_dtor()
+    freeTable(table);
+    countTable(pgd, -1); // mm_dec_nr_ptes()
+  }
+
+  function freePmdRange(pgd: Pfn, pudSlot: PteSlot, addr: number, end: number, floor: number, ceiling: number): void {
+    const start = addr;
+    const table = ptePfn(readEntry(pudSlot));
+    let slot = table * 4096 + pmdIndex(addr) * 8;
+    do {
+      const next = addrEnd(addr, end, PMD_SIZE);
+      if (!noneOrClearBad(slot, readEntry(slot), 'pmd', pgd, 0)) freePteRange(pgd, slot);
+      slot += 8;
+      addr = next;
+    } while (addr !== end);
+    if (!tableFreeable(alignDown(start, PUD_SIZE), end, floor, ceiling, PUD_SIZE)) return;
+    writeRaw(pudSlot, 0); // pud_clear()
+    freeTable(table); // pmd_free_tlb()
+    countTable(pgd, -1); // mm_dec_nr_pmds()
+  }
+
+  function freePudRange(pgd: Pfn, pgdIdx: number, addr: number, end: number, floor: number, ceiling: number): void {
+    const start = addr;
+    const table = ptePfn(readEntry(pgd * 4096 + pgdIdx * 8));
+    let slot = table * 4096 + pudIndex(addr) * 8;
+    do {
+      const next = addrEnd(addr, end, PUD_SIZE);
+      if (!noneOrClearBad(slot, readEntry(slot), 'pud', pgd, 0)) freePmdRange(pgd, slot, addr, next, floor, ceiling);
+      slot += 8;
+      addr = next;
+    } while (addr !== end);
+    // start &= P4D_MASK: P4D_SHIFT is PGDIR_SHIFT with the P4D level folded.
+    if (!tableFreeable(alignDown(start, PGDIR_SIZE), end, floor, ceiling, PGDIR_SIZE)) return;
+    setPgd(pgd, pgdIdx, 0); // p4d_clear()
+    freeTable(table); // pud_free_tlb()
+    countTable(pgd, -1); // mm_dec_nr_puds()
+  }
+
+  /** The tail of free_pmd_range()/free_pud_range(): may the table mapping [start, start + size) go? */
+  function tableFreeable(start: number, end: number, floor: number, ceiling: number, size: number): boolean {
+    if (start < floor) return false;
+    if (ceiling) {
+      ceiling = alignDown(ceiling, size);
+      if (!ceiling) return false;
+    }
+    return !(end - 1 > minus1(ceiling));
+  }
+
+  function freePgdRange(pgd: Pfn, addr: VirtAddr, end: VirtAddr, floor: VirtAddr, ceiling: VirtAddr): void {
+    for (const [name, v] of [['addr', addr], ['end', end], ['floor', floor], ['ceiling', ceiling]] as const) {
+      if (!(Number.isInteger(v) && v >= 0 && v <= USER_VA_END)) throw new RangeError(`free_pgd_range: ${name} ${v} is not a user address`);
+    }
+    if (end === 0 || end <= addr) return;
+    addr = alignDown(addr, PMD_SIZE);
+    if (addr < floor) addr += PMD_SIZE;
+    if (ceiling) {
+      ceiling = alignDown(ceiling, PMD_SIZE);
+      if (!ceiling) return;
+    }
+    if (end - 1 > minus1(ceiling)) end -= PMD_SIZE;
+    if (addr > end - 1) return;
+    let pgdIdx = pgdIndex(addr);
+    do {
+      const next = addrEnd(addr, end, PGDIR_SIZE);
+      const slot = pgd * 4096 + pgdIdx * 8;
+      // free_p4d_range() with the P4D level folded: one pass, and its own freeing is a no-op.
+      if (!noneOrClearBad(slot, readEntry(slot), 'pgd', pgd, pgdIdx)) freePudRange(pgd, pgdIdx, addr, next, floor, ceiling);
+      pgdIdx++;
+      addr = next;
+    } while (addr !== end);
+  }
+
+  return {
+    taskSize: TASK_SIZE_MAX,
+    stackTop: STACK_TOP,
+    elfEtDynBase: ELF_ET_DYN_BASE,
+    levelShifts: [PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT],
+    pickMmapLayout,
+    pfnPte, pfnPmdHuge, ptePfn, pmdPfn, pteNone, ptePresent, pteProtnone, pteWrite, pteDirty, pteYoung, pteExec, pteSpecial, pteDevmap,
+    pteMkold, pteMkyoung, pteMkclean, pteMkdirty, pteWrprotect, pteMkwrite, pteMkspecial, pteModify, pmdTransHuge, pmdLarge, vmGetPageProt,
+    swpEntryToPte, pteSwpType, pteSwpOffset, isSwapPte, pteSwpSoftDirty, pteSwpMksoftDirty,
+
+    pgdAlloc(mm: MmId): Pfn {
+      if (!(mm >>> 0 === mm)) throw new RangeError(`pgd_alloc: mm id ${mm} is not a 32-bit id`);
+      const pgd = services.pageAllocator.allocPages(PGALLOC_GFP, pgdOrder);
+      if (pgd === NO_PAGE) return NO_PAGE;
+      pages.setIndex(pgd, mm); // pgd_set_mm()
+      pages.private[pgd] = 0; // mm_pgtables_bytes_init()
+      return pgd;
+    },
+
+    pgdFree(pgd: Pfn): void {
+      const left = pages.private[pgd];
+      // check_mm() (kernel/fork.c) before mm_free_pgd(): the tables left below are lost, as in Linux.
+      if (left !== 0) services.log('err', `BUG: non-zero pgtables_bytes on freeing mm: ${left * 4096}`);
+      pages.private[pgd] = 0;
+      pages.setIndex(pgd, 0);
+      services.pageAllocator.freePages(pgd, pgdOrder);
+    },
+
+    pgtablesBytes(pgd: Pfn): number {
+      return pages.private[pgd] * 4096;
+    },
+
+    lookup(pgd: Pfn, addr: VirtAddr, level: number): PteSlot {
+      return walk(pgd, addr, level, false);
+    },
+
+    alloc(pgd: Pfn, addr: VirtAddr, level: number): PteSlot {
+      return walk(pgd, addr, level, true);
+    },
+
+    readEntry,
+
+    setEntry(slot: PteSlot, value: number): void {
+      writeRaw(slot, value);
+    },
+
+    clearEntry(slot: PteSlot): number {
+      const old = readEntry(slot);
+      if (old !== 0) writeRaw(slot, 0);
+      return old;
+    },
+
+    freePgdRange,
+  };
+}
