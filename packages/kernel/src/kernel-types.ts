@@ -2,7 +2,7 @@
  * The public shape of a booted kernel and of the configuration that builds one.
  */
 import type {
-  CmaPolicy, DebugConfig, DebugOptions, KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
+  ArchPageTables, CmaPolicy, DebugConfig, DebugOptions, KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
   Scheduler, SlabAllocator, SlabAllocatorFactory, SlabErrorKind, Zone, ZoneLayoutConfig,
 } from '@mmkit/core';
 import type { MachineSpec } from '@mmkit/hw-x86';
@@ -107,6 +107,8 @@ export interface Kernel {
   readonly failPageAlloc: FailPageAlloc;
   /** The object allocator (SLUB or SLAB). */
   readonly slab: SlabAllocator;
+  /** The x86-64 page tables (@mmkit/hw-x86), registered as subsystems.archPageTables; undefined on i386. */
+  readonly archPageTables: ArchPageTables | undefined;
   /** Byte access to physical memory (object addresses are physical addresses). */
   readonly phys: PhysMemory;
   /** failslab (its fields can be changed at run time). */

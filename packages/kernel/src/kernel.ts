@@ -4,13 +4,13 @@
  */
 import {
   CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, NR_PAGEFLAGS, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
-  subtractRanges, syscallError, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
+  subtractRanges, syscallError, type ArchPageTables, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type Gfp, type KmemCache, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
 import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
-import { PRESETS, layoutFromZoneinfo, pfnSectionShift, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
+import { PRESETS, createX86PageTables, layoutFromZoneinfo, pfnSectionShift, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
 import { CountingPageAllocator } from './counting-page-allocator.js';
 import { KernelConfigError, configInt, configObject, configOneOf, describeValue } from './config-validation.js';
 import { MAX_NR_CPUS, checkKernelConfig, checkUnboundCpumask } from './check-config.js';
@@ -114,6 +114,7 @@ class SimulatedKernel implements Kernel {
   readonly failslab: Failslab;
   readonly badPageReports: { pfn: number; reason: string }[] = [];
   readonly slab: SlabAllocator;
+  readonly archPageTables: ArchPageTables | undefined;
   readonly phys: PhysMemory;
   readonly slabReports: SlabReport[] = [];
   readonly kasan: Kasan | undefined;
@@ -193,9 +194,12 @@ class SimulatedKernel implements Kernel {
     this.kasan = config.kasan && !config.kasanHooks ? this.createKasan() : undefined;
     this.slab = this.createSlab(config.slab ?? 'slub');
 
+    this.archPageTables = layout.zones.arch === 'x86_64' ? this.createArchPageTables() : undefined;
+
     // Phase 2: connect them, then run the initialisation steps in Linux's order.
     registry.register('pageAllocator', this.pageAllocator);
     registry.register('slab', this.slab);
+    if (this.archPageTables) registry.register('archPageTables', this.archPageTables);
     registry.connect();
     this.bootMemory(); // mm_init(): mem_init() -> memblock_free_all()
     this.slab.bootstrap?.(); // mm_init(): kmem_cache_init(), its allocations
@@ -222,6 +226,27 @@ class SimulatedKernel implements Kernel {
       const ret = this.sysctl(name, value);
       if (ret !== 0) throw new KernelConfigError(`sysctl ${name}=${value}: ${ret === -ERRNO.ENOENT ? 'no such sysctl' : 'invalid value'} (${ret})`);
     }
+  }
+
+  /** The x86-64 page tables: table pages from the page allocator (late-bound), counted in their zone's NR_PAGETABLE. */
+  private createArchPageTables(): ArchPageTables {
+    const registry = this.registry;
+    const pageAllocator = this.pageAllocator;
+    return createX86PageTables({
+      layout: this.layout,
+      pages: this.pages,
+      contents: this.contents,
+      sched: this.sched,
+      zones: this.zones,
+      subsystems: registry.view,
+      get pageAllocator() {
+        registry.assertConnected('pageAllocator', 'pageAllocator');
+        return pageAllocator;
+      },
+      cpuToNode: (cpu) => this.cpuToNode(cpu),
+      debug: this.debug,
+      log: (_level, message) => this.printk(message),
+    });
   }
 
   /** kmem_cache_init(): the object allocator, with KASAN's hooks when configured. */

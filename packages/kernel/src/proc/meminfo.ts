@@ -128,7 +128,9 @@ export function renderMeminfo(src: MeminfoSource): string {
   out += line('SReclaimable', slab.reclaimable);
   out += line('SUnreclaim', slab.unreclaimable);
   out += `${'KernelStack:'.padEnd(16)}${String(0).padStart(8)} kB\n`;
-  for (const label of ['PageTables', 'NFS_Unstable', 'Bounce', 'WritebackTmp']) out += line(label, 0);
+  // global_zone_page_state(NR_PAGETABLE): PTE tables only in 4.17 (pgtable_page_ctor()).
+  out += line('PageTables', src.zones.reduce((n, z) => n + z.nrPagetable, 0));
+  for (const label of ['NFS_Unstable', 'Bounce', 'WritebackTmp']) out += line(label, 0);
   out += `${'CommitLimit:'.padEnd(16)}${commitLimitKb(total - hugetlb, src.overcommitRatio, swapTotal, src.zoneConfig.arch === 'i386' ? 32 : 64).padStart(8)} kB\n`;
   out += line('Committed_AS', 0);
   // VMALLOC_TOTAL >> PAGE_SHIFT: 32 TiB on x86-64 (4-level paging), 128 MiB window on i386 by default.

@@ -52,7 +52,7 @@ export function renderZoneinfo(src: ZoneinfoSource): string {
         continue;
       }
       for (const item of ZONE_STAT_ITEMS) {
-        out += `\n      ${pad12(item)} ${item === 'nr_free_pages' ? zone.freePages : item === 'nr_free_cma' ? zone.freeCmaPages : 0}`;
+        out += `\n      ${pad12(item)} ${item === 'nr_free_pages' ? zone.freePages : item === 'nr_free_cma' ? zone.freeCmaPages : item === 'nr_page_table_pages' ? zone.nrPagetable : 0}`;
       }
       NUMA_STAT_ITEMS.forEach((item, i) => {
         out += `\n      ${pad12(item)} ${src.numaStat(zone, i)}`;
