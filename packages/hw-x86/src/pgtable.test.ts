@@ -229,6 +229,12 @@ describe('x86-64 page tables', () => {
       expect(pt.pgtablesBytes(pgd)).toBe(0);
     });
 
+    it('refuses bounds outside the user half', () => {
+      const { pt, pgd } = populated([]);
+      expect(() => pt.freePgdRange(pgd, 0, 2 ** 48, 0, 0)).toThrow(/\[0, 2\^47\]/);
+      expect(() => pt.freePgdRange(pgd, -4096, 4096, 0, 0)).toThrow(/free_pgd_range/);
+    });
+
     it('pgd_free with tables left says so as check_mm() does', () => {
       const { m, pt, pgd } = populated([0x400000]);
       pt.pgdFree(pgd);

@@ -68,6 +68,11 @@ function minus1(x: number): number {
   return x === 0 ? Infinity : x - 1;
 }
 
+/** An address free_pgd_range() takes: an integer in [0, 2^47] (2^47: the end of the user half). */
+function isUserBound(x: number): boolean {
+  return x >= 0 && x <= USER_VA_END && x === Math.floor(x);
+}
+
 /** *_addr_end(): the next boundary of size after addr, or end if that comes first. */
 function addrEnd(addr: number, end: number, size: number): number {
   const boundary = alignDown(addr, size) + size;
@@ -242,8 +247,8 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
   }
 
   function freePgdRange(pgd: Pfn, addr: VirtAddr, end: VirtAddr, floor: VirtAddr, ceiling: VirtAddr): void {
-    for (const [name, v] of [['addr', addr], ['end', end], ['floor', floor], ['ceiling', ceiling]] as const) {
-      if (!(Number.isInteger(v) && v >= 0 && v <= USER_VA_END)) throw new RangeError(`free_pgd_range: ${name} ${v} is not a user address`);
+    if (!(isUserBound(addr) && isUserBound(end) && isUserBound(floor) && isUserBound(ceiling))) {
+      throw new RangeError(`free_pgd_range(${addr}, ${end}, ${floor}, ${ceiling}): each must be an address in [0, 2^47]`);
     }
     if (end === 0 || end <= addr) return;
     addr = alignDown(addr, PMD_SIZE);
