@@ -9,7 +9,7 @@
  *   @mmkit/* package), built per grade into the grade's code directory, with an inline source map
  *   so that with --enable-source-maps a stack trace names the submission's own file and line.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -90,7 +90,9 @@ export async function graderBundle(sourceCondition: boolean): Promise<{ dir: str
   }
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const { build } = esbuild();
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Unique per build, not per process: two grades started at once in one process (grade-batch's
+  // pool on a cold cache) each build, and each renames its own file into place (same content).
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const result = await build({
     entryPoints: [entry],
     bundle: true,
