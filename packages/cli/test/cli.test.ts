@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../src/main.js';
 import { parseSize, parseSizeOrPercent } from '../src/size.js';
 
@@ -67,6 +67,7 @@ describe('mmkit boot', () => {
 
   it('reads a zoneinfo file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmkit-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, 'zoneinfo');
     let zoneinfo = '';
     await main(['boot', '--mem', '1G', '--show', 'zoneinfo'], (s) => (zoneinfo += s));

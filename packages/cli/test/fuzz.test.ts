@@ -7,11 +7,11 @@
  * MMKIT_FUZZ_CASES=5000 (and MMKIT_FUZZ_SEED=n) runs a larger campaign.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Prng } from '@mmkit/core';
 import { createKernel, kernelConfigFields, type KernelConfig } from '@mmkit/kernel';
 import { BOOT_HELP } from '../src/boot-command.js';
@@ -26,6 +26,7 @@ const chance = (p: number) => rng.nextU32() / 2 ** 32 < p;
 
 // Files: garbage of every kind, and /dev/zero-like streams (read through the CLI's bounded reader).
 const dir = mkdtempSync(join(tmpdir(), 'mmkit-fuzz-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, content: string | Uint8Array) => {
   const p = join(dir, name);
   writeFileSync(p, content);

@@ -4,12 +4,12 @@
  * grading, a module that cannot load exits 2 with its message, a property failure prints a replay
  * that --replay takes back, progress goes to a terminal's stderr only.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as conformance from '@mmkit/conformance';
 import type { GradeOptions, GradeReport } from '@mmkit/conformance';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../src/main.js';
 import { createProgress, runGrade } from '../src/grade-command.js';
 import type { ConformanceKit } from '../src/kit.js';
@@ -62,6 +62,7 @@ const never = () => {
 describe('mmkit grade: arguments', () => {
   it('refuses, before grading, an empty MODULE or mutant, limits out of bounds, unwritable outputs and bad replays', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mmkit-grade-cli-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'bad.json'), '{"contract": "page-allocator"}');
     writeFileSync(join(dir, 'slab.json'), JSON.stringify({ contract: 'slab-allocator', case: 'x', seed: 1, path: '0', propertyRuns: 10 }));
     const { kit, calls } = kitWith(never);
@@ -123,6 +124,7 @@ describe('mmkit grade: reports', () => {
     // A --json report replays its first property failure too.
     const json = await run(kit, 'grade', 'buddy', './mine.ts', '--json');
     const dir = mkdtempSync(join(tmpdir(), 'mmkit-grade-cli-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'report.json'), json.out);
     await run(kit, 'grade', 'buddy', './mine.ts', '--replay', join(dir, 'report.json'));
     expect(calls[3]).toMatchObject({ seed: 7, replayPath: '3:1:0' });

@@ -1,8 +1,8 @@
 /** Issue 10, item 9: input files are bounded and validated; every refusal is one line and exit 2. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
 import { MAX_INPUT_FILE_BYTES } from '../src/read-input.js';
 
@@ -22,6 +22,7 @@ function refused(r: { code: number; out: string; err: string }, pattern: RegExp)
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mmkit-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, content: string | Uint8Array) => {
   const p = join(dir, name);
   writeFileSync(p, content);
