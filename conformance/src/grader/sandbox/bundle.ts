@@ -69,6 +69,21 @@ function upToDate(meta: CachedBundle): boolean {
 
 const built = new Map<string, string>();
 
+/** What both bundles are: one ESM file for Node 20, require() shimmed, an inline source map without sources, esbuild silent (its errors are worded by buildError()). */
+function bundleOptions(sourceCondition: boolean) {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: sourceCondition ? ['source'] : [],
+    banner: { js: REQUIRE_SHIM },
+    sourcemap: 'inline',
+    sourcesContent: false,
+    logLevel: 'silent',
+  } as const;
+}
+
 /**
  * The grader's bundle (the child entry and everything it imports), cached: its directory and file.
  * `sourceCondition`: resolve workspace packages to their TypeScript sources (running from sources).
@@ -94,18 +109,10 @@ export async function graderBundle(sourceCondition: boolean): Promise<{ dir: str
   // pool on a cold cache) each build, and each renames its own file into place (same content).
   const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const result = await build({
+    ...bundleOptions(sourceCondition),
     entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: sourceCondition ? ['source'] : [],
     outfile: tmp,
-    banner: { js: REQUIRE_SHIM },
-    sourcemap: 'inline',
-    sourcesContent: false,
     metafile: true,
-    logLevel: 'silent',
   });
   const cwd = process.cwd();
   const inputs = Object.keys(result.metafile.inputs).map((rel): [string, number, number] => {
@@ -156,17 +163,9 @@ export async function submissionBundle(spec: string, cwd: string, outDir: string
   const file = path.join(outDir, 'submission.mjs');
   try {
     await build({
+      ...bundleOptions(sourceCondition),
       stdin: { contents: `import * as submission from ${JSON.stringify(spec)};\nexport default submission;\n`, resolveDir: cwd, sourcefile: STDIN, loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: sourceCondition ? ['source'] : [],
       outfile: file,
-      banner: { js: REQUIRE_SHIM },
-      sourcemap: 'inline',
-      sourcesContent: false,
-      logLevel: 'silent',
     });
   } catch (err) {
     const errors = (err as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors;
