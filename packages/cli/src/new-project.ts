@@ -85,7 +85,8 @@ export function skeletonSource(contract: AnyContract, skeleton: ContractSkeleton
     ` * ${projectName}: an implementation of the ${contract.id} contract, ${contract.title}.`,
     ` * \`npm test\` runs the conformance suite on it, \`npm run grade\` grades it rule by rule.`,
     ' * Every member throws "not written yet: <name>" until you write it: the grader reports each',
-    ' * rule that reaches one.',
+    ' * rule that reaches one. Every case boots a small kernel around it first, so the members that',
+    ' * boot calls come first (a rule whose case cannot boot names the one it stopped at).',
     ' */',
   ];
   const notWritten = [
@@ -185,7 +186,9 @@ npm test         # the conformance suite in vitest: one test per case, named aft
 npm run grade    # ${grade}: a verdict per rule and a score
 \`\`\`
 
-\`npm run grade -- --verbose\` shows every failing case; a failing property case prints the calls
+Every case boots a small kernel around your implementation first: until the members boot calls
+are written, each rule fails on the first of them (\`npm run grade\` names it), then on the
+members its own case reaches. \`npm run grade -- --verbose\` shows every failing case; a failing property case prints the calls
 that break it and a \`--replay FILE\` that runs just them again. \`npm run typecheck\` checks the
 types. The rules and what each checks: \`npx mmkit grade ${contract.id} --help\` and the
 \`@mmkit/conformance\` README.

@@ -1,12 +1,10 @@
 /** The page-allocator contract: mm/page_alloc.c, the zoned buddy allocator. */
 import type { PageAllocatorFactory } from '@mmkit/core';
-import { createKernel } from '@mmkit/kernel';
 import { defineContract } from '../../contract.js';
 import { measureFragmentation, measureThroughput } from '../../grader/bench.js';
 import { BUDDY_RULES } from './rules.js';
+import { declaringAllocator } from './suite/declared.js';
 import { pageAllocatorSuite } from './suite/index.js';
-
-const MiB = 2 ** 20;
 
 export default defineContract<PageAllocatorFactory>({
   id: 'page-allocator',
@@ -20,8 +18,8 @@ export default defineContract<PageAllocatorFactory>({
   factoryPattern: /^create\w*Allocator$/,
   defaultImplementation: 'kernel default (@mmkit/buddy)',
   identify(factory) {
-    const k = createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', pageAllocator: factory });
-    return { implementation: k.pageAllocator.name, supports: { ...k.pageAllocator.supports } };
+    const allocator = declaringAllocator(factory);
+    return { implementation: allocator.name, supports: { ...allocator.supports } };
   },
   assemble: (factory) => ({ pageAllocator: factory }),
   bench: (factory, seed) => ({ throughput: measureThroughput(factory), fragmentation: measureFragmentation(factory, seed) }),

@@ -5,7 +5,6 @@
  * except where the seed changelog gives the number.
  */
 import { BUDDY_RULES } from '../rules.js';
-import { createKernel } from '@mmkit/kernel';
 import type { FeatureSet, Suite } from '../../../suite.js';
 import { gfpZoneCases } from './gfp-zone.js';
 import { minFreeKbytesCases } from './min-free-kbytes.js';
@@ -22,7 +21,8 @@ import { faultInjectCases } from './fault-inject.js';
 import { propertyCases } from './property.js';
 import { cmaCases } from './cma.js';
 import { memmapSectionCases } from './memmap-sections.js';
-import { MiB, type PageAllocatorUnderTest } from './helpers.js';
+import { declaringAllocator } from './declared.js';
+import type { PageAllocatorUnderTest } from './helpers.js';
 
 export type { PageAllocatorUnderTest } from './helpers.js';
 
@@ -47,8 +47,7 @@ export const pageAllocatorSuite: Suite<PageAllocatorUnderTest> = {
     ...propertyCases,
   ],
   probe(factory: PageAllocatorUnderTest): FeatureSet {
-    const k = createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', pageAllocator: factory });
-    const s = k.pageAllocator.supports;
+    const s = declaringAllocator(factory).supports;
     return { pcp: Boolean(s.pcp), highatomic: Boolean(s.highatomic) };
   },
 };
