@@ -7,13 +7,14 @@ import type { KernelConfig } from '@mmkit/kernel';
 import type { MutantOf } from './mutants/types.js';
 import type { Rule } from './rules/types.js';
 import type { Suite } from './suite.js';
-import type { Fragmentation, SlabThroughput, Throughput } from './grader/types.js';
+import type { Fragmentation, SlabFragmentation, SlabThroughput, Throughput } from './grader/types.js';
 
 /** What a contract's bench measures after its suite (every field optional). */
 export interface ContractBench {
   throughput?: Throughput;
   fragmentation?: Fragmentation;
   slabThroughput?: SlabThroughput;
+  slabFragmentation?: SlabFragmentation;
 }
 
 export interface ContractDescriptor<F> {

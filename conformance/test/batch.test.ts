@@ -14,6 +14,7 @@ import {
   GRADEBOOK_SCHEMA, allMutants, formatGradebookCsv, formatGradebookJson, gradeBatch, listSubmissions, mergeGradebooks, parseShard, shareOf,
   submissionModule, validateJson, type GradeOptions, type GradeReport, type Gradebook, type GradebookEntry,
 } from '../src/index.js';
+import { entryFromReport } from '../src/batch/index.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/batch/page-allocator/', import.meta.url));
 const MUTANTS_MODULE = fileURLToPath(new URL('../src/mutants/index.ts', import.meta.url));
@@ -191,6 +192,25 @@ describe('gradebooks from a fake grader', () => {
     const twice = { file: 'twice.json', book: { ...(files[1].book as Gradebook), shards: [{ index: 3, count: 3 }], entries: (files[0].book as Gradebook).entries } };
     expect(() => mergeGradebooks([files[0], twice])).toThrow(/student "ann" is in both shard1.json and twice.json/);
     expect(() => mergeGradebooks([{ file: 'report.json', book: { schemaVersion: 1, contract: 'page-allocator' } }])).toThrow(/^report.json is not an mmkit gradebook: \(the document\): the property 'kind' is missing/);
+  });
+
+  it("takes each row's fingerprint from the report's: a page allocator's free lists count, a slab allocator has one too", () => {
+    const base: GradeReport = { contract: 'page-allocator', implementation: 'x', rules: [], cases: [], durationMs: 1, score: { passed: 1, failed: 0, notProvided: 0, total: 1, percent: 100 } };
+    const state = { freePages: 1, largestFreeOrder: 0, unusableFreeIndex: { order: 9, value: 1 } };
+    // The same allocations as the reference, other free lists after them: not the reference's decisions.
+    const page = entryFromReport('p', undefined, {
+      ...base,
+      fragmentation: { ...state, machine: 'm', seed: 1, steps: 1, allocatedPages: 0, freeBlocksPerOrder: [1], allocationHash: '0000abcd', reference: { ...state, freeBlocksPerOrder: [0, 1], allocationHash: '0000abcd' } },
+      fingerprint: { allocationHash: '0000abcd', referenceAllocationHash: '0000abcd', reference: '@mmkit/buddy', sameAsReference: false },
+    });
+    expect(page).toMatchObject({ fingerprint: '0000abcd', sameAsReference: false });
+    const f = { activeObjs: 1, numObjs: 2, slabPages: 1, allocationHash: '1234abcd', stateHash: '00000001' };
+    const slab = entryFromReport('s', undefined, {
+      ...base, contract: 'slab-allocator',
+      slabFragmentation: { ...f, machine: 'm', seed: 1, steps: 1, references: [{ implementation: '@mmkit/slub', ...f }] },
+      fingerprint: { allocationHash: '1234abcd', referenceAllocationHash: '1234abcd', reference: '@mmkit/slub', sameAsReference: true },
+    });
+    expect(slab).toMatchObject({ fingerprint: '1234abcd', sameAsReference: true });
   });
 
   it('writes CSV a spreadsheet reads: quoted fields, no formulas', () => {

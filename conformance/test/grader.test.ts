@@ -123,7 +123,7 @@ describe('grade', () => {
     const [same, other] = await Promise.all(
       ['delegating-allocator.ts', 'hostile/null-allocator.ts'].map((m) => grade({ contract: 'buddy', module: fixture(m), filter: 'wrong-order' })),
     );
-    expect(same.fingerprint).toEqual({ allocationHash: same.fragmentation!.allocationHash, referenceAllocationHash: same.fragmentation!.reference!.allocationHash, sameAsReference: true });
+    expect(same.fingerprint).toEqual({ allocationHash: same.fragmentation!.allocationHash, referenceAllocationHash: same.fragmentation!.reference!.allocationHash, reference: '@mmkit/buddy', sameAsReference: true });
     expect(formatText(same)).toMatch(/^fingerprint: the same allocation decisions and free lists as the reference/m);
     expect(other.fingerprint!.sameAsReference).toBe(false);
     expect(other.fingerprint!.allocationHash).not.toBe(other.fingerprint!.referenceAllocationHash);
@@ -176,6 +176,24 @@ describe('grade slab-allocator', () => {
     expect(shrink.status).toBe('fail');
     expect(shrink.failures[0].message).toMatch(/slabs left after freeing every object and shrinking/);
   });
+
+  it('fingerprints a module that delegates to SLUB or SLAB, and not one that decides otherwise', async () => {
+    const [slub, slab, other] = await Promise.all(
+      [fixture('delegating-slab.ts'), '@mmkit/slab', fixture('never-shrinks-slab.ts')].map((module) => grade({ contract: 'slab-allocator', module, filter: 'object alignment' })),
+    );
+    for (const r of [slub, slab, other]) expect(validateJson(JSON.parse(formatJson(r)), GRADE_REPORT_SCHEMA)).toEqual([]);
+    const f = slub.slabFragmentation!;
+    expect(f.references!.map((r) => r.implementation)).toEqual(['@mmkit/slub', '@mmkit/slab']);
+    expect(f.numObjs).toBeGreaterThanOrEqual(f.activeObjs);
+    expect(f.slabPages).toBeGreaterThan(0);
+    expect(slub.fingerprint).toEqual({ allocationHash: f.allocationHash, referenceAllocationHash: f.references![0].allocationHash, reference: '@mmkit/slub', sameAsReference: true });
+    expect(slab.fingerprint).toMatchObject({ reference: '@mmkit/slab', sameAsReference: true });
+    expect(slab.fingerprint!.allocationHash).not.toBe(slub.fingerprint!.allocationHash);
+    expect(formatText(slab)).toMatch(/^fingerprint: the same allocation decisions and slabinfo as the reference @mmkit\/slab/m);
+    expect(formatText(slub)).toMatch(/^object workload \(256 MiB, 1 node, 2 CPUs, 6000 random steps, seed 1\): [\d,]+ of [\d,]+ objects in use/m);
+    // kmem_cache_shrink() that keeps its slabs: the same allocations, another slabinfo after the shrink.
+    expect(other.fingerprint).toMatchObject({ allocationHash: f.allocationHash, reference: '@mmkit/slub', sameAsReference: false });
+  }, 120_000);
 
   it('names the factory it expects of a module without one', async () => {
     const r = await grade({ contract: 'slab-allocator', module: fixture('no-factory.ts'), bench: false });

@@ -69,8 +69,9 @@ export function entryFromReport(student: string, module: string | undefined, rep
   const st = report.slabThroughput;
   const throughput = t ? t.order0OpsPerSec : st ? st.cacheOpsPerSec : undefined;
   const reference = t ? t.reference?.order0OpsPerSec : st ? st.reference?.cacheOpsPerSec : undefined;
-  const fingerprint = report.fragmentation?.allocationHash;
-  const refPrint = report.fragmentation?.reference?.allocationHash;
+  // The report's fingerprint (a module's, with the bench); else the hashes of the figures.
+  const fingerprint = report.fingerprint?.allocationHash ?? report.fragmentation?.allocationHash ?? report.slabFragmentation?.allocationHash;
+  const sameAsReference = report.fingerprint?.sameAsReference ?? (report.fragmentation?.reference?.allocationHash ? fingerprint === report.fragmentation.reference.allocationHash : undefined);
   const problem = (report as { loadError?: string }).loadError ?? report.error;
   return {
     student,
@@ -81,7 +82,7 @@ export function entryFromReport(student: string, module: string | undefined, rep
     ...(throughput !== undefined ? { throughput } : {}),
     ...(throughput !== undefined && reference ? { throughputVsReference: Math.round((throughput / reference) * 100) / 100 } : {}),
     ...(fingerprint ? { fingerprint } : {}),
-    ...(fingerprint && refPrint ? { sameAsReference: fingerprint === refPrint } : {}),
+    ...(fingerprint && sameAsReference !== undefined ? { sameAsReference } : {}),
     ...(problem ? { error: oneLine(problem) } : {}),
     durationMs: report.durationMs,
   };

@@ -16,7 +16,9 @@ import {
   type PageAllocator, type PageAllocatorFactory, type SlabAllocatorFactory,
 } from '@mmkit/core';
 import { createKernel } from '@mmkit/kernel';
-import type { Fragmentation, FragmentationState, HostMachine, PageblockMap, SlabThroughput, Throughput, ThroughputMethod } from './types.js';
+import type {
+  Fragmentation, FragmentationState, HostMachine, PageblockMap, SlabFragmentation, SlabFragmentationState, SlabThroughput, Throughput, ThroughputMethod,
+} from './types.js';
 
 const GiB = 2 ** 30;
 const BATCH = 256;
@@ -295,6 +297,94 @@ export function measureFragmentation(factory: PageAllocatorFactory | undefined, 
     }
   }
   return { machine: '1 GiB, 1 node, 2 CPUs', seed, steps, allocatedPages, ...state, ...(reference ? { reference } : {}) };
+}
+
+/** The kmalloc sizes the object workload draws from: every size class of both implementations, sizes between them, and two above a page. */
+const SLAB_WORKLOAD_SIZES = [8, 16, 24, 32, 40, 64, 96, 100, 128, 192, 200, 256, 300, 512, 700, 1024, 1500, 2048, 4096, 5000, 8192];
+/** The workload's own caches: kmem_cache_create(name, size, align, flags). */
+const SLAB_WORKLOAD_CACHES: readonly (readonly [string, number, number])[] = [
+  ['fp_small', 24, 8],
+  ['fp_odd', 200, 0],
+  ['fp_aligned', 1000, 64],
+];
+
+function fnvAddr(h: number, addr: number): number {
+  return fnv1a(fnv1a(h, addr >>> 0), Math.floor(addr / 2 ** 32) >>> 0);
+}
+
+/** The object workload on one implementation ('slub', 'slab' or a factory): its figures and hashes. */
+function slabFragmentationRun(slab: SlabAllocatorFactory | 'slub' | 'slab', seed: number, steps: number): SlabFragmentationState {
+  const k = createKernel({ machine: { mem: 256 * 2 ** 20 }, nrCpus: 2, thp: 'never', seed, slab });
+  const s = k.slab;
+  const caches = SLAB_WORKLOAD_CACHES.map(([name, size, align]) => {
+    const c = s.kmemCacheCreate(name, size, align, 0);
+    if (!c) throw new Error(`kmem_cache_create(${name}, ${size}, ${align}) failed`);
+    return c;
+  });
+  const prng = new Prng(seed);
+  // What is held: its address and its cache (-1: kmalloc'ed).
+  const heldAddr: number[] = [];
+  const heldCache: number[] = [];
+  let hash = FNV_OFFSET;
+  const alloc = (): void => {
+    k.sched.currentCpu = prng.nextInt(2);
+    const which = prng.nextInt(caches.length + 2) - 2; // kmalloc twice as often as any one cache
+    const c = which < 0 ? -1 : which;
+    const addr = c < 0 ? s.kmalloc(SLAB_WORKLOAD_SIZES[prng.nextInt(SLAB_WORKLOAD_SIZES.length)], GFP_KERNEL) : s.kmemCacheAlloc(caches[c], GFP_KERNEL);
+    hash = fnvAddr(hash, addr);
+    if (addr === 0) return;
+    heldAddr.push(addr);
+    heldCache.push(c);
+  };
+  const free = (): void => {
+    const i = prng.nextInt(heldAddr.length);
+    const addr = heldAddr[i];
+    const c = heldCache[i];
+    heldAddr[i] = heldAddr[heldAddr.length - 1];
+    heldCache[i] = heldCache[heldCache.length - 1];
+    heldAddr.pop();
+    heldCache.pop();
+    k.sched.currentCpu = prng.nextInt(2);
+    if (c < 0) s.kfree(addr);
+    else s.kmemCacheFree(caches[c], addr);
+  };
+  for (let step = 0; step < steps; step++) {
+    if (heldAddr.length && prng.nextFloat() < 0.45) free();
+    else alloc();
+  }
+  for (let n = Math.floor(heldAddr.length / 2); n > 0; n--) free();
+  k.sched.currentCpu = 0;
+  for (const c of caches) s.kmemCacheShrink(c);
+
+  let state = FNV_OFFSET;
+  let activeObjs = 0;
+  let numObjs = 0;
+  let slabPages = 0;
+  for (const c of s.caches()) {
+    const info = s.slabinfo(c);
+    for (const v of [info.activeObjs, info.numObjs, info.activeSlabs, info.numSlabs, info.objectsPerSlab, info.pagesPerSlab, info.numPages]) state = fnv1a(state, v);
+    activeObjs += info.activeObjs;
+    numObjs += info.numObjs;
+    slabPages += info.numPages;
+  }
+  for (const z of k.zones) state = fnv1a(state, z.freePages);
+  return { activeObjs, numObjs, slabPages, allocationHash: hash.toString(16).padStart(8, '0'), stateHash: state.toString(16).padStart(8, '0') };
+}
+
+/**
+ * A seeded object workload on a 256 MiB machine with 2 CPUs: three caches of its own and kmalloc
+ * of sizes from 8 to 8192 bytes, random allocations and frees for `steps` steps from random
+ * CPUs, then a random half of what is held freed and the workload's caches shrunk; then every
+ * cache's slabinfo. The same for each reference implementation (SLUB, the default, then SLAB)
+ * unless `reference` is false: equal hashes mean equal decisions (the fingerprint of delegating
+ * to one, or copying it).
+ */
+export function measureSlabFragmentation(factory: SlabAllocatorFactory | undefined, seed = 1, steps = 6000, opts: { reference?: boolean } = {}): SlabFragmentation {
+  const state = slabFragmentationRun(factory ?? 'slub', seed, steps);
+  const references = (opts.reference ?? true)
+    ? (['slub', 'slab'] as const).map((name) => ({ implementation: `@mmkit/${name}`, ...(factory === undefined && name === 'slub' ? state : slabFragmentationRun(name, seed, steps)) }))
+    : undefined;
+  return { machine: '256 MiB, 1 node, 2 CPUs', seed, steps, ...state, ...(references ? { references } : {}) };
 }
 
 /**

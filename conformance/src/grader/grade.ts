@@ -10,7 +10,7 @@ import { aggregateRules, type CaseResult } from '../suite.js';
 import { CONTRACT_NAMES, contractByName } from '../contracts/index.js';
 import { SANDBOX_CHOICES, type SandboxChoice } from './sandbox/layers.js';
 import { runSandboxed } from './sandbox/run.js';
-import type { Fingerprint, Fragmentation, GradeOptions, GradeReport, RuleReport, Score } from './types.js';
+import type { Fingerprint, Fragmentation, GradeOptions, GradeReport, RuleReport, Score, SlabFragmentation } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 180_000;
 export const DEFAULT_MEMORY_MB = 2048;
@@ -29,15 +29,28 @@ function sandboxChoice(option: GradeOptions['sandbox']): SandboxChoice {
 }
 
 /**
- * Whether a graded module's allocation decisions are the reference's: the same pfns in the same
+ * Whether a graded page allocator's decisions are the reference's: the same pfns in the same
  * order under the seeded fragmentation workload, and the same free lists after it. Delegating to
  * the reference (it is correct code) cannot be prevented; a course can flag it with this.
  */
-function fingerprintOf(f: Fragmentation): { fingerprint?: Fingerprint } {
+function fingerprintOf(f: Fragmentation, reference: string): Fingerprint | undefined {
   const ref = f.reference;
-  if (!f.allocationHash || !ref?.allocationHash) return {};
+  if (!f.allocationHash || !ref?.allocationHash) return undefined;
   const sameFreeLists = f.freeBlocksPerOrder.length === ref.freeBlocksPerOrder.length && f.freeBlocksPerOrder.every((n, i) => n === ref.freeBlocksPerOrder[i]);
-  return { fingerprint: { allocationHash: f.allocationHash, referenceAllocationHash: ref.allocationHash, sameAsReference: f.allocationHash === ref.allocationHash && sameFreeLists } };
+  return { allocationHash: f.allocationHash, referenceAllocationHash: ref.allocationHash, reference, sameAsReference: f.allocationHash === ref.allocationHash && sameFreeLists };
+}
+
+/**
+ * The same for an object allocator, against each reference implementation (SLUB, then SLAB): the
+ * same addresses in the same order under the seeded object workload and the same slabinfo after
+ * it as one of them.
+ */
+function slabFingerprintOf(f: SlabFragmentation): Fingerprint | undefined {
+  const refs = f.references ?? [];
+  if (!refs.length) return undefined;
+  const same = refs.find((r) => r.allocationHash === f.allocationHash && r.stateHash === f.stateHash);
+  const ref = same ?? refs[0];
+  return { allocationHash: f.allocationHash, referenceAllocationHash: ref.allocationHash, reference: ref.implementation, sameAsReference: same !== undefined };
 }
 
 function score(rules: readonly RuleReport[]): Score {
@@ -89,7 +102,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   });
   const results: CaseResult[] = run.results;
   const implementation = run.implementation ?? describeImplementation(options, spec.defaultImplementation);
-  const { supports, throughput, fragmentation, slabThroughput, error, loadError } = run;
+  const { supports, throughput, fragmentation, slabThroughput, slabFragmentation, error, loadError } = run;
   // A violation voids the run: no verdict of the child counts.
   if (error?.startsWith('violation: ')) results.length = 0;
 
@@ -107,6 +120,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const verdicts: RuleReport[] = aggregateRules(graded, results, supports).map((v) =>
     v.status === 'fail' && v.failures.length === 1 && v.failures[0].case === '(none)' ? { ...v, failures: [{ case: '(none)', message: error ?? 'not run' }] } : v,
   );
+  // A module's fingerprint (the reference and the mutants are what they are).
+  const fingerprint = options.module === undefined ? undefined : fragmentation ? fingerprintOf(fragmentation, spec.implementations[0]) : slabFragmentation ? slabFingerprintOf(slabFragmentation) : undefined;
   return {
     contract,
     implementation,
@@ -118,7 +133,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     ...(throughput ? { throughput } : {}),
     ...(fragmentation ? { fragmentation } : {}),
     ...(slabThroughput ? { slabThroughput } : {}),
-    ...(fragmentation && options.module !== undefined ? fingerprintOf(fragmentation) : {}),
+    ...(slabFragmentation ? { slabFragmentation } : {}),
+    ...(fingerprint ? { fingerprint } : {}),
     ...(error ? { error } : {}),
     ...(loadError ? { loadError } : {}),
     sandbox: run.sandbox,

@@ -148,12 +148,37 @@ export interface SlabThroughput {
   readonly reference?: { readonly cacheOpsPerSec: number; readonly kmallocOpsPerSec: number };
 }
 
-/** A graded module's allocation decisions against the reference's (page-allocator, with the bench). */
-export interface Fingerprint {
-  /** FNV-1a of every pfn the fragmentation workload's allocations returned, in order. */
+/** What the object workload left (measureSlabFragmentation()), for one implementation. */
+export interface SlabFragmentationState {
+  /** Objects in use, summed over every cache's slabinfo (active_objs). */
+  readonly activeObjs: number;
+  /** Objects the caches' slabs hold (num_objs): activeObjs / numObjs is how full the slabs are. */
+  readonly numObjs: number;
+  /** Pages the slabs of every cache hold. */
+  readonly slabPages: number;
+  /** FNV-1a (32 bits, hex) of every address the workload's allocations returned, in order: equal hashes, equal allocation decisions. */
   readonly allocationHash: string;
+  /** FNV-1a of every cache's slabinfo (in creation order) and each zone's free pages after the workload. */
+  readonly stateHash: string;
+}
+
+export interface SlabFragmentation extends SlabFragmentationState {
+  readonly machine: string;
+  readonly seed: number;
+  readonly steps: number;
+  /** Each reference implementation (SLUB, the default, then SLAB) under the same workload and seed. */
+  readonly references?: readonly (SlabFragmentationState & { readonly implementation: string })[];
+}
+
+/** A graded module's allocation decisions against the reference's (with the bench). */
+export interface Fingerprint {
+  /** FNV-1a of every pfn (page allocator) or object address (slab allocator) the workload's allocations returned, in order. */
+  readonly allocationHash: string;
+  /** The same hash of the reference it matched, or of the default reference. */
   readonly referenceAllocationHash: string;
-  /** The same decisions and the same free lists as the reference: delegation to it, or a copy of it. */
+  /** That reference implementation (@mmkit/buddy; @mmkit/slub or @mmkit/slab). */
+  readonly reference?: string;
+  /** The same decisions and the same state after them (free lists; slabinfo) as a reference: delegation to it, or a copy of it. */
   readonly sameAsReference: boolean;
 }
 
@@ -182,6 +207,7 @@ export interface GradeReport {
   readonly throughput?: Throughput;
   readonly fragmentation?: Fragmentation;
   readonly slabThroughput?: SlabThroughput;
+  readonly slabFragmentation?: SlabFragmentation;
   /** A run-level problem: load failure, timeout, crash, violation. */
   readonly error?: string;
   /**
@@ -190,7 +216,7 @@ export interface GradeReport {
    * prints it and exits 2.
    */
   readonly loadError?: string;
-  /** A module's allocation decisions against the reference's (page-allocator with the bench): a course can flag delegation. */
+  /** A module's allocation decisions against the reference's (with the bench): a course can flag delegation. */
   readonly fingerprint?: Fingerprint;
   /** The sandbox the submission ran in (absent when the grader could not start one). */
   readonly sandbox?: SandboxReport;

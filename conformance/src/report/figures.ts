@@ -49,5 +49,13 @@ export function figureLines(report: GradeReport): string[] {
       `fragmentation (${f.machine}, ${f.steps} random steps, seed ${f.seed}): ${f.freePages} free pages, largest free order ${f.largestFreeOrder}, unusable free space index (order ${f.unusableFreeIndex.order}) ${f.unusableFreeIndex.value.toFixed(3)}${ref}`,
     );
   }
+  if (report.slabFragmentation) {
+    const f = report.slabFragmentation;
+    const full = (s: { activeObjs: number; numObjs: number }) => (s.numObjs ? `${((s.activeObjs / s.numObjs) * 100).toFixed(1)}%` : '-');
+    const refs = (f.references ?? []).map((r) => `${r.implementation} ${full(r)} in ${count(r.slabPages)} pages${r.allocationHash === f.allocationHash && r.stateHash === f.stateHash ? ', the same allocations' : ''}`);
+    lines.push(
+      `object workload (${f.machine}, ${f.steps} random steps, seed ${f.seed}): ${count(f.activeObjs)} of ${count(f.numObjs)} objects in use (${full(f)}) in ${count(f.slabPages)} slab pages${refs.length ? ` (${refs.join('; ')})` : ''}`,
+    );
+  }
   return lines;
 }

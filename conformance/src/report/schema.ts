@@ -56,6 +56,16 @@ const fragmentationState: Record<string, JsonSchema> = {
 };
 const fragmentationRequired = ['freePages', 'largestFreeOrder', 'freeBlocksPerOrder', 'unusableFreeIndex'];
 
+const hash = (description: string): JsonSchema => ({ type: 'string', pattern: '^[0-9a-f]{8}$', description });
+const slabFragmentationState: Record<string, JsonSchema> = {
+  activeObjs: int(),
+  numObjs: int(),
+  slabPages: int(),
+  allocationHash: hash('FNV-1a of every object address the workload was given, in order'),
+  stateHash: hash("FNV-1a of every cache's slabinfo and each zone's free pages after the workload"),
+};
+const slabFragmentationRequired = Object.keys(slabFragmentationState);
+
 export const GRADE_REPORT_SCHEMA: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'grade-report.schema.json',
@@ -74,12 +84,13 @@ export const GRADE_REPORT_SCHEMA: JsonSchema = {
     throughput: { $ref: '#/$defs/throughput' },
     fragmentation: { $ref: '#/$defs/fragmentation' },
     slabThroughput: { $ref: '#/$defs/slabThroughput' },
+    slabFragmentation: { $ref: '#/$defs/slabFragmentation' },
     error: { type: 'string', description: 'A run-level problem: load failure, timeout, crash' },
     loadError: { type: 'string', description: 'The module could not be loaded: what is wrong and how to fix it (the CLI exits 2)' },
     fingerprint: object(
-      { allocationHash: str, referenceAllocationHash: str, sameAsReference: { type: 'boolean' } },
+      { allocationHash: str, referenceAllocationHash: str, reference: { type: 'string', description: 'The reference implementation compared: the one matched, else the default' }, sameAsReference: { type: 'boolean' } },
       ['allocationHash', 'referenceAllocationHash', 'sameAsReference'],
-      "A module's allocation decisions against the reference's under the fragmentation workload: sameAsReference flags delegation to (or a copy of) the reference",
+      "A module's allocation decisions against the reference's under the fragmentation workload (page allocators) or the object workload (slab allocators): sameAsReference flags delegation to (or a copy of) a reference",
     ),
     sandbox: object(
       {
@@ -174,6 +185,21 @@ export const GRADE_REPORT_SCHEMA: JsonSchema = {
       },
       ['machine', 'seed', 'steps', 'allocatedPages', ...fragmentationRequired],
       'The free lists and pageblocks after a seeded random workload.',
+    ),
+    slabFragmentation: object(
+      {
+        machine: str,
+        seed: { type: 'integer' },
+        steps: int(),
+        ...slabFragmentationState,
+        references: {
+          type: 'array',
+          items: object({ implementation: str, ...slabFragmentationState }, ['implementation', ...slabFragmentationRequired]),
+          description: 'Each reference implementation (SLUB, then SLAB) under the same workload and seed',
+        },
+      },
+      ['machine', 'seed', 'steps', ...slabFragmentationRequired],
+      "The caches' slabinfo after a seeded random object workload (kmem_cache and kmalloc).",
     ),
     failure: {
       type: 'object',

@@ -64,7 +64,11 @@ export function formatText(report: GradeReport, opts: TextOptions = {}): string 
   lines.push('');
   lines.push(scoreLine(report));
   lines.push(...figureLines(report));
-  if (report.fingerprint?.sameAsReference) lines.push(`fingerprint: the same allocation decisions and free lists as the reference (allocation hash ${report.fingerprint.allocationHash}): delegation to it, or a copy`);
+  if (report.fingerprint?.sameAsReference) {
+    const f = report.fingerprint;
+    const state = report.contract === 'page-allocator' ? 'free lists' : 'slabinfo';
+    lines.push(`fingerprint: the same allocation decisions and ${state} as the reference${f.reference ? ` ${f.reference}` : ''} (allocation hash ${f.allocationHash}): delegation to it, or a copy`);
+  }
   if (report.sandbox) lines.push(...sandboxLines(report.sandbox, width));
   lines.push(`duration: ${(report.durationMs / 1000).toFixed(1)} s`);
   return `${lines.join('\n')}\n`;

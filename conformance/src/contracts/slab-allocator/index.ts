@@ -2,7 +2,7 @@
 import type { SlabAllocatorFactory } from '@mmkit/core';
 import { createKernel } from '@mmkit/kernel';
 import { defineContract } from '../../contract.js';
-import { measureSlabThroughput } from '../../grader/bench.js';
+import { measureSlabFragmentation, measureSlabThroughput } from '../../grader/bench.js';
 import { SLAB_RULES } from './rules.js';
 import { slabAllocatorFeatures, slabAllocatorSuite } from './suite/index.js';
 
@@ -24,6 +24,6 @@ export default defineContract<SlabAllocatorFactory>({
     return { implementation: k.slab.name, supports: slabAllocatorFeatures(k.slab) };
   },
   assemble: (factory) => ({ slab: factory }),
-  bench: (factory) => ({ slabThroughput: measureSlabThroughput(factory) }),
+  bench: (factory, seed) => ({ slabThroughput: measureSlabThroughput(factory), slabFragmentation: measureSlabFragmentation(factory, seed) }),
   mutants: async () => (await import('./mutants/index.js')).SLAB_ALLOCATOR_MUTANTS.filter((m) => m.contract === 'slab-allocator'),
 });

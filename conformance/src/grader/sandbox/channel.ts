@@ -11,7 +11,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CaseResult } from '../../suite.js';
-import type { Fragmentation, SlabThroughput, Throughput } from '../types.js';
+import type { Fragmentation, SlabFragmentation, SlabThroughput, Throughput } from '../types.js';
 
 export const CHANNEL_FD = 3;
 export const KEY_FD = 4;
@@ -23,7 +23,7 @@ export type ChildMessage =
   | { type: 'start'; implementation: string; supports: Record<string, boolean> }
   | { type: 'case-start'; name: string }
   | { type: 'case'; result: CaseResult }
-  | { type: 'bench'; throughput?: Throughput; fragmentation?: Fragmentation; slabThroughput?: SlabThroughput }
+  | { type: 'bench'; throughput?: Throughput; fragmentation?: Fragmentation; slabThroughput?: SlabThroughput; slabFragmentation?: SlabFragmentation }
   | { type: 'violation'; message: string }
   /** The watchdog's answer to the parent's question at the deadline: the call the suite is waiting on. */
   | { type: 'waiting'; case: string; operation: string; ms: number }

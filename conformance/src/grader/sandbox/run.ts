@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CaseResult } from '../../suite.js';
-import type { Fragmentation, SandboxReport, SlabThroughput, Throughput } from '../types.js';
+import type { Fragmentation, SandboxReport, SlabFragmentation, SlabThroughput, Throughput } from '../types.js';
 import { LoadError, describeLoadFailure, isPathLike, moduleFile, packageNotInstalled } from '../load.js';
 import { graderBundle, submissionBundle, SubmissionBuildError } from './bundle.js';
 import { CHANNEL_FD, ChannelReader, KEY_BYTES, KEY_FD, type ChildMessage } from './channel.js';
@@ -43,6 +43,7 @@ export interface SandboxRunResult {
   throughput?: Throughput;
   fragmentation?: Fragmentation;
   slabThroughput?: SlabThroughput;
+  slabFragmentation?: SlabFragmentation;
   /** A run-level problem: load failure, timeout, crash, violation. */
   error?: string;
   /** The module could not be loaded: what is wrong and how to fix it (load.ts's LoadError). */
@@ -230,6 +231,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
               result.throughput = m.throughput;
               result.fragmentation = m.fragmentation;
               result.slabThroughput = m.slabThroughput;
+              result.slabFragmentation = m.slabFragmentation;
               break;
             case 'violation':
               violation(m.message);
