@@ -2,16 +2,21 @@
  * Hostile submissions: each is stopped or fails, none scores above what its allocation
  * behaviour earns, no file outside the scratch directory changes, no process remains, and the
  * grader always reports. By default a representative few (a few seconds); MMKIT_HOSTILE=full
- * runs every fixture under every sandbox layer this machine has.
+ * runs every fixture under every sandbox layer this machine has. The page-allocator fixtures are
+ * test/fixtures/hostile/*.ts, the slab-allocator ones test/fixtures/hostile/slab/.
+ *
+ * The grades of this file run with their temporary folder (TMPDIR) in a folder of this run's
+ * own: every process a grade starts has it in its environment (the sandbox's TMPDIR is the
+ * grade's scratch folder inside it), whatever its command line, and no other run's has. That is
+ * how the processes a grade left are found, and its folders.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatText, grade, type GradeOptions, type GradeReport } from '../src/index.js';
 import { bwrapAvailable } from '../src/grader/sandbox/layers.js';
 
@@ -20,27 +25,53 @@ const LAYERS = bwrapAvailable() ? (['bwrap', 'permission'] as const) : (['permis
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/hostile/${name}`, import.meta.url));
 /** A few quick cases that allocate and free (the free.wrong-order-* rules): enough to grade an allocator, cheap to run many times. */
 const FILTER = 'wrong-order';
+/** The same for an object allocator: kmalloc's classes and limits, kmem_cache_shrink and kmem_cache_destroy. */
+const SLAB_FILTER = '^slab-allocator\\.(kmalloc|reclaim)\\.';
 const VICTIM = '/tmp/mmkit-hostile-victim.txt';
 const CREATED = '/tmp/mmkit-hostile-created.txt';
 const SUITE_SOURCE = fileURLToPath(new URL('../src/suite.ts', import.meta.url));
 const hash = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** Processes whose command line contains `pattern` (pgrep -f), this test's own excluded. */
-function processesMatching(pattern: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', pattern], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l && !l.includes('pgrep'));
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
+/** This run's temporary folder (see the file comment), made and set before the first grade. */
+let runTmp = '';
+const tmpdirBefore = process.env.TMPDIR;
+beforeAll(() => {
+  runTmp = mkdtempSync(path.join(os.tmpdir(), 'mmkit-hostile-run-'));
+  process.env.TMPDIR = runTmp;
+});
+afterAll(() => {
+  if (tmpdirBefore === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = tmpdirBefore;
+  rmSync(runTmp, { recursive: true, force: true });
+});
+
+/**
+ * The processes of this run's grades: every process whose environment or command line names this
+ * run's folder ("pid command line"), but esbuild's service, a child of this process (the grader
+ * bundles with it) that lives as long as this process does.
+ */
+function processesOfThisRun(): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim();
+      const ppid = Number(/^\d+ \(.*\) \S+ (\d+)/s.exec(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.[1]);
+      if (ppid === process.pid && /\/esbuild --service=/.test(cmdline)) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(runTmp) || cmdline.includes(runTmp)) found.push(`${pid} ${cmdline}`);
+    } catch {
+      // gone, or not ours to read
+    }
   }
+  return found;
 }
 
 async function hostile(name: string, options: Partial<GradeOptions> = {}): Promise<GradeReport> {
-  const r = await grade({ contract: 'buddy', module: fixture(name), bench: false, filter: FILTER, timeoutMs: 20_000, ...options });
-  // Nothing the grade started is left: not the child, not what it spawned.
-  expect(processesMatching(`hostile/${name}`)).toEqual([]);
-  expect(processesMatching('mmkit-hostile-daemon')).toEqual([]);
+  const slab = name.startsWith('slab/');
+  const r = await grade({ contract: slab ? 'slab-allocator' : 'buddy', module: fixture(name), bench: false, filter: slab ? SLAB_FILTER : FILTER, timeoutMs: 20_000, ...options });
+  // Nothing the grade started is left: not the child, not what it spawned, not its folders.
+  expect(processesOfThisRun()).toEqual([]);
+  expect(readdirSync(runTmp).filter((n) => n.startsWith('mmkit-grade-'))).toEqual([]);
   return r;
 }
 
@@ -114,6 +145,53 @@ describe('hostile submissions', () => {
     expect(r.score.passed).toBe(0);
   }, 60_000);
 
+  describe('slab-allocator', () => {
+    it('rewriting the page count the kernel checks it with is refused, and a leak scores as a leak', async () => {
+      const counters = await hostile('slab/counters.ts');
+      const leaks = await hostile('slab/null.ts');
+      for (const r of [counters, leaks]) expect(r.error).toBeUndefined();
+      const o = outcomes(counters);
+      expect(o.get('rewrite-held')).toBe('blocked');
+      expect(o.get('swap-bad-page-count')).toBe('blocked');
+      // Rule by rule, it passes nothing the allocator that only leaks fails (kmem_cache_shrink's pages, destroy's).
+      const failing = new Set(leaks.rules.filter((x) => x.status === 'fail').map((x) => x.id));
+      expect(failing.has('slab-allocator.reclaim.shrink')).toBe(true);
+      expect(counters.rules.filter((x) => x.status === 'pass' && failing.has(x.id)).map((x) => x.id)).toEqual([]);
+      expect(counters.score.passed).toBeLessThanOrEqual(leaks.score.passed);
+    }, 60_000);
+
+    describe.runIf(FULL)('the full matrix (MMKIT_HOSTILE=full)', () => {
+      it('forged report lines score nothing', async () => {
+        const r = await hostile('slab/forge.ts');
+        expect(r.error).toMatch(/^violation: ignored a line with a forged signature on the report channel/);
+        expect(r.score.passed).toBe(0);
+        expect(r.sandbox!.stdout).toContain('score: 31/31 rules (100%)');
+      }, 60_000);
+
+      it('a submission that kills its own process gets a report naming the case', async () => {
+        const r = await hostile('slab/kill-self.ts');
+        expect(r.error).toMatch(/^crash: the submission's process was killed by SIGKILL in case /);
+        expect(r.score.passed).toBe(0);
+      }, 60_000);
+
+      for (const layer of LAYERS) {
+        it(`${layer}: files outside scratch and detached processes stay out of reach of an object allocator too`, async () => {
+          const r = await hostile('slab/escape.ts', { sandbox: layer });
+          expect(r.error).toBeUndefined();
+          expect(r.score.failed).toBe(0);
+          const o = outcomes(r);
+          for (const name of ['read-passwd', 'append-grader-bundle', 'append-suite-source']) expect(`${name} ${o.get(name)}`).toBe(`${name} blocked`);
+          // The attempts write next to ../escape.ts, the folder above this submission's: under bwrap
+          // that folder is not mounted, so the write lands in the sandbox's own root, gone with it.
+          if (layer === 'permission') for (const name of ['write-own-folder', 'write-tmp', 'append-victim', 'spawn-detached']) expect(`${name} ${o.get(name)}`).toBe(`${name} blocked`);
+          expect(readFileSync(VICTIM, 'utf8')).toBe('original\n');
+          expect(existsSync(CREATED)).toBe(false);
+          expect(existsSync(fixture('written-by-submission.txt'))).toBe(false);
+        }, 60_000);
+      }
+    });
+  });
+
   describe.runIf(FULL)('the full matrix (MMKIT_HOSTILE=full)', () => {
     let nullScore: number;
     beforeAll(async () => {
@@ -124,7 +202,6 @@ describe('hostile submissions', () => {
       for (const name of ['busy-loop.ts', 'atomics-wait.ts', 'exec-sleep.ts']) {
         it(`${layer}: ${name} is stopped at the deadline, naming the case${layer === 'bwrap' ? ' and the call' : ''}`, async () => {
           const r = await hostile(name, { sandbox: layer, timeoutMs: 5000 });
-          expect(processesMatching('^sleep 600$')).toEqual([]);
           expect(r.score.passed).toBeLessThan(r.score.total);
           if (name === 'exec-sleep.ts' && layer === 'permission') {
             // No child processes at all under the permission model: the allocation throws.
