@@ -19,9 +19,9 @@ export { slabAllocatorSuite, type SlabAllocatorUnderTest } from './contracts/sla
 export type { Mutant, MutantOf } from './mutants/types.js';
 export { SEED_CHANGELOG, seedEntryById, seedCoverage, seedSummary, seedSummaryLine, seedTableMarkdown, type SeedEntry, type SeedCoverage, type SeedSubsystem, type SeedSummary, type SubjectEvidence } from './seed/index.js';
 export {
-  grade, measureFragmentation, measureSlabThroughput, measureThroughput, unusableFreeIndex, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,
+  grade, measureFragmentation, measureSlabFragmentation, measureSlabThroughput, measureThroughput, unusableFreeIndex, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_MS,
   type ContractId, type Fragmentation, type FragmentationState, type GradeContract, type HostMachine, type PageblockMap, type GradeOptions, type GradeReport, type RuleReport, type Score,
-  type SlabThroughput, type Throughput,
+  type SlabFragmentation, type SlabFragmentationState, type SlabThroughput, type Throughput,
 } from './grader/index.js';
 export { SKELETONS, skeletonOf, type ContractSkeleton, type SkeletonMember } from './skeleton/index.js';
 export {

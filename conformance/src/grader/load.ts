@@ -1,12 +1,12 @@
 /**
- * Loading the implementation a grade run is asked for. A file grades whatever its folder's
- * package type: a `.ts` or `.js` file written with import/export in a folder without
- * `"type": "module"` is loaded as an ES module (a hook flips its format), where Node (and tsx)
- * would compile it as CommonJS and fail on its imports of ES packages such as @mmkit/core.
- * Every failure to load is a LoadError whose message says what is wrong and how to fix it.
+ * Loading the implementation a grade run is asked for: the file a MODULE names, its factory
+ * among its exports, and what to tell the student when it cannot be loaded. The grader bundles
+ * the module (sandbox/bundle.ts, so a file grades whatever its folder's package type) and the
+ * sandboxed child imports the bundle; every failure on the way is a LoadError whose message says
+ * what is wrong and how to fix it, in one or two lines.
  */
 import { existsSync, statSync } from 'node:fs';
-import { createRequire, register } from 'node:module';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AnyContract } from '../contract.js';
@@ -36,44 +36,6 @@ export function pickFactory<F>(mod: Record<string, unknown>, spec: string, contr
     `${spec} exports no ${contract.core.factory} (exports found: ${found.join(', ') || 'none'}).\n` +
       `fix: export the factory as \`export default\`, as \`export const factory\` or as \`export const ${contract.factoryExports[0] ?? 'factory'}\`${creators.length > 1 ? `, and only one of ${creators.join(', ')}` : ''}`,
   );
-}
-
-/**
- * The resolve hook (a module of its own, registered from a data: URL so that it loads the same
- * from sources and from the build): files under `root`, outside node_modules, that Node would
- * load as CommonJS but that are written with import/export, load as ES modules.
- */
-const FORMAT_HOOK = `
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-let root = '';
-export function initialize(data) { root = data.root; }
-const ESM = /(^|[\\n;])\\s*(import\\s*(type\\s+)?[\\w{*'"]|export\\s+(default|const|let|var|function|async|class|type|interface|enum|declare|\\{|\\*))/;
-function esmSyntax(url) {
-  try {
-    const text = readFileSync(fileURLToPath(url), 'utf8').replace(/\\/\\*[\\s\\S]*?\\*\\//g, '').replace(/\\/\\/.*$/gm, '');
-    return ESM.test(text);
-  } catch {
-    return false;
-  }
-}
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context);
-  if (r.format === 'commonjs' && r.url.startsWith(root) && !r.url.includes('/node_modules/') && /\\.(ts|tsx|js|jsx)$/.test(r.url) && esmSyntax(r.url)) {
-    return { ...r, format: 'module' };
-  }
-  return r;
-}
-`;
-
-const hooked = new Set<string>();
-
-/** Load the files of the folder `dir` (and below) written with import/export as ES modules, whatever the package type. */
-function loadFolderAsWritten(dir: string): void {
-  const root = pathToFileURL(dir.endsWith(path.sep) ? dir : dir + path.sep).href;
-  if (hooked.has(root)) return;
-  hooked.add(root);
-  register(`data:text/javascript,${encodeURIComponent(FORMAT_HOOK)}`, { data: { root } });
 }
 
 /** The package a bare specifier names ('@mmkit/core/testing' -> '@mmkit/core'). */
@@ -142,35 +104,4 @@ export function moduleFile(spec: string, cwd: string): string | undefined {
 /** The LoadError of a package name that is not installed in cwd or above it. */
 export function packageNotInstalled(spec: string, cwd: string): LoadError {
   return new LoadError(`no package ${packageOf(spec)} is installed in ${cwd} or above it.\nfix: install it (npm install ${packageOf(spec)}) or give the path of a file (./${spec}.ts)`);
-}
-
-/** Import a module by path (relative to cwd) or package name; a failure is a LoadError with the fix. */
-export async function loadModule(spec: string, cwd: string): Promise<Record<string, unknown>> {
-  const file = moduleFile(spec, cwd);
-  if (file !== undefined) {
-    loadFolderAsWritten(path.dirname(file));
-    try {
-      return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    } catch (err) {
-      throw new LoadError(describeLoadFailure(err, spec, file));
-    }
-  }
-  try {
-    return (await import(spec)) as Record<string, unknown>;
-  } catch (first) {
-    // A package of the contributor's project: resolve it from the working directory.
-    let resolved: string;
-    try {
-      resolved = createRequire(path.join(cwd, 'package.json')).resolve(spec);
-    } catch {
-      const notFound = first instanceof Error && first.message.includes(`'${packageOf(spec)}'`) && /Cannot find/.test(first.message);
-      if (!notFound) throw new LoadError(describeLoadFailure(first, spec, undefined));
-      throw packageNotInstalled(spec, cwd);
-    }
-    try {
-      return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
-    } catch (err) {
-      throw new LoadError(describeLoadFailure(err, spec, resolved));
-    }
-  }
 }

@@ -6,13 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CaseResult } from '../../suite.js';
 import type { Fragmentation, SandboxReport, SlabFragmentation, SlabThroughput, Throughput } from '../types.js';
 import { LoadError, describeLoadFailure, isPathLike, moduleFile, packageNotInstalled } from '../load.js';
+import { holdGrade } from '../cleanup.js';
 import { graderBundle, submissionBundle, SubmissionBuildError } from './bundle.js';
 import { CHANNEL_FD, ChannelReader, KEY_BYTES, KEY_FD, type ChildMessage } from './channel.js';
 import type { ChildInput } from './child.js';
@@ -130,11 +131,13 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
     return result;
   }
   const work = mkdtempSync(path.join(os.tmpdir(), 'mmkit-grade-'));
+  // Removed however the grade ends, the grader's process included (a signal, process.exit()).
+  const hold = holdGrade(work);
   const codeDir = path.join(work, 'code');
   const scratch = path.join(work, 'scratch');
-  mkdirSync(codeDir);
-  mkdirSync(scratch);
   try {
+    mkdirSync(codeDir);
+    mkdirSync(scratch);
     const grader = await graderBundle(o.sourceCondition);
     let bundle: string | undefined;
     let moduleFilePath: string | undefined;
@@ -182,6 +185,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
         stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
       });
       const pid = child.pid;
+      hold.group = pid;
       const stdout = new Output();
       const stderr = new Output();
       let done = false;
@@ -280,6 +284,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
         finished = true;
         if (timer) clearTimeout(timer);
         killGroup(); // whatever it left running
+        hold.group = undefined;
         reader.end();
         sandbox.stdout = stdout.value;
         sandbox.stderr = stderr.value;
@@ -302,7 +307,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
       });
     });
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    hold.release();
   }
   return result;
 }
