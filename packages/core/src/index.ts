@@ -20,3 +20,5 @@ export * from './subsystem-registry.js';
 export * from './memmap.js';
 export * from './page-mapping.js';
 export * from './swapops.js';
+export * from './mman.js';
+export * from './proc-maps.js';
