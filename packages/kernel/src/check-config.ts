@@ -14,7 +14,7 @@ import {
 /** Every field of KernelConfig: a field added to the type must be added (and checked) here. */
 const KERNEL_CONFIG_FIELDS: Record<keyof KernelConfig, true> = {
   machine: true, preset: true, likeZoneinfo: true, nrCpus: true, thp: true, pcp: true, sysctl: true, seed: true,
-  failPageAlloc: true, pageAllocator: true, slab: true, kasan: true, kasanHooks: true, failslab: true,
+  failPageAlloc: true, pageAllocator: true, addressSpaces: true, slab: true, kasan: true, kasanHooks: true, failslab: true,
   debugForceRrCpu: true, unboundCpumask: true,
   logBufShift: true,
   deferredStructPageInit: true,
@@ -97,6 +97,9 @@ export function checkKernelConfig(config: KernelConfig): void {
   }
   if (config.pageAllocator !== undefined && typeof config.pageAllocator !== 'function') {
     throw new KernelConfigError(`pageAllocator must be a factory function, got ${describeValue(config.pageAllocator)}`);
+  }
+  if (config.addressSpaces !== undefined && typeof config.addressSpaces !== 'function') {
+    throw new KernelConfigError(`addressSpaces must be a factory function, got ${describeValue(config.addressSpaces)}`);
   }
   if (config.slab !== undefined && typeof config.slab !== 'function' && config.slab !== 'slub' && config.slab !== 'slab') {
     throw new KernelConfigError(`slab must be 'slub', 'slab' or a factory, got ${describeValue(config.slab)}`);

@@ -2,8 +2,8 @@
  * The public shape of a booted kernel and of the configuration that builds one.
  */
 import type {
-  ArchPageTables, CmaPolicy, DebugConfig, DebugOptions, KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
-  Scheduler, SlabAllocator, SlabAllocatorFactory, SlabErrorKind, Zone, ZoneLayoutConfig,
+  AddressSpaces, AddressSpacesFactory, ArchPageTables, CmaPolicy, DebugConfig, DebugOptions, KasanHooks, MemoryLayout, ObjAddr, PageAllocator, PageAllocatorFactory, PageContents, PageStore, PhysMemory,
+  Scheduler, SlabAllocator, SlabAllocatorFactory, SlabErrorKind, VmaLookup, Zone, ZoneLayoutConfig,
 } from '@mmkit/core';
 import type { MachineSpec } from '@mmkit/hw-x86';
 import type { FailPageAlloc, Failslab } from './fault-inject.js';
@@ -49,6 +49,11 @@ export interface KernelConfig {
   failPageAlloc?: Partial<FailPageAlloc>;
   /** The page allocator implementation (default: @mmkit/buddy). */
   pageAllocator?: PageAllocatorFactory;
+  /**
+   * The address spaces (default: @mmkit/mmap's createAddressSpaces on x86_64 machines): a factory
+   * returning the AddressSpaces contract, and VmaLookup too when it has findVma and forEachVma.
+   */
+  addressSpaces?: AddressSpacesFactory;
   /** The object allocator: 'slub' (default, CONFIG_SLUB), 'slab' (CONFIG_SLAB) or a factory. */
   slab?: 'slub' | 'slab' | SlabAllocatorFactory;
   /** CONFIG_KASAN: the slab free hook with a quarantine, invalid-free and double-free detection. */
@@ -109,6 +114,10 @@ export interface Kernel {
   readonly slab: SlabAllocator;
   /** The x86-64 page tables (@mmkit/hw-x86), registered as subsystems.archPageTables; undefined on i386. */
   readonly archPageTables: ArchPageTables | undefined;
+  /** Address spaces (subsystems.addressSpaces): mm creation, mmap and friends, /proc/PID/maps data; undefined without page tables (i386). */
+  readonly addressSpaces: AddressSpaces | undefined;
+  /** find_vma() and friends (subsystems.vmas). */
+  readonly vmas: VmaLookup | undefined;
   /** Byte access to physical memory (object addresses are physical addresses). */
   readonly phys: PhysMemory;
   /** failslab (its fields can be changed at run time). */

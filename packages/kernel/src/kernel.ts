@@ -4,10 +4,11 @@
  */
 import {
   CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, NR_PAGEFLAGS, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
-  subtractRanges, syscallError, type ArchPageTables, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
+  subtractRanges, syscallError, type AddressSpaces, type ArchPageTables, type MmServices, type VmaLookup, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type Gfp, type KmemCache, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
+import { createAddressSpaces } from '@mmkit/mmap';
 import { createSlabAllocator } from '@mmkit/slab';
 import { createSlubAllocator } from '@mmkit/slub';
 import { PRESETS, createX86PageTables, layoutFromZoneinfo, pfnSectionShift, presetByName, parseZoneinfo, setupMemory, type MachineSpec } from '@mmkit/hw-x86';
@@ -88,6 +89,7 @@ export function debugConfigOf(config: KernelConfig): DebugConfig {
 /** What boot calls of a page allocator and an object allocator: a factory's result must have them. */
 const PAGE_ALLOCATOR_BOOT_METHODS = ['allocPages', 'freePages', 'freeBootmem', 'initWatermarks'] as const;
 const SLAB_ALLOCATOR_BOOT_METHODS = ['kmalloc', 'kfree', 'kmemCacheCreate', 'caches', 'slabinfo'] as const;
+const ADDRESS_SPACES_METHODS = ['mmCreate', 'mmDestroy', 'mmap', 'munmap', 'mprotect', 'mremap', 'brk', 'madvise', 'maps'] as const;
 
 /** A factory's result, or a KernelConfigError when it is no implementation of the contract (a factory that returned something else). */
 function checkImplementation<T>(what: string, impl: T, methods: readonly string[]): T {
@@ -115,6 +117,8 @@ class SimulatedKernel implements Kernel {
   readonly badPageReports: { pfn: number; reason: string }[] = [];
   readonly slab: SlabAllocator;
   readonly archPageTables: ArchPageTables | undefined;
+  readonly addressSpaces: AddressSpaces | undefined;
+  readonly vmas: VmaLookup | undefined;
   readonly phys: PhysMemory;
   readonly slabReports: SlabReport[] = [];
   readonly kasan: Kasan | undefined;
@@ -195,11 +199,16 @@ class SimulatedKernel implements Kernel {
     this.slab = this.createSlab(config.slab ?? 'slub');
 
     this.archPageTables = layout.zones.arch === 'x86_64' ? this.createArchPageTables() : undefined;
+    this.addressSpaces = this.archPageTables ? this.createAddressSpaces() : undefined;
+    const vmas = this.addressSpaces as Partial<VmaLookup> | undefined;
+    this.vmas = vmas && typeof vmas.findVma === 'function' && typeof vmas.forEachVma === 'function' ? vmas as VmaLookup : undefined;
 
     // Phase 2: connect them, then run the initialisation steps in Linux's order.
     registry.register('pageAllocator', this.pageAllocator);
     registry.register('slab', this.slab);
     if (this.archPageTables) registry.register('archPageTables', this.archPageTables);
+    if (this.addressSpaces) registry.register('addressSpaces', this.addressSpaces);
+    if (this.vmas) registry.register('vmas', this.vmas);
     registry.connect();
     this.bootMemory(); // mm_init(): mem_init() -> memblock_free_all()
     this.slab.bootstrap?.(); // mm_init(): kmem_cache_init(), its allocations
@@ -247,6 +256,27 @@ class SimulatedKernel implements Kernel {
       debug: this.debug,
       log: (_level, message) => this.printk(message),
     });
+  }
+
+  /** The address spaces (@mmkit/mmap by default): page tables and the page allocator late-bound. */
+  private createAddressSpaces(): AddressSpaces {
+    const registry = this.registry;
+    const pageAllocator = this.pageAllocator;
+    const services: MmServices = {
+      layout: this.layout,
+      pages: this.pages,
+      contents: this.contents,
+      sched: this.sched,
+      subsystems: registry.view,
+      get pageAllocator() {
+        registry.assertConnected('pageAllocator', 'pageAllocator');
+        return pageAllocator;
+      },
+      cpuToNode: (cpu) => this.cpuToNode(cpu),
+      debug: this.debug,
+      log: (_level, message) => this.printk(message),
+    };
+    return checkImplementation('addressSpaces', (this.config.addressSpaces ?? createAddressSpaces)(services), ADDRESS_SPACES_METHODS);
   }
 
   /** kmem_cache_init(): the object allocator, with KASAN's hooks when configured. */

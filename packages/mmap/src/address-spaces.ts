@@ -1,0 +1,545 @@
+/**
+ * createAddressSpaces(): the AddressSpaces and VmaLookup contracts of core over the mechanisms of
+ * this package. It keeps the mms by id, turns the syscalls' 64-bit arguments into what the
+ * mechanisms judge (syscall-args.ts), builds mms from descriptions and /proc/PID/maps texts,
+ * and lists an mm's VMAs as /proc/PID/maps data (show_map_vma()).
+ */
+import {
+  ERRNO, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
+  PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
+  VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
+  parseMaps,
+} from '@mmkit/core';
+import type {
+  AddressSpaces, FileIdentity, MapsEntry, MmDescription, MmId, MmInfo, MmParams, MmServices, VmaInfo, VmaLookup, VmaSpec, VirtAddr,
+} from '@mmkit/core';
+import { archOf, type MmapContext, type MmapHooks } from './context.js';
+import { madviseBehaviorValid, sysMadvise } from './madvise.js';
+import { MmStruct, type MmLimits } from './mm.js';
+import { doMunmap, exitMmap, fixedNoreplaceCheck, ksysMmapPgoff, sysBrk } from './mmap.js';
+import { doMprotect } from './mprotect.js';
+import { sysMremap } from './mremap.js';
+import { clampAddr, clampLen, hasHighBits, intArg, isSmallUlong, pageAlignU64, toU64 } from './syscall-args.js';
+import { DEFAULT_MERGE_HOOKS, isDataMapping, isExecMapping, isStackMapping, vmStatAccount } from './vma.js';
+
+const PAGE_SIZE = 4096;
+/** The default layout: x86-64's TASK_SIZE when no arch is bound yet. */
+const TASK_SIZE_X86_64 = 2 ** 47 - PAGE_SIZE;
+/** RLIMIT_NOFILE's default hard limit (fs.nr_open): the fds fdInstall() takes. */
+export const NR_OPEN = 1 << 20;
+
+/** The 4.17 hooks. */
+export const DEFAULT_MMAP_HOOKS: MmapHooks = {
+  fixedNoreplaceCheck,
+  noreplaceIsFixed: true,
+  ...DEFAULT_MERGE_HOOKS,
+  stackGuardGap: (configured) => configured,
+};
+
+export interface AddressSpacesOptions {
+  /** Hooks to override (a variant or a mutant); unknown names are a TypeError. */
+  readonly hooks?: Partial<MmapHooks>;
+  /** totalram_pages + total_swap_pages (default: the machine's memory in pages). */
+  readonly commitLimitPages?: number;
+  /** CONFIG_COMPAT_BRK (default false, as distributions build): brk may go down to end_data. */
+  readonly compatBrk?: boolean;
+}
+
+/** The implementation's own API beyond the contract (tests, replay, the kernel). */
+export interface MmapImplementation extends AddressSpaces, VmaLookup {
+  /** The mm_struct of an id (the mechanisms' state), for tests and invariant checks. */
+  mmStruct(mm: MmId): MmStruct | undefined;
+  /** anon_vma_prepare() of the VMA at addr (what a first write fault does): 0, or -EFAULT when no VMA covers addr. */
+  anonVmaPrepare(mm: MmId, addr: number): number;
+  /** Invariants of the VMA structures of mm: a list of what is wrong (empty when all holds). */
+  checkMm(mm: MmId): string[];
+  /** The ids of the live mms. */
+  mms(): MmId[];
+}
+
+function checkedInt(name: string, v: number | undefined, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !(Number.isInteger(v) || v === Infinity) || v < min || v > max) throw new TypeError(`${name}: ${String(v)} is not an integer in [${min}, ${max}]`);
+  return v;
+}
+
+function checkedRlimit(name: string, v: number | undefined, def: number): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !(v === Infinity || (Number.isInteger(v) && v >= 0))) throw new TypeError(`${name}: ${String(v)} is not a byte count or Infinity (RLIM_INFINITY)`);
+  return v;
+}
+
+const FILE_KINDS: ReadonlySet<string> = new Set(['reg', 'blk', 'chr']);
+
+function checkFile(file: FileIdentity, what: string): FileIdentity {
+  if (typeof file !== 'object' || file === null) throw new TypeError(`${what}: a file identity is an object`);
+  if (typeof file.path !== 'string' || file.path.length === 0 || file.path.length > 4096) throw new TypeError(`${what}: path must be a string of 1..4096 characters (PATH_MAX)`);
+  checkedInt(`${what}.major`, file.major, 0, 0, 4095);
+  checkedInt(`${what}.minor`, file.minor, 0, 0, 0xfffff);
+  checkedInt(`${what}.inode`, file.inode, 0);
+  checkedInt(`${what}.size`, file.size, 0);
+  if (file.accessMode !== O_RDONLY && file.accessMode !== O_WRONLY && file.accessMode !== O_RDWR) throw new TypeError(`${what}.accessMode: O_RDONLY (0), O_WRONLY (1) or O_RDWR (2), got ${String(file.accessMode)}`);
+  if (file.kind !== undefined && !FILE_KINDS.has(file.kind)) throw new TypeError(`${what}.kind: 'reg', 'blk' or 'chr', got ${String(file.kind)}`);
+  return { ...file };
+}
+
+/** The key under which VMAs of a described layout share one struct file. */
+function fileKey(f: FileIdentity): string {
+  return `${f.major}:${f.minor}:${f.inode}:${f.path}`;
+}
+
+export function createAddressSpaces(services: MmServices, options: AddressSpacesOptions = {}): MmapImplementation {
+  const hooks: MmapHooks = { ...DEFAULT_MMAP_HOOKS };
+  for (const [name, fn] of Object.entries(options.hooks ?? {})) {
+    if (!Object.hasOwn(DEFAULT_MMAP_HOOKS, name)) throw new TypeError(`createAddressSpaces: unknown hook ${name}; hooks: ${Object.keys(DEFAULT_MMAP_HOOKS).join(', ')}`);
+    (hooks as unknown as Record<string, unknown>)[name] = fn;
+  }
+  const machinePages = services.layout.memory.reduce((n, r) => n + (r.end - r.start), 0);
+  const commitLimit = checkedInt('commitLimitPages', options.commitLimitPages, machinePages);
+  const compatBrk = options.compatBrk ?? false;
+  const ctx: MmapContext = { services, hooks, commitLimitPages: () => commitLimit, nextAnonVma: 1, nextShmemIno: 1 };
+  const mms = new Map<number, MmStruct>();
+  let nextMmId = 1;
+
+  function mmOf(mm: MmId): MmStruct {
+    const s = typeof mm === 'number' ? mms.get(mm) : undefined;
+    if (!s) throw new TypeError(`no mm ${String(mm)} (created and not destroyed)`);
+    return s;
+  }
+
+  function limitsOf(p: MmParams, taskSizeDefault: number): MmLimits {
+    const taskSize = checkedInt('taskSize', p.taskSize, taskSizeDefault, PAGE_SIZE, 2 ** 47);
+    if (taskSize % PAGE_SIZE !== 0) throw new TypeError(`taskSize: ${taskSize} is not page-aligned`);
+    return {
+      taskSize,
+      stackGuardGap: hooks.stackGuardGap(checkedInt('stackGuardGap', p.stackGuardGap, 256 * PAGE_SIZE, 0, 2 ** 47)),
+      mmapMinAddr: checkedInt('mmapMinAddr', p.mmapMinAddr, 65536, 0, taskSize),
+      maxMapCount: checkedInt('maxMapCount', p.maxMapCount, 65530, 0, 2 ** 31 - 1),
+      randomizeVaSpace: checkedInt('randomizeVaSpace', p.randomizeVaSpace, 2, 0, 2),
+      overcommitMemory: checkedInt('overcommitMemory', p.overcommitMemory, 0, 0, 2),
+      rlimitData: checkedRlimit('rlimitData', p.rlimitData, Infinity),
+      rlimitStack: checkedRlimit('rlimitStack', p.rlimitStack, 8 * 2 ** 20),
+      rlimitAs: checkedRlimit('rlimitAs', p.rlimitAs, Infinity),
+      rlimitMemlock: checkedRlimit('rlimitMemlock', p.rlimitMemlock, 64 * 1024),
+      capIpcLock: p.capIpcLock === true,
+      capSysRawio: p.capSysRawio === true,
+    };
+  }
+
+  /** mm_alloc() + mm_init() + arch_pick_mmap_layout(). */
+  function mmCreate(params: MmParams = {}): MmId {
+    if (typeof params !== 'object' || params === null) throw new TypeError('mmCreate: params must be an object');
+    const arch = archOf(ctx);
+    const limits = limitsOf(params, arch.taskSize ?? TASK_SIZE_X86_64);
+    const id = nextMmId++;
+    const pgd = arch.pgdAlloc(id);
+    if (pgd === NO_PAGE) return -ERRNO.ENOMEM;
+    const mm = new MmStruct(id, limits, pgd);
+    const layout = arch.pickMmapLayout({ rlimitStack: limits.rlimitStack, legacy: params.legacyLayout === true, stackGuardGap: limits.stackGuardGap });
+    mm.topDown = layout.topDown;
+    mm.mmapLegacyBase = layout.mmapLegacyBase;
+    mm.mmapBase = checkedInt('mmapBase', params.mmapBase, layout.mmapBase, 0, limits.taskSize);
+    if (params.mmapBase !== undefined && params.legacyLayout === true) mm.mmapLegacyBase = mm.mmapBase;
+    mm.startBrk = checkedInt('startBrk', params.startBrk, 0, 0, limits.taskSize);
+    mm.brk = checkedInt('brk', params.brk, mm.startBrk, 0, limits.taskSize);
+    mm.startData = checkedInt('startData', params.startData, 0, 0, limits.taskSize);
+    mm.endData = checkedInt('endData', params.endData, mm.startData, 0, limits.taskSize);
+    mm.startStack = checkedInt('startStack', params.startStack, 0, 0, limits.taskSize);
+    mms.set(id, mm);
+    return id;
+  }
+
+  /** Link a described VMA (exec's and _install_special_mapping()'s result). */
+  function addVma(mm: MmStruct, spec: VmaSpec, fileOf: (f: FileIdentity) => number, anonOf: (n: number) => number, i: number): void {
+    const what = `vmas[${i}]`;
+    const t = mm.vmas;
+    const gate = spec.special === '[vsyscall]';
+    // The gate area lies above 2^63 (0xffffffffff600000): exact as a double, being page-aligned.
+    const start = checkedInt(`${what}.start`, spec.start, 0, 0, gate ? 2 ** 64 : Number.MAX_SAFE_INTEGER);
+    const end = checkedInt(`${what}.end`, spec.end, 0, 0, gate ? 2 ** 64 : Number.MAX_SAFE_INTEGER);
+    if (start % PAGE_SIZE !== 0 || end % PAGE_SIZE !== 0 || end <= start) throw new TypeError(`${what}: [${start}, ${end}) is not a page-aligned non-empty range`);
+    const flags = checkedInt(`${what}.flags`, spec.flags, 0, 0, 0xffffffff);
+    if (gate) {
+      // The gate area: not a VMA (get_gate_vma()), shown last.
+      mm.gate = { start, end, read: (flags & VM_READ) !== 0, write: (flags & VM_WRITE) !== 0, exec: (flags & VM_EXEC) !== 0, mayshare: false, offset: 0, major: 0, minor: 0, inode: 0, name: spec.special };
+      return;
+    }
+    if (end > mm.limits.taskSize) throw new TypeError(`${what}: ends above TASK_SIZE`);
+    const prev = t.findVmaLinks(start, end);
+    if (prev < 0) throw new TypeError(`${what}: [0x${start.toString(16)}, 0x${end.toString(16)}) overlaps another VMA`);
+    const v = t.alloc();
+    t.vmStart[v] = start;
+    t.vmEnd[v] = end;
+    t.vmFlags[v] = flags >>> 0;
+    if (spec.file !== undefined) {
+      t.vmFile[v] = fileOf(checkFile(spec.file, `${what}.file`));
+      t.vmPgoff[v] = checkedInt(`${what}.pgoff`, spec.pgoff, 0, 0, 2 ** 52 - 1);
+    } else {
+      t.vmPgoff[v] = checkedInt(`${what}.pgoff`, spec.pgoff, (flags & VM_SHARED) ? 0 : start / PAGE_SIZE, 0, 2 ** 52 - 1);
+    }
+    if (spec.special !== undefined) {
+      if (typeof spec.special !== 'string' || spec.special.length === 0 || spec.special.length > 4096) throw new TypeError(`${what}.special: a name such as [vdso]`);
+      t.special[v] = mm.specialOf(spec.special);
+    }
+    const anon = checkedInt(`${what}.anonVma`, spec.anonVma, 0, 0, 2 ** 31 - 1);
+    if (anon !== 0) {
+      t.anonVma[v] = anonOf(anon);
+      t.anonChain[v] = 1;
+    }
+    t.link(v, prev);
+    vmStatAccount(mm, flags, (end - start) / PAGE_SIZE);
+    if ((flags & VM_LOCKED) !== 0) mm.lockedVm += (end - start) / PAGE_SIZE;
+  }
+
+  function mmCreateWith(description: MmDescription): MmId {
+    if (typeof description !== 'object' || description === null || !Array.isArray(description.vmas)) throw new TypeError('mmCreateWith: a description has a vmas array');
+    if (description.vmas.length > 2 ** 24) throw new TypeError('mmCreateWith: more than 2^24 VMAs');
+    const id = mmCreate(description);
+    if (id < 0) return id;
+    const mm = mmOf(id);
+    const files = new Map<string, number>();
+    const anons = new Map<number, number>();
+    try {
+      const fileOf = (f: FileIdentity) => {
+        const key = fileKey(f);
+        let n = files.get(key);
+        if (n === undefined) {
+          n = mm.files.open(f);
+          files.set(key, n);
+        } else {
+          mm.files.get(n);
+        }
+        return n;
+      };
+      const anonOf = (n: number) => {
+        let a = anons.get(n);
+        if (a === undefined) {
+          a = ctx.nextAnonVma++;
+          anons.set(n, a);
+        }
+        return a;
+      };
+      const specs: readonly VmaSpec[] = description.vmas;
+      specs.forEach((spec, i) => addVma(mm, spec, fileOf, anonOf, i));
+      // The layout's own references: each VMA holds one.
+      for (const n of files.values()) mm.files.put(n);
+    } catch (e) {
+      mmDestroy(id);
+      throw e;
+    }
+    return id;
+  }
+
+  /** The VMAs a /proc/PID/maps text describes, with exec's flags for what the text does not show. */
+  function describeMaps(entries: MapsEntry[], params: MmParams): MmDescription {
+    const vmas: VmaSpec[] = [];
+    let heap: MapsEntry | undefined;
+    let stack: MapsEntry | undefined;
+    for (const e of entries) {
+      const rwx = (e.read ? VM_READ : 0) | (e.write ? VM_WRITE : 0) | (e.exec ? VM_EXEC : 0);
+      const isFile = e.inode !== 0 || (e.name.startsWith('/') && (e.major !== 0 || e.minor !== 0));
+      if (isFile) {
+        // A private file mapping may become writable (VM_MAY*); a shared one was opened read-only unless it is writable.
+        let flags = rwx | VM_MAYREAD | VM_MAYEXEC | VM_SOFTDIRTY;
+        if (e.mayshare) flags |= VM_MAYSHARE | (e.write ? VM_SHARED | VM_MAYWRITE : 0);
+        else flags |= VM_MAYWRITE | (e.write ? VM_ACCOUNT : 0);
+        const file: FileIdentity = { path: e.name, major: e.major, minor: e.minor, inode: e.inode, size: 0, accessMode: e.mayshare && e.write ? O_RDWR : O_RDONLY };
+        vmas.push({ start: e.start, end: e.end, flags, pgoff: e.offset / PAGE_SIZE, file });
+      } else if (e.name === '[stack]') {
+        stack = e;
+        vmas.push({ start: e.start, end: e.end, flags: (VM_STACK_FLAGS & ~(VM_READ | VM_WRITE)) | rwx | VM_SOFTDIRTY, anonVma: 1 });
+      } else if (e.name === '[vdso]') {
+        vmas.push({ start: e.start, end: e.end, flags: rwx | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_DONTEXPAND | VM_SOFTDIRTY, special: e.name });
+      } else if (e.name === '[vvar]' || (e.name.startsWith('[vvar') && e.name.endsWith(']'))) {
+        vmas.push({ start: e.start, end: e.end, flags: rwx | VM_MAYREAD | VM_IO | VM_DONTDUMP | VM_PFNMAP | VM_DONTEXPAND | VM_SOFTDIRTY, special: e.name });
+      } else if (e.name.startsWith('[') && e.name !== '[heap]') {
+        // [vsyscall] (the gate area) and other special mappings.
+        vmas.push({ start: e.start, end: e.end, flags: rwx | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_DONTEXPAND | VM_SOFTDIRTY, special: e.name });
+      } else {
+        if (e.name === '[heap]') heap = e;
+        const shared = e.mayshare;
+        let flags = rwx | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_SOFTDIRTY;
+        if (shared) flags |= VM_SHARED | VM_MAYSHARE;
+        else if (e.write) flags |= VM_ACCOUNT;
+        vmas.push({ start: e.start, end: e.end, flags });
+      }
+    }
+    // The break: [heap], else the end of the bss after the executable (the first file mapped).
+    let startBrk = 0;
+    let brk = 0;
+    let startData = 0;
+    let endData = 0;
+    if (heap) {
+      startBrk = heap.start;
+      brk = heap.end;
+    }
+    const exe = entries.find((e) => e.inode !== 0);
+    if (exe) {
+      let lastExe = -1;
+      entries.forEach((e, i) => {
+        if (e.inode === exe.inode && e.major === exe.major && e.minor === exe.minor && e.name === exe.name) lastExe = i;
+      });
+      const data = entries.find((e) => e.inode === exe.inode && e.name === exe.name && e.write && !e.mayshare);
+      if (data) {
+        startData = data.start;
+        endData = data.end;
+      }
+      if (!heap) {
+        const last = entries[lastExe];
+        const after = entries[lastExe + 1];
+        brk = after && after.start === last.end && after.inode === 0 && after.name === '' ? after.end : last.end;
+        startBrk = brk;
+      }
+    }
+    return {
+      startBrk, brk, startData, endData,
+      startStack: stack ? stack.end - PAGE_SIZE : 0,
+      ...params,
+      vmas,
+    };
+  }
+
+  function mmCreateFromMaps(maps: string, params: MmParams = {}): MmId {
+    return mmCreateWith(describeMaps(parseMaps(maps), params));
+  }
+
+  function mmDestroy(mmId: MmId): void {
+    const mm = mmOf(mmId);
+    exitMmap(ctx, mm);
+    // free_pgtables() covered every VMA; the pgd goes with the mm (mmdrop() -> pgd_free()).
+    archOf(ctx).pgdFree(mm.pgd);
+    mms.delete(mmId);
+  }
+
+  function mmInfo(mmId: MmId): MmInfo | undefined {
+    const mm = typeof mmId === 'number' ? mms.get(mmId) : undefined;
+    if (!mm) return undefined;
+    return {
+      mapCount: mm.vmas.mapCount, totalVm: mm.totalVm, dataVm: mm.dataVm, stackVm: mm.stackVm, execVm: mm.execVm, lockedVm: mm.lockedVm,
+      startBrk: mm.startBrk, brk: mm.brk, mmapBase: mm.mmapBase, topDown: mm.topDown, highestVmEnd: mm.vmas.highestVmEnd, pgd: mm.pgd,
+    };
+  }
+
+  function fdInstall(mmId: MmId, fd: number, file: FileIdentity): number {
+    const mm = mmOf(mmId);
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd >= NR_OPEN) return -ERRNO.EBADF;
+    const identity = checkFile(file, 'fdInstall file');
+    const old = mm.files.fds.get(fd);
+    if (old !== undefined) mm.files.put(old);
+    mm.files.fds.set(fd, mm.files.open(identity));
+    return 0;
+  }
+
+  function fdClose(mmId: MmId, fd: number): number {
+    const mm = mmOf(mmId);
+    const f = typeof fd === 'number' ? mm.files.fds.get(fd) : undefined;
+    if (f === undefined) return -ERRNO.EBADF;
+    mm.files.fds.delete(fd);
+    mm.files.put(f);
+    return 0;
+  }
+
+  function mmap(mmId: MmId, addr: number | bigint, len: number | bigint, prot: number, flags: number, fd: number, off: number | bigint): number {
+    const mm = mmOf(mmId);
+    const p = intArg(prot, 'mmap prot');
+    const f = intArg(flags, 'mmap flags');
+    const high = hasHighBits(flags);
+    const fdNum = intArg(fd, 'mmap fd') >>> 0; // fget((unsigned int)fd)
+    if (isSmallUlong(addr) && isSmallUlong(len) && isSmallUlong(off)) {
+      if (off % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
+      return ksysMmapPgoff(ctx, mm, addr, len, p, f, fdNum, off / PAGE_SIZE, high);
+    }
+    const o = toU64(off, 'mmap off');
+    if ((o & 0xfffn) !== 0n) return -ERRNO.EINVAL;
+    return ksysMmapPgoff(ctx, mm, clampAddr(toU64(addr, 'mmap addr')), clampLen(toU64(len, 'mmap len')), p, f, fdNum, Number(o >> 12n), high);
+  }
+
+  function munmap(mmId: MmId, addr: number | bigint, len: number | bigint): number {
+    const mm = mmOf(mmId);
+    if (isSmallUlong(addr) && isSmallUlong(len)) return doMunmap(ctx, mm, addr, len);
+    return doMunmap(ctx, mm, clampAddr(toU64(addr, 'munmap addr')), clampLen(toU64(len, 'munmap len')));
+  }
+
+  function mprotect(mmId: MmId, addr: number | bigint, len: number | bigint, prot: number): number {
+    const mm = mmOf(mmId);
+    const p = intArg(prot, 'mprotect prot');
+    if (isSmallUlong(addr) && isSmallUlong(len)) return doMprotect(ctx, mm, addr, len, p);
+    const start = toU64(addr, 'mprotect addr');
+    const l = toU64(len, 'mprotect len');
+    const grows = p & (PROT_GROWSDOWN | PROT_GROWSUP);
+    if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) return -ERRNO.EINVAL;
+    if ((start & 0xfffn) !== 0n) return -ERRNO.EINVAL;
+    if (l === 0n) return 0;
+    const end = BigInt.asUintN(64, start + pageAlignU64(l));
+    if (end <= start) return -ERRNO.ENOMEM;
+    if ((p & ~(PROT_GROWSDOWN | PROT_GROWSUP) & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) !== 0) return -ERRNO.EINVAL;
+    return doMprotect(ctx, mm, clampAddr(start), clampLen(pageAlignU64(l)), p);
+  }
+
+  function mremap(mmId: MmId, addr: number | bigint, oldLen: number | bigint, newLen: number | bigint, flags: number, newAddr: number | bigint = 0): number {
+    const mm = mmOf(mmId);
+    const f = intArg(flags, 'mremap flags');
+    if (hasHighBits(flags)) return -ERRNO.EINVAL;
+    if (isSmallUlong(addr) && isSmallUlong(oldLen) && isSmallUlong(newLen) && isSmallUlong(newAddr)) return sysMremap(ctx, mm, addr, oldLen, newLen, f, newAddr);
+    const a = toU64(addr, 'mremap addr');
+    if (f & ~(MREMAP_FIXED | MREMAP_MAYMOVE)) return -ERRNO.EINVAL;
+    if ((f & MREMAP_FIXED) && !(f & MREMAP_MAYMOVE)) return -ERRNO.EINVAL;
+    if ((a & 0xfffn) !== 0n) return -ERRNO.EINVAL;
+    const o = pageAlignU64(toU64(oldLen, 'mremap old_len'));
+    const n = pageAlignU64(toU64(newLen, 'mremap new_len'));
+    if (n === 0n) return -ERRNO.EINVAL;
+    return sysMremap(ctx, mm, clampAddr(a), clampLen(o), clampLen(n), f, clampAddr(toU64(newAddr, 'mremap new_addr')));
+  }
+
+  function brk(mmId: MmId, value: number | bigint): number {
+    const mm = mmOf(mmId);
+    return sysBrk(ctx, mm, isSmallUlong(value) ? value : clampLen(toU64(value, 'brk')), compatBrk);
+  }
+
+  function madvise(mmId: MmId, addr: number | bigint, len: number | bigint, advice: number): number {
+    const mm = mmOf(mmId);
+    const behavior = intArg(advice, 'madvise advice');
+    if (isSmallUlong(addr) && isSmallUlong(len)) return sysMadvise(ctx, mm, addr, len, behavior);
+    const start = toU64(addr, 'madvise addr');
+    const lenIn = toU64(len, 'madvise len');
+    if (!madviseBehaviorValid(behavior)) return -ERRNO.EINVAL;
+    if ((start & 0xfffn) !== 0n) return -ERRNO.EINVAL;
+    const l = pageAlignU64(lenIn);
+    // Rounded up from a small negative length to zero, or wrapping past the top.
+    if (lenIn !== 0n && l === 0n) return -ERRNO.EINVAL;
+    const end = BigInt.asUintN(64, start + l);
+    if (end < start) return -ERRNO.EINVAL;
+    if (end === start) return 0;
+    if (behavior === MADV_HWPOISON || behavior === MADV_SOFT_OFFLINE) return -ERRNO.EPERM;
+    return sysMadvise(ctx, mm, clampAddr(start), clampLen(l), behavior);
+  }
+
+  function entryOf(mm: MmStruct, v: number): MapsEntry {
+    const t = mm.vmas;
+    const flags = t.vmFlags[v];
+    const start = t.vmStart[v];
+    const end = t.vmEnd[v];
+    let name = '';
+    let major = 0;
+    let minor = 0;
+    let inode = 0;
+    let offset = 0;
+    if (t.vmFile[v] !== 0) {
+      const f = mm.files.identity(t.vmFile[v]);
+      name = f.path;
+      major = f.major;
+      minor = f.minor;
+      inode = f.inode;
+      offset = t.vmPgoff[v] * PAGE_SIZE;
+    } else if (t.special[v] !== 0) {
+      name = mm.specialNames[t.special[v] - 1];
+    } else if (start <= mm.brk && end >= mm.startBrk) {
+      name = '[heap]';
+    } else if (start <= mm.startStack && end >= mm.startStack) {
+      name = '[stack]';
+    }
+    return { start, end, read: (flags & VM_READ) !== 0, write: (flags & VM_WRITE) !== 0, exec: (flags & VM_EXEC) !== 0, mayshare: (flags & VM_MAYSHARE) !== 0, offset, major, minor, inode, name };
+  }
+
+  function maps(mmId: MmId): MapsEntry[] {
+    const mm = mmOf(mmId);
+    const out: MapsEntry[] = [];
+    for (let v = mm.vmas.head; v !== 0; v = mm.vmas.vmNext[v]) out.push(entryOf(mm, v));
+    if (mm.gate) out.push(mm.gate);
+    return out;
+  }
+
+  function infoOf(mm: MmStruct, v: number): VmaInfo {
+    const t = mm.vmas;
+    return {
+      start: t.vmStart[v], end: t.vmEnd[v], flags: t.vmFlags[v], pgoff: t.vmPgoff[v],
+      anonymous: t.vmFile[v] === 0 && t.special[v] === 0,
+      path: t.vmFile[v] !== 0 ? mm.files.identity(t.vmFile[v]).path : '',
+      anonVma: t.anonVma[v],
+    };
+  }
+
+  function findVma(mmId: MmId, addr: VirtAddr): VmaInfo | undefined {
+    const mm = mmOf(mmId);
+    const v = mm.vmas.findVma(addr);
+    return v === 0 ? undefined : infoOf(mm, v);
+  }
+
+  function forEachVma(mmId: MmId, start: VirtAddr, end: VirtAddr, visit: (vma: VmaInfo) => void): void {
+    const mm = mmOf(mmId);
+    const t = mm.vmas;
+    for (let v = t.findVma(start); v !== 0 && t.vmStart[v] < end; v = t.vmNext[v]) visit(infoOf(mm, v));
+  }
+
+  /** reusable_anon_vma() via anon_vma_compatible(): a neighbour's anon_vma that may be shared. */
+  function reusableAnonVma(mm: MmStruct, old: number, a: number, b: number): number {
+    const t = mm.vmas;
+    const compatible = t.vmEnd[a] === t.vmStart[b] && t.vmFile[a] === t.vmFile[b]
+      && ((t.vmFlags[a] ^ t.vmFlags[b]) & ~(VM_READ | VM_WRITE | VM_EXEC | VM_SOFTDIRTY)) === 0
+      && t.vmPgoff[b] === t.vmPgoff[a] + (t.vmStart[b] - t.vmStart[a]) / PAGE_SIZE;
+    if (compatible && t.anonVma[old] !== 0 && t.anonChain[old] === 1) return t.anonVma[old];
+    return 0;
+  }
+
+  function anonVmaPrepare(mmId: MmId, addr: number): number {
+    const mm = mmOf(mmId);
+    const t = mm.vmas;
+    const v = t.findVma(addr);
+    if (v === 0 || t.vmStart[v] > addr) return -ERRNO.EFAULT;
+    if (t.anonVma[v] !== 0) return 0;
+    // find_mergeable_anon_vma(): the next VMA's, then the previous one's, else a new anon_vma.
+    let anon = 0;
+    if (t.vmNext[v] !== 0) anon = reusableAnonVma(mm, t.vmNext[v], v, t.vmNext[v]);
+    if (anon === 0 && t.vmPrev[v] !== 0) anon = reusableAnonVma(mm, t.vmPrev[v], t.vmPrev[v], v);
+    t.anonVma[v] = anon !== 0 ? anon : ctx.nextAnonVma++;
+    t.anonChain[v] = 1;
+    return 0;
+  }
+
+  function checkMm(mmId: MmId): string[] {
+    const mm = mmOf(mmId);
+    const t = mm.vmas;
+    const bad: string[] = [];
+    let n = 0;
+    let prevEnd = 0;
+    let prev = 0;
+    let total = 0;
+    let data = 0;
+    let stack = 0;
+    let exec = 0;
+    for (let v = t.head; v !== 0; v = t.vmNext[v]) {
+      if (++n > t.mapCount + 1) {
+        bad.push('the VMA list is longer than map_count (a cycle?)');
+        break;
+      }
+      if (t.vmPrev[v] !== prev) bad.push(`VMA ${v}: vm_prev is ${t.vmPrev[v]}, not ${prev}`);
+      if (t.vmStart[v] >= t.vmEnd[v] || t.vmStart[v] % PAGE_SIZE !== 0 || t.vmEnd[v] % PAGE_SIZE !== 0) bad.push(`VMA ${v}: bad bounds [${t.vmStart[v]}, ${t.vmEnd[v]})`);
+      if (t.vmStart[v] < prevEnd) bad.push(`VMA ${v} at 0x${t.vmStart[v].toString(16)} overlaps or precedes the previous one (end 0x${prevEnd.toString(16)})`);
+      if (t.findVma(t.vmStart[v]) !== v) bad.push(`VMA ${v}: find_vma(its start) does not find it (the tree disagrees with the list)`);
+      const pages = (t.vmEnd[v] - t.vmStart[v]) / PAGE_SIZE;
+      const fl = t.vmFlags[v];
+      total += pages;
+      if (isExecMapping(fl)) exec += pages;
+      else if (isStackMapping(fl)) stack += pages;
+      else if (isDataMapping(fl)) data += pages;
+      prevEnd = t.vmEnd[v];
+      prev = v;
+    }
+    if (n !== t.mapCount) bad.push(`map_count is ${t.mapCount}, the list has ${n}`);
+    if (t.tail !== prev) bad.push('the list tail is wrong');
+    if (t.highestVmEnd !== prevEnd) bad.push(`highest_vm_end is ${t.highestVmEnd}, the last VMA ends at ${prevEnd}`);
+    if (total !== mm.totalVm || data !== mm.dataVm || stack !== mm.stackVm || exec !== mm.execVm) {
+      bad.push(`vm_stat counters total/data/stack/exec ${mm.totalVm}/${mm.dataVm}/${mm.stackVm}/${mm.execVm}, the VMAs give ${total}/${data}/${stack}/${exec}`);
+    }
+    return bad;
+  }
+
+  return {
+    mmCreate, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
+    mmap, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
+    mmStruct: (mmId) => (typeof mmId === 'number' ? mms.get(mmId) : undefined),
+    anonVmaPrepare, checkMm,
+    mms: () => [...mms.keys()],
+  };
+}
+

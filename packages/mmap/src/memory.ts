@@ -1,0 +1,95 @@
+/**
+ * Tearing down page tables (mm/memory.c of 4.17): unmap_vmas() / zap_pte_range() clear the
+ * entries of a range (a present page loses its mapcount and its reference, a swap entry is
+ * dropped), and free_pgtables() frees the page-table pages that map nothing any more, through
+ * the arch's free_pgd_range(), with the floor and ceiling of the neighbouring VMAs.
+ */
+import { NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G } from '@mmkit/core';
+import type { ArchPageTables } from '@mmkit/core';
+import { archOf, type MmapContext } from './context.js';
+import type { MmStruct } from './mm.js';
+
+const PMD_SIZE = 2 ** 21;
+const PUD_SIZE = 2 ** 30;
+const PGDIR_SIZE = 2 ** 39;
+
+function nextBoundary(addr: number, size: number, end: number): number {
+  const b = addr - (addr % size) + size;
+  return b < end ? b : end;
+}
+
+/** zap_pte_range() over [addr, end) inside one PMD's table (slot is its first entry's). */
+function zapPteRange(ctx: MmapContext, arch: ArchPageTables, slot: number, addr: number, end: number): void {
+  const { pages } = ctx.services;
+  for (; addr < end; addr += 4096, slot += 8) {
+    const pte = arch.readEntry(slot);
+    if (arch.pteNone(pte)) continue;
+    arch.clearEntry(slot);
+    if (arch.ptePresent(pte)) {
+      if (arch.pteSpecial(pte)) continue; // the zero page, a PFN mapping: no struct page to put
+      const pfn = arch.ptePfn(pte);
+      // page_remove_rmap() and the put_page() of tlb_remove_page().
+      pages.setMapcount(pfn, pages.getMapcount(pfn) - 1);
+      ctx.services.pageAllocator.freePages(pfn, 0);
+    }
+    // A swap or migration entry: free_swap_and_cache() is the swap subsystem's (not built yet).
+  }
+}
+
+/** unmap_page_range() of [addr, end): every level walked without allocating, empty upper entries skipped whole. */
+export function unmapPageRange(ctx: MmapContext, mm: MmStruct, addr: number, end: number): void {
+  const arch = archOf(ctx);
+  const pgd = mm.pgd;
+  while (addr < end) {
+    const pgdEnd = nextBoundary(addr, PGDIR_SIZE, end);
+    const pgdSlot = arch.lookup(pgd, addr, PG_LEVEL_512G);
+    if (pgdSlot === NO_SLOT || arch.pteNone(arch.readEntry(pgdSlot))) {
+      addr = pgdEnd;
+      continue;
+    }
+    while (addr < pgdEnd) {
+      const pudEnd = nextBoundary(addr, PUD_SIZE, pgdEnd);
+      const pudSlot = arch.lookup(pgd, addr, PG_LEVEL_1G);
+      if (pudSlot === NO_SLOT || arch.pteNone(arch.readEntry(pudSlot))) {
+        addr = pudEnd;
+        continue;
+      }
+      while (addr < pudEnd) {
+        const pmdEnd = nextBoundary(addr, PMD_SIZE, pudEnd);
+        const pmdSlot = arch.lookup(pgd, addr, PG_LEVEL_2M);
+        if (pmdSlot !== NO_SLOT) {
+          const pmd = arch.readEntry(pmdSlot);
+          if (!arch.pteNone(pmd)) {
+            if (arch.pmdLarge(pmd)) {
+              throw new Error('kernel bug: zap of a 2 MiB PMD leaf: transparent huge pages are not mapped by this mmap yet');
+            }
+            const pteSlot = arch.lookup(pgd, addr, PG_LEVEL_4K);
+            if (pteSlot !== NO_SLOT) zapPteRange(ctx, arch, pteSlot, addr, pmdEnd);
+          }
+        }
+        addr = pmdEnd;
+      }
+    }
+  }
+}
+
+/**
+ * free_pgtables() over the detached VMAs first..(the end of their vm_next chain): runs of VMAs
+ * less than a PMD apart are gathered into one free_pgd_range() call, each bounded below by floor
+ * (the previous VMA's end) and above by the next VMA's start (ceiling after the last).
+ */
+export function freePgtables(ctx: MmapContext, mm: MmStruct, first: number, floor: number, ceiling: number): void {
+  const arch = archOf(ctx);
+  const t = mm.vmas;
+  let vma = first;
+  while (vma !== 0) {
+    let next = t.vmNext[vma];
+    const addr = t.vmStart[vma];
+    while (next !== 0 && t.vmStart[next] <= t.vmEnd[vma] + PMD_SIZE) {
+      vma = next;
+      next = t.vmNext[vma];
+    }
+    arch.freePgdRange(mm.pgd, addr, t.vmEnd[vma], floor, next !== 0 ? t.vmStart[next] : ceiling);
+    vma = next;
+  }
+}

@@ -1,0 +1,457 @@
+/**
+ * mmap(2), munmap(2) and brk(2) of mm/mmap.c (4.17) and arch/x86/kernel/sys_x86_64.c, on
+ * numbers: the syscall entry (syscalls.ts) has already reduced 64-bit arguments to what these
+ * functions can judge exactly. Each returns what Linux returns: an address, 0, or -errno.
+ */
+import {
+  ERRNO, MAP_32BIT, MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_HUGE_MASK, MAP_HUGE_SHIFT, MAP_LOCKED,
+  MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, LEGACY_MAP_MASK, O_RDONLY, O_RDWR, O_WRONLY, PROT_WRITE,
+  VM_ACCOUNT, VM_DATA_DEFAULT_FLAGS, VM_EXEC, VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
+  VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, calcVmFlagBits, calcVmProtBits,
+} from '@mmkit/core';
+import type { FileIdentity } from '@mmkit/core';
+import type { MmapContext } from './context.js';
+import { freePgtables, unmapPageRange } from './memory.js';
+import type { MmStruct } from './mm.js';
+import { __splitVma, mayExpandVm, vmStatAccount, vmaMerge, vmaPages } from './vma.js';
+
+const PAGE_SIZE = 4096;
+const ENOMEM = -ERRNO.ENOMEM;
+const EINVAL = -ERRNO.EINVAL;
+
+/** PAGE_ALIGN() of a length below 2^52 (the callers bound it). */
+export function pageAlign(x: number): number {
+  const r = x % PAGE_SIZE;
+  return r === 0 ? x : x - r + PAGE_SIZE;
+}
+
+/** offset_in_page(). */
+function offsetInPage(x: number): boolean {
+  return x % PAGE_SIZE !== 0;
+}
+
+/** A kernel return value that is -errno (IS_ERR_VALUE() of an address). */
+function isErr(x: number): boolean {
+  return x < 0;
+}
+
+/** FMODE_READ / FMODE_WRITE of an open file. */
+export function fmodeRead(f: FileIdentity): boolean {
+  return f.accessMode === O_RDONLY || f.accessMode === O_RDWR;
+}
+export function fmodeWrite(f: FileIdentity): boolean {
+  return f.accessMode === O_WRONLY || f.accessMode === O_RDWR;
+}
+
+/** __vm_enough_memory() with vm.overcommit_memory 0 (heuristic) or 1 (always); 2 (never) is checked like 0 here (no commit accounting yet). */
+export function vmEnoughMemory(ctx: MmapContext, mm: MmStruct, pages: number): boolean {
+  if (mm.limits.overcommitMemory === 1) return true;
+  return pages <= ctx.commitLimitPages();
+}
+
+// ---------------------------------------------------------------------------------------------
+// munmap
+
+/**
+ * do_munmap(): unmap [start, start + len): split the VMAs at the ends, detach the VMAs inside,
+ * zap their page tables and free the tables nothing else uses, then free the VMAs.
+ */
+export function doMunmap(ctx: MmapContext, mm: MmStruct, start: number, len: number): number {
+  const t = mm.vmas;
+  const taskSize = mm.limits.taskSize;
+  if (offsetInPage(start) || start > taskSize || len > taskSize - start) return EINVAL;
+  len = pageAlign(len);
+  if (len === 0) return EINVAL;
+  let vma = t.findVma(start);
+  if (vma === 0) return 0;
+  let prev = t.vmPrev[vma];
+  const end = start + len;
+  if (t.vmStart[vma] >= end) return 0;
+  if (start > t.vmStart[vma]) {
+    // "Make sure that map_count on return from munmap() will not exceed its limit."
+    if (end < t.vmEnd[vma] && t.mapCount >= mm.limits.maxMapCount) return ENOMEM;
+    const error = __splitVma(mm, vma, start, false);
+    if (error) return error;
+    prev = vma;
+  }
+  const last = t.findVma(end);
+  if (last !== 0 && end > t.vmStart[last]) {
+    const error = __splitVma(mm, last, end, true);
+    if (error) return error;
+  }
+  vma = prev !== 0 ? t.vmNext[prev] : t.head;
+  // munlock_vma_pages_all() of VM_LOCKED VMAs: locked_vm.
+  if (mm.lockedVm !== 0) {
+    for (let tmp = vma; tmp !== 0 && t.vmStart[tmp] < end; tmp = t.vmNext[tmp]) {
+      if (t.vmFlags[tmp] & VM_LOCKED) mm.lockedVm -= vmaPages(t, tmp);
+    }
+  }
+  detachAndUnmap(ctx, mm, vma, prev, start, end);
+  return 0;
+}
+
+/**
+ * detach_vmas_to_be_unmapped() + unmap_region() + remove_vma_list(): the VMAs from vma on that
+ * start below end leave the mm; their page tables are zapped and freed between prev's end and
+ * the next VMA's start.
+ */
+function detachAndUnmap(ctx: MmapContext, mm: MmStruct, vma: number, prev: number, start: number, end: number): void {
+  const t = mm.vmas;
+  const first = vma;
+  let lastDetached = 0;
+  while (vma !== 0 && t.vmStart[vma] < end) {
+    const next = t.vmNext[vma];
+    t.unlink(vma); // keeps vma's own vm_next: the detached list stays chained
+    lastDetached = vma;
+    vma = next;
+  }
+  t.vmNext[lastDetached] = 0;
+  const next = prev !== 0 ? t.vmNext[prev] : t.head;
+  // unmap_region(): unmap_vmas() then free_pgtables().
+  for (let v = first; v !== 0; v = t.vmNext[v]) {
+    const s = Math.max(start, t.vmStart[v]);
+    const e = Math.min(end, t.vmEnd[v]);
+    if (s < e) unmapPageRange(ctx, mm, s, e);
+  }
+  freePgtables(ctx, mm, first, prev !== 0 ? t.vmEnd[prev] : 0, next !== 0 ? t.vmStart[next] : 0);
+  // remove_vma_list().
+  for (let v = first; v !== 0;) {
+    const n = t.vmNext[v];
+    vmStatAccount(mm, t.vmFlags[v], -vmaPages(t, v));
+    if (t.vmFile[v] !== 0) mm.files.put(t.vmFile[v]);
+    t.free(v);
+    v = n;
+  }
+}
+
+/** exit_mmap(): every VMA unmapped, every page table freed. */
+export function exitMmap(ctx: MmapContext, mm: MmStruct): void {
+  const t = mm.vmas;
+  if (t.head === 0) return;
+  detachAndUnmap(ctx, mm, t.head, 0, 0, Infinity);
+  mm.lockedVm = 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// get_unmapped_area
+
+/** arch_get_unmapped_area() of x86-64: bottom-up from mmap_legacy_base (or in [1 GiB, 2 GiB) for MAP_32BIT). */
+function archGetUnmappedArea(mm: MmStruct, addr: number, len: number, flags: number): number {
+  const t = mm.vmas;
+  if (flags & MAP_FIXED) return addr;
+  let begin = mm.mmapLegacyBase;
+  let end = mm.limits.taskSize;
+  if (flags & MAP_32BIT) {
+    begin = 0x40000000;
+    end = 0x80000000;
+  }
+  if (len > end) return ENOMEM;
+  if (addr !== 0) {
+    addr = pageAlign(addr);
+    const vma = t.findVma(addr);
+    if (end - len >= addr && (vma === 0 || addr + len <= t.vmStartGap(vma))) return addr;
+  }
+  return t.unmappedArea(len, begin, end);
+}
+
+/** arch_get_unmapped_area_topdown() of x86-64: below mmap_base, falling back to bottom-up. */
+function archGetUnmappedAreaTopdown(mm: MmStruct, addr0: number, len: number, flags: number): number {
+  const t = mm.vmas;
+  const taskSize = mm.limits.taskSize;
+  let addr = addr0;
+  if (len > taskSize) return ENOMEM;
+  if (flags & MAP_FIXED) return addr;
+  if (!(flags & MAP_32BIT)) {
+    if (addr !== 0) {
+      addr -= addr % PAGE_SIZE;
+      // mmap_address_hint_valid(): inside TASK_SIZE, and not across DEFAULT_MAP_WINDOW (= TASK_SIZE with 4 levels).
+      if (!(taskSize - len < addr) && (addr > taskSize) === (addr + len > taskSize)) {
+        const vma = t.findVma(addr);
+        if (vma === 0 || addr + len <= t.vmStartGap(vma)) return addr;
+      }
+    }
+    const found = t.unmappedAreaTopdown(len, PAGE_SIZE, mm.mmapBase);
+    if (!isErr(found)) return found;
+  }
+  return archGetUnmappedArea(mm, addr0, len, flags);
+}
+
+/**
+ * get_unmapped_area(): the arch's choice (top-down or legacy), then the checks every caller gets:
+ * inside TASK_SIZE, page-aligned, and not below vm.mmap_min_addr without CAP_SYS_RAWIO
+ * (security_mmap_addr() -> cap_mmap_addr(): -EPERM).
+ */
+export function getUnmappedArea(mm: MmStruct, addr: number, len: number, flags: number): number {
+  if (len > mm.limits.taskSize) return ENOMEM;
+  // shmem_get_unmapped_area() (anonymous MAP_SHARED) is mm->get_unmapped_area without huge tmpfs.
+  const got = mm.topDown ? archGetUnmappedAreaTopdown(mm, addr, len, flags) : archGetUnmappedArea(mm, addr, len, flags);
+  if (isErr(got)) return got;
+  if (got > mm.limits.taskSize - len) return ENOMEM;
+  if (offsetInPage(got)) return EINVAL;
+  if (got < mm.limits.mmapMinAddr && !mm.limits.capSysRawio) return -ERRNO.EPERM;
+  return got;
+}
+
+// ---------------------------------------------------------------------------------------------
+// mmap
+
+/** ksys_mmap_pgoff() and do_mmap() (vm_mmap_pgoff() around it). fd is fget()'s unsigned int. */
+export function ksysMmapPgoff(ctx: MmapContext, mm: MmStruct, addr: number, len: number, prot: number, flags: number, fd: number, pgoff: number, flagsAbove32: boolean): number {
+  let file = 0;
+  if (!(flags & MAP_ANONYMOUS)) {
+    file = mm.files.fget(fd);
+    if (file === 0) return -ERRNO.EBADF;
+    // No file here is on hugetlbfs.
+    if (flags & MAP_HUGETLB) return EINVAL;
+  } else if (flags & MAP_HUGETLB) {
+    // hstate_sizelog(): 0 (the default 2 MiB), 21 (2 MiB) or 30 (1 GiB) name an hstate; then
+    // hugetlb_file_setup() reserves huge pages, and vm.nr_hugepages is 0: -ENOMEM.
+    const log = (flags >>> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+    if (log !== 0 && log !== 21 && log !== 30) return EINVAL;
+    return ENOMEM;
+  }
+  flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE);
+  return doMmap(ctx, mm, file, addr, len, prot, flags, 0, pgoff, flagsAbove32);
+}
+
+/** round_hint_to_min(). */
+function roundHintToMin(mm: MmStruct, hint: number): number {
+  hint -= hint % PAGE_SIZE;
+  if (hint !== 0 && hint < mm.limits.mmapMinAddr) return pageAlign(mm.limits.mmapMinAddr);
+  return hint;
+}
+
+/** MAX_LFS_FILESIZE (LLONG_MAX) and ULONG_MAX, for file_mmap_ok(). */
+const MAX_LFS_FILESIZE = (1n << 63n) - 1n;
+const ULONG_MAX = (1n << 64n) - 1n;
+
+/** file_mmap_ok(): the mapping's last byte is a file offset the file can have. */
+function fileMmapOk(f: FileIdentity, pgoff: number, len: number): boolean {
+  let maxsize = f.kind === 'chr' ? ULONG_MAX : MAX_LFS_FILESIZE;
+  const l = BigInt(len);
+  if (l > maxsize) return false;
+  maxsize -= l;
+  return BigInt(pgoff) <= maxsize >> 12n;
+}
+
+/** do_mmap(): every check of mmap(2), then get_unmapped_area() and mmap_region(). */
+export function doMmap(ctx: MmapContext, mm: MmStruct, file: number, addr: number, len: number, prot: number, flags: number, vmFlags: number, pgoff: number, flagsAbove32 = false): number {
+  const t = mm.vmas;
+  if (len === 0) return EINVAL;
+  if ((flags & MAP_FIXED_NOREPLACE) && ctx.hooks.noreplaceIsFixed) flags |= MAP_FIXED;
+  if (!(flags & MAP_FIXED)) addr = roundHintToMin(mm, addr);
+  len = pageAlign(len);
+  if (len === 0) return ENOMEM;
+  // offset overflow? pgoff + (len >> PAGE_SHIFT) wraps only above 2^64 pages: never with pgoff < 2^52.
+  if (t.mapCount > mm.limits.maxMapCount) return ENOMEM;
+  addr = getUnmappedArea(mm, addr, len, flags);
+  if (offsetInPage(addr) || isErr(addr)) return addr;
+  if ((flags & MAP_FIXED_NOREPLACE) && ctx.hooks.noreplaceIsFixed) {
+    const error = ctx.hooks.fixedNoreplaceCheck(t, addr, len);
+    if (error) return error;
+  }
+  // execute_only_pkey() for PROT_EXEC alone: protection keys are not modelled (pkey 0).
+  vmFlags |= calcVmProtBits(prot) | calcVmFlagBits(flags) | mm.defFlags | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  if (flags & MAP_LOCKED) {
+    // can_do_mlock()
+    if (mm.limits.rlimitMemlock === 0 && !mm.limits.capIpcLock) return -ERRNO.EPERM;
+  }
+  // mlock_future_check()
+  if (vmFlags & VM_LOCKED) {
+    const locked = len / PAGE_SIZE + mm.lockedVm;
+    if (locked > Math.floor(mm.limits.rlimitMemlock / PAGE_SIZE) && !mm.limits.capIpcLock) return -ERRNO.EAGAIN;
+  }
+  if (file !== 0) {
+    const f = mm.files.identity(file);
+    if (!fileMmapOk(f, pgoff, len)) return -ERRNO.EOVERFLOW;
+    // LEGACY_MAP_MASK | f_op->mmap_supported_flags (0: no DAX file here).
+    const flagsMask = LEGACY_MAP_MASK;
+    const type = flags & MAP_TYPE;
+    if (type !== MAP_SHARED && type !== MAP_SHARED_VALIDATE && type !== MAP_PRIVATE) return EINVAL;
+    if (type !== MAP_PRIVATE) {
+      if (type === MAP_SHARED) {
+        // Unknown flags are ignored with MAP_SHARED, refused with MAP_SHARED_VALIDATE.
+        flags &= flagsMask;
+        flagsAbove32 = false;
+      }
+      if ((flags & ~flagsMask) !== 0 || flagsAbove32) return -ERRNO.EOPNOTSUPP;
+      if ((prot & PROT_WRITE) && !fmodeWrite(f)) return -ERRNO.EACCES;
+      // No writing to an append-only file.
+      if (f.appendOnly && fmodeWrite(f)) return -ERRNO.EACCES;
+      vmFlags |= VM_SHARED | VM_MAYSHARE;
+      if (!fmodeWrite(f)) vmFlags &= ~(VM_MAYWRITE | VM_SHARED);
+    }
+    // MAP_PRIVATE, and what MAP_SHARED falls through to.
+    if (!fmodeRead(f)) return -ERRNO.EACCES;
+    if (f.noexec) {
+      if (vmFlags & VM_EXEC) return -ERRNO.EPERM;
+      vmFlags &= ~VM_MAYEXEC;
+    }
+    if (f.mmapable === false) return -ERRNO.ENODEV;
+    if (vmFlags & VM_GROWSDOWN) return EINVAL;
+  } else {
+    switch (flags & MAP_TYPE) {
+      case MAP_SHARED:
+        if (vmFlags & VM_GROWSDOWN) return EINVAL;
+        pgoff = 0;
+        vmFlags |= VM_SHARED | VM_MAYSHARE;
+        break;
+      case MAP_PRIVATE:
+        pgoff = addr / PAGE_SIZE;
+        break;
+      default:
+        return EINVAL;
+    }
+  }
+  if (flags & MAP_NORESERVE) {
+    if (mm.limits.overcommitMemory !== 2) vmFlags |= VM_NORESERVE;
+  }
+  // MAP_POPULATE and VM_LOCKED ask mm_populate() to fault the range in: faults come with the next step.
+  return mmapRegion(ctx, mm, file, addr, len, vmFlags >>> 0, pgoff);
+}
+
+/** count_vma_pages_range(): the pages of [addr, end) that VMAs map. */
+function countVmaPagesRange(mm: MmStruct, addr: number, end: number): number {
+  const t = mm.vmas;
+  let v = t.findVma(addr);
+  let n = 0;
+  for (; v !== 0 && t.vmStart[v] < end; v = t.vmNext[v]) {
+    n += (Math.min(end, t.vmEnd[v]) - Math.max(addr, t.vmStart[v])) / PAGE_SIZE;
+  }
+  return n;
+}
+
+/** accountable_mapping(): a private writable mapping without MAP_NORESERVE is charged. */
+function accountableMapping(vmFlags: number): boolean {
+  return (vmFlags & (VM_NORESERVE | VM_SHARED | VM_WRITE)) === VM_WRITE;
+}
+
+/** The device of the internal tmpfs (shm_mnt) that MAP_SHARED|MAP_ANONYMOUS memory lives on. */
+export const SHMEM_DEV = { major: 0, minor: 5 } as const;
+
+/** mmap_region(): make room (MAP_FIXED replaces), charge, merge or link a new VMA. */
+export function mmapRegion(ctx: MmapContext, mm: MmStruct, file: number, addr: number, len: number, vmFlags: number, pgoff: number): number {
+  const t = mm.vmas;
+  const npages = len / PAGE_SIZE;
+  if (!mayExpandVm(mm, vmFlags, npages)) {
+    const nrPages = countVmaPagesRange(mm, addr, addr + len);
+    if (!mayExpandVm(mm, vmFlags, npages - nrPages)) return ENOMEM;
+  }
+  let prev = t.findVmaLinks(addr, addr + len);
+  while (prev < 0) {
+    if (doMunmap(ctx, mm, addr, len)) return ENOMEM;
+    prev = t.findVmaLinks(addr, addr + len);
+  }
+  if (accountableMapping(vmFlags)) {
+    if (!vmEnoughMemory(ctx, mm, npages)) return ENOMEM;
+    vmFlags |= VM_ACCOUNT;
+  }
+  vmFlags >>>= 0;
+  let vma = vmaMerge(ctx, mm, prev, addr, addr + len, vmFlags, 0, file, pgoff);
+  if (vma === 0) {
+    vma = t.alloc();
+    t.vmStart[vma] = addr;
+    t.vmEnd[vma] = addr + len;
+    t.vmFlags[vma] = vmFlags;
+    t.vmPgoff[vma] = pgoff;
+    if (file !== 0) {
+      t.vmFile[vma] = file;
+      mm.files.get(file);
+    } else if (vmFlags & VM_SHARED) {
+      // shmem_zero_setup(): a new file on the internal tmpfs, "/dev/zero (deleted)" in maps.
+      const shm = mm.files.open({ path: '/dev/zero (deleted)', major: SHMEM_DEV.major, minor: SHMEM_DEV.minor, inode: ctx.nextShmemIno++, size: len, accessMode: O_RDWR });
+      t.vmFile[vma] = shm;
+    }
+    t.link(vma, prev);
+  }
+  vmStatAccount(mm, vmFlags, npages);
+  if (vmFlags & VM_LOCKED) {
+    if (!(vmFlags & VM_SPECIAL)) mm.lockedVm += npages;
+    else t.vmFlags[vma] &= ~(VM_LOCKED | VM_LOCKONFAULT);
+  }
+  t.vmFlags[vma] = (t.vmFlags[vma] | VM_SOFTDIRTY) >>> 0;
+  return addr;
+}
+
+/**
+ * The default fixedNoreplaceCheck hook, 4.17's do_mmap(): find_vma(addr), and -EEXIST when that
+ * VMA starts at or below addr ("fails with EEXIST if the requested address is already covered
+ * by an existing mapping", "mm: introduce MAP_FIXED_NOREPLACE",
+ * https://github.com/torvalds/linux/commit/a4ff8e8620d3f4f50ac4b41e8067b7d395056843). A VMA that
+ * starts inside (addr, addr + len) is not seen, and MAP_FIXED's unmapping then clobbers it: the
+ * bug "mm: don't clobber partially overlapping VMA with MAP_FIXED_NOREPLACE" fixed in October
+ * 2018 (4.19), after 4.17.
+ */
+export function fixedNoreplaceCheck(vmas: MmStruct['vmas'], addr: number, _len: number): number {
+  const vma = vmas.findVma(addr);
+  if (vma !== 0 && vmas.vmStart[vma] <= addr) return -ERRNO.EEXIST;
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// brk
+
+/** do_brk_flags(): an anonymous mapping [addr, addr + request) that merges with the heap's VMA. */
+export function doBrkFlags(ctx: MmapContext, mm: MmStruct, addr: number, request: number, flags: number): number {
+  const t = mm.vmas;
+  const len = pageAlign(request);
+  if (len === 0) return 0;
+  if ((flags & ~VM_EXEC) !== 0) return EINVAL;
+  flags |= VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT | mm.defFlags;
+  const error = getUnmappedArea(mm, addr, len, MAP_FIXED);
+  if (offsetInPage(error) || isErr(error)) return error;
+  // mlock_future_check(mm, mm->def_flags, len)
+  if (mm.defFlags & VM_LOCKED) {
+    const locked = len / PAGE_SIZE + mm.lockedVm;
+    if (locked > Math.floor(mm.limits.rlimitMemlock / PAGE_SIZE) && !mm.limits.capIpcLock) return -ERRNO.EAGAIN;
+  }
+  let prev = t.findVmaLinks(addr, addr + len);
+  while (prev < 0) {
+    if (doMunmap(ctx, mm, addr, len)) return ENOMEM;
+    prev = t.findVmaLinks(addr, addr + len);
+  }
+  if (!mayExpandVm(mm, flags, len / PAGE_SIZE)) return ENOMEM;
+  if (t.mapCount > mm.limits.maxMapCount) return ENOMEM;
+  if (!vmEnoughMemory(ctx, mm, len / PAGE_SIZE)) return ENOMEM;
+  flags >>>= 0;
+  let vma = vmaMerge(ctx, mm, prev, addr, addr + len, flags, 0, 0, addr / PAGE_SIZE);
+  if (vma === 0) {
+    vma = t.alloc();
+    t.vmStart[vma] = addr;
+    t.vmEnd[vma] = addr + len;
+    t.vmPgoff[vma] = addr / PAGE_SIZE;
+    t.vmFlags[vma] = flags;
+    t.link(vma, prev);
+  }
+  mm.totalVm += len / PAGE_SIZE;
+  mm.dataVm += len / PAGE_SIZE;
+  if (flags & VM_LOCKED) mm.lockedVm += len / PAGE_SIZE;
+  t.vmFlags[vma] = (t.vmFlags[vma] | VM_SOFTDIRTY) >>> 0;
+  return 0;
+}
+
+/** sys_brk(): the new break, or the old one when it cannot move. brk is below 2^52 (the entry clamps larger values, which all fail). */
+export function sysBrk(ctx: MmapContext, mm: MmStruct, brk: number, compatBrk: boolean): number {
+  const t = mm.vmas;
+  // CONFIG_COMPAT_BRK: min_brk is end_data unless the break was randomised at exec.
+  const minBrk = compatBrk && !mm.brkRandomized ? mm.endData : mm.startBrk;
+  if (brk < minBrk) return mm.brk;
+  // check_data_rlimit(rlimit(RLIMIT_DATA), brk, start_brk, end_data, start_data)
+  if (mm.limits.rlimitData !== Infinity && (brk - mm.startBrk) + (mm.endData - mm.startData) > mm.limits.rlimitData) return mm.brk;
+  const newbrk = pageAlign(brk);
+  const oldbrk = pageAlign(mm.brk);
+  if (oldbrk !== newbrk) {
+    if (brk <= mm.brk) {
+      // Always allow shrinking brk.
+      if (doMunmap(ctx, mm, newbrk, oldbrk - newbrk) !== 0) return mm.brk;
+    } else {
+      const next = t.findVma(oldbrk);
+      if (next !== 0 && newbrk + PAGE_SIZE > t.vmStartGap(next)) return mm.brk;
+      if (doBrkFlags(ctx, mm, oldbrk, newbrk - oldbrk, 0) < 0) return mm.brk;
+    }
+  }
+  mm.brk = brk;
+  // mm_populate() when mm->def_flags has VM_LOCKED: faults come with the next step.
+  return brk;
+}
+

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { VM_GROWSDOWN } from '@mmkit/core';
+import { VmaTable } from './vma-tree.js';
+
+const PAGE = 4096;
+/** 20,000 VMAs by default; MMKIT_MMAP_VMAS=100000 (or more) for the full-size run. */
+const N = Number(process.env.MMKIT_MMAP_VMAS ?? 20_000);
+
+/** A deterministic generator (xorshift32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 32;
+  };
+}
+
+function add(t: VmaTable, start: number, end: number, flags = 0): number {
+  const prev = t.findVmaLinks(start, end);
+  if (prev < 0) throw new Error('overlap');
+  const v = t.alloc();
+  t.vmStart[v] = start;
+  t.vmEnd[v] = end;
+  t.vmFlags[v] = flags;
+  t.link(v, prev);
+  return v;
+}
+
+/** Brute force over the list: the lowest / highest fit, as unmapped_area() and unmapped_area_topdown() define it. */
+function bruteBottomUp(t: VmaTable, len: number, low: number, high: number): number {
+  let gapStart = 0;
+  for (let v = t.head; ; v = t.vmNext[v]) {
+    const gapEnd = v === 0 ? Infinity : t.vmStartGap(v);
+    const s = Math.max(gapStart, low);
+    if (s + len <= Math.min(gapEnd, high) && s + len <= high) return s;
+    if (v === 0) return -12;
+    gapStart = t.vmEnd[v];
+  }
+}
+function bruteTopDown(t: VmaTable, len: number, low: number, high: number): number {
+  let best = -12;
+  let gapStart = 0;
+  for (let v = t.head; ; v = t.vmNext[v]) {
+    const gapEnd = v === 0 ? high : Math.min(t.vmStartGap(v), high);
+    if (gapEnd - len >= Math.max(gapStart, low) && gapEnd > gapStart) best = gapEnd - len;
+    if (v === 0) return best;
+    gapStart = t.vmEnd[v];
+  }
+}
+
+function checkTree(t: VmaTable): void {
+  let count = 0;
+  let prevEnd = 0;
+  const bad: string[] = [];
+  for (let v = t.head; v !== 0; v = t.vmNext[v]) {
+    if (t.vmStart[v] < prevEnd) bad.push(`VMA ${v} starts below the previous end`);
+    if (t.findVma(t.vmStart[v]) !== v) bad.push(`find_vma misses VMA ${v}`);
+    prevEnd = t.vmEnd[v];
+    count++;
+  }
+  expect(bad.slice(0, 5)).toEqual([]);
+  expect(count).toBe(t.mapCount);
+  expect(t.highestVmEnd).toBe(prevEnd);
+}
+
+describe('the VMA tree (mm_rb and the vm_next list)', () => {
+  it('find_vma returns the first VMA ending above addr, and find_vma_links refuses overlaps', () => {
+    const t = new VmaTable(256 * PAGE);
+    const a = add(t, 0x10000, 0x20000);
+    const b = add(t, 0x40000, 0x50000);
+    expect(t.findVma(0)).toBe(a);
+    expect(t.findVma(0x1ffff)).toBe(a);
+    expect(t.findVma(0x20000)).toBe(b);
+    expect(t.findVma(0x50000)).toBe(0);
+    expect(t.findVmaLinks(0x20000, 0x40000)).toBe(a);
+    expect(t.findVmaLinks(0x1f000, 0x21000)).toBe(-1);
+    expect(t.findVmaLinks(0x3f000, 0x41000)).toBe(-1);
+    expect(t.findVmaLinks(0x60000, 0x61000)).toBe(b);
+    expect(t.prevOf(0)).toBe(b);
+    expect(t.mapCount).toBe(2);
+  });
+
+  it(`keeps ${N} VMAs sorted with O(log n) insert, lookup and remove, and finds the same holes as a scan`, () => {
+    const t = new VmaTable(256 * PAGE);
+    const r = rng(7);
+    // Every other slot of 2*N pages, inserted in random order.
+    const order = Array.from({ length: N }, (_, i) => i);
+    for (let i = N - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const ids = new Int32Array(N);
+    const t0 = performance.now();
+    for (const i of order) ids[i] = add(t, (2 * i + 1) * PAGE, (2 * i + 2) * PAGE);
+    const tInsert = performance.now() - t0;
+    expect(t.mapCount).toBe(N);
+    let misses = 0;
+    for (let k = 0; k < 1000; k++) {
+      const i = Math.floor(r() * N);
+      if (t.findVma((2 * i + 1) * PAGE + 1) !== ids[i] || t.findVma(2 * i * PAGE) !== ids[i]) misses++;
+    }
+    expect(misses).toBe(0);
+    // Remove half, in random order.
+    const t1 = performance.now();
+    for (let k = 0; k < N / 2; k++) t.unlink(ids[order[k]]);
+    const tRemove = performance.now() - t1;
+    expect(t.mapCount).toBe(N - N / 2);
+    checkTree(t);
+    for (let k = 0; k < 30; k++) {
+      const len = (1 + Math.floor(r() * 6)) * PAGE;
+      const low = Math.floor(r() * N) * PAGE;
+      const high = low + Math.floor(r() * 64 * PAGE) + len;
+      expect(t.unmappedArea(len, low, high)).toBe(bruteBottomUp(t, len, low, high));
+      expect(t.unmappedAreaTopdown(len, low, high)).toBe(bruteTopDown(t, len, low, high));
+    }
+    // Linear would be ~N times slower per operation; a generous bound that still fails on O(n).
+    expect(tInsert / N).toBeLessThan(0.05);
+    expect(tRemove / (N / 2)).toBeLessThan(0.05);
+  });
+
+  it('leaves stack_guard_gap free below a VM_GROWSDOWN VMA, and nothing below others', () => {
+    const gap = 256 * PAGE;
+    const t = new VmaTable(gap);
+    add(t, 0x100000, 0x101000);
+    add(t, 0x800000, 0x900000, VM_GROWSDOWN);
+    // Top-down below 0x900000: the hole under the stack ends at 0x800000 - gap.
+    expect(t.unmappedAreaTopdown(PAGE, PAGE, 0x800000)).toBe(0x800000 - gap - PAGE);
+    const noGap = new VmaTable(0);
+    add(noGap, 0x100000, 0x101000);
+    add(noGap, 0x800000, 0x900000, VM_GROWSDOWN);
+    expect(noGap.unmappedAreaTopdown(PAGE, PAGE, 0x800000)).toBe(0x800000 - PAGE);
+    // Bottom-up: a hole that only fits without the gap is skipped.
+    expect(t.unmappedArea(0x800000 - 0x101000 - gap + PAGE, 0x101000, 0x1000000)).toBe(0x900000);
+    expect(t.unmappedArea(0x800000 - 0x101000 - gap, 0x101000, 0x1000000)).toBe(0x101000);
+  });
+
+  it('grows its arrays and reuses freed slots', () => {
+    const t = new VmaTable(0);
+    const ids: number[] = [];
+    for (let i = 0; i < 200; i++) ids.push(add(t, (i * 2 + 1) * PAGE, (i * 2 + 2) * PAGE));
+    expect(t.cap).toBeGreaterThanOrEqual(201);
+    t.unlink(ids[5]);
+    t.free(ids[5]);
+    expect(t.alloc()).toBe(ids[5]);
+  });
+});
