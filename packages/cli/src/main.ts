@@ -9,6 +9,8 @@ import { gradeHelp, runGrade, runMutants } from './grade-command.js';
 import { newHelp, runNew } from './new-command.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
 import { MERGE_REPORTS_HELP, runMergeReports } from './merge-reports-command.js';
+import { REPLAY_HELP, runReplay } from './replay-command.js';
+import { runTrace } from './trace-command.js';
 
 export const HELP = `usage: mmkit COMMAND [options]
 
@@ -27,6 +29,10 @@ commands:
                            shard of them (mmkit grade-batch --help)
   merge-reports OUT SHARD.json...
                            join the gradebooks of a batch's shards (mmkit merge-reports --help)
+  replay DIR [--json]      replay a recorded program's memory calls on 4.17's address spaces
+                           and compare every result and the final maps (mmkit replay --help)
+  trace capture DIR -- CMD ARGS
+                           record such a folder on this Linux host (mmkit trace --help)
   help                     this text
 `;
 
@@ -83,6 +89,11 @@ export async function main(
       case 'merge-reports':
         if (args.includes('--help') || args.includes('-h')) return out(MERGE_REPORTS_HELP), 0;
         return runMergeReports(args, out, kit);
+      case 'replay':
+        if (args.includes('--help') || args.includes('-h')) return out(REPLAY_HELP), 0;
+        return runReplay(args, out);
+      case 'trace':
+        return runTrace(args, out, err);
       case 'start':
         return await runStart(out, kit);
       default:
