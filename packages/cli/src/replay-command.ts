@@ -2,12 +2,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createKernel } from '@mmkit/kernel';
 import { UsageError, quoteArg } from './errors.js';
 import { readInputFile } from './read-input.js';
+import { parseSize } from './size.js';
+import { mmapTargetFactory } from './trace/mmap-target.js';
 import { formatMapsDiff } from './trace/proc-maps.js';
 import { replay, type ReplayInput, type ReplayReport, type ReplayTargetFactory } from './trace/replay.js';
 
-export const REPLAY_HELP = `usage: mmkit replay DIR [--json]
+export const REPLAY_HELP = `usage: mmkit replay DIR [--json] [--mem SIZE]
 
 Replay a program's memory calls on Linux 4.17's address spaces (@mmkit/mmap) and compare
 every result with the real kernel's. DIR holds what \`mmkit trace capture\` records:
@@ -25,7 +28,12 @@ of the final maps that differ (start, end, permissions, offset, path). Exit stat
 everything agrees, 1 when something differs, 2 for a folder that cannot be read.
 
   --json                   the report as JSON
+  --mem SIZE               the simulated machine's memory (default 4G): vm.overcommit_memory's
+                           heuristic refuses one mapping larger than RAM + swap
 `;
+
+/** The simulated machine's memory: the overcommit heuristic compares a mapping with RAM + swap. */
+const DEFAULT_MEM = 4 * 2 ** 30;
 
 /** Each file of a folder is read up to this size (a trace of a million calls is about 100 MiB: record less). */
 const MAX_TRACE_FILE_BYTES = 128 * 2 ** 20;
@@ -52,17 +60,26 @@ export function readReplayFolder(dir: string): ReplayInput {
 }
 
 export function runReplay(args: string[], out: (s: string) => void, factory?: ReplayTargetFactory): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, mem: { type: 'string' } } });
+  const mem = values.mem === undefined ? DEFAULT_MEM : parseSize(values.mem);
+  if (mem === undefined || mem <= 0) throw new UsageError(`replay: --mem: ${quoteArg(values.mem)} is not a size (try 4G or 512M)`);
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'replay: which folder? (mmkit replay DIR)' : `replay: one folder at a time (${quoteArg(positionals[1])} is one too many)`);
   const dir = positionals[0];
   const input = readReplayFolder(dir);
-  const report = replay(input, factory ?? defaultFactory());
+  // A machine the kernel refuses (MachineSpecError) is bad input, said before the replay starts.
+  if (values.mem !== undefined) createKernel({ machine: { mem } });
+  const report = replay(input, factory ?? defaultReplayFactory(mem));
   out(values.json ? `${JSON.stringify(reportJson(dir, report), null, 2)}\n` : formatReplay(dir, report));
   return report.ok ? 0 : 1;
 }
 
-function defaultFactory(): ReplayTargetFactory {
-  throw new UsageError('replay: this build has no address-space model yet (@mmkit/mmap)');
+/** The replay's model: @mmkit/mmap in a kernel booted on a machine of `mem` bytes (the default assembly). */
+export function defaultReplayFactory(mem: number = DEFAULT_MEM): ReplayTargetFactory {
+  return mmapTargetFactory(() => {
+    const kernel = createKernel({ machine: { mem } });
+    if (!kernel.addressSpaces) throw new Error('the kernel has no address spaces (an x86_64 machine has them)');
+    return kernel.addressSpaces;
+  });
 }
 
 /** The report as text. */

@@ -18,8 +18,12 @@ export interface FileIdentity {
   readonly major: number;
   readonly minor: number;
   readonly inode: bigint;
-  /** Unknown to a replay (strace does not show it): undefined. */
-  readonly size: bigint | undefined;
+  /**
+   * strace does not show it: the smallest page multiple that holds every mapping of the file
+   * the maps files and the trace show (4.17's mmap of a regular file does not look at i_size:
+   * a mapping past the end is allowed and faults SIGBUS, so no result here depends on it).
+   */
+  readonly size: bigint;
   /** Opened for writing too (O_RDWR): only known when the trace maps it shared and writable. */
   readonly writable: boolean;
   /** Where the identity came from: 'initial.maps', 'final.maps', or 'stand-in' (the maps never show the file). */
@@ -251,9 +255,15 @@ const MAP_ANONYMOUS = MAP.get('MAP_ANONYMOUS')!;
 function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry[], calls: readonly TraceCall[], notes: string[]): Map<string, FileIdentity> {
   const files = new Map<string, FileIdentity>();
   const writable = new Set<string>();
+  const extent = new Map<string, bigint>();
+  const reach = (path: string, end: bigint) => {
+    if (end > (extent.get(path) ?? 0n)) extent.set(path, end);
+  };
+  for (const e of [...initial, ...final]) if (e.path.startsWith('/')) reach(e.path, e.offset + (e.end - e.start));
   for (const c of calls) {
     if (c.name !== 'mmap' || !c.fd || c.fd.fd < 0) continue;
     const path = c.fd.path ?? standInPath(c.fd.fd);
+    if (c.args[1]! < 1n << 62n && c.args[5]! >= 0n && c.args[5]! < 1n << 62n) reach(path, c.args[5]! + c.args[1]!);
     const prot = Number(c.args[2] & 0xffffffffn);
     const flags = Number(c.args[3] & 0xffffffffn);
     if ((flags & MAP_ANONYMOUS) === 0 && (flags & MAP_TYPE) !== 0x02 && (prot & PROT_WRITE) !== 0) writable.add(path);
@@ -268,7 +278,7 @@ function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry
         }
         continue;
       }
-      files.set(e.path, { path: e.path, major: e.major, minor: e.minor, inode: e.inode, size: undefined, writable: writable.has(e.path), source });
+      files.set(e.path, { path: e.path, major: e.major, minor: e.minor, inode: e.inode, size: pageUp(extent.get(e.path) ?? 0n), writable: writable.has(e.path), source });
     }
   }
   let standIn = 0n;
@@ -277,11 +287,15 @@ function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry
     const path = c.fd.path ?? standInPath(c.fd.fd);
     if (files.has(path)) continue;
     standIn++;
-    files.set(path, { path, major: 0, minor: 0, inode: standIn, size: undefined, writable: writable.has(path), source: 'stand-in' });
+    files.set(path, { path, major: 0, minor: 0, inode: standIn, size: pageUp(extent.get(path) ?? 0n), writable: writable.has(path), source: 'stand-in' });
     notes.push(`${path}: not in initial.maps or final.maps; a stand-in identity (device 00:00, inode ${standIn})`);
   }
   for (const path of writable) notes.push(`${path}: opened for writing (the trace maps it shared and writable)`);
   return files;
+}
+
+function pageUp(v: bigint): bigint {
+  return (v + 4095n) & ~4095n;
 }
 
 /**
