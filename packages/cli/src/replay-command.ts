@@ -93,8 +93,9 @@ export function formatReplay(dir: string, r: ReplayReport): string {
   for (const n of r.notes) s += `${n.file}:${n.line}: skipped: ${n.text}\n`;
   s += `calls: ${r.calls}, replayed ${r.replayed}, ${r.differing.length} differ${r.explained.length ? `, ${r.explained.length} differ for a documented reason` : ''}${r.unreplayed.length ? `, ${r.unreplayed.length} not replayed` : ''}\n`;
   if (!r.finalMaps.compared) s += 'final maps: no final.maps to compare with\n';
-  else if (r.finalMaps.differences.length === 0) s += 'final maps: equal to final.maps (start, end, permissions, offset, path)\n';
-  else {
+  else if (r.finalMaps.differences.length === 0) {
+    s += `final maps: equal to final.maps (start, end, permissions, offset, path)${r.finalMaps.explained.length ? ' but for documented differences' : ''}\n`;
+  } else {
     s += `final maps: ${r.finalMaps.differences.length} line${r.finalMaps.differences.length === 1 ? '' : 's'} differ from final.maps (- final.maps, + replay)\n`;
     s += formatMapsDiff(r.finalMaps.differences);
     const after = r.finalMaps.equalAfterLine;
@@ -103,6 +104,9 @@ export function formatReplay(dir: string, r: ReplayReport): string {
         ? '  final.maps equals the replayed address space before the first call: it was not recorded at the end of this run\n'
         : `  final.maps equals the replayed address space right after strace.txt line ${after}, not at the end: it looks recorded from another run that stopped there (a different command line or input?)\n`;
     }
+  }
+  if (r.finalMaps.compared) {
+    for (const u of r.finalMaps.explained) s += `  final.maps lines ${u.lines.join(', ')} differ for a documented reason (rule ${u.rule.id}): ${u.rule.why}\n`;
   }
   s += r.ok ? 'result: everything agrees\n' : 'result: DIFFERS\n';
   return s;
@@ -135,6 +139,7 @@ export function reportJson(dir: string, r: ReplayReport): unknown {
           compared: true,
           equal: r.finalMaps.differences.length === 0,
           equalAfterLine: r.finalMaps.equalAfterLine ?? null,
+          explained: r.finalMaps.explained,
           differences: r.finalMaps.differences.map((d) =>
             d.kind === 'missing'
               ? { kind: d.kind, expected: entry(d.expected) }

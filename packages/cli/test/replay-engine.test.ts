@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatReplay, reportJson } from '../src/replay-command.js';
-import { initialBrk, replay, type FileIdentity, type ReplaySetup, type ReplayTarget } from '../src/trace/replay.js';
-import { parseMaps } from '../src/trace/proc-maps.js';
+import { explainMaps, initialBrk, replay, type FileIdentity, type ReplaySetup, type ReplayTarget } from '../src/trace/replay.js';
+import { diffMaps, parseMaps } from '../src/trace/proc-maps.js';
 
 const INITIAL = [
   '555555554000-555555555000 r--p 00000000 fe:00 2164130                    /tmp/pub/errors',
@@ -129,6 +129,21 @@ describe('the replay engine', () => {
     });
     expect(report.ok).toBe(false);
     expect(report.problems.map((p) => `${p.file}:${p.line}`)).toEqual(['initial.maps:1', 'final.maps:1', 'initial.maps:0']);
+  });
+
+  it('explains the heap that 4.17 merges with the bss only where the replay merged them', () => {
+    const recorded = parseMaps(
+      ['55555557c000-55555558f000 rw-p 00000000 00:00 0 ', '55555558f000-5555555b0000 rw-p 00000000 00:00 0                          [heap]', ''].join('\n'),
+    ).entries;
+    const merged = parseMaps('55555557c000-5555555b0000 rw-p 00000000 00:00 0                          [heap]\n').entries;
+    const explained = explainMaps(recorded, merged);
+    expect(explained.uses.map((u) => [u.rule.id, u.lines])).toEqual([['brk-separate-heap-vma', [1, 2]]]);
+    expect(diffMaps(explained.expected, merged)).toEqual([]);
+    // A replay that kept them apart, or merged them wrongly, is not explained: the lines differ.
+    expect(explainMaps(recorded, recorded).uses).toEqual([]);
+    const wrong = parseMaps('55555557c000-5555555a0000 rw-p 00000000 00:00 0                          [heap]\n').entries;
+    expect(explainMaps(recorded, wrong).uses).toEqual([]);
+    expect(diffMaps(explainMaps(recorded, wrong).expected, wrong)).toHaveLength(2);
   });
 
   it('finds the first break from [heap], or from the end of the executable and its bss', () => {

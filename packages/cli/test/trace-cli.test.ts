@@ -79,5 +79,9 @@ describe('mmkit trace capture', () => {
     expect(initial.entries.some((e) => e.path.includes('libc'))).toBe(false);
     expect(final.entries.some((e) => e.path.includes('libc'))).toBe(true);
     expect((await run('trace', 'capture', dir, '--', 'true')).err).toMatch(/is not empty/);
+    // And it replays: every call and the final maps as this host's kernel gave them.
+    const replayed = await run('replay', dir);
+    expect(replayed.out).toMatch(/result: everything agrees\n$/);
+    expect(replayed.code).toBe(0);
   }, 60_000);
 });

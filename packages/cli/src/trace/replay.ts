@@ -80,6 +80,12 @@ export interface CallDifference {
   readonly rule: ReplayRule | undefined;
 }
 
+/** A documented difference between final.maps (the recording kernel) and 4.17's maps, and the lines of final.maps it covers. */
+export interface MapsRuleUse {
+  readonly rule: ReplayRule;
+  readonly lines: readonly number[];
+}
+
 export interface ReplayReport {
   readonly command: string | undefined;
   readonly calls: number;
@@ -99,6 +105,8 @@ export interface ReplayReport {
     | {
         readonly compared: true;
         readonly differences: readonly MapsDifference[];
+        /** Lines of final.maps that differ from the replay's for a documented reason, with the rule. */
+        readonly explained: readonly MapsRuleUse[];
         /** When they differ: the last line after which the replayed maps equaled final.maps (0: before the first call). */
         readonly equalAfterLine: number | undefined;
       };
@@ -145,7 +153,7 @@ export function replay(input: ReplayInput, factory: ReplayTargetFactory): Replay
   }
   const prefixSearch = final !== undefined && trace.calls.length <= MAX_CALLS_FOR_PREFIX_SEARCH;
   let equalAfterLine: number | undefined;
-  if (prefixSearch && mapsEqual(final.entries, currentMaps(target))) equalAfterLine = 0;
+  if (prefixSearch && mapsAgree(final.entries, currentMaps(target))) equalAfterLine = 0;
 
   const openAt = new Map<number, string>();
   for (const call of trace.calls) {
@@ -187,23 +195,25 @@ export function replay(input: ReplayInput, factory: ReplayTargetFactory): Replay
       };
       (d.rule ? explained : differing).push(d);
     }
-    if (prefixSearch && mapsEqual(final.entries, currentMaps(target))) equalAfterLine = call.line;
+    if (prefixSearch && mapsAgree(final.entries, currentMaps(target))) equalAfterLine = call.line;
   }
   return finish();
 
   function finish(): ReplayReport {
     let finalMaps: ReplayReport['finalMaps'] = { compared: false };
     if (final !== undefined && target !== undefined) {
-      let differences: MapsDifference[];
+      let differences: MapsDifference[] = [];
+      let uses: MapsRuleUse[] = [];
       try {
         const actual = parseMaps(target.maps());
         for (const p of actual.problems) problems.push({ file: 'the model\'s maps', line: p.line, message: p.message });
-        differences = diffMaps(final.entries, actual.entries);
+        const explained = explainMaps(final.entries, actual.entries);
+        uses = explained.uses;
+        differences = diffMaps(explained.expected, actual.entries);
       } catch (e) {
         problems.push({ file: 'the model\'s maps', line: 0, message: `could not be read: ${messageOf(e)}` });
-        differences = [];
       }
-      finalMaps = { compared: true, differences, equalAfterLine: differences.length > 0 ? equalAfterLine : undefined };
+      finalMaps = { compared: true, differences, explained: uses, equalAfterLine: differences.length > 0 ? equalAfterLine : undefined };
     }
     const ok =
       differing.length === 0 &&
@@ -220,6 +230,46 @@ function currentMaps(target: ReplayTarget): MapsEntry[] {
   } catch {
     return [];
   }
+}
+
+/** Whether the replay's maps equal final.maps once the documented differences are taken into account. */
+function mapsAgree(expected: readonly MapsEntry[], actual: readonly MapsEntry[]): boolean {
+  return mapsEqual(explainMaps(expected, actual).expected, actual);
+}
+
+const BRK_SEPARATE_HEAP: ReplayRule = {
+  id: 'brk-separate-heap-vma',
+  why:
+    "since Linux 6.1 brk() only expands a VMA that starts at or above mm->start_brk, so the heap stays a VMA of its own next to the executable's bss " +
+    '(mm/mmap: change do_brk_flags() to expand existing VMA and add do_brk_munmap(), https://github.com/torvalds/linux/commit/2e7ce7d354f2); ' +
+    "4.17's do_brk_flags() calls vma_merge() with the bss as prev, and the bss (made by load_elf_binary()'s set_brk() with vm_brk_flags()) has the same flags, " +
+    'so one VMA spans both and /proc/PID/maps names it [heap]',
+};
+
+/**
+ * final.maps as Linux 4.17 would show it where the recording kernel differs on purpose and the
+ * replay did what 4.17 does: an anonymous VMA (the bss) followed directly by [heap] with the
+ * same permissions is one [heap] VMA in 4.17 (BRK_SEPARATE_HEAP), when the replay shows that
+ * one VMA. Everything else is left as recorded, so any other difference still shows.
+ */
+export function explainMaps(expected: readonly MapsEntry[], actual: readonly MapsEntry[]): { expected: MapsEntry[]; uses: MapsRuleUse[] } {
+  const out: MapsEntry[] = [];
+  const uses: MapsRuleUse[] = [];
+  for (let i = 0; i < expected.length; i++) {
+    const bss = expected[i]!;
+    const heap = expected[i + 1];
+    if (heap && heap.path === '[heap]' && bss.path === '' && bss.offset === 0n && bss.end === heap.start && bss.perms === heap.perms) {
+      const merged: MapsEntry = { ...heap, start: bss.start, line: bss.line };
+      if (actual.some((a) => sameMapping(a, merged))) {
+        out.push(merged);
+        uses.push({ rule: BRK_SEPARATE_HEAP, lines: [bss.line, heap.line] });
+        i++;
+        continue;
+      }
+    }
+    out.push(bss);
+  }
+  return { expected: out, uses };
 }
 
 function mapsEqual(a: readonly MapsEntry[], b: readonly MapsEntry[]): boolean {
