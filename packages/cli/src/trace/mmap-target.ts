@@ -23,7 +23,7 @@ function int(v: bigint): number {
 export function addressSpaceTarget(as: AddressSpaces, setup: ReplaySetup): ReplayTarget {
   const params = setup.brk.end > 0n ? { startBrk: num(setup.brk.start), brk: num(setup.brk.end) } : {};
   const mm = as.mmCreateFromMaps(setup.initialMaps, params);
-  if (mm < 0) throw new Error(`mmCreateFromMaps: -${errnoName(-mm)}`);
+  if (Number(mm) < 0) throw new Error(`mmCreateFromMaps: -${errnoName(-Number(mm))}`);
   return {
     installFile(fd: number, f: FileIdentity): void {
       const file: MmFile = {
@@ -40,17 +40,17 @@ export function addressSpaceTarget(as: AddressSpaces, setup: ReplaySetup): Repla
     call(name: string, a: readonly bigint[]): bigint | undefined {
       switch (name) {
         case 'mmap':
-          return BigInt(as.mmap(mm, a[0]!, a[1]!, num(a[2]!), num(a[3]!), int(a[4]!), a[5]!));
+          return BigInt(as.mmap(mm, a[0], a[1], num(a[2]), num(a[3]), int(a[4]), a[5]));
         case 'munmap':
-          return BigInt(as.munmap(mm, a[0]!, a[1]!));
+          return BigInt(as.munmap(mm, a[0], a[1]));
         case 'mprotect':
-          return BigInt(as.mprotect(mm, a[0]!, a[1]!, num(a[2]!)));
+          return BigInt(as.mprotect(mm, a[0], a[1], num(a[2])));
         case 'mremap':
-          return BigInt(as.mremap(mm, a[0]!, a[1]!, a[2]!, num(a[3]!), a[4]!));
+          return BigInt(as.mremap(mm, a[0], a[1], a[2], num(a[3]), a[4]));
         case 'brk':
-          return BigInt(as.brk(mm, a[0]!));
+          return BigInt(as.brk(mm, a[0]));
         case 'madvise':
-          return BigInt(as.madvise(mm, a[0]!, a[1]!, int(a[2]!)));
+          return BigInt(as.madvise(mm, a[0], a[1], int(a[2])));
         default:
           return undefined;
       }

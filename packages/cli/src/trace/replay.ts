@@ -256,7 +256,7 @@ export function explainMaps(expected: readonly MapsEntry[], actual: readonly Map
   const out: MapsEntry[] = [];
   const uses: MapsRuleUse[] = [];
   for (let i = 0; i < expected.length; i++) {
-    const bss = expected[i]!;
+    const bss = expected[i];
     const heap = expected[i + 1];
     if (heap && heap.path === '[heap]' && bss.path === '' && bss.offset === 0n && bss.end === heap.start && bss.perms === heap.perms) {
       const merged: MapsEntry = { ...heap, start: bss.start, line: bss.line };
@@ -313,7 +313,7 @@ function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry
   for (const c of calls) {
     if (c.name !== 'mmap' || !c.fd || c.fd.fd < 0) continue;
     const path = c.fd.path ?? standInPath(c.fd.fd);
-    if (c.args[1]! < 1n << 62n && c.args[5]! >= 0n && c.args[5]! < 1n << 62n) reach(path, c.args[5]! + c.args[1]!);
+    if (c.args[1] < 1n << 62n && c.args[5] >= 0n && c.args[5] < 1n << 62n) reach(path, c.args[5] + c.args[1]);
     const prot = Number(c.args[2] & 0xffffffffn);
     const flags = Number(c.args[3] & 0xffffffffn);
     if ((flags & MAP_ANONYMOUS) === 0 && (flags & MAP_TYPE) !== 0x02 && (prot & PROT_WRITE) !== 0) writable.add(path);
