@@ -123,6 +123,24 @@ describe('the replay engine', () => {
     expect(formatReplay('DIR', report)).toContain('final maps: no final.maps to compare with');
   });
 
+  it('moves a 2 MiB anonymous mapping that the recording kernel aligned to where it put it, and says why', () => {
+    const strace = 'mmap(NULL, 4194304, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7ffff7200000';
+    let target: ScriptedTarget | undefined;
+    const report = replay({ command: undefined, initialMaps: INITIAL, strace, finalMaps: undefined }, (setup) => {
+      target = new ScriptedTarget(setup, (name, args) => (name === 'mmap' ? (args[0] === 0n ? 0x7ffff73ff000n : args[0]) : 0n), INITIAL);
+      return target;
+    });
+    expect(report.differing).toEqual([]);
+    expect(report.explained.map((d) => [d.line, d.rule?.id, d.actual])).toEqual([[1, 'thp-aligned-anonymous-mmap', '0x7ffff73ff000, moved to the recorded address']]);
+    expect(target!.calls.slice(1)).toEqual([
+      ['munmap', [0x7ffff73ff000n, 4194304n]],
+      ['mmap', [0x7ffff7200000n, 4194304n, 1n, 0x32n, -1n, 0n]],
+    ]);
+    // Not the rule: a length that is no multiple of 2 MiB, or a hint.
+    const other = replay({ command: undefined, initialMaps: INITIAL, strace: strace.replace('4194304', '4198400'), finalMaps: undefined }, (setup) => new ScriptedTarget(setup, () => 0x7ffff73ff000n, INITIAL));
+    expect(other.differing).toHaveLength(1);
+  });
+
   it('reports a model that cannot be built, and malformed maps files, as problems', () => {
     const report = replay({ command: undefined, initialMaps: 'nonsense\n', strace: '', finalMaps: 'x\n' }, () => {
       throw new Error('no [stack]');

@@ -186,13 +186,14 @@ export function replay(input: ReplayInput, factory: ReplayTargetFactory): Replay
     replayed++;
     const expected = call.result.kind === 'value' ? call.result.value : -BigInt(call.result.errno);
     if (threw !== undefined || got !== expected) {
-      const d = {
-        line: call.line,
-        call: call.text,
-        expected: showResult(expected),
-        actual: threw !== undefined ? `threw: ${threw}` : showResult(got!),
-        rule: threw !== undefined ? undefined : ruleFor(call, got!),
-      };
+      const match = threw !== undefined ? undefined : ruleFor(call, got!, expected);
+      let actual = threw !== undefined ? `threw: ${threw}` : showResult(got!);
+      if (match?.follow) {
+        // Continue from the recording kernel's state: the replay's mapping moves to where it put it.
+        const moved = follow(target, match.follow);
+        actual += moved === undefined ? ', moved to the recorded address' : `; moving it there failed (${moved}), so later calls may differ too`;
+      }
+      const d = { line: call.line, call: call.text, expected: showResult(expected), actual, rule: match?.rule };
       (d.rule ? explained : differing).push(d);
     }
     if (prefixSearch && mapsAgree(final.entries, currentMaps(target))) equalAfterLine = call.line;
@@ -369,13 +370,56 @@ export function initialBrk(entries: readonly MapsEntry[]): { start: bigint; end:
   return { start: last.end, end: last.end, source: `the end of ${exe}${bss ? "'s bss" : ''}, initial.maps line ${last.line}` };
 }
 
+/** What the replay does to continue from the recording kernel's state after an explained difference. */
+interface Follow {
+  /** The replay's mapping to move, and the call that puts it at the recorded address. */
+  readonly unmap: readonly [bigint, bigint];
+  readonly map: readonly bigint[];
+  readonly at: bigint;
+}
+
+/** Apply `f`; undefined when the model now holds the recorded state, else what went wrong. */
+function follow(target: ReplayTarget, f: Follow): string | undefined {
+  try {
+    const u = target.call('munmap', f.unmap);
+    if (u !== 0n) return `munmap: ${u === undefined ? 'not modelled' : showResult(u)}`;
+    const m = target.call('mmap', f.map);
+    if (m !== f.at) return `mmap: ${m === undefined ? 'not modelled' : showResult(m)}`;
+    return undefined;
+  } catch (e) {
+    return messageOf(e);
+  }
+}
+
+const PMD_SIZE = 2n * 1024n * 1024n;
+const MAP_FIXED = BigInt(MAP.get('MAP_FIXED')!);
+const MAP_FIXED_NOREPLACE = BigInt(MAP.get('MAP_FIXED_NOREPLACE')!);
+
+const THP_ALIGNED_ANON: ReplayRule = {
+  id: 'thp-aligned-anonymous-mmap',
+  why:
+    'Linux 6.7 and later place a private anonymous mmap() without a hint on a 2 MiB boundary (mm: align larger anonymous mappings on THP boundaries, ' +
+    'https://github.com/torvalds/linux/commit/efa7df3e3bb5), since 6.12 only when its length is a multiple of 2 MiB ' +
+    '(mm, mmap: limit THP alignment of anonymous mappings to PMD-aligned sizes, https://github.com/torvalds/linux/commit/d4148aeab412); ' +
+    "4.17's get_unmapped_area() takes the highest gap that fits, so the replay moves its mapping to the recorded address and goes on from there",
+};
+
 /** Rules for answers of a newer kernel that 4.17 gives differently on purpose. */
-function ruleFor(call: TraceCall, got: bigint): ReplayRule | undefined {
+function ruleFor(call: TraceCall, got: bigint, expected: bigint): { rule: ReplayRule; follow?: Follow } | undefined {
   if (call.newerFlags.length > 0 && got === -22n) {
     return {
-      id: 'newer-flag',
-      why: `${call.newerFlags.map((f) => `${f} (${NEWER_THAN_4_17.get(f) ?? 'a newer kernel'})`).join(', ')} ${call.newerFlags.length === 1 ? 'is' : 'are'} unknown to Linux 4.17, which answers EINVAL`,
+      rule: {
+        id: 'newer-flag',
+        why: `${call.newerFlags.map((f) => `${f} (${NEWER_THAN_4_17.get(f) ?? 'a newer kernel'})`).join(', ')} ${call.newerFlags.length === 1 ? 'is' : 'are'} unknown to Linux 4.17, which answers EINVAL`,
+      },
     };
+  }
+  if (call.name === 'mmap') {
+    const [addr, len, prot, flags, fd, off] = call.args as [bigint, bigint, bigint, bigint, bigint, bigint];
+    const privateAnon = (flags & BigInt(MAP_TYPE)) === 0x02n && (flags & BigInt(MAP_ANONYMOUS)) !== 0n && (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) === 0n;
+    if (privateAnon && addr === 0n && len > 0n && len % PMD_SIZE === 0n && expected > 0n && expected % PMD_SIZE === 0n && got > 0n && got % PMD_SIZE !== 0n) {
+      return { rule: THP_ALIGNED_ANON, follow: { unmap: [got, len], map: [expected, len, prot, flags | MAP_FIXED, fd, off], at: expected } };
+    }
   }
   return undefined;
 }
