@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffMaps, formatMapsDiff, formatMapsEntry, parseMaps } from '../src/trace/proc-maps.js';
 import { parseStrace } from '../src/trace/strace-parser.js';
@@ -139,5 +140,43 @@ describe('/proc/PID/maps', () => {
     expect(text).toContain('(replay: end, perms differ)');
     expect(text).toContain('(final.maps line 3, not in the replay)');
     expect(text).toContain('+ 00700000-00701000 rw-p 00000000 00:00 0    (only in the replay)');
+  });
+});
+
+/** Property runs: small by default; MMKIT_TRACE_FUZZ_RUNS=100000 for a long campaign. */
+const RUNS = Number(process.env.MMKIT_TRACE_FUZZ_RUNS ?? 300);
+
+describe('the parsers never throw', () => {
+  const real = FOLDERS.flatMap((f) => readFileSync(join(TRACES, f, 'strace.txt'), 'utf8').trimEnd().split('\n'));
+  const maps = FOLDERS.flatMap((f) => readFileSync(join(TRACES, f, 'final.maps'), 'utf8').trimEnd().split('\n'));
+  /** A real line cut, with characters dropped, doubled or replaced. */
+  const mutated = (lines: string[]) =>
+    fc.tuple(fc.constantFrom(...lines), fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.string({ maxLength: 3 })), { maxLength: 4 })).map(([line, edits]) => {
+      let s = line;
+      for (const [at, kind, text] of edits) {
+        const i = at % (s.length + 1);
+        s = kind === 0 ? s.slice(0, i) : kind === 1 ? s.slice(0, i) + s.slice(i + 1) : kind === 2 ? s.slice(0, i) + text + s.slice(i) : s.slice(0, i) + text + s.slice(i + text.length);
+      }
+      return s;
+    });
+
+  it('strace: calls, notes and problems only, each at a line of the text', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(mutated(real), fc.string({ maxLength: 80 })), { maxLength: 8 }), (lines) => {
+        const t = parseStrace(lines.join('\n'));
+        for (const x of [...t.calls, ...t.notes, ...t.problems]) expect(x.line >= 1 && x.line <= lines.length).toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('maps: every line is an entry or a problem', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(mutated(maps), fc.string({ maxLength: 80 })), { maxLength: 8 }), (lines) => {
+        const m = parseMaps(lines.join('\n'));
+        expect(m.entries.length + m.problems.length).toBe(lines.filter((l) => l.trim() !== '').length);
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
