@@ -38,6 +38,24 @@ describe('mmkit replay: bad input is one line and exit 2', () => {
   });
 });
 
+describe('mmkit replay of recorded folders', () => {
+  const traces = join(import.meta.dirname, 'fixtures', 'traces');
+  it('exits 0 when everything agrees, 1 when something differs, and prints JSON with --json', async () => {
+    const agrees = await run('replay', join(traces, 'c-errors'));
+    expect(agrees.out).toContain('strace.txt:24: skipped: +++ exited with 0 +++\ncalls: 23, replayed 23, 0 differ\n');
+    expect(agrees.code).toBe(0);
+    const differs = await run('replay', join(traces, 'awk'));
+    expect(differs.code).toBe(1);
+    expect(differs.out).toContain('right after strace.txt line 23, not at the end');
+    const json = await run('replay', join(traces, 'gzip'), '--json');
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.out) as { ok: boolean; calls: number; finalMaps: { equal: boolean; explained: { rule: { id: string }; lines: number[] }[] } };
+    expect(report).toMatchObject({ ok: true, calls: 15, finalMaps: { equal: true } });
+    expect(report.finalMaps.explained.map((u) => [u.rule.id, u.lines])).toEqual([['brk-separate-heap-vma', [6, 7]]]);
+    expect((await run('replay', join(traces, 'c-errors'), '--mem', 'lots')).code).toBe(2);
+  });
+});
+
 describe('mmkit trace capture', () => {
   it('refuses bad usage with exit 2', async () => {
     expect((await run('trace')).code).toBe(2);
