@@ -15,6 +15,7 @@ const INITIAL = [
 /** A stand-in model: answers each call from a script, keeps a maps text the script changes. */
 class ScriptedTarget implements ReplayTarget {
   readonly installs: [number, FileIdentity][] = [];
+  readonly closes: number[] = [];
   readonly calls: [string, readonly bigint[]][] = [];
   constructor(
     readonly setup: ReplaySetup,
@@ -23,6 +24,9 @@ class ScriptedTarget implements ReplayTarget {
   ) {}
   installFile(fd: number, file: FileIdentity): void {
     this.installs.push([fd, file]);
+  }
+  closeFile(fd: number): void {
+    this.closes.push(fd);
   }
   call(name: string, args: readonly bigint[]): bigint | undefined {
     this.calls.push([name, args]);
@@ -69,6 +73,22 @@ describe('the replay engine', () => {
     expect(target!.setup.brk).toMatchObject({ start: 0x555555559000n, end: 0x555555559000n });
     expect(target!.calls[4]).toEqual(['mmap', [0x400000000n, 16384n, 3n, 0x100022n, -1n, 0n]]);
     expect(formatReplay('DIR', report)).toMatch(/final maps: equal to final\.maps.*\nresult: everything agrees\n$/);
+  });
+
+  it('reads a descriptor that strace -y shows without a path as closed, and a refused shared writable mapping as a read-only open', () => {
+    let target: ScriptedTarget | undefined;
+    const strace = [
+      'mmap(NULL, 8192, PROT_READ, MAP_SHARED, 3</etc/services>, 0) = 0x7ffff7fbb000',
+      'mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_SHARED, 3</etc/services>, 0) = -1 EACCES (Permission denied)',
+      'mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, 3, 0) = -1 EBADF (Bad file descriptor)',
+      'mmap(NULL, 8192, PROT_READ, MAP_PRIVATE, 99, 0) = -1 EBADF (Bad file descriptor)',
+    ].join('\n');
+    replay({ command: undefined, initialMaps: INITIAL, strace, finalMaps: undefined }, (setup) => {
+      target = new ScriptedTarget(setup, () => 0n, INITIAL);
+      return target;
+    });
+    expect(target!.installs.map(([fd, f]) => [fd, f.path, f.writable])).toEqual([[3, '/etc/services', false]]);
+    expect(target!.closes).toEqual([3]);
   });
 
   it('prints each differing call with its line, and the final maps line by line, and exits non-zero', () => {

@@ -1,6 +1,6 @@
 /**
- * Every recorded folder of test/fixtures/traces (real programs on Linux 6.18, and awk-capture
- * and thp-anon, recorded here with mmkit trace capture) replays on @mmkit/mmap: every call's result equal to
+ * Every recorded folder of test/fixtures/traces (real programs on Linux 6.18, and awk-capture,
+ * c-calls and thp-anon, recorded here with mmkit trace capture) replays on @mmkit/mmap: every call's result equal to
  * strace's, the final maps equal to final.maps, except the differences listed below, each with
  * its reason. A difference that goes away fails too: the list must shrink with the model.
  */

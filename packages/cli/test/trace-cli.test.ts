@@ -97,6 +97,10 @@ describe('mmkit trace capture', () => {
     expect(initial.entries.some((e) => e.path.includes('libc'))).toBe(false);
     expect(final.entries.some((e) => e.path.includes('libc'))).toBe(true);
     expect((await run('trace', 'capture', dir, '--', 'true')).err).toMatch(/is not empty/);
+    // A program ended by a signal has no final.maps, and capture says so.
+    const killed = await run('trace', 'capture', join(scratch, 'killed'), '--', 'sh', '-c', 'kill -SEGV $$');
+    expect(killed.code).toBe(0);
+    expect(killed.out).toMatch(/: command\.txt, initial\.maps, strace\.txt \(exit status none: ended by a signal\)\nwarning: no final\.maps: /);
     // And it replays: every call and the final maps as this host's kernel gave them.
     const replayed = await run('replay', dir);
     expect(replayed.out).toMatch(/result: everything agrees\n$/);

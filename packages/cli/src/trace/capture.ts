@@ -160,14 +160,24 @@ gdb.execute('unset environment COLUMNS')
 gdb.execute('starti', to_string=True)
 dump('initial.maps')
 gdb.execute('catch syscall exit_group', to_string=True)
-gdb.execute('continue', to_string=True)
+try:
+    gdb.execute('continue', to_string=True)
+except gdb.error as e:
+    print('mmkit-capture: gdb: ' + str(e))
 if gdb.selected_inferior().pid == 0:
     print('mmkit-capture: the program ended without calling exit_group')
-elif int(gdb.parse_and_eval('$orig_rax')) != 231:
-    print('mmkit-capture: the program stopped before exit_group (a signal?)')
 else:
-    dump('final.maps')
-if gdb.selected_inferior().pid != 0:
-    gdb.execute('kill', to_string=True)
+    try:
+        nr = int(gdb.parse_and_eval('$orig_rax'))
+    except gdb.error:
+        nr = -1
+    if nr == 231:
+        dump('final.maps')
+    else:
+        print('mmkit-capture: the program stopped before exit_group (a signal?)')
+    try:
+        gdb.execute('kill', to_string=True)
+    except gdb.error:
+        pass
 `;
 }

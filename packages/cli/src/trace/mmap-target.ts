@@ -37,6 +37,9 @@ export function addressSpaceTarget(as: AddressSpaces, setup: ReplaySetup): Repla
       const r = as.fdInstall(mm, fd, file);
       if (r < 0) throw new Error(`fdInstall(${fd}, ${f.path}): -${errnoName(-r)}`);
     },
+    closeFile(fd: number): void {
+      as.fdClose(mm, fd);
+    },
     call(name: string, a: readonly bigint[]): bigint | undefined {
       switch (name) {
         case 'mmap':

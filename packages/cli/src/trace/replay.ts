@@ -44,6 +44,8 @@ export interface ReplaySetup {
 export interface ReplayTarget {
   /** Install `file` at descriptor `fd` (replacing what was there). */
   installFile(fd: number, file: FileIdentity): void;
+  /** close(fd): strace -y shows the descriptor without a path, so nothing is open there now. */
+  closeFile?(fd: number): void;
   /**
    * Run one memory call with strace's arguments; the kernel's return value (an address, 0, or
    * -errno), or undefined when the target does not model the call.
@@ -135,7 +137,9 @@ export function replay(input: ReplayInput, factory: ReplayTargetFactory): Replay
     problems.push({ file: 'strace.txt', line: trace.calls.find((c) => c.pid !== trace.calls[0].pid)!.line, message: `calls of ${pids.size} processes or threads: a replay runs one address space (record without strace -f)` });
   }
 
-  const files = fileIdentities(initial.entries, final?.entries ?? [], trace.calls, setupNotes);
+  // With strace -y every open descriptor shows its path: one without is not open (EBADF).
+  const withPaths = trace.calls.some((c) => c.fd?.path !== undefined);
+  const files = fileIdentities(initial.entries, final?.entries ?? [], trace.calls, withPaths, setupNotes);
   const brk = initialBrk(initial.entries);
   setupNotes.push(`brk starts at 0x${brk.end.toString(16)} (${brk.source})`);
   const setup: ReplaySetup = { initialMaps: input.initialMaps, initialEntries: initial.entries, files, brk };
@@ -165,11 +169,14 @@ export function replay(input: ReplayInput, factory: ReplayTargetFactory): Replay
       // One open per run of calls naming the same path at the same fd (ld.so maps a library's
       // segments through one open): a new struct file only when the path there changes, as
       // mappings of two opens never merge (vma_merge compares vm_file).
-      const path = call.fd.path ?? standInPath(call.fd.fd);
-      const file = files.get(path);
+      const path = pathOf(call.fd, withPaths);
+      const file = path === undefined ? undefined : files.get(path);
       if (file && openAt.get(call.fd.fd) !== path) {
         target.installFile(call.fd.fd, file);
-        openAt.set(call.fd.fd, path);
+        openAt.set(call.fd.fd, path!);
+      } else if (path === undefined && openAt.has(call.fd.fd)) {
+        target.closeFile?.(call.fd.fd);
+        openAt.delete(call.fd.fd);
       }
     }
     let got: bigint | undefined;
@@ -290,6 +297,11 @@ export function showResult(v: bigint): string {
   return v < 0x10000n ? v.toString() : `0x${v.toString(16)}`;
 }
 
+/** The path behind a descriptor argument: strace -y's, or without -y a stand-in name; undefined for a descriptor that -y shows unopened. */
+function pathOf(fd: { fd: number; path: string | undefined }, withPaths: boolean): string | undefined {
+  return fd.path ?? (withPaths ? undefined : standInPath(fd.fd));
+}
+
 function standInPath(fd: number): string {
   return `fd ${fd} (no path: record with strace -y)`;
 }
@@ -303,7 +315,7 @@ const MAP_ANONYMOUS = MAP.get('MAP_ANONYMOUS')!;
  * neither shows gets a stand-in (device 00:00, an inode of its own) so that two mappings of it
  * are still one file. Writable when the trace maps it shared with PROT_WRITE.
  */
-function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry[], calls: readonly TraceCall[], notes: string[]): Map<string, FileIdentity> {
+function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry[], calls: readonly TraceCall[], withPaths: boolean, notes: string[]): Map<string, FileIdentity> {
   const files = new Map<string, FileIdentity>();
   const writable = new Set<string>();
   const extent = new Map<string, bigint>();
@@ -313,11 +325,13 @@ function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry
   for (const e of [...initial, ...final]) if (e.path.startsWith('/')) reach(e.path, e.offset + (e.end - e.start));
   for (const c of calls) {
     if (c.name !== 'mmap' || !c.fd || c.fd.fd < 0) continue;
-    const path = c.fd.path ?? standInPath(c.fd.fd);
+    const path = pathOf(c.fd, withPaths);
+    if (path === undefined) continue;
     if (c.args[1] < 1n << 62n && c.args[5] >= 0n && c.args[5] < 1n << 62n) reach(path, c.args[5] + c.args[1]);
     const prot = Number(c.args[2] & 0xffffffffn);
     const flags = Number(c.args[3] & 0xffffffffn);
-    if ((flags & MAP_ANONYMOUS) === 0 && (flags & MAP_TYPE) !== 0x02 && (prot & PROT_WRITE) !== 0) writable.add(path);
+    // Only a shared writable mapping that succeeded shows an O_RDWR open (one refused with EACCES shows the opposite).
+    if (c.result.kind === 'value' && (flags & MAP_ANONYMOUS) === 0 && (flags & MAP_TYPE) !== 0x02 && (prot & PROT_WRITE) !== 0) writable.add(path);
   }
   for (const [entries, source] of [[initial, 'initial.maps'], [final, 'final.maps']] as const) {
     for (const e of entries) {
@@ -335,8 +349,8 @@ function fileIdentities(initial: readonly MapsEntry[], final: readonly MapsEntry
   let standIn = 0n;
   for (const c of calls) {
     if (!c.fd || c.fd.fd < 0) continue;
-    const path = c.fd.path ?? standInPath(c.fd.fd);
-    if (files.has(path)) continue;
+    const path = pathOf(c.fd, withPaths);
+    if (path === undefined || files.has(path)) continue;
     standIn++;
     files.set(path, { path, major: 0, minor: 0, inode: standIn, size: pageUp(extent.get(path) ?? 0n), writable: writable.has(path), source: 'stand-in' });
     notes.push(`${path}: not in initial.maps or final.maps; a stand-in identity (device 00:00, inode ${standIn})`);
