@@ -156,7 +156,6 @@ describe('page contents pool', () => {
     expect(() => m.read(-1, new Uint8Array(1))).toThrow(RangeError);
     expect(() => m.fill(0.5, 4, 0)).toThrow(RangeError);
     expect(() => m.readU64(4 * 4096)).toThrow(RangeError);
-    expect(() => m.writeU64(12, 1)).toThrow(RangeError);
   });
 
   it('PhysMemory refuses a write or fill that runs past the memmap or the pool before writing any of it', () => {
@@ -179,6 +178,23 @@ describe('page contents pool', () => {
     expect(small.contents.readByte(1, 0)).toBe(5);
     small.fill(2 * 4096, 3 * 4096, 0); // zeros on unwritten pages need no slot
     expect(small.contents.materialised).toBe(2);
+  });
+
+  it('PhysMemory reads and writes a 64-bit word at an unaligned address, across a page boundary too (as x86-64)', () => {
+    const m = new PhysMemory(new PageContents({ maxPfn: 4 }));
+    m.writeU64(12, 2 ** 52 + 0x0102);
+    expect(m.readU64(12)).toBe(2 ** 52 + 0x0102);
+    expect(m.contents.readU64(0, 8)).toBe(0x0102 * 2 ** 32); // bytes 12..15 of the word at 8 hold the low half
+    m.writeU64(4096 - 3, 0x1122334455667);
+    expect(m.readU64(4096 - 3)).toBe(0x1122334455667);
+    expect(m.contents.readByte(1, 3)).toBe(0x01); // byte 6 of the word: on the next page
+    m.writeU64(8, 0xffffffff);
+    m.writeU64(16, 0xffffffff * 2 ** 21);
+    expect(m.readU64(12)).toBe(0xffe00000 * 2 ** 32); // the high half of one word (0), the low half of the next
+    expect(() => m.writeU64(4 * 4096 - 4, 1)).toThrow(RangeError); // runs past the memmap: nothing written
+    expect(m.contents.readU64(3, 4088)).toBe(0);
+    expect(() => m.writeU64(13, 2 ** 53)).toThrow(RangeError);
+    expect(() => m.writeU64(13, -1)).toThrow(RangeError);
   });
 
   it('PhysMemory refuses a word address that is negative, fractional, NaN or beyond 2^44, writing nothing', () => {

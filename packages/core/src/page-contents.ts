@@ -53,6 +53,12 @@ export class PageContents {
   private nrFree = 0;
   private readonly maxSlots: number;
   readonly shared: boolean;
+  /**
+   * slotEpoch[0] changes whenever a slot leaves its page (clear(), and copy() of a page never
+   * written): a view taken with contiguousSlot() and chunkWordsOf() is good while it is
+   * unchanged. (A materialisation only fills slotOf entries that were 0: views stay good.)
+   */
+  readonly slotEpoch = new Int32Array(1);
 
   constructor(options: PageContentsOptions = {}) {
     const { maxPfn, shared = false } = options;
@@ -176,6 +182,25 @@ export class PageContents {
     if (!(Number.isInteger(firstPfn) && Number.isInteger(lastPfn) && firstPfn >= 0 && firstPfn <= lastPfn)) throw badPfn(firstPfn < 0 || !Number.isInteger(firstPfn) ? firstPfn : lastPfn, this.fixedPfns ? this.slotOf.length : MAX_GROWABLE_PFN + 1);
     const limit = this.fixedPfns ? this.slotOf.length : MAX_GROWABLE_PFN + 1;
     if (lastPfn >= limit) throw badPfn(lastPfn, limit);
+  }
+
+  /**
+   * For a caller that keeps a direct view of pages it owns (SLUB's cpu slab): the slot of pfn
+   * when pages pfn .. pfn + nrPages - 1 are all materialised, in consecutive slots of one chunk,
+   * on a little-endian host; else 0. The words of page pfn + k are then
+   * chunkWordsOf(slot)[((slot & (PAGE_CHUNK_PAGES - 1)) + k) << 10 ...], until slotEpoch changes.
+   */
+  contiguousSlot(pfn: number, nrPages: number): number {
+    if (HOST_BIG_ENDIAN !== 0 || !(Number.isInteger(pfn) && Number.isInteger(nrPages) && pfn >= 0 && nrPages >= 1 && pfn + nrPages <= this.slotOf.length)) return 0;
+    const slot = this.slotOf[pfn];
+    if (slot === 0 || (slot & CHUNK_MASK) + nrPages > PAGE_CHUNK_PAGES) return 0;
+    for (let k = 1; k < nrPages; k++) if (this.slotOf[pfn + k] !== slot + k) return 0;
+    return slot;
+  }
+
+  /** The 32-bit words of the chunk that holds `slot` (a slot contiguousSlot() gave). */
+  chunkWordsOf(slot: number): Uint32Array {
+    return this.chunkWords[slot >>> PAGE_CHUNK_SHIFT];
   }
 
   /** The page's bytes as a view into its chunk (materialising it). */
@@ -309,6 +334,7 @@ export class PageContents {
     const slot = this.slotAt(pfn);
     if (slot === 0) return;
     this.slotOf[pfn] = 0;
+    this.slotEpoch[0] = (this.slotEpoch[0] + 1) | 0;
     if (this.nrFree === this.freeSlots.length) {
       const grown = new Int32Array(this.freeSlots.length * 2);
       grown.set(this.freeSlots);

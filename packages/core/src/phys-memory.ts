@@ -13,6 +13,9 @@ const INV_PAGE_SIZE = 2 ** -PAGE_SHIFT;
 if (INV_PAGE_SIZE !== 2.44140625e-4) throw new Error('phys-memory.ts: readU64()/writeU64() assume 4 KiB pages');
 
 export class PhysMemory {
+  /** Scratch of the unaligned word accesses (never read across calls). */
+  private readonly word = new Uint8Array(8);
+
   constructor(readonly contents: PageContents) {}
 
   read(addr: number, dst: Uint8Array): void {
@@ -69,23 +72,49 @@ export class PhysMemory {
   }
 
   /**
-   * A 64-bit little-endian word at an 8-aligned address (a pointer kept in memory).
+   * A 64-bit little-endian word at any address (a pointer kept in memory), as x86-64 reads one:
+   * aligned or not, across a page boundary or not. A value of 2^53 or more is the nearest
+   * double (only an unaligned read of two halves of pointers gives one: pointers are below 2^53).
    *
-   * The pfn is ToUint32(addr / PAGE_SIZE) (`>>> 0`), not Math.floor(): V8 keeps it a 32-bit
-   * integer, and indexes slotOf with it, about 1.5x faster than with a double. The two agree for
-   * every address in [0, 2^44), and for any other one (negative, fractional, beyond, NaN) the
-   * offset addr - pfn * PAGE_SIZE is not an aligned word in [0, PAGE_SIZE), which PageContents
-   * refuses, so a bad address still throws and nothing is read or written.
+   * The aligned case is the hot one. Its pfn is ToUint32(addr / PAGE_SIZE) (`>>> 0`), not
+   * Math.floor(): V8 keeps it a 32-bit integer, and indexes slotOf with it, about 1.5x faster
+   * than with a double. The two agree for every address in [0, 2^44); for any other one
+   * (negative, fractional, beyond, NaN) the offset addr - pfn * PAGE_SIZE is no aligned word in
+   * [0, PAGE_SIZE), and the unaligned way refuses the address (a RangeError, nothing read).
    */
   readU64(addr: number): number {
     const pfn = (addr * 2.44140625e-4) >>> 0; // INV_PAGE_SIZE, as a literal on the hot path
-    return this.contents.readU64(pfn, addr - pfn * 4096);
+    const off = addr - pfn * 4096;
+    if ((off | 0) !== off || (off & ~0xff8) !== 0) return this.readU64Unaligned(addr); // 0xff8: (PAGE_SIZE - 1) & ~7
+    return this.contents.readU64(pfn, off);
   }
 
-  /** writeU64(): see readU64() for the pfn. */
+  /** writeU64(): value an integer in [0, 2^53); any address, as readU64(). */
   writeU64(addr: number, value: number): void {
     const pfn = (addr * 2.44140625e-4) >>> 0; // INV_PAGE_SIZE
-    this.contents.writeU64(pfn, addr - pfn * 4096, value);
+    const off = addr - pfn * 4096;
+    if ((off | 0) !== off || (off & ~0xff8) !== 0) return this.writeU64Unaligned(addr, value);
+    this.contents.writeU64(pfn, off, value);
+  }
+
+  /** readU64() of an address that is not 8-aligned (or no address: refused by copy()). */
+  private readU64Unaligned(addr: number): number {
+    const b = this.word;
+    this.copy(addr, b, false);
+    return ((b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24)) >>> 0) * 4294967296 + ((b[0] | (b[1] << 8) | (b[2] << 16) | (b[3] << 24)) >>> 0);
+  }
+
+  /** writeU64() of an address that is not 8-aligned. */
+  private writeU64Unaligned(addr: number, value: number): void {
+    if (!(Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`u64 value ${value} is not an integer in [0, 2^53)`);
+    const lo = value >>> 0;
+    const hi = (value - lo) / 4294967296;
+    const b = this.word;
+    for (let i = 0; i < 4; i++) {
+      b[i] = (lo >>> (8 * i)) & 0xff;
+      b[4 + i] = (hi >>> (8 * i)) & 0xff;
+    }
+    this.copy(addr, b, true);
   }
 
   static pfnOf(addr: number): number {

@@ -52,6 +52,23 @@ describe('SLUB frees unchecked by default (no slub_debug)', () => {
     expect(f.reports[0].message).toContain('Invalid object pointer');
   });
 
+  it('an unaligned interior pointer is freed and handed out as x86-64 stores and loads an unaligned pointer', () => {
+    // set_freepointer() writes *(void **)(x + s->offset) wherever x is: no fault on x86-64.
+    for (const cpuSlab of [true, false]) {
+      const f = createFixture({ nrCpus: 2 });
+      const c = f.slub.kmemCacheCreate('ua', 64, 0, 0)!;
+      const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+      const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+      const free = (x: number) => (cpuSlab ? f.slub.kmemCacheFree(c, x) : f.machine.sched.onCpu(1, () => f.slub.kmemCacheFree(c, x)));
+      free(a + 3);
+      expect(f.reports).toEqual([]);
+      if (!cpuSlab) continue; // into page->freelist: handed out when the slab next serves an allocation
+      expect(f.machine.phys.readU64(a + 3)).toBe(b + 64); // the old c->freelist, now at an odd address
+      expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a + 3);
+      expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(b + 64);
+    }
+  });
+
   it('the per-object state is not written on the fast paths (it is with slub_debug=F)', () => {
     for (const debug of [undefined, { slubDebug: 'F' }]) {
       const f = createFixture({ debug });
