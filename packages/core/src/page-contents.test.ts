@@ -211,6 +211,42 @@ describe('page contents pool', () => {
   });
 });
 
+describe('pinned slots (pinContiguous/unpin)', () => {
+  it('pins consecutive materialised slots, and a pinned page is cleared in place, keeping its slot', () => {
+    const c = new PageContents({ maxPfn: 64 });
+    expect(c.pinContiguous(5, 1)).toBe(0); // never written: nothing to pin
+    c.writeU64(5, 0, 7);
+    c.writeU64(6, 0, 8);
+    const slot = c.pinContiguous(5, 2);
+    expect(slot).toBeGreaterThan(0);
+    expect(c.pinned).toBe(2);
+    const words = c.chunkWordsOf(slot);
+    const at = (slot % 256) * 1024;
+    expect(words[at]).toBe(7);
+    expect(words[at + 1024]).toBe(8); // the next page: the next slot
+    c.clear(5); // __GFP_ZERO of a pinned page: zeros, same slot
+    expect(c.has(5)).toBe(true);
+    expect(c.readU64(5, 0)).toBe(0);
+    c.writeU64(5, 8, 9);
+    expect(words[at + 2]).toBe(9); // the view still sees the page
+    c.unpin(slot, 2);
+    expect(c.pinned).toBe(0);
+    c.clear(5); // unpinned: the slot goes back to the pool
+    expect(c.has(5)).toBe(false);
+    expect(() => c.unpin(slot, 1)).toThrow(RangeError);
+  });
+
+  it('refuses to pin pages whose slots are not consecutive', () => {
+    const c = new PageContents({ maxPfn: 64 });
+    c.writeU64(9, 0, 1);
+    c.writeU64(3, 0, 1);
+    c.writeU64(10, 0, 1); // slots: 9 -> 1, 3 -> 2, 10 -> 3
+    expect(c.pinContiguous(9, 2)).toBe(0);
+    expect(c.pinContiguous(63, 2)).toBe(0); // past the memmap
+    expect(c.pinned).toBe(0);
+  });
+});
+
 describe('32-bit words (readU32/writeU32)', () => {
   it('reads and writes little-endian unsigned words at aligned offsets, allocating nothing for zeros', () => {
     const c = new PageContents({ maxPfn: 4 });

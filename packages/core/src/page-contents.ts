@@ -53,12 +53,8 @@ export class PageContents {
   private nrFree = 0;
   private readonly maxSlots: number;
   readonly shared: boolean;
-  /**
-   * slotEpoch[0] changes whenever a slot leaves its page (clear(), and copy() of a page never
-   * written): a view taken with contiguousSlot() and chunkWordsOf() is good while it is
-   * unchanged. (A materialisation only fills slotOf entries that were 0: views stay good.)
-   */
-  readonly slotEpoch = new Int32Array(1);
+  /** Pins per slot (pinContiguous()), grown on demand: a pinned slot never leaves its page. */
+  private pins = new Uint8Array(0);
 
   constructor(options: PageContentsOptions = {}) {
     const { maxPfn, shared = false } = options;
@@ -185,17 +181,43 @@ export class PageContents {
   }
 
   /**
-   * For a caller that keeps a direct view of pages it owns (SLUB's cpu slab): the slot of pfn
-   * when pages pfn .. pfn + nrPages - 1 are all materialised, in consecutive slots of one chunk,
-   * on a little-endian host; else 0. The words of page pfn + k are then
-   * chunkWordsOf(slot)[((slot & (PAGE_CHUNK_PAGES - 1)) + k) << 10 ...], until slotEpoch changes.
+   * For a caller that keeps a direct view of pages it owns (SLUB's cpu slab): when pages
+   * pfn .. pfn + nrPages - 1 are all materialised, in consecutive slots of one chunk, on a
+   * little-endian host, pins their slots and returns the first; else pins nothing and returns 0.
+   * The words of page pfn + k are then chunkWordsOf(slot) from ((slot & (PAGE_CHUNK_PAGES - 1)) + k) << 10.
+   * While a slot is pinned it stays its page's: clear() zeroes the page in place instead of
+   * giving the slot back. unpin() with the same slot and count ends it.
    */
-  contiguousSlot(pfn: number, nrPages: number): number {
+  pinContiguous(pfn: number, nrPages: number): number {
     if (HOST_BIG_ENDIAN !== 0 || !(Number.isInteger(pfn) && Number.isInteger(nrPages) && pfn >= 0 && nrPages >= 1 && pfn + nrPages <= this.slotOf.length)) return 0;
     const slot = this.slotOf[pfn];
     if (slot === 0 || (slot & CHUNK_MASK) + nrPages > PAGE_CHUNK_PAGES) return 0;
     for (let k = 1; k < nrPages; k++) if (this.slotOf[pfn + k] !== slot + k) return 0;
+    if (slot + nrPages > this.pins.length) {
+      const grown = new Uint8Array(Math.max(this.nextSlot, slot + nrPages, this.pins.length * 2));
+      grown.set(this.pins);
+      this.pins = grown;
+    }
+    for (let k = 0; k < nrPages; k++) {
+      if (this.pins[slot + k] === 255) throw new RangeError(`PageContents: slot of pfn ${pfn + k} pinned 255 times`);
+      this.pins[slot + k]++;
+    }
     return slot;
+  }
+
+  /** Undo pinContiguous() (slot: what it returned). */
+  unpin(slot: number, nrPages: number): void {
+    for (let k = 0; k < nrPages; k++) {
+      if (!(slot + k < this.pins.length && this.pins[slot + k] !== 0)) throw new RangeError(`PageContents: slot ${slot + k} is not pinned`);
+      this.pins[slot + k]--;
+    }
+  }
+
+  /** Slots pinned now (for tests and the invariant checks). */
+  get pinned(): number {
+    let n = 0;
+    for (let i = 0; i < this.pins.length; i++) if (this.pins[i] !== 0) n++;
+    return n;
   }
 
   /** The 32-bit words of the chunk that holds `slot` (a slot contiguousSlot() gave). */
@@ -333,8 +355,12 @@ export class PageContents {
   clear(pfn: number): void {
     const slot = this.slotAt(pfn);
     if (slot === 0) return;
+    if (slot < this.pins.length && this.pins[slot] !== 0) {
+      // Pinned (a direct view holds it): zeroed in place, the slot stays the page's.
+      this.chunkWords[slot >>> PAGE_CHUNK_SHIFT].fill(0, (slot & CHUNK_MASK) << PAGE_WORDS_SHIFT, ((slot & CHUNK_MASK) + 1) << PAGE_WORDS_SHIFT);
+      return;
+    }
     this.slotOf[pfn] = 0;
-    this.slotEpoch[0] = (this.slotEpoch[0] + 1) | 0;
     if (this.nrFree === this.freeSlots.length) {
       const grown = new Int32Array(this.freeSlots.length * 2);
       grown.set(this.freeSlots);

@@ -312,6 +312,7 @@ class SimulatedKernel implements Kernel {
         if (failslab.probability === 0 || !this.faultInjectionLive) return false;
         return this.shouldFailslabOn(cache, gfp);
       },
+      failSlabArmed: faultAttrArmed(failslab),
       slabError: (kind, cache, addr, message) => {
         this.slabReports.push({ kind, cache: cache?.name, addr, message });
         this.printk(message);

@@ -71,6 +71,18 @@ describe.each(['slub', 'slab'] as const)('the object allocator in the kernel (%s
     expect(k.writeFile('/sys/kernel/debug/failslab/cache-filter', 'Y')).toBe(0);
   });
 
+  it('failslab armed after boot through debugfs fails kmem_cache_alloc on its fast path, and disarmed passes again', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, slab });
+    const c = k.slab.kmemCacheCreate('armed', 64, 0, 0)!;
+    k.slab.kmemCacheFree(c, k.slab.kmemCacheAlloc(c, GFP_KERNEL)); // a cpu slab with free objects
+    expect(k.writeFile('/sys/kernel/debug/failslab/ignore-gfp-wait', 'N')).toBe(0);
+    expect(k.writeFile('/sys/kernel/debug/failslab/times', '2')).toBe(0);
+    expect(k.writeFile('/sys/kernel/debug/failslab/probability', '100')).toBe(0);
+    expect([0, 1, 2].map(() => k.slab.kmemCacheAlloc(c, GFP_KERNEL) === 0)).toEqual([true, true, false]);
+    expect(k.writeFile('/sys/kernel/debug/failslab/probability', '0')).toBe(0);
+    expect(k.slab.kmemCacheAlloc(c, GFP_KERNEL)).not.toBe(0);
+  });
+
   it('kmalloc(0) is ZERO_SIZE_PTR and object bytes are real memory', () => {
     const k = createKernel({ machine: { mem: 256 * MiB }, slab });
     expect(k.slab.kmalloc(0, GFP_KERNEL)).toBe(ZERO_SIZE_PTR);

@@ -50,7 +50,8 @@ function kmallocTooLarge(st: SlabState, size: number, gfp: Gfp): ObjAddr {
 
 /** slab_alloc(): slab_pre_alloc_hook(), __do_cache_alloc(), the debug checks, __GFP_ZERO, slab_post_alloc_hook(). */
 export function slabAlloc(st: SlabState, c: SlabCache, gfp: Gfp): ObjAddr {
-  if (st.shouldFailSlab(c, gfp)) return 0;
+  // slab_pre_alloc_hook() -> should_failslab(): asked only when armed, or to refuse a gfp that is no gfp_t.
+  if ((st.failSlabArmed[0] !== 0 || gfp >>> 0 !== gfp) && st.shouldFailSlab(c, gfp)) return 0;
   const addr = ____cacheAlloc(st, c, gfp);
   if (addr === 0) return 0;
   if (!c.postAllocWork) {

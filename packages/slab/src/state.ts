@@ -29,6 +29,8 @@ export class SlabState {
    * on that path costs more than the call (V8 leaves it generic).
    */
   readonly shouldFailSlab: (cache: KmemCache, gfp: Gfp) => boolean;
+  /** services.failSlabArmed: shouldFailSlab() is called only while element 0 is nonzero, or for a gfp that is no gfp_t. */
+  readonly failSlabArmed: Uint8Array;
   /** cpu_to_node() of each CPU, asked once (numa_mem_id(): the mapping is fixed at boot). */
   readonly nodeOfCpu: Int32Array;
   readonly pages: PageStore;
@@ -79,6 +81,7 @@ export class SlabState {
     this.sched = services.sched;
     this.kasan = services.kasan;
     this.shouldFailSlab = services.shouldFailSlab.bind(services);
+    this.failSlabArmed = services.failSlabArmed ?? Uint8Array.of(1);
     this.nodeOfCpu = new Int32Array(this.sched.nrCpus);
     for (let cpu = 0; cpu < this.sched.nrCpus; cpu++) this.nodeOfCpu[cpu] = services.cpuToNode(cpu);
     this.pages = services.pages;

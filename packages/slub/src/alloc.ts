@@ -26,7 +26,7 @@ import {
   type ObjAddr,
   GFP_CONSTRAINT_MASK, GFP_RECLAIM_MASK, GFP_SLAB_BUG_MASK,
 } from '@mmkit/core';
-import { OBJ_ALLOCATED, OBJ_FREE, type SlubCache } from './cache.js';
+import { CPU_VIEW, OBJ_ALLOCATED, OBJ_FREE, VIEW_BIAS, VIEW_SPAN, type SlubCache } from './cache.js';
 import * as cpuSlab from './cpu-slab.js';
 import * as debug from './debug.js';
 import * as free from './free.js';
@@ -35,9 +35,10 @@ import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
 
 if (__GFP_ZERO !== 0x8000) throw new Error('slub alloc.ts: slabPostAllocHook() assumes __GFP_ZERO is 0x8000');
+if (CPU_VIEW !== 4 || VIEW_SPAN !== 0 || VIEW_BIAS !== 1) throw new Error('slub: the fast paths (alloc.ts, free.ts) read SlubCache.cpuView with literal places');
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
-const { deactivateSlab, putCpuPartial } = cpuSlab;
+const { deactivateSlab, putCpuPartial, setCpuSlab } = cpuSlab;
 const { allocDebugProcessing, checkValidPointer, freepointerCorrupt, initObject } = debug;
 const { kmemCacheFreeBulk } = free;
 const { cpuToNode, discardSlab, getFreepointer, hex, objIndex, ownCache, pageToNid, setFreepointer } = slabPage;
@@ -57,17 +58,56 @@ export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAd
  * (checkValidPointer()) inline; everything else is loadFreelist() and ___slab_alloc().
  */
 export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
-  if (st.shouldFailSlab(s, gfp)) return 0;
+  // slab_pre_alloc_hook() -> should_failslab(): asked only when armed, or to refuse a gfp that is no gfp_t.
+  if ((st.failSlabArmed[0] !== 0 || gfp >>> 0 !== gfp) && st.shouldFailSlab(s, gfp)) return 0;
+  // The cpu slab's direct view (on for fastPaths caches only), written small enough for V8 to
+  // inline into the callers: get_freepointer() as two words, a valid next pointer, no __GFP_ZERO.
   const cpu = st.sched.currentCpu;
   const object = s.cpuFreelist[cpu];
+  const v = s.cpuView;
+  const at = cpu << 2; // CPU_VIEW
+  const start = s.cpuStart[cpu];
+  const d = object - start;
+  if (object !== 0 && d >= 0 && d <= v[at] && (d & 7) === 0 && (gfp & 0x8000) === 0) {
+    const w = s.cpuWords[cpu];
+    const i = v[at + 1] + ((d + s.offset) >>> 2); // VIEW_BIAS
+    const next = w[i + 1] * 4294967296 + w[i];
+    // checkValidPointer() of an untracked cache: 0, or a whole object inside the slab.
+    const dn = next - start;
+    if (next === 0 || (dn >= 0 && dn <= v[at])) {
+      s.cpuFreelist[cpu] = next;
+      return object;
+    }
+  }
+  return slabAllocSlow(st, s, gfp, cpu);
+}
+
+/** slabAlloc() past slab_pre_alloc_hook(), for everything its inline part does not take: nothing has changed yet. */
+function slabAllocSlow(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number): ObjAddr {
+  const object = s.cpuFreelist[cpu];
+  const v = s.cpuView;
+  const at = cpu << 2; // CPU_VIEW
+  const start = s.cpuStart[cpu];
+  const d = object - start;
+  if (object !== 0 && d >= 0 && d <= v[at] && (d & 7) === 0) {
+    const w = s.cpuWords[cpu];
+    const i = v[at + 1] + ((d + s.offset) >>> 2); // VIEW_BIAS
+    const next = w[i + 1] * 4294967296 + w[i];
+    const dn = next - start;
+    if (next === 0 || (dn >= 0 && dn <= v[at])) s.cpuFreelist[cpu] = next;
+    else isolateCpuSlab(st, s, cpu, s.cpuSlab[cpu], object, next);
+    if (gfp & 0x8000) st.phys.fill(object, s.objectSize, 0); // slab_post_alloc_hook(): __GFP_ZERO (no KASAN: fastPaths)
+    return object;
+  }
   if (object !== 0 && s.fastPaths) {
+    // No view (a cpu slab whose pages are not in consecutive pool slots, or an unaligned c->freelist): through PhysMemory.
     const slot = s.cpuSlab[cpu];
     const next = st.phys.readU64(object + s.offset); // get_freepointer()
     // checkValidPointer() of an untracked cache: 0, or a whole object inside the slab (4096: PAGE_SIZE).
     const off = next - s.slabPfn[slot] * 4096 - s.redLeftPad;
     if (next === 0 || (off >= 0 && off <= (4096 << s.slabOrder[slot]) - s.size)) s.cpuFreelist[cpu] = next;
     else isolateCpuSlab(st, s, cpu, slot, object, next);
-    if (gfp & 0x8000) st.phys.fill(object, s.objectSize, 0); // slab_post_alloc_hook(): __GFP_ZERO (no KASAN: fastPaths)
+    if (gfp & 0x8000) st.phys.fill(object, s.objectSize, 0);
     return object;
   }
   if (object === 0) {
@@ -98,7 +138,7 @@ export function loadFreelist(st: SlubState, s: SlubCache, cpu: number, slot: num
 /** loadFreelist() of a free pointer checkValidPointer() refused: the slab is isolated and leaves the CPU (cold). */
 function isolateCpuSlab(st: SlubState, s: SlubCache, cpu: number, slot: number, object: number, next: number): void {
   freepointerCorrupt(st, s, slot, object, next);
-  s.cpuSlab[cpu] = -1;
+  setCpuSlab(st, s, cpu, -1);
   s.cpuFreelist[cpu] = 0;
 }
 
@@ -116,14 +156,14 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
       if (freelist === 0) freelist = getFreelist(s, slot);
       if (freelist !== 0) return loadFreelist(st, s, cpu, slot, freelist);
       // DEACTIVATE_BYPASS: the slab is full and unfrozen by get_freelist()
-      s.cpuSlab[cpu] = -1;
+      setCpuSlab(st, s, cpu, -1);
     }
     // new_slab: CPU_PARTIAL_ALLOC, the next slab of c->partial becomes c->page
     const partial = s.cpuPartialList[cpu];
     if (partial < 0) break;
     s.cpuPartialList[cpu] = s.slabNext[partial];
     s.slabNext[partial] = -1;
-    s.cpuSlab[cpu] = partial;
+    setCpuSlab(st, s, cpu, partial);
     s.cpuFreelist[cpu] = 0;
   }
   // new_slab_objects(): c->page is none here; get_partial() makes the slab it takes c->page.
@@ -140,7 +180,7 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
     if (s.cpuSlab[cpu] >= 0) flushCpuSlab(st, s, cpu);
     freelist = s.slabFreelist[slot];
     s.slabFreelist[slot] = 0;
-    s.cpuSlab[cpu] = slot;
+    setCpuSlab(st, s, cpu, slot);
   }
   s.cpuFreelist[cpu] = 0;
   if (!s.debug) return loadFreelist(st, s, cpu, slot, freelist);
@@ -150,7 +190,7 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
   const object = loadFreelist(st, s, cpu, slot, freelist);
   if (s.cpuSlab[cpu] === slot) {
     const rest = s.cpuFreelist[cpu];
-    s.cpuSlab[cpu] = -1;
+    setCpuSlab(st, s, cpu, -1);
     s.cpuFreelist[cpu] = 0;
     deactivateSlab(st, s, slot, rest);
   }
@@ -204,7 +244,7 @@ export function getPartialNode(st: SlubState, s: SlubCache, node: number, cpu: n
     s.slabFrozen[slot] = 1;
     if (first) {
       first = false;
-      s.cpuSlab[cpu] = slot; // c->page = page
+      setCpuSlab(st, s, cpu, slot); // c->page = page
       object = s.slabFreelist[slot];
       s.slabFreelist[slot] = 0;
       s.slabInuse[slot] = s.slabObjects[slot];
@@ -224,7 +264,7 @@ export const NEW_SLAB_CTOR_FAILED = -2;
 function flushCpuSlab(st: SlubState, s: SlubCache, cpu: number): void {
   const slot = s.cpuSlab[cpu];
   const freelist = s.cpuFreelist[cpu];
-  s.cpuSlab[cpu] = -1;
+  setCpuSlab(st, s, cpu, -1);
   s.cpuFreelist[cpu] = 0;
   deactivateSlab(st, s, slot, freelist);
 }

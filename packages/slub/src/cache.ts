@@ -22,6 +22,16 @@ export const OBJ_DETACHED = 2;
 
 const INITIAL_SLOTS = 8;
 
+/** cpuWords of a CPU whose view is off. */
+const NO_WORDS = new Uint32Array(0);
+
+/** SlubCache.cpuView: integers per CPU, and their places. */
+export const CPU_VIEW = 4;
+export const VIEW_SPAN = 0;
+export const VIEW_BIAS = 1;
+export const VIEW_SLOT = 2;
+export const VIEW_PAGES = 3;
+
 export class SlubCache implements KmemCache {
   readonly size: number;
   readonly flags: number;
@@ -65,6 +75,19 @@ export class SlubCache implements KmemCache {
   readonly cpuFreelist: Float64Array;
   /** c->page as a slot (-1 = none). */
   readonly cpuSlab: Int32Array;
+  /**
+   * The cpu slab's direct view (mmkit's, no Linux counterpart; cpu-slab.ts setCpuSlab()): the
+   * 32-bit words of its pages in the page-contents pool, pinned there, so the fast paths read
+   * and write free pointers without going through PhysMemory. On only for a fastPaths cache
+   * whose cpu slab's pages sit in consecutive pool slots (always for order 0). cpuStart[cpu]:
+   * the address of the slab's first object. CPU_VIEW integers per CPU in cpuView: VIEW_SPAN,
+   * the offset of its last whole object ((PAGE_SIZE << order) - size), -1 when the view is off;
+   * VIEW_BIAS, the index in cpuWords[cpu] of the word at cpuStart; VIEW_SLOT and VIEW_PAGES,
+   * what is pinned.
+   */
+  readonly cpuStart: Float64Array;
+  readonly cpuView: Int32Array;
+  readonly cpuWords: Uint32Array[];
   /** c->partial: the first slab (slot) of the per-cpu partial list, -1 = empty. */
   readonly cpuPartialList: Int32Array;
   /**
@@ -163,16 +186,17 @@ export class SlubCache implements KmemCache {
     defaultSlabFree: boolean,
   ) {
     this.flags = flags;
-    this.size = geometry.size;
-    this.inuse = geometry.inuse;
-    this.offset = geometry.offset;
-    this.redLeftPad = geometry.redLeftPad;
+    // `| 0`: small integers, so V8 keeps these fields as Smis (a computed double would make them boxed numbers on the fast paths).
+    this.size = geometry.size | 0;
+    this.inuse = geometry.inuse | 0;
+    this.offset = geometry.offset | 0;
+    this.redLeftPad = geometry.redLeftPad | 0;
     this.objectPoison = geometry.objectPoison;
     this.allocDebug = geometry.redLeftPad !== 0 || geometry.objectPoison;
-    this.order = geometry.order;
-    this.objects = geometry.objects;
-    this.minOrder = geometry.minOrder;
-    this.minObjects = geometry.minObjects;
+    this.order = geometry.order | 0;
+    this.objects = geometry.objects | 0;
+    this.minOrder = geometry.minOrder | 0;
+    this.minObjects = geometry.minObjects | 0;
     this.minPartial = minPartial;
     this.cpuPartial = cpuPartial;
     this.debug = debug;
@@ -188,6 +212,10 @@ export class SlubCache implements KmemCache {
     this.dbgObject = new Uint8Array(this.objectPoison ? objectSize : 0);
     this.cpuFreelist = new Float64Array(nrCpus);
     this.cpuSlab = new Int32Array(nrCpus).fill(-1);
+    this.cpuStart = new Float64Array(nrCpus);
+    this.cpuView = new Int32Array(nrCpus * CPU_VIEW);
+    for (let cpu = 0; cpu < nrCpus; cpu++) this.cpuView[cpu * CPU_VIEW + VIEW_SPAN] = -1;
+    this.cpuWords = Array.from({ length: nrCpus }, () => NO_WORDS);
     this.partial = new PfnListSet(pages, nrNodes);
     this.nrSlabs = new Int32Array(nrNodes);
     this.totalObjects = new Float64Array(nrNodes);

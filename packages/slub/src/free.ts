@@ -32,6 +32,24 @@ const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFr
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = ownCache(st, cache, 'kmem_cache_free');
   if (s === undefined) return;
+  // do_slab_free()'s `page == c->page` through the cpu slab's direct view (VIEW_SPAN -1 when
+  // off; on for fastPaths caches only), small enough for V8 to inline into the callers:
+  // set_freepointer() as two words. An address inside the cpu slab, up to its last whole
+  // object, is in a slab of `s` whatever its struct page says, so every check would pass.
+  const cpu = st.sched.currentCpu;
+  const v = s.cpuView;
+  const at = cpu << 2; // CPU_VIEW
+  const d = addr - s.cpuStart[cpu];
+  const freelist = s.cpuFreelist[cpu];
+  if (d >= 0 && d <= v[at] && (d & 7) === 0 && !(s.hardened && addr === freelist)) {
+    const w = s.cpuWords[cpu];
+    const i = v[at + 1] + ((d + s.offset) >>> 2); // VIEW_BIAS
+    const lo = freelist >>> 0;
+    w[i] = lo;
+    w[i + 1] = (freelist - lo) * 2.3283064365386963e-10; // 2^-32
+    s.cpuFreelist[cpu] = addr;
+    return;
+  }
   if (s.fastPaths && slabFreeFast(st, s, addr)) return;
   const head = ownSlabHead(st, s, addr);
   if (head < 0) kmemCacheFreeElsewhere(st, s, addr);
@@ -52,9 +70,6 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
 function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
   const cpu = st.sched.currentCpu;
   const cpuSlot = s.cpuSlab[cpu];
-  // `page == c->page`, asked first from the address alone: an address inside the cpu slab, up
-  // to its last whole object, is in a slab of `s` whatever its struct page says, so every check
-  // below would pass (and an isolated slab is never a cpu slab: isolateCpuSlab()).
   if (cpuSlot >= 0) {
     const off = addr - s.slabPfn[cpuSlot] * 4096; // 4096: PAGE_SIZE
     if (off >= 0 && off <= (4096 << s.slabOrder[cpuSlot]) - s.size) {

@@ -10,7 +10,7 @@
  * kmalloc-large.ts), and createSlubAllocator() (index.ts) builds the state before it runs
  * kmem_cache_init(), the first step that may call a hook.
  */
-import type { Gfp, KasanHooks, KmemCache, PageStore, PhysMemory, Scheduler, SlabAllocatorServices } from '@mmkit/core';
+import type { Gfp, KasanHooks, KmemCache, PageContents, PageStore, PhysMemory, Scheduler, SlabAllocatorServices } from '@mmkit/core';
 import type { SlubCache } from './cache.js';
 import type { SlubHooks } from './hooks.js';
 
@@ -20,6 +20,8 @@ export class SlubState {
   readonly pages: PageStore;
   /** The memory objects live in. */
   readonly phys: PhysMemory;
+  /** phys.contents: the pool the cpu slabs' direct views point into (SlubCache.cpuWords, pinned there). */
+  readonly contents: PageContents;
   /** The CPUs (services.sched), for currentCpu. */
   readonly sched: Scheduler;
   /** services.kasan, read once (the services are fixed at creation). */
@@ -30,6 +32,8 @@ export class SlubState {
    * on that path costs more than the call (V8 leaves it generic).
    */
   readonly shouldFailSlab: (cache: KmemCache, gfp: Gfp) => boolean;
+  /** services.failSlabArmed: shouldFailSlab() is called only while element 0 is nonzero, or for a gfp that is no gfp_t. */
+  readonly failSlabArmed: Uint8Array;
   /** cpu_to_node() of each CPU, asked once (the mapping is fixed at boot). */
   readonly nodeOfCpu: Int32Array;
   /** nr_cpu_ids. */
@@ -65,9 +69,11 @@ export class SlubState {
     this.services = services;
     this.pages = services.pages;
     this.phys = services.phys;
+    this.contents = services.phys.contents;
     this.sched = services.sched;
     this.kasan = services.kasan;
     this.shouldFailSlab = services.shouldFailSlab.bind(services);
+    this.failSlabArmed = services.failSlabArmed ?? Uint8Array.of(1);
     this.nodeOfCpu = new Int32Array(services.sched.nrCpus);
     for (let cpu = 0; cpu < services.sched.nrCpus; cpu++) this.nodeOfCpu[cpu] = services.cpuToNode(cpu);
     this.nrCpus = services.sched.nrCpus;

@@ -69,6 +69,25 @@ describe('SLUB frees unchecked by default (no slub_debug)', () => {
     }
   });
 
+  it('the cpu slab is reached through a pinned view of its page, given up when it leaves the CPU', () => {
+    const f = createFixture();
+    const contents = f.machine.phys.contents;
+    const c = f.slub.kmemCacheCreate('pin', 64, 0, 0)!;
+    const before = contents.pinned;
+    const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+    expect(contents.pinned).toBe(before + 1); // an order-0 slab: one page
+    contents.clear(Math.floor(a / PAGE_SIZE)); // a stray clear_page() of the slab: zeroed in place, the view still its page
+    f.slub.kmemCacheFree(c, a);
+    expect(f.machine.phys.readU64(a)).toBe(a + 64); // set_freepointer() into the same page
+    expect(f.machine.phys.readU64(a + 64)).toBe(0); // the rest of the freelist was zeroed with it
+    expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
+    expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a + 64);
+    f.slub.kmemCacheFree(c, a + 64);
+    f.slub.kmemCacheFree(c, a);
+    f.slub.kmemCacheShrink(c); // flush_all(): no cpu slab, nothing pinned for this cache
+    expect(contents.pinned).toBe(before);
+  });
+
   it('the per-object state is not written on the fast paths (it is with slub_debug=F)', () => {
     for (const debug of [undefined, { slubDebug: 'F' }]) {
       const f = createFixture({ debug });

@@ -81,6 +81,14 @@ export interface SlabAllocatorServices extends MmServices {
   readonly kasan?: KasanHooks;
   /** should_failslab(): failslab fault injection. */
   shouldFailSlab(cache: KmemCache, gfp: Gfp): boolean;
+  /**
+   * Optional: element 0 is nonzero while shouldFailSlab() may answer true (failslab armed:
+   * probability > 0 and times != 0), zero while it answers false without side effects. An
+   * allocator that tests it calls shouldFailSlab() only when it is nonzero or when the gfp is no
+   * gfp_t (`gfp >>> 0 !== gfp`: shouldFailSlab() refuses it), so fault injection that is off
+   * costs one branch per allocation. Without it the allocator calls shouldFailSlab() every time.
+   */
+  readonly failSlabArmed?: Uint8Array;
   /** The kernel's reaction to misuse: a report (BUG/WARN text in the log), never a corrupted freelist. */
   slabError(kind: SlabErrorKind, cache: KmemCache | undefined, addr: ObjAddr, message: string): void;
 }
