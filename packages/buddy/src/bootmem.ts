@@ -8,7 +8,7 @@
 import { GFP_HIGHUSER_MOVABLE, MAX_ORDER, MIGRATE_TYPES, PAGEBLOCK_NR_PAGES, type Pfn, type Zone } from '@mmkit/core';
 import { cmaInitReservedAreas } from './cma-init.js';
 import { freeOnePage, pageZone } from './free-area.js';
-import { setupPerCpuPageset } from './per-cpu-pages.js';
+import { resetPcpFast, setupPerCpuPageset } from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
 import { minFreeKbytesSysctlHandler, nrFreeZonePages, setRecommendedMinFreeKbytes } from './watermark-setup.js';
 
@@ -129,6 +129,7 @@ export function initWatermarks(st: BuddyState): void {
   if (!st.cmaMigratetype) cmaInitReservedAreas(st); // pure_initcall
   const totalPages = nrFreeZonePages(st, st.hooks.gfpZone(st, GFP_HIGHUSER_MOVABLE));
   st.pageGroupByMobilityDisabled = totalPages < PAGEBLOCK_NR_PAGES * MIGRATE_TYPES;
+  resetPcpFast(st);
   st.services.log('info', `Built ${st.nrNodes} zonelists, mobility grouping ${st.pageGroupByMobilityDisabled ? 'off' : 'on'}.  Total pages: ${totalPages}`);
   setupPerCpuPageset(st);
   st.hooks.initPerZoneWmarkMin(st);

@@ -4,7 +4,7 @@
  * mechanism that models it. Variation goes through the hook table (hooks.ts), never through
  * subclasses.
  */
-import type { Gfp, MigrateType, PageAllocator, PageAllocatorFeatures, Pfn, Zone } from '@mmkit/core';
+import { NO_PAGE, type Gfp, type MigrateType, type PageAllocator, type PageAllocatorFeatures, type Pfn, type Zone } from '@mmkit/core';
 import * as bootmemMod from './bootmem.js';
 import * as freeAreaMod from './free-area.js';
 import * as freePagesMod from './free-pages.js';
@@ -17,9 +17,9 @@ import * as watermarkSetupMod from './watermark-setup.js';
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeBootmem, initWatermarks } = bootmemMod;
 const { forEachFreeBlock } = freeAreaMod;
-const { __freePages, allocatedOrder } = freePagesMod;
+const { __freePages, allocatedOrder, freePcpFast } = freePagesMod;
 const { __allocPagesNodemask } = pageAllocMod;
-const { drainAllPages, forEachPcpPage } = perCpuPagesMod;
+const { drainAllPages, forEachPcpPage, rmqueuePcpFast } = perCpuPagesMod;
 const { lowmemReserveRatioSysctlHandler, minFreeKbytesSysctlHandler, watermarkScaleFactorSysctlHandler } = watermarkSetupMod;
 
 /** The state behind each allocator (for @mmkit/buddy/internals; not part of the contract). */
@@ -36,11 +36,18 @@ export class BuddyAllocator implements PageAllocator {
   }
 
   allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn {
-    return __allocPagesNodemask(this.st, gfp, order, preferredNid);
+    const st = this.st;
+    if (order === 0 && preferredNid === undefined && st.pcpFastOn && st.failAllocArmed[0] === 0) {
+      const pfn = rmqueuePcpFast(st, gfp); // the common order-0 case, inline; NO_PAGE: the general path decides
+      if (pfn !== NO_PAGE) return pfn;
+    }
+    return __allocPagesNodemask(st, gfp, order, preferredNid);
   }
 
   freePages(pfn: Pfn, order: number): void {
-    __freePages(this.st, pfn, order);
+    const st = this.st;
+    if (order === 0 && st.pcpFastOn && freePcpFast(st, pfn)) return; // inline; false: the general path
+    __freePages(st, pfn, order);
   }
 
   freeBootmem(startPfn: Pfn, nrPages: number): void {

@@ -28,7 +28,7 @@ export function createBuddyAllocator(services: PageAllocatorServices, options: B
     if (typeof fn !== 'function') throw new TypeError(`createBuddyAllocator: hook '${name}' is not a function`);
     (hooks as unknown as Record<string, unknown>)[name] = fn;
   }
-  const st = new BuddyState(services, hooks);
+  const st = new BuddyState(services, hooks, hooks.gfpZone === DEFAULT_BUDDY_HOOKS.gfpZone && hooks.zoneWatermarkFast === DEFAULT_BUDDY_HOOKS.zoneWatermarkFast);
   const { config } = services;
   const wsf = config.watermarkScaleFactor ?? st.watermarkScaleFactor;
   if (!isIntIn(wsf, 1, 1000)) throw new RangeError(`watermark_scale_factor ${wsf} is outside [1, 1000]`);

@@ -4,13 +4,29 @@
  * allocation side, free_unref_page() and free_pcppages_bulk() on the free side, and
  * drain_all_pages(). The batch and high formulas are the pure functions of pcp.ts.
  */
-import { MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_PCPTYPES, NO_PAGE, type MigrateType, type Pfn, type Zone } from '@mmkit/core';
+import {
+  ALLOC_WMARK_LOW,
+  GFP_MOVABLE_MASK,
+  GFP_MOVABLE_SHIFT,
+  MIGRATE_ISOLATE,
+  MIGRATE_MOVABLE,
+  MIGRATE_PCPTYPES,
+  NO_PAGE,
+  __GFP_BITS_MASK,
+  __GFP_THISNODE,
+  gfpZoneValid,
+  type Gfp,
+  type MigrateType,
+  type Pfn,
+  type Zone,
+} from '@mmkit/core';
 import * as freeAreaMod from './free-area.js';
 import * as pageChecksMod from './page-checks.js';
 import * as pageExtrasMod from './page-extras.js';
+import * as pageblockMod from './pageblock.js';
 import { pagesetHighBatch, pcpListIndex, zoneBatchsize } from './pcp.js';
 import * as rmqueueFallbackMod from './rmqueue-fallback.js';
-import type { BuddyState } from './state.js';
+import { PCP_FAST, PCP_FAST_GFP, PCP_FAST_LIST, PCP_FAST_MT, PCP_FAST_ZONE, type BuddyState } from './state.js';
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
@@ -18,6 +34,7 @@ const { freeOnePage } = freeAreaMod;
 const { checkNewPage, pageFreeCheck } = pageChecksMod;
 const { clearPageExtra, listMigratetype, setListMigratetype } = pageExtrasMod;
 const { __rmqueue } = rmqueueFallbackMod;
+const { gfpflagsToMigratetype } = pageblockMod;
 
 /** setup_per_cpu_pageset() -> pageset_set_high_and_batch(): batch and high from zone_batchsize(). */
 export function setupPerCpuPageset(st: BuddyState): void {
@@ -55,6 +72,71 @@ export function rmqueuePcplist(st: BuddyState, zone: Zone, migratetype: MigrateT
     zone.pcpCount[counter]--;
   } while (st.debugVm && checkNewPage(st, pfn));
   return pfn;
+}
+
+/**
+ * __alloc_pages_nodemask() of an order-0 page on the local node (no preferred node, fault
+ * injection off) written out for the common case, small enough for V8 to inline: the gfp's
+ * preferred zone and per-cpu list as worked out before for this CPU and gfp (pcpFast), that
+ * zone's order-0 zone_watermark_fast() at the low mark, and the head of a non-empty per-cpu
+ * list, prepared as prep_new_page() does (no __GFP_ZERO). NO_PAGE, with nothing changed,
+ * whenever any of that does not hold: the general path then decides, the same way it would
+ * have. Only runs when state.pcpFastOn.
+ */
+export function rmqueuePcpFast(st: BuddyState, gfp: Gfp): Pfn {
+  const cpu = st.sched.currentCpu;
+  const f = st.pcpFast;
+  const at = cpu << 2; // PCP_FAST
+  if (f[at] !== gfp && !pcpFastSetup(st, cpu, gfp)) return NO_PAGE; // PCP_FAST_GFP
+  const zone = st.zoneByNum[f[at + 1]]; // PCP_FAST_ZONE
+  const mt = f[at + 3]; // PCP_FAST_MT
+  // zone_watermark_fast(), order 0, ALLOC_WMARK_LOW (| ALLOC_CMA for a movable request)
+  const free = st.cmaMigratetype && mt !== MIGRATE_MOVABLE ? zone.freePages - zone.freeCmaPages : zone.freePages;
+  if (!(free > zone.watermark[ALLOC_WMARK_LOW] + zone.lowmemReserve[zone.idx])) return NO_PAGE;
+  const lists = st.pcpLists;
+  const list = f[at + 2]; // PCP_FAST_LIST
+  const pfn = lists.head[list];
+  if (pfn === -1 || gfp & 0x8000) return NO_PAGE; // an empty list (rmqueue_bulk()), or __GFP_ZERO: the general path
+  lists.remove(list, pfn);
+  zone.pageset[cpu].count--;
+  zone.pcpCount[cpu * MIGRATE_PCPTYPES + mt]--;
+  // prep_new_page(): one reference, no flags but page_owner's order 0 (page-extras.ts), unmapped
+  const pages = st.pages;
+  pages.private[pfn] = 0;
+  pages.refcount[pfn] = 1;
+  pages.resetMapcount(pfn);
+  pages.flags[pfn] = 1 << 26; // (0 + 1) << PAGE_EXTRA_SHIFT
+  return pfn;
+}
+
+/**
+ * Work out pcpFast for this CPU and a gfp as prepare_alloc_pages() and finalise_ac() do
+ * (gfp_zone(), gfpflags_to_migratetype(), numa_mem_id(), first_zones_zonelist()); false, with
+ * nothing kept, for a gfp the general path must judge (no gfp mask, an invalid zone or
+ * migratetype combination, no zone).
+ */
+function pcpFastSetup(st: BuddyState, cpu: number, gfp: Gfp): boolean {
+  if (!(gfp >>> 0 === gfp && gfp <= __GFP_BITS_MASK) || !gfpZoneValid(gfp, st.zoneConfig)) return false;
+  const bits = (gfp & GFP_MOVABLE_MASK) >>> GFP_MOVABLE_SHIFT;
+  if (bits === 3) return false; // __GFP_RECLAIMABLE|__GFP_MOVABLE
+  const high = st.hooks.gfpZone(st, gfp);
+  const mt = gfpflagsToMigratetype(st, gfp);
+  const nid = st.cpuNode[cpu];
+  const zl = st.zonelists;
+  const preferred = (gfp & __GFP_THISNODE ? zl.firstNoFallback : zl.firstFallback)[nid * st.nrZones + high];
+  if (preferred < 0) return false;
+  const at = cpu * PCP_FAST;
+  const f = st.pcpFast;
+  f[at + PCP_FAST_GFP] = gfp;
+  f[at + PCP_FAST_ZONE] = preferred;
+  f[at + PCP_FAST_LIST] = pcpListIndex(preferred, st.nrCpus, cpu, mt);
+  f[at + PCP_FAST_MT] = mt;
+  return true;
+}
+
+/** Forget pcpFast's answers (page_group_by_mobility_disabled changed: the migratetypes may). */
+export function resetPcpFast(st: BuddyState): void {
+  st.pcpFast.fill(-1);
 }
 
 /**

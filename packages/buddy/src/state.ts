@@ -119,10 +119,23 @@ export class BuddyState {
   /** page_group_by_mobility_disabled: too little memory to group pages by mobility. */
   pageGroupByMobilityDisabled = false;
 
+  /**
+   * The order-0 per-cpu fast path's answers (per-cpu-pages.ts rmqueuePcpFast()), PCP_FAST
+   * integers per CPU: the gfp they are for (-1: none yet), the preferred zone's number, its
+   * per-cpu list of this CPU for the gfp's migratetype, and that migratetype. What
+   * __alloc_pages_nodemask() works out from the gfp and the CPU's node each time, asked once
+   * per CPU and gfp; empty (and never used) when the path cannot be taken: no pcp,
+   * CONFIG_DEBUG_VM, or a gfpZone or zoneWatermarkFast hook of a variant.
+   */
+  readonly pcpFast: Int32Array;
+  /** Whether the order-0 per-cpu fast paths may run (see pcpFast). */
+  readonly pcpFastOn: boolean;
+
   /** The struct alloc_context of the allocation in progress. */
   readonly ac: AllocContext;
 
-  constructor(services: PageAllocatorServices, hooks: BuddyHooks) {
+  /** defaultZoneHooks: the gfpZone and zoneWatermarkFast hooks are 4.17's (the order-0 per-cpu fast paths need them). */
+  constructor(services: PageAllocatorServices, hooks: BuddyHooks, defaultZoneHooks = false) {
     const { layout, zones, pages, config } = services;
     this.services = services;
     this.hooks = hooks;
@@ -156,6 +169,8 @@ export class BuddyState {
     this.topFreeLists = new TopOrderListSet(pages, this.freeLists);
     this.pcpLists = new PfnListSet(pages, zones.length * this.nrCpus * MIGRATE_PCPTYPES);
     this.zonelists = buildZonelists(layout, zones);
+    this.pcpFastOn = this.pcpEnabled && !this.debugVm && defaultZoneHooks;
+    this.pcpFast = new Int32Array(this.pcpFastOn ? this.nrCpus * PCP_FAST : 0).fill(-1);
     this.ac = {
       zonelist: this.zonelists.fallback[0] ?? new Int32Array(0),
       highZoneidx: 0,
@@ -165,6 +180,13 @@ export class BuddyState {
     };
   }
 }
+
+/** BuddyState.pcpFast: integers per CPU, and their places. */
+export const PCP_FAST = 4;
+export const PCP_FAST_GFP = 0;
+export const PCP_FAST_ZONE = 1;
+export const PCP_FAST_LIST = 2;
+export const PCP_FAST_MT = 3;
 
 /** The list of zone->free_area[order].free_list[migratetype] in BuddyState.freeLists. */
 export function freeListIndex(zoneNum: number, order: number, migratetype: MigrateType): number {
