@@ -5,7 +5,7 @@
  * `@mmkit/conformance/mutants`.
  */
 export {
-  RULES, BUDDY_RULES, SLAB_RULES, LEGACY_RULE_IDS, RETIRED_RULE_IDS, ruleById, caseConfig, debugOptionsOf, ruleConfigText, rulesForContract, ruleTableMarkdown, sourceLinks, sourceMarkdown, type Rule, type RuleConfig, type RuleSource,
+  RULES, BUDDY_RULES, SLAB_RULES, MMAP_RULES, LEGACY_RULE_IDS, RETIRED_RULE_IDS, ruleById, caseConfig, debugOptionsOf, ruleConfigText, rulesForContract, ruleTableMarkdown, sourceLinks, sourceMarkdown, type Rule, type RuleConfig, type RuleSource,
 } from './rules/index.js';
 export { defineContract, type AnyContract, type ContractBench, type ContractDescriptor } from './contract.js';
 export { CONTRACTS, CONTRACT_NAMES, contractByName, allRules, allMutants, mutantById, contractTableMarkdown, mutantTableMarkdown } from './contracts/index.js';
@@ -16,6 +16,7 @@ export {
 } from './suite.js';
 export { pageAllocatorSuite, type PageAllocatorUnderTest } from './contracts/page-allocator/suite/index.js';
 export { slabAllocatorSuite, type SlabAllocatorUnderTest } from './contracts/slab-allocator/suite/index.js';
+export { mmapSuite, type AddressSpacesUnderTest } from './contracts/mmap/suite/index.js';
 export type { Mutant, MutantOf } from './mutants/types.js';
 export { SEED_CHANGELOG, seedEntryById, seedCoverage, seedSummary, seedSummaryLine, seedTableMarkdown, type SeedEntry, type SeedCoverage, type SeedSubsystem, type SeedSummary, type SubjectEvidence } from './seed/index.js';
 export {

@@ -1,7 +1,7 @@
 import { createSlabAllocator } from '@mmkit/slab';
 import { describe, expect, it } from 'vitest';
 import {
-  SLAB_RULES, aggregateRules, contractByName, mutantById, sourceLinks, ruleById, runSuite, slabAllocatorSuite,
+  MMAP_RULES, SLAB_RULES, aggregateRules, contractByName, mmapSuite, mutantById, sourceLinks, ruleById, runSuite, slabAllocatorSuite,
 } from '../src/index.js';
 import { MUTANTS, type MutantOf } from '../src/mutants/index.js';
 
@@ -17,6 +17,12 @@ describe('mutants', () => {
     const failing = verdicts.filter((v) => v.status === 'fail').map((v) => `${v.id}: ${v.failures[0]?.message ?? v.status}`);
     expect(failing).toEqual([]);
     expect(verdicts.filter((v) => v.status === 'not-provided').map((v) => v.id)).toEqual(notProvided);
+  });
+
+  it('the reference address spaces (@mmkit/mmap) pass every mmap rule', async () => {
+    const results = await runSuite(mmapSuite, undefined, {});
+    const verdicts = aggregateRules(MMAP_RULES, results, { mremap: true, madvise: true });
+    expect(verdicts.filter((v) => v.status !== 'pass').map((v) => `${v.id}: ${v.failures[0]?.message ?? v.status}`)).toEqual([]);
   });
 
   it('each names an existing rule of its contract, a source and a description', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUDDY_RULES, RETIRED_RULE_IDS, RULES, SLAB_RULES, checkSuiteCoverage, ruleConfigText, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
+import { BUDDY_RULES, MMAP_RULES, RETIRED_RULE_IDS, RULES, SLAB_RULES, checkSuiteCoverage, mmapSuite, ruleConfigText, pageAllocatorSuite, ruleById, ruleTableMarkdown, slabAllocatorSuite } from '../src/index.js';
 import { changelogSource, kernelFileUrl, manPageUrl, refPaths, sourceLinks, sourceMarkdown } from '../src/rules/index.js';
 import { seedEntryById } from '../src/seed/index.js';
 
@@ -92,7 +92,8 @@ describe('rule catalogue', () => {
   });
 
   it('marks only contract features as optional', () => {
-    for (const r of RULES) if (r.optional) expect(r.contract === 'page-allocator' ? ['pcp', 'highatomic'] : ['bulk', 'kasan', 'hardenedFreelist', 'cacheReap']).toContain(r.optional);
+    const features: Record<string, string[]> = { 'page-allocator': ['pcp', 'highatomic'], 'slab-allocator': ['bulk', 'kasan', 'hardenedFreelist', 'cacheReap'], mmap: ['mremap', 'madvise'] };
+    for (const r of RULES) if (r.optional) expect(features[r.contract], r.id).toContain(r.optional);
   });
 
   it('finds rules by id', () => {
@@ -103,6 +104,10 @@ describe('rule catalogue', () => {
 
   it('is covered by the page-allocator suite: every case names known rules, every rule has a case', () => {
     expect(checkSuiteCoverage(pageAllocatorSuite, BUDDY_RULES)).toEqual([]);
+  });
+
+  it('is covered by the mmap suite', () => {
+    expect(checkSuiteCoverage(mmapSuite, MMAP_RULES)).toEqual([]);
   });
 
   it('is covered by the slab-allocator suite', () => {

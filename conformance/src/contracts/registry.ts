@@ -8,4 +8,5 @@ import type { AnyContract } from '../contract.js';
 export const CONTRACTS: readonly AnyContract[] = [
   (await import('./page-allocator/index.js')).default,
   (await import('./slab-allocator/index.js')).default,
+  (await import('./mmap/index.js')).default,
 ];

@@ -1,4 +1,4 @@
-import type { PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
+import type { AddressSpacesFactory, PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
 import type { RuleSource } from '../rules/types.js';
 
 /** A reference implementation with one old (or plausibly wrong) behaviour brought back, for a contract whose factory type is F. */
@@ -23,4 +23,5 @@ export interface MutantOf<F> {
 /** A mutant of one of the contracts of this repository (typed for the mutant files). */
 export type Mutant =
   | (MutantOf<PageAllocatorFactory> & { readonly contract: 'page-allocator' })
-  | (MutantOf<SlabAllocatorFactory> & { readonly contract: 'slab-allocator' });
+  | (MutantOf<SlabAllocatorFactory> & { readonly contract: 'slab-allocator' })
+  | (MutantOf<AddressSpacesFactory> & { readonly contract: 'mmap' });

@@ -9,6 +9,7 @@ export { caseConfig, debugOptionsOf, ruleConfigText } from './config.js';
 export { KERNEL_VERSION, changelogSource, kernelFileUrl, manPageUrl, refPaths, sourceLinks, sourceMarkdown, type SourceLink } from './links.js';
 export { BUDDY_RULES } from '../contracts/page-allocator/rules.js';
 export { SLAB_RULES } from '../contracts/slab-allocator/rules.js';
+export { MMAP_RULES } from '../contracts/mmap/rules.js';
 
 /** Every rule of every contract in the registry. */
 export const RULES: readonly Rule[] = allRules();

@@ -159,7 +159,7 @@ export const SEED_CHANGELOG: readonly SeedEntry[] = [
     subsystem: 'mmap',
     behavioural: true,
     summary: 'A new mmap() flag, MAP_FIXED_NOREPLACE: the address is taken as with MAP_FIXED, but a range that overlaps an existing mapping fails with EEXIST instead of replacing it.',
-    covers: none,
+    covers: { rules: ['mmap.fixed-noreplace.exact', 'mmap.fixed-noreplace.eexist'], mutants: ['mmap-noreplace-ignored', 'mmap-noreplace-clobbers'] },
   },
   {
     id: 'exec-stack-rlimit-into-mm-layout',

@@ -373,5 +373,164 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
       "cacheReapRuns",
       "validateFreelists"
     ]
+  },
+  "mmap": {
+    "contract": "AddressSpaces",
+    "factory": "AddressSpacesFactory",
+    "services": "MmServices",
+    "typeImports": [
+      "AddressSpaces",
+      "AddressSpacesFactory",
+      "AddressSpacesFeatures",
+      "FileIdentity",
+      "MapsEntry",
+      "MmDescription",
+      "MmId",
+      "MmInfo",
+      "MmParams",
+      "MmServices"
+    ],
+    "members": [
+      {
+        "name": "name",
+        "kind": "property",
+        "type": "string",
+        "doc": [
+          "The implementation's name, for reports."
+        ]
+      },
+      {
+        "name": "supports",
+        "kind": "property",
+        "type": "AddressSpacesFeatures",
+        "flags": [],
+        "doc": [
+          "What it provides of the optional parts."
+        ]
+      },
+      {
+        "name": "mmCreate",
+        "kind": "method",
+        "params": "(params?: MmParams)",
+        "type": "MmId",
+        "doc": [
+          "mm_alloc() + mm_init() + arch_pick_mmap_layout(): an empty mm, or -ENOMEM (no pgd)."
+        ]
+      },
+      {
+        "name": "mmCreateWith",
+        "kind": "method",
+        "params": "(description: MmDescription)",
+        "type": "MmId",
+        "doc": [
+          "An mm with the VMAs described (exec's result without running exec), or -ENOMEM; overlapping or unaligned VMAs are a TypeError."
+        ]
+      },
+      {
+        "name": "mmCreateFromMaps",
+        "kind": "method",
+        "params": "(maps: string, params?: MmParams)",
+        "type": "MmId",
+        "doc": [
+          "An mm from a /proc/PID/maps text: file lines become file mappings (one struct file per",
+          "path, device and inode), [heap] gives start_brk and brk (params win), [stack] a VM_GROWSDOWN",
+          "stack with start_stack inside it, [vdso], [vvar] and the like special mappings, [vsyscall]",
+          "the gate area. Without [heap], start_brk = brk = the end of the anonymous VMA that follows the",
+          "executable's last file VMA (the bss), or of that file VMA. A malformed text is a",
+          "MapsParseError naming the line."
+        ]
+      },
+      {
+        "name": "mmDestroy",
+        "kind": "method",
+        "params": "(mm: MmId)",
+        "type": "void",
+        "doc": [
+          "exit_mmap() and mmdrop(): unmaps everything, frees the page tables and the pgd."
+        ]
+      },
+      {
+        "name": "mmInfo",
+        "kind": "method",
+        "params": "(mm: MmId)",
+        "type": "MmInfo | undefined",
+        "doc": [
+          "The mm's counters and layout; undefined for an mm that does not exist."
+        ]
+      },
+      {
+        "name": "fdInstall",
+        "kind": "method",
+        "params": "(mm: MmId, fd: number, file: FileIdentity)",
+        "type": "number",
+        "doc": [
+          "Opens `file` at `fd` (0..1048575, RLIMIT_NOFILE's hard default), closing what was there: 0, or -EBADF for a bad fd."
+        ]
+      },
+      {
+        "name": "fdClose",
+        "kind": "method",
+        "params": "(mm: MmId, fd: number)",
+        "type": "number",
+        "doc": [
+          "close(): 0 or -EBADF. Mappings keep their file (the VMA holds its own reference)."
+        ]
+      },
+      {
+        "name": "mmap",
+        "kind": "method",
+        "params": "(mm: MmId, addr: number | bigint, len: number | bigint, prot: number, flags: number, fd: number, off: number | bigint)",
+        "type": "number",
+        "doc": [
+          "mmap(2) (sys_mmap of x86-64: off in bytes): the address, or -errno."
+        ]
+      },
+      {
+        "name": "munmap",
+        "kind": "method",
+        "params": "(mm: MmId, addr: number | bigint, len: number | bigint)",
+        "type": "number"
+      },
+      {
+        "name": "mprotect",
+        "kind": "method",
+        "params": "(mm: MmId, addr: number | bigint, len: number | bigint, prot: number)",
+        "type": "number"
+      },
+      {
+        "name": "mremap",
+        "kind": "method",
+        "params": "(mm: MmId, addr: number | bigint, oldLen: number | bigint, newLen: number | bigint, flags: number, newAddr?: number | bigint)",
+        "type": "number",
+        "doc": [
+          "mremap(2): the new address, or -errno."
+        ]
+      },
+      {
+        "name": "brk",
+        "kind": "method",
+        "params": "(mm: MmId, brk: number | bigint)",
+        "type": "number",
+        "doc": [
+          "brk(2) of the kernel: the new break, or the old one when it cannot move (never -errno)."
+        ]
+      },
+      {
+        "name": "madvise",
+        "kind": "method",
+        "params": "(mm: MmId, addr: number | bigint, len: number | bigint, advice: number)",
+        "type": "number"
+      },
+      {
+        "name": "maps",
+        "kind": "method",
+        "params": "(mm: MmId)",
+        "type": "MapsEntry[]",
+        "doc": [
+          "The lines of /proc/PID/maps, the gate area last (format them with core's formatMaps())."
+        ]
+      }
+    ],
+    "optional": []
   }
 };

@@ -469,6 +469,16 @@ ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsysca
     as.mmDestroy(mm);
     expect(as.mmInfo(mm)).toBeUndefined();
   });
+
+  it('keeps a struct file for each described VMA, so a file installed later is another one', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, pcp: false });
+    const as = k.addressSpaces as MmapImplementation;
+    const mm = as.mmCreateWith({ vmas: [{ start: BASE, end: BASE + PAGE, flags: 0x71, file: file({ path: '/a' }) }] });
+    expect(as.fdInstall(mm, 3, file({ path: '/b' }))).toBe(0);
+    expect(as.mmap(mm, BASE + PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, 3, PAGE)).toBe(BASE + PAGE);
+    expect(lines(as, mm)).toEqual(['400000000-400001000 r--p 0 /a', '400001000-400002000 r--p 1000 /b']);
+    expect(as.checkMm(mm)).toEqual([]);
+  });
 });
 
 describe('page tables on unmap', () => {

@@ -220,9 +220,8 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
         return a;
       };
       const specs: readonly VmaSpec[] = description.vmas;
+      // Each VMA holds one reference to its struct file: open() gave the first, get() the others.
       specs.forEach((spec, i) => addVma(mm, spec, fileOf, anonOf, i));
-      // The layout's own references: each VMA holds one.
-      for (const n of files.values()) mm.files.put(n);
     } catch (e) {
       mmDestroy(id);
       throw e;
@@ -535,6 +534,8 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
   }
 
   return {
+    name: 'mmap',
+    supports: { mremap: true, madvise: true },
     mmCreate, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
     mmap, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
     mmStruct: (mmId) => (typeof mmId === 'number' ? mms.get(mmId) : undefined),

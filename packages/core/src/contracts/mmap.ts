@@ -118,7 +118,19 @@ export interface MmInfo {
   readonly pgd: number;
 }
 
+/** The optional parts of the contract an implementation declares (its `supports` manifest): the suite reports their rules "not provided" when absent. */
+export interface AddressSpacesFeatures {
+  /** mremap(2). */
+  readonly mremap?: boolean;
+  /** madvise(2). */
+  readonly madvise?: boolean;
+}
+
 export interface AddressSpaces {
+  /** The implementation's name, for reports. */
+  readonly name: string;
+  /** What it provides of the optional parts. */
+  readonly supports: AddressSpacesFeatures;
   /** mm_alloc() + mm_init() + arch_pick_mmap_layout(): an empty mm, or -ENOMEM (no pgd). */
   mmCreate(params?: MmParams): MmId;
   /** An mm with the VMAs described (exec's result without running exec), or -ENOMEM; overlapping or unaligned VMAs are a TypeError. */

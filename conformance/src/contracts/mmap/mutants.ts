@@ -1,0 +1,61 @@
+/**
+ * Mutants of the reference address spaces (@mmkit/mmap): each brings back an old behaviour or a
+ * plausible bug by overriding hooks of createAddressSpaces() and nothing else. The mmap suite
+ * must fail each on the rule it names in `breaks`.
+ */
+import { VM_SOFTDIRTY, type AddressSpacesFactory } from '@mmkit/core';
+import { DEFAULT_MMAP_HOOKS, createAddressSpaces, type MmapHooks } from '@mmkit/mmap';
+import type { Mutant } from '../../mutants/types.js';
+import { changelogSource } from '../../rules/links.js';
+
+const withHooks = (hooks: Partial<MmapHooks>): AddressSpacesFactory => (services) => createAddressSpaces(services, { hooks });
+
+export const MMAP_MUTANTS: readonly Mutant[] = [
+  {
+    id: 'mmap-noreplace-clobbers',
+    contract: 'mmap',
+    breaks: 'mmap.fixed-noreplace.eexist',
+    description: 'MAP_FIXED_NOREPLACE acts as MAP_FIXED: a mapped range is replaced instead of refused with EEXIST (the check after get_unmapped_area() missing).',
+    source: { kind: 'source', ref: 'mm/mmap.c: do_mmap()' },
+    factory: withHooks({ fixedNoreplaceCheck: () => 0 }),
+  },
+  {
+    id: 'mmap-noreplace-ignored',
+    contract: 'mmap',
+    breaks: 'mmap.fixed-noreplace.exact',
+    description: 'A kernel before MAP_FIXED_NOREPLACE: the unknown flag is ignored and addr is only a hint, taken when free and elsewhere not.',
+    source: changelogSource('map-fixed-noreplace'),
+    factory: withHooks({ noreplaceIsFixed: false }),
+  },
+  {
+    id: 'mmap-merge-ignores-pgoff',
+    contract: 'mmap',
+    breaks: 'mmap.merge.file-offset',
+    description: 'vma_merge() without the file-offset test of can_vma_merge_before/after(): mappings of one file merge whatever their offsets.',
+    source: { kind: 'source', ref: 'mm/mmap.c: can_vma_merge_after()' },
+    factory: withHooks({
+      canVmaMergeBefore(t, vma, vmFlags, anonVma, file) {
+        return ((t.vmFlags[vma] ^ vmFlags) & ~VM_SOFTDIRTY) === 0 && t.vmFile[vma] === file && t.special[vma] === 0 && DEFAULT_MMAP_HOOKS.isMergeableAnonVma(t, anonVma, t.anonVma[vma], vma);
+      },
+      canVmaMergeAfter(t, vma, vmFlags, anonVma, file) {
+        return ((t.vmFlags[vma] ^ vmFlags) & ~VM_SOFTDIRTY) === 0 && t.vmFile[vma] === file && t.special[vma] === 0 && DEFAULT_MMAP_HOOKS.isMergeableAnonVma(t, anonVma, t.anonVma[vma], vma);
+      },
+    }),
+  },
+  {
+    id: 'mmap-merge-ignores-anon-vma',
+    contract: 'mmap',
+    breaks: 'mmap.merge.anon-vma',
+    description: 'is_mergeable_anon_vma() always yes: VMAs whose pages belong to different anon_vmas merge.',
+    source: { kind: 'source', ref: 'mm/mmap.c: is_mergeable_anon_vma()' },
+    factory: withHooks({ isMergeableAnonVma: () => true }),
+  },
+  {
+    id: 'mmap-no-stack-guard-gap',
+    contract: 'mmap',
+    breaks: 'mmap.unmapped-area.stack-guard-gap',
+    description: 'Before the stack guard gap between VMAs (CVE-2017-1000364, "Stack Clash"): get_unmapped_area() places mappings right below a stack.',
+    source: { kind: 'commit', ref: 'mm: larger stack guard gap, between vmas', hash: '1be7107fbe18eed3e319a6c3e83c78254b693acb', release: '4.12' },
+    factory: withHooks({ stackGuardGap: () => 0 }),
+  },
+];
