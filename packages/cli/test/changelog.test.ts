@@ -32,7 +32,8 @@ describe('mmkit changelog', () => {
     expect(r.out).toMatch(/^ {4}mm\/thp: don't count ZONE_MOVABLE as the target for freepage reserving$/m);
     expect(r.out).toMatch(/^ {4}mutants: khugepaged-min-free-counts-movable$/m);
     expect(r.out).toMatch(/^ {4}rules: page-allocator\.min-free-kbytes\.thp-excludes-movable, /m);
-    expect(r.out).toMatch(/^map-fixed-noreplace +mmap +yes +not yet /m);
+    expect(r.out).toMatch(/^map-fixed-noreplace +mmap +yes +covered /m);
+    expect(r.out).toMatch(/^gup-efault-on-access-ok-failure +gup +yes +not yet /m);
     expect(r.out).toMatch(/^hmm-move-pfns-clear +hmm +no +n\/a /m);
     expect(r.out).toMatch(/^ {4}gup: return -EFAULT on access_ok failure \(unverified\)$/m);
     expect(r.out).toMatch(/\n40 entries, \d+ behavioural: \d+ covered, \d+ not yet\n$/);
