@@ -9,7 +9,7 @@ import {
   MREMAP_MAYMOVE, NO_SLOT, O_RDONLY, O_RDWR, O_WRONLY, PG_LEVEL_4K, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_NONE, PROT_READ, PROT_WRITE,
   VM_DONTCOPY, VM_GROWSDOWN, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ, GFP_HIGHUSER_MOVABLE, formatMaps, type FileIdentity, type MmId, type MmParams,
 } from '@mmkit/core';
-import type { MmapImplementation } from '@mmkit/mmap';
+import { createAddressSpaces, fixedNoreplaceCheckShipped, type MmapImplementation } from '@mmkit/mmap';
 import { createKernel } from '../src/index.js';
 
 const MiB = 2 ** 20;
@@ -80,9 +80,19 @@ describe('mmap(2)', () => {
     expect(lines(as, mm)).toEqual(['400000000-400004000 rw-p 0']);
     // Free: exactly there, even below where top-down would put it.
     expect(as.mmap(mm, BASE + 16 * PAGE, PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0)).toBe(BASE + 16 * PAGE);
-    // 4.17 checks only the VMA that covers addr: one that starts inside the range is replaced
-    // (the "don't clobber partially overlapping VMA" fix came in 4.19).
-    expect(as.mmap(mm, BASE - PAGE, 2 * PAGE, PROT_READ, ANON | MAP_FIXED_NOREPLACE, -1, 0)).toBe(BASE - PAGE);
+    // A range whose start is free but which runs into a mapping: EEXIST too (the seed's "clashing range").
+    expect(as.mmap(mm, BASE - PAGE, 2 * PAGE, PROT_READ, ANON | MAP_FIXED_NOREPLACE, -1, 0)).toBe(-EEXIST);
+    expect(lines(as, mm)).toEqual(['400000000-400004000 rw-p 0', '400010000-400011000 rw-p 0']);
+  });
+
+  it('MAP_FIXED_NOREPLACE as 4.17 shipped it (fixedNoreplaceCheckShipped) replaces a mapping that starts inside the range', () => {
+    const k = createKernel({ machine: { mem: 256 * MiB }, pcp: false, addressSpaces: (services) => createAddressSpaces(services, { hooks: { fixedNoreplaceCheck: fixedNoreplaceCheckShipped } }) });
+    const as = k.addressSpaces as MmapImplementation;
+    const mm = as.mmCreate({});
+    expect(as.mmap(mm, BASE, 4 * PAGE, RW, ANON | MAP_FIXED_NOREPLACE, -1, 0)).toBe(BASE);
+    expect(as.mmap(mm, BASE + PAGE, PAGE, PROT_READ, ANON | MAP_FIXED_NOREPLACE, -1, 0)).toBe(-EEXIST); // addr covered
+    expect(as.mmap(mm, BASE - PAGE, 2 * PAGE, PROT_READ, ANON | MAP_FIXED_NOREPLACE, -1, 0)).toBe(BASE - PAGE); // the bug 4.19 fixed
+    expect(lines(as, mm)).toEqual([`${(BASE - PAGE).toString(16)}-${(BASE + PAGE).toString(16)} r--p 0`, `${(BASE + PAGE).toString(16)}-${(BASE + 4 * PAGE).toString(16)} rw-p 0`]);
   });
 
   it('EINVAL: length 0, an unaligned offset, an unaligned MAP_FIXED address, no mapping type', () => {

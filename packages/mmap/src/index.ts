@@ -6,3 +6,4 @@ export { createAddressSpaces, DEFAULT_MMAP_HOOKS, NR_OPEN, type AddressSpacesOpt
 export type { MmapHooks } from './context.js';
 export { MmStruct, FileTable, type MmLimits } from './mm.js';
 export { VmaTable } from './vma-tree.js';
+export { fixedNoreplaceCheck, fixedNoreplaceCheckShipped } from './mmap.js';

@@ -374,15 +374,29 @@ export function mmapRegion(ctx: MmapContext, mm: MmStruct, file: number, addr: n
 }
 
 /**
- * The default fixedNoreplaceCheck hook, 4.17's do_mmap(): find_vma(addr), and -EEXIST when that
- * VMA starts at or below addr ("fails with EEXIST if the requested address is already covered
- * by an existing mapping", "mm: introduce MAP_FIXED_NOREPLACE",
- * https://github.com/torvalds/linux/commit/a4ff8e8620d3f4f50ac4b41e8067b7d395056843). A VMA that
- * starts inside (addr, addr + len) is not seen, and MAP_FIXED's unmapping then clobbers it: the
- * bug "mm: don't clobber partially overlapping VMA with MAP_FIXED_NOREPLACE" fixed in October
- * 2018 (4.19), after 4.17.
+ * The default fixedNoreplaceCheck hook: -EEXIST when any VMA overlaps [addr, addr + len), so
+ * nothing is clobbered. This is the semantics the seed entry gives ("fails with EEXIST if the
+ * given range conflicts with an existing one", "[fail on clashing range with EEXIST as per
+ * Florian Weimer]", "mm: introduce MAP_FIXED_NOREPLACE",
+ * https://github.com/torvalds/linux/commit/a4ff8e8620d3f4f50ac4b41e8067b7d395056843), and the
+ * check do_mmap() has had since "mm: don't clobber partially overlapping VMA with
+ * MAP_FIXED_NOREPLACE" (4.19, https://lore.kernel.org/linux-mm/20181010152736.99475-1-jannh@google.com/).
+ * The code that shipped in 4.17 is fixedNoreplaceCheckShipped().
  */
-export function fixedNoreplaceCheck(vmas: MmStruct['vmas'], addr: number, _len: number): number {
+export function fixedNoreplaceCheck(vmas: MmStruct['vmas'], addr: number, len: number): number {
+  const vma = vmas.findVma(addr);
+  if (vma !== 0 && vmas.vmStart[vma] < addr + len) return -ERRNO.EEXIST;
+  return 0;
+}
+
+/**
+ * do_mmap()'s check as 4.17 shipped it: find_vma(addr), and -EEXIST only when that VMA starts
+ * at or below addr ("fails with EEXIST if the requested address is already covered by an
+ * existing mapping"). A VMA that starts inside (addr, addr + len) is not seen, and MAP_FIXED's
+ * unmapping then clobbers it: the bug fixed in 4.19 (fixedNoreplaceCheck()). Select it with
+ * `createAddressSpaces(services, { hooks: { fixedNoreplaceCheck: fixedNoreplaceCheckShipped } })`.
+ */
+export function fixedNoreplaceCheckShipped(vmas: MmStruct['vmas'], addr: number, _len: number): number {
   const vma = vmas.findVma(addr);
   if (vma !== 0 && vmas.vmStart[vma] <= addr) return -ERRNO.EEXIST;
   return 0;

@@ -4,7 +4,7 @@
  * must fail each on the rule it names in `breaks`.
  */
 import { VM_SOFTDIRTY, type AddressSpacesFactory } from '@mmkit/core';
-import { DEFAULT_MMAP_HOOKS, createAddressSpaces, type MmapHooks } from '@mmkit/mmap';
+import { DEFAULT_MMAP_HOOKS, createAddressSpaces, fixedNoreplaceCheckShipped, type MmapHooks } from '@mmkit/mmap';
 import type { Mutant } from '../../mutants/types.js';
 import { changelogSource } from '../../rules/links.js';
 
@@ -18,6 +18,14 @@ export const MMAP_MUTANTS: readonly Mutant[] = [
     description: 'MAP_FIXED_NOREPLACE acts as MAP_FIXED: a mapped range is replaced instead of refused with EEXIST (the check after get_unmapped_area() missing).',
     source: { kind: 'source', ref: 'mm/mmap.c: do_mmap()' },
     factory: withHooks({ fixedNoreplaceCheck: () => 0 }),
+  },
+  {
+    id: 'mmap-noreplace-shipped-check',
+    contract: 'mmap',
+    breaks: 'mmap.fixed-noreplace.eexist',
+    description: 'MAP_FIXED_NOREPLACE as 4.17 shipped it: only a mapping that covers addr itself is EEXIST; one that starts inside the range is clobbered (fixed in 4.19 by "mm: don\'t clobber partially overlapping VMA with MAP_FIXED_NOREPLACE").',
+    source: { kind: 'source', ref: "mm/mmap.c: do_mmap() of 4.17, find_vma(addr)'s vm_start <= addr" },
+    factory: withHooks({ fixedNoreplaceCheck: fixedNoreplaceCheckShipped }),
   },
   {
     id: 'mmap-noreplace-ignored',

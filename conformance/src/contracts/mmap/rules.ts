@@ -27,7 +27,7 @@ export const MMAP_RULES: readonly Rule[] = [
   ),
   rule(
     'mmap.fixed-noreplace.eexist',
-    'MAP_FIXED_NOREPLACE fails with EEXIST when a mapping already covers addr, with or without MAP_FIXED, and leaves every mapping as it was.',
+    'MAP_FIXED_NOREPLACE fails with EEXIST when any mapping overlaps [addr, addr + len) (a clashing range, not only a covered addr), with or without MAP_FIXED, and leaves every mapping as it was.',
     NOREPLACE,
   ),
   // mmap(2)

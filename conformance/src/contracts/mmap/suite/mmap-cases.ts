@@ -33,6 +33,7 @@ export const mmapCases: readonly SuiteCase<AddressSpacesUnderTest>[] = [
       const before = lines(as, mm);
       assert.equal(as.mmap(mm, BASE + 2 * PAGE, 4 * PAGE, PROT_READ, ANON | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST, 'a range whose start is mapped');
       assert.equal(as.mmap(mm, BASE, PAGE, PROT_READ, ANON | MAP_FIXED_NOREPLACE | MAP_FIXED, -1, 0), -EEXIST, 'with MAP_FIXED too');
+      assert.equal(as.mmap(mm, BASE - PAGE, 2 * PAGE, PROT_READ, ANON | MAP_FIXED_NOREPLACE, -1, 0), -EEXIST, 'a range whose start is free but whose end runs into a mapping');
       assert.deepEqual(lines(as, mm), before, 'the mappings after the refusals');
     },
   },
