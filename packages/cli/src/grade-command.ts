@@ -31,18 +31,13 @@ ${contracts}
   --json                   print the report as JSON
   --junit FILE             also write JUnit XML to FILE
   --html FILE              also write an HTML report to FILE
-<<<<<<< HEAD
   --verbose, -v            every failing case of every rule, every case with its time
   --quiet, -q              no progress on stderr (it is drawn only on a terminal)
   --seed N                 the seed of the property cases (default 1)
   --replay FILE            replay a property failure: the file its report names, or a
                            --json report; runs only its case, on its shrunk input
   --timeout SECONDS        time limit of the run, 1 to 86400 (default 300)
-  --memory MB              memory limit of the worker, 64 to the host's (default 4096)
-=======
-  --timeout SECONDS        time limit of the run (default 300)
-  --memory MB              memory limit of the submission's process (default 4096)
->>>>>>> 23966d2 (conformance: mmkit grade runs the submission in a sandboxed child process instead of a worker thread of the grader: its own process group (killed whole with SIGKILL when the grade ends) under prlimit (RLIMIT_AS of the whole process: --memory plus 2 GiB Node reserves, RLIMIT_CPU, RLIMIT_FSIZE 64 MiB, no core), inside bubblewrap (user, pid, net, ipc namespaces; read-only binds of the system libraries, the two bundles and the submission's folder; scratch the one writable place) where bwrap works, else Node's permission model (no child processes, no workers, reads and writes confined; no network restriction on Node 20); report.sandbox says which layer ran, with the limits, violations and the submission's stdout/stderr. The child reads a fresh key from a pipe before the submission loads and reports each case as an HMAC-signed, numbered line on fd 3; the grader ignores and counts every other line (forged start/case/done lines on every fd gave a do-nothing allocator 35/35 before). The suite, its rules and the kernel-state classes are frozen before the submission loads, the shared built-ins are compared after every case, and a change or a forged line voids the run. The submission and the grader are esbuild bundles built before the sandbox starts (nothing is compiled inside). A hang names the case and, under bwrap (a watchdog thread reads the call in progress from a SharedArrayBuffer), the call: 'timeout: ... in case free: ..., waiting on allocPages(0x1001200, 0)'; a crash names the signal and its likely cause and the case. Hostile fixtures (test/fixtures/hostile, test/hostile.test.ts: four by default, every one under both layers with MMKIT_HOSTILE=full))
+  --memory MB              memory limit of the submission's process, 64 to the host's (default 4096)
   --no-bench               skip the throughput and fragmentation figures
 
 A failing rule shows its assertion with the expected and actual values in full; a failing
