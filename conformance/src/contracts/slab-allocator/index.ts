@@ -1,12 +1,10 @@
 /** The slab-allocator contract: kmem_cache and kmalloc (mm/slab_common.c), SLUB and SLAB alike. */
 import type { SlabAllocatorFactory } from '@mmkit/core';
-import { createKernel } from '@mmkit/kernel';
 import { defineContract } from '../../contract.js';
 import { measureSlabFragmentation, measureSlabThroughput } from '../../grader/bench.js';
 import { SLAB_RULES } from './rules.js';
+import { declaringSlabAllocator } from './suite/declared.js';
 import { slabAllocatorFeatures, slabAllocatorSuite } from './suite/index.js';
-
-const MiB = 2 ** 20;
 
 export default defineContract<SlabAllocatorFactory>({
   id: 'slab-allocator',
@@ -20,8 +18,8 @@ export default defineContract<SlabAllocatorFactory>({
   factoryPattern: /^create\w*Allocator$/,
   defaultImplementation: 'kernel default (@mmkit/slub)',
   identify(factory) {
-    const k = createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', slab: factory ?? 'slub' });
-    return { implementation: k.slab.name, supports: slabAllocatorFeatures(k.slab) };
+    const slab = declaringSlabAllocator(factory);
+    return { implementation: slab.name, supports: slabAllocatorFeatures(slab) };
   },
   assemble: (factory) => ({ slab: factory }),
   bench: (factory, seed) => ({ slabThroughput: measureSlabThroughput(factory), slabFragmentation: measureSlabFragmentation(factory, seed) }),

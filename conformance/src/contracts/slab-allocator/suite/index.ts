@@ -7,7 +7,6 @@
  */
 import { SLAB_RULES } from '../rules.js';
 import type { SlabAllocator } from '@mmkit/core';
-import { createKernel } from '@mmkit/kernel';
 import type { FeatureSet, Suite } from '../../../suite.js';
 import { kmallocCases } from './kmalloc.js';
 import { cacheCases } from './cache.js';
@@ -18,7 +17,8 @@ import { misuseCases } from './misuse.js';
 import { slabinfoCases } from './slabinfo.js';
 import { kasanCases } from './kasan.js';
 import { cacheReapCases } from './cache-reap.js';
-import { MiB, type SlabAllocatorUnderTest } from './helpers.js';
+import { declaringSlabAllocator } from './declared.js';
+import type { SlabAllocatorUnderTest } from './helpers.js';
 
 export type { SlabAllocatorUnderTest } from './helpers.js';
 
@@ -42,6 +42,6 @@ export const slabAllocatorSuite: Suite<SlabAllocatorUnderTest> = {
     ...cacheReapCases,
   ],
   probe(factory: SlabAllocatorUnderTest): FeatureSet {
-    return slabAllocatorFeatures(createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', slab: factory ?? 'slub' }).slab);
+    return slabAllocatorFeatures(declaringSlabAllocator(factory));
   },
 };
