@@ -56,8 +56,12 @@ export interface SandboxRunResult {
 const OUTPUT_LIMIT = 16 * 1024;
 /** Violations listed one by one in the report (the rest are counted). */
 const MAX_VIOLATIONS = 50;
-/** How long the grader waits for the watchdog's answer at the deadline. */
-const WATCHDOG_WAIT_MS = 3000;
+/**
+ * The longest the grader waits for the watchdog's answer at the deadline before it kills the
+ * process anyway. The answer usually comes within milliseconds and ends the wait; on a loaded
+ * machine the thread can take seconds to run (3 s was too short there).
+ */
+const WATCHDOG_WAIT_MS = 10_000;
 /**
  * Address space node reserves and never fills (each isolate: about 600 MiB of code range and heap
  * cage reservations; the child runs two: its main thread and the watchdog; plus thread stacks),
@@ -242,6 +246,8 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
               break;
             case 'waiting':
               waiting = m;
+              // The answer to the deadline's question: nothing more to wait for.
+              if (timedOut) killGroup();
               break;
             case 'crash':
               crash ??= m.message;
