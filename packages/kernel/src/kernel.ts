@@ -239,30 +239,19 @@ class SimulatedKernel implements Kernel {
 
   /** The x86-64 page tables: table pages from the page allocator (late-bound), counted in their zone's NR_PAGETABLE. */
   private createArchPageTables(): ArchPageTables {
-    const registry = this.registry;
-    const pageAllocator = this.pageAllocator;
-    return createX86PageTables({
-      layout: this.layout,
-      pages: this.pages,
-      contents: this.contents,
-      sched: this.sched,
-      zones: this.zones,
-      subsystems: registry.view,
-      get pageAllocator() {
-        registry.assertConnected('pageAllocator', 'pageAllocator');
-        return pageAllocator;
-      },
-      cpuToNode: (cpu) => this.cpuToNode(cpu),
-      debug: this.debug,
-      log: (_level, message) => this.printk(message),
-    });
+    return createX86PageTables(this.mmServices({ zones: this.zones }));
   }
 
-  /** The address spaces (@mmkit/mmap by default): page tables and the page allocator late-bound. */
-  private createAddressSpaces(): AddressSpaces {
+  /**
+   * The services of a subsystem after the page allocator (MmServices), with `extra` members:
+   * the machine, and the page allocator and the others late-bound (a getter, so `extra` is
+   * spread in here and the result must not be spread again).
+   */
+  private mmServices<T extends object = object>(extra?: T): MmServices & T {
     const registry = this.registry;
     const pageAllocator = this.pageAllocator;
-    const services: MmServices = {
+    return {
+      ...(extra as T),
       layout: this.layout,
       pages: this.pages,
       contents: this.contents,
@@ -276,6 +265,11 @@ class SimulatedKernel implements Kernel {
       debug: this.debug,
       log: (_level, message) => this.printk(message),
     };
+  }
+
+  /** The address spaces (@mmkit/mmap by default): page tables and the page allocator late-bound. */
+  private createAddressSpaces(): AddressSpaces {
+    const services = this.mmServices();
     return checkImplementation('addressSpaces', (this.config.addressSpaces ?? createAddressSpaces)(services), ADDRESS_SPACES_METHODS);
   }
 
