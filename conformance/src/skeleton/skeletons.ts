@@ -388,7 +388,8 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
       "MmId",
       "MmInfo",
       "MmParams",
-      "MmServices"
+      "MmServices",
+      "VirtAddr"
     ],
     "members": [
       {
@@ -528,6 +529,26 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
         "type": "MapsEntry[]",
         "doc": [
           "The lines of /proc/PID/maps, the gate area last (format them with core's formatMaps())."
+        ]
+      },
+      {
+        "name": "pageFault",
+        "kind": "method",
+        "params": "(mm: MmId, addr: VirtAddr, flags: number)",
+        "type": "number",
+        "doc": [
+          "A user access to addr missed in the page tables (x86-64 __do_page_fault() with X86_PF_USER;",
+          "flags: FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION): FAULT_HANDLED when the access may be",
+          "retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR, FAULT_SIGBUS or FAULT_OOM (core's fault.ts)."
+        ]
+      },
+      {
+        "name": "fork",
+        "kind": "method",
+        "params": "(mm: MmId)",
+        "type": "MmId",
+        "doc": [
+          "dup_mm(): a copy of mm for a child (copy on write for private memory), or -ENOMEM (nothing left behind)."
         ]
       }
     ],

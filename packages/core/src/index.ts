@@ -22,3 +22,4 @@ export * from './page-mapping.js';
 export * from './swapops.js';
 export * from './mman.js';
 export * from './proc-maps.js';
+export * from './fault.js';

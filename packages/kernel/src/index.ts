@@ -3,6 +3,8 @@ export { kernelConfigFields } from './check-config.js';
 export { checkSimulatable, simulationBytes, ALLOCATOR_BYTES_PER_PAGE } from './host-limits.js';
 export { KernelConfigError, configBool, configInt, configNumber, configObject, configOneOf, describeValue, ownEntry, type IntRange } from './config-validation.js';
 export type { Kernel, KernelConfig, ThpMode, SlabReport, KasanState } from './kernel-types.js';
+export { Process, MAX_ACCESS_BYTES, type AccessFault, type ReadResult, type WriteResult, type SpawnLayout, type SpawnOptions } from './process.js';
+export { renderPidStatus, renderTaskMem } from './proc/pid-status.js';
 export { defaultFailPageAlloc, defaultFailslab, shouldFail, shouldFailAllocPage, shouldFailslab, type FaultAttr, type FailPageAlloc, type Failslab } from './fault-inject.js';
 export { Kasan, QUARANTINE_FRACTION } from './kasan.js';
 export { renderSlabinfo } from './proc/slabinfo.js';

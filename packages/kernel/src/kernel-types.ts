@@ -8,6 +8,7 @@ import type {
 import type { MachineSpec } from '@mmkit/hw-x86';
 import type { FailPageAlloc, Failslab } from './fault-inject.js';
 import type { InvariantViolation } from './invariants.js';
+import type { Process, SpawnLayout, SpawnOptions } from './process.js';
 
 export type ThpMode = 'always' | 'madvise' | 'never';
 
@@ -129,7 +130,19 @@ export interface Kernel {
   /** KASAN, when the kernel runs with it: its reports and quarantine. */
   readonly kasan: KasanState | undefined;
 
-  /** Read a /proc, /sys or debugfs file the kernel provides, e.g. '/proc/zoneinfo'. ENOENT: throws a SyscallError. */
+  /**
+   * A new process whose address space is the layout described (VMAs, or the text of a
+   * /proc/PID/maps): its memory read and written through page tables and faults, fork() and
+   * exit(). Throws a Node-style ENOMEM error when no pgd can be allocated, a TypeError for a bad
+   * layout, and an Error on a machine without page tables (i386).
+   */
+  spawn(layout: SpawnLayout, options?: SpawnOptions): Process;
+  /** The live process with this pid, or undefined. */
+  process(pid: number): Process | undefined;
+  /** The live processes, by pid. */
+  processes(): Process[];
+
+  /** Read a /proc, /sys or debugfs file the kernel provides, e.g. '/proc/zoneinfo', '/proc/1/status'. ENOENT: throws a SyscallError. */
   readFile(path: string): string;
   /** Write a sysctl or debugfs file: 0, or -errno (-EINVAL for a bad value, -ENOENT for no such file). */
   writeFile(path: string, text: string): number;

@@ -4,7 +4,7 @@
  */
 import {
   CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, NR_PAGEFLAGS, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
-  subtractRanges, syscallError, type AddressSpaces, type ArchPageTables, type MmServices, type VmaLookup, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
+  formatMaps, subtractRanges, syscallError, type AddressSpaces, type ArchPageTables, type MmServices, type VmaLookup, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type Gfp, type KmemCache, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import { createBuddyAllocator } from '@mmkit/buddy';
@@ -30,6 +30,8 @@ import { renderZoneinfo } from './proc/zoneinfo.js';
 import { failPageAllocFiles, failslabFiles, sysctlPath, vmSysctlFiles, type KernelFile } from './sysctl.js';
 import { renderSummary } from './summary.js';
 import { workqueueFiles } from './workqueue-files.js';
+import { renderPidStatus } from './proc/pid-status.js';
+import { Process, spawnMm, type ProcessHost, type SpawnLayout, type SpawnOptions } from './process.js';
 
 export { KernelConfigError };
 
@@ -98,6 +100,9 @@ function checkImplementation<T>(what: string, impl: T, methods: readonly string[
   return impl;
 }
 
+/** The files of /proc/PID/ the kernel renders. */
+const PID_FILES = ['maps', 'status'] as const;
+
 /** CONFIG_SLUB and CONFIG_SLAB. */
 const SLAB_IMPLEMENTATIONS: ReadonlyMap<string, SlabAllocatorFactory> = new Map<string, SlabAllocatorFactory>([
   ['slub', createSlubAllocator],
@@ -139,6 +144,10 @@ class SimulatedKernel implements Kernel {
   private readonly overcommit = { ratio: 50 };
   /** Every file by path: a Map, so a path such as 'constructor' is just not there. */
   private readonly files: ReadonlyMap<string, KernelFile>;
+  /** The live processes by pid. */
+  private readonly tasks = new Map<number, Process>();
+  private lastPid = 0;
+  private processHost: ProcessHost | undefined;
 
   constructor(readonly config: Readonly<KernelConfig>, layout: MemoryLayout, nrCpus: number, readonly debug: DebugConfig) {
     this.layout = layout;
@@ -458,13 +467,67 @@ class SimulatedKernel implements Kernel {
   }
 
   listFiles(): string[] {
-    return [...this.files.keys()].sort();
+    const pidFiles: string[] = [];
+    for (const pid of this.tasks.keys()) for (const f of PID_FILES) pidFiles.push(`/proc/${pid}/${f}`);
+    return [...this.files.keys(), ...pidFiles].sort();
   }
 
   readFile(path: string): string {
     const file = this.files.get(path);
-    if (!file) throw syscallError('open', -ERRNO.ENOENT);
+    if (!file) {
+      const pidFile = typeof path === 'string' ? /^\/proc\/([1-9][0-9]{0,9})\/(maps|status)$/.exec(path) : null;
+      const task = pidFile ? this.tasks.get(Number(pidFile[1])) : undefined;
+      if (!pidFile || !task) throw syscallError('open', -ERRNO.ENOENT);
+      return this.readPidFile(task, pidFile[2]);
+    }
     return file.read();
+  }
+
+  /** /proc/PID/maps (show_map()) and /proc/PID/status (proc_pid_status()). */
+  private readPidFile(task: Process, name: string): string {
+    const as = this.addressSpaces!;
+    if (name === 'maps') return formatMaps(as.maps(task.mm));
+    return renderPidStatus(task, as.mmInfo(task.mm)!);
+  }
+
+  private host(): ProcessHost {
+    if (this.processHost) return this.processHost;
+    const as = this.addressSpaces;
+    const arch = this.archPageTables;
+    if (!as || !arch) throw new Error(`processes need page tables and address spaces, which this ${this.layout.zones.arch} machine does not have (x86_64 only)`);
+    if (as.supports.faults !== true) throw new Error(`the address spaces implementation ${as.name} does not provide faults (supports.faults), which processes need`);
+    this.processHost = {
+      addressSpaces: as,
+      arch,
+      contents: this.contents,
+      allocPid: () => ++this.lastPid,
+      release: (pid) => {
+        this.tasks.delete(pid);
+      },
+      adopt: (child) => {
+        this.tasks.set(child.pid, child);
+      },
+    };
+    return this.processHost;
+  }
+
+  spawn(layout: SpawnLayout, options: SpawnOptions = {}): Process {
+    const host = this.host();
+    const name = options.name ?? 'mmkit';
+    if (typeof name !== 'string') throw new TypeError('spawn: name must be a string');
+    const mm = spawnMm(host.addressSpaces, layout, options.params);
+    if (mm < 0) throw syscallError('fork', mm);
+    const task = new Process(host, host.allocPid(), 0, mm, name);
+    this.tasks.set(task.pid, task);
+    return task;
+  }
+
+  process(pid: number): Process | undefined {
+    return typeof pid === 'number' ? this.tasks.get(pid) : undefined;
+  }
+
+  processes(): Process[] {
+    return [...this.tasks.values()];
   }
 
   writeFile(path: string, text: string): number {

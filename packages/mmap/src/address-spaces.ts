@@ -5,7 +5,7 @@
  * and lists an mm's VMAs as /proc/PID/maps data (show_map_vma()).
  */
 import {
-  ERRNO, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
+  ERRNO, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
   PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
   VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
   parseMaps,
@@ -20,7 +20,9 @@ import { doMunmap, exitMmap, fixedNoreplaceCheck, ksysMmapPgoff, sysBrk } from '
 import { doMprotect } from './mprotect.js';
 import { sysMremap } from './mremap.js';
 import { clampAddr, clampLen, hasHighBits, intArg, isSmallUlong, pageAlignU64, toU64 } from './syscall-args.js';
-import { DEFAULT_MERGE_HOOKS, isDataMapping, isExecMapping, isStackMapping, vmStatAccount } from './vma.js';
+import { doUserFault } from './fault.js';
+import { dupMmap } from './fork.js';
+import { DEFAULT_MERGE_HOOKS, anonVmaPrepare, isDataMapping, isExecMapping, isStackMapping, vmStatAccount } from './vma.js';
 
 const PAGE_SIZE = 4096;
 /** The default layout: x86-64's TASK_SIZE when no arch is bound yet. */
@@ -34,6 +36,7 @@ export const DEFAULT_MMAP_HOOKS: MmapHooks = {
   noreplaceIsFixed: true,
   ...DEFAULT_MERGE_HOOKS,
   stackGuardGap: (configured) => configured,
+  readFaultZeroPage: true,
 };
 
 export interface AddressSpacesOptions {
@@ -97,7 +100,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
   const machinePages = services.layout.memory.reduce((n, r) => n + (r.end - r.start), 0);
   const commitLimit = checkedInt('commitLimitPages', options.commitLimitPages, machinePages);
   const compatBrk = options.compatBrk ?? false;
-  const ctx: MmapContext = { services, hooks, commitLimitPages: () => commitLimit, nextAnonVma: 1, nextShmemIno: 1 };
+  const ctx: MmapContext = { services, hooks, commitLimitPages: () => commitLimit, nextAnonVma: 1, nextShmemIno: 1, zeroPfn: -1 };
   const mms = new Map<number, MmStruct>();
   let nextMmId = 1;
 
@@ -145,8 +148,48 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     mm.startData = checkedInt('startData', params.startData, 0, 0, limits.taskSize);
     mm.endData = checkedInt('endData', params.endData, mm.startData, 0, limits.taskSize);
     mm.startStack = checkedInt('startStack', params.startStack, 0, 0, limits.taskSize);
+    mm.startCode = checkedInt('startCode', params.startCode, 0, 0, limits.taskSize);
+    mm.endCode = checkedInt('endCode', params.endCode, mm.startCode, 0, limits.taskSize);
     mms.set(id, mm);
     return id;
+  }
+
+  /** dup_mm(): memcpy() of the mm's layout and limits, mm_init(), dup_mmap(); the high watermarks start at the copy's. */
+  function fork(mmId: MmId): MmId {
+    const old = mmOf(mmId);
+    const arch = archOf(ctx);
+    const id = nextMmId++;
+    const pgd = arch.pgdAlloc(id);
+    if (pgd === NO_PAGE) return -ERRNO.ENOMEM;
+    const mm = new MmStruct(id, { ...old.limits }, pgd);
+    mm.specialNames.push(...old.specialNames);
+    mm.gate = old.gate;
+    mm.mmapBase = old.mmapBase;
+    mm.mmapLegacyBase = old.mmapLegacyBase;
+    mm.topDown = old.topDown;
+    mm.startBrk = old.startBrk;
+    mm.brk = old.brk;
+    mm.startData = old.startData;
+    mm.endData = old.endData;
+    mm.startStack = old.startStack;
+    mm.startCode = old.startCode;
+    mm.endCode = old.endCode;
+    mm.brkRandomized = old.brkRandomized;
+    mm.defFlags = old.defFlags;
+    mms.set(id, mm);
+    if (dupMmap(ctx, mm, old) !== 0) {
+      mmDestroy(id); // dup_mm()'s mmput() of the half-copied mm
+      return -ERRNO.ENOMEM;
+    }
+    mm.hiwaterRss = mm.getRss();
+    mm.hiwaterVm = mm.totalVm;
+    return id;
+  }
+
+  function pageFault(mmId: MmId, addr: VirtAddr, flags: number): number {
+    const mm = mmOf(mmId);
+    if (typeof addr !== 'number' || !Number.isFinite(addr)) throw new TypeError(`pageFault: addr ${String(addr)} is not a number`);
+    return doUserFault(ctx, mm, addr, flags | 0);
   }
 
   /** Link a described VMA (exec's and _install_special_mapping()'s result). */
@@ -268,6 +311,8 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     let brk = 0;
     let startData = 0;
     let endData = 0;
+    let startCode = 0;
+    let endCode = 0;
     if (heap) {
       startBrk = heap.start;
       brk = heap.end;
@@ -279,6 +324,10 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
         if (e.inode === exe.inode && e.major === exe.major && e.minor === exe.minor && e.name === exe.name) lastExe = i;
       });
       const data = entries.find((e) => e.inode === exe.inode && e.name === exe.name && e.write && !e.mayshare);
+      // start_code: the lowest PT_LOAD (the first mapping of the executable); end_code: the end of its text.
+      startCode = exe.start;
+      const text = entries.filter((e) => e.inode === exe.inode && e.name === exe.name && e.exec);
+      endCode = text.length > 0 ? text[text.length - 1].end : exe.start;
       if (data) {
         startData = data.start;
         endData = data.end;
@@ -291,7 +340,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       }
     }
     return {
-      startBrk, brk, startData, endData,
+      startBrk, brk, startData, endData, startCode, endCode,
       startStack: stack ? stack.end - PAGE_SIZE : 0,
       ...params,
       vmas,
@@ -316,6 +365,9 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     return {
       mapCount: mm.vmas.mapCount, totalVm: mm.totalVm, dataVm: mm.dataVm, stackVm: mm.stackVm, execVm: mm.execVm, lockedVm: mm.lockedVm,
       startBrk: mm.startBrk, brk: mm.brk, mmapBase: mm.mmapBase, topDown: mm.topDown, highestVmEnd: mm.vmas.highestVmEnd, pgd: mm.pgd,
+      fileRss: mm.rss[MM_FILEPAGES], anonRss: mm.rss[MM_ANONPAGES], swapEnts: mm.rss[MM_SWAPENTS], shmemRss: mm.rss[MM_SHMEMPAGES],
+      hiwaterRss: mm.hiwaterRss, hiwaterVm: mm.hiwaterVm, pinnedVm: mm.pinnedVm, pgtablesBytes: archOf(ctx).pgtablesBytes(mm.pgd),
+      startCode: mm.startCode, endCode: mm.endCode,
     };
   }
 
@@ -470,28 +522,12 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     for (let v = t.findVma(start); v !== 0 && t.vmStart[v] < end; v = t.vmNext[v]) visit(infoOf(mm, v));
   }
 
-  /** reusable_anon_vma() via anon_vma_compatible(): a neighbour's anon_vma that may be shared. */
-  function reusableAnonVma(mm: MmStruct, old: number, a: number, b: number): number {
-    const t = mm.vmas;
-    const compatible = t.vmEnd[a] === t.vmStart[b] && t.vmFile[a] === t.vmFile[b]
-      && ((t.vmFlags[a] ^ t.vmFlags[b]) & ~(VM_READ | VM_WRITE | VM_EXEC | VM_SOFTDIRTY)) === 0
-      && t.vmPgoff[b] === t.vmPgoff[a] + (t.vmStart[b] - t.vmStart[a]) / PAGE_SIZE;
-    if (compatible && t.anonVma[old] !== 0 && t.anonChain[old] === 1) return t.anonVma[old];
-    return 0;
-  }
-
-  function anonVmaPrepare(mmId: MmId, addr: number): number {
+  function anonVmaPrepareAt(mmId: MmId, addr: number): number {
     const mm = mmOf(mmId);
     const t = mm.vmas;
     const v = t.findVma(addr);
     if (v === 0 || t.vmStart[v] > addr) return -ERRNO.EFAULT;
-    if (t.anonVma[v] !== 0) return 0;
-    // find_mergeable_anon_vma(): the next VMA's, then the previous one's, else a new anon_vma.
-    let anon = 0;
-    if (t.vmNext[v] !== 0) anon = reusableAnonVma(mm, t.vmNext[v], v, t.vmNext[v]);
-    if (anon === 0 && t.vmPrev[v] !== 0) anon = reusableAnonVma(mm, t.vmPrev[v], t.vmPrev[v], v);
-    t.anonVma[v] = anon !== 0 ? anon : ctx.nextAnonVma++;
-    t.anonChain[v] = 1;
+    anonVmaPrepare(ctx, mm, v);
     return 0;
   }
 
@@ -535,11 +571,11 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
 
   return {
     name: 'mmap',
-    supports: { mremap: true, madvise: true },
-    mmCreate, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
+    supports: { mremap: true, madvise: true, faults: true },
+    mmCreate, fork, pageFault, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
     mmap, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
     mmStruct: (mmId) => (typeof mmId === 'number' ? mms.get(mmId) : undefined),
-    anonVmaPrepare, checkMm,
+    anonVmaPrepare: anonVmaPrepareAt, checkMm,
     mms: () => [...mms.keys()],
   };
 }

@@ -22,8 +22,14 @@ export interface MmapHooks {
   canVmaMergeBefore(vmas: VmaTable, vma: number, vmFlags: number, anonVma: number, file: number, pgoff: number): boolean;
   /** can_vma_merge_after(): may [vma->vm_end, ..) merge behind vma? */
   canVmaMergeAfter(vmas: VmaTable, vma: number, vmFlags: number, anonVma: number, file: number, pgoff: number): boolean;
-  /** stack_guard_gap as get_unmapped_area and brk see it (bytes). */
+  /** stack_guard_gap as get_unmapped_area, brk and stack growth see it (bytes). */
   stackGuardGap(configured: number): number;
+  /**
+   * do_anonymous_page(): a read fault maps the shared zero page (true: 4.17, since 2.6.32's "mm:
+   * reinstate ZERO_PAGE"), or allocates a zeroed page as a write fault does (false: 2.6.24 to
+   * 2.6.31, and mm_forbids_zeropage() architectures).
+   */
+  readFaultZeroPage: boolean;
 }
 
 export interface MmapContext {
@@ -35,6 +41,22 @@ export interface MmapContext {
   nextAnonVma: number;
   /** get_next_ino() for shmem files (MAP_SHARED|MAP_ANONYMOUS). */
   nextShmemIno: number;
+  /** my_zero_pfn(): the pfn of empty_zero_page, found on first use (-1 before). */
+  zeroPfn: number;
+}
+
+/**
+ * my_zero_pfn(): empty_zero_page lives in the kernel image's bss, which memblock reserves: the
+ * first reserved page of the machine here (never handed to the page allocator, never written).
+ */
+export function zeroPfnOf(ctx: MmapContext): number {
+  if (ctx.zeroPfn >= 0) return ctx.zeroPfn;
+  const reserved = ctx.services.layout.reserved;
+  // The kernel image at CONFIG_PHYSICAL_START (16 MiB, pfn 4096), else any reserved page.
+  const r = reserved.find((x) => x.start <= 4096 && x.end > 4096) ?? reserved.find((x) => x.end > x.start);
+  if (!r) throw new Error('mmap: this machine reserves no memory (no kernel image), so it has no empty_zero_page for read faults: give it a kernel image (reserve.kernelImage)');
+  ctx.zeroPfn = r.start <= 4096 && r.end > 4096 ? 4096 : r.start;
+  return ctx.zeroPfn;
 }
 
 /** The arch's page tables, or a clear error when the machine has none. */

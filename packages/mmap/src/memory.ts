@@ -8,6 +8,7 @@ import { NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G } from '@
 import type { ArchPageTables } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
+import { mmCounter, pageRemoveRmap, putPage } from './rmap.js';
 
 const PMD_SIZE = 2 ** 21;
 const PUD_SIZE = 2 ** 30;
@@ -19,8 +20,9 @@ function nextBoundary(addr: number, size: number, end: number): number {
 }
 
 /** zap_pte_range() over [addr, end) inside one PMD's table (slot is its first entry's). */
-function zapPteRange(ctx: MmapContext, arch: ArchPageTables, slot: number, addr: number, end: number): void {
+function zapPteRange(ctx: MmapContext, mm: MmStruct, arch: ArchPageTables, slot: number, addr: number, end: number): void {
   const { pages } = ctx.services;
+  const rss = mm.rss;
   for (; addr < end; addr += 4096, slot += 8) {
     const pte = arch.readEntry(slot);
     if (arch.pteNone(pte)) continue;
@@ -28,9 +30,10 @@ function zapPteRange(ctx: MmapContext, arch: ArchPageTables, slot: number, addr:
     if (arch.ptePresent(pte)) {
       if (arch.pteSpecial(pte)) continue; // the zero page, a PFN mapping: no struct page to put
       const pfn = arch.ptePfn(pte);
+      rss[mmCounter(pages, pfn)]--;
       // page_remove_rmap() and the put_page() of tlb_remove_page().
-      pages.setMapcount(pfn, pages.getMapcount(pfn) - 1);
-      ctx.services.pageAllocator.freePages(pfn, 0);
+      pageRemoveRmap(pages, pfn);
+      putPage(ctx, pfn);
     }
     // A swap or migration entry: free_swap_and_cache() is the swap subsystem's (not built yet).
   }
@@ -39,6 +42,7 @@ function zapPteRange(ctx: MmapContext, arch: ArchPageTables, slot: number, addr:
 /** unmap_page_range() of [addr, end): every level walked without allocating, empty upper entries skipped whole. */
 export function unmapPageRange(ctx: MmapContext, mm: MmStruct, addr: number, end: number): void {
   const arch = archOf(ctx);
+  mm.updateHiwaterRss(); // unmap_region() and zap_page_range(), before rss drops
   const pgd = mm.pgd;
   while (addr < end) {
     const pgdEnd = nextBoundary(addr, PGDIR_SIZE, end);
@@ -64,7 +68,7 @@ export function unmapPageRange(ctx: MmapContext, mm: MmStruct, addr: number, end
               throw new Error('kernel bug: zap of a 2 MiB PMD leaf: transparent huge pages are not mapped by this mmap yet');
             }
             const pteSlot = arch.lookup(pgd, addr, PG_LEVEL_4K);
-            if (pteSlot !== NO_SLOT) zapPteRange(ctx, arch, pteSlot, addr, pmdEnd);
+            if (pteSlot !== NO_SLOT) zapPteRange(ctx, mm, arch, pteSlot, addr, pmdEnd);
           }
         }
         addr = pmdEnd;

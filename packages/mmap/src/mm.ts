@@ -48,6 +48,30 @@ export class FileTable {
     return this.fds.get(fd) ?? 0;
   }
 
+  /**
+   * fork: the same struct files under the same numbers with no references yet (dup_fd() and
+   * dup_mmap() take theirs with get()); dropUnreferenced() then frees the ones nobody took.
+   */
+  forkFrom(parent: FileTable): void {
+    for (let f = 1; f < parent.files.length; f++) {
+      this.files[f] = parent.files[f];
+      this.refs[f] = 0;
+    }
+    for (const [fd, f] of parent.fds) {
+      this.fds.set(fd, f);
+      this.refs[f]++;
+    }
+  }
+
+  dropUnreferenced(): void {
+    for (let f = 1; f < this.files.length; f++) {
+      if (this.refs[f] === 0) {
+        this.files[f] = undefined;
+        this.freeList.push(f);
+      }
+    }
+  }
+
   /** Open files (for teardown checks). */
   openCount(): number {
     return this.files.length - 1 - this.freeList.length;
@@ -96,9 +120,35 @@ export class MmStruct {
   lockedVm = 0;
   /** mm->def_flags (VM_LOCKED after mlockall(MCL_FUTURE)). */
   defFlags = 0;
+  /** mm->rss_stat: MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES (core's fault.ts), in pages. */
+  readonly rss = new Float64Array(4);
+  /** mm->hiwater_rss and mm->hiwater_vm: raised just before rss or total_vm drop (update_hiwater_rss/vm()). */
+  hiwaterRss = 0;
+  hiwaterVm = 0;
+  /** mm->pinned_vm (pages). */
+  pinnedVm = 0;
+  /** mm->start_code, mm->end_code. */
+  startCode = 0;
+  endCode = 0;
 
   constructor(readonly id: number, readonly limits: MmLimits, public pgd: number) {
     this.vmas = new VmaTable(limits.stackGuardGap);
+  }
+
+  /** get_mm_rss(): file + anonymous + shmem pages resident. */
+  getRss(): number {
+    return this.rss[0] + this.rss[1] + this.rss[3];
+  }
+
+  /** update_hiwater_rss(). */
+  updateHiwaterRss(): void {
+    const r = this.getRss();
+    if (this.hiwaterRss < r) this.hiwaterRss = r;
+  }
+
+  /** update_hiwater_vm(). */
+  updateHiwaterVm(): void {
+    if (this.hiwaterVm < this.totalVm) this.hiwaterVm = this.totalVm;
   }
 
   /** The special mapping number (special field) of a name, adding it. */

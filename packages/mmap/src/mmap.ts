@@ -114,7 +114,8 @@ function detachAndUnmap(ctx: MmapContext, mm: MmStruct, vma: number, prev: numbe
     if (s < e) unmapPageRange(ctx, mm, s, e);
   }
   freePgtables(ctx, mm, first, prev !== 0 ? t.vmEnd[prev] : 0, next !== 0 ? t.vmStart[next] : 0);
-  // remove_vma_list().
+  // remove_vma_list(): the high watermark before total_vm drops.
+  mm.updateHiwaterVm();
   for (let v = first; v !== 0;) {
     const n = t.vmNext[v];
     vmStatAccount(mm, t.vmFlags[v], -vmaPages(t, v));

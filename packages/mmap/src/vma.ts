@@ -4,7 +4,7 @@
  * split_vma(), vm_stat_account(), may_expand_vm(). __vma_adjust()'s effect on the VMA list is
  * done directly (bounds, removed VMAs, and which VMA imports the other's anon_vma).
  */
-import { VM_EXEC, VM_GROWSDOWN, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, ERRNO } from '@mmkit/core';
+import { VM_EXEC, VM_GROWSDOWN, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, ERRNO } from '@mmkit/core';
 import type { MmapContext, MmapHooks } from './context.js';
 import type { MmStruct } from './mm.js';
 import type { VmaTable } from './vma-tree.js';
@@ -183,4 +183,25 @@ export function __splitVma(mm: MmStruct, v: number, addr: number, newBelow: bool
 export function splitVma(mm: MmStruct, v: number, addr: number, newBelow: boolean): number {
   if (mm.vmas.mapCount >= mm.limits.maxMapCount) return -ERRNO.ENOMEM;
   return __splitVma(mm, v, addr, newBelow);
+}
+
+/** reusable_anon_vma() via anon_vma_compatible(): the anon_vma of old (a neighbour) when a and b (adjacent, a first) may share it. */
+function reusableAnonVma(t: VmaTable, old: number, a: number, b: number): number {
+  const compatible = t.vmEnd[a] === t.vmStart[b] && t.vmFile[a] === t.vmFile[b]
+    && ((t.vmFlags[a] ^ t.vmFlags[b]) & ~(VM_READ | VM_WRITE | VM_EXEC | VM_SOFTDIRTY)) === 0
+    && t.vmPgoff[b] === t.vmPgoff[a] + (t.vmStart[b] - t.vmStart[a]) / PAGE_SHIFT_DIV;
+  if (compatible && t.anonVma[old] !== 0 && t.anonChain[old] === 1) return t.anonVma[old];
+  return 0;
+}
+
+/** anon_vma_prepare() of v: find_mergeable_anon_vma() (the next VMA's, then the previous one's), else a new anon_vma. Returns v's anon_vma. */
+export function anonVmaPrepare(ctx: MmapContext, mm: MmStruct, v: number): number {
+  const t = mm.vmas;
+  if (t.anonVma[v] !== 0) return t.anonVma[v];
+  let anon = 0;
+  if (t.vmNext[v] !== 0) anon = reusableAnonVma(t, t.vmNext[v], v, t.vmNext[v]);
+  if (anon === 0 && t.vmPrev[v] !== 0) anon = reusableAnonVma(t, t.vmPrev[v], t.vmPrev[v], v);
+  t.anonVma[v] = anon !== 0 ? anon : ctx.nextAnonVma++;
+  t.anonChain[v] = 1;
+  return t.anonVma[v];
 }

@@ -15,7 +15,11 @@
  *   64-bit value (-1, 0xfffffffffffff000) is judged exactly, not rounded;
  * - VMA queries (find_vma, the VMAs in address order) and the lines of /proc/PID/maps as data
  *   (core's formatMaps() renders them in Linux's format).
- * Faults, processes and fork come with the next steps of the address-space issue.
+ * - faults: pageFault() is a user access that missed in the page tables, as x86-64's
+ *   __do_page_fault() handles it (find_vma(), stack growth, access_error(), handle_mm_fault()):
+ *   anonymous memory reads the shared zero page, writes get a zeroed page, copy on write after
+ *   fork; what the task would be killed or signalled for is returned (core's fault.ts), never thrown;
+ * - fork (dup_mmap() and copy_page_range()) and the mm counters of /proc/PID/status.
  */
 import type { MapsEntry } from '../proc-maps.js';
 import type { MmId, VirtAddr } from '../units.js';
@@ -74,6 +78,9 @@ export interface MmParams {
   readonly endData?: number;
   /** mm->start_stack ([stack] in maps). */
   readonly startStack?: number;
+  /** mm->start_code and mm->end_code (VmExe and VmLib of /proc/PID/status). */
+  readonly startCode?: number;
+  readonly endCode?: number;
   /** CAP_IPC_LOCK and CAP_SYS_RAWIO (default false: an unprivileged process). */
   readonly capIpcLock?: boolean;
   readonly capSysRawio?: boolean;
@@ -116,6 +123,20 @@ export interface MmInfo {
   readonly highestVmEnd: number;
   /** The pfn of the mm's pgd (mm->pgd). */
   readonly pgd: number;
+  /** get_mm_counter() of MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES (pages). */
+  readonly fileRss: number;
+  readonly anonRss: number;
+  readonly swapEnts: number;
+  readonly shmemRss: number;
+  /** mm->hiwater_rss and mm->hiwater_vm as kept (raised only before they would drop: get_mm_hiwater_rss() takes the max with the current value). */
+  readonly hiwaterRss: number;
+  readonly hiwaterVm: number;
+  /** mm->pinned_vm (pages). */
+  readonly pinnedVm: number;
+  /** mm_pgtables_bytes(): PTE, PMD and PUD tables (VmPTE). */
+  readonly pgtablesBytes: number;
+  readonly startCode: number;
+  readonly endCode: number;
 }
 
 /** The optional parts of the contract an implementation declares (its `supports` manifest): the suite reports their rules "not provided" when absent. */
@@ -124,6 +145,8 @@ export interface AddressSpacesFeatures {
   readonly mremap?: boolean;
   /** madvise(2). */
   readonly madvise?: boolean;
+  /** pageFault() and fork(): memory that can be touched. */
+  readonly faults?: boolean;
 }
 
 export interface AddressSpaces {
@@ -166,6 +189,15 @@ export interface AddressSpaces {
 
   /** The lines of /proc/PID/maps, the gate area last (format them with core's formatMaps()). */
   maps(mm: MmId): MapsEntry[];
+
+  /**
+   * A user access to addr missed in the page tables (x86-64 __do_page_fault() with X86_PF_USER;
+   * flags: FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION): FAULT_HANDLED when the access may be
+   * retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR, FAULT_SIGBUS or FAULT_OOM (core's fault.ts).
+   */
+  pageFault(mm: MmId, addr: VirtAddr, flags: number): number;
+  /** dup_mm(): a copy of mm for a child (copy on write for private memory), or -ENOMEM (nothing left behind). */
+  fork(mm: MmId): MmId;
 }
 export type AddressSpacesFactory = (services: MmServices) => AddressSpaces;
 

@@ -1,0 +1,171 @@
+// Processes on @mmkit/mmap: page faults (the zero page, write faults, copy on write after fork,
+// SIGSEGV and OOM as results), stack growth, exit giving everything back, /proc/PID/status.
+import { describe, expect, it } from 'vitest';
+import {
+  FAULT_OOM, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED, PG_LEVEL_4K, PROT_NONE, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR,
+  VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, type MmId,
+} from '@mmkit/core';
+import { createKernel, type Kernel } from '../src/index.js';
+
+const MiB = 2 ** 20;
+const PAGE = 4096;
+const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
+const RW = PROT_READ | PROT_WRITE;
+
+/** Free pages: the zones' free lists and the per-cpu lists. */
+function freePages(k: Kernel): number {
+  let n = k.zones.reduce((s, z) => s + z.freePages, 0);
+  k.pageAllocator.forEachPcpPage(() => n++);
+  return n;
+}
+
+function boot(pcp = false): Kernel {
+  return createKernel({ machine: { mem: 128 * MiB }, pcp });
+}
+
+function pte(k: Kernel, mm: MmId, addr: number): number {
+  const arch = k.archPageTables!;
+  const slot = arch.lookup(k.addressSpaces!.mmInfo(mm)!.pgd, addr, PG_LEVEL_4K);
+  return slot < 0 ? 0 : arch.readEntry(slot);
+}
+
+const bytes = (...b: number[]) => Uint8Array.from(b);
+
+describe('page faults', () => {
+  it('a read fault maps the zero page; a write fault a zeroed page of its own', () => {
+    const k = boot();
+    const p = k.spawn({ vmas: [] });
+    const a = p.mmap(0, 4 * PAGE, RW, ANON);
+    const r = p.read(a + 100, 8);
+    expect(r).toEqual({ ok: true, bytes: new Uint8Array(8) });
+    const arch = k.archPageTables!;
+    const zero = pte(k, p.mm, a);
+    expect(arch.ptePresent(zero) && arch.pteSpecial(zero) && !arch.pteWrite(zero)).toBe(true);
+    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(0);
+    const free = freePages(k);
+    expect(p.write(a + PAGE - 2, bytes(1, 2, 3, 4))).toEqual({ ok: true });
+    // Two pages: the zero page of the first copied (wp_page_copy), the second a new zeroed page.
+    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(2);
+    expect(freePages(k)).toBe(free - 2);
+    const back = p.read(a, 2 * PAGE);
+    if (!back.ok) throw new Error('read failed');
+    expect([...back.bytes.subarray(PAGE - 3, PAGE + 3)]).toEqual([0, 1, 2, 3, 4, 0]);
+    expect(arch.pteDirty(pte(k, p.mm, a)) && arch.pteWrite(pte(k, p.mm, a))).toBe(true);
+    expect(k.readFile(`/proc/${p.pid}/status`)).toContain('\nRssAnon:\t       8 kB\n');
+  });
+
+  it('SIGSEGV as a result: SEGV_MAPERR outside any VMA, SEGV_ACCERR for a forbidden access', () => {
+    const k = boot();
+    const p = k.spawn({ vmas: [] });
+    const ro = p.mmap(0, PAGE, PROT_READ, ANON);
+    const none = p.mmap(0, PAGE, PROT_NONE, ANON);
+    expect(p.write(0x10000, bytes(1))).toMatchObject({ ok: false, signal: 'SIGSEGV', code: SEGV_MAPERR, addr: 0x10000 });
+    expect(p.read(2 ** 47 + 8, 1)).toMatchObject({ ok: false, signal: 'SIGSEGV', code: SEGV_MAPERR });
+    expect(p.write(ro + 5, bytes(1))).toMatchObject({ ok: false, signal: 'SIGSEGV', code: SEGV_ACCERR, addr: ro + 5 });
+    expect(p.read(none, 1)).toMatchObject({ ok: false, signal: 'SIGSEGV', code: SEGV_ACCERR });
+    // A page made PROT_NONE after it was touched: present to the kernel, refused by the MMU.
+    const rw = p.mmap(0, PAGE, RW, ANON);
+    expect(p.write(rw, bytes(7)).ok).toBe(true);
+    p.mprotect(rw, PAGE, PROT_NONE);
+    expect(p.read(rw, 1)).toMatchObject({ ok: false, code: SEGV_ACCERR });
+    p.mprotect(rw, PAGE, PROT_READ);
+    expect(p.read(rw, 1)).toEqual({ ok: true, bytes: bytes(7) });
+    expect(p.write(rw, bytes(8))).toMatchObject({ ok: false, code: SEGV_ACCERR });
+    // A shared anonymous mapping needs shmem: SIGBUS until the page cache exists.
+    const sh = p.mmap(0, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS);
+    expect(p.read(sh, 1)).toMatchObject({ ok: false, signal: 'SIGBUS' });
+  });
+
+  it('VM_FAULT_OOM when the page allocator fails: the OOM outcome, nothing leaked', () => {
+    const k = boot();
+    const p = k.spawn({ vmas: [] });
+    const a = p.mmap(0, 2 * PAGE, RW, ANON);
+    expect(p.write(a, bytes(1)).ok).toBe(true);
+    const free = freePages(k);
+    Object.assign(k.failPageAlloc, { probability: 100, times: -1, ignoreGfpWait: false, ignoreGfpHighmem: false, minOrder: 0 });
+    const r = p.write(a + PAGE, bytes(1));
+    expect(r).toMatchObject({ ok: false, signal: 'SIGKILL', outcome: FAULT_OOM });
+    expect(freePages(k)).toBe(free);
+    k.failPageAlloc.probability = 0;
+    expect(p.write(a + PAGE, bytes(2)).ok).toBe(true);
+  });
+
+  it('copy on write after fork: each side reads what it wrote; a page mapped once is reused', () => {
+    const k = boot();
+    const boot0 = freePages(k);
+    const parent = k.spawn({ vmas: [] });
+    const a = parent.mmap(0, 2 * PAGE, RW, ANON);
+    expect(parent.write(a, bytes(1, 1)).ok).toBe(true);
+    expect(parent.write(a + PAGE, bytes(9)).ok).toBe(true);
+    const child = parent.fork();
+    expect(child.ppid).toBe(parent.pid);
+    const arch = k.archPageTables!;
+    expect(arch.pteWrite(pte(k, parent.mm, a)) || arch.pteWrite(pte(k, child.mm, a))).toBe(false);
+    const beforeCow = freePages(k);
+    expect(child.write(a, bytes(2)).ok).toBe(true);
+    expect(freePages(k)).toBe(beforeCow - 1); // wp_page_copy()
+    expect(parent.read(a, 2)).toEqual({ ok: true, bytes: bytes(1, 1) });
+    expect(child.read(a, 2)).toEqual({ ok: true, bytes: bytes(2, 1) });
+    // The parent's page is mapped once now: its write reuses it (no allocation).
+    expect(parent.write(a, bytes(3)).ok).toBe(true);
+    expect(freePages(k)).toBe(beforeCow - 1);
+    expect(child.read(a + PAGE, 1)).toEqual({ ok: true, bytes: bytes(9) });
+    const info = k.addressSpaces!.mmInfo(child.mm)!;
+    expect(info.anonRss).toBe(2);
+    expect(k.readFile(`/proc/${child.pid}/status`)).toContain(`PPid:\t${parent.pid}\n`);
+    child.exit();
+    parent.exit();
+    expect(freePages(k)).toBe(boot0);
+    expect(k.processes()).toEqual([]);
+    k.assertInvariants();
+  });
+
+  it('fork leaves MADV_DONTFORK memory out and wipes MADV_WIPEONFORK memory', () => {
+    const k = boot();
+    const p = k.spawn({ vmas: [] });
+    const keep = p.mmap(0, PAGE, RW, ANON);
+    const gone = p.mmap(0, PAGE, PROT_READ, ANON); // a different protection: its own VMA
+    const wipe = p.mmap(0, PAGE, RW | 4, ANON);
+    for (const x of [keep, wipe]) expect(p.write(x, bytes(5)).ok).toBe(true);
+    p.madvise(gone, PAGE, 10); // MADV_DONTFORK
+    p.madvise(wipe, PAGE, 18); // MADV_WIPEONFORK
+    const c = p.fork();
+    expect(c.read(keep, 1)).toEqual({ ok: true, bytes: bytes(5) });
+    expect(c.read(gone, 1)).toMatchObject({ ok: false, code: SEGV_MAPERR });
+    expect(c.read(wipe, 1)).toEqual({ ok: true, bytes: bytes(0) });
+    expect(p.read(wipe, 1)).toEqual({ ok: true, bytes: bytes(5) });
+    expect(k.addressSpaces!.mmInfo(c.mm)!.totalVm).toBe(k.addressSpaces!.mmInfo(p.mm)!.totalVm - 1);
+  });
+});
+
+describe('stack growth', () => {
+  const STACK_END = 0x7ffffffff000;
+  const stack = (start: number) => ({
+    vmas: [{ start, end: STACK_END, flags: VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_GROWSDOWN }],
+    startStack: STACK_END - PAGE,
+  });
+
+  it('a stack grows down to an access below it, up to RLIMIT_STACK', () => {
+    const k = boot();
+    const p = k.spawn(stack(STACK_END - 33 * PAGE), { params: { rlimitStack: 64 * PAGE } });
+    expect(p.write(STACK_END - 40 * PAGE, bytes(1)).ok).toBe(true);
+    expect(k.readFile(`/proc/${p.pid}/maps`)).toContain(`${(STACK_END - 40 * PAGE).toString(16)}-7ffffffff000 rw-p 00000000 00:00 0                          [stack]`);
+    expect(k.addressSpaces!.mmInfo(p.mm)!.stackVm).toBe(40);
+    // 64 pages is the limit: the 65th is SEGV_MAPERR (expand_stack() fails: bad_area()).
+    expect(p.write(STACK_END - 64 * PAGE, bytes(1)).ok).toBe(true);
+    expect(p.write(STACK_END - 65 * PAGE, bytes(1))).toMatchObject({ ok: false, code: SEGV_MAPERR });
+  });
+
+  it('a stack does not grow within stack_guard_gap of the mapping below it', () => {
+    const k = boot();
+    const p = k.spawn(stack(STACK_END - 4 * PAGE));
+    const below = STACK_END - 300 * PAGE;
+    expect(p.mmap(below - PAGE, PAGE, PROT_READ, ANON | 0x10)).toBe(below - PAGE); // MAP_FIXED
+    // 256 pages of gap above the mapping's end: growing to below + 256 pages is refused, + 256 pages and one more is not.
+    expect(p.write(below + 255 * PAGE, bytes(1))).toMatchObject({ ok: false, code: SEGV_MAPERR });
+    expect(p.write(below + 256 * PAGE, bytes(1)).ok).toBe(true);
+    // A MAP_GROWSDOWN mapping grows as a stack too.
+    const g = p.mmap(0x500000000, 4 * PAGE, RW, ANON | MAP_GROWSDOWN);
+    expect(p.write(g - PAGE, bytes(1)).ok).toBe(true);
+  });
+});
