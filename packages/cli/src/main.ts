@@ -8,6 +8,7 @@ import { GRADE_BATCH_HELP, runGradeBatch } from './grade-batch-command.js';
 import { gradeHelp, runGrade, runMutants } from './grade-command.js';
 import { newHelp, runNew } from './new-command.js';
 import { DEFAULT_KIT, type ConformanceKit } from './kit.js';
+import { FUZZ_HELP, runFuzz } from './fuzz-command.js';
 import { MERGE_REPORTS_HELP, runMergeReports } from './merge-reports-command.js';
 import { REPLAY_HELP, runReplay } from './replay-command.js';
 import { runTrace } from './trace-command.js';
@@ -31,6 +32,8 @@ commands:
                            join the gradebooks of a batch's shards (mmkit merge-reports --help)
   replay DIR [--json]      replay a recorded program's memory calls on 4.17's address spaces
                            and compare every result and the final maps (mmkit replay --help)
+  fuzz TARGET [options]    a seeded random campaign with invariants checked after every
+                           step: address-spaces (mmkit fuzz --help)
   trace capture DIR -- CMD ARGS
                            record such a folder on this Linux host (mmkit trace --help)
   help                     this text
@@ -94,6 +97,9 @@ export async function main(
         return runReplay(args, out);
       case 'trace':
         return runTrace(args, out, err);
+      case 'fuzz':
+        if (args.includes('--help') || args.includes('-h')) return out(FUZZ_HELP), 0;
+        return runFuzz(args, out, err);
       case 'start':
         return await runStart(out, kit);
       default:

@@ -188,3 +188,37 @@ function hex(pfn: number): string {
 function zoneLabel(zone: Zone): string {
   return `node ${zone.nid} zone ${zone.name}`;
 }
+
+/** What the address-space invariants need of an implementation (@mmkit/mmap's extras, duck-typed). */
+export interface AddressSpaceChecks {
+  mms(): number[];
+  checkMm(mm: number): string[];
+  forEachMappedPage(mm: number, visit: (addr: number, pfn: number) => void): void;
+}
+
+export function hasAddressSpaceChecks(as: unknown): as is AddressSpaceChecks {
+  const a = as as Partial<AddressSpaceChecks> | undefined;
+  return typeof a?.mms === 'function' && typeof a.checkMm === 'function' && typeof a.forEachMappedPage === 'function';
+}
+
+/**
+ * Every mm: its VMAs sorted and disjoint, its page tables agreeing with its VMAs and counters,
+ * no mapped page free (the implementation's checkMm()); across all mms, each mapped page's
+ * _mapcount equal to the number of PTEs that map it.
+ */
+export function checkAddressSpaceInvariants(as: AddressSpaceChecks, pages: PageStore): InvariantViolation[] {
+  const out: InvariantViolation[] = [];
+  const mapped = new Map<number, number>();
+  for (const mm of as.mms()) {
+    for (const message of as.checkMm(mm)) if (out.length < MAX_REPORTS) out.push({ invariant: 'mm', message: `mm ${mm}: ${message}` });
+    as.forEachMappedPage(mm, (_addr, pfn) => {
+      mapped.set(pfn, (mapped.get(pfn) ?? 0) + 1);
+    });
+  }
+  for (const [pfn, n] of mapped) {
+    const mapcount = pages.getMapcount(pfn) + 1;
+    if (mapcount !== n && out.length < MAX_REPORTS) out.push({ invariant: 'mapcount', message: `pfn ${hex(pfn)}: page_mapcount() ${mapcount}, mapped by ${n} PTEs` });
+    if (pages.refcount[pfn] < n && out.length < MAX_REPORTS) out.push({ invariant: 'mapcount', message: `pfn ${hex(pfn)}: _refcount ${pages.refcount[pfn]} below the ${n} PTEs that map it` });
+  }
+  return out;
+}

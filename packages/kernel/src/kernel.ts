@@ -19,7 +19,7 @@ import { checkSimulatable } from './host-limits.js';
 import { DEFAULT_LOG_BUF_SHIFT, LogBuffer } from './printk.js';
 import { checkedFailPageAlloc, checkedFailslab, defaultFailPageAlloc, faultAttrArmed, defaultFailslab, shouldFailAllocPage, shouldFailslab, type FailPageAlloc, type Failslab } from './fault-inject.js';
 import { Kasan, QUARANTINE_FRACTION } from './kasan.js';
-import { checkInvariants, checkKasanInvariants, checkSlabInvariants, type InvariantViolation } from './invariants.js';
+import { checkAddressSpaceInvariants, checkInvariants, checkKasanInvariants, checkSlabInvariants, hasAddressSpaceChecks, type InvariantViolation } from './invariants.js';
 import type { Kernel, KernelConfig, SlabReport } from './kernel-types.js';
 import { renderBuddyinfo } from './proc/buddyinfo.js';
 import { renderMeminfo } from './proc/meminfo.js';
@@ -597,6 +597,7 @@ class SimulatedKernel implements Kernel {
       ...checkInvariants(this.zones, this.pages, this.pageAllocator),
       ...checkSlabInvariants(this.pages, this.slab, this.slabPageView.held),
       ...(this.kasan ? checkKasanInvariants(this.kasan, this.slab) : []),
+      ...(hasAddressSpaceChecks(this.addressSpaces) ? checkAddressSpaceInvariants(this.addressSpaces, this.pages) : []),
     ];
   }
 

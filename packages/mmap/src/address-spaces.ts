@@ -5,7 +5,7 @@
  * and lists an mm's VMAs as /proc/PID/maps data (show_map_vma()).
  */
 import {
-  ERRNO, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
+  ERRNO, PAGE_MAPPING_ANON, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
   PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
   VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
   parseMaps,
@@ -21,6 +21,8 @@ import { doMprotect } from './mprotect.js';
 import { sysMremap } from './mremap.js';
 import { clampAddr, clampLen, hasHighBits, intArg, isSmallUlong, pageAlignU64, toU64 } from './syscall-args.js';
 import { doUserFault } from './fault.js';
+import { walkUserPtes } from './memory.js';
+import { mmCounter } from './rmap.js';
 import { dupMmap } from './fork.js';
 import { DEFAULT_MERGE_HOOKS, anonVmaPrepare, isDataMapping, isExecMapping, isStackMapping, vmStatAccount } from './vma.js';
 
@@ -54,8 +56,15 @@ export interface MmapImplementation extends AddressSpaces, VmaLookup {
   mmStruct(mm: MmId): MmStruct | undefined;
   /** anon_vma_prepare() of the VMA at addr (what a first write fault does): 0, or -EFAULT when no VMA covers addr. */
   anonVmaPrepare(mm: MmId, addr: number): number;
-  /** Invariants of the VMA structures of mm: a list of what is wrong (empty when all holds). */
+  /**
+   * Invariants of mm: the VMA structures (sorted, disjoint, the tree agreeing with the list, the
+   * vm_stat counters) and the page tables (every entry inside a VMA and no more writable than it,
+   * every mapped page allocated and mapped, the rss counters and pgtables_bytes equal to what
+   * the tables hold): a list of what is wrong (empty when all holds).
+   */
   checkMm(mm: MmId): string[];
+  /** Every present user PTE of mm that maps a struct page (not the zero page): visit(addr, pfn). */
+  forEachMappedPage(mm: MmId, visit: (addr: number, pfn: number) => void): void;
   /** The ids of the live mms. */
   mms(): MmId[];
 }
@@ -566,7 +575,69 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     if (total !== mm.totalVm || data !== mm.dataVm || stack !== mm.stackVm || exec !== mm.execVm) {
       bad.push(`vm_stat counters total/data/stack/exec ${mm.totalVm}/${mm.dataVm}/${mm.stackVm}/${mm.execVm}, the VMAs give ${total}/${data}/${stack}/${exec}`);
     }
+    checkPageTables(mm, bad);
     return bad;
+  }
+
+  /** The page tables of mm against its VMAs and counters. */
+  function checkPageTables(mm: MmStruct, bad: string[]): void {
+    const arch = archOf(ctx);
+    const t = mm.vmas;
+    const pages = services.pages;
+    const rss = new Float64Array(4);
+    let tables = 0;
+    let v = t.head;
+    walkUserPtes(arch, mm.pgd, (addr, pte) => {
+      if (bad.length > 20) return;
+      while (v !== 0 && t.vmEnd[v] <= addr) v = t.vmNext[v];
+      if (v === 0 || t.vmStart[v] > addr) {
+        bad.push(`a PTE maps 0x${addr.toString(16)}, which no VMA covers`);
+        return;
+      }
+      if (!arch.ptePresent(pte)) return;
+      if (arch.pteWrite(pte) && !(t.vmFlags[v] & VM_WRITE)) bad.push(`the PTE of 0x${addr.toString(16)} is writable in a VMA without VM_WRITE`);
+      if (arch.pteSpecial(pte)) return;
+      const pfn = arch.ptePfn(pte);
+      if (!pages.validPfn(pfn) || pages.isBuddy(pfn) || pages.refcount[pfn] <= 0) {
+        bad.push(`0x${addr.toString(16)} maps pfn ${pfn}, which is free (refcount ${pages.validPfn(pfn) ? pages.refcount[pfn] : 'n/a'})`);
+        return;
+      }
+      if (pages.getMapcount(pfn) < 0) bad.push(`0x${addr.toString(16)} maps pfn ${pfn}, whose mapcount says unmapped`);
+      // A private anonymous page is writable through a PTE only while that PTE is its one mapping (copy on write).
+      if (arch.pteWrite(pte) && (pages.getMapping(pfn) & PAGE_MAPPING_ANON) !== 0 && pages.getMapcount(pfn) > 0) {
+        bad.push(`0x${addr.toString(16)}: a writable PTE maps anonymous pfn ${pfn}, which ${pages.getMapcount(pfn) + 1} PTEs map (copy on write broken)`);
+      }
+      rss[mmCounter(pages, pfn)]++;
+    });
+    // Tables below the pgd: count them by walking the upper levels.
+    for (let i = 0; i < 256; i++) {
+      const e4 = arch.readEntry(mm.pgd * 4096 + i * 8);
+      if (arch.pteNone(e4)) continue;
+      tables++;
+      const pud = arch.ptePfn(e4);
+      for (let j = 0; j < 512; j++) {
+        const e3 = arch.readEntry(pud * 4096 + j * 8);
+        if (arch.pteNone(e3)) continue;
+        tables++;
+        const pmd = arch.ptePfn(e3);
+        for (let k = 0; k < 512; k++) {
+          const e2 = arch.readEntry(pmd * 4096 + k * 8);
+          if (!arch.pteNone(e2) && !arch.pmdLarge(e2)) tables++;
+        }
+      }
+    }
+    if (tables * 4096 !== arch.pgtablesBytes(mm.pgd)) bad.push(`pgtables_bytes is ${arch.pgtablesBytes(mm.pgd)}, the tables below the pgd are ${tables} pages`);
+    for (let c = 0; c < 4; c++) {
+      if (c !== MM_SWAPENTS && rss[c] !== mm.rss[c]) bad.push(`rss counter ${c} is ${mm.rss[c]}, the page tables map ${rss[c]} such pages`);
+    }
+  }
+
+  function forEachMappedPage(mmId: MmId, visit: (addr: number, pfn: number) => void): void {
+    const mm = mmOf(mmId);
+    const arch = archOf(ctx);
+    walkUserPtes(arch, mm.pgd, (addr, pte) => {
+      if (arch.ptePresent(pte) && !arch.pteSpecial(pte)) visit(addr, arch.ptePfn(pte));
+    });
   }
 
   return {
@@ -575,7 +646,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     mmCreate, fork, pageFault, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
     mmap, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
     mmStruct: (mmId) => (typeof mmId === 'number' ? mms.get(mmId) : undefined),
-    anonVmaPrepare: anonVmaPrepareAt, checkMm,
+    anonVmaPrepare: anonVmaPrepareAt, checkMm, forEachMappedPage,
     mms: () => [...mms.keys()],
   };
 }

@@ -97,3 +97,35 @@ export function freePgtables(ctx: MmapContext, mm: MmStruct, first: number, floo
     vma = next;
   }
 }
+
+/**
+ * Every user PTE that is not none below pgd, in address order: visit(addr, pte, level) with the
+ * level of the leaf (PG_LEVEL_4K for a PTE, PG_LEVEL_2M for a PMD leaf). For invariant checks:
+ * it reads every table the mm has.
+ */
+export function walkUserPtes(arch: ArchPageTables, pgd: number, visit: (addr: number, pte: number, level: number) => void): void {
+  for (let i = 0; i < 256; i++) {
+    const e4 = arch.readEntry(pgd * 4096 + i * 8);
+    if (arch.pteNone(e4)) continue;
+    const pud = arch.ptePfn(e4);
+    for (let j = 0; j < 512; j++) {
+      const e3 = arch.readEntry(pud * 4096 + j * 8);
+      if (arch.pteNone(e3)) continue;
+      const pmd = arch.ptePfn(e3);
+      for (let k = 0; k < 512; k++) {
+        const e2 = arch.readEntry(pmd * 4096 + k * 8);
+        if (arch.pteNone(e2)) continue;
+        const base = i * PGDIR_SIZE + j * PUD_SIZE + k * PMD_SIZE;
+        if (arch.pmdLarge(e2)) {
+          visit(base, e2, PG_LEVEL_2M);
+          continue;
+        }
+        const pte = arch.ptePfn(e2);
+        for (let l = 0; l < 512; l++) {
+          const e1 = arch.readEntry(pte * 4096 + l * 8);
+          if (!arch.pteNone(e1)) visit(base + l * 4096, e1, PG_LEVEL_4K);
+        }
+      }
+    }
+  }
+}
