@@ -35,13 +35,13 @@ import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
 
 if (__GFP_ZERO !== 0x8000) throw new Error('slub alloc.ts: slabPostAllocHook() assumes __GFP_ZERO is 0x8000');
-if (CPU_VIEW !== 4 || VIEW_SPAN !== 0 || VIEW_BIAS !== 1) throw new Error('slub: the fast paths (alloc.ts, free.ts) read SlubCache.cpuView with literal places');
+if (CPU_VIEW !== 2 || VIEW_SPAN !== 0 || VIEW_BIAS !== 1) throw new Error('slub: the fast paths (alloc.ts, free.ts) read SlubCache.cpuView with literal places');
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { deactivateSlab, putCpuPartial, setCpuSlab } = cpuSlab;
 const { allocDebugProcessing, checkValidPointer, freepointerCorrupt, initObject } = debug;
 const { kmemCacheFreeBulk } = free;
-const { cpuToNode, discardSlab, getFreepointer, hex, objIndex, ownCache, pageToNid, setFreepointer } = slabPage;
+const { cpuToNode, discardSlab, getFreepointer, hex, objIndex, ownCache, pageToNid, pinSlab, setFreepointer } = slabPage;
 
 /** kmem_cache_alloc(). */
 export function kmemCacheAlloc(st: SlubState, cache: KmemCache, gfp: Gfp): ObjAddr {
@@ -65,7 +65,7 @@ export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
   const cpu = st.sched.currentCpu;
   const object = s.cpuFreelist[cpu];
   const v = s.cpuView;
-  const at = cpu << 2; // CPU_VIEW
+  const at = cpu << 1; // CPU_VIEW
   const start = s.cpuStart[cpu];
   const d = object - start;
   if (object !== 0 && d >= 0 && d <= v[at] && (d & 7) === 0 && (gfp & 0x8000) === 0) {
@@ -86,7 +86,7 @@ export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
 function slabAllocSlow(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number): ObjAddr {
   const object = s.cpuFreelist[cpu];
   const v = s.cpuView;
-  const at = cpu << 2; // CPU_VIEW
+  const at = cpu << 1; // CPU_VIEW
   const start = s.cpuStart[cpu];
   const d = object - start;
   if (object !== 0 && d >= 0 && d <= v[at] && (d & 7) === 0) {
@@ -311,6 +311,8 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
   s.slabInuse[slot] = objects;
   s.slabFrozen[slot] = 1;
   s.slabIsolated[slot] = 0;
+  s.slabPin[slot] = 0; // no view until set up (pinSlab())
+  s.slabBias[slot] = -1;
   if (s.tracked) s.objState.fill(OBJ_FREE, slot * s.stride, slot * s.stride + s.stride);
   // inc_slabs_node()
   s.nrSlabs[node]++;
@@ -323,6 +325,7 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
     if (!setupObjectsWithCtor(st, s, slot, base, objects)) return NEW_SLAB_CTOR_FAILED;
   } else setupObjects(st, s, base, objects);
   s.slabFreelist[slot] = base + s.redLeftPad;
+  pinSlab(st, s, slot);
   return slot;
 }
 

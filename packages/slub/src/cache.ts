@@ -22,15 +22,13 @@ export const OBJ_DETACHED = 2;
 
 const INITIAL_SLOTS = 8;
 
-/** cpuWords of a CPU whose view is off. */
-const NO_WORDS = new Uint32Array(0);
+/** cpuWords of a CPU whose view is off, slabWords of a slab without one. */
+export const NO_WORDS = new Uint32Array(0);
 
 /** SlubCache.cpuView: integers per CPU, and their places. */
-export const CPU_VIEW = 4;
+export const CPU_VIEW = 2;
 export const VIEW_SPAN = 0;
 export const VIEW_BIAS = 1;
-export const VIEW_SLOT = 2;
-export const VIEW_PAGES = 3;
 
 export class SlubCache implements KmemCache {
   readonly size: number;
@@ -76,14 +74,12 @@ export class SlubCache implements KmemCache {
   /** c->page as a slot (-1 = none). */
   readonly cpuSlab: Int32Array;
   /**
-   * The cpu slab's direct view (mmkit's, no Linux counterpart; cpu-slab.ts setCpuSlab()): the
-   * 32-bit words of its pages in the page-contents pool, pinned there, so the fast paths read
-   * and write free pointers without going through PhysMemory. On only for a fastPaths cache
-   * whose cpu slab's pages sit in consecutive pool slots (always for order 0). cpuStart[cpu]:
-   * the address of the slab's first object. CPU_VIEW integers per CPU in cpuView: VIEW_SPAN,
-   * the offset of its last whole object ((PAGE_SIZE << order) - size), -1 when the view is off;
-   * VIEW_BIAS, the index in cpuWords[cpu] of the word at cpuStart; VIEW_SLOT and VIEW_PAGES,
-   * what is pinned.
+   * The cpu slab's direct view (mmkit's, no Linux counterpart; cpu-slab.ts setCpuSlab()): its
+   * slab's view (slabWords, slabBias) where the slab has one, so the fast paths read and write
+   * free pointers without going through PhysMemory. cpuStart[cpu]: the address of the slab's
+   * first object. CPU_VIEW integers per CPU in cpuView: VIEW_SPAN, the offset of its last whole
+   * object ((PAGE_SIZE << order) - size), -1 when the view is off; VIEW_BIAS, the index in
+   * cpuWords[cpu] of the word at cpuStart.
    */
   readonly cpuStart: Float64Array;
   readonly cpuView: Int32Array;
@@ -158,6 +154,16 @@ export class SlubCache implements KmemCache {
   /** page->pages / page->pobjects of the first slab of a per-cpu partial list. */
   slabPages: Int32Array;
   slabPobjects: Int32Array;
+  /**
+   * A slab's direct view (mmkit's; slab-page.ts pinSlab()): a fastPaths cache whose free pointer
+   * is 8-aligned pins each new slab's pages in the page-contents pool when they sit in
+   * consecutive slots of one chunk (always for order 0), until discard_slab(). slabWords[slot]:
+   * that chunk's 32-bit words (NO_WORDS: no view); slabBias[slot]: the index there of the
+   * slab's first word (-1: no view); slabPin[slot]: the pool slot pinned (0: none).
+   */
+  slabWords: Uint32Array[];
+  slabBias: Int32Array;
+  slabPin: Int32Array;
   /** OBJ_* per object, stride bytes per slot. */
   objState: Uint8Array;
   private freeSlots: Int32Array;
@@ -233,6 +239,9 @@ export class SlubCache implements KmemCache {
     this.slabNext = new Int32Array(INITIAL_SLOTS).fill(-1);
     this.slabPages = new Int32Array(INITIAL_SLOTS);
     this.slabPobjects = new Int32Array(INITIAL_SLOTS);
+    this.slabWords = Array.from({ length: INITIAL_SLOTS }, () => NO_WORDS);
+    this.slabBias = new Int32Array(INITIAL_SLOTS).fill(-1);
+    this.slabPin = new Int32Array(INITIAL_SLOTS);
     this.objState = new Uint8Array(INITIAL_SLOTS * this.stride);
     this.freeSlots = new Int32Array(INITIAL_SLOTS);
   }
@@ -272,6 +281,9 @@ export class SlubCache implements KmemCache {
     this.slabNext = grow(this.slabNext, (k) => new Int32Array(k).fill(-1));
     this.slabPages = grow(this.slabPages, (k) => new Int32Array(k));
     this.slabPobjects = grow(this.slabPobjects, (k) => new Int32Array(k));
+    for (let k = this.slabWords.length; k < n; k++) this.slabWords.push(NO_WORDS);
+    this.slabBias = grow(this.slabBias, (k) => new Int32Array(k).fill(-1));
+    this.slabPin = grow(this.slabPin, (k) => new Int32Array(k));
     this.objState = grow(this.objState, (k) => new Uint8Array(k * this.stride));
     this.freeSlots = grow(this.freeSlots, (k) => new Int32Array(k));
   }

@@ -3,35 +3,30 @@
  * giving the cpu slab back to its node (deactivate_slab(), flush_all()) and the per-cpu partial
  * list c->partial (put_cpu_partial(), unfreeze_partials(), s->cpu_partial).
  */
-import { PAGE_CHUNK_PAGES, PAGE_SIZE } from '@mmkit/core';
-import { CPU_VIEW, VIEW_BIAS, VIEW_PAGES, VIEW_SLOT, VIEW_SPAN, type SlubCache } from './cache.js';
+import { PAGE_SIZE } from '@mmkit/core';
+import { CPU_VIEW, NO_WORDS, VIEW_BIAS, VIEW_SPAN, type SlubCache } from './cache.js';
 import { checkValidPointer, freepointerCorrupt } from './debug.js';
 import { discardSlab, getFreepointer, setFreepointer } from './slab-page.js';
 import type { SlubState } from './state.js';
 
 /**
  * c->page = slot (-1: none), with the cpu slab's direct view (SlubCache.cpuView, cpuWords)
- * moved to it when it can have one. Every change of s.cpuSlab[cpu] goes through here.
+ * moved to it: its slab's view (pinSlab()), when it has one. Every change of s.cpuSlab[cpu]
+ * goes through here.
  */
 export function setCpuSlab(st: SlubState, s: SlubCache, cpu: number, slot: number): void {
   const v = s.cpuView;
   const at = cpu * CPU_VIEW;
-  if (v[at + VIEW_SPAN] >= 0) {
-    st.contents.unpin(v[at + VIEW_SLOT], v[at + VIEW_PAGES]);
-    v[at + VIEW_SPAN] = -1;
-  }
   s.cpuSlab[cpu] = slot;
-  if (slot < 0 || !s.fastPaths || (s.offset & 7) !== 0) return;
-  const pfn = s.slabPfn[slot];
-  const nrPages = 1 << s.slabOrder[slot];
-  const first = st.contents.pinContiguous(pfn, nrPages);
-  if (first === 0) return;
-  s.cpuStart[cpu] = pfn * PAGE_SIZE;
+  if (slot < 0 || s.slabBias[slot] < 0) {
+    v[at + VIEW_SPAN] = -1;
+    s.cpuWords[cpu] = NO_WORDS;
+    return;
+  }
+  s.cpuStart[cpu] = s.slabPfn[slot] * PAGE_SIZE;
   v[at + VIEW_SPAN] = (PAGE_SIZE << s.slabOrder[slot]) - s.size;
-  v[at + VIEW_BIAS] = (first & (PAGE_CHUNK_PAGES - 1)) * (PAGE_SIZE / 4);
-  v[at + VIEW_SLOT] = first;
-  v[at + VIEW_PAGES] = nrPages;
-  s.cpuWords[cpu] = st.contents.chunkWordsOf(first);
+  v[at + VIEW_BIAS] = s.slabBias[slot];
+  s.cpuWords[cpu] = s.slabWords[slot];
 }
 
 /**

@@ -38,7 +38,7 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
   // object, is in a slab of `s` whatever its struct page says, so every check would pass.
   const cpu = st.sched.currentCpu;
   const v = s.cpuView;
-  const at = cpu << 2; // CPU_VIEW
+  const at = cpu << 1; // CPU_VIEW
   const d = addr - s.cpuStart[cpu];
   const freelist = s.cpuFreelist[cpu];
   if (d >= 0 && d <= v[at] && (d & 7) === 0 && !(s.hardened && addr === freelist)) {
@@ -59,27 +59,14 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
 /**
  * kmem_cache_free() → slab_free() → do_slab_free() in one piece, for a cache with
  * SlubCache.fastPaths (no debug work, 4.17's slab_free()), where the general way
- * (ownSlabHead(), untrackedFreeFits(), the slabFree hook, doSlabFree()) would do the same:
- * do_slab_free()'s `if (likely(page == c->page))` first, from the address: one inside the cpu
- * slab goes onto c->freelist (set_freepointer(s, tail_obj, c->freelist) and the cmpxchg);
- * any other takes the slab from page->private as ownSlabHead() proves it, the bounds of
- * untrackedFreeFits(), then __slab_free(). False, before any change, for
- * what the general way must handle: an address in no slab of `s`, past a slab's last whole
- * object, or CONFIG_SLAB_FREELIST_HARDENED's BUG_ON(object == fp) on c->freelist.
+ * (ownSlabHead(), untrackedFreeFits(), the slabFree hook, doSlabFree()) would do the same: the
+ * slab from page->private as ownSlabHead() proves it, the bounds of untrackedFreeFits(), then
+ * do_slab_free(): `if (likely(page == c->page))` onto c->freelist, else __slab_free(), whose
+ * set_freepointer() writes two words through the slab's view (pinSlab()) when it has one.
+ * False, before any change, for what the general way must handle: an address in no slab of
+ * `s`, past a slab's last whole object, or CONFIG_SLAB_FREELIST_HARDENED's BUG_ON(object == fp).
  */
 function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
-  const cpu = st.sched.currentCpu;
-  const cpuSlot = s.cpuSlab[cpu];
-  if (cpuSlot >= 0) {
-    const off = addr - s.slabPfn[cpuSlot] * 4096; // 4096: PAGE_SIZE
-    if (off >= 0 && off <= (4096 << s.slabOrder[cpuSlot]) - s.size) {
-      const freelist = s.cpuFreelist[cpu];
-      if (s.hardened && addr === freelist) return false;
-      st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
-      s.cpuFreelist[cpu] = addr;
-      return true;
-    }
-  }
   const pages = st.pages;
   const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
   if (!(pfn >= 0 && pfn < pages.maxPfn)) return false;
@@ -88,9 +75,33 @@ function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
   const slot = pages.private[head];
   if (!(slot < s.slotLimit) || s.slabPfn[slot] !== head) return false;
   // untrackedFreeFits() (which also puts pfn inside the slab). 4096: PAGE_SIZE.
-  if (!(addr - head * 4096 <= (4096 << s.slabOrder[slot]) - s.size)) return false;
+  const d = addr - head * 4096;
+  if (!(d <= (4096 << s.slabOrder[slot]) - s.size)) return false;
+  const cpu = st.sched.currentCpu;
+  if (slot === s.cpuSlab[cpu]) {
+    const freelist = s.cpuFreelist[cpu];
+    if (s.hardened && addr === freelist) return false;
+    st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
+    s.cpuFreelist[cpu] = addr;
+    return true;
+  }
   if (s.slabIsolated[slot] !== 0) return true; // do_slab_free(): never reused
-  __slabFree(st, s, slot, addr, addr, 1); // page != c->page: the cpu slab's addresses took the way above
+  const bias = s.slabBias[slot];
+  const prior = s.slabFreelist[slot];
+  if (bias < 0 || (d & 7) !== 0 || (s.hardened && addr === prior)) {
+    __slabFree(st, s, slot, addr, addr, 1);
+    return true;
+  }
+  // __slab_free() of one object: set_freepointer(s, tail, prior) as two words, then the counts.
+  const w = s.slabWords[slot];
+  const i = bias + ((d + s.offset) >>> 2);
+  const lo = prior >>> 0;
+  w[i] = lo;
+  w[i + 1] = (prior - lo) * 2.3283064365386963e-10; // 2^-32
+  s.slabFreelist[slot] = addr;
+  const inuse = s.slabInuse[slot] - 1;
+  s.slabInuse[slot] = inuse;
+  if (s.slabFrozen[slot] === 0 && (inuse === 0 || prior === 0)) slabFreeListChange(st, s, slot, prior);
   return true;
 }
 

@@ -4,8 +4,8 @@
  * (virt_to_head_page() + PageSlab(), page->slab_cache), giving a slab back to the page
  * allocator (discard_slab() → free_slab()), page_to_nid() and cpu_to_node().
  */
-import { PAGE_SIZE, PG_slab, PG_tail, type KmemCache } from '@mmkit/core';
-import { OBJ_FREE, SlubCache } from './cache.js';
+import { PAGE_CHUNK_PAGES, PAGE_SIZE, PG_slab, PG_tail, type KmemCache } from '@mmkit/core';
+import { NO_WORDS, OBJ_FREE, SlubCache } from './cache.js';
 import type { SlubState } from './state.js';
 
 /** 1 / PAGE_SIZE, exact (a power of two): pfn = Math.floor(addr * INV_PAGE_SIZE), no division. */
@@ -104,6 +104,7 @@ export function discardIsolated(st: SlubState, s: SlubCache): void {
 export function discardSlab(st: SlubState, s: SlubCache, slot: number): void {
   const pfn = s.slabPfn[slot];
   const order = s.slabOrder[slot];
+  unpinSlab(st, s, slot);
   const node = s.slabNode[slot];
   s.nrSlabs[node]--;
   s.totalObjects[node] -= s.slabObjects[slot];
@@ -116,6 +117,29 @@ export function discardSlab(st: SlubState, s: SlubCache, slot: number): void {
   for (let p = pfn; p < pfn + (1 << order); p++) pages.private[p] = 0;
   s.freeSlot(slot);
   st.services.pageAllocator.freePages(pfn, order);
+}
+
+/**
+ * The slab's direct view (SlubCache.slabWords/slabBias; mmkit's, no Linux counterpart): for a
+ * fastPaths cache whose free pointer is 8-aligned, pin the pages of a new slab, once set up, in
+ * the page-contents pool, so the fast paths write free pointers as two words. Nothing when its
+ * pages are not in consecutive slots of one chunk (or not all written): PhysMemory serves it.
+ */
+export function pinSlab(st: SlubState, s: SlubCache, slot: number): void {
+  if (!s.fastPaths || (s.offset & 7) !== 0) return;
+  const first = st.contents.pinContiguous(s.slabPfn[slot], 1 << s.slabOrder[slot]);
+  if (first === 0) return;
+  s.slabPin[slot] = first;
+  s.slabBias[slot] = (first & (PAGE_CHUNK_PAGES - 1)) * (PAGE_SIZE / 4);
+  s.slabWords[slot] = st.contents.chunkWordsOf(first);
+}
+
+/** Undo pinSlab(), before the slab's pages go back (discard_slab()). */
+function unpinSlab(st: SlubState, s: SlubCache, slot: number): void {
+  if (s.slabPin[slot] !== 0) st.contents.unpin(s.slabPin[slot], 1 << s.slabOrder[slot]);
+  s.slabPin[slot] = 0;
+  s.slabBias[slot] = -1;
+  s.slabWords[slot] = NO_WORDS;
 }
 
 /** cpu_to_node(), as the kernel maps CPUs to nodes. */

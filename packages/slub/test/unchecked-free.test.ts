@@ -69,7 +69,7 @@ describe('SLUB frees unchecked by default (no slub_debug)', () => {
     }
   });
 
-  it('the cpu slab is reached through a pinned view of its page, given up when it leaves the CPU', () => {
+  it('a slab is reached through a pinned view of its page, given up when the slab is discarded', () => {
     const f = createFixture();
     const contents = f.machine.phys.contents;
     const c = f.slub.kmemCacheCreate('pin', 64, 0, 0)!;
@@ -82,10 +82,21 @@ describe('SLUB frees unchecked by default (no slub_debug)', () => {
     expect(f.machine.phys.readU64(a + 64)).toBe(0); // the rest of the freelist was zeroed with it
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a);
     expect(f.slub.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a + 64);
-    f.slub.kmemCacheFree(c, a + 64);
-    f.slub.kmemCacheFree(c, a);
-    f.slub.kmemCacheShrink(c); // flush_all(): no cpu slab, nothing pinned for this cache
-    expect(contents.pinned).toBe(before);
+    // The slab leaves the CPU with 62 objects lost to the clear: it stays, and so does its pin.
+    f.slub.kmemCacheShrink(c);
+    expect(contents.pinned).toBe(before + 1);
+    // A slab that is not the cpu slab takes frees through its own view (__slab_free()), and
+    // gives the pin up when discard_slab() gives its page back.
+    const d = f.slub.kmemCacheCreate('pin-discard', 64, 0, 0)!;
+    const base = contents.pinned;
+    const objs = Array.from({ length: 65 }, () => f.slub.kmemCacheAlloc(d, GFP_KERNEL)); // a full slab and one of the next
+    expect(contents.pinned).toBe(base + 2);
+    for (const o of objs.slice(0, 64)) f.slub.kmemCacheFree(d, o); // into the first slab's page->freelist
+    expect(f.machine.phys.readU64(objs[63])).toBe(objs[62]); // __slab_free(): set_freepointer(s, object, prior)
+    expect(f.machine.phys.readU64(objs[0])).toBe(0); // the first free found page->freelist empty
+    f.slub.kmemCacheFree(d, objs[64]);
+    f.slub.kmemCacheShrink(d); // flush_all(), then the empty slabs are discarded
+    expect(contents.pinned).toBe(base);
   });
 
   it('the per-object state is not written on the fast paths (it is with slub_debug=F)', () => {
