@@ -152,10 +152,12 @@ describe('grade slab-allocator', () => {
     expect(slub.score.notProvided).toBe(2); // SLUB has no cache_reap
     expect(slub.slabThroughput!.cacheOpsPerSec).toBeGreaterThan(0);
     expect(formatText(slub)).toMatch(/kmem_cache [\d,]+ alloc\+free\/s/);
-    const slab = await grade({ contract: 'slab-allocator', module: '@mmkit/slab', propertyRuns: 20, bench: false });
+    // SLAB passes every rule in-process (reference.test.ts); here the package loads and grades, its rules chosen by a filter.
+    const slab = await grade({ contract: 'slab-allocator', module: '@mmkit/slab', bench: false, filter: 'double-free-hardened|cache-reap' });
     expect(slab.error).toBeUndefined();
     expect(slab.implementation).toBe('slab');
-    expect(slab.score).toMatchObject({ failed: 0, notProvided: 1, passed: SLAB_RULES.length - 1 }); // 4.17's SLAB has no hardened free pointer check
+    expect(slab.rules.map((r) => r.id)).toEqual(expect.arrayContaining(['slab-allocator.misuse.double-free-hardened', 'slab-allocator.cache-reap.every-cpu', 'slab-allocator.cache-reap.drains']));
+    expect(slab.score).toMatchObject({ failed: 0, notProvided: 1, passed: slab.rules.length - 1 }); // 4.17's SLAB has no hardened free pointer check
   }, 120_000);
 
   it('fails the cache_reap mutant on the rule it breaks', async () => {
