@@ -21,7 +21,7 @@ describe('mutants', () => {
 
   it('the reference address spaces (@mmkit/mmap) pass every mmap rule', async () => {
     const results = await runSuite(mmapSuite, undefined, {});
-    const verdicts = aggregateRules(MMAP_RULES, results, { mremap: true, madvise: true });
+    const verdicts = aggregateRules(MMAP_RULES, results, { mremap: true, madvise: true, faults: true });
     expect(verdicts.filter((v) => v.status !== 'pass').map((v) => `${v.id}: ${v.failures[0]?.message ?? v.status}`)).toEqual([]);
   });
 

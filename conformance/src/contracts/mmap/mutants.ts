@@ -66,4 +66,12 @@ export const MMAP_MUTANTS: readonly Mutant[] = [
     source: { kind: 'commit', ref: 'mm: larger stack guard gap, between vmas', hash: '1be7107fbe18eed3e319a6c3e83c78254b693acb', release: '4.12' },
     factory: withHooks({ stackGuardGap: () => 0 }),
   },
+  {
+    id: 'mmap-no-zero-page',
+    contract: 'mmap',
+    breaks: 'mmap.fault.zero-page',
+    description: 'Linux 2.6.24 to 2.6.31 ("remove ZERO_PAGE", 557ed1fa2620): a read fault in anonymous memory allocates a zeroed page of its own, as a write fault does, instead of mapping the shared zero page.',
+    source: { kind: 'commit', ref: 'remove ZERO_PAGE', hash: '557ed1fa2620', release: '2.6.24' },
+    factory: withHooks({ readFaultZeroPage: false }),
+  },
 ];

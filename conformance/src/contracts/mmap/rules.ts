@@ -9,6 +9,7 @@ import type { Rule } from '../../rules/types.js';
 const NOREPLACE = seed('map-fixed-noreplace');
 const src = (ref: string): Rule['source'] => ({ kind: 'source', ref });
 const man = (ref: string): Rule['source'] => ({ kind: 'man', ref });
+const commit = (ref: string, hash: string, release: string): Rule['source'] => ({ kind: 'commit', ref, hash, release });
 
 const rule = (id: string, text: string, source: Rule['source'], optional?: string): Rule => ({
   id,
@@ -65,4 +66,12 @@ export const MMAP_RULES: readonly Rule[] = [
   rule('mmap.madvise.errors', 'madvise() fails with EINVAL for an unaligned address or unknown advice and with ENOMEM when part of the range is unmapped (after advising the mapped part).', man('madvise(2): ERRORS'), 'madvise'),
   // /proc/PID/maps
   rule('mmap.maps.format', 'The lines of /proc/PID/maps give start, end, rwx and p or s, the file offset, the device, the inode and the path padded to column 73, in that order.', man('proc(5): /proc/[pid]/maps')),
+  // Page faults, fork and exit (the optional part 'faults': pageFault() and fork())
+  rule('mmap.fault.zero-page', 'A read of private anonymous memory never written reads zeros from the shared zero page: it allocates no page and RssAnon does not grow.', commit('mm: reinstate ZERO_PAGE', 'a13ea5b75964', '2.6.32'), 'faults'),
+  rule('mmap.fault.anonymous-zeroed', 'A write to private anonymous memory maps a page of its own, zero but for what was written, counted in RssAnon of /proc/PID/status.', man('mmap(2): MAP_ANONYMOUS'), 'faults'),
+  rule('mmap.fault.sigsegv', 'An access to an address no mapping covers is SIGSEGV with SEGV_MAPERR; a write to a mapping without PROT_WRITE, or any access to PROT_NONE memory, is SIGSEGV with SEGV_ACCERR.', man('sigaction(2): SEGV_MAPERR, SEGV_ACCERR'), 'faults'),
+  rule('mmap.fault.stack-growth', 'A stack (VM_GROWSDOWN) grows down to an access below it, up to RLIMIT_STACK, and never to within vm.stack_guard_gap of the accessible mapping below (SIGSEGV instead).', commit('mm: larger stack guard gap, between vmas', '1be7107fbe18', '4.12'), 'faults'),
+  rule('mmap.fork.cow', 'After fork the two processes run in separate memory: each reads what it wrote and never the other\'s writes; a private page is copied at the first write to it while both map it (copy on write), and reused when one process alone maps it.', man('fork(2): DESCRIPTION, NOTES'), 'faults'),
+  rule('mmap.fork.madvise', 'A range advised MADV_DONTFORK is not mapped in a forked child; one advised MADV_WIPEONFORK reads zeros in the child and keeps its contents in the parent.', man('madvise(2): MADV_DONTFORK, MADV_WIPEONFORK'), 'faults'),
+  rule('mmap.exit.frees', 'When a process exits, every page it mapped and every page-table page of its mm go back to the page allocator: the free page count is what it was before the process.', src('mm/mmap.c: exit_mmap(); mm/memory.c: free_pgtables()'), 'faults'),
 ];

@@ -7,14 +7,15 @@ import type { AddressSpaces } from '@mmkit/core';
 import type { FeatureSet, Suite } from '../../../suite.js';
 import { MMAP_RULES } from '../rules.js';
 import { MiB, type AddressSpacesUnderTest } from './helpers.js';
+import { faultCases } from './fault-cases.js';
 import { mmapCases } from './mmap-cases.js';
 import { vmaCases } from './vma-cases.js';
 
 export type { AddressSpacesUnderTest } from './helpers.js';
 
-/** What an implementation declares: mremap and madvise are optional parts of the contract. */
+/** What an implementation declares: mremap, madvise and faults (pageFault() and fork()) are optional parts of the contract. */
 export function addressSpacesFeatures(as: AddressSpaces): Record<string, boolean> {
-  return { mremap: Boolean(as.supports?.mremap), madvise: Boolean(as.supports?.madvise) };
+  return { mremap: Boolean(as.supports?.mremap), madvise: Boolean(as.supports?.madvise), faults: Boolean(as.supports?.faults) };
 }
 
 /** The address spaces of a small kernel around factory (undefined: the kernel's default). */
@@ -27,7 +28,7 @@ export function bootAddressSpaces(factory: AddressSpacesUnderTest): AddressSpace
 export const mmapSuite: Suite<AddressSpacesUnderTest> = {
   contract: 'mmap',
   rules: MMAP_RULES,
-  cases: [...mmapCases, ...vmaCases],
+  cases: [...mmapCases, ...vmaCases, ...faultCases],
   probe(factory: AddressSpacesUnderTest): FeatureSet {
     return addressSpacesFeatures(bootAddressSpaces(factory));
   },
