@@ -389,6 +389,7 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
       "MmInfo",
       "MmParams",
       "MmServices",
+      "SmapsEntry",
       "VirtAddr"
     ],
     "members": [
@@ -540,6 +541,15 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
           "A user access to addr missed in the page tables (x86-64 __do_page_fault() with X86_PF_USER;",
           "flags: FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION): FAULT_HANDLED when the access may be",
           "retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR, FAULT_SIGBUS or FAULT_OOM (core's fault.ts)."
+        ]
+      },
+      {
+        "name": "smaps",
+        "kind": "method",
+        "params": "(mm: MmId)",
+        "type": "SmapsEntry[]",
+        "doc": [
+          "What /proc/PID/smaps shows of each VMA (show_smap()'s page walk), in address order; the gate area is not included."
         ]
       },
       {

@@ -1,5 +1,5 @@
 /**
- * A random campaign over address spaces: processes map, unmap, protect, remap, advise, fork,
+ * A random campaign over address spaces: processes map (MAP_POPULATE too), unmap, protect, remap, advise, fork,
  * exit, and read and write their memory, with fail_page_alloc injecting failures, while a shadow
  * model says what each access must give (the bytes written, zeros, copy on write, SIGSEGV with
  * its code). After every step the kernel's invariants must hold (the free lists, the VMA trees
@@ -9,7 +9,7 @@
  */
 import {
   ERRNO, FAULT_OOM, MADV_DODUMP, MADV_DOFORK, MADV_DONTFORK, MADV_DONTNEED, MADV_KEEPONFORK, MADV_WIPEONFORK, MAP_ANONYMOUS, MAP_FIXED,
-  MAP_PRIVATE, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, Prng, SEGV_ACCERR, SEGV_MAPERR, VM_DONTCOPY, VM_EXEC,
+  MAP_POPULATE, MAP_PRIVATE, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, Prng, SEGV_ACCERR, SEGV_MAPERR, VM_DONTCOPY, VM_EXEC,
   VM_READ, VM_WIPEONFORK, VM_WRITE,
 } from '@mmkit/core';
 import type { Kernel } from './kernel-types.js';
@@ -32,6 +32,8 @@ export interface AddressSpaceFuzzOptions {
   readonly failPercent?: number;
   /** Check every invariant after every step (default true); false: every 100 steps and at the end. */
   readonly checkEveryStep?: boolean;
+  /** Called after every operation with a line saying what it did (to follow a failing seed). */
+  readonly log?: (line: string) => void;
   /** Called every 1000 operations with the count done. */
   readonly progress?: (done: number) => void;
 }
@@ -151,11 +153,13 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
     const as = k.addressSpaces!;
     const kind = pickKind();
     counts[kind] = (counts[kind] ?? 0) + 1;
+    let note = '';
     switch (kind) {
       case 'mmap': {
         const len = (1 + rng.nextInt(32)) * PAGE;
         const hint = rng.nextInt(2) === 0 ? 0 : windowAddr(32);
-        const a = as.mmap(p.mm, hint, len, randomProt(), MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        const a = as.mmap(p.mm, hint, len, randomProt(), MAP_PRIVATE | MAP_ANONYMOUS | (rng.nextInt(4) === 0 ? MAP_POPULATE : 0), -1, 0);
+        note = `mmap(0x${hint.toString(16)}, ${len}) = 0x${a.toString(16)}`;
         if (a < 0 && a !== -ERRNO.ENOMEM) fail(`mmap(0x${hint.toString(16)}, ${len}) = ${a}`);
         if (a >= 0) forget(t, a, a + len);
         break;
@@ -163,7 +167,8 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
       case 'mmap-fixed': {
         const len = (1 + rng.nextInt(32)) * PAGE;
         const a = windowAddr(32);
-        const r = as.mmap(p.mm, a, len, randomProt(), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        const r = as.mmap(p.mm, a, len, randomProt(), MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | (rng.nextInt(4) === 0 ? MAP_POPULATE : 0), -1, 0);
+        note = `mmap(MAP_FIXED 0x${a.toString(16)}, ${len}) = ${r}`;
         if (r === a) forget(t, a, a + len);
         else if (r !== -ERRNO.ENOMEM) fail(`mmap(MAP_FIXED 0x${a.toString(16)}, ${len}) = ${r}`);
         break;
@@ -172,6 +177,7 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         const a = someAddr(t, 16);
         const len = (1 + rng.nextInt(16)) * PAGE;
         const r = as.munmap(p.mm, a, len);
+        note = `munmap(0x${a.toString(16)}, ${len}) = ${r}`;
         if (r === 0) forget(t, a, a + len);
         else if (r !== -ERRNO.ENOMEM) fail(`munmap(0x${a.toString(16)}, ${len}) = ${r}`);
         break;
@@ -179,7 +185,9 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
       case 'mprotect': {
         const a = someAddr(t, 16);
         const len = (1 + rng.nextInt(16)) * PAGE;
-        const r = as.mprotect(p.mm, a, len, randomProt());
+        const prot = randomProt();
+        const r = as.mprotect(p.mm, a, len, prot);
+        note = `mprotect(0x${a.toString(16)}, ${len}, ${prot}) = ${r}`;
         if (r !== 0 && r !== -ERRNO.ENOMEM) fail(`mprotect(0x${a.toString(16)}, ${len}) = ${r}`);
         break;
       }
@@ -194,6 +202,7 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         const moved = new Map<number, number>();
         for (const [a, b] of t.shadow) if (a >= e.start && a < e.start + Math.min(oldLen, newLen)) moved.set(a - e.start, b);
         const r = as.mremap(p.mm, e.start, oldLen, newLen, flags, fixedTo);
+        note = `mremap(0x${e.start.toString(16)}, ${oldLen}, ${newLen}, ${flags}, 0x${fixedTo.toString(16)}) = ${r < 0 ? r : `0x${r.toString(16)}`}`;
         if (r < 0) {
           if (r !== -ERRNO.ENOMEM && r !== -ERRNO.EINVAL && r !== -ERRNO.EFAULT) fail(`mremap(0x${e.start.toString(16)}, ${oldLen}, ${newLen}, ${flags}) = ${r}`);
           // A failed move may have moved nothing or (ENOMEM in move_page_tables) moved back: the contents stay.
@@ -210,8 +219,10 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         const len = (1 + rng.nextInt(8)) * PAGE;
         const advice = [MADV_DONTNEED, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_DODUMP][rng.nextInt(6)];
         const r = as.madvise(p.mm, a, len, advice);
-        if (r === 0 && advice === MADV_DONTNEED) forget(t, a, a + len); // private anonymous memory reads zeros again
-        else if (r !== 0 && r !== -ERRNO.ENOMEM && r !== -ERRNO.EINVAL && r !== -ERRNO.EAGAIN) fail(`madvise(0x${a.toString(16)}, ${len}, ${advice}) = ${r}`);
+        note = `madvise(0x${a.toString(16)}, ${len}, ${advice}) = ${r}`;
+        // Private anonymous memory reads zeros again, also after ENOMEM (the mapped part is advised, then the hole reported).
+        if ((r === 0 || r === -ERRNO.ENOMEM) && advice === MADV_DONTNEED) forget(t, a, a + len);
+        if (r !== 0 && r !== -ERRNO.ENOMEM && r !== -ERRNO.EINVAL && r !== -ERRNO.EAGAIN) fail(`madvise(0x${a.toString(16)}, ${len}, ${advice}) = ${r}`);
         break;
       }
       case 'write': {
@@ -219,6 +230,7 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         const want = expected(t, a, true);
         const byte = 1 + rng.nextInt(255);
         const r = p.write(a, new Uint8Array(PAGE).fill(byte));
+        note = `write 0x${a.toString(16)} ${byte}: ${r.ok ? 'ok' : `${r.signal} ${r.code}`}`;
         if (r.ok) {
           if (want !== 0) fail(`write at 0x${a.toString(16)} succeeded; expected SIGSEGV ${want}`);
           t.shadow.set(a, byte);
@@ -233,6 +245,7 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         const a = accessAddr(t);
         const want = expected(t, a, false);
         const r = p.read(a, PAGE);
+        note = `read 0x${a.toString(16)}: ${r.ok ? r.bytes[0] : `${r.signal} ${r.code}`}`;
         if (r.ok) {
           if (want !== 0) fail(`read at 0x${a.toString(16)} succeeded; expected SIGSEGV ${want}`);
           const b = t.shadow.get(a) ?? 0;
@@ -262,6 +275,7 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
           shadow.set(a, b);
         }
         tasks.push({ proc: child, shadow });
+        note = `fork: pid ${child.pid}`;
         break;
       }
       case 'exit': {
@@ -271,6 +285,7 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         break;
       }
     }
+    if (options.log) options.log(`${step} pid ${p.pid} ${kind} ${note}`);
     if (tasks.length > maxLive) maxLive = tasks.length;
     if (everyStep || step % 100 === 0) {
       const v = k.checkInvariants();

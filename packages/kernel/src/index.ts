@@ -5,6 +5,7 @@ export { KernelConfigError, configBool, configInt, configNumber, configObject, c
 export type { Kernel, KernelConfig, ThpMode, SlabReport, KasanState } from './kernel-types.js';
 export { Process, MAX_ACCESS_BYTES, type AccessFault, type ReadResult, type WriteResult, type SpawnLayout, type SpawnOptions } from './process.js';
 export { renderPidStatus, renderTaskMem } from './proc/pid-status.js';
+export { renderSmaps, vmFlagsMnemonics } from './proc/pid-smaps.js';
 export { FuzzFailure, freePages, runAddressSpaceFuzz, type AddressSpaceFuzzOptions, type AddressSpaceFuzzResult } from './fuzz-address-spaces.js';
 export { defaultFailPageAlloc, defaultFailslab, shouldFail, shouldFailAllocPage, shouldFailslab, type FaultAttr, type FailPageAlloc, type Failslab } from './fault-inject.js';
 export { Kasan, QUARANTINE_FRACTION } from './kasan.js';

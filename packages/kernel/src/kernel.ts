@@ -30,6 +30,7 @@ import { renderZoneinfo } from './proc/zoneinfo.js';
 import { failPageAllocFiles, failslabFiles, sysctlPath, vmSysctlFiles, type KernelFile } from './sysctl.js';
 import { renderSummary } from './summary.js';
 import { workqueueFiles } from './workqueue-files.js';
+import { renderSmaps } from './proc/pid-smaps.js';
 import { renderPidStatus } from './proc/pid-status.js';
 import { Process, spawnMm, type ProcessHost, type SpawnLayout, type SpawnOptions } from './process.js';
 
@@ -101,7 +102,7 @@ function checkImplementation<T>(what: string, impl: T, methods: readonly string[
 }
 
 /** The files of /proc/PID/ the kernel renders. */
-const PID_FILES = ['maps', 'status'] as const;
+const PID_FILES = ['maps', 'smaps', 'status'] as const;
 
 /** CONFIG_SLUB and CONFIG_SLAB. */
 const SLAB_IMPLEMENTATIONS: ReadonlyMap<string, SlabAllocatorFactory> = new Map<string, SlabAllocatorFactory>([
@@ -475,7 +476,7 @@ class SimulatedKernel implements Kernel {
   readFile(path: string): string {
     const file = this.files.get(path);
     if (!file) {
-      const pidFile = typeof path === 'string' ? /^\/proc\/([1-9][0-9]{0,9})\/(maps|status)$/.exec(path) : null;
+      const pidFile = typeof path === 'string' ? /^\/proc\/([1-9][0-9]{0,9})\/(maps|smaps|status)$/.exec(path) : null;
       const task = pidFile ? this.tasks.get(Number(pidFile[1])) : undefined;
       if (!pidFile || !task) throw syscallError('open', -ERRNO.ENOENT);
       return this.readPidFile(task, pidFile[2]);
@@ -483,10 +484,11 @@ class SimulatedKernel implements Kernel {
     return file.read();
   }
 
-  /** /proc/PID/maps (show_map()) and /proc/PID/status (proc_pid_status()). */
+  /** /proc/PID/maps (show_map()), smaps (show_smap()) and status (proc_pid_status()). */
   private readPidFile(task: Process, name: string): string {
     const as = this.addressSpaces!;
     if (name === 'maps') return formatMaps(as.maps(task.mm));
+    if (name === 'smaps') return renderSmaps(as.smaps(task.mm), as.maps(task.mm));
     return renderPidStatus(task, as.mmInfo(task.mm)!);
   }
 

@@ -2,7 +2,7 @@
 // SIGSEGV and OOM as results), stack growth, exit giving everything back, /proc/PID/status.
 import { describe, expect, it } from 'vitest';
 import {
-  FAULT_OOM, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_PRIVATE, MAP_SHARED, PG_LEVEL_4K, PROT_NONE, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR,
+  FAULT_OOM, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PG_LEVEL_4K, PROT_NONE, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR,
   VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, type MmId,
 } from '@mmkit/core';
 import { createKernel, type Kernel } from '../src/index.js';
@@ -135,6 +135,73 @@ describe('page faults', () => {
     expect(c.read(wipe, 1)).toEqual({ ok: true, bytes: bytes(0) });
     expect(p.read(wipe, 1)).toEqual({ ok: true, bytes: bytes(5) });
     expect(k.addressSpaces!.mmInfo(c.mm)!.totalVm).toBe(k.addressSpaces!.mmInfo(p.mm)!.totalVm - 1);
+  });
+});
+
+describe('MAP_POPULATE and MAP_LOCKED', () => {
+  it('populate through faults: a private writable mapping gets its own pages, a read-only one the zero page', () => {
+    const k = boot();
+    const free = freePages(k);
+    const p = k.spawn({ vmas: [] });
+    const rw = p.mmap(0, 16 * PAGE, RW, ANON | MAP_POPULATE);
+    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(16);
+    const ro = p.mmap(0, 16 * PAGE, PROT_READ, ANON | MAP_POPULATE);
+    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(16);
+    const arch = k.archPageTables!;
+    expect(arch.pteSpecial(pte(k, p.mm, ro + 5 * PAGE))).toBe(true);
+    // MAP_POPULATE | MAP_NONBLOCK populates nothing; PROT_NONE cannot be populated (no error either).
+    p.mmap(0, 4 * PAGE, RW, ANON | MAP_POPULATE | MAP_NONBLOCK);
+    p.mmap(0, 4 * PAGE, PROT_NONE, ANON | MAP_POPULATE);
+    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(16);
+    const locked = p.mmap(0, 8 * PAGE, RW, ANON | MAP_LOCKED);
+    const info = k.addressSpaces!.mmInfo(p.mm)!;
+    expect([info.anonRss, info.lockedVm]).toEqual([24, 8]);
+    expect(k.readFile(`/proc/${p.pid}/status`)).toContain('\nVmLck:\t      32 kB\n');
+    // mremap growing a locked mapping populates the new part.
+    expect(p.mremap(locked, 8 * PAGE, 12 * PAGE, 1)).toBeGreaterThan(0);
+    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(28);
+    expect(p.read(rw, 1).ok).toBe(true);
+    p.exit();
+    expect(freePages(k)).toBe(free);
+  });
+});
+
+describe('/proc/PID/smaps', () => {
+  it("shows each VMA's resident, proportional, shared and private memory and its flags, as show_smap() of 4.17", () => {
+    const k = boot();
+    const p = k.spawn({ vmas: [] });
+    const a = p.mmap(0x700000000, 4 * PAGE, RW, ANON | 0x10);
+    expect(p.write(a, new Uint8Array(2 * PAGE).fill(1)).ok).toBe(true);
+    expect(p.read(a + 3 * PAGE, 1).ok).toBe(true); // the zero page: not resident in smaps
+    const c = p.fork();
+    const text = k.readFile(`/proc/${p.pid}/smaps`);
+    const block = text.slice(text.indexOf('700000000-'));
+    expect(block.split('\n').slice(0, 21).join('\n')).toBe([
+      '700000000-700004000 rw-p 00000000 00:00 0 ',
+      'Size:                 16 kB',
+      'KernelPageSize:        4 kB',
+      'MMUPageSize:           4 kB',
+      'Rss:                   8 kB',
+      'Pss:                   4 kB',
+      'Shared_Clean:          0 kB',
+      'Shared_Dirty:          8 kB',
+      'Private_Clean:         0 kB',
+      'Private_Dirty:         0 kB',
+      'Referenced:            8 kB',
+      'Anonymous:             8 kB',
+      'LazyFree:              0 kB',
+      'AnonHugePages:         0 kB',
+      'ShmemPmdMapped:        0 kB',
+      'Shared_Hugetlb:        0 kB',
+      'Private_Hugetlb:       0 kB',
+      'Swap:                  0 kB',
+      'SwapPss:               0 kB',
+      'Locked:                4 kB',
+      'VmFlags: rd wr mr mw me ac sd ',
+    ].join('\n'));
+    expect(c.write(a, new Uint8Array(1)).ok).toBe(true);
+    const after = k.readFile(`/proc/${c.pid}/smaps`);
+    expect(after).toContain('Pss:                   6 kB\nShared_Clean:          0 kB\nShared_Dirty:          4 kB\nPrivate_Clean:         0 kB\nPrivate_Dirty:         4 kB\nReferenced:            4 kB\n');
   });
 });
 

@@ -5,13 +5,13 @@
  * and lists an mm's VMAs as /proc/PID/maps data (show_map_vma()).
  */
 import {
-  ERRNO, PAGE_MAPPING_ANON, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
+  ERRNO, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_2M, PG_LEVEL_4K, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
   PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
   VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
   parseMaps,
 } from '@mmkit/core';
 import type {
-  AddressSpaces, FileIdentity, MapsEntry, MmDescription, MmId, MmInfo, MmParams, MmServices, VmaInfo, VmaLookup, VmaSpec, VirtAddr,
+  AddressSpaces, FileIdentity, MapsEntry, SmapsEntry, MmDescription, MmId, MmInfo, MmParams, MmServices, VmaInfo, VmaLookup, VmaSpec, VirtAddr,
 } from '@mmkit/core';
 import { archOf, type MmapContext, type MmapHooks } from './context.js';
 import { madviseBehaviorValid, sysMadvise } from './madvise.js';
@@ -21,6 +21,7 @@ import { doMprotect } from './mprotect.js';
 import { sysMremap } from './mremap.js';
 import { clampAddr, clampLen, hasHighBits, intArg, isSmallUlong, pageAlignU64, toU64 } from './syscall-args.js';
 import { doUserFault } from './fault.js';
+import { mmPopulate } from './populate.js';
 import { walkUserPtes } from './memory.js';
 import { mmCounter } from './rmap.js';
 import { dupMmap } from './fork.js';
@@ -67,6 +68,12 @@ export interface MmapImplementation extends AddressSpaces, VmaLookup {
   forEachMappedPage(mm: MmId, visit: (addr: number, pfn: number) => void): void;
   /** The ids of the live mms. */
   mms(): MmId[];
+}
+
+/** PAGE_ALIGN() of a length below 2^53. */
+function pageAlignNumber(x: number): number {
+  const r = x % PAGE_SIZE;
+  return r === 0 ? x : x - r + PAGE_SIZE;
 }
 
 function checkedInt(name: string, v: number | undefined, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
@@ -440,7 +447,14 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     const mm = mmOf(mmId);
     const f = intArg(flags, 'mremap flags');
     if (hasHighBits(flags)) return -ERRNO.EINVAL;
-    if (isSmallUlong(addr) && isSmallUlong(oldLen) && isSmallUlong(newLen) && isSmallUlong(newAddr)) return sysMremap(ctx, mm, addr, oldLen, newLen, f, newAddr);
+    if (isSmallUlong(addr) && isSmallUlong(oldLen) && isSmallUlong(newLen) && isSmallUlong(newAddr)) {
+      // sys_mremap()'s `locked`: a VM_LOCKED VMA that grew has its new part populated.
+      const v = mm.vmas.findVma(addr);
+      const locked = v !== 0 && mm.vmas.vmStart[v] <= addr && (mm.vmas.vmFlags[v] & VM_LOCKED) !== 0;
+      const ret = sysMremap(ctx, mm, addr, oldLen, newLen, f, newAddr);
+      if (locked && ret >= 0 && newLen > oldLen) mmPopulate(ctx, mm, ret + pageAlignNumber(oldLen), pageAlignNumber(newLen) - pageAlignNumber(oldLen));
+      return ret;
+    }
     const a = toU64(addr, 'mremap addr');
     if (f & ~(MREMAP_FIXED | MREMAP_MAYMOVE)) return -ERRNO.EINVAL;
     if ((f & MREMAP_FIXED) && !(f & MREMAP_MAYMOVE)) return -ERRNO.EINVAL;
@@ -632,6 +646,53 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     }
   }
 
+  /** show_smap(): smaps_pte_range() over each VMA, smaps_account() of each page. */
+  function smaps(mmId: MmId): SmapsEntry[] {
+    const mm = mmOf(mmId);
+    const arch = archOf(ctx);
+    const pages = services.pages;
+    const t = mm.vmas;
+    const out: SmapsEntry[] = [];
+    for (let v = t.head; v !== 0; v = t.vmNext[v]) {
+      let resident = 0, pss = 0, sharedClean = 0, sharedDirty = 0, privateClean = 0, privateDirty = 0, referenced = 0, anonymous = 0, lazyFree = 0;
+      const end = t.vmEnd[v];
+      for (let addr = t.vmStart[v]; addr < end;) {
+        const b = addr - (addr % 2 ** 21) + 2 ** 21;
+        const pmdEnd = b < end ? b : end;
+        const pmdSlot = arch.lookup(mm.pgd, addr, PG_LEVEL_2M);
+        if (pmdSlot === NO_SLOT || arch.pteNone(arch.readEntry(pmdSlot))) {
+          addr = pmdEnd;
+          continue;
+        }
+        let slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K);
+        for (; addr < pmdEnd; addr += PAGE_SIZE, slot += 8) {
+          const pte = arch.readEntry(slot);
+          if (!arch.ptePresent(pte) || arch.pteSpecial(pte)) continue; // no page (swap entries: none are made yet)
+          const pfn = arch.ptePfn(pte);
+          const dirty = arch.pteDirty(pte) || pages.testFlag(pfn, PG_dirty);
+          if ((pages.getMapping(pfn) & PAGE_MAPPING_ANON) !== 0) {
+            anonymous += PAGE_SIZE;
+            if (!pages.testFlag(pfn, PG_swapbacked) && !dirty) lazyFree += PAGE_SIZE;
+          }
+          resident += PAGE_SIZE;
+          if (arch.pteYoung(pte) || pages.testFlag(pfn, PG_referenced)) referenced += PAGE_SIZE;
+          const mapcount = pages.getMapcount(pfn) + 1;
+          if (pages.refcount[pfn] === 1 || mapcount < 2) {
+            if (dirty) privateDirty += PAGE_SIZE;
+            else privateClean += PAGE_SIZE;
+            pss += PAGE_SIZE * 4096;
+          } else {
+            if (dirty) sharedDirty += PAGE_SIZE;
+            else sharedClean += PAGE_SIZE;
+            pss += Math.floor((PAGE_SIZE * 4096) / mapcount);
+          }
+        }
+      }
+      out.push({ maps: entryOf(mm, v), vmFlags: t.vmFlags[v], resident, pss, sharedClean, sharedDirty, privateClean, privateDirty, referenced, anonymous, lazyFree, swap: 0, swapPss: 0 });
+    }
+    return out;
+  }
+
   function forEachMappedPage(mmId: MmId, visit: (addr: number, pfn: number) => void): void {
     const mm = mmOf(mmId);
     const arch = archOf(ctx);
@@ -643,7 +704,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
   return {
     name: 'mmap',
     supports: { mremap: true, madvise: true, faults: true },
-    mmCreate, fork, pageFault, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
+    mmCreate, fork, pageFault, smaps, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
     mmap, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
     mmStruct: (mmId) => (typeof mmId === 'number' ? mms.get(mmId) : undefined),
     anonVmaPrepare: anonVmaPrepareAt, checkMm, forEachMappedPage,

@@ -5,13 +5,14 @@
  */
 import {
   ERRNO, MAP_32BIT, MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_HUGE_MASK, MAP_HUGE_SHIFT, MAP_LOCKED,
-  MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, LEGACY_MAP_MASK, O_RDONLY, O_RDWR, O_WRONLY, PROT_WRITE,
+  MAP_NONBLOCK, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, LEGACY_MAP_MASK, O_RDONLY, O_RDWR, O_WRONLY, PROT_WRITE,
   VM_ACCOUNT, VM_DATA_DEFAULT_FLAGS, VM_EXEC, VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
   VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, calcVmFlagBits, calcVmProtBits,
 } from '@mmkit/core';
 import type { FileIdentity } from '@mmkit/core';
 import type { MmapContext } from './context.js';
 import { freePgtables, unmapPageRange } from './memory.js';
+import { mmPopulate } from './populate.js';
 import type { MmStruct } from './mm.js';
 import { __splitVma, mayExpandVm, vmStatAccount, vmaMerge, vmaPages } from './vma.js';
 
@@ -212,7 +213,12 @@ export function ksysMmapPgoff(ctx: MmapContext, mm: MmStruct, addr: number, len:
     return ENOMEM;
   }
   flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE);
-  return doMmap(ctx, mm, file, addr, len, prot, flags, 0, pgoff, flagsAbove32);
+  const ret = doMmap(ctx, mm, file, addr, len, prot, flags, 0, pgoff, flagsAbove32);
+  // vm_mmap_pgoff(): do_mmap()'s *populate for VM_LOCKED (MAP_LOCKED, or mm->def_flags) and MAP_POPULATE without MAP_NONBLOCK.
+  if (ret >= 0 && ((flags & MAP_LOCKED) || (mm.defFlags & VM_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE)) {
+    mmPopulate(ctx, mm, ret, pageAlign(len));
+  }
+  return ret;
 }
 
 /** round_hint_to_min(). */
@@ -307,7 +313,6 @@ export function doMmap(ctx: MmapContext, mm: MmStruct, file: number, addr: numbe
   if (flags & MAP_NORESERVE) {
     if (mm.limits.overcommitMemory !== 2) vmFlags |= VM_NORESERVE;
   }
-  // MAP_POPULATE and VM_LOCKED ask mm_populate() to fault the range in: faults come with the next step.
   return mmapRegion(ctx, mm, file, addr, len, vmFlags >>> 0, pgoff);
 }
 
@@ -466,7 +471,8 @@ export function sysBrk(ctx: MmapContext, mm: MmStruct, brk: number, compatBrk: b
     }
   }
   mm.brk = brk;
-  // mm_populate() when mm->def_flags has VM_LOCKED: faults come with the next step.
+  // mm_populate() of the new part when mm->def_flags has VM_LOCKED (mlockall(MCL_FUTURE)).
+  if (newbrk > oldbrk && (mm.defFlags & VM_LOCKED)) mmPopulate(ctx, mm, oldbrk, newbrk - oldbrk);
   return brk;
 }
 

@@ -196,10 +196,32 @@ export interface AddressSpaces {
    * retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR, FAULT_SIGBUS or FAULT_OOM (core's fault.ts).
    */
   pageFault(mm: MmId, addr: VirtAddr, flags: number): number;
+  /** What /proc/PID/smaps shows of each VMA (show_smap()'s page walk), in address order; the gate area is not included. */
+  smaps(mm: MmId): SmapsEntry[];
   /** dup_mm(): a copy of mm for a child (copy on write for private memory), or -ENOMEM (nothing left behind). */
   fork(mm: MmId): MmId;
 }
 export type AddressSpacesFactory = (services: MmServices) => AddressSpaces;
+
+/** One VMA of /proc/PID/smaps: its maps line, its vm_flags, and struct mem_size_stats of smaps_pte_range()'s walk (bytes). */
+export interface SmapsEntry {
+  readonly maps: MapsEntry;
+  readonly vmFlags: number;
+  /** Pages mapped by present PTEs with a struct page (the zero page is not counted, as vm_normal_page() gives none). */
+  readonly resident: number;
+  /** Proportional set size in bytes << PSS_SHIFT (12): each page's size divided by its mapcount, as the kernel accumulates it. */
+  readonly pss: number;
+  readonly sharedClean: number;
+  readonly sharedDirty: number;
+  readonly privateClean: number;
+  readonly privateDirty: number;
+  readonly referenced: number;
+  readonly anonymous: number;
+  readonly lazyFree: number;
+  readonly swap: number;
+  /** bytes << PSS_SHIFT. */
+  readonly swapPss: number;
+}
 
 /** A VMA as other subsystems see it (struct vm_area_struct). */
 export interface VmaInfo {
