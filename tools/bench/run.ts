@@ -10,6 +10,11 @@
  *   MMKIT_BUDDY_PEER=path/to/linux_buddy.c (the project's peer, not part of this repository); the
  *   bench builds it with `cc -O2` and runs one round of it (a child process) after each of ours.
  *   Without it, or without a C compiler, `peer` is null and `peerMissing` says why.
+ * - Address spaces (address-spaces.ts): mmap+munmap pairs with 10,000 VMAs and anonymous write
+ *   faults, each against the host kernel doing the same (host-mm.c, built with cc -O2); under
+ *   `addressSpaces`, fork() of a process with 1 GiB touched (ours and the host's, ms) and the host
+ *   bytes per mapped simulated page beyond its contents, with the load average (above the cores,
+ *   the figures are noise).
  * - Boot: createKernel() time and struct page bytes per page for 1, 16, 64 and 256 GiB machines.
  *
  * Each case runs after a warm-up as MMKIT_BENCH_ROUNDS rounds (default 5) of
@@ -29,10 +34,11 @@ import { createKernel, type Kernel } from '@mmkit/kernel';
 import { MemPool } from '@thi.ng/malloc';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { countGcOver, type GcCount } from './gc.js';
+import { AS_LOOP, anonFaultLoop, buildHostPeer, bytesPerMappedPage, forkOneGib, mmapMunmapLoop, runHostPeer } from './address-spaces.js';
 import { BUDDY_BENCH_MEM, BURST, type CreateKernel } from './hot-paths.js';
 
 type HotPaths = typeof import('./hot-paths.js');
@@ -149,9 +155,9 @@ function side(rates: readonly Rate[]): Side {
 const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
 
 /** One case: ours (and the base's, built by the same `make` from its kernel) and the peer, warmed up, then their rounds interleaved. */
-async function compare(name: string, make: (create: CreateKernel, hp: HotPaths) => () => void, peer: Peer | null, pairsPerLoop: number): Promise<CaseResult> {
+async function compare(name: string, make: (create: CreateKernel, hp: HotPaths) => () => void, peer: Peer | null, pairsPerLoop: number, baseToo = true): Promise<CaseResult> {
   const ours = make(createKernel, await freshHotPaths(`ours ${name}`));
-  const base = baseKernel ? make(baseKernel.createKernel, await freshHotPaths(`base ${name}`)) : null;
+  const base = baseKernel && baseToo ? make(baseKernel.createKernel, await freshHotPaths(`base ${name}`)) : null;
   const warm = Math.min(SECONDS, 0.2);
   rate(ours, pairsPerLoop, warm);
   if (base) rate(base, pairsPerLoop, warm);
@@ -288,6 +294,29 @@ for (const pcp of [true, false]) {
   results.push(await compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create, hp) => hp.buddyBurst(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('burst512'), BURST));
   results.push(await compare(`buddy order-0 alloc+free, pairs, ${label}`, (create, hp) => hp.buddyPairs(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('pair'), BURST));
 }
+// Address spaces (issue 13): against the host kernel running the same patterns (host-mm.c).
+const hostPeer = buildHostPeer();
+const hostRate = (mode: string): Peer | null => {
+  if (!('binary' in hostPeer)) return null;
+  const binary = hostPeer.binary;
+  return {
+    name: 'the host kernel (tools/bench/host-mm.c)',
+    round: (seconds) => {
+      const o = runHostPeer(binary, [mode, String(seconds)]);
+      return { wall: o.wallMedian, cpu: o.cpuMedian };
+    },
+  };
+};
+// A base checkout older than processes has no kernel.spawn(): its address-space cases are skipped.
+const baseHasProcesses = baseKernel ? typeof (baseKernel.createKernel({ machine: { mem: 64 * 2 ** 20 } }) as Partial<Kernel>).spawn === 'function' : false;
+results.push(await compare('mmap+munmap 4 KiB pairs, 10,000 VMAs present', (create) => mmapMunmapLoop(create), hostRate('mmap-munmap'), AS_LOOP, baseHasProcesses));
+results.push(await compare('anonymous write faults (map 2 MiB, write each page, unmap)', (create) => anonFaultLoop(create), hostRate('anon-fault'), AS_LOOP, baseHasProcesses));
+const addressSpaces = {
+  fork1GiB: { ours: forkOneGib(createKernel), host: 'binary' in hostPeer ? runHostPeer(hostPeer.binary, ['fork-1g']) : null },
+  bytesPerMappedPage: bytesPerMappedPage(createKernel),
+  loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
+  ...('missing' in hostPeer ? { hostPeerMissing: hostPeer.missing } : {}),
+};
 const bootResults = BOOT_GIB.map(boot);
 
 console.log(
@@ -303,6 +332,7 @@ console.log(
       ...(baseKernel ? { base: baseKernel.path } : {}),
       results,
       ...('missing' in buddyPeer ? { peerMissing: { buddy: buddyPeer.missing } } : {}),
+      addressSpaces,
       boot: bootResults,
     },
     null,
