@@ -159,7 +159,7 @@ export class SlubCache implements KmemCache {
    * is 8-aligned pins each new slab's pages in the page-contents pool when they sit in
    * consecutive slots of one chunk (always for order 0), until discard_slab(). slabWords[slot]:
    * that chunk's 32-bit words (NO_WORDS: no view); slabBias[slot]: the index there of the
-   * slab's first word (-1: no view); slabPin[slot]: the pool slot pinned (0: none).
+   * slab's first word (-1: no view, or the slab is isolated); slabPin[slot]: the pool slot pinned (0: none).
    */
   slabWords: Uint32Array[];
   slabBias: Int32Array;

@@ -71,6 +71,7 @@ export function bugOnObjectIsFp(st: SlubState, s: SlubCache, object: number): fa
 export function freepointerCorrupt(st: SlubState, s: SlubCache, slot: number, object: number, fp: number): void {
   st.services.slabError('poison', s, object, `BUG ${s.name} (Not tainted): Freepointer corrupt\nINFO: Object ${hex(object)} @offset=${object - s.slabPfn[slot] * PAGE_SIZE} fp=${hex(fp)}\nINFO: Slab ${hex(s.slabPfn[slot] * PAGE_SIZE)} isolated`);
   s.slabIsolated[slot] = 1;
+  s.slabBias[slot] = -1; // the fast free takes the general way, which sees slabIsolated (the pin stays until discard)
   s.slabFrozen[slot] = 0;
   s.slabFreelist[slot] = 0;
   s.slabInuse[slot] = s.slabObjects[slot];

@@ -85,11 +85,11 @@ function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
     s.cpuFreelist[cpu] = addr;
     return true;
   }
-  if (s.slabIsolated[slot] !== 0) return true; // do_slab_free(): never reused
+  // An isolated slab has no view (freepointerCorrupt()): the general way.
   const bias = s.slabBias[slot];
   const prior = s.slabFreelist[slot];
   if (bias < 0 || (d & 7) !== 0 || (s.hardened && addr === prior)) {
-    __slabFree(st, s, slot, addr, addr, 1);
+    if (s.slabIsolated[slot] === 0) __slabFree(st, s, slot, addr, addr, 1); // do_slab_free(): an isolated slab is never reused
     return true;
   }
   // __slab_free() of one object: set_freepointer(s, tail, prior) as two words, then the counts.
