@@ -512,7 +512,8 @@ describe('slow path', () => {
 
   it('drains the per-cpu lists before failing a sleeping allocation', () => {
     const m = createMachine({ nodesMiB: [256], nrCpus: 2, config: { minFreeKbytes: 0 } });
-    expect(m.zones[1].pageset[1]).toEqual({ count: 0, high: 90, batch: 15 });
+    const { count, high, batch } = m.zones[1].pageset[1];
+    expect({ count, high, batch }).toEqual({ count: 0, high: 90, batch: 15 });
     const a = m.allocator;
     // CPU 1 frees a batch of pages onto its lists, then CPU 0 runs out
     const got: number[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PageContents } from './page-contents.js';
 import { Prng } from './prng.js';
-import { NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, TOP_ORDER, TopOrderListSet } from './struct-page.js';
+import { NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, SHARED_MAX_HANDOVER_RANGES, TOP_ORDER, TopOrderListSet } from './struct-page.js';
 import { errnoName, ERRNO, strerror, syscallError } from './errno.js';
 import { memmapInitZone } from './memmap.js';
 import { MIGRATE_MOVABLE } from './migratetype.js';
@@ -54,10 +54,13 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     const n = 1 << 16;
     const pages = new PageStore(n);
     const tables = ((n >>> 9) + 1) * PageStore.BYTES_PER_PAGEBLOCK + ((n >>> TOP_ORDER) + 1) * PageStore.BYTES_PER_TOP_BLOCK;
-    expect(pages.residentBytes()).toBe(n * PageStore.BYTES_PER_PAGE + tables);
+    // Besides: the zone span and handover lists, a few words whatever the size.
+    const lists = pages.residentBytes() - (n * PageStore.BYTES_PER_PAGE + tables);
+    expect(lists).toBeGreaterThan(0);
+    expect(lists).toBeLessThanOrEqual(256);
     let views = 0;
     for (const v of Object.values(pages)) if (ArrayBuffer.isView(v)) views += v.byteLength;
-    expect(views).toBe(n * PageStore.BYTES_PER_PAGE + tables);
+    expect(views).toBe(pages.residentBytes());
   });
 
   it('is all zero after construction, which reads as an unmapped page on no list, with no mapping', () => {
@@ -157,6 +160,51 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     pages.setMapping(3, 9);
     expect(pages.getMapping(3)).toBe(9);
     expect(new PageStore(8).flags.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+
+  it('shares everything, lists and side storage included, with a PageStore attached to its sharedState()', () => {
+    const a = new PageStore(1 << 17, { shared: true });
+    a.sparseInit([{ start: 0, end: 40000 }], 15);
+    const zone = new Zone({ nid: 0, zoneIdx: X86_64_ZONES.DMA32, startPfn: 0, spanned: 40000, present: 40000 }, X86_64_ZONES, 1);
+    memmapInitZone(a, zone, [{ start: 16, end: 30000 }]);
+    a.setZoneSpan(30000, 30100, 7); // cuts a pageblock: answered from the span list
+    expect(() => a.sharedState()).not.toThrow();
+    const state = a.sharedState();
+    const b = new PageStore(state.maxPfn, { attach: state });
+    expect(b.pendingHandover()).toEqual([{ start: 16, end: 30000 }]);
+    expect([b.zoneNumOf(30050), b.zoneNumOf(29999), b.validPfn(70000)]).toEqual([7, zone.zoneNum, false]);
+    expect(b.takeHandover(100, 200)).toBe(200);
+    expect(a.pendingHandover()).toEqual([{ start: 16, end: 100 }, { start: 200, end: 30000 }]);
+    a.setIndex(40001 - 2, 77);
+    b.setMemcg(5, 3);
+    expect([b.getIndex(39999), a.getMemcg(5)]).toEqual([77, 3]);
+    expect(() => new PageStore(8).sharedState()).toThrow(/not on shared storage/);
+    expect(() => new PageStore(4096, { attach: state })).toThrow(RangeError);
+    // A shared list cannot grow: past its capacity, a RangeError and nothing changed.
+    const c = new PageStore(1 << 20, { shared: true });
+    for (let i = 0; i < SHARED_MAX_HANDOVER_RANGES; i++) c.addHandover(2 * i, 2 * i + 1);
+    expect(() => c.addHandover(1 << 19, (1 << 19) + 1)).toThrow(/ranges awaiting handover on shared storage/);
+    expect(c.pendingHandover()).toHaveLength(SHARED_MAX_HANDOVER_RANGES);
+  });
+
+  it('keeps a zone\'s counters and per-cpu pagesets on one buffer, shared with a Zone attached to it', () => {
+    const layout = { nid: 0, zoneIdx: X86_64_ZONES.NORMAL, startPfn: 4096, spanned: 4096, present: 4096 };
+    const a = new Zone(layout, X86_64_ZONES, 2, { shared: true });
+    expect(a.storage).toBeInstanceOf(SharedArrayBuffer);
+    expect(new Zone(layout, X86_64_ZONES, 2).storage).toBeInstanceOf(ArrayBuffer);
+    const storage = a.storage;
+    if (!(storage instanceof SharedArrayBuffer)) throw new Error('not shared');
+    const b = new Zone(layout, X86_64_ZONES, 2, { storage });
+    expect(b.pageset.map((p) => p.batch)).toEqual([1, 1]);
+    a.managedPages = 4000;
+    a.freePages += 2 ** 33; // beyond 32 bits: float64 counters
+    b.nrReservedHighatomic = 512;
+    b.pageset[1].count++;
+    b.pageset[1].high = 90;
+    a.nrFree[3] = 2;
+    expect([b.managedPages, b.freePages, a.nrReservedHighatomic, a.pageset[1].count, a.pageset[1].high, b.nrFree[3]]).toEqual([4000, 2 ** 33, 512, 1, 90, 2]);
+    expect(a.pcpPages()).toBe(1);
+    expect(() => new Zone(layout, X86_64_ZONES, 3, { storage })).toThrow(/not a shared zone's/);
   });
 
   it('memmap init with a handover list writes only the reserved pages and holes, and records the rest', () => {

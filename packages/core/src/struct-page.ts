@@ -45,7 +45,11 @@
  * page_ext, e.g. page_owner's allocation order).
  *
  * Every array can live on a SharedArrayBuffer (`new PageStore(n, { shared: true })`), so the
- * state can be shared with another isolate.
+ * state can be shared with another isolate: sharedState() gives it as buffers and numbers, and
+ * `new PageStore(n, { attach: state })` in another thread is a PageStore over the same memory.
+ * Shared, everything is on that storage: the side storage is one buffer per field (still
+ * resident only where written), and the zone spans and handover list have a fixed capacity
+ * (SHARED_MAX_ZONE_SPANS, SHARED_MAX_HANDOVER_RANGES), their lengths in a shared word each.
  */
 import { NR_PAGEFLAGS, PAGE_BUDDY_MAPCOUNT_VALUE } from './page-flags.js';
 import { MAX_ORDER, PAGEBLOCK_ORDER, type PfnRange } from './mmzone.js';
@@ -95,7 +99,40 @@ const ZONE_MIXED = 0xffff;
 export interface PageStoreOptions {
   /** Allocate every array on a SharedArrayBuffer (default: ArrayBuffer). */
   readonly shared?: boolean;
+  /** Attach to the state of a shared PageStore (its sharedState(), from another thread): both see each other's writes. */
+  readonly attach?: PageStoreSharedState;
 }
+
+/**
+ * Everything a shared PageStore holds, as SharedArrayBuffers and numbers (what a worker is
+ * posted to attach to it): the per-page arrays, the per-pageblock tables, the side storage, the
+ * zone spans and the handover list with their lengths, the SPARSEMEM sections.
+ */
+export interface PageStoreSharedState {
+  readonly maxPfn: number;
+  readonly flags: SharedArrayBuffer;
+  readonly refcount: SharedArrayBuffer;
+  readonly mapLru: SharedArrayBuffer;
+  readonly private: SharedArrayBuffer;
+  readonly topBlock: SharedArrayBuffer;
+  readonly pageblockMigratetype: SharedArrayBuffer;
+  readonly pageblockZone: SharedArrayBuffer;
+  readonly mapping: SharedArrayBuffer;
+  readonly index: SharedArrayBuffer;
+  readonly memcg: SharedArrayBuffer;
+  readonly lists: SharedArrayBuffer;
+  readonly zoneSpans: SharedArrayBuffer;
+  readonly handover: SharedArrayBuffer;
+  readonly pfnSectionShift: number;
+  readonly sectionHasMemmap: SharedArrayBuffer | undefined;
+}
+
+/** The most zone spans (setZoneSpan() calls) and handover ranges a shared PageStore holds (its lists cannot grow once shared). */
+export const SHARED_MAX_ZONE_SPANS = 1024;
+export const SHARED_MAX_HANDOVER_RANGES = 8192;
+/** Words of PageStore's list lengths: [zone span words, handover words]. */
+const LIST_SPANS = 0;
+const LIST_HANDOVER = 1;
 
 type TypedArrayCtor<T> = { new (buffer: ArrayBufferLike, byteOffset?: number, length?: number): T; readonly BYTES_PER_ELEMENT: number };
 
@@ -104,20 +141,49 @@ function allocArray<T>(ctor: TypedArrayCtor<T>, length: number, shared: boolean)
   return new ctor(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
 }
 
+/** A typed array of `length` elements on `attach` (checked to be that size), else freshly allocated. */
+function arrayOn<T>(ctor: TypedArrayCtor<T>, length: number, shared: boolean, attach: SharedArrayBuffer | undefined, what: string): T {
+  if (attach === undefined) return allocArray(ctor, length, shared);
+  if (!(attach instanceof SharedArrayBuffer) || attach.byteLength !== length * ctor.BYTES_PER_ELEMENT) throw new RangeError(`PageStore: the shared ${what} to attach to is not ${length * ctor.BYTES_PER_ELEMENT} bytes`);
+  return new ctor(attach);
+}
+
+function sharedBuffer(a: { buffer: ArrayBufferLike }): SharedArrayBuffer {
+  const b = a.buffer;
+  if (!(b instanceof SharedArrayBuffer)) throw new Error('PageStore: not on shared storage');
+  return b;
+}
+
 /**
  * A per-pfn record kept in chunks of PAGE_EXT_CHUNK_PAGES allocated on the first write of a
  * nonzero value (Linux's page_ext): resident only where written; an unallocated chunk reads 0.
+ *
+ * Shared (`shared`, or attached to another's `buffer`): one SharedArrayBuffer for every pfn,
+ * whose chunks are all views from the start, so that a chunk another thread writes first is
+ * seen here; the OS still maps its host pages only where they are written.
  */
 export class LazyPageArray<T extends Uint8Array | Uint16Array | Uint32Array> {
   private readonly chunks: (T | undefined)[];
   private allocated = 0;
+  /** The one buffer of a shared array (undefined: chunks allocated on demand). */
+  readonly buffer: SharedArrayBuffer | undefined;
 
   constructor(
     readonly maxPfn: number,
     private readonly ctor: TypedArrayCtor<T>,
     private readonly shared = false,
+    attach?: SharedArrayBuffer,
   ) {
-    this.chunks = new Array<T | undefined>(Math.ceil(maxPfn / PAGE_EXT_CHUNK_PAGES)).fill(undefined);
+    const n = Math.ceil(maxPfn / PAGE_EXT_CHUNK_PAGES);
+    this.chunks = new Array<T | undefined>(n).fill(undefined);
+    if (shared || attach !== undefined) {
+      const bytes = n * PAGE_EXT_CHUNK_PAGES * ctor.BYTES_PER_ELEMENT;
+      if (attach !== undefined && !(attach instanceof SharedArrayBuffer && attach.byteLength === bytes)) throw new RangeError(`LazyPageArray: the shared buffer to attach to is not ${bytes} bytes`);
+      const buf = attach ?? new SharedArrayBuffer(bytes);
+      this.buffer = buf;
+      for (let i = 0; i < n; i++) this.chunks[i] = new ctor(buf, i * PAGE_EXT_CHUNK_PAGES * ctor.BYTES_PER_ELEMENT, PAGE_EXT_CHUNK_PAGES);
+      this.allocated = n;
+    }
   }
 
   get(pfn: number): number {
@@ -139,7 +205,7 @@ export class LazyPageArray<T extends Uint8Array | Uint16Array | Uint32Array> {
     c[pfn & (PAGE_EXT_CHUNK_PAGES - 1)] = v;
   }
 
-  /** Host bytes of the chunks allocated so far. */
+  /** Host bytes of the chunks allocated so far (a shared array: all of them, reserved at once; the host maps the written ones). */
   residentBytes(): number {
     return this.allocated * PAGE_EXT_CHUNK_PAGES * this.ctor.BYTES_PER_ELEMENT;
   }
@@ -167,18 +233,21 @@ export class PageStore {
    * the upper bits of page->flags (set_page_links()).
    */
   readonly pageblockZone: Uint16Array;
-  /** [start, end, zoneNum] of every setZoneSpan(), in order (the exact answer for ZONE_MIXED blocks). */
-  private zoneSpans: number[] = [];
+  /** [start, end, zoneNum] of every setZoneSpan(), in order (the exact answer for ZONE_MIXED blocks); lists[LIST_SPANS] words are used. */
+  private zoneSpans: Int32Array;
+  /** The used words of zoneSpans and handover (on the shared storage with them). */
+  private readonly lists: Int32Array;
   /** page->mapping as an id (0 = none), page->index (32 bits), page->mem_cgroup as a cgroup id (0 = root / none). */
   private readonly mappingExt: LazyPageArray<Uint32Array>;
   private readonly indexExt: LazyPageArray<Uint32Array>;
   private readonly memcgExt: LazyPageArray<Uint16Array>;
   /**
    * Free memory whose struct pages memmap init left zero (see memmapInitZone()), not yet
-   * handed to the page allocator: sorted, disjoint [start, end) pairs. Boot takes ranges out
-   * of it (takeHandover()); what is left is memory that boot has not freed yet (deferred).
+   * handed to the page allocator: sorted, disjoint [start, end) pairs, lists[LIST_HANDOVER]
+   * words of it. Boot takes ranges out of it (takeHandover()); what is left is memory that
+   * boot has not freed yet (deferred).
    */
-  private handover: number[] = [];
+  private handover: Int32Array;
   /**
    * The memory model. FLATMEM (the default): one memmap for every pfn below maxPfn. SPARSEMEM
    * (after sparseInit()): the pfns come in sections of 2^pfnSectionShift pages and only the
@@ -210,26 +279,78 @@ export class PageStore {
   constructor(maxPfn: number, options: PageStoreOptions = {}) {
     if (!Number.isInteger(maxPfn) || maxPfn <= 0) throw new RangeError(`memmap size ${maxPfn} is not a positive page count`);
     if (maxPfn > PageStore.MAX_PAGES) throw new RangeError(`memmap size ${maxPfn} is more than the ${PageStore.MAX_PAGES} pages a PageStore holds (3 words a page in one typed array)`);
-    const shared = options.shared ?? false;
+    const a = options.attach;
+    if (a !== undefined && a.maxPfn !== maxPfn) throw new RangeError(`PageStore: the shared state to attach to has ${a.maxPfn} pages, not ${maxPfn}`);
+    const shared = a !== undefined || (options.shared ?? false);
     this.maxPfn = maxPfn;
     this.shared = shared;
-    this.flags = allocArray(Uint32Array, maxPfn, shared);
-    this.refcount = allocArray(Int32Array, maxPfn, shared);
-    this.mapLru = allocArray(Int32Array, maxPfn * MAPLRU_WORDS, shared);
-    this.private = allocArray(Uint32Array, maxPfn, shared);
-    this.topBlock = allocArray(Int32Array, ((maxPfn >>> TOP_SHIFT) + 1) * MAPLRU_WORDS, shared);
+    this.flags = arrayOn(Uint32Array, maxPfn, shared, a?.flags, 'flags');
+    this.refcount = arrayOn(Int32Array, maxPfn, shared, a?.refcount, 'refcount');
+    this.mapLru = arrayOn(Int32Array, maxPfn * MAPLRU_WORDS, shared, a?.mapLru, 'mapLru');
+    this.private = arrayOn(Uint32Array, maxPfn, shared, a?.private, 'private');
+    this.topBlock = arrayOn(Int32Array, ((maxPfn >>> TOP_SHIFT) + 1) * MAPLRU_WORDS, shared, a?.topBlock, 'topBlock');
     const blocks = (maxPfn >>> PAGEBLOCK_ORDER) + 1;
-    this.pageblockMigratetype = allocArray(Uint8Array, blocks, shared);
-    this.pageblockZone = allocArray(Uint16Array, blocks, shared);
-    this.mappingExt = new LazyPageArray(maxPfn, Uint32Array, shared);
-    this.indexExt = new LazyPageArray(maxPfn, Uint32Array, shared);
-    this.memcgExt = new LazyPageArray(maxPfn, Uint16Array, shared);
+    this.pageblockMigratetype = arrayOn(Uint8Array, blocks, shared, a?.pageblockMigratetype, 'pageblockMigratetype');
+    this.pageblockZone = arrayOn(Uint16Array, blocks, shared, a?.pageblockZone, 'pageblockZone');
+    this.mappingExt = new LazyPageArray(maxPfn, Uint32Array, shared, a?.mapping);
+    this.indexExt = new LazyPageArray(maxPfn, Uint32Array, shared, a?.index);
+    this.memcgExt = new LazyPageArray(maxPfn, Uint16Array, shared, a?.memcg);
+    // Shared lists cannot grow (a new buffer would not be seen by the other thread): a fixed capacity.
+    this.lists = arrayOn(Int32Array, 2, shared, a?.lists, 'list lengths');
+    this.zoneSpans = arrayOn(Int32Array, shared ? 3 * SHARED_MAX_ZONE_SPANS : 3 * 8, shared, a?.zoneSpans, 'zone spans');
+    this.handover = arrayOn(Int32Array, shared ? 2 * SHARED_MAX_HANDOVER_RANGES : 2 * 8, shared, a?.handover, 'handover list');
+    if (a !== undefined && a.sectionHasMemmap !== undefined) {
+      this.pfnSectionShift = a.pfnSectionShift;
+      this.sectionHasMemmap = new Uint8Array(a.sectionHasMemmap);
+    }
   }
 
-  /** Host bytes this memmap holds now: the per-page arrays, the per-pageblock tables and the side storage chunks written so far. */
+  /**
+   * The state of a shared PageStore (`shared: true`) as SharedArrayBuffers and numbers, for
+   * another thread to attach to (`new PageStore(state.maxPfn, { attach: state })`). Take it
+   * after sparseInit(), which is not shared once done.
+   */
+  sharedState(): PageStoreSharedState {
+    if (!this.shared) throw new Error('PageStore.sharedState(): this memmap is not on shared storage (new PageStore(n, { shared: true }))');
+    const ext = (x: LazyPageArray<Uint8Array | Uint16Array | Uint32Array>): SharedArrayBuffer => x.buffer!;
+    return {
+      maxPfn: this.maxPfn,
+      flags: sharedBuffer(this.flags),
+      refcount: sharedBuffer(this.refcount),
+      mapLru: sharedBuffer(this.mapLru),
+      private: sharedBuffer(this.private),
+      topBlock: sharedBuffer(this.topBlock),
+      pageblockMigratetype: sharedBuffer(this.pageblockMigratetype),
+      pageblockZone: sharedBuffer(this.pageblockZone),
+      mapping: ext(this.mappingExt),
+      index: ext(this.indexExt),
+      memcg: ext(this.memcgExt),
+      lists: sharedBuffer(this.lists),
+      zoneSpans: sharedBuffer(this.zoneSpans),
+      handover: sharedBuffer(this.handover),
+      pfnSectionShift: this.pfnSectionShift,
+      sectionHasMemmap: this.sectionHasMemmap === undefined ? undefined : sharedBuffer(this.sectionHasMemmap),
+    };
+  }
+
+  /** Room for `words` more words in list `which` (zoneSpans or handover): grown when not shared, a RangeError when shared and full. */
+  private listRoom(which: number, words: number): Int32Array {
+    const list = which === LIST_SPANS ? this.zoneSpans : this.handover;
+    const need = this.lists[which] + words;
+    if (need <= list.length) return list;
+    if (this.shared) throw new RangeError(`PageStore: more than ${which === LIST_SPANS ? `${SHARED_MAX_ZONE_SPANS} zone spans` : `${SHARED_MAX_HANDOVER_RANGES} ranges awaiting handover`} on shared storage`);
+    const grown = new Int32Array(Math.max(need, list.length * 2));
+    grown.set(list);
+    if (which === LIST_SPANS) this.zoneSpans = grown;
+    else this.handover = grown;
+    return grown;
+  }
+
+  /** Host bytes this memmap holds now: the per-page arrays, the per-pageblock tables, the zone span and handover lists and the side storage chunks written so far. */
   residentBytes(): number {
     const perPage = this.flags.byteLength + this.refcount.byteLength + this.mapLru.byteLength + this.private.byteLength;
-    return perPage + this.topBlock.byteLength + this.pageblockMigratetype.byteLength + this.pageblockZone.byteLength + this.mappingExt.residentBytes() + this.indexExt.residentBytes() + this.memcgExt.residentBytes();
+    const lists = this.lists.byteLength + this.zoneSpans.byteLength + this.handover.byteLength;
+    return perPage + this.topBlock.byteLength + this.pageblockMigratetype.byteLength + this.pageblockZone.byteLength + lists + this.mappingExt.residentBytes() + this.indexExt.residentBytes() + this.memcgExt.residentBytes();
   }
 
   /** pfn_valid(): the pfn has a struct page (below maxPfn, and in a section with a memmap under SPARSEMEM). */
@@ -254,7 +375,7 @@ export class PageStore {
     if (!Number.isInteger(pfnSectionShift) || pfnSectionShift < PAGEBLOCK_ORDER || pfnSectionShift > 31) {
       throw new RangeError(`section shift ${pfnSectionShift} is not a whole number of pageblocks below 2^31 pages`);
     }
-    const sections = new Uint8Array(Math.ceil(this.maxPfn / 2 ** pfnSectionShift));
+    const sections = allocArray(Uint8Array, Math.ceil(this.maxPfn / 2 ** pfnSectionShift), this.shared);
     for (const r of memory) {
       const end = Math.min(r.end, this.maxPfn);
       if (end <= r.start) continue;
@@ -274,7 +395,12 @@ export class PageStore {
       throw new RangeError(`zone span [${start}, ${end}) is not a pfn range of this memmap (${this.maxPfn} pages)`);
     }
     if (!(Number.isInteger(zoneNum) && zoneNum >= 0 && zoneNum < ZONE_MIXED - 1)) throw new RangeError(`zone number ${zoneNum} does not fit page_zonenum's encoding`);
-    this.zoneSpans.push(start, end, zoneNum);
+    const spans = this.listRoom(LIST_SPANS, 3);
+    const n = this.lists[LIST_SPANS];
+    spans[n] = start;
+    spans[n + 1] = end;
+    spans[n + 2] = zoneNum;
+    this.lists[LIST_SPANS] = n + 3;
     const table = this.pageblockZone;
     const firstFull = (start + (1 << PAGEBLOCK_ORDER) - 1) >>> PAGEBLOCK_ORDER;
     const lastFull = end >>> PAGEBLOCK_ORDER; // one past the last block wholly inside
@@ -294,7 +420,7 @@ export class PageStore {
 
   private zoneNumOfSpans(pfn: number): number {
     const spans = this.zoneSpans;
-    for (let i = spans.length - 3; i >= 0; i -= 3) if (pfn >= spans[i] && pfn < spans[i + 1]) return spans[i + 2];
+    for (let i = this.lists[LIST_SPANS] - 3; i >= 0; i -= 3) if (pfn >= spans[i] && pfn < spans[i + 1]) return spans[i + 2];
     return NO_ZONE;
   }
 
@@ -451,18 +577,23 @@ export class PageStore {
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start < end && end <= this.maxPfn)) {
       throw new RangeError(`handover range [${start}, ${end}) is not a pfn range of this memmap`);
     }
-    const h = this.handover;
-    let i = h.length;
+    let h = this.handover;
+    const len = this.lists[LIST_HANDOVER];
+    let i = len;
     while (i > 0 && h[i - 2] > start) i -= 2;
-    if ((i > 0 && h[i - 1] > start) || (i < h.length && h[i] < end)) throw new RangeError(`handover range [${start}, ${end}) overlaps one already recorded`);
-    h.splice(i, 0, start, end);
+    if ((i > 0 && h[i - 1] > start) || (i < len && h[i] < end)) throw new RangeError(`handover range [${start}, ${end}) overlaps one already recorded`);
+    h = this.listRoom(LIST_HANDOVER, 2);
+    h.copyWithin(i + 2, i, len);
+    h[i] = start;
+    h[i + 1] = end;
+    this.lists[LIST_HANDOVER] = len + 2;
   }
 
   /** The index (of its start) in `handover` of the range awaiting handover that holds pfn, or -1. */
   private findHandover(pfn: number): number {
     const h = this.handover;
     let lo = 0;
-    let hi = (h.length >> 1) - 1;
+    let hi = (this.lists[LIST_HANDOVER] >> 1) - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (pfn < h[2 * mid]) hi = mid - 1;
@@ -485,28 +616,40 @@ export class PageStore {
   takeHandover(start: number, end: number): number {
     const i = this.findHandover(start);
     if (i < 0) return start;
-    const h = this.handover;
-    const s = h[i];
-    const e = h[i + 1];
+    const s = this.handover[i];
+    const e = this.handover[i + 1];
     const takeEnd = Math.min(end, e);
-    const pieces: number[] = [];
-    if (s < start) pieces.push(s, start);
-    if (takeEnd < e) pieces.push(takeEnd, e);
-    h.splice(i, 2, ...pieces);
+    const len = this.lists[LIST_HANDOVER];
+    const keepLeft = s < start;
+    const keepRight = takeEnd < e;
+    if (keepLeft && keepRight) {
+      // The range splits in two: [s, start) and [takeEnd, e).
+      const h = this.listRoom(LIST_HANDOVER, 2);
+      h.copyWithin(i + 4, i + 2, len);
+      h[i + 1] = start;
+      h[i + 2] = takeEnd;
+      h[i + 3] = e;
+      this.lists[LIST_HANDOVER] = len + 2;
+    } else if (keepLeft) this.handover[i + 1] = start;
+    else if (keepRight) this.handover[i] = takeEnd;
+    else {
+      this.handover.copyWithin(i, i + 2, len);
+      this.lists[LIST_HANDOVER] = len - 2;
+    }
     return takeEnd;
   }
 
   /** The first pfn at or after `pfn` awaiting handover (maxPfn when none). */
   nextHandoverPfn(pfn: number): number {
     const h = this.handover;
-    for (let i = 0; i < h.length; i += 2) if (h[i + 1] > pfn) return Math.max(pfn, h[i]);
+    for (let i = 0; i < this.lists[LIST_HANDOVER]; i += 2) if (h[i + 1] > pfn) return Math.max(pfn, h[i]);
     return this.maxPfn;
   }
 
   /** The ranges still awaiting handover, as [start, end) pairs in pfn order. */
   pendingHandover(): PfnRange[] {
     const out: PfnRange[] = [];
-    for (let i = 0; i < this.handover.length; i += 2) out.push({ start: this.handover[i], end: this.handover[i + 1] });
+    for (let i = 0; i < this.lists[LIST_HANDOVER]; i += 2) out.push({ start: this.handover[i], end: this.handover[i + 1] });
     return out;
   }
 }

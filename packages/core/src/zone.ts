@@ -12,6 +12,69 @@ export interface PerCpuPages {
   batch: number;
 }
 
+/** The words of one CPU's PerCpuPages in ZoneStorage's pageset array. */
+const PCP_COUNT = 0;
+const PCP_HIGH = 1;
+const PCP_BATCH = 2;
+const PCP_WORDS = 3;
+
+/** per_cpu_pages of one CPU as three words of the zone's storage (count, high, batch). */
+class PerCpuPagesView implements PerCpuPages {
+  constructor(
+    private readonly words: Int32Array,
+    private readonly at: number,
+  ) {}
+
+  get count(): number {
+    return this.words[this.at + PCP_COUNT];
+  }
+  set count(v: number) {
+    this.words[this.at + PCP_COUNT] = v;
+  }
+  get high(): number {
+    return this.words[this.at + PCP_HIGH];
+  }
+  set high(v: number) {
+    this.words[this.at + PCP_HIGH] = v;
+  }
+  get batch(): number {
+    return this.words[this.at + PCP_BATCH];
+  }
+  set batch(v: number) {
+    this.words[this.at + PCP_BATCH] = v;
+  }
+}
+
+/** Slots of Zone.counters (float64: page counts above 2^31 stay exact). */
+const C_MANAGED = 0;
+const C_FREE = 1;
+const C_HIGHATOMIC = 2;
+const C_PAGETABLE = 3;
+const NR_COUNTERS = 4;
+
+export interface ZoneOptions {
+  /**
+   * Keep every counter of the zone on one SharedArrayBuffer (Zone.storage), so that another
+   * thread can attach a Zone to the same state (`storage`) and both see each other's writes.
+   */
+  readonly shared?: boolean;
+  /** Attach to the storage of a shared zone of the same layout (another thread's Zone.storage). */
+  readonly storage?: SharedArrayBuffer;
+}
+
+/** Bytes of a zone's storage: its float64 counters and tables, then its 32-bit tables. */
+function zoneStorageBytes(nrZones: number, nrCpus: number): { f64: number; bytes: number } {
+  const f64 = NR_COUNTERS + 3 + nrZones;
+  const u32 = MAX_ORDER + MAX_ORDER * MIGRATE_TYPES + nrCpus * MIGRATE_PCPTYPES + nrCpus * PCP_WORDS;
+  return { f64, bytes: f64 * 8 + u32 * 4 };
+}
+
+/**
+ * struct zone. Its counters and tables live in one buffer (`storage`: an ArrayBuffer, or a
+ * SharedArrayBuffer with `shared`), so the state can be shared with another isolate: a Zone
+ * attached to the same storage in another thread reads and writes the same counters. The plain
+ * counters (managedPages, freePages, ...) are accessors over `counters`.
+ */
 export class Zone {
   readonly nid: number;
   /** zone_idx(). */
@@ -22,27 +85,24 @@ export class Zone {
   readonly zoneStartPfn: number;
   readonly spannedPages: number;
   readonly presentPages: number;
-  /** managed_pages: present pages handed to the buddy allocator. */
-  managedPages = 0;
+  /** The buffer every counter and table below lives on. */
+  readonly storage: ArrayBuffer | SharedArrayBuffer;
+  /** managed_pages, NR_FREE_PAGES, nr_reserved_highatomic, NR_PAGETABLE (read them by name). */
+  private readonly counters: Float64Array;
   /** zone->watermark[WMARK_MIN..WMARK_HIGH]. */
-  readonly watermark = new Float64Array(3);
+  readonly watermark: Float64Array;
   /** zone->lowmem_reserve[MAX_NR_ZONES]: the "protection" line of /proc/zoneinfo. */
   readonly lowmemReserve: Float64Array;
-  nrReservedHighatomic = 0;
   /** free_area[order].nr_free: free blocks (not pages) of each order. */
-  readonly nrFree = new Uint32Array(MAX_ORDER);
+  readonly nrFree: Uint32Array;
   /** Free blocks of each order and migratetype: nrFreeByType[order * MIGRATE_TYPES + mt] (pagetypeinfo). */
-  readonly nrFreeByType = new Uint32Array(MAX_ORDER * MIGRATE_TYPES);
-  /** NR_FREE_PAGES: free pages in the buddy lists (per-cpu lists not included, as in Linux). */
-  freePages = 0;
-  /** NR_PAGETABLE: pages of PTE tables in this zone (pgtable_page_ctor()/dtor(); meminfo's PageTables). */
-  nrPagetable = 0;
+  readonly nrFreeByType: Uint32Array;
   /** zone->pageset: one per CPU (count, high, batch). */
   readonly pageset: PerCpuPages[];
   /** Pages on each CPU's lists, per migratetype: pcpCount[cpu * MIGRATE_PCPTYPES + mt]. */
   readonly pcpCount: Uint32Array;
 
-  constructor(layout: ZoneLayout, zones: ZoneLayoutConfig, nrCpus: number) {
+  constructor(layout: ZoneLayout, zones: ZoneLayoutConfig, nrCpus: number, options: ZoneOptions = {}) {
     this.nid = layout.nid;
     this.idx = layout.zoneIdx;
     this.name = zones.names[layout.zoneIdx];
@@ -50,9 +110,60 @@ export class Zone {
     this.zoneStartPfn = layout.startPfn;
     this.spannedPages = layout.spanned;
     this.presentPages = layout.present;
-    this.lowmemReserve = new Float64Array(zones.nrZones);
-    this.pageset = Array.from({ length: nrCpus }, () => ({ count: 0, high: 0, batch: 1 }));
-    this.pcpCount = new Uint32Array(nrCpus * MIGRATE_PCPTYPES);
+    const { f64, bytes } = zoneStorageBytes(zones.nrZones, nrCpus);
+    const given = options.storage;
+    if (given !== undefined && !(given instanceof SharedArrayBuffer && given.byteLength === bytes)) {
+      throw new RangeError(`zone ${this.name}: the storage to attach to is not a shared zone's of ${zones.nrZones} zones and ${nrCpus} CPUs (${bytes} bytes)`);
+    }
+    const buf = given ?? (options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    this.storage = buf;
+    this.counters = new Float64Array(buf, 0, NR_COUNTERS);
+    this.watermark = new Float64Array(buf, NR_COUNTERS * 8, 3);
+    this.lowmemReserve = new Float64Array(buf, (NR_COUNTERS + 3) * 8, zones.nrZones);
+    let at = f64 * 8;
+    const u32 = (n: number): Uint32Array => {
+      const a = new Uint32Array(buf, at, n);
+      at += n * 4;
+      return a;
+    };
+    this.nrFree = u32(MAX_ORDER);
+    this.nrFreeByType = u32(MAX_ORDER * MIGRATE_TYPES);
+    this.pcpCount = u32(nrCpus * MIGRATE_PCPTYPES);
+    const words = new Int32Array(buf, at, nrCpus * PCP_WORDS);
+    this.pageset = Array.from({ length: nrCpus }, (_, cpu) => new PerCpuPagesView(words, cpu * PCP_WORDS));
+    if (given === undefined) for (const pcp of this.pageset) pcp.batch = 1;
+  }
+
+  /** managed_pages: present pages handed to the buddy allocator. */
+  get managedPages(): number {
+    return this.counters[C_MANAGED];
+  }
+  set managedPages(v: number) {
+    this.counters[C_MANAGED] = v;
+  }
+
+  /** NR_FREE_PAGES: free pages in the buddy lists (per-cpu lists not included, as in Linux). */
+  get freePages(): number {
+    return this.counters[C_FREE];
+  }
+  set freePages(v: number) {
+    this.counters[C_FREE] = v;
+  }
+
+  /** zone->nr_reserved_highatomic. */
+  get nrReservedHighatomic(): number {
+    return this.counters[C_HIGHATOMIC];
+  }
+  set nrReservedHighatomic(v: number) {
+    this.counters[C_HIGHATOMIC] = v;
+  }
+
+  /** NR_PAGETABLE: pages of PTE tables in this zone (pgtable_page_ctor()/dtor(); meminfo's PageTables). */
+  get nrPagetable(): number {
+    return this.counters[C_PAGETABLE];
+  }
+  set nrPagetable(v: number) {
+    this.counters[C_PAGETABLE] = v;
   }
 
   get zoneEndPfn(): number {

@@ -18,6 +18,7 @@ const KERNEL_CONFIG_FIELDS: Record<keyof KernelConfig, true> = {
   debugForceRrCpu: true, unboundCpumask: true,
   logBufShift: true,
   deferredStructPageInit: true,
+  sharedMemory: true,
   debug: true, // checked by resolveDebugConfig() (debugConfigOf() in kernel.ts)
   cma: true, // checked by cmaPolicyOf() (kernel.ts)
 };
@@ -63,6 +64,7 @@ export function checkKernelConfig(config: KernelConfig): void {
   configInt('logBufShift', config.logBufShift, { min: MIN_LOG_BUF_SHIFT, max: MAX_LOG_BUF_SHIFT });
   configBool('debugForceRrCpu', config.debugForceRrCpu);
   configBool('deferredStructPageInit', config.deferredStructPageInit);
+  configBool('sharedMemory', config.sharedMemory);
   if (config.sysctl !== undefined) {
     const sysctl: unknown = config.sysctl;
     if (typeof sysctl !== 'object' || sysctl === null || Array.isArray(sysctl)) {

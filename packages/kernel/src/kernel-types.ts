@@ -40,6 +40,12 @@ export interface KernelConfig {
    * watermarks and the free counts come out the same. Needs SPARSEMEM (x86_64).
    */
   deferredStructPageInit?: boolean;
+  /**
+   * Keep struct page (PageStore) and the zones' counters on SharedArrayBuffers, so that an
+   * implementation can run in another thread on the same state (default false; on whenever the
+   * page allocator factory carries NEEDS_SHARED_MEMORY, as the grader's isolated submissions do).
+   */
+  sharedMemory?: boolean;
   /** Sysctls applied after boot, in order, e.g. { 'vm.min_free_kbytes': 67584 }. */
   sysctl?: Record<string, string | number>;
   /** CONFIG_LOG_BUF_SHIFT: the kernel log holds 1 << logBufShift bytes of records (default 18, x86_64_defconfig; 12 to 25). */

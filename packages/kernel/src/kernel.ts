@@ -3,7 +3,7 @@
  * allocator with boot memory handed over as memblock_free_all() does — and expose it.
  */
 import {
-  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, NR_PAGEFLAGS, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, Prng, Scheduler, Zone, gfpZoneValid,
+  CMA_POLICIES, DEFAULT_CMA_POLICY, ERRNO, NO_PAGE, NR_PAGEFLAGS, SLAB_RECLAIM_ACCOUNT, resolveDebugConfig, type DebugConfig, SubsystemRegistry, memmapInitZone, firstDeferredPfn, PageContents, isGfpMask, invalidGfpMaskError, PageStore, PhysMemory, needsSharedMemory, Prng, Scheduler, Zone, gfpZoneValid,
   formatMaps, subtractRanges, syscallError, type AddressSpaces, type ArchPageTables, type MmServices, type VmaLookup, type CmaPolicy, type MemoryLayout, type PageAllocator, type PageAllocatorServices,
   type Gfp, type KmemCache, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
@@ -160,12 +160,13 @@ class SimulatedKernel implements Kernel {
     this.failslab = checkedFailslab({ ...defaultFailslab(), ...config.failslab });
     this.contents = new PageContents({ maxPfn: layout.maxPfn });
     this.phys = new PhysMemory(this.contents);
-    this.pages = new PageStore(layout.maxPfn);
+    const shared = config.sharedMemory === true || needsSharedMemory(config.pageAllocator);
+    this.pages = new PageStore(layout.maxPfn, { shared });
     // sparse_init(): under SPARSEMEM only the sections with memory get a memmap.
     const sectionShift = pfnSectionShift(layout.zones.arch);
     if (sectionShift !== undefined) this.pages.sparseInit(layout.memory, sectionShift);
     this.zones = [];
-    for (const node of layout.nodes) for (const z of node.zones) this.zones.push(new Zone(z, layout.zones, nrCpus));
+    for (const node of layout.nodes) for (const z of node.zones) this.zones.push(new Zone(z, layout.zones, nrCpus, { shared }));
     // memmap_init(): the free memory memblock_free_all() hands over keeps zero struct pages (see memmapInitZone()).
     for (const zone of this.zones) memmapInitZone(this.pages, zone, this.bootmemRanges());
     if (config.deferredStructPageInit) {

@@ -150,6 +150,19 @@ export interface PageAllocator extends PageAllocatorApi, PageAllocatorAdmin, Pag
 export type PageAllocatorFactory = (services: PageAllocatorServices) => PageAllocator;
 
 /**
+ * A factory whose property of this name is true runs the implementation in another thread (the
+ * grader's isolate for an untrusted submission): the kernel then keeps struct page
+ * (PageStore.sharedState()) and its zones (Zone.storage) on SharedArrayBuffers, which such a
+ * factory hands to that thread, as KernelConfig.sharedMemory asks.
+ */
+export const NEEDS_SHARED_MEMORY = Symbol.for('mmkit.needsSharedMemory');
+
+/** Whether a page allocator factory asks for shared memory (NEEDS_SHARED_MEMORY). */
+export function needsSharedMemory(factory: unknown): boolean {
+  return typeof factory === 'function' && (factory as { [NEEDS_SHARED_MEMORY]?: unknown })[NEEDS_SHARED_MEMORY] === true;
+}
+
+/**
  * Draft, for CMA and memory hotplug (mm/page_isolation.c, alloc_contig_range() in
  * mm/page_alloc.c). Implemented by the page allocator (@mmkit/buddy); used by @mmkit/cma, which
  * empties a range by migrating its movable pages away (through PageMigration) between
