@@ -260,6 +260,7 @@ const FIELD_VALUES: Record<string, unknown[]> = {
   debugForceRrCpu: [true],
   pcp: [true, false],
   deferredStructPageInit: [true, false, 'yes'],
+  sharedMemory: [true, false, 1],
   slab: ['slub', 'slab', 'slob'],
   unboundCpumask: [[0], [0, 1], [2], []],
   debug: [{}, { vm: true }, { vm: 'yes' }, { slubDebug: 'FZPU' }, { slubDebug: 'X' }],
