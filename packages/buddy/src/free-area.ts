@@ -47,9 +47,12 @@ export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
   if (order === TOP_ORDER) st.topFreeLists.add(list, pfn, tail);
   else if (tail) st.freeLists.addTail(list, pfn);
   else st.freeLists.addHead(list, pfn);
-  zone.nrFree[order]++;
-  zone.nrFreeByType[order * MIGRATE_TYPES + mt]++;
-  zone.freePages += 1 << order;
+  // zone.freePages, nrFree[order] and nrFreeByType[order * MIGRATE_TYPES + mt], through their one view (core's
+  // FREE_PAGES 0, NR_FREE 1, NR_FREE_BY_TYPE 12, MIGRATE_TYPES 6: literals, as an imported constant costs a load and a check)
+  const counts = zone.freeCounts;
+  counts[0] += 1 << order;
+  counts[1 + order]++;
+  counts[12 + order * 6 + mt]++;
 }
 
 /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
@@ -58,9 +61,10 @@ export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: num
   if (order === TOP_ORDER) st.topFreeLists.remove(list, pfn);
   else st.freeLists.remove(list, pfn);
   st.pages.clearBuddy(pfn);
-  zone.nrFree[order]--;
-  zone.nrFreeByType[order * MIGRATE_TYPES + mt]--;
-  zone.freePages -= 1 << order;
+  const counts = zone.freeCounts; // as addToFreeArea()
+  counts[0] -= 1 << order;
+  counts[1 + order]--;
+  counts[12 + order * 6 + mt]--;
 }
 
 /**

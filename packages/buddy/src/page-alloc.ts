@@ -80,9 +80,9 @@ export function gfpZone(st: BuddyState, gfp: Gfp): ZoneIndex {
  */
 export function __zoneWatermarkOk(st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean {
   if (st.cmaMigratetype && !(allocFlags & ALLOC_CMA)) {
-    return zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freePages - zone.freeCmaPages, false);
+    return zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freeCounts[0] - zone.freeCmaPages, false); // FREE_PAGES: zone.freePages
   }
-  return zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freePages, true);
+  return zoneWatermarkOkFree(zone, order, mark, classzoneIdx, allocFlags, zone.freeCounts[0], true); // FREE_PAGES
 }
 
 /**
@@ -129,7 +129,8 @@ export function zoneWatermarkOkFree(zone: Zone, order: number, mark: number, cla
  */
 export function zoneWatermarkFast(st: BuddyState, zone: Zone, order: number, mark: number, classzoneIdx: ZoneIndex, allocFlags: number): boolean {
   if (order === 0) {
-    const freePages = st.cmaMigratetype && !(allocFlags & ALLOC_CMA) ? zone.freePages - zone.freeCmaPages : zone.freePages;
+    const free = zone.freeCounts[0]; // FREE_PAGES: zone.freePages
+    const freePages = st.cmaMigratetype && !(allocFlags & ALLOC_CMA) ? free - zone.freeCmaPages : free;
     if (freePages > mark + zone.lowmemReserve[classzoneIdx]) return true;
   }
   return st.hooks.zoneWatermarkOk(st, zone, order, mark, classzoneIdx, allocFlags);

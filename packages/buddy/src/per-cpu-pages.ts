@@ -12,6 +12,9 @@ import {
   MIGRATE_MOVABLE,
   MIGRATE_PCPTYPES,
   NO_PAGE,
+  PCP_BATCH,
+  PCP_COUNT,
+  PCP_WORDS,
   __GFP_BITS_MASK,
   __GFP_THISNODE,
   gfpZoneValid,
@@ -55,20 +58,21 @@ export function setupPerCpuPageset(st: BuddyState): void {
  */
 export function rmqueuePcplist(st: BuddyState, zone: Zone, migratetype: MigrateType): Pfn {
   const cpu = st.sched.currentCpu;
-  const pcp = zone.pageset[cpu];
+  const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
+  const at = cpu * PCP_WORDS;
   const lists = st.pcpLists;
   const list = (zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES + migratetype; // pcpListIndex()
   const counter = cpu * MIGRATE_PCPTYPES + migratetype;
   let pfn: Pfn;
   do {
     if (lists.isEmpty(list)) {
-      const got = rmqueueBulk(st, zone, 0, pcp.batch, list, migratetype);
-      pcp.count += got;
+      const got = rmqueueBulk(st, zone, 0, pcp[at + PCP_BATCH], list, migratetype);
+      pcp[at + PCP_COUNT] += got;
       zone.pcpCount[counter] += got;
       if (got === 0) return NO_PAGE;
     }
     pfn = lists.popHead(list);
-    pcp.count--;
+    pcp[at + PCP_COUNT]--;
     zone.pcpCount[counter]--;
   } while (st.debugVm && checkNewPage(st, pfn));
   return pfn;
@@ -91,14 +95,14 @@ export function rmqueuePcpFast(st: BuddyState, gfp: Gfp): Pfn {
   const zone = st.zoneByNum[f[at + 1]]; // PCP_FAST_ZONE
   const mt = f[at + 3]; // PCP_FAST_MT
   // zone_watermark_fast(), order 0, ALLOC_WMARK_LOW (| ALLOC_CMA for a movable request)
-  const free = st.cmaMigratetype && mt !== MIGRATE_MOVABLE ? zone.freePages - zone.freeCmaPages : zone.freePages;
+  const free = st.cmaMigratetype && mt !== MIGRATE_MOVABLE ? zone.freeCounts[0] - zone.freeCmaPages : zone.freeCounts[0]; // FREE_PAGES: zone.freePages
   if (!(free > zone.watermark[ALLOC_WMARK_LOW] + zone.lowmemReserve[zone.idx])) return NO_PAGE;
   const lists = st.pcpLists;
   const list = f[at + 2]; // PCP_FAST_LIST
   const pfn = lists.head[list];
   if (pfn === -1 || gfp & 0x8000) return NO_PAGE; // an empty list (rmqueue_bulk()), or __GFP_ZERO: the general path
   lists.remove(list, pfn);
-  zone.pageset[cpu].count--;
+  zone.pcpWords[cpu * 3]--; // PCP_WORDS, PCP_COUNT
   zone.pcpCount[cpu * MIGRATE_PCPTYPES + mt]--;
   // prep_new_page(): one reference, no flags but page_owner's order 0 (page-extras.ts), unmapped
   const pages = st.pages;
@@ -174,10 +178,11 @@ export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
     mt = MIGRATE_MOVABLE;
   }
   const cpu = st.sched.currentCpu;
-  const pcp = zone.pageset[cpu];
+  const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
+  const at = cpu * 3; // PCP_WORDS
   st.pcpLists.addHead((zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES + mt, pfn); // pcpListIndex()
   zone.pcpCount[cpu * MIGRATE_PCPTYPES + mt]++;
-  if (++pcp.count >= pcp.high) freePcppagesBulk(st, zone, pcp.batch, cpu);
+  if (++pcp[at] >= pcp[at + 1]) freePcppagesBulk(st, zone, pcp[at + 2], cpu); // PCP_COUNT, PCP_HIGH, PCP_BATCH
 }
 
 /**
@@ -187,13 +192,14 @@ export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
  * free_pcp_prepare() left out when it was freed): a bad one is reported and not freed (lost).
  */
 export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu: number): void {
-  const pcp = zone.pageset[cpu];
+  const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
+  const pcpCount = cpu * PCP_WORDS + PCP_COUNT;
   const lists = st.pcpLists;
   const pages = st.pages;
   const check = !st.debugVm;
   const listBase = (zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES; // pcpListIndex(zone, cpu, 0)
   const counterBase = cpu * MIGRATE_PCPTYPES;
-  if (count > pcp.count) count = pcp.count;
+  if (count > pcp[pcpCount]) count = pcp[pcpCount];
   let migratetype = 0;
   let batchFree = 0;
   while (count > 0) {
@@ -209,7 +215,7 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
     do {
       const pfn = lists.last(list);
       lists.remove(list, pfn);
-      pcp.count--;
+      pcp[pcpCount]--;
       zone.pcpCount[counter]--;
       let mt = listMigratetype(pages.flags, pfn); // get_pcppage_migratetype()
       clearPageExtra(pages.flags, pfn); // off the per-cpu list: nothing recorded until it heads a free block

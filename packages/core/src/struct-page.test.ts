@@ -4,10 +4,10 @@ import { Prng } from './prng.js';
 import { NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, SHARED_MAX_HANDOVER_RANGES, TOP_ORDER, TopOrderListSet } from './struct-page.js';
 import { errnoName, ERRNO, strerror, syscallError } from './errno.js';
 import { memmapInitZone } from './memmap.js';
-import { MIGRATE_MOVABLE } from './migratetype.js';
+import { MIGRATE_MOVABLE, MIGRATE_TYPES } from './migratetype.js';
 import { X86_64_ZONES } from './mmzone.js';
 import { PAGE_BUDDY_MAPCOUNT_VALUE, PG_reserved } from './page-flags.js';
-import { Zone } from './zone.js';
+import { FREE_PAGES, NR_FREE, NR_FREE_BY_TYPE, PCP_BATCH, PCP_COUNT, PCP_HIGH, PCP_WORDS, Zone } from './zone.js';
 
 describe('PageStore memory model (pfn_valid)', () => {
   it('is FLATMEM until sparseInit(): every pfn below maxPfn is valid', () => {
@@ -197,14 +197,36 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     const b = new Zone(layout, X86_64_ZONES, 2, { storage });
     expect(b.pageset.map((p) => p.batch)).toEqual([1, 1]);
     a.managedPages = 4000;
-    a.freePages += 2 ** 33; // beyond 32 bits: float64 counters
+    a.managedPages += 2 ** 33; // beyond 32 bits: float64 counters
+    a.freePages += 3000;
     b.nrReservedHighatomic = 512;
     b.pageset[1].count++;
     b.pageset[1].high = 90;
     a.nrFree[3] = 2;
-    expect([b.managedPages, b.freePages, a.nrReservedHighatomic, a.pageset[1].count, a.pageset[1].high, b.nrFree[3]]).toEqual([4000, 2 ** 33, 512, 1, 90, 2]);
+    expect([b.managedPages, b.freePages, a.nrReservedHighatomic, a.pageset[1].count, a.pageset[1].high, b.nrFree[3]]).toEqual([4000 + 2 ** 33, 3000, 512, 1, 90, 2]);
     expect(a.pcpPages()).toBe(1);
     expect(() => new Zone(layout, X86_64_ZONES, 3, { storage })).toThrow(/not a shared zone's/);
+  });
+
+  it('names the typed-array places the page allocator\'s hot paths index: freeCounts and pcpWords are what the accessors and views read', () => {
+    const z = new Zone({ nid: 0, zoneIdx: X86_64_ZONES.NORMAL, startPfn: 0, spanned: 4096, present: 4096 }, X86_64_ZONES, 3);
+    // @mmkit/buddy's hot paths index these places as literals (an imported constant costs a load and a check per use there).
+    expect([FREE_PAGES, NR_FREE, NR_FREE_BY_TYPE, MIGRATE_TYPES]).toEqual([0, 1, 12, 6]);
+    expect([PCP_COUNT, PCP_HIGH, PCP_BATCH, PCP_WORDS]).toEqual([0, 1, 2, 3]);
+    z.freeCounts[FREE_PAGES] = 7;
+    z.freeCounts[NR_FREE + 3] = 2;
+    z.freeCounts[NR_FREE_BY_TYPE + 10 * MIGRATE_TYPES + MIGRATE_MOVABLE] = 5;
+    expect([z.freePages, z.nrFree[3], z.nrFreeByType[10 * MIGRATE_TYPES + MIGRATE_MOVABLE]]).toEqual([7, 2, 5]);
+    z.nrFree[10] = 1;
+    z.freePages -= 8; // a corrupted count stays visible as one
+    expect([z.freeCounts[NR_FREE + 10], z.freePages]).toEqual([1, -1]);
+    z.pcpWords[2 * PCP_WORDS + PCP_COUNT] = 5;
+    z.pcpWords[2 * PCP_WORDS + PCP_HIGH] = 90;
+    z.pcpWords[2 * PCP_WORDS + PCP_BATCH] = 15;
+    const { count, high, batch } = z.pageset[2];
+    expect({ count, high, batch }).toEqual({ count: 5, high: 90, batch: 15 });
+    expect(z.pageset[1].batch).toBe(1);
+    for (const view of [z.freeCounts, z.nrFree, z.nrFreeByType, z.pcpWords, z.pcpCount, z.watermark]) expect(view.buffer).toBe(z.storage);
   });
 
   it('memmap init with a handover list writes only the reserved pages and holes, and records the rest', () => {

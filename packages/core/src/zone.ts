@@ -12,11 +12,15 @@ export interface PerCpuPages {
   batch: number;
 }
 
-/** The words of one CPU's PerCpuPages in ZoneStorage's pageset array. */
-const PCP_COUNT = 0;
-const PCP_HIGH = 1;
-const PCP_BATCH = 2;
-const PCP_WORDS = 3;
+/**
+ * The words of one CPU's per_cpu_pages in Zone.pcpWords: CPU `cpu`'s count is
+ * pcpWords[cpu * PCP_WORDS + PCP_COUNT]. The page allocator's hot paths read and write them
+ * there; everything else goes through zone.pageset[cpu].
+ */
+export const PCP_COUNT = 0;
+export const PCP_HIGH = 1;
+export const PCP_BATCH = 2;
+export const PCP_WORDS = 3;
 
 /** per_cpu_pages of one CPU as three words of the zone's storage (count, high, batch). */
 class PerCpuPagesView implements PerCpuPages {
@@ -45,12 +49,24 @@ class PerCpuPagesView implements PerCpuPages {
   }
 }
 
-/** Slots of Zone.counters (float64: page counts above 2^31 stay exact). */
+/** Slots of Zone.counters (float64: page counts above 2^31 stay exact); read them by name (zone.managedPages, ...). */
 const C_MANAGED = 0;
-const C_FREE = 1;
-const C_HIGHATOMIC = 2;
-const C_PAGETABLE = 3;
-const NR_COUNTERS = 4;
+const C_HIGHATOMIC = 1;
+const C_PAGETABLE = 2;
+const NR_COUNTERS = 3;
+
+/**
+ * The places in Zone.freeCounts, one Int32Array for what every free-list operation updates:
+ * NR_FREE_PAGES at FREE_PAGES, free_area[order].nr_free at NR_FREE + order, and the blocks of
+ * each order and migratetype at NR_FREE_BY_TYPE + order * MIGRATE_TYPES + mt. The page
+ * allocator's hot paths index it directly (one view, one bounds check); everything else reads
+ * zone.freePages, zone.nrFree and zone.nrFreeByType (views of the same words). A zone holds
+ * fewer than 2^31 pages (struct page's pfns are below PageStore.MAX_PAGES).
+ */
+export const FREE_PAGES = 0;
+export const NR_FREE = 1;
+export const NR_FREE_BY_TYPE = NR_FREE + MAX_ORDER;
+const FREE_COUNTS = NR_FREE_BY_TYPE + MAX_ORDER * MIGRATE_TYPES;
 
 export interface ZoneOptions {
   /**
@@ -65,7 +81,7 @@ export interface ZoneOptions {
 /** Bytes of a zone's storage: its float64 counters and tables, then its 32-bit tables. */
 function zoneStorageBytes(nrZones: number, nrCpus: number): { f64: number; bytes: number } {
   const f64 = NR_COUNTERS + 3 + nrZones;
-  const u32 = MAX_ORDER + MAX_ORDER * MIGRATE_TYPES + nrCpus * MIGRATE_PCPTYPES + nrCpus * PCP_WORDS;
+  const u32 = FREE_COUNTS + nrCpus * MIGRATE_PCPTYPES + nrCpus * PCP_WORDS;
   return { f64, bytes: f64 * 8 + u32 * 4 };
 }
 
@@ -73,7 +89,8 @@ function zoneStorageBytes(nrZones: number, nrCpus: number): { f64: number; bytes
  * struct zone. Its counters and tables live in one buffer (`storage`: an ArrayBuffer, or a
  * SharedArrayBuffer with `shared`), so the state can be shared with another isolate: a Zone
  * attached to the same storage in another thread reads and writes the same counters. The plain
- * counters (managedPages, freePages, ...) are accessors over `counters`.
+ * counters (managedPages, freePages, ...) are accessors over `counters` and `freeCounts`, and
+ * pageset[cpu] a view of three words of `pcpWords`; hot paths index the typed arrays themselves.
  */
 export class Zone {
   readonly nid: number;
@@ -87,8 +104,10 @@ export class Zone {
   readonly presentPages: number;
   /** The buffer every counter and table below lives on. */
   readonly storage: ArrayBuffer | SharedArrayBuffer;
-  /** managed_pages, NR_FREE_PAGES, nr_reserved_highatomic, NR_PAGETABLE (read them by name). */
+  /** managed_pages, nr_reserved_highatomic, NR_PAGETABLE (read them by name). */
   private readonly counters: Float64Array;
+  /** NR_FREE_PAGES, nr_free per order, and free blocks per order and type: see FREE_PAGES, NR_FREE, NR_FREE_BY_TYPE. */
+  readonly freeCounts: Int32Array;
   /** zone->watermark[WMARK_MIN..WMARK_HIGH]. */
   readonly watermark: Float64Array;
   /** zone->lowmem_reserve[MAX_NR_ZONES]: the "protection" line of /proc/zoneinfo. */
@@ -97,8 +116,10 @@ export class Zone {
   readonly nrFree: Uint32Array;
   /** Free blocks of each order and migratetype: nrFreeByType[order * MIGRATE_TYPES + mt] (pagetypeinfo). */
   readonly nrFreeByType: Uint32Array;
-  /** zone->pageset: one per CPU (count, high, batch). */
+  /** zone->pageset: one per CPU (count, high, batch), views of pcpWords. */
   readonly pageset: PerCpuPages[];
+  /** Every CPU's per_cpu_pages as PCP_WORDS words (count, high, batch): what pageset[cpu] reads. */
+  readonly pcpWords: Int32Array;
   /** Pages on each CPU's lists, per migratetype: pcpCount[cpu * MIGRATE_PCPTYPES + mt]. */
   readonly pcpCount: Uint32Array;
 
@@ -121,15 +142,14 @@ export class Zone {
     this.watermark = new Float64Array(buf, NR_COUNTERS * 8, 3);
     this.lowmemReserve = new Float64Array(buf, (NR_COUNTERS + 3) * 8, zones.nrZones);
     let at = f64 * 8;
-    const u32 = (n: number): Uint32Array => {
-      const a = new Uint32Array(buf, at, n);
-      at += n * 4;
-      return a;
-    };
-    this.nrFree = u32(MAX_ORDER);
-    this.nrFreeByType = u32(MAX_ORDER * MIGRATE_TYPES);
-    this.pcpCount = u32(nrCpus * MIGRATE_PCPTYPES);
+    this.freeCounts = new Int32Array(buf, at, FREE_COUNTS);
+    this.nrFree = new Uint32Array(buf, at + NR_FREE * 4, MAX_ORDER);
+    this.nrFreeByType = new Uint32Array(buf, at + NR_FREE_BY_TYPE * 4, MAX_ORDER * MIGRATE_TYPES);
+    at += FREE_COUNTS * 4;
+    this.pcpCount = new Uint32Array(buf, at, nrCpus * MIGRATE_PCPTYPES);
+    at += nrCpus * MIGRATE_PCPTYPES * 4;
     const words = new Int32Array(buf, at, nrCpus * PCP_WORDS);
+    this.pcpWords = words;
     this.pageset = Array.from({ length: nrCpus }, (_, cpu) => new PerCpuPagesView(words, cpu * PCP_WORDS));
     if (given === undefined) for (const pcp of this.pageset) pcp.batch = 1;
   }
@@ -144,10 +164,10 @@ export class Zone {
 
   /** NR_FREE_PAGES: free pages in the buddy lists (per-cpu lists not included, as in Linux). */
   get freePages(): number {
-    return this.counters[C_FREE];
+    return this.freeCounts[FREE_PAGES];
   }
   set freePages(v: number) {
-    this.counters[C_FREE] = v;
+    this.freeCounts[FREE_PAGES] = v;
   }
 
   /** zone->nr_reserved_highatomic. */
