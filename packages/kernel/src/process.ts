@@ -9,7 +9,7 @@
  * value, never thrown.
  */
 import {
-  FAULT_FLAG_USER, FAULT_FLAG_WRITE, FAULT_HANDLED, FAULT_OOM, FAULT_SIGBUS, FAULT_SIGSEGV_MAPERR, NO_SLOT, PG_LEVEL_2M, PG_LEVEL_4K, syscallError,
+  FAULT_FLAG_USER, FAULT_FLAG_WRITE, FAULT_HANDLED, FAULT_OOM, FAULT_SIGBUS, FAULT_SIGSEGV_MAPERR, NO_SLOT, PG_LEVEL_4K, syscallError,
 } from '@mmkit/core';
 import type { AddressSpaces, ArchPageTables, MmDescription, MmId, MmParams, PageContents } from '@mmkit/core';
 
@@ -80,10 +80,8 @@ export class Process {
    */
   private translate(addr: number, write: boolean): number {
     const arch = this.host.arch;
-    const pgd = this.pgd;
-    const pmdSlot = arch.lookup(pgd, addr, PG_LEVEL_2M);
-    if (pmdSlot === NO_SLOT || arch.pteNone(arch.readEntry(pmdSlot))) return -1;
-    const slot = arch.lookup(pgd, addr, PG_LEVEL_4K);
+    // One walk to the PTE: NO_SLOT when a table on the way is missing (or a 2 MiB leaf, which nothing maps yet).
+    const slot = arch.lookup(this.pgd, addr, PG_LEVEL_4K);
     if (slot === NO_SLOT) return -1;
     const pte = arch.readEntry(slot);
     if (!arch.ptePresent(pte) || arch.pteProtnone(pte)) return -1;

@@ -84,13 +84,13 @@ function allocZeroedUserPage(ctx: MmapContext): number {
   return ctx.services.pageAllocator.allocPages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
 }
 
-/** do_anonymous_page(): the PTE at slot is none. */
-function doAnonymousPage(ctx: MmapContext, mm: MmStruct, v: number, addr: number, flags: number): number {
+/** do_anonymous_page(): the PTE of addr is none; knownSlot is its slot when the PTE table exists (NO_SLOT: pte_alloc() it). */
+function doAnonymousPage(ctx: MmapContext, mm: MmStruct, v: number, addr: number, flags: number, knownSlot: number): number {
   const arch = archOf(ctx);
   const t = mm.vmas;
   const vmFlags = t.vmFlags[v];
   if (vmFlags & VM_SHARED) return VM_FAULT_SIGBUS; // a file mapping without ->vm_ops
-  const slot = arch.alloc(mm.pgd, addr, PG_LEVEL_4K); // pte_alloc()
+  const slot = knownSlot !== NO_SLOT ? knownSlot : arch.alloc(mm.pgd, addr, PG_LEVEL_4K); // pte_alloc()
   if (slot === NO_SLOT) return VM_FAULT_OOM;
   const prot = arch.vmGetPageProt(vmFlags);
   if (!(flags & FAULT_FLAG_WRITE) && ctx.hooks.readFaultZeroPage) {
@@ -189,7 +189,7 @@ export function handleMmFault(ctx: MmapContext, mm: MmStruct, v: number, addr: n
     if (slot !== NO_SLOT) orig = arch.readEntry(slot);
   }
   if (slot === NO_SLOT || arch.pteNone(orig)) {
-    if (vmaIsAnonymous(mm, v)) return doAnonymousPage(ctx, mm, v, addr, flags);
+    if (vmaIsAnonymous(mm, v)) return doAnonymousPage(ctx, mm, v, addr, flags, slot);
     return VM_FAULT_SIGBUS; // do_fault(): file and shmem pages come with the page cache
   }
   if (!arch.ptePresent(orig)) return VM_FAULT_SIGBUS; // do_swap_page(): no swap entries are made yet
