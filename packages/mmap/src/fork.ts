@@ -51,8 +51,11 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
       }
       if (arch.ptePresent(pte)) {
         if (cow) {
-          arch.setEntry(s, arch.pteWrprotect(pte)); // ptep_set_wrprotect()
-          pte = arch.pteWrprotect(pte);
+          const wp = arch.pteWrprotect(pte);
+          if (wp !== pte) {
+            arch.setEntry(s, wp); // ptep_set_wrprotect()
+            pte = wp;
+          }
         }
         if (flags & VM_SHARED) pte = arch.pteMkclean(pte);
         pte = arch.pteMkold(pte);

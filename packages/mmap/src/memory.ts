@@ -26,7 +26,7 @@ function zapPteRange(ctx: MmapContext, mm: MmStruct, arch: ArchPageTables, slot:
   for (; addr < end; addr += 4096, slot += 8) {
     const pte = arch.readEntry(slot);
     if (arch.pteNone(pte)) continue;
-    arch.clearEntry(slot);
+    arch.setEntry(slot, 0); // ptep_get_and_clear_full(): read above
     if (arch.ptePresent(pte)) {
       if (arch.pteSpecial(pte)) continue; // the zero page, a PFN mapping: no struct page to put
       const pfn = arch.ptePfn(pte);
