@@ -40,6 +40,7 @@ export const DEFAULT_MMAP_HOOKS: MmapHooks = {
   ...DEFAULT_MERGE_HOOKS,
   stackGuardGap: (configured) => configured,
   readFaultZeroPage: true,
+  populate: true,
 };
 
 export interface AddressSpacesOptions {

@@ -30,6 +30,8 @@ export interface MmapHooks {
    * 2.6.31, and mm_forbids_zeropage() architectures).
    */
   readFaultZeroPage: boolean;
+  /** mm_populate() runs (true: 4.17); false: MAP_POPULATE and MAP_LOCKED fault nothing in. */
+  populate: boolean;
 }
 
 export interface MmapContext {

@@ -41,6 +41,7 @@ function populateVmaPageRange(ctx: MmapContext, mm: MmStruct, v: number, start: 
 
 /** __mm_populate(start, len, ignore_errors = 1). */
 export function mmPopulate(ctx: MmapContext, mm: MmStruct, start: number, len: number): void {
+  if (!ctx.hooks.populate) return;
   const t = mm.vmas;
   const end = start + len;
   let nend = 0;

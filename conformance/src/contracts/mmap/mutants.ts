@@ -74,4 +74,20 @@ export const MMAP_MUTANTS: readonly Mutant[] = [
     source: { kind: 'commit', ref: 'remove ZERO_PAGE', hash: '557ed1fa2620', release: '2.6.24' },
     factory: withHooks({ readFaultZeroPage: false }),
   },
+  {
+    id: 'mmap-stack-guard-page',
+    contract: 'mmap',
+    breaks: 'mmap.fault.stack-growth',
+    description: 'A stack guard of one page, as before "mm: larger stack guard gap, between vmas" (4.12): a stack grows to within a page of the mapping below it.',
+    source: { kind: 'commit', ref: 'mm: larger stack guard gap, between vmas', hash: '1be7107fbe18eed3e319a6c3e83c78254b693acb', release: '4.12' },
+    factory: withHooks({ stackGuardGap: () => 4096 }),
+  },
+  {
+    id: 'mmap-populate-ignored',
+    contract: 'mmap',
+    breaks: 'mmap.fault.populate',
+    description: 'mm_populate() that does nothing: MAP_POPULATE and MAP_LOCKED leave the mapping to be faulted in on first access.',
+    source: { kind: 'source', ref: 'mm/gup.c: __mm_populate()' },
+    factory: withHooks({ populate: false }),
+  },
 ];

@@ -1,5 +1,5 @@
 /** Page faults, fork and exit, through the kernel's processes on the implementation under test. */
-import { MADV_DONTFORK, MADV_WIPEONFORK, MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR, VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE } from '@mmkit/core';
+import { MADV_DONTFORK, MADV_WIPEONFORK, MAP_ANONYMOUS, MAP_FIXED, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR, VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE } from '@mmkit/core';
 import { createKernel, freePages, type Kernel, type Process } from '@mmkit/kernel';
 import * as assert from '../../../assert.js';
 import type { SuiteCase } from '../../../suite.js';
@@ -150,6 +150,22 @@ export const faultCases: readonly SuiteCase<AddressSpacesUnderTest>[] = [
       const gap = q.write(below + 255 * PAGE, one(1));
       assert.ok(!gap.ok && gap.code === SEGV_MAPERR, 'growing to within 256 pages (stack_guard_gap) of the mapping below is SIGSEGV');
       assert.ok(q.write(below + 256 * PAGE, one(1)).ok, 'growing to 256 pages above it is allowed');
+    },
+  },
+  {
+    name: 'MAP_POPULATE and MAP_LOCKED fault the mapping in at mmap(): pages of its own for private writable memory, VmLck for MAP_LOCKED',
+    rules: ['mmap.fault.populate'],
+    run(ctx) {
+      const k = bootKernel(ctx);
+      const p = spawn(k);
+      p.mmap(0, 8 * PAGE, RW, ANON | MAP_POPULATE);
+      assert.equal(anonRss(k, p), 8, 'RssAnon after MAP_POPULATE of 8 pages');
+      p.mmap(0, 4 * PAGE, RW, ANON | MAP_POPULATE | MAP_NONBLOCK);
+      assert.equal(anonRss(k, p), 8, 'RssAnon after MAP_POPULATE | MAP_NONBLOCK (nothing populated)');
+      p.mmap(0, 4 * PAGE, RW, ANON | MAP_LOCKED);
+      assert.equal(anonRss(k, p), 12, 'RssAnon after MAP_LOCKED of 4 pages');
+      const status = k.readFile(`/proc/${p.pid}/status`);
+      assert.ok(status.includes('\nVmLck:\t      16 kB\n'), `VmLck of 16 kB in /proc/PID/status: ${status.split('\n').find((l) => l.startsWith('VmLck')) ?? 'none'}`);
     },
   },
   {
