@@ -553,6 +553,25 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
         ]
       },
       {
+        "name": "mlock",
+        "kind": "method",
+        "params": "(mm: MmId, addr: number | bigint, len: number | bigint, flags?: number)",
+        "type": "number",
+        "doc": [
+          "mlock(2) (flags 0) and mlock2(2) (flags MLOCK_ONFAULT, 1): lock [addr, addr + len) and fault",
+          "it in (not with MLOCK_ONFAULT): 0 or -errno (EINVAL, ENOMEM, EPERM, EAGAIN)."
+        ]
+      },
+      {
+        "name": "munlock",
+        "kind": "method",
+        "params": "(mm: MmId, addr: number | bigint, len: number | bigint)",
+        "type": "number",
+        "doc": [
+          "munlock(2): 0 or -errno."
+        ]
+      },
+      {
         "name": "fork",
         "kind": "method",
         "params": "(mm: MmId)",

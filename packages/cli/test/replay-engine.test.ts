@@ -192,3 +192,23 @@ describe('the replay engine', () => {
     expect(initialBrk(parseMaps(heap).entries)).toMatchObject({ start: 0x55555555c000n, end: 0x55555557d000n });
   });
 });
+
+describe('replay on @mmkit/mmap: mlock, mlock2 and munlock', () => {
+  it('replays them (faults are provided) and compares their results', async () => {
+    const { createKernel } = await import('@mmkit/kernel');
+    const { mmapTargetFactory } = await import('../src/trace/mmap-target.js');
+    const k = createKernel({ machine: { mem: 64 * 2 ** 20 } });
+    const strace = [
+      'mmap(0x400000000, 16384, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_FIXED|MAP_ANONYMOUS, -1, 0) = 0x400000000',
+      'mlock(0x400000000, 8192) = 0',
+      'mlock2(0x400002000, 4096, MLOCK_ONFAULT) = 0',
+      'mlock(0x500000000, 4096) = -1 ENOMEM (Cannot allocate memory)',
+      'munlock(0x400000000, 16384) = 0',
+    ].join('\n');
+    const report = replay({ command: undefined, initialMaps: INITIAL, strace, finalMaps: undefined }, mmapTargetFactory(() => k.addressSpaces!));
+    expect(report.unreplayed).toEqual([]);
+    expect(report.problems).toEqual([]);
+    expect(report.differing).toEqual([]);
+    expect(report.replayed).toBe(5);
+  });
+});

@@ -122,3 +122,6 @@ export function calcVmFlagBits(flags: number): number {
   return ((flags & MAP_GROWSDOWN) ? VM_GROWSDOWN : 0) | ((flags & MAP_DENYWRITE) ? VM_DENYWRITE : 0) | ((flags & MAP_LOCKED) ? VM_LOCKED : 0)
     | ((flags & MAP_SYNC) ? VM_SYNC : 0);
 }
+
+/** mlock2() flags (include/uapi/asm-generic/mman-common.h). */
+export const MLOCK_ONFAULT = 0x01;

@@ -9,7 +9,7 @@
  */
 import {
   ERRNO, FAULT_OOM, MADV_DODUMP, MADV_DOFORK, MADV_DONTFORK, MADV_DONTNEED, MADV_KEEPONFORK, MADV_WIPEONFORK, MAP_ANONYMOUS, MAP_FIXED,
-  MAP_POPULATE, MAP_PRIVATE, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, Prng, SEGV_ACCERR, SEGV_MAPERR, VM_DONTCOPY, VM_EXEC,
+  MAP_POPULATE, MAP_PRIVATE, MLOCK_ONFAULT, MREMAP_FIXED, MREMAP_MAYMOVE, PROT_EXEC, PROT_NONE, PROT_READ, PROT_WRITE, Prng, SEGV_ACCERR, SEGV_MAPERR, VM_DONTCOPY, VM_EXEC,
   VM_READ, VM_WIPEONFORK, VM_WRITE,
 } from '@mmkit/core';
 import type { Kernel } from './kernel-types.js';
@@ -62,10 +62,10 @@ interface Task {
   shadow: Map<number, number>;
 }
 
-const KINDS = ['mmap', 'mmap-fixed', 'munmap', 'mprotect', 'mremap', 'madvise', 'write', 'read', 'fork', 'exit'] as const;
+const KINDS = ['mmap', 'mmap-fixed', 'munmap', 'mprotect', 'mremap', 'madvise', 'mlock', 'write', 'read', 'fork', 'exit'] as const;
 type Kind = (typeof KINDS)[number];
 /** Relative weights of the operations. */
-const WEIGHTS: Readonly<Record<Kind, number>> = { 'mmap': 8, 'mmap-fixed': 10, 'munmap': 8, 'mprotect': 8, 'mremap': 6, 'madvise': 6, 'write': 30, 'read': 20, 'fork': 3, 'exit': 2 };
+const WEIGHTS: Readonly<Record<Kind, number>> = { 'mmap': 8, 'mmap-fixed': 10, 'munmap': 8, 'mprotect': 8, 'mremap': 6, 'madvise': 6, 'mlock': 4, 'write': 30, 'read': 20, 'fork': 3, 'exit': 2 };
 
 export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): AddressSpaceFuzzResult {
   const ops = options.ops ?? 300;
@@ -204,7 +204,7 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         const r = as.mremap(p.mm, e.start, oldLen, newLen, flags, fixedTo);
         note = `mremap(0x${e.start.toString(16)}, ${oldLen}, ${newLen}, ${flags}, 0x${fixedTo.toString(16)}) = ${r < 0 ? r : `0x${r.toString(16)}`}`;
         if (r < 0) {
-          if (r !== -ERRNO.ENOMEM && r !== -ERRNO.EINVAL && r !== -ERRNO.EFAULT) fail(`mremap(0x${e.start.toString(16)}, ${oldLen}, ${newLen}, ${flags}) = ${r}`);
+          if (r !== -ERRNO.ENOMEM && r !== -ERRNO.EINVAL && r !== -ERRNO.EFAULT && r !== -ERRNO.EAGAIN) fail(`mremap(0x${e.start.toString(16)}, ${oldLen}, ${newLen}, ${flags}) = ${r}`);
           // A failed move may have moved nothing or (ENOMEM in move_page_tables) moved back: the contents stay.
           break;
         }
@@ -223,6 +223,16 @@ export function runAddressSpaceFuzz(options: AddressSpaceFuzzOptions = {}): Addr
         // Private anonymous memory reads zeros again, also after ENOMEM (the mapped part is advised, then the hole reported).
         if ((r === 0 || r === -ERRNO.ENOMEM) && advice === MADV_DONTNEED) forget(t, a, a + len);
         if (r !== 0 && r !== -ERRNO.ENOMEM && r !== -ERRNO.EINVAL && r !== -ERRNO.EAGAIN) fail(`madvise(0x${a.toString(16)}, ${len}, ${advice}) = ${r}`);
+        break;
+      }
+      case 'mlock': {
+        const a = someAddr(t, 8);
+        const len = (1 + rng.nextInt(8)) * PAGE;
+        const lock = rng.nextInt(2) === 0;
+        const r = lock ? as.mlock(p.mm, a, len, rng.nextInt(3) === 0 ? MLOCK_ONFAULT : 0) : as.munlock(p.mm, a, len);
+        note = `${lock ? 'mlock' : 'munlock'}(0x${a.toString(16)}, ${len}) = ${r}`;
+        // ENOMEM: a hole, RLIMIT_MEMLOCK, or a range that cannot be faulted in; EAGAIN: an allocation failed while populating.
+        if (r !== 0 && r !== -ERRNO.ENOMEM && r !== -ERRNO.EAGAIN) fail(note);
         break;
       }
       case 'write': {

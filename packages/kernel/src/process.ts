@@ -203,6 +203,16 @@ export class Process {
     return this.host.addressSpaces.brk(this.mm, value);
   }
 
+  mlock(addr: number | bigint, len: number | bigint, flags = 0): number {
+    this.live('mlock');
+    return check(flags === 0 ? 'mlock' : 'mlock2', this.host.addressSpaces.mlock(this.mm, addr, len, flags));
+  }
+
+  munlock(addr: number | bigint, len: number | bigint): number {
+    this.live('munlock');
+    return check('munlock', this.host.addressSpaces.munlock(this.mm, addr, len));
+  }
+
   madvise(addr: number | bigint, len: number | bigint, advice: number): number {
     this.live('madvise');
     return check('madvise', this.host.addressSpaces.madvise(this.mm, addr, len, advice));

@@ -166,6 +166,50 @@ describe('MAP_POPULATE and MAP_LOCKED', () => {
   });
 });
 
+describe('mlock(2), mlock2(2), munlock(2)', () => {
+  it('lock and populate a range, split and merge VMAs, count locked_vm; the errors of the man page', () => {
+    const k = boot();
+    const p = k.spawn({ vmas: [] });
+    const as = k.addressSpaces!;
+    const a = p.mmap(0x700000000, 8 * PAGE, RW, ANON | 0x10);
+    expect(as.mlock(p.mm, a + 2 * PAGE + 5, 2 * PAGE)).toBe(0); // [a + 2, a + 5) pages: PAGE_ALIGN(len + offset)
+    let info = as.mmInfo(p.mm)!;
+    expect([info.lockedVm, info.anonRss, info.mapCount]).toEqual([3, 3, 3]);
+    expect(k.readFile(`/proc/${p.pid}/smaps`)).toMatch(/VmFlags: rd wr mr mw me lo ac sd \n/);
+    // Locking an overlapping range counts the pages already locked once.
+    expect(as.mlock(p.mm, a, 4 * PAGE)).toBe(0);
+    info = as.mmInfo(p.mm)!;
+    expect([info.lockedVm, info.mapCount]).toEqual([5, 2]);
+    expect(as.munlock(p.mm, a, 8 * PAGE)).toBe(0);
+    info = as.mmInfo(p.mm)!;
+    // Unlocked, the pages stay; [a, a + 5) does not merge with [a + 5, a + 8), which has no anon_vma
+    // (is_mergeable_anon_vma(): an empty anon_vma_chain is not singular).
+    expect([info.lockedVm, info.mapCount, info.anonRss]).toEqual([0, 2, 5]);
+    // RLIMIT_MEMLOCK (64 KiB: 16 pages): ENOMEM beyond it; a hole: ENOMEM; PROT_NONE cannot be faulted in: ENOMEM.
+    const big = p.mmap(0, 32 * PAGE, RW, ANON);
+    expect(as.mlock(p.mm, big, 17 * PAGE)).toBe(-12);
+    expect(as.mlock(p.mm, big, 16 * PAGE)).toBe(0);
+    expect(as.munlock(p.mm, big, 16 * PAGE)).toBe(0);
+    expect(as.mlock(p.mm, 0x10000, PAGE)).toBe(-12);
+    const none = p.mmap(0, PAGE, PROT_NONE, ANON);
+    expect(as.mlock(p.mm, none, PAGE)).toBe(-12);
+    expect(as.munlock(p.mm, none, PAGE)).toBe(0);
+    // mlock2: MLOCK_ONFAULT locks without faulting in; an unknown flag is EINVAL.
+    const lazy = p.mmap(0, 4 * PAGE, RW, ANON);
+    const rss = as.mmInfo(p.mm)!.anonRss;
+    expect(as.mlock(p.mm, lazy, 4 * PAGE, 1)).toBe(0);
+    expect([as.mmInfo(p.mm)!.anonRss, as.mmInfo(p.mm)!.lockedVm]).toEqual([rss, 4]);
+    expect(as.mlock(p.mm, lazy, PAGE, 2)).toBe(-22);
+    // A wrapping range is EINVAL (with CAP_IPC_LOCK, past the limit check).
+    const q = k.spawn({ vmas: [], capIpcLock: true });
+    expect(as.mlock(q.mm, 0xfffffffffffff000n, 0x2000n)).toBe(-22);
+    // No RLIMIT_MEMLOCK and no CAP_IPC_LOCK: EPERM.
+    const r = k.spawn({ vmas: [], rlimitMemlock: 0 });
+    expect(as.mlock(r.mm, 0x10000, PAGE)).toBe(-1);
+    k.assertInvariants();
+  });
+});
+
 describe('/proc/PID/smaps', () => {
   it("shows each VMA's resident, proportional, shared and private memory and its flags, as show_smap() of 4.17", () => {
     const k = boot();

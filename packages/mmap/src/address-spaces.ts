@@ -5,7 +5,7 @@
  * and lists an mm's VMAs as /proc/PID/maps data (show_map_vma()).
  */
 import {
-  ERRNO, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_2M, PG_LEVEL_4K, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
+  ERRNO, MLOCK_ONFAULT, VM_LOCKONFAULT, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_2M, PG_LEVEL_4K, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
   PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
   VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
   parseMaps,
@@ -21,6 +21,7 @@ import { doMprotect } from './mprotect.js';
 import { sysMremap } from './mremap.js';
 import { clampAddr, clampLen, hasHighBits, intArg, isSmallUlong, pageAlignU64, toU64 } from './syscall-args.js';
 import { doUserFault } from './fault.js';
+import { doMlock, doMunlock } from './mlock.js';
 import { mmPopulate } from './populate.js';
 import { walkUserPtes } from './memory.js';
 import { mmCounter } from './rmap.js';
@@ -201,6 +202,18 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     mm.hiwaterRss = mm.getRss();
     mm.hiwaterVm = mm.totalVm;
     return id;
+  }
+
+  function mlock(mmId: MmId, addr: number | bigint, len: number | bigint, flags = 0): number {
+    const mm = mmOf(mmId);
+    const f = intArg(flags, 'mlock2 flags');
+    if (hasHighBits(flags) || (f & ~MLOCK_ONFAULT) !== 0) return -ERRNO.EINVAL;
+    return doMlock(ctx, mm, toU64(addr, 'mlock addr'), toU64(len, 'mlock len'), (f & MLOCK_ONFAULT) !== 0 ? VM_LOCKED | VM_LOCKONFAULT : VM_LOCKED);
+  }
+
+  function munlock(mmId: MmId, addr: number | bigint, len: number | bigint): number {
+    const mm = mmOf(mmId);
+    return doMunlock(ctx, mm, toU64(addr, 'munlock addr'), toU64(len, 'munlock len'));
   }
 
   function pageFault(mmId: MmId, addr: VirtAddr, flags: number): number {
@@ -566,6 +579,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     let data = 0;
     let stack = 0;
     let exec = 0;
+    let locked = 0;
     for (let v = t.head; v !== 0; v = t.vmNext[v]) {
       if (++n > t.mapCount + 1) {
         bad.push('the VMA list is longer than map_count (a cycle?)');
@@ -578,6 +592,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       const pages = (t.vmEnd[v] - t.vmStart[v]) / PAGE_SIZE;
       const fl = t.vmFlags[v];
       total += pages;
+      if (fl & VM_LOCKED) locked += pages;
       if (isExecMapping(fl)) exec += pages;
       else if (isStackMapping(fl)) stack += pages;
       else if (isDataMapping(fl)) data += pages;
@@ -590,6 +605,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     if (total !== mm.totalVm || data !== mm.dataVm || stack !== mm.stackVm || exec !== mm.execVm) {
       bad.push(`vm_stat counters total/data/stack/exec ${mm.totalVm}/${mm.dataVm}/${mm.stackVm}/${mm.execVm}, the VMAs give ${total}/${data}/${stack}/${exec}`);
     }
+    if (locked !== mm.lockedVm) bad.push(`locked_vm is ${mm.lockedVm}, the VM_LOCKED VMAs have ${locked} pages`);
     checkPageTables(mm, bad);
     return bad;
   }
@@ -705,7 +721,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
   return {
     name: 'mmap',
     supports: { mremap: true, madvise: true, faults: true },
-    mmCreate, fork, pageFault, smaps, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
+    mmCreate, fork, pageFault, smaps, mlock, munlock, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
     mmap, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
     mmStruct: (mmId) => (typeof mmId === 'number' ? mms.get(mmId) : undefined),
     anonVmaPrepare: anonVmaPrepareAt, checkMm, forEachMappedPage,

@@ -6,7 +6,7 @@
  * ignored (ignore_errors): a VMA that cannot be populated (PROT_NONE without FOLL_FORCE, a file
  * page with no page cache, an allocation that fails) is left as it is and the next one populated.
  */
-import { FAULT_FLAG_WRITE, NO_SLOT, PG_LEVEL_2M, PG_LEVEL_4K, VM_EXEC, VM_FAULT_ERROR, VM_IO, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '@mmkit/core';
+import { ERRNO, FAULT_FLAG_WRITE, NO_SLOT, PG_LEVEL_2M, PG_LEVEL_4K, VM_EXEC, VM_FAULT_ERROR, VM_FAULT_OOM, VM_IO, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import { handleMmFault } from './fault.js';
 import type { MmStruct } from './mm.js';
@@ -25,23 +25,27 @@ function pagePresent(ctx: MmapContext, mm: MmStruct, addr: number, write: boolea
   return !write || arch.pteWrite(pte);
 }
 
-/** populate_vma_page_range() of [start, end) inside VMA v: 0, or -1 at the first fault that fails (the rest of the VMA is skipped). */
+/** populate_vma_page_range() of [start, end) inside VMA v: 0, or -errno at the first fault that fails (the rest of the VMA is skipped). */
 function populateVmaPageRange(ctx: MmapContext, mm: MmStruct, v: number, start: number, end: number): number {
   const flags = mm.vmas.vmFlags[v];
   const write = (flags & (VM_WRITE | VM_SHARED)) === VM_WRITE; // FOLL_WRITE
   // check_vma_flags(): without FOLL_FORCE (no VM_READ, VM_WRITE or VM_EXEC) an unreadable VMA is -EFAULT.
-  if (!(flags & VM_READ) && !(flags & (VM_WRITE | VM_EXEC))) return -1;
+  if (!(flags & VM_READ) && !(flags & (VM_WRITE | VM_EXEC))) return -ERRNO.EFAULT;
+  // VM_LOCKONFAULT drops FOLL_POPULATE: present pages are locked, none is faulted in (faultin_page()'s -ENOENT).
+  if (flags & VM_LOCKONFAULT) return 0;
   for (let addr = start; addr < end; addr += PAGE_SIZE) {
     if (pagePresent(ctx, mm, addr, write)) continue;
     const ret = handleMmFault(ctx, mm, v, addr, write ? FAULT_FLAG_WRITE : 0); // faultin_page()
-    if (ret & VM_FAULT_ERROR) return -1;
+    // vm_fault_to_errno().
+    if (ret & VM_FAULT_OOM) return -ERRNO.ENOMEM;
+    if (ret & VM_FAULT_ERROR) return -ERRNO.EFAULT;
   }
   return 0;
 }
 
-/** __mm_populate(start, len, ignore_errors = 1). */
-export function mmPopulate(ctx: MmapContext, mm: MmStruct, start: number, len: number): void {
-  if (!ctx.hooks.populate) return;
+/** __mm_populate(start, len, ignore_errors): 0, or (not ignoring errors) the first -errno. */
+export function mmPopulate(ctx: MmapContext, mm: MmStruct, start: number, len: number, ignoreErrors = true): number {
+  if (!ctx.hooks.populate) return 0;
   const t = mm.vmas;
   const end = start + len;
   let nend = 0;
@@ -51,6 +55,8 @@ export function mmPopulate(ctx: MmapContext, mm: MmStruct, start: number, len: n
     nend = Math.min(end, t.vmEnd[v]);
     if (t.vmFlags[v] & (VM_IO | VM_PFNMAP)) continue;
     if (nstart < t.vmStart[v]) nstart = t.vmStart[v];
-    populateVmaPageRange(ctx, mm, v, nstart, nend); // errors ignored: on with the next VMA
+    const ret = populateVmaPageRange(ctx, mm, v, nstart, nend);
+    if (ret < 0 && !ignoreErrors) return ret; // else on with the next VMA
   }
+  return 0;
 }

@@ -54,6 +54,13 @@ export function addressSpaceTarget(as: AddressSpaces, setup: ReplaySetup): Repla
           return BigInt(as.brk(mm, a[0]));
         case 'madvise':
           return BigInt(as.madvise(mm, a[0], a[1], int(a[2])));
+        // mlock(2) and friends: an implementation with faults (supports.faults) has them.
+        case 'mlock':
+          return as.supports.faults ? BigInt(as.mlock(mm, a[0], a[1], 0)) : undefined;
+        case 'mlock2':
+          return as.supports.faults ? BigInt(as.mlock(mm, a[0], a[1], int(a[2]))) : undefined;
+        case 'munlock':
+          return as.supports.faults ? BigInt(as.munlock(mm, a[0], a[1])) : undefined;
         default:
           return undefined;
       }

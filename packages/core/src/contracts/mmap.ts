@@ -198,6 +198,13 @@ export interface AddressSpaces {
   pageFault(mm: MmId, addr: VirtAddr, flags: number): number;
   /** What /proc/PID/smaps shows of each VMA (show_smap()'s page walk), in address order; the gate area is not included. */
   smaps(mm: MmId): SmapsEntry[];
+  /**
+   * mlock(2) (flags 0) and mlock2(2) (flags MLOCK_ONFAULT, 1): lock [addr, addr + len) and fault
+   * it in (not with MLOCK_ONFAULT): 0 or -errno (EINVAL, ENOMEM, EPERM, EAGAIN).
+   */
+  mlock(mm: MmId, addr: number | bigint, len: number | bigint, flags?: number): number;
+  /** munlock(2): 0 or -errno. */
+  munlock(mm: MmId, addr: number | bigint, len: number | bigint): number;
   /** dup_mm(): a copy of mm for a child (copy on write for private memory), or -ENOMEM (nothing left behind). */
   fork(mm: MmId): MmId;
 }

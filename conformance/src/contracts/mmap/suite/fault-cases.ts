@@ -169,6 +169,34 @@ export const faultCases: readonly SuiteCase<AddressSpacesUnderTest>[] = [
     },
   },
   {
+    name: 'mlock() locks and faults in a range, munlock() unlocks it; the errors of mlock(2)',
+    rules: ['mmap.mlock.lock-unlock'],
+    run(ctx) {
+      const k = bootKernel(ctx);
+      const p = spawn(k);
+      const as = k.addressSpaces!;
+      const a = p.mmap(0x500000000, 8 * PAGE, RW, ANON | MAP_FIXED);
+      assert.equal(as.mlock(p.mm, a + 2 * PAGE, 3 * PAGE), 0, 'mlock of 3 pages inside a mapping');
+      assert.equal(anonRss(k, p), 3, 'RssAnon: the locked pages are faulted in');
+      assert.equal(as.mmInfo(p.mm)!.lockedVm, 3, 'locked_vm (VmLck) in pages');
+      assert.equal(k.vmas!.findVma(p.mm, a)!.end, a + 2 * PAGE, 'the mapping is split below the locked range');
+      assert.equal(as.mlock(p.mm, a, 4 * PAGE), 0, 'mlock overlapping the locked range');
+      assert.equal(as.mmInfo(p.mm)!.lockedVm, 5, 'locked_vm counts each page once');
+      assert.equal(as.munlock(p.mm, a, 8 * PAGE), 0, 'munlock of the whole mapping');
+      assert.equal(as.mmInfo(p.mm)!.lockedVm, 0, 'locked_vm after munlock');
+      const lazy = p.mmap(0x500100000, 4 * PAGE, RW, ANON | MAP_FIXED);
+      const rss = anonRss(k, p);
+      assert.equal(as.mlock(p.mm, lazy, 4 * PAGE, 1), 0, 'mlock2(MLOCK_ONFAULT)');
+      assert.equal(anonRss(k, p), rss, 'MLOCK_ONFAULT faults nothing in');
+      assert.equal(as.mlock(p.mm, lazy, PAGE, 2), -22, 'mlock2() with an unknown flag: EINVAL');
+      assert.equal(as.mlock(p.mm, 0x500200000, PAGE), -12, 'mlock of an unmapped range: ENOMEM');
+      const big = p.mmap(0x500300000, 17 * PAGE, RW, ANON | MAP_FIXED);
+      assert.equal(as.mlock(p.mm, big, 17 * PAGE), -12, 'mlock of 17 pages beyond RLIMIT_MEMLOCK (64 KiB, with 4 locked): ENOMEM');
+      const q = k.spawn({ vmas: [], rlimitMemlock: 0 });
+      assert.equal(as.mlock(q.mm, 0x500000000, PAGE), -1, 'an RLIMIT_MEMLOCK of 0 without CAP_IPC_LOCK: EPERM');
+    },
+  },
+  {
     name: 'exit gives back every page and page table: the free page count is what it was before the process',
     rules: ['mmap.exit.frees'],
     run(ctx) {
