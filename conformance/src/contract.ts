@@ -9,6 +9,16 @@ import type { Rule } from './rules/types.js';
 import type { Suite } from './suite.js';
 import type { Fragmentation, SlabFragmentation, SlabThroughput, Throughput } from './grader/types.js';
 
+/**
+ * A submission run in a thread of its own (grader/isolate/): the reference behind the same
+ * crossing, and a batch of the throughput figure run there in one call (so that both sides pay
+ * the crossing once a batch, not once an allocation).
+ */
+export interface BenchIsolation<F> {
+  readonly reference: F;
+  batch(impl: unknown, count: number, order: number, gfp: number): void;
+}
+
 /** What a contract's bench measures after its suite (every field optional). */
 export interface ContractBench {
   throughput?: Throughput;
@@ -43,7 +53,7 @@ export interface ContractDescriptor<F> {
   /** How the kernel takes an implementation of this contract (for `mmkit boot --mutant`); absent when it cannot. */
   assemble?(factory: F): KernelConfig;
   /** Measure it after the suite. */
-  bench(factory: F | undefined, seed: number): ContractBench;
+  bench(factory: F | undefined, seed: number, isolation?: BenchIsolation<F>): ContractBench;
   /** The mutants, loaded on demand (they import the reference implementations; the suite entry does not). */
   mutants(): Promise<readonly MutantOf<F>[]>;
 }

@@ -139,6 +139,20 @@ describe('hostile submissions', () => {
     expect(r.score.passed).toBe(0);
   }, 60_000);
 
+  it.runIf((LAYERS as readonly string[]).includes('bwrap'))("bwrap: a built-in patched at every call and restored before the case ends, in the submission's own thread, changes no verdict", async () => {
+    // Sharing the suite's realm (the permission layer) this is a violation that voids the run, when
+    // the check after the case catches it; in its own thread it is nothing to the grader, and it
+    // scores exactly what never freeing earns, failing the same rules.
+    const filter = '^free\\.(coalesce|wrong-order)';
+    const isolated = await hostile('patch-between-calls.ts', { sandbox: 'bwrap', filter });
+    const never = await grade({ contract: 'buddy', module: fixture('null-allocator.ts'), bench: false, filter, timeoutMs: 20_000, sandbox: 'bwrap' });
+    expect(isolated.error).toBeUndefined();
+    expect(isolated.sandbox!.violations).toEqual([]);
+    expect(isolated.score).toEqual(never.score);
+    expect(isolated.rules.map((x) => [x.id, x.status])).toEqual(never.rules.map((x) => [x.id, x.status]));
+    expect(isolated.score.failed).toBeGreaterThan(0);
+  }, 120_000);
+
   it("an exception thrown from a callback outside the suite's calls is a crash naming the file and line it came from", async () => {
     const r = await hostile('callback-throw.ts');
     expect(r.error).toMatch(new RegExp(`^crash: Error: boom from a callback \\(at ${fixture('callback-throw.ts').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:12:\\d+\\) in case `));
@@ -233,15 +247,22 @@ describe('hostile submissions', () => {
         expect(r.score.passed).toBe(0);
       }, 60_000);
 
-      it(`${layer}: patched built-ins are noticed and void the run`, async () => {
+      it(layer === 'bwrap' ? 'bwrap: patched built-ins stay in the submission\'s own thread and sway nothing' : `${layer}: patched built-ins are noticed and void the run`, async () => {
         const r = await hostile('patch-globals.ts', { sandbox: layer });
-        expect(r.error).toMatch(/^violation: the submission changed built-ins the grader relies on \(.*Object\.is/);
-        expect(r.score.passed).toBe(0);
+        if (layer === 'bwrap') {
+          // Its realm is not the suite's: nothing to notice, and it scores what never freeing earns.
+          expect(r.error).toBeUndefined();
+          expect(r.score.passed).toBeLessThanOrEqual(nullScore);
+        } else {
+          expect(r.error).toMatch(/^violation: the submission changed built-ins the grader relies on \(.*Object\.is/);
+          expect(r.score.passed).toBe(0);
+        }
       }, 60_000);
 
       it(`${layer}: rewriting the suite's objects and the kernel's classes changes nothing`, async () => {
         const r = await hostile('mutate-suite.ts', { sandbox: layer });
-        expect(outcomes(r).get('rewrite-services-prototypes')).toBe('blocked');
+        // Under bwrap the classes it is handed are its own thread's copies (their state is the kernel's shared memory): rewriting them is its business.
+        expect(outcomes(r).get('rewrite-services-prototypes')).toBe(layer === 'bwrap' ? 'done' : 'blocked');
         expect(r.score.passed).toBeLessThanOrEqual(nullScore);
       }, 60_000);
 

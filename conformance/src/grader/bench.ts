@@ -19,6 +19,7 @@ import { createKernel } from '@mmkit/kernel';
 import type {
   Fragmentation, FragmentationState, HostMachine, PageblockMap, SlabFragmentation, SlabFragmentationState, SlabThroughput, Throughput, ThroughputMethod,
 } from './types.js';
+import type { BenchIsolation } from '../contract.js';
 
 const GiB = 2 ** 30;
 const BATCH = 256;
@@ -32,6 +33,8 @@ export interface ThroughputOptions {
   readonly roundMs?: number;
   /** Measure the reference beside it (default true). */
   readonly reference?: boolean;
+  /** The implementation runs in a thread of its own: the reference is `isolation.reference`, and each batch runs there in one call. */
+  readonly isolation?: BenchIsolation<PageAllocatorFactory>;
 }
 
 const DEFAULT_METHOD: ThroughputMethod = { warmupMs: 100, rounds: 5, roundMs: 30 };
@@ -137,9 +140,12 @@ export function measureThroughput(factory: PageAllocatorFactory | undefined, opt
   const withReference = opts.reference ?? true;
   const sides = withReference ? [factory, undefined] : [factory];
   const batches: Batch[] = [];
+  const iso = opts.isolation;
+  if (iso && withReference) sides[1] = iso.reference;
   for (const f of sides) {
     const pa = pageAllocatorOf(f);
-    batches.push(pageBatch(pa, 0, GFP_KERNEL, NO_PAGE), pageBatch(pa, 3, GFP_KERNEL, NO_PAGE));
+    if (iso) batches.push(() => iso.batch(pa, BATCH, 0, GFP_KERNEL), () => iso.batch(pa, BATCH, 3, GFP_KERNEL));
+    else batches.push(pageBatch(pa, 0, GFP_KERNEL, NO_PAGE), pageBatch(pa, 3, GFP_KERNEL, NO_PAGE));
   }
   const rounds = interleavedRounds(batches, method);
   return {

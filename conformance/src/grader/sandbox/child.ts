@@ -9,7 +9,7 @@
  * and reported as a violation, which fails the grade.
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
-import { LazyPageArray, PageContents, PageStore, PhysMemory, Scheduler, Zone } from '@mmkit/core';
+import { LazyPageArray, PageContents, PageStore, PhysMemory, Scheduler, Zone, type PageAllocator } from '@mmkit/core';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { contractByName, mutantById } from '../../contracts/index.js';
 import { runSuite, type CaseResult } from '../../suite.js';
@@ -19,6 +19,8 @@ import { hmacSigner } from './hmac.js';
 import { deepFreeze, snapshotBuiltins, type BuiltinsSnapshot } from './tamper.js';
 import { OperationTracker, runWatchdog } from './operations.js';
 import { submissionFrame } from './frames.js';
+import { PeerDeadError } from '../isolate/call-channel.js';
+import { runIsolate, startIsolate, type IsolateData, type StartedIsolate } from '../isolate/worker.js';
 
 export interface ChildInput {
   readonly contract: string;
@@ -38,6 +40,12 @@ export interface ChildInput {
   readonly filter?: string;
   /** Start the watchdog thread (the bwrap layer; the permission layer allows no threads). */
   readonly watchdog: boolean;
+  /**
+   * Run the submission in a thread of its own (isolate/): the suite, the kernel and the channel
+   * stay in this one, out of its realm. Needs threads (the bwrap layer) and a contract whose
+   * protocol is built (page-allocator).
+   */
+  readonly isolate?: boolean;
 }
 
 const exit = process.exit.bind(process);
@@ -78,7 +86,7 @@ async function main(): Promise<void> {
   } catch (err) {
     // Whatever went wrong, the grader hears it: a fatal message also makes it close stdin, which
     // ends the watchdog's read (a thread blocked in a read holds process.exit() up).
-    send({ type: 'fatal', message: `the grader's child failed: ${errorText(err)}` });
+    send(err instanceof PeerDeadError ? { type: 'crash', message: err.message } : { type: 'fatal', message: `the grader's child failed: ${errorText(err)}` });
     throw err;
   }
 }
@@ -128,7 +136,32 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
     exit(1);
   });
 
-  if (input.bundle) {
+  let isolated: StartedIsolate | undefined;
+  /** The submission's thread is gone (an uncaught exception there, or it ended itself): a crash, with its last words. */
+  const threadDied = (): never => {
+    const c = isolated?.channel;
+    send({ type: 'crash', message: `${c?.peerDead ? c.deadMessage() : "the submission's thread ended"}${tracker.describe()}` });
+    return exit(1);
+  };
+  if (input.bundle && input.isolate && spec.id === 'page-allocator') {
+    // The submission loads in its own thread; what it exports and what its module does stay there.
+    tracker.enter('loading the module', []);
+    try {
+      isolated = await startIsolate(new URL(import.meta.url), { bundle: input.bundle, module: input.module ?? 'the module', contract: spec.id, ...(dir ? { submissionDir: dir } : {}) });
+      factory = isolated.factory;
+    } catch (err) {
+      send(err instanceof LoadError ? { type: 'fatal', message: err.message, load: true } : { type: 'fatal', message: describeLoadFailure(err, input.module ?? 'the module', input.moduleFile), load: true });
+      return;
+    } finally {
+      tracker.leave();
+    }
+    const worker = isolated.worker;
+    worker.on('error', (err) => {
+      send({ type: 'crash', message: `${errorText(err)}${frameNote(err, dir)}${tracker.describe()}` });
+      exit(1);
+    });
+    worker.on('exit', () => threadDied());
+  } else if (input.bundle) {
     tracker.enter('loading the module', []);
     let mod: Record<string, unknown>;
     try {
@@ -156,6 +189,7 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
   try {
     identity = spec.identify(tracked);
   } catch (err) {
+    if (err instanceof PeerDeadError) threadDied();
     if (report('while booting it')) send({ type: 'fatal', message: `the implementation failed to boot: ${errorText(err)}${frameNote(err, dir)}` });
     return;
   }
@@ -171,11 +205,15 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
     ...(input.replayPath !== undefined ? { replayPath: input.replayPath } : {}),
     filter,
     onCaseStart: (name: string) => {
+      // The kernels of the cases before are gone: so are their allocators in the submission's thread.
+      if (isolated?.channel.peerDead) threadDied();
+      isolated?.releaseAll();
       tracker.setCase(name);
       send({ type: 'case-start', name });
     },
     onCase: (result: CaseResult) => {
       if (clean) clean = report(`after case ${result.name}`);
+      if (isolated?.channel.peerDead) threadDied();
       send({ type: 'case', result });
     },
   });
@@ -183,8 +221,12 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
   if (input.bench && clean) {
     let figures: ReturnType<typeof spec.bench>;
     try {
-      figures = spec.bench(tracked, input.seed ?? 1);
+      isolated?.releaseAll();
+      // Isolated, the reference runs behind the same crossing, and each batch in one call: both sides pay the crossing alike.
+      const iso = isolated;
+      figures = spec.bench(tracked, input.seed ?? 1, iso ? { reference: iso.reference, batch: (pa, count, order, gfp) => iso.batch(pa as PageAllocator, count, order, gfp) } : undefined);
     } catch (err) {
+      if (err instanceof PeerDeadError) threadDied();
       // An implementation that throws here (a skeleton not written yet) is a fatal report, not a child dying unheard.
       if (report('while its figures were measured')) send({ type: 'fatal', message: `it failed while its figures were measured, after the suite: ${errorText(err)}${frameNote(err, dir)}` });
       return;
@@ -201,6 +243,10 @@ function frameNote(err: unknown, dir: string | undefined): string {
 
 if (!isMainThread && parentPort && (workerData as { mmkitWatchdog?: boolean } | null)?.mmkitWatchdog) {
   runWatchdog(workerData as Parameters<typeof runWatchdog>[0], parentPort);
+} else if (!isMainThread && (workerData as { mmkitIsolate?: boolean } | null)?.mmkitIsolate) {
+  const data = workerData as IsolateData;
+  const spec = contractByName(data.contract);
+  if (spec) void runIsolate(data, spec, (err) => frameNote(err, data.submissionDir));
 } else main().then(
   () => exit(0),
   (err: unknown) => {

@@ -9,6 +9,7 @@ import { readSync, writeSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { CHANNEL_FD, channelLine } from './channel.js';
 import { hmacSigner } from './hmac.js';
+import { NEEDS_SHARED_MEMORY, needsSharedMemory } from '@mmkit/core';
 
 const ARGS = 3;
 // Int32 slots.
@@ -94,7 +95,7 @@ export class OperationTracker {
 
   /** The factory, wrapped: the call and every method call of what it returns are recorded. */
   trackFactory(factory: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
-    return (...args: unknown[]): unknown => {
+    const tracked = (...args: unknown[]): unknown => {
       const previous = this.enter('factory', []);
       try {
         const impl = reflectApply(factory, undefined, args);
@@ -103,6 +104,9 @@ export class OperationTracker {
         this.leave(previous);
       }
     };
+    // An isolated factory's ask for the kernel's state on shared memory holds for its wrapper too.
+    if (needsSharedMemory(factory)) Object.defineProperty(tracked, NEEDS_SHARED_MEMORY, { value: true });
+    return tracked;
   }
 
   private trackObject(impl: object): object {

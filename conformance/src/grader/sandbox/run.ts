@@ -177,6 +177,8 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.filter !== undefined ? { filter: o.filter } : {}),
       watchdog: layer === 'bwrap',
+      // The submission in a thread of its own (isolate/): the bwrap layer allows threads, the permission model does not.
+      isolate: layer === 'bwrap',
     };
     const nodeArgs = ['--enable-source-maps', `--max-old-space-size=${o.memoryMb}`, '--disable-warning=ExperimentalWarning'];
     const cmd = sandboxCommand(layer, { memoryMb: o.memoryMb + ADDRESS_SPACE_BASELINE_MB, cpuSeconds, fileMb: FILE_LIMIT_MB }, { code: [grader.dir, codeDir], submission: dir, scratch }, nodeArgs, grader.file);

@@ -1,0 +1,128 @@
+/**
+ * Both ends of the submission's thread: startIsolate() (the grader's thread) starts it and waits
+ * until it has loaded the submission; runIsolate() (the thread itself, started from the child's
+ * bundle) loads the submission's bundle, finds its factory and serves the page allocator
+ * protocol until the grade ends. Between calls the thread goes back to its event loop, so what
+ * the submission queued (timers, promises) runs as it would, and an exception thrown there is a
+ * crash the grader hears of (CallChannel.markDead()).
+ */
+import { MessageChannel, Worker, parentPort, type MessagePort } from 'node:worker_threads';
+import { defaultPageAllocator } from '@mmkit/kernel';
+import type { PageAllocatorFactory } from '@mmkit/core';
+import type { AnyContract } from '../../contract.js';
+import { LoadError, pickFactory } from '../load.js';
+import { CallChannel } from './call-channel.js';
+import { isolatedAllocators, type IsolatedAllocators } from './page-allocator-proxy.js';
+import { pageAllocatorServer } from './page-allocator-server.js';
+
+/** What the submission's thread is started with (workerData). */
+export interface IsolateData {
+  readonly mmkitIsolate: true;
+  readonly channel: SharedArrayBuffer;
+  readonly setupPort: MessagePort;
+  /** file: URL of the submission's bundle. */
+  readonly bundle: string;
+  readonly module: string;
+  readonly contract: string;
+  /** The submission's folder: stack frames there are its own (crash reports). */
+  readonly submissionDir?: string;
+}
+
+/** The thread's first message: loaded, or why not. */
+export type IsolateReady =
+  | { readonly type: 'ready' }
+  | { readonly type: 'load-failed'; readonly name: string; readonly message: string; readonly code?: string }
+  | { readonly type: 'no-factory'; readonly message: string };
+
+export interface StartedIsolate extends IsolatedAllocators {
+  readonly channel: CallChannel;
+  readonly worker: Worker;
+}
+
+/** How long the grader waits for the thread to load the submission. */
+const LOAD_TIMEOUT_MS = 60_000;
+
+/**
+ * Start the submission's thread from `entry` (the child's bundle, which calls runIsolate() when
+ * it is a worker with `mmkitIsolate`): resolves when it has loaded the submission and found its
+ * factory, or throws what went wrong (a LoadError for a missing factory; an Error with the
+ * loader's name, message and code otherwise).
+ */
+export async function startIsolate(entry: URL, o: { bundle: string; module: string; contract: string; submissionDir?: string }): Promise<StartedIsolate> {
+  const channel = CallChannel.create();
+  const { port1, port2 } = new MessageChannel();
+  const data: IsolateData = { mmkitIsolate: true, channel: channel.buffer, setupPort: port2, bundle: o.bundle, module: o.module, contract: o.contract, ...(o.submissionDir ? { submissionDir: o.submissionDir } : {}) };
+  const worker = new Worker(entry, { workerData: data, transferList: [port2] });
+  const first = await new Promise<unknown>((resolve) => {
+    const timer = setTimeout(() => resolve({ type: 'load-failed', name: 'Error', message: `the submission's thread did not load it within ${LOAD_TIMEOUT_MS / 1000} s` }), LOAD_TIMEOUT_MS);
+    const done = (v: unknown) => {
+      clearTimeout(timer);
+      resolve(v);
+    };
+    worker.once('message', done);
+    worker.once('error', (err) => done({ type: 'load-failed', name: err.name, message: err.message }));
+    worker.once('exit', (code) => done({ type: 'load-failed', name: 'Error', message: `the submission's thread exited (code ${code}) while loading it` }));
+  });
+  // Whatever the submission's thread posts is data from the submission: checked, never trusted.
+  const m = (typeof first === 'object' && first !== null ? first : {}) as Record<string, unknown>;
+  const text = (v: unknown, max = 4000): string => (typeof v === 'string' ? v.slice(0, max) : '');
+  if (m.type !== 'ready') {
+    void worker.terminate();
+    if (m.type === 'no-factory') throw new LoadError(text(m.message) || 'the module exports no factory');
+    const err = new Error(text(m.message) || 'the module could not be loaded') as Error & { code?: string };
+    err.name = text(m.name, 100) || 'Error';
+    if (typeof m.code === 'string') err.code = text(m.code, 100);
+    throw err;
+  }
+  worker.unref();
+  return { channel, worker, ...isolatedAllocators(channel, port1) };
+}
+
+const errorText = (err: unknown): string => {
+  try {
+    return err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${String(err)}`;
+  } catch {
+    return 'thrown: a value that cannot be shown';
+  }
+};
+
+/**
+ * The submission's thread: load, report, serve. `describeCrash` adds the submission's file and
+ * line to an uncaught exception's text.
+ */
+export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 'factoryExports' | 'factoryPattern' | 'core'>, describeCrash: (err: unknown) => string): Promise<void> {
+  const channel = CallChannel.attach(data.channel);
+  const post = parentPort!.postMessage.bind(parentPort);
+  const dead = (prefix: string) => (err: unknown) => {
+    channel.markDead(`${prefix}${errorText(err)}${describeCrash(err)}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', dead(''));
+  process.on('unhandledRejection', dead('unhandled rejection: '));
+  let mod: Record<string, unknown>;
+  try {
+    mod = ((await import(data.bundle)) as { default: Record<string, unknown> }).default;
+  } catch (err) {
+    const e = err instanceof Error ? (err as Error & { code?: unknown }) : undefined;
+    post({ type: 'load-failed', name: e ? String(e.name) : 'Error', message: e ? String(e.message) : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) } satisfies IsolateReady);
+    return;
+  }
+  let factory: PageAllocatorFactory;
+  try {
+    factory = pickFactory<PageAllocatorFactory>(mod, data.module, contract);
+  } catch (err) {
+    post({ type: 'no-factory', message: err instanceof LoadError ? err.message : errorText(err) } satisfies IsolateReady);
+    return;
+  }
+  channel.handler = pageAllocatorServer({ channel, setupPort: data.setupPort, factory, reference: defaultPageAllocator });
+  post({ type: 'ready' } satisfies IsolateReady);
+  // Serve: answer calls as they come, running the microtasks the submission queued after each
+  // (as its realm would once the call's stack unwinds); after a quiet spell of 20 ms, let the
+  // event loop take a turn (its timers and I/O), then serve again. Not Atomics.waitAsync(): on
+  // Node 20 a pending waitAsync() does not keep a worker's event loop alive, and the thread ended.
+  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  for (;;) {
+    while (channel.serveOne(20)) await Promise.resolve();
+    await turn();
+  }
+}
