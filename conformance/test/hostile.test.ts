@@ -143,7 +143,7 @@ describe('hostile submissions', () => {
     // Sharing the suite's realm (the permission layer) this is a violation that voids the run, when
     // the check after the case catches it; in its own thread it is nothing to the grader, and it
     // scores exactly what never freeing earns, failing the same rules.
-    const filter = '^free\\.(coalesce|wrong-order)';
+    const filter = '^free';
     const isolated = await hostile('patch-between-calls.ts', { sandbox: 'bwrap', filter });
     const never = await grade({ contract: 'buddy', module: fixture('null-allocator.ts'), bench: false, filter, timeoutMs: 20_000, sandbox: 'bwrap' });
     expect(isolated.error).toBeUndefined();

@@ -253,6 +253,8 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
               break;
             case 'crash':
               crash ??= m.message;
+              // The child exits next: its watchdog's blocked read of stdin would hold the exit up.
+              ending();
               break;
             case 'fatal':
               fatal ??= m.message;
