@@ -44,7 +44,18 @@ interface Instance {
   readonly failAllocArmed: Uint8Array;
   readonly zones: readonly Zone[];
   readonly zoneByNum: Map<number, Zone>;
+  /** About what of the kernel's shared memory this instance's views keep alive (struct page). */
+  readonly bytes: number;
 }
+
+/**
+ * Released instances' bytes after which the thread collects its garbage. Its views keep each
+ * booted kernel's SharedArrayBuffers alive until this thread's own GC runs, and a thread that
+ * mostly answers calls with numbers allocates too little to run one: the address space of
+ * kernels long gone grew by their struct page each boot (a 22 GiB machine: +220 MiB) until the
+ * process hit --memory's RLIMIT_AS.
+ */
+const COLLECT_AFTER_BYTES = 64 * 2 ** 20;
 
 const RECORDS_PER_BATCH_4 = Math.floor(PAYLOAD_BYTES / 8 / 4);
 const RECORDS_PER_BATCH_3 = Math.floor(PAYLOAD_BYTES / 8 / 3);
@@ -58,6 +69,8 @@ export interface ServerOptions {
   readonly setupPort: MessagePort;
   readonly factory: PageAllocatorFactory;
   readonly reference: PageAllocatorFactory;
+  /** A full garbage collection of this thread (gc(), kept from the submission's realm), run as released kernels add up. */
+  readonly collect?: () => void;
 }
 
 /** The handler of the grader's calls (the channel's handler in the submission's thread). */
@@ -66,6 +79,8 @@ export function pageAllocatorServer(o: ServerOptions): (call: IncomingCall, chan
   const batchPfns = new Int32Array(4096);
   /** The handle of the grader's call in progress (the services cross back only inside one). */
   let active = 0;
+  /** Bytes of released instances since the last collection. */
+  let released = 0;
   const ch = o.channel;
 
   const crossBack = (op: number, argc: number): void => {
@@ -121,7 +136,7 @@ export function pageAllocatorServer(o: ServerOptions): (call: IncomingCall, chan
       ALLOCATOR_METHODS.forEach((m, i) => {
         if (typeof (impl as Record<string, unknown>)[m] === 'function') methods |= 1 << i;
       });
-      instances.set(handle, { impl: impl as PageAllocator, sched, failAllocArmed, zones, zoneByNum: new Map(zones.map((z) => [z.zoneNum, z])) });
+      instances.set(handle, { impl: impl as PageAllocator, sched, failAllocArmed, zones, zoneByNum: new Map(zones.map((z) => [z.zoneNum, z])), bytes: pages.maxPfn * PageStore.BYTES_PER_PAGE });
     }
     const a = isObject ? (impl as PageAllocator) : undefined;
     const supports = a?.supports as Partial<PageAllocator['supports']> | undefined;
@@ -146,7 +161,12 @@ export function pageAllocatorServer(o: ServerOptions): (call: IncomingCall, chan
     }
     const handle = call.arg(CTX_HANDLE);
     if (op === OP_RELEASE) {
+      released += instances.get(handle)?.bytes ?? 0;
       instances.delete(handle);
+      if (o.collect && released >= COLLECT_AFTER_BYTES) {
+        released = 0;
+        o.collect();
+      }
       return;
     }
     const inst = instances.get(handle);

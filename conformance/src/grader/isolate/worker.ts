@@ -99,6 +99,10 @@ export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 
   };
   process.on('uncaughtException', dead(''));
   process.on('unhandledRejection', dead('unhandled rejection: '));
+  // gc() (the child runs with --expose-gc under bwrap) is the server's, not the submission's realm's.
+  const g = globalThis as { gc?: () => void };
+  const collect = typeof g.gc === 'function' ? g.gc : undefined;
+  g.gc = undefined;
   let mod: Record<string, unknown>;
   try {
     mod = ((await import(data.bundle)) as { default: Record<string, unknown> }).default;
@@ -114,7 +118,7 @@ export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 
     post({ type: 'no-factory', message: err instanceof LoadError ? err.message : errorText(err) } satisfies IsolateReady);
     return;
   }
-  channel.handler = pageAllocatorServer({ channel, setupPort: data.setupPort, factory, reference: defaultPageAllocator });
+  channel.handler = pageAllocatorServer({ channel, setupPort: data.setupPort, factory, reference: defaultPageAllocator, ...(collect ? { collect } : {}) });
   post({ type: 'ready' } satisfies IsolateReady);
   // Serve: answer calls as they come, running the microtasks the submission queued after each
   // (as its realm would once the call's stack unwinds); after a quiet spell of 20 ms, let the
