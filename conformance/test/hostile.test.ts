@@ -243,7 +243,9 @@ describe('hostile submissions', () => {
       it(`${layer}: 10 GiB of Buffers and an unbounded heap are stopped by the process's memory limit`, async () => {
         const r = await hostile('huge-memory.ts', { sandbox: layer, memoryMb: 256 });
         expect(outcomes(r).get('buffers-10GiB')).toBe('blocked');
-        expect(r.error).toMatch(/^crash: the submission's process was killed by SIG\w+ \(out of memory\?/);
+        // Under bwrap the heap is its own thread's: at its limit Node ends that thread (the grader
+        // noticed only at the deadline before CallChannel.peerAlive), under the permission layer the process.
+        expect(r.error).toMatch(layer === 'bwrap' ? /^crash: the submission's thread ended without a word: out of memory/ : /^crash: the submission's process was killed by SIG\w+ \(out of memory\?/);
         expect(r.score.passed).toBe(0);
       }, 60_000);
 

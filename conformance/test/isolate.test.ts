@@ -3,7 +3,7 @@
  * threads: results, nested calls both ways, errors by name and message, a dead peer, and the
  * cost of a round trip (printed, never asserted: it depends on the machine and its load).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,10 @@ const CHANNEL = fileURLToPath(new URL('../src/grader/isolate/call-channel.ts', i
 
 // The other thread: op 1 adds 1 to its argument; op 2 calls back (op 10 of this side) and adds
 // what came back; op 3 throws a RangeError; op 4 dies of an uncaught exception, as a submission's
-// thread does (runIsolate() marks the channel dead).
+// thread does (runIsolate() marks the channel dead); op 5 ends its thread without a word. Its
+// first message is its OS thread id.
 const WORKER = `
+import { readlinkSync } from 'node:fs';
 import { workerData, parentPort } from 'node:worker_threads';
 import { CallChannel } from ${JSON.stringify(CHANNEL)};
 const ch = CallChannel.attach(workerData);
@@ -26,9 +28,10 @@ ch.handler = (call) => {
   else if (call.op === 2) { const x = call.arg(0); ch.setNum(0, x); ch.call(10, 1); ch.setNum(0, ch.num(0) + x); }
   else if (call.op === 3) throw new RangeError('no such page ' + call.arg(0));
   else if (call.op === 4) setImmediate(() => { throw new Error('boom'); });
+  else if (call.op === 5) process.exit(0);
 };
 process.on('uncaughtException', (err) => { ch.markDead('Error: ' + err.message); process.exit(1); });
-parentPort.postMessage('ready');
+parentPort.postMessage(Number(/\\/task\\/(\\d+)$/.exec(readlinkSync('/proc/thread-self'))[1]));
 const turn = () => new Promise((r) => setImmediate(r));
 for (;;) { while (ch.serveOne(20)) {} await turn(); }
 `;
@@ -43,11 +46,11 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function start(): Promise<{ ch: CallChannel; worker: Worker }> {
+async function start(): Promise<{ ch: CallChannel; worker: Worker; tid: number }> {
   const ch = CallChannel.create();
   const worker = new Worker(file, { workerData: ch.buffer });
-  await new Promise((resolve) => worker.once('message', resolve));
-  return { ch, worker };
+  const tid = await new Promise<number>((resolve) => worker.once('message', resolve));
+  return { ch, worker, tid };
 }
 
 describe('the call channel between two threads', () => {
@@ -110,6 +113,20 @@ describe('the call channel between two threads', () => {
       expect(() => ch.call(1, 1)).toThrow(PeerDeadError);
       expect(ch.peerDead).toBe(true);
       expect(ch.deadMessage()).toBe('Error: boom');
+    } finally {
+      await worker.terminate();
+    }
+  });
+
+  it('a thread that ends without a word (process.exit() there, or its heap limit) is a PeerDeadError too, once its OS thread is gone', async () => {
+    const { ch, worker, tid } = await start();
+    try {
+      expect(tid).toBeGreaterThan(0);
+      ch.peerAlive = () => existsSync(`/proc/self/task/${tid}`);
+      expect(ch.peerAlive()).toBe(true);
+      expect(() => ch.call(5, 0)).toThrow(PeerDeadError);
+      expect(ch.peerDead).toBe(true);
+      expect(ch.deadMessage()).toMatch(/^the submission's thread ended without a word/);
     } finally {
       await worker.terminate();
     }

@@ -67,6 +67,9 @@ const CRASH_OFFSET = PAYLOAD_OFFSET + PAYLOAD_BYTES;
 const TOTAL_BYTES = CRASH_OFFSET + CRASH_BYTES;
 if (CTL_BYTES > NUMS_OFFSET) throw new Error('call-channel.ts: the control words overlap the frame');
 
+/** deadMessage() of a side B whose thread ended without a word (peerAlive). */
+const PEER_VANISHED = "the submission's thread ended without a word: out of memory (at its heap limit Node ends the thread, not the process) or process.exit() there";
+
 const now = (): number => performance.now();
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -113,6 +116,14 @@ export class CallChannel {
   private seen: number;
   /** Calls of the other side are answered by this (undefined: such a call is refused). */
   handler: CallHandler | undefined;
+  /**
+   * Side A: whether side B's thread still runs, asked at each slice of a sleep. A thread ended
+   * by its heap limit (Node ends a worker, not the process) or by process.exit() there leaves
+   * no last words, and its 'exit' event never reaches a side that waits here.
+   */
+  peerAlive: (() => boolean) | undefined;
+  /** Side B's thread was found gone (peerAlive). */
+  private vanished = false;
   /** Round trips made and spins that ended in a sleep (for the measurements). */
   calls = 0;
   sleeps = 0;
@@ -147,10 +158,11 @@ export class CallChannel {
 
   /** Whether side B has died (its crash message in deadMessage()). */
   get peerDead(): boolean {
-    return Atomics.load(this.ctl, DEAD) !== 0;
+    return this.vanished || Atomics.load(this.ctl, DEAD) !== 0;
   }
 
   deadMessage(): string {
+    if (Atomics.load(this.ctl, DEAD) === 0) return this.vanished ? PEER_VANISHED : '';
     const n = Math.max(0, Math.min(CRASH_BYTES, Atomics.load(this.ctl, CRASH_LEN)));
     return decoder.decode(this.crash.slice(0, n));
   }
@@ -278,7 +290,13 @@ export class CallChannel {
         this.spinNs = Math.max(SPIN_MIN_NS, this.spinNs / 2);
       } else this.spinNs = Math.min(this.spinMaxNs, this.spinNs * 2);
       while (v === seen) {
-        if (this.mine === SEQ_A && Atomics.load(ctl, DEAD) !== 0) throw new PeerDeadError(this.deadMessage());
+        if (this.mine === SEQ_A) {
+          if (Atomics.load(ctl, DEAD) !== 0) throw new PeerDeadError(this.deadMessage());
+          if (this.peerAlive !== undefined && !this.peerAlive()) {
+            this.vanished = true;
+            throw new PeerDeadError(PEER_VANISHED);
+          }
+        }
         const left = timeoutMs - (now() - t0);
         if (left <= 0) return false;
         Atomics.wait(ctl, peers, seen, Math.min(WAIT_SLICE_MS, left));

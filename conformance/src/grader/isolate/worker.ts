@@ -6,6 +6,7 @@
  * the submission queued (timers, promises) runs as it would, and an exception thrown there is a
  * crash the grader hears of (CallChannel.markDead()).
  */
+import { existsSync, readlinkSync } from 'node:fs';
 import { MessageChannel, Worker, parentPort, type MessagePort } from 'node:worker_threads';
 import { defaultPageAllocator } from '@mmkit/kernel';
 import type { PageAllocatorFactory } from '@mmkit/core';
@@ -30,7 +31,7 @@ export interface IsolateData {
 
 /** The thread's first message: loaded, or why not. */
 export type IsolateReady =
-  | { readonly type: 'ready' }
+  | { readonly type: 'ready'; readonly tid?: number }
   | { readonly type: 'load-failed'; readonly name: string; readonly message: string; readonly code?: string }
   | { readonly type: 'no-factory'; readonly message: string };
 
@@ -75,7 +76,19 @@ export async function startIsolate(entry: URL, o: { bundle: string; module: stri
     throw err;
   }
   worker.unref();
+  // The thread's OS id, so that a wait for it notices when it is gone (CallChannel.peerAlive).
+  const tid = m.tid;
+  if (typeof tid === 'number' && Number.isInteger(tid) && tid > 0) channel.peerAlive = () => existsSync(`/proc/self/task/${tid}`);
   return { channel, worker, ...isolatedAllocators(channel, port1) };
+}
+
+/** This thread's id in the OS (/proc/thread-self: "PID/task/TID"), or 0 where /proc does not tell. */
+function threadOsId(): number {
+  try {
+    return Number(/\/task\/(\d+)$/.exec(readlinkSync('/proc/thread-self'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
 }
 
 const errorText = (err: unknown): string => {
@@ -92,6 +105,7 @@ const errorText = (err: unknown): string => {
  */
 export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 'factoryExports' | 'factoryPattern' | 'core'>, describeCrash: (err: unknown) => string): Promise<void> {
   const channel = CallChannel.attach(data.channel);
+  const tid = threadOsId();
   const post = parentPort!.postMessage.bind(parentPort);
   const dead = (prefix: string) => (err: unknown) => {
     channel.markDead(`${prefix}${errorText(err)}${describeCrash(err)}`);
@@ -119,7 +133,7 @@ export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 
     return;
   }
   channel.handler = pageAllocatorServer({ channel, setupPort: data.setupPort, factory, reference: defaultPageAllocator, ...(collect ? { collect } : {}) });
-  post({ type: 'ready' } satisfies IsolateReady);
+  post({ type: 'ready', ...(tid ? { tid } : {}) } satisfies IsolateReady);
   // Serve: answer calls as they come, running the microtasks the submission queued after each
   // (as its realm would once the call's stack unwinds); after a quiet spell of 20 ms, let the
   // event loop take a turn (its timers and I/O), then serve again. Not Atomics.waitAsync(): on
