@@ -32,7 +32,7 @@ export interface IsolateData {
 /** The thread's first message: loaded, or why not. */
 export type IsolateReady =
   | { readonly type: 'ready'; readonly tid?: number }
-  | { readonly type: 'load-failed'; readonly name: string; readonly message: string; readonly code?: string }
+  | { readonly type: 'load-failed'; readonly name: string; readonly message: string; readonly code?: string; readonly stack?: string }
   | { readonly type: 'no-factory'; readonly message: string };
 
 export interface StartedIsolate extends IsolatedAllocators {
@@ -73,6 +73,7 @@ export async function startIsolate(entry: URL, o: { bundle: string; module: stri
     const err = new Error(text(m.message) || 'the module could not be loaded') as Error & { code?: string };
     err.name = text(m.name, 100) || 'Error';
     if (typeof m.code === 'string') err.code = text(m.code, 100);
+    if (typeof m.stack === 'string') err.stack = text(m.stack, 16_000);
     throw err;
   }
   worker.unref();
@@ -122,7 +123,8 @@ export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 
     mod = ((await import(data.bundle)) as { default: Record<string, unknown> }).default;
   } catch (err) {
     const e = err instanceof Error ? (err as Error & { code?: unknown }) : undefined;
-    post({ type: 'load-failed', name: e ? String(e.name) : 'Error', message: e ? String(e.message) : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) } satisfies IsolateReady);
+    // Its stack too: the load failure names the submission's file and line from it (load.ts).
+    post({ type: 'load-failed', name: e ? String(e.name) : 'Error', message: e ? String(e.message) : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}), ...(typeof e?.stack === 'string' ? { stack: e.stack } : {}) } satisfies IsolateReady);
     return;
   }
   let factory: PageAllocatorFactory;
