@@ -28,6 +28,13 @@ import type { BuddyState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeListIndex } = stateMod;
+
+/**
+ * HOT_LITERALS: addToFreeArea(), delFromFreeArea(), __freeOnePage() and __rmqueueSmallest()
+ * write MAX_ORDER, MIGRATE_TYPES, TOP_ORDER and MIGRATE_ISOLATE as literals: V8 loads an
+ * imported constant from its module cell, and checks it, on every use.
+ */
+if (MAX_ORDER !== 11 || MIGRATE_TYPES !== 6 || TOP_ORDER !== 10 || MIGRATE_ISOLATE !== 5) throw new Error('buddy free-area.ts: the hot paths\' literals are out of date');
 const { setListMigratetype } = pageExtrasMod;
 
 /** page_zone(): the zone a pfn belongs to, or undefined. */
@@ -43,8 +50,8 @@ export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
  */
 export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean): void {
   st.pages.setBuddy(pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
-  const list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
-  if (order === TOP_ORDER) st.topFreeLists.add(list, pfn, tail);
+  const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6 (literals: see HOT_LITERALS)
+  if (order === 10) st.topFreeLists.add(list, pfn, tail); // TOP_ORDER
   else if (tail) st.freeLists.addTail(list, pfn);
   else st.freeLists.addHead(list, pfn);
   // zone.freePages, nrFree[order] and nrFreeByType[order * MIGRATE_TYPES + mt], through their one view (core's
@@ -57,8 +64,8 @@ export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
 
 /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
 export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
-  const list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
-  if (order === TOP_ORDER) st.topFreeLists.remove(list, pfn);
+  const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
+  if (order === 10) st.topFreeLists.remove(list, pfn); // TOP_ORDER
   else st.freeLists.remove(list, pfn);
   st.pages.clearBuddy(pfn);
   const counts = zone.freeCounts; // as addToFreeArea()
@@ -117,17 +124,18 @@ export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: numbe
       pfn &= buddy;
       order++;
     }
-    if (order < maxOrder - 1 || maxOrder >= MAX_ORDER) break;
+    if (order < maxOrder - 1 || maxOrder >= 11) break; // MAX_ORDER
     // order == pageblock_order: don't merge a MIGRATE_ISOLATE pageblock with a normal one.
     const buddy = pfn ^ (1 << order);
     if (buddy < maxPfn) {
       const buddyMt = pages.getPageblockMigratetype(buddy);
-      if (migratetype !== buddyMt && (migratetype === MIGRATE_ISOLATE || buddyMt === MIGRATE_ISOLATE)) break;
+      if (migratetype !== buddyMt && (migratetype === 5 || buddyMt === 5)) break; // MIGRATE_ISOLATE
     }
     maxOrder++;
   }
   let tail = false;
-  if (order < MAX_ORDER - 2) {
+  if (order < 9) {
+    // MAX_ORDER - 2
     const higher = pfn & ~(1 << order);
     const higherBuddy = higher ^ (1 << (order + 1));
     tail = higherBuddy < maxPfn && pages.isBuddyOfOrder(higherBuddy, order + 1) && pages.zoneNumOf(higherBuddy) === pages.zoneNumOf(higher);
@@ -161,8 +169,8 @@ export function expand(st: BuddyState, zone: Zone, pfn: Pfn, low: number, high: 
  */
 export function __rmqueueSmallest(st: BuddyState, zone: Zone, order: number, mt: MigrateType): Pfn {
   const lists = st.freeLists;
-  let list = (zone.zoneNum * MAX_ORDER + order) * MIGRATE_TYPES + mt; // freeListIndex()
-  for (let current = order; current < MAX_ORDER; current++, list += MIGRATE_TYPES) {
+  let list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
+  for (let current = order; current < 11; current++, list += 6) {
     const pfn = lists.first(list);
     if (pfn === -1) continue;
     delFromFreeArea(st, zone, pfn, current, mt);

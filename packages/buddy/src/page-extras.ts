@@ -26,10 +26,12 @@ export const PAGE_EXTRA_ON_LIST = 0x20;
 export const PAGE_FLAGS_MASK = (1 << NR_PAGEFLAGS) - 1;
 
 if (PAGE_EXTRA_SHIFT + 6 !== 32 || MAX_ORDER >= PAGE_EXTRA_ON_LIST) throw new Error('buddy: the per-page extras need bits 26..31 of page->flags');
+// The hot setters write these as literals (V8 loads an imported or exported constant from its cell on every use).
+if (PAGE_EXTRA_SHIFT !== 26 || PAGE_EXTRA_ON_LIST !== 0x20 || PAGE_FLAGS_MASK !== 0x3ffffff) throw new Error('buddy page-extras.ts: the literals of setListMigratetype() and clearPageExtra() are out of date');
 
 /** set_pcppage_migratetype() / the free list a head goes on: record the list's migratetype. */
 export function setListMigratetype(flags: Uint32Array, pfn: Pfn, mt: MigrateType): void {
-  flags[pfn] = (flags[pfn] & PAGE_FLAGS_MASK) | ((PAGE_EXTRA_ON_LIST | mt) << PAGE_EXTRA_SHIFT);
+  flags[pfn] = (flags[pfn] & 0x3ffffff) | ((0x20 | mt) << 26); // PAGE_FLAGS_MASK, PAGE_EXTRA_ON_LIST, PAGE_EXTRA_SHIFT (checked at load)
 }
 
 /** get_pcppage_migratetype() / the free list a head is on. */
@@ -45,5 +47,5 @@ export function allocOrderField(flags: Uint32Array, pfn: Pfn): number {
 
 /** Forget what the field records (page_owner's __reset_page_owner() for a head). */
 export function clearPageExtra(flags: Uint32Array, pfn: Pfn): void {
-  flags[pfn] &= PAGE_FLAGS_MASK;
+  flags[pfn] &= 0x3ffffff; // PAGE_FLAGS_MASK
 }

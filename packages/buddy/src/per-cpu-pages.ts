@@ -31,6 +31,9 @@ import { pagesetHighBatch, pcpListIndex, zoneBatchsize } from './pcp.js';
 import * as rmqueueFallbackMod from './rmqueue-fallback.js';
 import { PCP_FAST, PCP_FAST_GFP, PCP_FAST_LIST, PCP_FAST_MT, PCP_FAST_ZONE, type BuddyState } from './state.js';
 
+// freeUnrefPage() and rmqueuePcpFast() use MIGRATE_PCPTYPES as the literal 3.
+if (MIGRATE_PCPTYPES !== 3 || MIGRATE_MOVABLE !== 1 || MIGRATE_ISOLATE !== 5) throw new Error('buddy per-cpu-pages.ts: the hot paths assume MIGRATE_PCPTYPES 3, MIGRATE_MOVABLE 1');
+
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage } = freeAreaMod;
@@ -95,7 +98,7 @@ export function rmqueuePcpFast(st: BuddyState, gfp: Gfp): Pfn {
   const zone = st.zoneByNum[f[at + 1]]; // PCP_FAST_ZONE
   const mt = f[at + 3]; // PCP_FAST_MT
   // zone_watermark_fast(), order 0, ALLOC_WMARK_LOW (| ALLOC_CMA for a movable request)
-  const free = st.cmaMigratetype && mt !== MIGRATE_MOVABLE ? zone.freeCounts[0] - zone.freeCmaPages : zone.freeCounts[0]; // FREE_PAGES: zone.freePages
+  const free = st.cmaMigratetype && mt !== 1 ? zone.freeCounts[0] - zone.freeCmaPages : zone.freeCounts[0]; // 1: MIGRATE_MOVABLE; FREE_PAGES: zone.freePages
   if (!(free > zone.watermark[ALLOC_WMARK_LOW] + zone.lowmemReserve[zone.idx])) return NO_PAGE;
   const lists = st.pcpLists;
   const list = f[at + 2]; // PCP_FAST_LIST
@@ -103,7 +106,7 @@ export function rmqueuePcpFast(st: BuddyState, gfp: Gfp): Pfn {
   if (pfn === -1 || gfp & 0x8000) return NO_PAGE; // an empty list (rmqueue_bulk()), or __GFP_ZERO: the general path
   lists.remove(list, pfn);
   zone.pcpWords[cpu * 3]--; // PCP_WORDS, PCP_COUNT
-  zone.pcpCount[cpu * MIGRATE_PCPTYPES + mt]--;
+  zone.pcpCount[cpu * 3 + mt]--; // MIGRATE_PCPTYPES
   // prep_new_page(): one reference, no flags but page_owner's order 0 (page-extras.ts), unmapped
   const pages = st.pages;
   pages.private[pfn] = 0;
@@ -169,19 +172,21 @@ export function rmqueueBulk(st: BuddyState, zone: Zone, order: number, count: nu
 export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
   let mt = st.pages.getPageblockMigratetype(pfn);
   setListMigratetype(st.pages.flags, pfn, mt); // set_pcppage_migratetype()
-  if (mt >= MIGRATE_PCPTYPES) {
-    if (mt === MIGRATE_ISOLATE) {
+  if (mt >= 3) {
+    // MIGRATE_PCPTYPES (3: checked at load)
+    if (mt === 5) {
+      // MIGRATE_ISOLATE
       clearPageExtra(st.pages.flags, pfn); // on no per-cpu list after all
       freeOnePage(st, zone, pfn, 0, mt);
       return;
     }
-    mt = MIGRATE_MOVABLE;
+    mt = 1; // MIGRATE_MOVABLE
   }
   const cpu = st.sched.currentCpu;
   const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
   const at = cpu * 3; // PCP_WORDS
-  st.pcpLists.addHead((zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES + mt, pfn); // pcpListIndex()
-  zone.pcpCount[cpu * MIGRATE_PCPTYPES + mt]++;
+  st.pcpLists.addHead((zone.zoneNum * st.nrCpus + cpu) * 3 + mt, pfn); // pcpListIndex(); 3: MIGRATE_PCPTYPES
+  zone.pcpCount[cpu * 3 + mt]++;
   if (++pcp[at] >= pcp[at + 1]) freePcppagesBulk(st, zone, pcp[at + 2], cpu); // PCP_COUNT, PCP_HIGH, PCP_BATCH
 }
 

@@ -72,6 +72,7 @@ export const MAPLRU_MAPCOUNT = 0;
 export const MAPLRU_NEXT = 1;
 export const MAPLRU_PREV = 2;
 const MAPLRU_WORDS = 3;
+if (MAPLRU_WORDS !== 3 || MAPLRU_NEXT !== 1 || MAPLRU_PREV !== 2) throw new Error('struct-page.ts: PfnListSet and getPageblockMigratetype() use the mapLru places as literals');
 
 /**
  * A free block of the top order (MAX_ORDER - 1: 2^10 pages, 4 MiB) keeps its buddy word and lru
@@ -93,8 +94,10 @@ const BUDDY_WORD_TAG = 0x80000000 | 0;
 const BUDDY_WORD_TAG_MASK = 0xffff0000 | 0;
 /** The largest aux value setBuddy() keeps with a free head. */
 export const BUDDY_AUX_MAX = 0xff;
+if (BUDDY_AUX_MAX !== 0xff || TOP_SHIFT !== TOP_ORDER) throw new Error('struct-page.ts: buddyAux() and the top-order tests use BUDDY_AUX_MAX and TOP_SHIFT for TOP_ORDER');
 /** The per-pageblock zone table's "more than one zone, or zone and no zone": ask the spans. */
 const ZONE_MIXED = 0xffff;
+if (ZONE_MIXED !== 0xffff || PAGEBLOCK_ORDER !== 9) throw new Error('struct-page.ts: zoneNumOf() and getPageblockMigratetype() use ZONE_MIXED and PAGEBLOCK_ORDER as literals');
 
 export interface PageStoreOptions {
   /** Allocate every array on a SharedArrayBuffer (default: ArrayBuffer). */
@@ -414,8 +417,8 @@ export class PageStore {
    * NO_ZONE when it has none. page_to_nid() is zoneNumOf(pfn) / MAX_NR_ZONES, floored.
    */
   zoneNumOf(pfn: number): number {
-    const z = this.pageblockZone[pfn >>> PAGEBLOCK_ORDER];
-    return z !== ZONE_MIXED ? z - 1 : this.zoneNumOfSpans(pfn);
+    const z = this.pageblockZone[pfn >>> 9]; // PAGEBLOCK_ORDER (checked at load)
+    return z !== 0xffff ? z - 1 : this.zoneNumOfSpans(pfn); // ZONE_MIXED
   }
 
   private zoneNumOfSpans(pfn: number): number {
@@ -492,7 +495,7 @@ export class PageStore {
    * below MAX_ORDER; a block of TOP_ORDER keeps its word in topBlock.
    */
   setBuddy(pfn: number, order: number, aux = 0): void {
-    if (order === TOP_ORDER) this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order;
+    if (order === TOP_SHIFT) this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order; // TOP_SHIFT: TOP_ORDER, unexported (an export is a cell V8 loads on each use)
     else this.mapLru[pfn * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order;
   }
 
@@ -503,12 +506,12 @@ export class PageStore {
 
   /** The aux value setBuddy() kept with a free buddy head (meaningful only where isBuddy()). */
   buddyAux(pfn: number): number {
-    return (this.buddyWord(pfn) >>> 8) & BUDDY_AUX_MAX;
+    return (this.buddyWord(pfn) >>> 8) & 0xff; // BUDDY_AUX_MAX
   }
 
   /** Whether pfn is a free buddy head of exactly this order: PageBuddy() && page_order() == order. */
   isBuddyOfOrder(pfn: number, order: number): boolean {
-    if (order === TOP_ORDER) return (pfn & TOP_MASK) === 0 && (this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
+    if (order === TOP_SHIFT) return (pfn & TOP_MASK) === 0 && (this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
     return (this.mapLru[pfn * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
   }
 
@@ -562,7 +565,7 @@ export class PageStore {
   }
 
   getPageblockMigratetype(pfn: number): number {
-    return this.pageblockMigratetype[pfn >>> PAGEBLOCK_ORDER];
+    return this.pageblockMigratetype[pfn >>> 9]; // PAGEBLOCK_ORDER (checked at load)
   }
 
   setPageblockMigratetype(pfn: number, mt: number): void {
@@ -687,18 +690,18 @@ export class PfnListSet {
   }
 
   next(pfn: number): number {
-    return this.w[pfn * MAPLRU_WORDS + MAPLRU_NEXT] - 1;
+    return this.w[pfn * 3 + 1] - 1;
   }
 
   /** list_add(): at the head. */
   addHead(list: number, pfn: number): void {
     const w = this.w;
     const old = this.head[list];
-    const i = pfn * MAPLRU_WORDS;
-    w[i + MAPLRU_PREV] = 0;
-    w[i + MAPLRU_NEXT] = old + 1;
+    const i = pfn * 3; // MAPLRU_WORDS: literals on the hot path (V8 loads an exported constant from its cell each time)
+    w[i + 2] = 0;
+    w[i + 1] = old + 1;
     if (old === -1) this.tail[list] = pfn;
-    else w[old * MAPLRU_WORDS + MAPLRU_PREV] = pfn + 1;
+    else w[old * 3 + 2] = pfn + 1;
     this.head[list] = pfn;
     this.length[list]++;
   }
@@ -707,11 +710,11 @@ export class PfnListSet {
   addTail(list: number, pfn: number): void {
     const w = this.w;
     const old = this.tail[list];
-    const i = pfn * MAPLRU_WORDS;
-    w[i + MAPLRU_NEXT] = 0;
-    w[i + MAPLRU_PREV] = old + 1;
+    const i = pfn * 3; // MAPLRU_WORDS: literals on the hot path (V8 loads an exported constant from its cell each time)
+    w[i + 1] = 0;
+    w[i + 2] = old + 1;
     if (old === -1) this.head[list] = pfn;
-    else w[old * MAPLRU_WORDS + MAPLRU_NEXT] = pfn + 1;
+    else w[old * 3 + 1] = pfn + 1;
     this.tail[list] = pfn;
     this.length[list]++;
   }
@@ -719,15 +722,15 @@ export class PfnListSet {
   /** list_del(): the caller guarantees pfn is on this list. */
   remove(list: number, pfn: number): void {
     const w = this.w;
-    const i = pfn * MAPLRU_WORDS;
-    const n = w[i + MAPLRU_NEXT] - 1;
-    const p = w[i + MAPLRU_PREV] - 1;
+    const i = pfn * 3; // MAPLRU_WORDS: literals on the hot path (V8 loads an exported constant from its cell each time)
+    const n = w[i + 1] - 1;
+    const p = w[i + 2] - 1;
     if (p === -1) this.head[list] = n;
-    else w[p * MAPLRU_WORDS + MAPLRU_NEXT] = n + 1;
+    else w[p * 3 + 1] = n + 1;
     if (n === -1) this.tail[list] = p;
-    else w[n * MAPLRU_WORDS + MAPLRU_PREV] = p + 1;
-    w[i + MAPLRU_NEXT] = 0;
-    w[i + MAPLRU_PREV] = 0;
+    else w[n * 3 + 2] = p + 1;
+    w[i + 1] = 0;
+    w[i + 2] = 0;
     this.length[list]--;
   }
 
