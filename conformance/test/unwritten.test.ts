@@ -5,9 +5,10 @@
  */
 import { createBuddyAllocator } from '@mmkit/buddy';
 import type { PageAllocator, PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
+import { fileURLToPath } from 'node:url';
 import { createSlubAllocator } from '@mmkit/slub';
 import { describe, expect, it } from 'vitest';
-import { pageAllocatorSuite, runSuite, slabAllocatorSuite } from '../src/index.js';
+import { grade, pageAllocatorSuite, runSuite, slabAllocatorSuite } from '../src/index.js';
 import PAGE_ALLOCATOR from '../src/contracts/page-allocator/index.js';
 import SLAB_ALLOCATOR from '../src/contracts/slab-allocator/index.js';
 import { skeletonOf } from '../src/skeleton/index.js';
@@ -65,6 +66,13 @@ describe('an allocator partly written', () => {
     expect(by('page-allocator.sysctl.min-free-kbytes-recompute')[0].message).toMatch(/^Error: not written yet: setMinFreeKbytes /);
     expect(by('page-allocator.watermark-ok.high-order')[0].message).toMatch(/^Error: not written yet: zoneWatermarkOk /);
   });
+
+  it('graded with the bench, keeps its verdicts and says the benchmark failed after every case ran', async () => {
+    const module = fileURLToPath(new URL('./fixtures/batch/page-allocator/throws-on-free/index.ts', import.meta.url));
+    const r = await grade({ contract: 'buddy', module, filter: 'page-allocator.free.coalesce', timeoutMs: 60_000 });
+    expect(r.error).toMatch(/^no throughput or fragmentation figures: every case ran, then the benchmark failed: Error: freePages is not written yet \(at .*index\.ts:\d+:\d+\)/);
+    expect(r.rules.find((x) => x.id === 'page-allocator.free.coalesce')?.failures[0]?.message).toContain('freePages is not written yet');
+  }, 60_000);
 });
 
 describe('an object allocator whose boot reaches what is not written yet', () => {

@@ -29,8 +29,11 @@ export type ChildMessage =
   | { type: 'waiting'; case: string; operation: string; ms: number }
   /** An exception nothing caught (thrown from a timer of the submission, say). */
   | { type: 'crash'; message: string }
-  /** The run cannot go on; `load`: the module could not be loaded (message: load.ts's LoadError, one or two lines with the fix). */
-  | { type: 'fatal'; message: string; load?: boolean }
+  /**
+   * The run cannot go on; `load`: the module could not be loaded (message: load.ts's LoadError, one
+   * or two lines with the fix); `bench`: every case ran, and the benchmark after them failed.
+   */
+  | { type: 'fatal'; message: string; load?: boolean; bench?: boolean }
   | { type: 'done' };
 
 // Built-ins the encoder needs, taken before any submission code runs.

@@ -228,7 +228,7 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
     } catch (err) {
       if (err instanceof PeerDeadError) threadDied();
       // An implementation that throws here (a skeleton not written yet) is a fatal report, not a child dying unheard.
-      if (report('while its figures were measured')) send({ type: 'fatal', message: `it failed while its figures were measured, after the suite: ${errorText(err)}${frameNote(err, dir)}` });
+      if (report('while its figures were measured')) send({ type: 'fatal', message: `${errorText(err)}${frameNote(err, dir)}`, bench: true });
       return;
     }
     if (report('after the benchmark')) send({ type: 'bench', ...figures });

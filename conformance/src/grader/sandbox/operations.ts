@@ -9,7 +9,7 @@ import { readSync, writeSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { CHANNEL_FD, channelLine } from './channel.js';
 import { hmacSigner } from './hmac.js';
-import { NEEDS_SHARED_MEMORY, needsSharedMemory } from '@mmkit/core';
+import { wrappingFactory } from '@mmkit/core';
 
 const ARGS = 3;
 // Int32 slots.
@@ -105,8 +105,7 @@ export class OperationTracker {
       }
     };
     // An isolated factory's ask for the kernel's state on shared memory holds for its wrapper too.
-    if (needsSharedMemory(factory)) Object.defineProperty(tracked, NEEDS_SHARED_MEMORY, { value: true });
-    return tracked;
+    return wrappingFactory(tracked, factory);
   }
 
   private trackObject(impl: object): object {

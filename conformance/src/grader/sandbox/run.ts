@@ -209,6 +209,8 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
       let waiting: Extract<ChildMessage, { type: 'waiting' }> | undefined;
       let crash: string | undefined;
       let fatal: string | undefined;
+      /** The fatal message came from the benchmark, after every case had run. */
+      let fatalInBench = false;
       let timedOut = false;
       let moreViolations = 0;
       const violation = (what: string) => {
@@ -266,6 +268,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
               ending();
               break;
             case 'fatal':
+              if (fatal === undefined) fatalInBench = m.bench === true;
               fatal ??= m.message;
               if (m.load) result.loadError ??= m.message;
               ending();
@@ -313,6 +316,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
             ? ` in case ${currentCase}`
             : '';
         if (sandbox.violations.length) result.error = `violation: ${sandbox.violations[0]}${sandbox.violations.length > 1 ? ` (and ${sandbox.violations.length - 1} more)` : ''}`;
+        else if (fatal && fatalInBench) result.error = `no throughput or fragmentation figures: every case ran, then the benchmark failed: ${fatal}`;
         else if (fatal) result.error = result.loadError !== undefined ? `the implementation could not be loaded: ${fatal}` : `the implementation could not be run: ${fatal}`;
         else if (timedOut && !done) result.error = `timeout: the run did not finish within ${o.timeoutMs} ms${where}`;
         else if (crash) result.error = `crash: ${crash}`;

@@ -163,6 +163,17 @@ export function needsSharedMemory(factory: unknown): boolean {
 }
 
 /**
+ * `wrapper`, a factory that calls `wrapped` (a suite's or a grader's wrapper around the factory
+ * under test), made to ask for what `wrapped` asks: NEEDS_SHARED_MEMORY, so a kernel booted with
+ * the wrapper puts its state where the wrapped factory's other thread can reach it. Returns
+ * `wrapper`. Every wrapper of a factory under test should be made through this.
+ */
+export function wrappingFactory<W extends (...args: never[]) => unknown>(wrapper: W, wrapped: unknown): W {
+  if (needsSharedMemory(wrapped)) Object.defineProperty(wrapper, NEEDS_SHARED_MEMORY, { value: true });
+  return wrapper;
+}
+
+/**
  * Draft, for CMA and memory hotplug (mm/page_isolation.c, alloc_contig_range() in
  * mm/page_alloc.c). Implemented by the page allocator (@mmkit/buddy); used by @mmkit/cma, which
  * empties a range by migrating its movable pages away (through PageMigration) between

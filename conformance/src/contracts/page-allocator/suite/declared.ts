@@ -2,7 +2,7 @@
  * What an implementation declares, its name and its optional features (`supports`), read before
  * the cases run (the grader's identification and the suite's probe).
  */
-import { NEEDS_SHARED_MEMORY, needsSharedMemory, type PageAllocator, type PageAllocatorFactory } from '@mmkit/core';
+import { wrappingFactory, type PageAllocator, type PageAllocatorFactory } from '@mmkit/core';
 import { KernelConfigError, createKernel } from '@mmkit/kernel';
 import { MiB, type PageAllocatorUnderTest } from './helpers.js';
 
@@ -16,9 +16,8 @@ import { MiB, type PageAllocatorUnderTest } from './helpers.js';
  */
 export function declaringAllocator(factory: PageAllocatorUnderTest): PageAllocator {
   const made: { allocator?: PageAllocator } = {};
-  const capture: PageAllocatorFactory | undefined = factory && ((services) => (made.allocator = factory(services)));
   // A factory run in another thread (the grader's isolate) needs the kernel's state shared: so does its wrapper.
-  if (capture && needsSharedMemory(factory)) Object.defineProperty(capture, NEEDS_SHARED_MEMORY, { value: true });
+  const capture: PageAllocatorFactory | undefined = factory && wrappingFactory<PageAllocatorFactory>((services) => (made.allocator = factory(services)), factory);
   try {
     return createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', pageAllocator: capture }).pageAllocator;
   } catch (err) {
