@@ -11,7 +11,7 @@ function junitTestcases(xml: string): number {
 describe('grade', () => {
   let reference: GradeReport;
   beforeAll(async () => {
-    reference = await grade({ contract: 'buddy', propertyRuns: 30 });
+    reference = await grade({ contract: 'buddy', propertyRuns: 10 }); // the sandboxed pipeline; reference.test.ts runs the properties in full
   }, 120_000);
 
   it('grades the reference in a sandbox: every rule passes, with throughput and fragmentation', () => {
@@ -144,7 +144,7 @@ describe('grade', () => {
 
 describe('grade slab-allocator', () => {
   it('grades SLUB by default and SLAB as a package, with kmalloc throughput', async () => {
-    const slub = await grade({ contract: 'slab-allocator', propertyRuns: 20 });
+    const slub = await grade({ contract: 'slab-allocator', propertyRuns: 5 });
     expect(slub.error).toBeUndefined();
     expect(slub.contract).toBe('slab-allocator');
     expect(slub.implementation).toBe('slub');

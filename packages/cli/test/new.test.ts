@@ -34,10 +34,20 @@ function linkWorkspace(dir: string): void {
   symlinkSync(join(repo, 'conformance'), join(dir, 'node_modules', '@mmkit', 'conformance'), 'dir');
 }
 
+const TS_OPTIONS: ts.CompilerOptions = {
+  strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, customConditions: ['source'], types: [],
+};
+/** One compiler host for every contract's project: lib and @mmkit/core are parsed once, not once per contract. */
+const host = ts.createCompilerHost(TS_OPTIONS);
+const parsed = new Map<string, ts.SourceFile | undefined>();
+const readSourceFile = host.getSourceFile.bind(host);
+host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+  if (!parsed.has(fileName)) parsed.set(fileName, readSourceFile(fileName, languageVersion, onError, shouldCreate));
+  return parsed.get(fileName);
+};
+
 function typeErrors(file: string): string[] {
-  const program = ts.createProgram([file], {
-    strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, customConditions: ['source'], types: [],
-  });
+  const program = ts.createProgram([file], TS_OPTIONS, host);
   return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
 }
 
