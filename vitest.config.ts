@@ -1,25 +1,29 @@
-// `npm test` runs every project's tests in one vitest process (test.projects): one worker pool
-// for all test files, so the long files start first and the 2 cores stay busy, and vitest
-// starts once instead of once per package. Each project keeps its own vitest.config.ts
-// (vitest.shared.ts), which `cd packages/X && npx vitest run` uses alone. One JSON report,
-// reports/vitest/all.json, feeds tools/test-summary.mjs. It uses one worker more than the
-// cores (vitest's default leaves one free: one worker on 2 cores): many files wait on child
-// processes (sandboxed grades, the CLI), and the third worker fills those waits. On an idle
-// 2-core machine the whole `npm test` took 2 min 37 s with 2 workers, 2 min 5 s with 3 and
-// 2 min 16 s with 4 (one run each). Lint and typecheck share the cores only for their first
-// half minute.
+// `npm test` runs every package's tests in one vitest process and one project: one worker pool
+// for all test files. Each package keeps its own vitest.config.ts (vitest.shared.ts), which
+// `cd packages/X && npx vitest run` uses alone; here the same settings cover every package's
+// files at once. One project, not one per package (test.projects): vitest runs projects one
+// after another, by name, and a worker (isolate: false, so it loads tsx and the packages once)
+// serves one project only, so with projects the cores idled while each package's last long
+// file ran alone and while the next package's workers started. One JSON report,
+// reports/vitest/all.json, feeds tools/test-summary.mjs. It uses one worker more than the cores
+// (vitest's default leaves one free: one worker on 2 cores): many files wait on child processes
+// (sandboxed grades, the CLI), and the third worker fills those waits. Lint and typecheck share
+// the cores only for their first half minute.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import shared from './vitest.shared.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
-export default defineConfig({
-  test: {
-    projects: ['packages/*', 'conformance', 'tools'],
-    maxWorkers: availableParallelism() + 1,
-    reporters: ['default', 'json'],
-    outputFile: { json: resolve(root, 'reports/vitest/all.json') },
-  },
-});
+export default mergeConfig(
+  shared,
+  defineConfig({
+    test: {
+      include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'conformance/test/**/*.test.ts', 'tools/test/**/*.test.ts'],
+      maxWorkers: availableParallelism() + 1,
+      outputFile: { json: resolve(root, 'reports/vitest/all.json') },
+    },
+  }),
+);

@@ -144,10 +144,8 @@ describe('hostile submissions', () => {
     // the check after the case catches it; in its own thread it is nothing to the grader, and it
     // scores exactly what never freeing earns, failing the same rules.
     const filter = '^free';
-    const [isolated, never] = await Promise.all([
-      hostile('patch-between-calls.ts', { sandbox: 'bwrap', filter }),
-      grade({ contract: 'buddy', module: fixture('null-allocator.ts'), bench: false, filter, timeoutMs: 20_000, sandbox: 'bwrap' }),
-    ]);
+    const isolated = await hostile('patch-between-calls.ts', { sandbox: 'bwrap', filter });
+    const never = await grade({ contract: 'buddy', module: fixture('null-allocator.ts'), bench: false, filter, timeoutMs: 20_000, sandbox: 'bwrap' });
     expect(isolated.error).toBeUndefined();
     expect(isolated.sandbox!.violations).toEqual([]);
     expect(isolated.score).toEqual(never.score);
