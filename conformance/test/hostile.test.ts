@@ -139,7 +139,8 @@ describe('hostile submissions', () => {
     expect(r.score.passed).toBe(0);
   }, 60_000);
 
-  it.runIf((LAYERS as readonly string[]).includes('bwrap'))("bwrap: a built-in patched at every call and restored before the case ends, in the submission's own thread, changes no verdict", async () => {
+  // Two grades (~9 s): with the full matrix.
+  it.runIf(FULL && (LAYERS as readonly string[]).includes('bwrap'))("bwrap: a built-in patched at every call and restored before the case ends, in the submission's own thread, changes no verdict", async () => {
     // Sharing the suite's realm (the permission layer) this is a violation that voids the run, when
     // the check after the case catches it; in its own thread it is nothing to the grader, and it
     // scores exactly what never freeing earns, failing the same rules.
@@ -161,7 +162,7 @@ describe('hostile submissions', () => {
 
   describe('slab-allocator', () => {
     it('rewriting the page count the kernel checks it with is refused, and a leak scores as a leak', async () => {
-      const counters = await hostile('slab/counters.ts');
+      const counters = await hostile('slab/counters.ts'); // one after the other: hostile() checks that each grade left no process
       const leaks = await hostile('slab/null.ts');
       for (const r of [counters, leaks]) expect(r.error).toBeUndefined();
       const o = outcomes(counters);
