@@ -11,7 +11,7 @@ import type { MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
 import { mmPopulate } from './populate.js';
 import { pageAlignU64 } from './syscall-args.js';
-import { splitVma, vmaMerge } from './vma.js';
+import { vmaMergeOrSplit } from './vma.js';
 
 const PAGE_SIZE = 4096;
 /** VM_LOCKED_CLEAR_MASK. */
@@ -45,20 +45,9 @@ function mlockFixup(ctx: MmapContext, mm: MmStruct, vma: number, prev: number, s
   newflags >>>= 0;
   // Don't set VM_LOCKED or VM_LOCKONFAULT and don't count (a special mapping, hugetlb).
   if (newflags === oldFlags || (oldFlags & VM_SPECIAL) || (oldFlags & VM_HUGETLB) || t.special[vma] !== 0) return vma;
-  const pgoff = t.vmPgoff[vma] + (start - t.vmStart[vma]) / PAGE_SIZE;
-  const merged = vmaMerge(ctx, mm, prev, start, end, newflags, t.anonVma[vma], t.vmFile[vma], pgoff);
-  if (merged !== 0) {
-    vma = merged;
-  } else {
-    if (start !== t.vmStart[vma]) {
-      const r = splitVma(mm, vma, start, true);
-      if (r) return r;
-    }
-    if (end !== t.vmEnd[vma]) {
-      const r = splitVma(mm, vma, end, false);
-      if (r) return r;
-    }
-  }
+  const covering = vmaMergeOrSplit(ctx, mm, prev, vma, start, end, newflags);
+  if (covering < 0) return covering;
+  vma = covering;
   // Keep track of the amount of locked VM.
   let nrPages = (end - start) / PAGE_SIZE;
   if (!(newflags & VM_LOCKED)) nrPages = -nrPages;

@@ -9,7 +9,7 @@ import {
 import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
 import { vmEnoughMemory } from './mmap.js';
-import { mayExpandVm, splitVma, vmStatAccount, vmaMerge } from './vma.js';
+import { mayExpandVm, vmStatAccount, vmaMergeOrSplit } from './vma.js';
 
 const PAGE_SIZE = 4096;
 const PMD_SIZE = 2 ** 21;
@@ -54,20 +54,9 @@ function mprotectFixup(ctx: MmapContext, mm: MmStruct, vma: number, prev: number
       newflags = (newflags | VM_ACCOUNT) >>> 0;
     }
   }
-  const pgoff = t.vmPgoff[vma] + (start - t.vmStart[vma]) / PAGE_SIZE;
-  const merged = vmaMerge(ctx, mm, prev, start, end, newflags, t.anonVma[vma], t.vmFile[vma], pgoff);
-  if (merged !== 0) {
-    vma = merged;
-  } else {
-    if (start !== t.vmStart[vma]) {
-      const error = splitVma(mm, vma, start, true);
-      if (error) return error;
-    }
-    if (end !== t.vmEnd[vma]) {
-      const error = splitVma(mm, vma, end, false);
-      if (error) return error;
-    }
-  }
+  const covering = vmaMergeOrSplit(ctx, mm, prev, vma, start, end, newflags);
+  if (covering < 0) return covering;
+  vma = covering;
   t.vmFlags[vma] = newflags;
   changeProtection(ctx, mm, start, end, newflags);
   // populate_vma_page_range() of a VM_LOCKED private VMA turning writable: faults come with the next step.

@@ -185,6 +185,27 @@ export function splitVma(mm: MmStruct, v: number, addr: number, newBelow: boolea
   return __splitVma(mm, v, addr, newBelow);
 }
 
+/**
+ * The step mprotect_fixup() and mlock_fixup() share: vma_merge() of [start, end) of vma (prev
+ * before it) with newflags, else split_vma() at start and at end. The VMA that now covers
+ * [start, end), or -errno. (madvise_behavior() splits in its own way: ENOMEM is EAGAIN there.)
+ */
+export function vmaMergeOrSplit(ctx: MmapContext, mm: MmStruct, prev: number, vma: number, start: number, end: number, newflags: number): number {
+  const t = mm.vmas;
+  const pgoff = t.vmPgoff[vma] + (start - t.vmStart[vma]) / PAGE_SHIFT_DIV;
+  const merged = vmaMerge(ctx, mm, prev, start, end, newflags, t.anonVma[vma], t.vmFile[vma], pgoff);
+  if (merged !== 0) return merged;
+  if (start !== t.vmStart[vma]) {
+    const error = splitVma(mm, vma, start, true);
+    if (error) return error;
+  }
+  if (end !== t.vmEnd[vma]) {
+    const error = splitVma(mm, vma, end, false);
+    if (error) return error;
+  }
+  return vma;
+}
+
 /** reusable_anon_vma() via anon_vma_compatible(): the anon_vma of old (a neighbour) when a and b (adjacent, a first) may share it. */
 function reusableAnonVma(t: VmaTable, old: number, a: number, b: number): number {
   const compatible = t.vmEnd[a] === t.vmStart[b] && t.vmFile[a] === t.vmFile[b]
