@@ -148,7 +148,7 @@ describe('hostile submissions', () => {
     const isolated = await hostile('patch-between-calls.ts', { sandbox: 'bwrap', filter });
     const never = await grade({ contract: 'buddy', module: fixture('null-allocator.ts'), bench: false, filter, timeoutMs: 20_000, sandbox: 'bwrap' });
     expect(isolated.error).toBeUndefined();
-    expect(isolated.sandbox!.violations).toEqual([]);
+    expect(isolated.sandbox!.violations, `violations: ${JSON.stringify(isolated.sandbox!.violations)}`).toEqual([]); // in full: it failed once, in a loaded run
     expect(isolated.score).toEqual(never.score);
     expect(isolated.rules.map((x) => [x.id, x.status])).toEqual(never.rules.map((x) => [x.id, x.status]));
     expect(isolated.score.failed).toBeGreaterThan(0);
