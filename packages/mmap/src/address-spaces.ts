@@ -5,7 +5,7 @@
  * and lists an mm's VMAs as /proc/PID/maps data (show_map_vma()).
  */
 import {
-  ERRNO, MLOCK_ONFAULT, VM_LOCKONFAULT, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_2M, PG_LEVEL_4K, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
+  ERRNO, MLOCK_ONFAULT, VM_LOCKONFAULT, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_4K, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
   PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
   VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
   parseMaps,
@@ -23,7 +23,7 @@ import { clampAddr, clampLen, hasHighBits, intArg, isSmallUlong, pageAlignU64, t
 import { doUserFault } from './fault.js';
 import { doMlock, doMunlock } from './mlock.js';
 import { mmPopulate } from './populate.js';
-import { walkUserPtes } from './memory.js';
+import { PMD_SIZE, nextBoundary, walkUserPtes } from './memory.js';
 import { mmCounter } from './rmap.js';
 import { dupMmap } from './fork.js';
 import { DEFAULT_MERGE_HOOKS, anonVmaPrepare, isDataMapping, isExecMapping, isStackMapping, vmStatAccount } from './vma.js';
@@ -674,14 +674,12 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       let resident = 0, pss = 0, sharedClean = 0, sharedDirty = 0, privateClean = 0, privateDirty = 0, referenced = 0, anonymous = 0, lazyFree = 0;
       const end = t.vmEnd[v];
       for (let addr = t.vmStart[v]; addr < end;) {
-        const b = addr - (addr % 2 ** 21) + 2 ** 21;
-        const pmdEnd = b < end ? b : end;
-        const pmdSlot = arch.lookup(mm.pgd, addr, PG_LEVEL_2M);
-        if (pmdSlot === NO_SLOT || arch.pteNone(arch.readEntry(pmdSlot))) {
+        const pmdEnd = nextBoundary(addr, PMD_SIZE, end);
+        let slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
+        if (slot === NO_SLOT) {
           addr = pmdEnd;
           continue;
         }
-        let slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K);
         for (; addr < pmdEnd; addr += PAGE_SIZE, slot += 8) {
           const pte = arch.readEntry(slot);
           if (!arch.ptePresent(pte) || arch.pteSpecial(pte)) continue; // no page (swap entries: none are made yet)

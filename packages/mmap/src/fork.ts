@@ -4,14 +4,14 @@
  * present anonymous PTEs are write-protected in parent and child, each page gains a mapping
  * and a reference, and the first write on either side copies (or reuses) it in do_wp_page().
  */
-import { ERRNO, NO_SLOT, PG_LEVEL_2M, PG_LEVEL_4K, VM_DONTCOPY, VM_HUGETLB, VM_LOCKED, VM_LOCKONFAULT, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK } from '@mmkit/core';
+import { ERRNO, NO_SLOT, PG_LEVEL_4K, VM_DONTCOPY, VM_HUGETLB, VM_LOCKED, VM_LOCKONFAULT, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
+import { PMD_SIZE, nextBoundary } from './memory.js';
 import type { MmStruct } from './mm.js';
 import { mmCounter, pageDupRmap } from './rmap.js';
 import { anonVmaPrepare, vmStatAccount, vmaPages } from './vma.js';
 
 const PAGE_SIZE = 4096;
-const PMD_SIZE = 2 ** 21;
 
 /** is_cow_mapping(): private and may become writable. */
 export function isCowMapping(flags: number): boolean {
@@ -30,14 +30,12 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
   const end = t.vmEnd[sv];
   let addr = t.vmStart[sv];
   while (addr < end) {
-    const b = addr - (addr % PMD_SIZE) + PMD_SIZE;
-    const pmdEnd = b < end ? b : end;
-    const pmdSlot = arch.lookup(src.pgd, addr, PG_LEVEL_2M);
-    if (pmdSlot === NO_SLOT || arch.pteNone(arch.readEntry(pmdSlot))) {
+    const pmdEnd = nextBoundary(addr, PMD_SIZE, end);
+    let s = arch.lookup(src.pgd, addr, PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
+    if (s === NO_SLOT) {
       addr = pmdEnd;
       continue;
     }
-    let s = arch.lookup(src.pgd, addr, PG_LEVEL_4K);
     // The child's PTE table for this PMD, allocated at the first entry to copy (copy_pte_range()).
     let d = NO_SLOT;
     let dAddr = 0;

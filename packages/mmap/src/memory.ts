@@ -10,11 +10,12 @@ import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
 import { mmCounter, pageRemoveRmap, putPage } from './rmap.js';
 
-const PMD_SIZE = 2 ** 21;
+export const PMD_SIZE = 2 ** 21;
 const PUD_SIZE = 2 ** 30;
 const PGDIR_SIZE = 2 ** 39;
 
-function nextBoundary(addr: number, size: number, end: number): number {
+/** pmd_addr_end() and the like: the next multiple of size after addr, or end if that comes first. */
+export function nextBoundary(addr: number, size: number, end: number): number {
   const b = addr - (addr % size) + size;
   return b < end ? b : end;
 }

@@ -3,16 +3,16 @@
  * change_protection() over the page tables (pte_modify() of every present entry).
  */
 import {
-  ERRNO, NO_SLOT, PG_LEVEL_2M, PG_LEVEL_4K, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
+  ERRNO, NO_SLOT, PG_LEVEL_4K, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
   VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_HUGETLB, VM_NORESERVE, VM_READ, VM_SHARED, VM_WRITE, calcVmProtBits,
 } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
+import { PMD_SIZE, nextBoundary } from './memory.js';
 import type { MmStruct } from './mm.js';
 import { vmEnoughMemory } from './mmap.js';
 import { mayExpandVm, vmStatAccount, vmaMergeOrSplit } from './vma.js';
 
 const PAGE_SIZE = 4096;
-const PMD_SIZE = 2 ** 21;
 
 /** change_protection() of [start, end): every present PTE gets newprot (pte_modify()); NUMA-hinting entries are not made here. */
 function changeProtection(ctx: MmapContext, mm: MmStruct, start: number, end: number, vmFlags: number): void {
@@ -20,18 +20,14 @@ function changeProtection(ctx: MmapContext, mm: MmStruct, start: number, end: nu
   const newprot = arch.vmGetPageProt(vmFlags);
   let addr = start;
   while (addr < end) {
-    const b = addr - (addr % PMD_SIZE) + PMD_SIZE;
-    const pmdEnd = b < end ? b : end;
-    const pmdSlot = arch.lookup(mm.pgd, addr, PG_LEVEL_2M);
-    if (pmdSlot !== NO_SLOT && !arch.pteNone(arch.readEntry(pmdSlot))) {
-      let slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K);
-      if (slot !== NO_SLOT) {
-        for (let a = addr; a < pmdEnd; a += PAGE_SIZE, slot += 8) {
-          const pte = arch.readEntry(slot);
-          if (arch.ptePresent(pte)) {
-            // protection_map[] makes a private writable VMA's entries read-only (copy on write).
-            arch.setEntry(slot, arch.pteModify(pte, newprot));
-          }
+    const pmdEnd = nextBoundary(addr, PMD_SIZE, end);
+    let slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
+    if (slot !== NO_SLOT) {
+      for (let a = addr; a < pmdEnd; a += PAGE_SIZE, slot += 8) {
+        const pte = arch.readEntry(slot);
+        if (arch.ptePresent(pte)) {
+          // protection_map[] makes a private writable VMA's entries read-only (copy on write).
+          arch.setEntry(slot, arch.pteModify(pte, newprot));
         }
       }
     }
