@@ -268,3 +268,105 @@ describe('32-bit words (readU32/writeU32)', () => {
     expect(() => c.writeU32(1, 0, -1)).toThrow(/u32 value/);
   });
 });
+
+describe('a PageContents attached to a shared one (another thread: sharedState(), attach, remote)', () => {
+  /** The owner, and an attached side whose remote calls the owner directly and then attaches the chunks it added, as the grader's channel does. */
+  function pair(maxPfn = 4096, maxPages?: number) {
+    const owner = new PageContents({ maxPfn, shared: true, ...(maxPages ? { maxPages } : {}) });
+    const asked: string[] = [];
+    const side: { attached?: PageContents } = {};
+    const catchUp = (): void => {
+      const attached = side.attached!;
+      const from = attached.chunkCount;
+      const buffers: SharedArrayBuffer[] = [];
+      for (let i = from; i < owner.chunkCount; i++) buffers.push(owner.chunkBuffer(i) as SharedArrayBuffer);
+      attached.attachChunks(buffers);
+    };
+    const attached = new PageContents({
+      attach: owner.sharedState(),
+      remote: {
+        materialise: (first, last) => {
+          asked.push(`materialise ${first}..${last}`);
+          owner.materialiseRange(first, last);
+          catchUp();
+        },
+        clear: (pfn) => {
+          asked.push(`clear ${pfn}`);
+          owner.clear(pfn);
+        },
+        materialised: () => owner.materialised,
+      },
+    });
+    side.attached = attached;
+    return { owner, attached, asked, catchUp };
+  }
+
+  it('reads and writes the same bytes; the owner materialises and clears for it', () => {
+    const { owner, attached, asked, catchUp } = pair();
+    owner.writeU64(5, 8, 0x1234);
+    catchUp(); // as the channel does before its next call
+    expect(attached.readU64(5, 8)).toBe(0x1234);
+    attached.writeU64(9, 16, 77); // page 9 has no slot: the owner gives it one
+    expect(asked).toEqual(['materialise 9..9']);
+    expect(owner.readU64(9, 16)).toBe(77);
+    expect(attached.materialised).toBe(2);
+    const phys = new PhysMemory(attached);
+    phys.write(10 * 4096 + 4090, Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8)); // pages 10 and 11, materialised at once
+    expect(asked.at(-1)).toBe('materialise 10..11');
+    const out = new Uint8Array(8);
+    new PhysMemory(owner).read(10 * 4096 + 4090, out);
+    expect([...out]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    attached.clear(9);
+    expect(asked.at(-1)).toBe('clear 9');
+    expect(owner.has(9)).toBe(false);
+    expect(attached.readU64(9, 16)).toBe(0);
+  });
+
+  it("takes the chunks the owner added since (chunksMissing), and shares the pins: the owner clears a page pinned on the other side in place", () => {
+    const { owner, attached, catchUp } = pair(4096);
+    expect(attached.chunksMissing).toBe(0);
+    for (let pfn = 0; pfn < 300; pfn++) owner.writeU32(pfn, 0, pfn + 1); // two chunks of 256 pages
+    expect(owner.chunkCount).toBe(2);
+    expect(attached.chunksMissing).toBe(2);
+    catchUp();
+    expect(attached.chunksMissing).toBe(0);
+    expect(attached.readU32(299, 0)).toBe(300);
+    const slot = attached.pinContiguous(299, 1);
+    expect(slot).toBeGreaterThan(0);
+    expect(owner.pinned).toBe(1);
+    owner.clear(299);
+    expect(owner.has(299)).toBe(true); // pinned: zeroed in place, the slot stays the page's
+    expect(attached.readU32(299, 0)).toBe(0);
+    const words = attached.chunkWordsOf(slot);
+    words[((slot & 255) << 10) + 1] = 42;
+    expect(owner.readU32(299, 4)).toBe(42);
+    attached.unpin(slot, 1);
+    expect(owner.pinned).toBe(0);
+  });
+
+  it('refuses to attach without the owner, to buffers of the wrong size, and a write the pool has no room for', () => {
+    const owner = new PageContents({ maxPfn: 64, shared: true, maxPages: 2 });
+    const state = owner.sharedState();
+    expect(() => new PageContents({ attach: state })).toThrow(/needs the owner/);
+    const side: { attached?: PageContents } = {};
+    const remote = {
+      materialise: (f: number, l: number) => {
+        owner.materialiseRange(f, l);
+        const a = side.attached;
+        if (a && owner.chunkCount > a.chunkCount) a.attachChunks([owner.chunkBuffer(0) as SharedArrayBuffer]);
+      },
+      clear: (p: number) => owner.clear(p),
+      materialised: () => owner.materialised,
+    };
+    expect(() => new PageContents({ attach: { ...state, slotOf: new SharedArrayBuffer(8) }, remote })).toThrow(/slotOf to attach to is not a SharedArrayBuffer of 256 bytes/);
+    const attached = new PageContents({ attach: state, remote });
+    side.attached = attached;
+    expect(() => attached.attachChunks([new SharedArrayBuffer(4096)])).toThrow(/chunk to attach to/);
+    attached.writeU64(1, 0, 1);
+    attached.writeU64(2, 0, 2);
+    expect(() => attached.writeU64(3, 0, 3)).toThrow(/holds its maximum of 2 written pages/);
+    expect(attached.has(3)).toBe(false);
+    expect(owner.readU64(2, 0)).toBe(2);
+    expect(() => new PageContents({ maxPfn: 64 }).sharedState()).toThrow(/not on shared storage/);
+  });
+});

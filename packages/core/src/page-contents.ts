@@ -8,6 +8,14 @@
  * an access is slotOf[pfn], then a chunk's typed view. clear() gives the slot back to a stack
  * of free slots, which later materialisations reuse (zeroed then). The pool holds at most
  * `maxPages` pages: a write that needs more throws a RangeError and changes nothing.
+ *
+ * Shared (`shared`): slotOf and the chunks are SharedArrayBuffers, and sharedState() hands them
+ * (with the pins and the chunk count) to another thread, whose `new PageContents({ attach,
+ * remote })` reads and writes the same bytes. The pool's bookkeeping (which slots are free, the
+ * next one) stays with the owner: the attached side asks it, through `remote`, to materialise
+ * or clear a page, and takes the chunks the owner added since (attachChunks()) before it
+ * touches their slots. Only one thread works at a time (the grader's isolated submissions call
+ * across a channel that strictly alternates).
  */
 import { PAGE_SIZE } from './mmzone.js';
 
@@ -37,7 +45,38 @@ export interface PageContentsOptions {
   readonly maxPages?: number;
   /** Keep slotOf and every chunk in SharedArrayBuffers, to share them with another isolate. */
   readonly shared?: boolean;
+  /** Attach to a shared PageContents of another thread (its sharedState()); needs `remote`. */
+  readonly attach?: PageContentsSharedState;
+  /** What an attached PageContents asks the owner to do (the owner keeps the pool's bookkeeping). */
+  readonly remote?: PageContentsRemote;
 }
+
+/** A shared PageContents as buffers and numbers (sharedState()), for another thread to attach to. */
+export interface PageContentsSharedState {
+  readonly maxPfn: number;
+  readonly maxPages: number;
+  /** slotOf: Int32 per pfn. */
+  readonly slotOf: SharedArrayBuffer;
+  /** The pins of every slot (pinContiguous()): one byte each. */
+  readonly pins: SharedArrayBuffer;
+  /** Int32 words: [0] the chunks the owner has added so far. */
+  readonly ctl: SharedArrayBuffer;
+  /** The chunks so far (PAGE_CHUNK_PAGES pages each); later ones come through attachChunks(). */
+  readonly chunks: readonly SharedArrayBuffer[];
+}
+
+/** The owner's side of an attached PageContents (in the owner's thread, reached by a call across). */
+export interface PageContentsRemote {
+  /** Give every page of first..last that has no slot one (zeroed); the chunks it added must be attached (attachChunks()) before this returns. */
+  materialise(firstPfn: number, lastPfn: number): void;
+  /** clear(pfn) on the owner. */
+  clear(pfn: number): void;
+  /** The owner's `materialised`. */
+  materialised(): number;
+}
+
+/** Bytes of one chunk of the pool. */
+export const PAGE_CHUNK_BYTES = PAGE_CHUNK_PAGES * PAGE_SIZE;
 
 export class PageContents {
   /** slotOf[pfn]: the pool slot of the page's bytes, 0 = never written (reads zeros). */
@@ -53,23 +92,78 @@ export class PageContents {
   private nrFree = 0;
   private readonly maxSlots: number;
   readonly shared: boolean;
-  /** Pins per slot (pinContiguous()), grown on demand: a pinned slot never leaves its page. */
-  private pins = new Uint8Array(0);
+  /** Pins per slot (pinContiguous()), grown on demand: a pinned slot never leaves its page (shared once sharedState() is taken: every slot's). */
+  private pins: Uint8Array<ArrayBufferLike> = new Uint8Array(0);
+  /** Shared: [0] the number of chunks (the owner's, for the attached sides to catch up with). */
+  private readonly ctl: Int32Array | undefined;
+  /** Attached: the owner, which materialises and clears. */
+  private readonly remote: PageContentsRemote | undefined;
 
   constructor(options: PageContentsOptions = {}) {
-    const { maxPfn, shared = false } = options;
+    const attach = options.attach;
+    const { maxPfn, shared = false } = attach ? { maxPfn: attach.maxPfn, shared: true } : options;
+    if (attach && (options.maxPfn !== undefined || options.maxPages !== undefined)) throw new RangeError('PageContents: an attached PageContents takes its sizes from the state it attaches to');
+    if (attach && !options.remote) throw new RangeError('PageContents: attaching needs the owner (remote) to materialise and clear pages');
     if (maxPfn !== undefined && !(Number.isInteger(maxPfn) && maxPfn > 0 && maxPfn <= MAX_GROWABLE_PFN)) {
       throw new RangeError(`PageContents: maxPfn must be a positive integer up to ${MAX_GROWABLE_PFN}, got ${maxPfn}`);
     }
     if (shared && maxPfn === undefined) throw new RangeError('PageContents: shared storage needs maxPfn (slotOf cannot grow once shared)');
-    const maxPages = options.maxPages ?? Math.min(maxPfn ?? DEFAULT_MAX_CONTENT_PAGES, DEFAULT_MAX_CONTENT_PAGES * 64);
+    const maxPages = attach ? attach.maxPages : options.maxPages ?? Math.min(maxPfn ?? DEFAULT_MAX_CONTENT_PAGES, DEFAULT_MAX_CONTENT_PAGES * 64);
     if (!(Number.isInteger(maxPages) && maxPages > 0 && maxPages < 2 ** 31 - PAGE_CHUNK_PAGES)) {
       throw new RangeError(`PageContents: maxPages must be a positive integer below 2^31, got ${maxPages}`);
     }
     this.shared = shared;
     this.maxSlots = maxPages + 1;
     this.fixedPfns = maxPfn !== undefined;
+    if (attach) {
+      this.slotOf = new Int32Array(sharedOf(attach.slotOf, maxPfn! * 4, 'slotOf'));
+      this.pins = new Uint8Array(sharedOf(attach.pins, this.maxSlots, 'pins'));
+      this.ctl = new Int32Array(sharedOf(attach.ctl, 16, 'ctl'));
+      this.remote = options.remote;
+      this.attachChunks(attach.chunks);
+      return;
+    }
     this.slotOf = maxPfn !== undefined ? new Int32Array(this.buffer(maxPfn * 4)) : new Int32Array(1024);
+    this.ctl = shared ? new Int32Array(new SharedArrayBuffer(16)) : undefined;
+    this.remote = undefined;
+  }
+
+  /**
+   * The state another thread attaches to (`new PageContents({ attach, remote })`). From the
+   * first call on, the pins are shared too (every slot's, one byte each).
+   */
+  sharedState(): PageContentsSharedState {
+    if (!this.shared || this.ctl === undefined) throw new Error('PageContents.sharedState(): this pool is not on shared storage (new PageContents({ maxPfn, shared: true }))');
+    if (!(this.pins.buffer instanceof SharedArrayBuffer)) {
+      const pins = new Uint8Array(new SharedArrayBuffer(this.maxSlots));
+      pins.set(this.pins.subarray(0, Math.min(this.pins.length, this.maxSlots)));
+      this.pins = pins;
+    }
+    return { maxPfn: this.slotOf.length, maxPages: this.maxSlots - 1, slotOf: this.slotOf.buffer as SharedArrayBuffer, pins: this.pins.buffer as SharedArrayBuffer, ctl: this.ctl.buffer as SharedArrayBuffer, chunks: this.chunkBytes.map((c) => c.buffer as SharedArrayBuffer) };
+  }
+
+  /** Chunks of the pool so far (a shared owner's: what attached sides must have, chunkBuffer(i) each). */
+  get chunkCount(): number {
+    return this.chunkBytes.length;
+  }
+
+  chunkBuffer(i: number): SharedArrayBuffer | ArrayBuffer {
+    return this.chunkBytes[i].buffer;
+  }
+
+  /** Attached: how many chunks the owner has that this side has not attached yet. */
+  get chunksMissing(): number {
+    return this.ctl === undefined ? 0 : this.ctl[0] - this.chunkBytes.length;
+  }
+
+  /** Attached: take the owner's next chunks, in order (chunkBuffer(chunkCount), ...). */
+  attachChunks(buffers: readonly SharedArrayBuffer[]): void {
+    if (this.remote === undefined) throw new Error('PageContents.attachChunks(): this pool is not attached to another');
+    for (const b of buffers) {
+      if (this.chunkBytes.length * PAGE_CHUNK_PAGES >= this.maxSlots) throw new RangeError('PageContents: more chunks than the pool holds');
+      this.chunkBytes.push(new Uint8Array(sharedOf(b, PAGE_CHUNK_BYTES, 'chunk')));
+      this.chunkWords.push(new Uint32Array(b));
+    }
   }
 
   private buffer(bytes: number): ArrayBuffer | SharedArrayBuffer {
@@ -78,6 +172,7 @@ export class PageContents {
 
   /** Pages that hold written bytes (for memory accounting of the simulator itself). */
   get materialised(): number {
+    if (this.remote !== undefined) return this.remote.materialised();
     return this.nextSlot - 1 - this.nrFree;
   }
 
@@ -117,6 +212,7 @@ export class PageContents {
   }
 
   private materialise(pfn: number): number {
+    if (this.remote !== undefined) return this.materialiseRemote(pfn);
     if (!Number.isInteger(pfn) || pfn < 0 || pfn >= this.slotOf.length) this.growSlotOf(pfn);
     let slot: number;
     if (this.nrFree > 0) {
@@ -134,6 +230,15 @@ export class PageContents {
     return slot;
   }
 
+  /** Attached: the owner gives pfn a slot; its chunk is attached by then. */
+  private materialiseRemote(pfn: number): number {
+    this.checkPfns(pfn, pfn);
+    this.remote!.materialise(pfn, pfn);
+    const slot = this.slotOf[pfn];
+    if (slot === 0 || slot >>> PAGE_CHUNK_SHIFT >= this.chunkBytes.length) throw new RangeError(`PageContents: the owner gave pfn ${pfn} no slot this thread can reach (slot ${slot})`);
+    return slot;
+  }
+
   private addChunk(): void {
     let buf: ArrayBuffer | SharedArrayBuffer;
     try {
@@ -143,6 +248,7 @@ export class PageContents {
     }
     this.chunkBytes.push(new Uint8Array(buf));
     this.chunkWords.push(new Uint32Array(buf));
+    if (this.ctl !== undefined) Atomics.store(this.ctl, 0, this.chunkBytes.length);
   }
 
   /** A growable slotOf covers pfn (doubling); a fixed one refuses it. */
@@ -163,6 +269,17 @@ export class PageContents {
    */
   prepareWrite(firstPfn: number, lastPfn: number): void {
     this.checkPfns(firstPfn, lastPfn);
+    if (this.remote !== undefined) {
+      // Attached: the owner materialises what has no slot yet (the write that follows then cannot fail).
+      for (let pfn = firstPfn; pfn <= lastPfn; pfn++) {
+        if (this.slotOf[pfn] === 0) {
+          this.remote.materialise(pfn, lastPfn);
+          break;
+        }
+      }
+      for (let pfn = firstPfn; pfn <= lastPfn; pfn++) if (this.slotOf[pfn] >>> PAGE_CHUNK_SHIFT >= this.chunkBytes.length || this.slotOf[pfn] === 0) throw new RangeError(`PageContents: the owner gave pfn ${pfn} no slot this thread can reach`);
+      return;
+    }
     let need = 0;
     for (let pfn = firstPfn; pfn <= lastPfn; pfn++) if (pfn >= this.slotOf.length || this.slotOf[pfn] === 0) need++;
     const fromFree = Math.min(need, this.nrFree);
@@ -171,6 +288,15 @@ export class PageContents {
       throw new RangeError(`PageContents: the pool holds its maximum of ${this.maxSlots - 1} written pages; writing pfns ${firstPfn}..${lastPfn} needs ${need} more, ${this.nrFree + this.maxSlots - this.nextSlot} are left (raise maxPages)`);
     }
     if (fresh > 0) while (((this.nextSlot + fresh - 1) >>> PAGE_CHUNK_SHIFT) >= this.chunkBytes.length) this.addChunk();
+  }
+
+  /**
+   * Give every page of firstPfn..lastPfn a slot, zeroed where it had none (all or nothing, as
+   * prepareWrite()): the owner's answer to an attached side's remote.materialise().
+   */
+  materialiseRange(firstPfn: number, lastPfn: number): void {
+    this.prepareWrite(firstPfn, lastPfn);
+    for (let pfn = firstPfn; pfn <= lastPfn; pfn++) this.slotFor(pfn);
   }
 
   /** Refuse a pfn range that reaches outside the memmap (a read or zero fill of it would throw half-way). */
@@ -355,6 +481,10 @@ export class PageContents {
   clear(pfn: number): void {
     const slot = this.slotAt(pfn);
     if (slot === 0) return;
+    if (this.remote !== undefined) {
+      this.remote.clear(pfn);
+      return;
+    }
     if (slot < this.pins.length && this.pins[slot] !== 0) {
       // Pinned (a direct view holds it): zeroed in place, the slot stays the page's.
       this.chunkWords[slot >>> PAGE_CHUNK_SHIFT].fill(0, (slot & CHUNK_MASK) << PAGE_WORDS_SHIFT, ((slot & CHUNK_MASK) + 1) << PAGE_WORDS_SHIFT);
@@ -380,6 +510,12 @@ export class PageContents {
     const start = (src & CHUNK_MASK) * PAGE_SIZE;
     dst.set(this.chunkBytes[src >>> PAGE_CHUNK_SHIFT].subarray(start, start + PAGE_SIZE));
   }
+}
+
+/** An attached buffer, checked: a SharedArrayBuffer of `bytes` bytes. */
+function sharedOf(b: unknown, bytes: number, what: string): SharedArrayBuffer {
+  if (!(b instanceof SharedArrayBuffer) || b.byteLength !== bytes) throw new RangeError(`PageContents: the shared ${what} to attach to is not a SharedArrayBuffer of ${bytes} bytes`);
+  return b;
 }
 
 function badPfn(pfn: number, limit: number): RangeError {

@@ -19,3 +19,4 @@ export { parseIntList, sysctlPath } from './sysctl.js';
 export { createBuddyAllocator as defaultPageAllocator } from '@mmkit/buddy';
 export { PRESETS, presetByName, presetNames } from '@mmkit/hw-x86';
 export { DEFAULT_LOG_BUF_SHIFT, LogBuffer, msgUsedSize } from './printk.js';
+export { createSlubAllocator as defaultSlabAllocator } from '@mmkit/slub';

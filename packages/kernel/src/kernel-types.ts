@@ -41,9 +41,10 @@ export interface KernelConfig {
    */
   deferredStructPageInit?: boolean;
   /**
-   * Keep struct page (PageStore) and the zones' counters on SharedArrayBuffers, so that an
-   * implementation can run in another thread on the same state (default false; on whenever the
-   * page allocator factory carries NEEDS_SHARED_MEMORY, as the grader's isolated submissions do).
+   * Keep struct page (PageStore), the zones' counters and the page contents on
+   * SharedArrayBuffers, so that an implementation can run in another thread on the same state
+   * (default false; on whenever the page allocator or slab factory carries NEEDS_SHARED_MEMORY,
+   * as the grader's isolated submissions do).
    */
   sharedMemory?: boolean;
   /** Sysctls applied after boot, in order, e.g. { 'vm.min_free_kbytes': 67584 }. */

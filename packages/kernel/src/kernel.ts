@@ -158,9 +158,11 @@ class SimulatedKernel implements Kernel {
     this.sched = new Scheduler({ nrCpus, debugForceRrCpu: config.debugForceRrCpu, unboundCpumask: config.unboundCpumask });
     this.failPageAlloc = checkedFailPageAlloc({ ...defaultFailPageAlloc(), ...config.failPageAlloc });
     this.failslab = checkedFailslab({ ...defaultFailslab(), ...config.failslab });
-    this.contents = new PageContents({ maxPfn: layout.maxPfn });
+    // A factory that runs in another thread (the grader's isolated submissions) asks for the
+    // kernel's state on shared memory: struct page, the zones and the page contents.
+    const shared = config.sharedMemory === true || needsSharedMemory(config.pageAllocator) || needsSharedMemory(config.slab);
+    this.contents = new PageContents({ maxPfn: layout.maxPfn, shared });
     this.phys = new PhysMemory(this.contents);
-    const shared = config.sharedMemory === true || needsSharedMemory(config.pageAllocator);
     this.pages = new PageStore(layout.maxPfn, { shared });
     // sparse_init(): under SPARSEMEM only the sections with memory get a memmap.
     const sectionShift = pfnSectionShift(layout.zones.arch);
