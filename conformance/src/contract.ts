@@ -12,11 +12,14 @@ import type { Fragmentation, SlabFragmentation, SlabThroughput, Throughput } fro
 /**
  * A submission run in a thread of its own (grader/isolate/): the reference behind the same
  * crossing, and a batch of the throughput figure run there in one call (so that both sides pay
- * the crossing once a batch, not once an allocation).
+ * the crossing once a batch, not once an allocation): a page allocator's or an object allocator's.
  */
 export interface BenchIsolation<F> {
   readonly reference: F;
+  /** `count` allocations of `order`, then their frees (a page allocator). */
   batch(impl: unknown, count: number, order: number, gfp: number): void;
+  /** `count` kmem_cache_alloc()s of `cache` (sizes empty) or kmalloc()s of `sizes` in turn, then their frees (an object allocator). */
+  slabBatch(slab: unknown, cache: unknown, sizes: readonly number[], count: number, gfp: number): void;
 }
 
 /** What a contract's bench measures after its suite (every field optional). */

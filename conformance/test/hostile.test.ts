@@ -161,21 +161,39 @@ describe('hostile submissions', () => {
   }, 60_000);
 
   describe('slab-allocator', () => {
-    it('rewriting the page count the kernel checks it with is refused, and a leak scores as a leak', async () => {
+    it('rewriting the page count the kernel checks it with, or the struct pages it shares, is refused or sways nothing: a leak scores as a leak', async () => {
+      // Under bwrap each runs in a thread of its own (the grader's isolate), sharing struct page and the page contents with the kernel.
       const counters = await hostile('slab/counters.ts'); // one after the other: hostile() checks that each grade left no process
+      const shared = await hostile('slab/shared-state.ts');
       const leaks = await hostile('slab/null.ts');
-      for (const r of [counters, leaks]) expect(r.error).toBeUndefined();
+      for (const r of [counters, shared, leaks]) expect(r.error).toBeUndefined();
       const o = outcomes(counters);
       expect(o.get('rewrite-held')).toBe('blocked');
       expect(o.get('swap-bad-page-count')).toBe('blocked');
-      // Rule by rule, it passes nothing the allocator that only leaks fails (kmem_cache_shrink's pages, destroy's).
+      const s = outcomes(shared);
+      expect(s.get('rewrite-held')).toBe('blocked');
+      expect(s.get('reach-zones')).toBe('blocked');
+      expect(s.get('clear-pg-slab')).toBe('done'); // struct page is shared: rewritten, and it hides nothing
+      // Rule by rule, neither passes anything the allocator that only leaks fails (kmem_cache_shrink's pages, destroy's).
       const failing = new Set(leaks.rules.filter((x) => x.status === 'fail').map((x) => x.id));
       expect(failing.has('slab-allocator.reclaim.shrink')).toBe(true);
-      expect(counters.rules.filter((x) => x.status === 'pass' && failing.has(x.id)).map((x) => x.id)).toEqual([]);
-      expect(counters.score.passed).toBeLessThanOrEqual(leaks.score.passed);
-    }, 60_000);
+      for (const r of [counters, shared]) {
+        expect(r.rules.filter((x) => x.status === 'pass' && failing.has(x.id)).map((x) => x.id)).toEqual([]);
+        expect(r.score.passed).toBeLessThanOrEqual(leaks.score.passed);
+      }
+    }, 90_000);
 
     describe.runIf(FULL)('the full matrix (MMKIT_HOSTILE=full)', () => {
+      it.runIf((LAYERS as readonly string[]).includes('bwrap'))("bwrap: a built-in patched at every call and restored before the case ends, in the submission's own thread, changes no verdict", async () => {
+        const isolated = await hostile('slab/patch-between-calls.ts', { sandbox: 'bwrap' });
+        const never = await hostile('slab/null.ts', { sandbox: 'bwrap' });
+        expect(isolated.error).toBeUndefined();
+        expect(isolated.sandbox!.violations, `violations: ${JSON.stringify(isolated.sandbox!.violations)}`).toEqual([]);
+        expect(isolated.score).toEqual(never.score);
+        expect(isolated.rules.map((x) => [x.id, x.status])).toEqual(never.rules.map((x) => [x.id, x.status]));
+        expect(isolated.score.failed).toBeGreaterThan(0);
+      }, 90_000);
+
       it('forged report lines score nothing', async () => {
         const r = await hostile('slab/forge.ts');
         expect(r.error).toMatch(/^violation: ignored a line with a forged signature on the report channel/);

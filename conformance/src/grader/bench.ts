@@ -397,17 +397,23 @@ export function measureSlabFragmentation(factory: SlabAllocatorFactory | undefin
  * Object-allocator throughput: kmem_cache_alloc/free on a 64-byte cache and kmalloc/kfree over
  * sizes 8..4096, after warm-up, the median of several rounds; the reference (SLUB) beside it.
  */
-export function measureSlabThroughput(factory: SlabAllocatorFactory | undefined, opts: ThroughputOptions = {}): SlabThroughput {
+export function measureSlabThroughput(factory: SlabAllocatorFactory | undefined, opts: Omit<ThroughputOptions, 'isolation'> & { readonly isolation?: BenchIsolation<SlabAllocatorFactory> } = {}): SlabThroughput {
   const t0 = performance.now();
-  const method = methodOf(opts);
+  const method = methodOf({ ...opts, isolation: undefined });
   const withReference = opts.reference ?? true;
-  const sides: (SlabAllocatorFactory | 'slub')[] = withReference ? [factory ?? 'slub', 'slub'] : [factory ?? 'slub'];
+  const iso = opts.isolation;
+  const sides: (SlabAllocatorFactory | 'slub')[] = withReference ? [factory ?? 'slub', iso ? iso.reference : 'slub'] : [factory ?? 'slub'];
   const sizes = [8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096];
   const batches: Batch[] = [];
   for (const f of sides) {
     const slab = createKernel({ machine: { mem: GiB }, nrCpus: 1, thp: 'never', slab: f }).slab;
     const cache = slab.kmemCacheCreate('bench_64', 64, 0, 0);
     if (!cache) throw new Error('kmem_cache_create(bench_64) failed');
+    if (iso) {
+      // In the submission's thread, a batch a call (the reference too, behind the same crossing).
+      batches.push(() => iso.slabBatch(slab, cache, [], BATCH, GFP_KERNEL), () => iso.slabBatch(slab, undefined, sizes, BATCH, GFP_KERNEL));
+      continue;
+    }
     const cacheBody = `const objs = new Float64Array(${BATCH});
 return () => {
   for (let i = 0; i < ${BATCH}; i++) objs[i] = slab.kmemCacheAlloc(cache, gfp);

@@ -8,6 +8,9 @@
  * jiffies, and whether fail_page_alloc is armed.
  */
 
+/** The contracts whose submissions run in a thread of their own under bwrap (a protocol each, below). */
+export const ISOLATED_CONTRACTS: ReadonlySet<string> = new Set(['page-allocator', 'slab-allocator']);
+
 /** Grader -> submission. */
 export const OP_CREATE = 1; // (handle) + the services posted on the setup port; returns [object?, supports.pcp, supports.highatomic, methods bitmask], name in the payload
 export const OP_RELEASE = 2; // (handle)
@@ -56,3 +59,65 @@ export const ALLOCATOR_METHODS = [
 ] as const;
 
 export const LOG_LEVELS = ['info', 'warn', 'err'] as const;
+
+// --- The slab-allocator protocol (slab-allocator-proxy.ts, slab-allocator-server.ts) ---
+// The same context slots (CTX_*) open every grader -> submission call; CTX_FAIL_ARMED carries
+// failslab's armed word there. A cache crosses as the id the submission's thread gave it
+// (0: none); strings (names, messages) in the payload.
+
+/** Grader -> submission. */
+export const OP_S_CREATE = 31; // (handle) + the setup posted on the port; returns [object?, methods bitmask]
+export const OP_S_RELEASE = 32;
+export const OP_S_GET = 33; // (prop: SLAB_PROPS index); name: payload; supports: [bulk, kasan, hardened (-1: not declared)]; kmallocSizes: [n] + payloadF64; the maxima: [v]
+export const OP_S_CACHE_CREATE = 34; // (size, align, flags, nameKind, ctorKind, ctorArg) name in the payload; returns [id, objectSize, size, align, flags], its name in the payload
+export const OP_S_CACHE_ALLOC = 35; // (id, gfp) returns [addr]
+export const OP_S_CACHE_FREE = 36; // (id, addr)
+export const OP_S_ALLOC_BULK = 37; // (id, gfp, n) returns [count], the addresses in payloadF64
+export const OP_S_FREE_BULK = 38; // (id, n), the addresses in payloadF64
+export const OP_S_SHRINK = 39; // (id) returns [ret]
+export const OP_S_DESTROY = 40; // (id)
+export const OP_S_KMALLOC = 41; // (size, gfp) returns [addr]
+export const OP_S_KFREE = 42; // (addr)
+export const OP_S_KSIZE = 43; // (addr) returns [size]
+export const OP_S_BOOTSTRAP = 44;
+export const OP_S_QUARANTINE_RELEASE = 45; // (id, addr)
+export const OP_S_CACHES = 46; // returns [n], records [id, objectSize, size, align, flags] in payloadF64
+export const OP_S_CACHE_DESC = 47; // (id) returns [objectSize, size, align, flags], its name in the payload
+export const OP_S_SLABINFO = 48; // (id) returns SLABINFO_FIELDS
+export const OP_S_REAP_RUNS = 49; // (cpu) returns [runs]
+export const OP_S_VALIDATE = 50; // (max) returns [n], records [id, kind, slab, addr, inuse, free, objects] in payloadF64 (NaN: absent)
+export const OP_S_RUN_WORK = 51; // (workId): the kernel runs a work item the allocator queued
+/** The bench's batch in the submission's thread: `count` kmem_cache_alloc()s of cache `id` then their frees (sizes 0), or `count` kmalloc()s of the sizes in payloadF64 then kfree()s. */
+export const OP_S_BATCH = 52; // (id, count, gfp, nsizes)
+
+/** Submission -> grader. */
+export const CB_S_LOG = 121; // (handle, level) message in the payload
+export const CB_S_SLAB_ERROR = 122; // (handle, kind: SLAB_ERROR_KINDS index, id, addr) message in the payload
+export const CB_S_SHOULD_FAIL = 123; // (handle, id, gfp) returns [0 or 1]
+export const CB_S_PAGE_ALLOC = 124; // (handle, gfp, order[, nid]) returns [pfn]
+export const CB_S_PAGE_FREE = 125; // (handle, pfn, order)
+export const CB_S_PAGES_HELD = 126; // (handle) returns [held]
+export const CB_S_MATERIALISE = 127; // (handle, first, last): page contents, the owner's side
+export const CB_S_CLEAR = 128; // (handle, pfn)
+export const CB_S_MATERIALISED = 129; // (handle) returns [pages]
+export const CB_S_KASAN_FREE = 130; // (handle, id, addr) returns [0 or 1]
+export const CB_S_KASAN_ALLOC = 131; // (handle, id, addr)
+export const CB_S_KASAN_SHUTDOWN = 132; // (handle, id)
+export const CB_S_CTOR = 133; // (handle, ctorId, addr)
+export const CB_S_QUEUE_WORK = 134; // (handle, workId, cpu, delay (-1: queue_work_on)) name in the payload; returns [queued]
+export const CB_S_CANCEL_WORK = 135; // (handle, workId) returns [cancelled]
+
+/** OP_S_GET's properties. */
+export const SLAB_PROPS = ['name', 'supports', 'kmallocSizes', 'kmallocMaxCacheSize', 'kmallocMaxSize'] as const;
+/** The optional methods, in the bits of OP_S_CREATE's bitmask (the rest of the contract is called whatever the object has). */
+export const SLAB_METHODS = [
+  'kmemCacheCreate', 'kmemCacheAlloc', 'kmemCacheFree', 'kmemCacheAllocBulk', 'kmemCacheFreeBulk', 'kmemCacheShrink', 'kmemCacheDestroy', 'kmalloc', 'kfree', 'ksize',
+  'bootstrap', 'quarantineRelease', 'caches', 'slabinfo', 'cacheReapRuns', 'validateFreelists',
+] as const;
+export const SLAB_ERROR_KINDS = ['double-free', 'invalid-free', 'wrong-cache', 'bad-size', 'redzone', 'poison', 'leak'] as const;
+export const SLABINFO_FIELDS = ['activeObjs', 'numObjs', 'activeSlabs', 'numSlabs', 'objectsPerSlab', 'pagesPerSlab', 'numPages', 'limit', 'batchcount', 'shared', 'sharedAvail'] as const;
+export const CORRUPTION_KINDS = ['duplicate', 'not-an-object', 'allocated', 'count'] as const;
+/** kmem_cache_create()'s constructor argument: none (undefined), a function (ctorArg: its id), or another value the allocator must refuse. */
+export const CTOR_KINDS = ['undefined', 'function', 'null', 'number', 'string', 'object', 'array', 'boolean'] as const;
+/** kmem_cache_create()'s name argument: a string (in the payload), undefined or null. */
+export const NAME_KINDS = ['string', 'undefined', 'null'] as const;

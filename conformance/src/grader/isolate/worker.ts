@@ -1,20 +1,23 @@
 /**
  * Both ends of the submission's thread: startIsolate() (the grader's thread) starts it and waits
  * until it has loaded the submission; runIsolate() (the thread itself, started from the child's
- * bundle) loads the submission's bundle, finds its factory and serves the page allocator
- * protocol until the grade ends. Between calls the thread goes back to its event loop, so what
+ * bundle) loads the submission's bundle, finds its factory and serves its contract's protocol
+ * (a page allocator's or an object allocator's) until the grade ends. Between calls the thread
+ * goes back to its event loop, so what
  * the submission queued (timers, promises) runs as it would, and an exception thrown there is a
  * crash the grader hears of (CallChannel.markDead()).
  */
 import { existsSync, readlinkSync } from 'node:fs';
 import { MessageChannel, Worker, parentPort, type MessagePort } from 'node:worker_threads';
-import { defaultPageAllocator } from '@mmkit/kernel';
-import type { PageAllocatorFactory } from '@mmkit/core';
+import { defaultPageAllocator, defaultSlabAllocator } from '@mmkit/kernel';
+import type { PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
 import type { AnyContract } from '../../contract.js';
 import { LoadError, pickFactory } from '../load.js';
 import { CallChannel } from './call-channel.js';
 import { isolatedAllocators, type IsolatedAllocators } from './page-allocator-proxy.js';
 import { pageAllocatorServer } from './page-allocator-server.js';
+import { isolatedSlabAllocators, type IsolatedSlabAllocators } from './slab-allocator-proxy.js';
+import { slabAllocatorServer } from './slab-allocator-server.js';
 
 /** What the submission's thread is started with (workerData). */
 export interface IsolateData {
@@ -35,10 +38,13 @@ export type IsolateReady =
   | { readonly type: 'load-failed'; readonly name: string; readonly message: string; readonly code?: string; readonly stack?: string }
   | { readonly type: 'no-factory'; readonly message: string };
 
-export interface StartedIsolate extends IsolatedAllocators {
+interface Started {
   readonly channel: CallChannel;
   readonly worker: Worker;
 }
+
+/** The submission's thread and the factories that call into it: a page allocator's, or an object allocator's. */
+export type StartedIsolate = (Started & IsolatedAllocators & { readonly contract: 'page-allocator' }) | (Started & IsolatedSlabAllocators & { readonly contract: 'slab-allocator' });
 
 /** How long the grader waits for the thread to load the submission. */
 const LOAD_TIMEOUT_MS = 60_000;
@@ -80,7 +86,8 @@ export async function startIsolate(entry: URL, o: { bundle: string; module: stri
   // The thread's OS id, so that a wait for it notices when it is gone (CallChannel.peerAlive).
   const tid = m.tid;
   if (typeof tid === 'number' && Number.isInteger(tid) && tid > 0) channel.peerAlive = () => existsSync(`/proc/self/task/${tid}`);
-  return { channel, worker, ...isolatedAllocators(channel, port1) };
+  if (o.contract === 'slab-allocator') return { contract: 'slab-allocator', channel, worker, ...isolatedSlabAllocators(channel, port1) };
+  return { contract: 'page-allocator', channel, worker, ...isolatedAllocators(channel, port1) };
 }
 
 /** This thread's id in the OS (/proc/thread-self: "PID/task/TID"), or 0 where /proc does not tell. */
@@ -127,14 +134,17 @@ export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 
     post({ type: 'load-failed', name: e ? String(e.name) : 'Error', message: e ? String(e.message) : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}), ...(typeof e?.stack === 'string' ? { stack: e.stack } : {}) } satisfies IsolateReady);
     return;
   }
-  let factory: PageAllocatorFactory;
+  let factory: PageAllocatorFactory | SlabAllocatorFactory;
   try {
-    factory = pickFactory<PageAllocatorFactory>(mod, data.module, contract);
+    factory = pickFactory<PageAllocatorFactory | SlabAllocatorFactory>(mod, data.module, contract);
   } catch (err) {
     post({ type: 'no-factory', message: err instanceof LoadError ? err.message : errorText(err) } satisfies IsolateReady);
     return;
   }
-  channel.handler = pageAllocatorServer({ channel, setupPort: data.setupPort, factory, reference: defaultPageAllocator, ...(collect ? { collect } : {}) });
+  channel.handler =
+    data.contract === 'slab-allocator'
+      ? slabAllocatorServer({ channel, setupPort: data.setupPort, factory: factory as SlabAllocatorFactory, reference: defaultSlabAllocator, ...(collect ? { collect } : {}) })
+      : pageAllocatorServer({ channel, setupPort: data.setupPort, factory: factory as PageAllocatorFactory, reference: defaultPageAllocator, ...(collect ? { collect } : {}) });
   post({ type: 'ready', ...(tid ? { tid } : {}) } satisfies IsolateReady);
   // Serve: answer calls as they come, running the microtasks the submission queued after each
   // (as its realm would once the call's stack unwinds); after a quiet spell of 20 ms, let the

@@ -9,7 +9,8 @@
  * and reported as a violation, which fails the grade.
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
-import { LazyPageArray, PageContents, PageStore, PhysMemory, Scheduler, Zone, type PageAllocator } from '@mmkit/core';
+import { LazyPageArray, PageContents, PageStore, PhysMemory, Scheduler, Zone, type KmemCache, type PageAllocator, type SlabAllocator } from '@mmkit/core';
+import type { BenchIsolation } from '../../contract.js';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { contractByName, mutantById } from '../../contracts/index.js';
 import { runSuite, type CaseResult } from '../../suite.js';
@@ -21,6 +22,7 @@ import { OperationTracker, runWatchdog } from './operations.js';
 import { submissionFrame } from './frames.js';
 import { PeerDeadError } from '../isolate/call-channel.js';
 import { runIsolate, startIsolate, type IsolateData, type StartedIsolate } from '../isolate/worker.js';
+import { ISOLATED_CONTRACTS } from '../isolate/protocol.js';
 
 export interface ChildInput {
   readonly contract: string;
@@ -43,7 +45,7 @@ export interface ChildInput {
   /**
    * Run the submission in a thread of its own (isolate/): the suite, the kernel and the channel
    * stay in this one, out of its realm. Needs threads (the bwrap layer) and a contract whose
-   * protocol is built (page-allocator).
+   * protocol is built (ISOLATED_CONTRACTS: the page and object allocators).
    */
   readonly isolate?: boolean;
 }
@@ -143,7 +145,7 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
     send({ type: 'crash', message: `${c?.peerDead ? c.deadMessage() : "the submission's thread ended"}${tracker.describe()}` });
     return exit(1);
   };
-  if (input.bundle && input.isolate && spec.id === 'page-allocator') {
+  if (input.bundle && input.isolate && ISOLATED_CONTRACTS.has(spec.id)) {
     // The submission loads in its own thread; what it exports and what its module does stay there.
     tracker.enter('loading the module', []);
     try {
@@ -224,7 +226,7 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
       isolated?.releaseAll();
       // Isolated, the reference runs behind the same crossing, and each batch in one call: both sides pay the crossing alike.
       const iso = isolated;
-      figures = spec.bench(tracked, input.seed ?? 1, iso ? { reference: iso.reference, batch: (pa, count, order, gfp) => iso.batch(pa as PageAllocator, count, order, gfp) } : undefined);
+      figures = spec.bench(tracked, input.seed ?? 1, iso ? benchIsolation(iso) : undefined);
     } catch (err) {
       if (err instanceof PeerDeadError) threadDied();
       // An implementation that throws here (a skeleton not written yet) is a fatal report, not a child dying unheard.
@@ -234,6 +236,17 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
     if (report('after the benchmark')) send({ type: 'bench', ...figures });
   }
   send({ type: 'done' });
+}
+
+/** The bench's side of the submission's thread: the reference behind the crossing, and the batches of its contract. */
+function benchIsolation(iso: StartedIsolate): BenchIsolation<unknown> {
+  const other = (what: string) => (): never => {
+    throw new Error(`the bench asked a ${iso.contract} for ${what}`);
+  };
+  if (iso.contract === 'slab-allocator') {
+    return { reference: iso.reference, batch: other("a page allocator's batch"), slabBatch: (slab, cache, sizes, count, gfp) => iso.batch(slab as SlabAllocator, cache as KmemCache | undefined, sizes, count, gfp) };
+  }
+  return { reference: iso.reference, batch: (pa, count, order, gfp) => iso.batch(pa as PageAllocator, count, order, gfp), slabBatch: other("an object allocator's batch") };
 }
 
 function frameNote(err: unknown, dir: string | undefined): string {

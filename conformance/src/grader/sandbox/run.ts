@@ -17,6 +17,7 @@ import { holdGrade } from '../cleanup.js';
 import { graderBundle, submissionBundle, SubmissionBuildError } from './bundle.js';
 import { CHANNEL_FD, ChannelReader, KEY_BYTES, KEY_FD, type ChildMessage } from './channel.js';
 import type { ChildInput } from './child.js';
+import { ISOLATED_CONTRACTS } from '../isolate/protocol.js';
 import { chooseLayer, sandboxCommand, type SandboxChoice, type SandboxLayer } from './layers.js';
 
 export interface SandboxRunOptions {
@@ -132,8 +133,8 @@ function signalMeaning(signal: string, memoryMb: number): string {
 export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResult> {
   const layer: SandboxLayer = chooseLayer(o.sandbox);
   const cpuSeconds = Math.max(1, Math.ceil((o.timeoutMs / 1000) * 2));
-  // A page allocator module in a thread of its own (isolate/): the bwrap layer allows threads, the permission model does not.
-  const isolate = layer === 'bwrap' && o.contract === 'page-allocator' && o.module !== undefined;
+  // A page or object allocator module in a thread of its own (isolate/): the bwrap layer allows threads, the permission model does not.
+  const isolate = layer === 'bwrap' && ISOLATED_CONTRACTS.has(o.contract) && o.module !== undefined;
   const addressSpaceMb = o.memoryMb + ADDRESS_SPACE_BASELINE_MB + (isolate ? ISOLATE_ADDRESS_SPACE_MB : 0);
   const sandbox: SandboxReport = { layer, limits: { memoryMb: o.memoryMb, addressSpaceMb, cpuSeconds, wallMs: o.timeoutMs, fileMb: FILE_LIMIT_MB }, violations: [], stdout: '', stderr: '' };
   const result: SandboxRunResult = { results: [], sandbox };

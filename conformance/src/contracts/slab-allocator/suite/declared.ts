@@ -2,7 +2,7 @@
  * What an object allocator declares, its name and its optional features, read before the cases
  * run (the grader's identification and the suite's probe).
  */
-import type { SlabAllocator, SlabAllocatorFactory } from '@mmkit/core';
+import { wrappingFactory, type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices } from '@mmkit/core';
 import { KernelConfigError, createKernel } from '@mmkit/kernel';
 import { MiB, type SlabAllocatorUnderTest } from './helpers.js';
 
@@ -16,7 +16,8 @@ import { MiB, type SlabAllocatorUnderTest } from './helpers.js';
  */
 export function declaringSlabAllocator(factory: SlabAllocatorUnderTest): SlabAllocator {
   const made: { allocator?: SlabAllocator } = {};
-  const capture: SlabAllocatorFactory | 'slub' = factory ? (services) => (made.allocator = factory(services)) : 'slub';
+  // Made through wrappingFactory(): a factory whose allocator runs in another thread gets a kernel on shared memory.
+  const capture: SlabAllocatorFactory | 'slub' = factory ? wrappingFactory((services: SlabAllocatorServices) => (made.allocator = factory(services)), factory) : 'slub';
   try {
     return createKernel({ machine: { mem: 64 * MiB }, nrCpus: 1, thp: 'never', slab: capture }).slab;
   } catch (err) {
