@@ -143,6 +143,11 @@ describe('grade', () => {
 });
 
 describe('grade slab-allocator', () => {
+  // Under bwrap a module's object allocator runs in a thread of its own (grader/isolate/): each such
+  // grade costs a second isolate and a crossing per call. The default run grades SLAB there (its
+  // cache_reap work crossing to the kernel's queues, and the bench's batches); the grades whose
+  // subject is not the isolation run under the permission layer, and under both with MMKIT_HOSTILE=full.
+  const layer = process.env.MMKIT_HOSTILE === 'full' ? {} : { sandbox: 'permission' as const };
   it('grades SLUB by default and SLAB as a package, with kmalloc throughput', async () => {
     // The sandboxed pipeline with the bench, on the rules that tell SLUB from SLAB (reference.test.ts runs every rule in-process).
     const slub = await grade({ contract: 'slab-allocator', filter: 'double-free-hardened|cache-reap|kmalloc' });
@@ -175,7 +180,7 @@ describe('grade slab-allocator', () => {
   });
 
   it('grades a module by path and names the rule it breaks', async () => {
-    const r = await grade({ contract: 'slab-allocator', module: fixture('never-shrinks-slab.ts'), bench: false, filter: 'shrink' });
+    const r = await grade({ contract: 'slab-allocator', module: fixture('never-shrinks-slab.ts'), bench: false, filter: 'shrink', ...layer });
     expect(r.error).toBeUndefined();
     expect(r.implementation).toBe('never-shrinks');
     const shrink = r.rules.find((x) => x.id === 'slab-allocator.reclaim.shrink')!;
@@ -185,7 +190,7 @@ describe('grade slab-allocator', () => {
 
   it('fingerprints a module that delegates to SLUB or SLAB, and not one that decides otherwise', async () => {
     const [slub, slab, other] = await Promise.all(
-      [fixture('delegating-slab.ts'), '@mmkit/slab', fixture('never-shrinks-slab.ts')].map((module) => grade({ contract: 'slab-allocator', module, filter: 'object alignment' })),
+      [fixture('delegating-slab.ts'), '@mmkit/slab', fixture('never-shrinks-slab.ts')].map((module) => grade({ contract: 'slab-allocator', module, filter: 'object alignment', ...(module === '@mmkit/slab' ? {} : layer) })),
     );
     for (const r of [slub, slab, other]) expect(validateJson(JSON.parse(formatJson(r)), GRADE_REPORT_SCHEMA)).toEqual([]);
     const f = slub.slabFragmentation!;
@@ -202,7 +207,7 @@ describe('grade slab-allocator', () => {
   }, 120_000);
 
   it('names the factory it expects of a module without one', async () => {
-    const r = await grade({ contract: 'slab-allocator', module: fixture('no-factory.ts'), bench: false });
+    const r = await grade({ contract: 'slab-allocator', module: fixture('no-factory.ts'), bench: false, ...layer });
     expect(r.error).toMatch(/exports no SlabAllocatorFactory/);
   });
 });

@@ -162,10 +162,12 @@ describe('hostile submissions', () => {
 
   describe('slab-allocator', () => {
     it('rewriting the page count the kernel checks it with, or the struct pages it shares, is refused or sways nothing: a leak scores as a leak', async () => {
-      // Under bwrap each runs in a thread of its own (the grader's isolate), sharing struct page and the page contents with the kernel.
-      const counters = await hostile('slab/counters.ts'); // one after the other: hostile() checks that each grade left no process
+      // Under bwrap shared-state.ts runs in a thread of its own (the grader's isolate), sharing struct page and the page contents
+      // with the kernel; by default the two others share the suite's realm (the permission layer), with MMKIT_HOSTILE=full the default layer.
+      const layer = FULL ? {} : { sandbox: 'permission' as const };
+      const counters = await hostile('slab/counters.ts', layer); // one after the other: hostile() checks that each grade left no process
       const shared = await hostile('slab/shared-state.ts');
-      const leaks = await hostile('slab/null.ts');
+      const leaks = await hostile('slab/null.ts', layer);
       for (const r of [counters, shared, leaks]) expect(r.error).toBeUndefined();
       const o = outcomes(counters);
       expect(o.get('rewrite-held')).toBe('blocked');
