@@ -9,6 +9,7 @@ import * as bootmemMod from './bootmem.js';
 import * as freeAreaMod from './free-area.js';
 import * as freePagesMod from './free-pages.js';
 import * as pageAllocMod from './page-alloc.js';
+import { createPcpFastPaths, type PcpFastAlloc, type PcpFastFree } from './pcp-fast-path.js';
 import * as perCpuPagesMod from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
 import * as watermarkSetupMod from './watermark-setup.js';
@@ -17,9 +18,9 @@ import * as watermarkSetupMod from './watermark-setup.js';
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeBootmem, initWatermarks } = bootmemMod;
 const { forEachFreeBlock } = freeAreaMod;
-const { __freePages, allocatedOrder, freePcpFast } = freePagesMod;
+const { __freePages, allocatedOrder } = freePagesMod;
 const { __allocPagesNodemask } = pageAllocMod;
-const { drainAllPages, forEachPcpPage, rmqueuePcpFast } = perCpuPagesMod;
+const { drainAllPages, forEachPcpPage } = perCpuPagesMod;
 const { lowmemReserveRatioSysctlHandler, minFreeKbytesSysctlHandler, watermarkScaleFactorSysctlHandler } = watermarkSetupMod;
 
 /** The state behind each allocator (for @mmkit/buddy/internals; not part of the contract). */
@@ -27,27 +28,31 @@ const STATES = new WeakMap<BuddyAllocator, BuddyState>();
 
 export class BuddyAllocator implements PageAllocator {
   readonly supports: PageAllocatorFeatures = { pcp: true, highatomic: true };
+  /** The order-0 per-cpu fast paths (pcp-fast-path.ts). */
+  private readonly allocFast: PcpFastAlloc;
+  private readonly freeFast: PcpFastFree;
 
   constructor(
     readonly name: string,
     private readonly st: BuddyState,
   ) {
     STATES.set(this, st);
+    const fast = createPcpFastPaths(st);
+    this.allocFast = fast.alloc;
+    this.freeFast = fast.free;
   }
 
   allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn {
-    const st = this.st;
-    if (order === 0 && preferredNid === undefined && st.pcpFastOn && st.failAllocArmed[0] === 0) {
-      const pfn = rmqueuePcpFast(st, gfp); // the common order-0 case, inline; NO_PAGE: the general path decides
+    if (order === 0 && preferredNid === undefined) {
+      const pfn = this.allocFast(gfp); // the common order-0 case, inline; NO_PAGE: the general path decides
       if (pfn !== NO_PAGE) return pfn;
     }
-    return __allocPagesNodemask(st, gfp, order, preferredNid);
+    return __allocPagesNodemask(this.st, gfp, order, preferredNid);
   }
 
   freePages(pfn: Pfn, order: number): void {
-    const st = this.st;
-    if (order === 0 && st.pcpFastOn && freePcpFast(st, pfn)) return; // inline; false: the general path
-    __freePages(st, pfn, order);
+    if (order === 0 && this.freeFast(pfn)) return; // inline; false: the general path
+    __freePages(this.st, pfn, order);
   }
 
   freeBootmem(startPfn: Pfn, nrPages: number): void {

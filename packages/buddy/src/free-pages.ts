@@ -161,24 +161,6 @@ function freeWrongOrder(st: BuddyState, zone: Zone, pfn: Pfn, order: number): vo
   freeOnePage(st, zone, pfn, order, pages.getPageblockMigratetype(pfn));
 }
 
-/**
- * __free_pages() of the common case written out small enough for V8 to inline into the
- * caller: the last reference of an order-0 page allocated with order 0 and no page flag set,
- * freed to this CPU's list (free_unref_page(); free_pages_check() waits for the drain without
- * CONFIG_DEBUG_VM, as in the general path). False, with nothing changed, for anything else:
- * __freePages() then decides. Only runs when state.pcpFastOn.
- */
-export function freePcpFast(st: BuddyState, pfn: Pfn): boolean {
-  const pages = st.pages;
-  if (!(pfn >>> 0 === pfn && pfn < pages.maxPfn && pages.refcount[pfn] === 1 && pages.flags[pfn] === 1 << 26)) return false; // (0 + 1) << PAGE_EXTRA_SHIFT: page_owner's order 0
-  const zn = pages.zoneNumOf(pfn);
-  if (zn < 0) return false;
-  pages.refcount[pfn] = 0; // free_pages_prepare()
-  pages.flags[pfn] = 0;
-  freeUnrefPage(st, st.zoneByNum[zn], pfn);
-  return true;
-}
-
 /** free_pages_prepare(): drop the last reference and the flags (PAGE_FLAGS_CHECK_AT_PREP), undo the compound page. */
 export function freePagesPrepare(st: BuddyState, pfn: Pfn, order: number): void {
   if (order === 0) return freePagePrepare(st, pfn);

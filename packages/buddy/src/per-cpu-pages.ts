@@ -5,7 +5,6 @@
  * drain_all_pages(). The batch and high formulas are the pure functions of pcp.ts.
  */
 import {
-  ALLOC_WMARK_LOW,
   GFP_MOVABLE_MASK,
   GFP_MOVABLE_SHIFT,
   MIGRATE_ISOLATE,
@@ -31,7 +30,7 @@ import { pagesetHighBatch, pcpListIndex, zoneBatchsize } from './pcp.js';
 import * as rmqueueFallbackMod from './rmqueue-fallback.js';
 import { PCP_FAST, PCP_FAST_GFP, PCP_FAST_LIST, PCP_FAST_MT, PCP_FAST_ZONE, type BuddyState } from './state.js';
 
-// freeUnrefPage() and rmqueuePcpFast() use MIGRATE_PCPTYPES as the literal 3.
+// freeUnrefPage() and pcp-fast-path.ts use MIGRATE_PCPTYPES as the literal 3.
 if (MIGRATE_PCPTYPES !== 3 || MIGRATE_MOVABLE !== 1 || MIGRATE_ISOLATE !== 5) throw new Error('buddy per-cpu-pages.ts: the hot paths assume MIGRATE_PCPTYPES 3, MIGRATE_MOVABLE 1');
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
@@ -82,47 +81,13 @@ export function rmqueuePcplist(st: BuddyState, zone: Zone, migratetype: MigrateT
 }
 
 /**
- * __alloc_pages_nodemask() of an order-0 page on the local node (no preferred node, fault
- * injection off) written out for the common case, small enough for V8 to inline: the gfp's
- * preferred zone and per-cpu list as worked out before for this CPU and gfp (pcpFast), that
- * zone's order-0 zone_watermark_fast() at the low mark, and the head of a non-empty per-cpu
- * list, prepared as prep_new_page() does (no __GFP_ZERO). NO_PAGE, with nothing changed,
- * whenever any of that does not hold: the general path then decides, the same way it would
- * have. Only runs when state.pcpFastOn.
- */
-export function rmqueuePcpFast(st: BuddyState, gfp: Gfp): Pfn {
-  const cpu = st.sched.currentCpu;
-  const f = st.pcpFast;
-  const at = cpu << 2; // PCP_FAST
-  if (f[at] !== gfp && !pcpFastSetup(st, cpu, gfp)) return NO_PAGE; // PCP_FAST_GFP
-  const zone = st.zoneByNum[f[at + 1]]; // PCP_FAST_ZONE
-  const mt = f[at + 3]; // PCP_FAST_MT
-  // zone_watermark_fast(), order 0, ALLOC_WMARK_LOW (| ALLOC_CMA for a movable request)
-  const free = st.cmaMigratetype && mt !== 1 ? zone.freeCounts[0] - zone.freeCmaPages : zone.freeCounts[0]; // 1: MIGRATE_MOVABLE; FREE_PAGES: zone.freePages
-  if (!(free > zone.watermark[ALLOC_WMARK_LOW] + zone.lowmemReserve[zone.idx])) return NO_PAGE;
-  const lists = st.pcpLists;
-  const list = f[at + 2]; // PCP_FAST_LIST
-  const pfn = lists.head[list];
-  if (pfn === -1 || gfp & 0x8000) return NO_PAGE; // an empty list (rmqueue_bulk()), or __GFP_ZERO: the general path
-  lists.remove(list, pfn);
-  zone.pcpWords[cpu * 3]--; // PCP_WORDS, PCP_COUNT
-  zone.pcpCount[cpu * 3 + mt]--; // MIGRATE_PCPTYPES
-  // prep_new_page(): one reference, no flags but page_owner's order 0 (page-extras.ts), unmapped
-  const pages = st.pages;
-  pages.private[pfn] = 0;
-  pages.refcount[pfn] = 1;
-  pages.resetMapcount(pfn);
-  pages.flags[pfn] = 1 << 26; // (0 + 1) << PAGE_EXTRA_SHIFT
-  return pfn;
-}
-
-/**
  * Work out pcpFast for this CPU and a gfp as prepare_alloc_pages() and finalise_ac() do
- * (gfp_zone(), gfpflags_to_migratetype(), numa_mem_id(), first_zones_zonelist()); false, with
+ * (gfp_zone(), gfpflags_to_migratetype(), numa_mem_id(), first_zones_zonelist()) for the
+ * order-0 fast path (pcp-fast-path.ts); false, with
  * nothing kept, for a gfp the general path must judge (no gfp mask, an invalid zone or
  * migratetype combination, no zone).
  */
-function pcpFastSetup(st: BuddyState, cpu: number, gfp: Gfp): boolean {
+export function pcpFastSetup(st: BuddyState, cpu: number, gfp: Gfp): boolean {
   if (!(gfp >>> 0 === gfp && gfp <= __GFP_BITS_MASK) || !gfpZoneValid(gfp, st.zoneConfig)) return false;
   const bits = (gfp & GFP_MOVABLE_MASK) >>> GFP_MOVABLE_SHIFT;
   if (bits === 3) return false; // __GFP_RECLAIMABLE|__GFP_MOVABLE

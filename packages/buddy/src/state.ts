@@ -120,7 +120,7 @@ export class BuddyState {
   pageGroupByMobilityDisabled = false;
 
   /**
-   * The order-0 per-cpu fast path's answers (per-cpu-pages.ts rmqueuePcpFast()), PCP_FAST
+   * The order-0 per-cpu fast path's answers (pcp-fast-path.ts), PCP_FAST
    * integers per CPU: the gfp they are for (-1: none yet), the preferred zone's number, its
    * per-cpu list of this CPU for the gfp's migratetype, and that migratetype. What
    * __alloc_pages_nodemask() works out from the gfp and the CPU's node each time, asked once

@@ -1,0 +1,116 @@
+/**
+ * The order-0 per-cpu fast paths (no Linux counterpart of their own: __alloc_pages_nodemask()
+ * and __free_pages() of the common case, written out): the allocation of an order-0 page off a
+ * non-empty per-cpu list (rmqueue_pcplist()) and the free of one to its CPU's list
+ * (free_unref_page()), as closures over the typed arrays they touch. An allocator's state never
+ * replaces those arrays, so each closure holds them from the start: V8 then reads them from the
+ * closure's context instead of following st -> pages -> array, with a map check at every step,
+ * on each call (docs/implementations.md). Whatever the fast path does not decide it
+ * hands back (NO_PAGE, false) with nothing changed, and the general path decides the same way
+ * it would have.
+ */
+import { NO_PAGE, type Gfp, type Pfn } from '@mmkit/core';
+import * as perCpuPagesMod from './per-cpu-pages.js';
+import type { BuddyState } from './state.js';
+
+const { freePcppagesBulk, freeUnrefPage, pcpFastSetup } = perCpuPagesMod;
+
+/** rmqueue_pcplist() of an order-0 page for a gfp, or NO_PAGE: the general path decides. */
+export type PcpFastAlloc = (gfp: Gfp) => Pfn;
+/** free_unref_page() of the last reference of an order-0 page, or false: the general path decides. */
+export type PcpFastFree = (pfn: Pfn) => boolean;
+
+/** The fast paths never take a page (state.pcpFastOn false: no pcp, CONFIG_DEBUG_VM, or a variant's zone hooks). */
+export const PCP_FAST_OFF: { readonly alloc: PcpFastAlloc; readonly free: PcpFastFree } = {
+  alloc: () => NO_PAGE,
+  free: () => false,
+};
+
+/**
+ * The fast paths of one allocator's state. Allocation: the gfp's preferred zone and per-cpu
+ * list as worked out before for this CPU and gfp (st.pcpFast), fault injection off, that zone's
+ * order-0 zone_watermark_fast() at the low mark (| ALLOC_CMA for a movable request), the head
+ * of a non-empty list, prepared as prep_new_page() does without __GFP_ZERO. Free: the last
+ * reference of a page allocated with order 0 and no page flag set, in a zone whose pageblock
+ * is not mixed, to this CPU's list of its pageblock's type (the rest of free_unref_page() for
+ * highatomic, CMA and isolated pageblocks in freeUnrefPage()).
+ */
+export function createPcpFastPaths(st: BuddyState): { readonly alloc: PcpFastAlloc; readonly free: PcpFastFree } {
+  if (!st.pcpFastOn) return PCP_FAST_OFF;
+  const pages = st.pages;
+  const { refcount, flags, mapLru, pageblockMigratetype, pageblockZone } = pages;
+  const priv = pages.private;
+  const maxPfn = pages.maxPfn | 0;
+  const { head, tail, length } = st.pcpLists;
+  const f = st.pcpFast;
+  const sched = st.sched;
+  const zones = st.zoneByNum;
+  const armed = st.failAllocArmed;
+  const cma = st.cmaMigratetype;
+  const nrCpus = st.nrCpus;
+
+  function alloc(gfp: Gfp): Pfn {
+    if (armed[0] !== 0) return NO_PAGE; // should_fail_alloc_page() may fail it: the general path
+    const cpu = sched.currentCpu;
+    const at = cpu << 2; // PCP_FAST
+    if (f[at] !== gfp && !pcpFastSetup(st, cpu, gfp)) return NO_PAGE; // PCP_FAST_GFP
+    const zone = zones[f[at + 1]]; // PCP_FAST_ZONE
+    const mt = f[at + 3]; // PCP_FAST_MT
+    const counts = zone.freeCounts;
+    const free = cma && mt !== 1 ? counts[0] - zone.freeCmaPages : counts[0]; // 1: MIGRATE_MOVABLE; FREE_PAGES
+    if (!(free > zone.watermark[1] + zone.lowmemReserve[zone.idx])) return NO_PAGE; // WMARK_LOW
+    const list = f[at + 2]; // PCP_FAST_LIST
+    const pfn = head[list];
+    if (pfn === -1 || gfp & 0x8000) return NO_PAGE; // an empty list (rmqueue_bulk()), or __GFP_ZERO
+    // list_del() of the head (its prev link is 0), and page_mapcount_reset(): mapLru's three words
+    const i = pfn * 3; // MAPLRU_WORDS
+    const next = mapLru[i + 1] - 1;
+    head[list] = next;
+    if (next === -1) tail[list] = -1;
+    else mapLru[next * 3 + 2] = 0;
+    mapLru[i] = 0;
+    mapLru[i + 1] = 0;
+    length[list]--;
+    zone.pcpWords[cpu * 3]--; // PCP_WORDS, PCP_COUNT
+    zone.pcpCount[cpu * 3 + mt]--; // MIGRATE_PCPTYPES
+    // prep_new_page(): one reference, no flags but page_owner's order 0 (page-extras.ts)
+    priv[pfn] = 0;
+    refcount[pfn] = 1;
+    flags[pfn] = 1 << 26; // (0 + 1) << PAGE_EXTRA_SHIFT
+    return pfn;
+  }
+
+  function free(pfn: Pfn): boolean {
+    if (!(pfn >>> 0 === pfn && pfn < maxPfn && refcount[pfn] === 1 && flags[pfn] === 1 << 26)) return false; // page_owner's order 0, no flag
+    const z = pageblockZone[pfn >>> 9]; // PAGEBLOCK_ORDER; zone number + 1, ZONE_MIXED 0xffff
+    if (z === 0 || z === 0xffff) return false;
+    const zone = zones[z - 1];
+    refcount[pfn] = 0; // free_pages_prepare()
+    const mt = pageblockMigratetype[pfn >>> 9];
+    if (mt >= 3) {
+      // MIGRATE_PCPTYPES: a highatomic, CMA or isolated pageblock
+      flags[pfn] = 0;
+      freeUnrefPage(st, zone, pfn);
+      return true;
+    }
+    flags[pfn] = (0x20 | mt) << 26; // set_pcppage_migratetype(): PAGE_EXTRA_ON_LIST | mt
+    const cpu = sched.currentCpu;
+    const list = (zone.zoneNum * nrCpus + cpu) * 3 + mt; // pcpListIndex()
+    // list_add()
+    const i = pfn * 3; // MAPLRU_WORDS
+    const old = head[list];
+    mapLru[i + 1] = old + 1;
+    mapLru[i + 2] = 0;
+    if (old === -1) tail[list] = pfn;
+    else mapLru[old * 3 + 2] = pfn + 1;
+    head[list] = pfn;
+    length[list]++;
+    zone.pcpCount[cpu * 3 + mt]++;
+    const pcp = zone.pcpWords;
+    const c = cpu * 3; // PCP_WORDS
+    if (++pcp[c] >= pcp[c + 1]) freePcppagesBulk(st, zone, pcp[c + 2], cpu); // PCP_COUNT, PCP_HIGH, PCP_BATCH
+    return true;
+  }
+
+  return { alloc, free };
+}
