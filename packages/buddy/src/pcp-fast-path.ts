@@ -9,7 +9,7 @@
  * hands back (NO_PAGE, false) with nothing changed, and the general path decides the same way
  * it would have.
  */
-import { NO_PAGE, type Gfp, type Pfn } from '@mmkit/core';
+import { NO_PAGE, type Gfp, type Pfn, type Zone } from '@mmkit/core';
 import * as perCpuPagesMod from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
 
@@ -37,19 +37,34 @@ export const PCP_FAST_OFF: { readonly alloc: PcpFastAlloc; readonly free: PcpFas
  */
 export function createPcpFastPaths(st: BuddyState): { readonly alloc: PcpFastAlloc; readonly free: PcpFastFree } {
   if (!st.pcpFastOn) return PCP_FAST_OFF;
-  const pages = st.pages;
-  const { refcount, flags, mapLru, pageblockMigratetype, pageblockZone } = pages;
-  const priv = pages.private;
-  const maxPfn = pages.maxPfn | 0;
-  const { head, tail, length } = st.pcpLists;
-  const f = st.pcpFast;
-  const sched = st.sched;
-  const zones = st.zoneByNum;
-  const armed = st.failAllocArmed;
-  const cma = st.cmaMigratetype;
-  const nrCpus = st.nrCpus;
+  const p = st.pages;
+  const l = st.pcpLists;
+  return {
+    alloc: pcpFastAlloc(st, st.pcpFast, st.sched, st.zoneByNum, st.failAllocArmed, st.cmaMigratetype, l.head, l.tail, l.length, p.mapLru, p.private, p.refcount, p.flags),
+    free: pcpFastFree(st, st.sched, st.zoneByNum, st.nrCpus, p.maxPfn, l.head, l.tail, l.length, p.mapLru, p.refcount, p.flags, p.pageblockZone, p.pageblockMigratetype),
+  };
+}
 
-  function alloc(gfp: Gfp): Pfn {
+// The closures take what they hold as parameters of the function that makes them, not as
+// consts of it: a const read from a closure is checked for the hole (its temporal dead zone) on
+// every read, a parameter never is.
+
+function pcpFastAlloc(
+  st: BuddyState,
+  f: Int32Array,
+  sched: BuddyState['sched'],
+  zones: readonly Zone[],
+  armed: Uint8Array,
+  cma: boolean,
+  head: Int32Array,
+  tail: Int32Array,
+  length: Uint32Array,
+  mapLru: Int32Array,
+  priv: Uint32Array,
+  refcount: Int32Array,
+  flags: Uint32Array,
+): PcpFastAlloc {
+  return function alloc(gfp: Gfp): Pfn {
     if (armed[0] !== 0) return NO_PAGE; // should_fail_alloc_page() may fail it: the general path
     const cpu = sched.currentCpu;
     const at = cpu << 2; // PCP_FAST
@@ -78,9 +93,25 @@ export function createPcpFastPaths(st: BuddyState): { readonly alloc: PcpFastAll
     refcount[pfn] = 1;
     flags[pfn] = 1 << 26; // (0 + 1) << PAGE_EXTRA_SHIFT
     return pfn;
-  }
+  };
+}
 
-  function free(pfn: Pfn): boolean {
+function pcpFastFree(
+  st: BuddyState,
+  sched: BuddyState['sched'],
+  zones: readonly Zone[],
+  nrCpus: number,
+  maxPfn: number,
+  head: Int32Array,
+  tail: Int32Array,
+  length: Uint32Array,
+  mapLru: Int32Array,
+  refcount: Int32Array,
+  flags: Uint32Array,
+  pageblockZone: Uint16Array,
+  pageblockMigratetype: Uint8Array,
+): PcpFastFree {
+  return function free(pfn: Pfn): boolean {
     if (!(pfn >>> 0 === pfn && pfn < maxPfn && refcount[pfn] === 1 && flags[pfn] === 1 << 26)) return false; // page_owner's order 0, no flag
     const z = pageblockZone[pfn >>> 9]; // PAGEBLOCK_ORDER; zone number + 1, ZONE_MIXED 0xffff
     if (z === 0 || z === 0xffff) return false;
@@ -110,7 +141,5 @@ export function createPcpFastPaths(st: BuddyState): { readonly alloc: PcpFastAll
     const c = cpu * 3; // PCP_WORDS
     if (++pcp[c] >= pcp[c + 1]) freePcppagesBulk(st, zone, pcp[c + 2], cpu); // PCP_COUNT, PCP_HIGH, PCP_BATCH
     return true;
-  }
-
-  return { alloc, free };
+  };
 }
