@@ -10,6 +10,7 @@
  * HMAC of `<seq> <payload>`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import type { CaseResult } from '../../suite.js';
 import type { Fragmentation, SlabFragmentation, SlabThroughput, Throughput } from '../types.js';
 
@@ -94,6 +95,29 @@ export function encodeMessage(value: unknown, depth = 0): string {
 export function channelLine(seq: number, message: ChildMessage, sign: (text: string) => string): string {
   const payload = encodeMessage(message);
   return PREFIX + seq + ' ' + sign(seq + ' ' + payload) + ' ' + payload + '\n';
+}
+
+// Taken when this module loads, before any submission code runs.
+const fromLatin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
+const write = writeSync;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The child's end: write one line (channelLine(), ASCII) whole. A write to the channel's socket
+ * may take only part of it (a signal during a blocking write of a long line, EAGAIN had the
+ * descriptor been non-blocking); the rest follows, so that the parent never reads a truncated
+ * line glued to the next one (two forged-looking lines, counted as violations).
+ */
+export function writeLine(fd: number, line: string): void {
+  const bytes = fromLatin1(line);
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += write(fd, bytes, done, bytes.length - done);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 /** The parent's end: feed it the channel's bytes; it calls `accept` for each authentic message in order and `reject` for anything else. */

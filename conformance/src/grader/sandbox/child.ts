@@ -15,7 +15,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { contractByName, mutantById } from '../../contracts/index.js';
 import { runSuite, type CaseResult } from '../../suite.js';
 import { LoadError, describeLoadFailure, pickFactory } from '../load.js';
-import { CHANNEL_FD, KEY_BYTES, KEY_FD, channelLine, type ChildMessage } from './channel.js';
+import { CHANNEL_FD, KEY_BYTES, KEY_FD, channelLine, writeLine, type ChildMessage } from './channel.js';
 import { hmacSigner } from './hmac.js';
 import { deepFreeze, snapshotBuiltins, type BuiltinsSnapshot } from './tamper.js';
 import { OperationTracker, runWatchdog } from './operations.js';
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const seq = new Int32Array(new SharedArrayBuffer(4));
   const send = (m: ChildMessage): void => {
     try {
-      writeSync(CHANNEL_FD, channelLine(Atomics.add(seq, 0, 1), m, sign));
+      writeLine(CHANNEL_FD, channelLine(Atomics.add(seq, 0, 1), m, sign));
     } catch {
       // The channel is gone (the submission closed fd 3?): the grader sees the run end without "done".
     }

@@ -5,9 +5,9 @@
  * the grader asks at its deadline and answers on the signed channel, so a hang names the case
  * and the operation even while the submission's loop holds the main thread.
  */
-import { readSync, writeSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { CHANNEL_FD, channelLine } from './channel.js';
+import { CHANNEL_FD, channelLine, writeLine } from './channel.js';
 import { hmacSigner } from './hmac.js';
 import { wrappingFactory } from '@mmkit/core';
 
@@ -171,7 +171,7 @@ export function runWatchdog(data: { key: Uint8Array; seq: SharedArrayBuffer; sta
     const started = f64[CASE_STARTED];
     const line = channelLine(Atomics.add(seq, 0, 1), { type: 'waiting', case: cases[i32[CASE]] ?? `case ${i32[CASE]}`, operation, ms: started ? Math.round(Date.now() - started) : 0 }, sign);
     try {
-      writeSync(CHANNEL_FD, line);
+      writeLine(CHANNEL_FD, line);
     } catch {
       return;
     }
