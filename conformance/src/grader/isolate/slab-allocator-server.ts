@@ -177,16 +177,7 @@ export function slabAllocatorServer(o: SlabServerOptions): (call: IncomingCall, 
     const caches = new Map<number, KmemCache>();
     const workIds = new Map<object, number>();
     const works = new Map<number, WorkStruct>();
-    const idOf = (cache: unknown): number => {
-      if (typeof cache !== 'object' || cache === null) return 0;
-      let id = cacheIds.get(cache);
-      if (id === undefined) {
-        id = cacheIds.size + 1;
-        cacheIds.set(cache, id);
-        caches.set(id, cache as KmemCache);
-      }
-      return id;
-    };
+    const idOf = (cache: unknown): number => cacheId(cacheIds, caches, cache);
     const workIdOf = (work: WorkStruct): number => {
       let id = workIds.get(work);
       if (id === undefined) {
@@ -560,14 +551,7 @@ export function slabAllocatorServer(o: SlabServerOptions): (call: IncomingCall, 
   };
 
   function idOf(inst: Instance, cache: unknown): number {
-    if (typeof cache !== 'object' || cache === null) return 0;
-    let id = inst.cacheIds.get(cache);
-    if (id === undefined) {
-      id = inst.cacheIds.size + 1;
-      inst.cacheIds.set(cache, id);
-      inst.caches.set(id, cache as KmemCache);
-    }
-    return id;
+    return cacheId(inst.cacheIds, inst.caches, cache);
   }
 
   function get(inst: Instance, prop: number): void {
@@ -600,4 +584,16 @@ export function slabAllocatorServer(o: SlabServerOptions): (call: IncomingCall, 
         throw new RangeError(`mmkit: unknown property ${prop}`);
     }
   }
+}
+
+/** The id a cache crosses as (given on first sight; 0: no cache). */
+function cacheId(ids: Map<object, number>, caches: Map<number, KmemCache>, cache: unknown): number {
+  if (typeof cache !== 'object' || cache === null) return 0;
+  let id = ids.get(cache);
+  if (id === undefined) {
+    id = ids.size + 1;
+    ids.set(cache, id);
+    caches.set(id, cache as KmemCache);
+  }
+  return id;
 }
