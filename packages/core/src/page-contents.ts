@@ -458,6 +458,30 @@ export class PageContents {
     this.chunkWords[slot >>> 8][((slot & 0xff) << 10) + (o >>> 2)] = value;
   }
 
+  /**
+   * readU32() as a signed int32 (the same 32 bits): a word with bit 31 set, such as the high word
+   * of a page-table entry with NX, comes back as a negative small integer, which V8 passes and
+   * returns without boxing it (a uint32 above 2^31 - 1 is a HeapNumber when it crosses a call).
+   */
+  readI32(pfn: number, offset: number): number {
+    const o = offset | 0;
+    if (o !== offset || (o & ~0xffc) !== 0) throw badWord32(offset);
+    const slot = this.slotAt(pfn);
+    if (slot === 0) return 0;
+    if (HOST_BIG_ENDIAN !== 0) {
+      const page = this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT];
+      const at = (slot & CHUNK_MASK) * PAGE_SIZE + o;
+      return page[at] | (page[at + 1] << 8) | (page[at + 2] << 16) | (page[at + 3] << 24);
+    }
+    return this.chunkWords[slot >>> 8][((slot & 0xff) << 10) + (o >>> 2)] | 0;
+  }
+
+  /** writeU32() of an int32's 32 bits (value an integer in [-2^31, 2^31)). */
+  writeI32(pfn: number, offset: number, value: number): void {
+    if ((value | 0) !== value) throw new RangeError(`i32 value ${value} is not an integer in [-2^31, 2^31)`);
+    this.writeU32(pfn, offset, value >>> 0);
+  }
+
   private readU64Bytes(slot: number, offset: number): number {
     const page = this.chunkBytes[slot >>> PAGE_CHUNK_SHIFT];
     const at = (slot & CHUNK_MASK) * PAGE_SIZE + offset;

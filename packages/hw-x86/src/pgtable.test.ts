@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { GFP_KERNEL_ACCOUNT, NO_PAGE, NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, __GFP_ZERO, type ArchPageTablesServices, type Gfp } from '@mmkit/core';
+import { GFP_KERNEL_ACCOUNT, NO_PAGE, NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, __GFP_ZERO, vaHigh, vaLow, type ArchPageTables, type ArchPageTablesServices, type Gfp } from '@mmkit/core';
 import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
 import { createX86PageTables } from './pgtable.js';
-import { PAGE_SHARED, PAGE_READONLY, _PAGE_NX, _PAGE_TABLE, pfnPmdHuge, pfnPte, pteToU64 } from './pgtable-types.js';
-import { swpEntryToPte } from './swap-entry.js';
+import { PAGE_SHARED, PAGE_READONLY, _PAGE_NX, _PAGE_TABLE, pfnPmdHugeHigh, pfnPmdHugeLow, pfnPteHigh, pfnPteLow, pteToU64 } from './pgtable-types.js';
+import { swpEntryToPteHigh, swpEntryToPteLow } from './swap-entry.js';
+
+/** An entry's two words. */
+type Entry = [low: number, high: number];
+const pfnPte = (pfn: number, prot: number): Entry => [pfnPteLow(pfn, prot), pfnPteHigh(pfn, prot)];
+const pfnPmdHuge = (pfn: number, prot: number): Entry => [pfnPmdHugeLow(pfn, prot), pfnPmdHugeHigh(pfn, prot)];
+const swpEntryToPte = (type: number, offset: number): Entry => [swpEntryToPteLow(type, offset), swpEntryToPteHigh(type, offset)];
+/** The walks with the address as one number (the contract takes its vaHigh()/vaLow() halves). */
+const lookup = (pt: ArchPageTables, pgd: number, addr: number, level: number): number => pt.lookup(pgd, vaHigh(addr), vaLow(addr), level);
+const alloc = (pt: ArchPageTables, pgd: number, addr: number, level: number): number => pt.alloc(pgd, vaHigh(addr), vaLow(addr), level);
+const read = (pt: ArchPageTables, slot: number): Entry => [pt.readEntryLow(slot), pt.readEntryHigh(slot)];
+const set = (pt: ArchPageTables, slot: number, [low, high]: Entry): void => pt.setEntry(slot, low, high);
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -53,67 +64,71 @@ describe('x86-64 page tables', () => {
     const pt = createX86PageTables(services, { pti: false });
     const pgd = pt.pgdAlloc(1);
     const addr = 0x7f0012345000;
-    expect(pt.lookup(pgd, addr, PG_LEVEL_4K)).toBe(NO_SLOT);
+    expect(lookup(pt, pgd, addr, PG_LEVEL_4K)).toBe(NO_SLOT);
     expect(m.allocatedPages()).toBe(1);
-    const slot = pt.alloc(pgd, addr, PG_LEVEL_4K);
+    const slot = alloc(pt, pgd, addr, PG_LEVEL_4K);
     expect(slot).not.toBe(NO_SLOT);
     expect(m.allocatedPages()).toBe(4);
     expect(pt.pgtablesBytes(pgd)).toBe(3 * 4096);
     expect(m.zone.nrPagetable).toBe(1); // NR_PAGETABLE counts the PTE table only (pgtable_page_ctor())
-    expect(pt.lookup(pgd, addr, PG_LEVEL_4K)).toBe(slot);
-    expect(pt.alloc(pgd, addr, PG_LEVEL_4K)).toBe(slot);
+    expect(lookup(pt, pgd, addr, PG_LEVEL_4K)).toBe(slot);
+    expect(alloc(pt, pgd, addr, PG_LEVEL_4K)).toBe(slot);
     expect(m.allocatedPages()).toBe(4);
     // The slot is where pte_index() says in the table the PMD entry links.
-    const pmdSlot = pt.lookup(pgd, addr, PG_LEVEL_2M);
-    const pmd = pt.readEntry(pmdSlot);
-    expect(pmd % 4096).toBe(_PAGE_TABLE);
-    expect(slot).toBe(pt.ptePfn(pmd) * 4096 + ((addr / 4096) % 512) * 8);
+    const pmdSlot = lookup(pt, pgd, addr, PG_LEVEL_2M);
+    const pmd = read(pt, pmdSlot);
+    expect(pmd[0] & 0xfff).toBe(_PAGE_TABLE);
+    expect(slot).toBe(pt.ptePfn(...pmd) * 4096 + ((addr / 4096) % 512) * 8);
     // Neighbours in the same 2 MiB share the table; the next 2 MiB needs a new one.
-    expect(pt.alloc(pgd, addr + 4096, PG_LEVEL_4K)).toBe(slot + 8);
-    pt.alloc(pgd, addr + 2 * MiB, PG_LEVEL_4K);
+    expect(alloc(pt, pgd, addr + 4096, PG_LEVEL_4K)).toBe(slot + 8);
+    alloc(pt, pgd, addr + 2 * MiB, PG_LEVEL_4K);
     expect(m.allocatedPages()).toBe(5);
-    expect(pt.lookup(pgd, addr, PG_LEVEL_512G)).toBe(pgd * 4096 + Math.floor(addr / 2 ** 39) * 8);
-    expect(pt.lookup(pgd, addr, PG_LEVEL_1G)).not.toBe(NO_SLOT);
-    expect(() => pt.lookup(pgd, 2 ** 47, PG_LEVEL_4K)).toThrow(/user address/);
-    expect(() => pt.alloc(pgd, addr, 0)).toThrow(/level/);
+    expect(lookup(pt, pgd, addr, PG_LEVEL_512G)).toBe(pgd * 4096 + Math.floor(addr / 2 ** 39) * 8);
+    expect(lookup(pt, pgd, addr, PG_LEVEL_1G)).not.toBe(NO_SLOT);
+    expect(() => lookup(pt, pgd, 2 ** 47, PG_LEVEL_4K)).toThrow(/user address/);
+    expect(() => pt.lookup(pgd, 0.5, 0, PG_LEVEL_4K)).toThrow(/user address/);
+    expect(() => alloc(pt, pgd, addr, 0)).toThrow(/level/);
   });
 
   it('entries in memory are the 64-bit words of 4.17 (NX in bit 63), read back exactly', () => {
     const { m, services } = setup();
     const pt = createX86PageTables(services, { pti: false });
     const pgd = pt.pgdAlloc(1);
-    const slot = pt.alloc(pgd, 0x400000, PG_LEVEL_4K);
-    const pte = pt.pfnPte(0x1234, PAGE_SHARED);
-    pt.setEntry(slot, pte);
+    const slot = alloc(pt, pgd, 0x400000, PG_LEVEL_4K);
+    const pte = pfnPte(0x1234, PAGE_SHARED);
+    set(pt, slot, pte);
     const table = Math.floor(slot / 4096);
     const off = slot % 4096;
     const bytes = new Uint8Array(8);
     m.contents.read(table, off, bytes);
     expect(Buffer.from(bytes).toString('hex')).toBe('2740230100000080'); // 0x8000000001234027 little-endian
-    expect(pt.readEntry(slot)).toBe(pte);
-    expect(pteToU64(pt.readEntry(slot))).toBe(0x8000000001234027n);
-    expect(pt.clearEntry(slot)).toBe(pte);
-    expect(pt.readEntry(slot)).toBe(0);
+    expect(read(pt, slot)).toEqual(pte);
+    expect(pteToU64(...read(pt, slot))).toBe(0x8000000001234027n);
+    expect(pt.readEntryHigh(slot)).toBe(_PAGE_NX); // an int32: bit 31 is its sign
+    pt.clearEntry(slot);
+    expect(read(pt, slot)).toEqual([0, 0]);
     const swp = swpEntryToPte(3, 0xfffff);
-    pt.setEntry(slot, swp);
-    expect(pt.pteSwpType(pt.readEntry(slot))).toBe(3);
-    expect(pt.pteSwpOffset(pt.readEntry(slot))).toBe(0xfffff);
-    expect(() => pt.setEntry(slot, 2 ** 52)).toThrow(/2\^52/);
-    m.contents.write(table, off + 4, Uint8Array.of(0, 0, 0x10, 0)); // bit 52
-    expect(() => pt.readEntry(slot)).toThrow(/46\.\.57/);
+    set(pt, slot, swp);
+    expect(pt.pteSwpType(pt.readEntryLow(slot))).toBe(3);
+    expect(pt.pteSwpOffset(...read(pt, slot))).toBe(0xfffff);
+    expect(() => pt.setEntry(slot, 2 ** 32, 0)).toThrow(/int32/);
+    expect(() => pt.setEntry(slot, 0, 0.5)).toThrow(/int32/);
+    // Every bit of the word is kept, the ones 4.17 leaves at 0 too (bit 52).
+    m.contents.write(table, off + 4, Uint8Array.of(0, 0, 0x10, 0));
+    expect(pteToU64(...read(pt, slot)) >> 52n).toBe(1n);
   });
 
   it('with page-table isolation the user copy of the pgd gets the same entry and the kernel copy NX', () => {
     const { services } = setup();
     const pt = createX86PageTables(services);
     const pgd = pt.pgdAlloc(1);
-    pt.alloc(pgd, 0x1000, PG_LEVEL_4K);
-    const kernel = pt.readEntry(pgd * 4096);
-    const user = pt.readEntry((pgd + 1) * 4096);
-    expect(user % 4096).toBe(_PAGE_TABLE);
-    expect(kernel).toBe(user + _PAGE_NX);
+    alloc(pt, pgd, 0x1000, PG_LEVEL_4K);
+    const kernel = read(pt, pgd * 4096);
+    const user = read(pt, (pgd + 1) * 4096);
+    expect(user[0] & 0xfff).toBe(_PAGE_TABLE);
+    expect(kernel).toEqual([user[0], user[1] | _PAGE_NX]);
     // The walk follows the kernel copy.
-    expect(pt.lookup(pgd, 0x1000, PG_LEVEL_4K)).not.toBe(NO_SLOT);
+    expect(lookup(pt, pgd, 0x1000, PG_LEVEL_4K)).not.toBe(NO_SLOT);
   });
 
   it('2 MiB PMD leaves: set, seen by lookup at PG_LEVEL_2M, not walked through', () => {
@@ -121,23 +136,23 @@ describe('x86-64 page tables', () => {
     const pt = createX86PageTables(services, { pti: false });
     const pgd = pt.pgdAlloc(1);
     const addr = 0x600000;
-    const pmdSlot = pt.alloc(pgd, addr, PG_LEVEL_2M);
-    pt.setEntry(pmdSlot, pfnPmdHuge(1536, PAGE_SHARED));
-    expect(pt.pmdTransHuge(pt.readEntry(pt.lookup(pgd, addr + 4096, PG_LEVEL_2M)))).toBe(true);
-    expect(pt.pmdPfn(pt.readEntry(pmdSlot))).toBe(1536);
-    expect(pt.lookup(pgd, addr, PG_LEVEL_4K)).toBe(NO_SLOT);
-    expect(() => pt.alloc(pgd, addr, PG_LEVEL_4K)).toThrow(/2 MiB leaf/);
+    const pmdSlot = alloc(pt, pgd, addr, PG_LEVEL_2M);
+    set(pt, pmdSlot, pfnPmdHuge(1536, PAGE_SHARED));
+    expect(pt.pmdTransHuge(...read(pt, lookup(pt, pgd, addr + 4096, PG_LEVEL_2M)))).toBe(true);
+    expect(pt.pmdPfn(...read(pt, pmdSlot))).toBe(1536);
+    expect(lookup(pt, pgd, addr, PG_LEVEL_4K)).toBe(NO_SLOT);
+    expect(() => alloc(pt, pgd, addr, PG_LEVEL_4K)).toThrow(/2 MiB leaf/);
     pt.clearEntry(pmdSlot);
-    expect(pt.alloc(pgd, addr, PG_LEVEL_4K)).not.toBe(NO_SLOT);
+    expect(alloc(pt, pgd, addr, PG_LEVEL_4K)).not.toBe(NO_SLOT);
   });
 
   it('an allocation failure is NO_SLOT and keeps the tables allocated before', () => {
     const { m, services, fail } = setup();
     const pt = createX86PageTables(services, { pti: false });
     const pgd = pt.pgdAlloc(1);
-    pt.alloc(pgd, 0x1000, PG_LEVEL_2M); // PUD and PMD tables
+    alloc(pt, pgd, 0x1000, PG_LEVEL_2M); // PUD and PMD tables
     fail.on = true;
-    expect(pt.alloc(pgd, 0x1000, PG_LEVEL_4K)).toBe(NO_SLOT);
+    expect(alloc(pt, pgd, 0x1000, PG_LEVEL_4K)).toBe(NO_SLOT);
     expect(m.allocatedPages()).toBe(3);
     expect(pt.pgdAlloc(2)).toBe(NO_PAGE);
     fail.on = false;
@@ -152,7 +167,7 @@ describe('x86-64 page tables', () => {
       const s = setup(8192);
       const pt = createX86PageTables(s.services, { pti: false });
       const pgd = pt.pgdAlloc(1);
-      for (const a of addrs) pt.setEntry(pt.alloc(pgd, a, PG_LEVEL_4K), 0);
+      for (const a of addrs) set(pt, alloc(pt, pgd, a, PG_LEVEL_4K), [0, 0]);
       return { ...s, pt, pgd };
     }
 
@@ -175,7 +190,7 @@ describe('x86-64 page tables', () => {
       const { m, pt, pgd } = populated([0x400000, 0x401000]);
       pt.freePgdRange(pgd, 0x401000, 0x402000, 0x401000, 0);
       expect(m.zone.nrPagetable).toBe(1);
-      expect(pt.lookup(pgd, 0x400000, PG_LEVEL_4K)).not.toBe(NO_SLOT);
+      expect(lookup(pt, pgd, 0x400000, PG_LEVEL_4K)).not.toBe(NO_SLOT);
       // With the floor at the neighbour's start the table goes.
       pt.freePgdRange(pgd, 0x401000, 0x402000, 0x400000, 0);
       expect(m.zone.nrPagetable).toBe(0);
@@ -196,8 +211,8 @@ describe('x86-64 page tables', () => {
       // Unmap [0x400000, 0x401000) with the next VMA at 0x800000: its PTE table stays, the first goes.
       pt.freePgdRange(pgd, 0x400000, 0x401000, 0, 0x800000);
       expect(m.zone.nrPagetable).toBe(1);
-      expect(pt.lookup(pgd, 0x400000, PG_LEVEL_2M)).not.toBe(NO_SLOT);
-      expect(pt.lookup(pgd, 0x400000, PG_LEVEL_4K)).toBe(NO_SLOT);
+      expect(lookup(pt, pgd, 0x400000, PG_LEVEL_2M)).not.toBe(NO_SLOT);
+      expect(lookup(pt, pgd, 0x400000, PG_LEVEL_4K)).toBe(NO_SLOT);
       expect(pt.pgtablesBytes(pgd)).toBe(3 * 4096); // PUD, PMD, the PTE table at 0x800000
     });
 
@@ -205,11 +220,11 @@ describe('x86-64 page tables', () => {
       const { m, pt, pgd } = populated([1 * GiB + 0x1000, 3 * GiB]);
       // The first GiB-aligned span [1 GiB, 2 GiB) is free of others: its PMD table goes, the PUD stays (3 GiB uses it).
       pt.freePgdRange(pgd, 1 * GiB, 1 * GiB + 0x2000, 0, 3 * GiB);
-      expect(pt.lookup(pgd, 1 * GiB, PG_LEVEL_2M)).toBe(NO_SLOT);
-      expect(pt.lookup(pgd, 1 * GiB, PG_LEVEL_1G)).not.toBe(NO_SLOT);
+      expect(lookup(pt, pgd, 1 * GiB, PG_LEVEL_2M)).toBe(NO_SLOT);
+      expect(lookup(pt, pgd, 1 * GiB, PG_LEVEL_1G)).not.toBe(NO_SLOT);
       expect(pt.pgtablesBytes(pgd)).toBe(3 * 4096);
       pt.freePgdRange(pgd, 3 * GiB, 3 * GiB + 0x1000, 0, 0);
-      expect(pt.lookup(pgd, 1 * GiB, PG_LEVEL_1G)).toBe(NO_SLOT);
+      expect(lookup(pt, pgd, 1 * GiB, PG_LEVEL_1G)).toBe(NO_SLOT);
       expect(pt.pgtablesBytes(pgd)).toBe(0);
       expect(m.allocatedPages()).toBe(1);
     });
@@ -222,8 +237,8 @@ describe('x86-64 page tables', () => {
 
     it('a leaf left under the range is reported as a bad pmd and cleared', () => {
       const { m, pt, pgd } = populated([]);
-      const pmdSlot = pt.alloc(pgd, 0x200000, PG_LEVEL_2M);
-      pt.setEntry(pmdSlot, pfnPmdHuge(512, PAGE_READONLY));
+      const pmdSlot = alloc(pt, pgd, 0x200000, PG_LEVEL_2M);
+      set(pt, pmdSlot, pfnPmdHuge(512, PAGE_READONLY));
       pt.freePgdRange(pgd, 0x200000, 0x400000, 0, 0);
       expect(m.logs.some((l) => /bad pmd/.test(l))).toBe(true);
       expect(pt.pgtablesBytes(pgd)).toBe(0);
@@ -253,9 +268,9 @@ describe('x86-64 page tables', () => {
     for (let i = 0; i < 2000; i++) {
       const pgd = pgds[i & 1];
       const addr = (rand() % 2 ** 23) * 2 ** 24 + (rand() % 4096) * 4096;
-      const slot = pt.alloc(pgd, addr, PG_LEVEL_4K);
-      pt.setEntry(slot, pfnPte(i, PAGE_SHARED));
-      if (pt.ptePfn(pt.readEntry(pt.lookup(pgd, addr, PG_LEVEL_4K))) !== i) misread++;
+      const slot = alloc(pt, pgd, addr, PG_LEVEL_4K);
+      set(pt, slot, pfnPte(i, PAGE_SHARED));
+      if (pt.ptePfn(...read(pt, lookup(pt, pgd, addr, PG_LEVEL_4K))) !== i) misread++;
       pt.clearEntry(slot);
     }
     expect(misread).toBe(0);

@@ -23,10 +23,11 @@ import type { ArchPageTables, ArchPageTablesServices, MmId, Pfn, PteSlot, VirtAd
 import { ELF_ET_DYN_BASE, STACK_TOP, TASK_SIZE_MAX, pickMmapLayout } from './mm-layout.js';
 import {
   PGDIR_SHIFT, PGDIR_SIZE, PMD_SHIFT, PMD_SIZE, PUD_SHIFT, PUD_SIZE, PAGE_SHIFT, _PAGE_NX, _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, _PAGE_USER,
-  p4dBad, pfnPmdHuge, pfnPte, pmdBad, pudBad, pmdLarge, pmdPfn, pmdTransHuge, pteDevmap, pteDirty, pteExec, pteFromWords, pteHiWord, pteMkclean, pteMkdirty, pteMkold,
-  pteMkspecial, pteMkwrite, pteMkyoung, pteModify, pteNone, ptePfn, ptePresent, pteProtnone, pteSpecial, pteToU64, pteWrite, pteWrprotect, pteYoung, vmGetPageProt,
+  p4dBad, pfnPmdHugeHigh, pfnPmdHugeLow, pfnPteHigh, pfnPteLow, pmdBad, pudBad, pmdLarge, pmdPfn, pmdTransHuge, pteDevmap, pteDirty, pteExec, pteMkclean, pteMkdirty,
+  pteMkold, pteMkspecial, pteMkwrite, pteMkyoung, pteModifyHigh, pteModifyLow, pteNone, ptePfn, ptePresent, pteProtnone, pteSpecial, pteToU64, pteWrite, pteWrprotect,
+  pteYoung, vmGetPageProt,
 } from './pgtable-types.js';
-import { isSwapPte, pteSwpMksoftDirty, pteSwpOffset, pteSwpSoftDirty, pteSwpType, swpEntryToPte } from './swap-entry.js';
+import { isSwapPte, pteSwpMksoftDirty, pteSwpOffset, pteSwpSoftDirty, pteSwpType, swpEntryToPteHigh, swpEntryToPteLow } from './swap-entry.js';
 
 export interface X86PageTablesOptions {
   /** CONFIG_PAGE_TABLE_ISOLATION with X86_FEATURE_PTI (Kconfig default y; on for CPUs with Meltdown): order-1 pgds. Default true. */
@@ -35,27 +36,37 @@ export interface X86PageTablesOptions {
 
 /** The user half of the address space: PGD entries 0..255 (below KERNEL_PGD_BOUNDARY). */
 const USER_VA_END = 2 ** 47;
+/** vaHigh() of USER_VA_END: the high half of a user address is below it. */
+const USER_VA_HIGH_END = 2 ** 15;
 /** PGALLOC_GFP: GFP_KERNEL_ACCOUNT | __GFP_ZERO (pud_alloc_one()'s get_zeroed_page(GFP_KERNEL_ACCOUNT) is the same). */
 const PGALLOC_GFP = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
 
 /**
- * pgd_index(), pud_index(), pmd_index(), pte_index(): ToInt32 of the scaled address keeps its low
- * bits (the scales are 2^-39, 2^-30, 2^-21 and 2^-12 as literals).
+ * pgd_index(), pud_index(), pmd_index(), pte_index() of an address given as its vaHigh()/vaLow()
+ * halves (bits 32..46 and 0..31): int32 shifts.
  */
-function pgdIndex(addr: number): number {
-  return (addr * 1.8189894035458565e-12) & 511;
+function pgdIndex(high: number): number {
+  return (high >>> (PGDIR_SHIFT - 32)) & 511;
 }
-function pudIndex(addr: number): number {
-  return (addr * 9.313225746154785e-10) & 511;
+function pudIndex(high: number, low: number): number {
+  return ((high << (64 - PUD_SHIFT - 32)) | (low >>> PUD_SHIFT)) & 511;
 }
-function pmdIndex(addr: number): number {
-  return (addr * 4.76837158203125e-7) & 511;
+function pmdIndex(low: number): number {
+  return (low >>> PMD_SHIFT) & 511;
 }
-function pteIndex(addr: number): number {
-  return (addr * 2.44140625e-4) & 511;
+function pteIndex(low: number): number {
+  return (low >>> PAGE_SHIFT) & 511;
 }
-if (2 ** -PGDIR_SHIFT !== 1.8189894035458565e-12 || 2 ** -PUD_SHIFT !== 9.313225746154785e-10 || 2 ** -PMD_SHIFT !== 4.76837158203125e-7 || 2 ** -PAGE_SHIFT !== 2.44140625e-4) {
-  throw new Error('pgtable.ts: the index literals do not match the shifts');
+
+/** pgd_index() and pud_index() of an address as a number (free_pgd_range()'s bounds, not a hot path). */
+function pgdIndexOf(addr: number): number {
+  return Math.floor(addr / PGDIR_SIZE) & 511;
+}
+function pudIndexOf(addr: number): number {
+  return Math.floor(addr / PUD_SIZE) & 511;
+}
+function pmdIndexOf(addr: number): number {
+  return Math.floor(addr / PMD_SIZE) & 511;
 }
 
 /** addr rounded down to a multiple of size (a power of two), exact for addresses below 2^53. */
@@ -84,36 +95,35 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
   const pgdOrder = pti ? 1 : 0;
   const { contents, pages } = services;
 
-  function badAddr(addr: number): RangeError {
-    return new RangeError(`page-table walk: ${addr} is not a user address (0 <= addr < 2^47)`);
+  function badAddr(high: number, low: number): RangeError {
+    return new RangeError(`page-table walk: ${high * 4294967296 + (low >>> 0)} is not a user address (0 <= addr < 2^47)`);
   }
 
-  function readEntry(slot: PteSlot): number {
+  /** The pfn and the byte offset in it of an entry's low word: slot is its physical address. */
+  function readLow(slot: PteSlot): number {
     const pfn = (slot * 2.44140625e-4) >>> 0;
-    const off = slot - pfn * 4096;
-    const lo = contents.readU32(pfn, off);
-    const hi = contents.readU32(pfn, off + 4);
-    if (hi === 0) return lo;
-    const v = pteFromWords(lo, hi);
-    if (v !== v) throw new Error(`page-table entry at 0x${slot.toString(16)} holds 0x${hi.toString(16).padStart(8, '0')}${lo.toString(16).padStart(8, '0')}: bits 46..57 set, which no 4.17 entry has`);
-    return v;
+    return contents.readI32(pfn, slot - pfn * 4096);
   }
 
-  function writeRaw(slot: PteSlot, v: number): void {
-    if (!(v >= 0 && v < 2 ** 52 && v === Math.floor(v))) throw new RangeError(`page-table entry ${v} is not an integer in [0, 2^52)`);
+  function readHigh(slot: PteSlot): number {
+    const pfn = (slot * 2.44140625e-4) >>> 0;
+    return contents.readI32(pfn, slot - pfn * 4096 + 4);
+  }
+
+  function writeRaw(slot: PteSlot, low: number, high: number): void {
     const pfn = (slot * 2.44140625e-4) >>> 0;
     const off = slot - pfn * 4096;
-    contents.writeU32(pfn, off, v >>> 0);
-    contents.writeU32(pfn, off + 4, v < 4294967296 ? 0 : pteHiWord(v));
+    contents.writeI32(pfn, off, low);
+    contents.writeI32(pfn, off + 4, high);
   }
 
   /** set_pgd() of a user PGD entry: native_set_pgd() -> pti_set_user_pgd() with page-table isolation. */
-  function setPgd(pgd: Pfn, idx: number, v: number): void {
+  function setPgd(pgd: Pfn, idx: number, low: number, high: number): void {
     if (pti) {
-      writeRaw((pgd + 1) * 4096 + idx * 8, v);
-      if ((v & (_PAGE_USER | _PAGE_PRESENT)) === (_PAGE_USER | _PAGE_PRESENT) && v < _PAGE_NX) v += _PAGE_NX;
+      writeRaw((pgd + 1) * 4096 + idx * 8, low, high);
+      if ((low & (_PAGE_USER | _PAGE_PRESENT)) === (_PAGE_USER | _PAGE_PRESENT)) high |= _PAGE_NX;
     }
-    writeRaw(pgd * 4096 + idx * 8, v);
+    writeRaw(pgd * 4096 + idx * 8, low, high);
   }
 
   /** A zeroed table page, or NO_PAGE. */
@@ -134,70 +144,74 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     services.pageAllocator.freePages(pfn, 0);
   }
 
-  /** pmd_none_or_clear_bad(), pud_..., p4d_...: true when the entry links no table (none, or bad and then cleared with a report). */
-  function noneOrClearBad(slot: PteSlot, v: number, what: 'pgd' | 'pud' | 'pmd', pgd: Pfn, idx: number): boolean {
-    if (pteNone(v)) return true;
-    if (what === 'pmd' ? pmdBad(v) : what === 'pud' ? pudBad(v) : p4dBad(v, pti)) {
-      services.log('err', `mm/pgtable-generic.c: bad ${what} ${pteToU64(v).toString(16).padStart(16, '0')}`);
-      if (what === 'pgd') setPgd(pgd, idx, 0);
-      else writeRaw(slot, 0);
+  /** pmd_none_or_clear_bad(), pud_..., p4d_...: true when the entry at slot links no table (none, or bad and then cleared with a report). */
+  function noneOrClearBad(slot: PteSlot, what: 'pgd' | 'pud' | 'pmd', pgd: Pfn, idx: number): boolean {
+    const low = readLow(slot);
+    const high = readHigh(slot);
+    if (pteNone(low, high)) return true;
+    if (what === 'pmd' ? pmdBad(low, high) : what === 'pud' ? pudBad(low, high) : p4dBad(low, high, pti)) {
+      services.log('err', `mm/pgtable-generic.c: bad ${what} ${pteToU64(low, high).toString(16).padStart(16, '0')}`);
+      if (what === 'pgd') setPgd(pgd, idx, 0, 0);
+      else writeRaw(slot, 0, 0);
       return true;
     }
     return false;
   }
 
-  function walk(pgd: Pfn, addr: VirtAddr, level: number, allocate: boolean): PteSlot {
-    if (!(addr >= 0 && addr < USER_VA_END)) throw badAddr(addr);
+  /** The physical address of the table an upper entry links (its pfn * 4096). */
+  function tableOf(slot: PteSlot): number {
+    return ptePfn(readLow(slot), readHigh(slot)) * 4096;
+  }
+
+  function walk(pgd: Pfn, high: number, low: number, level: number, allocate: boolean): PteSlot {
+    if (!(high >= 0 && high < USER_VA_HIGH_END && (high | 0) === high && (low | 0) === low)) throw badAddr(high, low);
     if (!(level >= PG_LEVEL_4K && level <= PG_LEVEL_512G && (level | 0) === level)) throw new RangeError(`page-table level ${level} is not one of PG_LEVEL_4K (1) .. PG_LEVEL_512G (4)`);
-    const pgdIdx = pgdIndex(addr);
+    const pgdIdx = pgdIndex(high);
     let slot = pgd * 4096 + pgdIdx * 8;
     if (level === PG_LEVEL_512G) return slot;
-    let e = readEntry(slot);
-    if (pteNone(e)) {
+    let e = readLow(slot);
+    if (pteNone(e, readHigh(slot))) {
       if (!allocate) return NO_SLOT;
       const pud = allocTable(); // __pud_alloc()
       if (pud === NO_PAGE) return NO_SLOT;
       countTable(pgd, 1);
-      e = pud * 4096 + _PAGE_TABLE;
-      setPgd(pgd, pgdIdx, e);
+      setPgd(pgd, pgdIdx, pfnPteLow(pud, _PAGE_TABLE), pfnPteHigh(pud, _PAGE_TABLE));
     } else if ((e & _PAGE_PRESENT) === 0) {
-      throw new Error(`pgd entry 0x${pteToU64(e).toString(16)} for 0x${addr.toString(16)} is neither none nor a table`);
+      throw new Error(`pgd entry 0x${pteToU64(e, readHigh(slot)).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is neither none nor a table`);
     }
-    slot = ptePfn(e) * 4096 + pudIndex(addr) * 8;
+    slot = tableOf(slot) + pudIndex(high, low) * 8;
     if (level === PG_LEVEL_1G) return slot;
-    e = readEntry(slot);
-    if (pteNone(e)) {
+    e = readLow(slot);
+    if (pteNone(e, readHigh(slot))) {
       if (!allocate) return NO_SLOT;
       const pmd = allocTable(); // __pmd_alloc()
       if (pmd === NO_PAGE) return NO_SLOT;
       countTable(pgd, 1);
-      e = pmd * 4096 + _PAGE_TABLE;
-      writeRaw(slot, e);
+      writeRaw(slot, pfnPteLow(pmd, _PAGE_TABLE), pfnPteHigh(pmd, _PAGE_TABLE));
     } else if ((e & (_PAGE_PRESENT | _PAGE_PSE)) !== _PAGE_PRESENT) {
       if (!allocate) return NO_SLOT;
-      throw new Error(`pud entry 0x${pteToU64(e).toString(16)} for 0x${addr.toString(16)} is no table`);
+      throw new Error(`pud entry 0x${pteToU64(e, readHigh(slot)).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is no table`);
     }
-    slot = ptePfn(e) * 4096 + pmdIndex(addr) * 8;
+    slot = tableOf(slot) + pmdIndex(low) * 8;
     if (level === PG_LEVEL_2M) return slot;
-    e = readEntry(slot);
-    if (pteNone(e)) {
+    e = readLow(slot);
+    if (pteNone(e, readHigh(slot))) {
       if (!allocate) return NO_SLOT;
       const pte = allocTable(); // __pte_alloc(): pte_alloc_one() and pgtable_page_ctor()
       if (pte === NO_PAGE) return NO_SLOT;
       nrPagetable(pte, 1);
       countTable(pgd, 1);
-      e = pte * 4096 + _PAGE_TABLE;
-      writeRaw(slot, e);
+      writeRaw(slot, pfnPteLow(pte, _PAGE_TABLE), pfnPteHigh(pte, _PAGE_TABLE));
     } else if ((e & (_PAGE_PRESENT | _PAGE_PSE)) !== _PAGE_PRESENT) {
       if (!allocate) return NO_SLOT;
-      throw new Error(`pte_alloc at 0x${addr.toString(16)}: the pmd entry 0x${pteToU64(e).toString(16)} is ${pmdLarge(e) ? 'a 2 MiB leaf' : 'no table'} (a kernel bug: split or zap it first)`);
+      throw new Error(`pte_alloc at 0x${(high * 4294967296 + (low >>> 0)).toString(16)}: the pmd entry 0x${pteToU64(e, readHigh(slot)).toString(16)} is ${pmdLarge(e) ? 'a 2 MiB leaf' : 'no table'} (a kernel bug: split or zap it first)`);
     }
-    return ptePfn(e) * 4096 + pteIndex(addr) * 8;
+    return tableOf(slot) + pteIndex(low) * 8;
   }
 
   function freePteRange(pgd: Pfn, pmdSlot: PteSlot): void {
-    const table = ptePfn(readEntry(pmdSlot));
-    writeRaw(pmdSlot, 0); // pmd_clear()
+    const table = ptePfn(readLow(pmdSlot), readHigh(pmdSlot));
+    writeRaw(pmdSlot, 0, 0); // pmd_clear()
     nrPagetable(table, -1); // pte_free_tlb() -> pgtable_page_dtor()
     freeTable(table);
     countTable(pgd, -1); // mm_dec_nr_ptes()
@@ -205,33 +219,33 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
 
   function freePmdRange(pgd: Pfn, pudSlot: PteSlot, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
-    const table = ptePfn(readEntry(pudSlot));
-    let slot = table * 4096 + pmdIndex(addr) * 8;
+    const table = ptePfn(readLow(pudSlot), readHigh(pudSlot));
+    let slot = table * 4096 + pmdIndexOf(addr) * 8;
     do {
       const next = addrEnd(addr, end, PMD_SIZE);
-      if (!noneOrClearBad(slot, readEntry(slot), 'pmd', pgd, 0)) freePteRange(pgd, slot);
+      if (!noneOrClearBad(slot, 'pmd', pgd, 0)) freePteRange(pgd, slot);
       slot += 8;
       addr = next;
     } while (addr !== end);
     if (!tableFreeable(alignDown(start, PUD_SIZE), end, floor, ceiling, PUD_SIZE)) return;
-    writeRaw(pudSlot, 0); // pud_clear()
+    writeRaw(pudSlot, 0, 0); // pud_clear()
     freeTable(table); // pmd_free_tlb()
     countTable(pgd, -1); // mm_dec_nr_pmds()
   }
 
   function freePudRange(pgd: Pfn, pgdIdx: number, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
-    const table = ptePfn(readEntry(pgd * 4096 + pgdIdx * 8));
-    let slot = table * 4096 + pudIndex(addr) * 8;
+    const table = ptePfn(readLow(pgd * 4096 + pgdIdx * 8), readHigh(pgd * 4096 + pgdIdx * 8));
+    let slot = table * 4096 + pudIndexOf(addr) * 8;
     do {
       const next = addrEnd(addr, end, PUD_SIZE);
-      if (!noneOrClearBad(slot, readEntry(slot), 'pud', pgd, 0)) freePmdRange(pgd, slot, addr, next, floor, ceiling);
+      if (!noneOrClearBad(slot, 'pud', pgd, 0)) freePmdRange(pgd, slot, addr, next, floor, ceiling);
       slot += 8;
       addr = next;
     } while (addr !== end);
     // start &= P4D_MASK: P4D_SHIFT is PGDIR_SHIFT with the P4D level folded.
     if (!tableFreeable(alignDown(start, PGDIR_SIZE), end, floor, ceiling, PGDIR_SIZE)) return;
-    setPgd(pgd, pgdIdx, 0); // p4d_clear()
+    setPgd(pgd, pgdIdx, 0, 0); // p4d_clear()
     freeTable(table); // pud_free_tlb()
     countTable(pgd, -1); // mm_dec_nr_puds()
   }
@@ -259,12 +273,12 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     }
     if (end - 1 > minus1(ceiling)) end -= PMD_SIZE;
     if (addr > end - 1) return;
-    let pgdIdx = pgdIndex(addr);
+    let pgdIdx = pgdIndexOf(addr);
     do {
       const next = addrEnd(addr, end, PGDIR_SIZE);
       const slot = pgd * 4096 + pgdIdx * 8;
       // free_p4d_range() with the P4D level folded: one pass, and its own freeing is a no-op.
-      if (!noneOrClearBad(slot, readEntry(slot), 'pgd', pgd, pgdIdx)) freePudRange(pgd, pgdIdx, addr, next, floor, ceiling);
+      if (!noneOrClearBad(slot, 'pgd', pgd, pgdIdx)) freePudRange(pgd, pgdIdx, addr, next, floor, ceiling);
       pgdIdx++;
       addr = next;
     } while (addr !== end);
@@ -276,9 +290,10 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     elfEtDynBase: ELF_ET_DYN_BASE,
     levelShifts: [PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT],
     pickMmapLayout,
-    pfnPte, pfnPmdHuge, ptePfn, pmdPfn, pteNone, ptePresent, pteProtnone, pteWrite, pteDirty, pteYoung, pteExec, pteSpecial, pteDevmap,
-    pteMkold, pteMkyoung, pteMkclean, pteMkdirty, pteWrprotect, pteMkwrite, pteMkspecial, pteModify, pmdTransHuge, pmdLarge, vmGetPageProt,
-    swpEntryToPte, pteSwpType, pteSwpOffset, isSwapPte, pteSwpSoftDirty, pteSwpMksoftDirty,
+    pfnPteLow, pfnPteHigh, pfnPmdHugeLow, pfnPmdHugeHigh, ptePfn, pmdPfn, pteNone, ptePresent, pteProtnone, pteWrite, pteDirty, pteYoung, pteExec,
+    pteSpecial, pteDevmap, pteMkold, pteMkyoung, pteMkclean, pteMkdirty, pteWrprotect, pteMkwrite, pteMkspecial, pteModifyLow, pteModifyHigh,
+    pmdTransHuge, pmdLarge, vmGetPageProt,
+    swpEntryToPteLow, swpEntryToPteHigh, pteSwpType, pteSwpOffset, isSwapPte, pteSwpSoftDirty, pteSwpMksoftDirty,
 
     pgdAlloc(mm: MmId): Pfn {
       if (!(mm >>> 0 === mm)) throw new RangeError(`pgd_alloc: mm id ${mm} is not a 32-bit id`);
@@ -302,24 +317,24 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
       return pages.private[pgd] * 4096;
     },
 
-    lookup(pgd: Pfn, addr: VirtAddr, level: number): PteSlot {
-      return walk(pgd, addr, level, false);
+    lookup(pgd: Pfn, addrHigh: number, addrLow: number, level: number): PteSlot {
+      return walk(pgd, addrHigh, addrLow, level, false);
     },
 
-    alloc(pgd: Pfn, addr: VirtAddr, level: number): PteSlot {
-      return walk(pgd, addr, level, true);
+    alloc(pgd: Pfn, addrHigh: number, addrLow: number, level: number): PteSlot {
+      return walk(pgd, addrHigh, addrLow, level, true);
     },
 
-    readEntry,
+    readEntryLow: readLow,
+    readEntryHigh: readHigh,
 
-    setEntry(slot: PteSlot, value: number): void {
-      writeRaw(slot, value);
+    setEntry(slot: PteSlot, low: number, high: number): void {
+      if (!((low | 0) === low && (high | 0) === high)) throw new RangeError(`page-table entry words ${low}, ${high} are not int32s`);
+      writeRaw(slot, low, high);
     },
 
-    clearEntry(slot: PteSlot): number {
-      const old = readEntry(slot);
-      if (old !== 0) writeRaw(slot, 0);
-      return old;
+    clearEntry(slot: PteSlot): void {
+      writeRaw(slot, 0, 0);
     },
 
     freePgdRange,

@@ -34,36 +34,46 @@ export const MAX_SWP_OFFSET = 2 ** 32;
 
 const TYPE_MASK = (1 << SWP_TYPE_BITS) - 1;
 
-/** swp_entry_to_pte(swp_entry(type, offset)). */
-export function swpEntryToPte(type: number, offset: number): number {
+function checkSwpEntry(type: number, offset: number): void {
   if (!(type >>> 0 === type && type <= TYPE_MASK)) throw new RangeError(`swap type ${type} is not in 0..${TYPE_MASK} (MAX_SWAPFILES_SHIFT ${SWP_TYPE_BITS})`);
   if (!(offset >= 0 && offset < MAX_SWP_OFFSET && offset === Math.floor(offset))) throw new RangeError(`swap offset ${offset} is not an integer in [0, 2^32)`);
-  return offset * 2 ** SWP_OFFSET_FIRST_BIT + type * 2 ** SWP_TYPE_FIRST_BIT;
+}
+
+/** swp_entry_to_pte(swp_entry(type, offset)), its low word: the type at bits 9..13, offset bits 0..17 at 14..31. */
+export function swpEntryToPteLow(type: number, offset: number): number {
+  checkSwpEntry(type, offset);
+  return (offset << SWP_OFFSET_FIRST_BIT) | (type << SWP_TYPE_FIRST_BIT);
+}
+
+/** swp_entry_to_pte(swp_entry(type, offset)), its high word: offset bits 18..31. */
+export function swpEntryToPteHigh(type: number, offset: number): number {
+  checkSwpEntry(type, offset);
+  return offset >>> (32 - SWP_OFFSET_FIRST_BIT);
 }
 
 /** swp_type(pte_to_swp_entry(pte)): __swp_type() = (val >> 9) & 31. */
-export function pteSwpType(pte: number): number {
-  return ((pte >>> 0) >>> SWP_TYPE_FIRST_BIT) & TYPE_MASK;
+export function pteSwpType(low: number): number {
+  return (low >>> SWP_TYPE_FIRST_BIT) & TYPE_MASK;
 }
 
 /** swp_offset(pte_to_swp_entry(pte)): __swp_offset() = val >> 14 (the soft-dirty bit 1 is below it). */
-export function pteSwpOffset(pte: number): number {
-  return Math.floor(pte / 2 ** SWP_OFFSET_FIRST_BIT);
+export function pteSwpOffset(low: number, high: number): number {
+  return (high >>> 0) * 2 ** (32 - SWP_OFFSET_FIRST_BIT) + (low >>> SWP_OFFSET_FIRST_BIT);
 }
 
 /** is_swap_pte(): !pte_none(pte) && !pte_present(pte). */
-export function isSwapPte(pte: number): boolean {
-  return !pteNone(pte) && !ptePresent(pte);
+export function isSwapPte(low: number, high: number): boolean {
+  return !pteNone(low, high) && !ptePresent(low);
 }
 
-export function pteSwpSoftDirty(pte: number): boolean {
-  return (pte & _PAGE_SWP_SOFT_DIRTY) !== 0;
+export function pteSwpSoftDirty(low: number): boolean {
+  return (low & _PAGE_SWP_SOFT_DIRTY) !== 0;
 }
 
-export function pteSwpMksoftDirty(pte: number): number {
-  return (pte & _PAGE_SWP_SOFT_DIRTY) !== 0 ? pte : pte + _PAGE_SWP_SOFT_DIRTY;
+export function pteSwpMksoftDirty(low: number): number {
+  return low | _PAGE_SWP_SOFT_DIRTY;
 }
 
-export function pteSwpClearSoftDirty(pte: number): number {
-  return (pte & _PAGE_SWP_SOFT_DIRTY) !== 0 ? pte - _PAGE_SWP_SOFT_DIRTY : pte;
+export function pteSwpClearSoftDirty(low: number): number {
+  return low & ~_PAGE_SWP_SOFT_DIRTY;
 }

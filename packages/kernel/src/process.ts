@@ -9,7 +9,8 @@
  * value, never thrown.
  */
 import {
-  FAULT_FLAG_USER, FAULT_FLAG_WRITE, FAULT_HANDLED, FAULT_OOM, FAULT_SIGBUS, FAULT_SIGSEGV_MAPERR, NO_SLOT, PG_LEVEL_4K, syscallError,
+  FAULT_FLAG_USER, FAULT_FLAG_WRITE, FAULT_HANDLED, FAULT_OOM, FAULT_SIGBUS, FAULT_SIGSEGV_MAPERR, NO_SLOT, PG_LEVEL_4K, syscallError, vaHigh, vaJoin,
+  vaLow,
 } from '@mmkit/core';
 import type { AddressSpaces, ArchPageTables, MmDescription, MmId, MmParams, PageContents } from '@mmkit/core';
 
@@ -75,32 +76,35 @@ export class Process {
   }
 
   /**
-   * The MMU's walk for one access: the pfn, or -1 when the entry is missing, PROT_NONE or not
-   * writable for a write (a page fault). Sets the accessed bit, and the dirty bit on a write.
+   * The MMU's walk for one access to vaJoin(high, low): the pfn, or -1 when the entry is missing,
+   * PROT_NONE or not writable for a write (a page fault). Sets the accessed bit, and the dirty
+   * bit on a write. The address crosses calls as its int32 halves (core's vaHigh()/vaLow()): a
+   * 47-bit address passed as a double would be boxed at each call V8 does not inline.
    */
-  private translate(addr: number, write: boolean): number {
+  private translate(high: number, low: number, write: boolean): number {
     const arch = this.host.arch;
     // One walk to the PTE: NO_SLOT when a table on the way is missing (or a 2 MiB leaf, which nothing maps yet).
-    const slot = arch.lookup(this.pgd, addr, PG_LEVEL_4K);
+    const slot = arch.lookup(this.pgd, high, low, PG_LEVEL_4K);
     if (slot === NO_SLOT) return -1;
-    const pte = arch.readEntry(slot);
+    const pte = arch.readEntryLow(slot);
     if (!arch.ptePresent(pte) || arch.pteProtnone(pte)) return -1;
     if (write && !arch.pteWrite(pte)) return -1;
+    const ptHigh = arch.readEntryHigh(slot);
     const next = write ? arch.pteMkdirty(arch.pteMkyoung(pte)) : arch.pteMkyoung(pte);
-    if (next !== pte) arch.setEntry(slot, next);
-    return arch.ptePfn(pte);
+    if (next !== pte) arch.setEntry(slot, next, ptHigh);
+    return arch.ptePfn(pte, ptHigh);
   }
 
-  /** The pfn of addr's page for this access, faulting it in; or the fault outcome as a negative number - 1. */
-  private pageFor(addr: number, write: boolean): number {
-    if (!(addr >= 0 && addr < 2 ** 47)) return -1 - FAULT_SIGSEGV_MAPERR; // fault_in_kernel_space(): no VMA can cover it
+  /** The pfn of the page of vaJoin(high, low) for this access, faulting it in; or the fault outcome as a negative number - 1. */
+  private pageFor(high: number, low: number, write: boolean): number {
+    if (!(high >= 0 && high < 2 ** 15)) return -1 - FAULT_SIGSEGV_MAPERR; // fault_in_kernel_space(): no VMA can cover it
     for (let i = 0; i < MAX_FAULT_RETRIES; i++) {
-      const pfn = this.translate(addr, write);
+      const pfn = this.translate(high, low, write);
       if (pfn >= 0) return pfn;
-      const outcome = this.host.addressSpaces.pageFault(this.mm, addr, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0));
+      const outcome = this.host.addressSpaces.pageFault(this.mm, high, low, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0));
       if (outcome !== FAULT_HANDLED) return -1 - outcome;
     }
-    throw new Error(`kernel bug: the page fault at 0x${addr.toString(16)} (${write ? 'write' : 'read'}) was handled ${MAX_FAULT_RETRIES} times and the page tables still refuse the access`);
+    throw new Error(`kernel bug: the page fault at 0x${vaJoin(high, low).toString(16)} (${write ? 'write' : 'read'}) was handled ${MAX_FAULT_RETRIES} times and the page tables still refuse the access`);
   }
 
   private checkRange(addr: number, len: number, what: string): void {
@@ -118,7 +122,7 @@ export class Process {
       const a = addr + done;
       const off = a % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - off, len - done);
-      const pfn = this.pageFor(a, false);
+      const pfn = this.pageFor(vaHigh(a), vaLow(a), false);
       if (pfn < 0) return accessFault(-1 - pfn, a);
       this.host.contents.read(pfn, off, out.subarray(done, done + n));
       done += n;
@@ -136,7 +140,7 @@ export class Process {
       const a = addr + done;
       const off = a % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - off, bytes.length - done);
-      const pfn = this.pageFor(a, true);
+      const pfn = this.pageFor(vaHigh(a), vaLow(a), true);
       if (pfn < 0) return accessFault(-1 - pfn, a);
       this.host.contents.write(pfn, off, bytes.subarray(done, done + n));
       done += n;
@@ -153,7 +157,7 @@ export class Process {
     this.checkRange(addr, len, 'touch');
     const end = addr + len;
     for (let a = addr - (addr % PAGE_SIZE); a < end; a += PAGE_SIZE) {
-      const pfn = this.pageFor(a, write);
+      const pfn = this.pageFor(vaHigh(a), vaLow(a), write);
       if (pfn < 0) return -1 - pfn;
     }
     return FAULT_HANDLED;

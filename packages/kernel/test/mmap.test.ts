@@ -7,7 +7,7 @@ import {
   ERRNO, MADV_DODUMP, MADV_DONTFORK, MADV_DONTNEED, MADV_FREE, MADV_HWPOISON, MADV_NORMAL, MADV_RANDOM, MADV_REMOVE, MADV_SEQUENTIAL, MADV_WILLNEED,
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_LOCKED, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_SYNC, MREMAP_FIXED,
   MREMAP_MAYMOVE, NO_SLOT, O_RDONLY, O_RDWR, O_WRONLY, PG_LEVEL_4K, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_NONE, PROT_READ, PROT_WRITE,
-  VM_DONTCOPY, VM_GROWSDOWN, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ, GFP_HIGHUSER_MOVABLE, formatMaps, type FileIdentity, type MmId, type MmParams,
+  VM_DONTCOPY, VM_GROWSDOWN, VM_LOCKED, VM_RAND_READ, VM_SEQ_READ, GFP_HIGHUSER_MOVABLE, formatMaps, vaHigh, vaLow, type FileIdentity, type MmId, type MmParams,
 } from '@mmkit/core';
 import { createAddressSpaces, fixedNoreplaceCheckShipped, type MmapImplementation } from '@mmkit/mmap';
 import { createKernel } from '../src/index.js';
@@ -504,13 +504,13 @@ describe('page tables on unmap', () => {
     for (const addr of [BASE, BASE + 513 * PAGE, BASE + 2048 * PAGE]) {
       const pfn = k.pageAllocator.allocPages(GFP_HIGHUSER_MOVABLE, 0);
       k.pages.setMapcount(pfn, 0);
-      const slot = pt.alloc(pgd, addr, PG_LEVEL_4K);
+      const slot = pt.alloc(pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K);
       expect(slot).not.toBe(NO_SLOT);
-      pt.setEntry(slot, pt.pfnPte(pfn, pt.vmGetPageProt(3)));
+      pt.setEntry(slot, pt.pfnPteLow(pfn, pt.vmGetPageProt(3)), pt.pfnPteHigh(pfn, pt.vmGetPageProt(3)));
     }
     expect(pt.pgtablesBytes(pgd)).toBe(5 * PAGE); // a PUD, a PMD and 3 PTE tables
     expect(as.munmap(mm2, BASE, 1024 * PAGE)).toBe(0);
-    expect(pt.lookup(pgd, BASE, PG_LEVEL_4K)).toBe(NO_SLOT);
+    expect(pt.lookup(pgd, vaHigh(BASE), vaLow(BASE), PG_LEVEL_4K)).toBe(NO_SLOT);
     // The two PTE tables go; the PMD and PUD tables stay: the mapping at BASE + 2048 pages uses them.
     expect(pt.pgtablesBytes(pgd)).toBe(3 * PAGE);
     as.mmDestroy(mm2);

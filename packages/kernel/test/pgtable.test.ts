@@ -18,7 +18,7 @@ describe('the x86-64 page tables in the kernel', () => {
     const free0 = k.zones.reduce((n, z) => n + z.freePages, 0);
     expect(meminfoKb(k.readFile('/proc/meminfo'), 'PageTables')).toBe(0);
     const pgd = pt.pgdAlloc(1);
-    for (let i = 0; i < 8; i++) expect(pt.alloc(pgd, 0x400000 + i * 2 * MiB, PG_LEVEL_4K)).not.toBe(NO_SLOT);
+    for (let i = 0; i < 8; i++) expect(pt.alloc(pgd, 0, 0x400000 + i * 2 * MiB, PG_LEVEL_4K)).not.toBe(NO_SLOT);
     expect(meminfoKb(k.readFile('/proc/meminfo'), 'PageTables')).toBe(8 * 4);
     const zoneinfo = k.readFile('/proc/zoneinfo');
     const counts = [...zoneinfo.matchAll(/nr_page_table_pages (\d+)/g)].map((m) => Number(m[1]));

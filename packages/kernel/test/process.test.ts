@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FAULT_OOM, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PG_LEVEL_4K, PROT_NONE, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR,
-  VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, type MmId,
+  VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, vaHigh, vaLow, type MmId,
 } from '@mmkit/core';
 import { createKernel, type Kernel } from '../src/index.js';
 
@@ -25,8 +25,8 @@ function boot(pcp = false): Kernel {
 
 function pte(k: Kernel, mm: MmId, addr: number): number {
   const arch = k.archPageTables!;
-  const slot = arch.lookup(k.addressSpaces!.mmInfo(mm)!.pgd, addr, PG_LEVEL_4K);
-  return slot < 0 ? 0 : arch.readEntry(slot);
+  const slot = arch.lookup(k.addressSpaces!.mmInfo(mm)!.pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K);
+  return slot < 0 ? 0 : arch.readEntryLow(slot); // the low word: every flag the tests ask about
 }
 
 const bytes = (...b: number[]) => Uint8Array.from(b);

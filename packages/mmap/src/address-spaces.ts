@@ -8,7 +8,7 @@ import {
   ERRNO, MLOCK_ONFAULT, VM_LOCKONFAULT, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_4K, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
   PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
   VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
-  parseMaps,
+  parseMaps, vaHigh, vaLow,
 } from '@mmkit/core';
 import type {
   AddressSpaces, FileIdentity, MapsEntry, SmapsEntry, MmDescription, MmId, MmInfo, MmParams, MmServices, VmaInfo, VmaLookup, VmaSpec, VirtAddr,
@@ -216,10 +216,10 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     return doMunlock(ctx, mm, toU64(addr, 'munlock addr'), toU64(len, 'munlock len'));
   }
 
-  function pageFault(mmId: MmId, addr: VirtAddr, flags: number): number {
+  function pageFault(mmId: MmId, addrHigh: number, addrLow: number, flags: number): number {
     const mm = mmOf(mmId);
-    if (typeof addr !== 'number' || !Number.isFinite(addr)) throw new TypeError(`pageFault: addr ${String(addr)} is not a number`);
-    return doUserFault(ctx, mm, addr, flags | 0);
+    if (!((addrHigh | 0) === addrHigh && (addrLow | 0) === addrLow)) throw new TypeError(`pageFault: the address halves ${String(addrHigh)}, ${String(addrLow)} are not int32s (core's vaHigh(), vaLow())`);
+    return doUserFault(ctx, mm, addrHigh, addrLow, flags | 0);
   }
 
   /** Link a described VMA (exec's and _install_special_mapping()'s result). */
@@ -618,7 +618,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     const rss = new Float64Array(4);
     let tables = 0;
     let v = t.head;
-    walkUserPtes(arch, mm.pgd, (addr, pte) => {
+    walkUserPtes(arch, mm.pgd, (addr, pte, high) => {
       if (bad.length > 20) return;
       while (v !== 0 && t.vmEnd[v] <= addr) v = t.vmNext[v];
       if (v === 0 || t.vmStart[v] > addr) {
@@ -628,7 +628,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       if (!arch.ptePresent(pte)) return;
       if (arch.pteWrite(pte) && !(t.vmFlags[v] & VM_WRITE)) bad.push(`the PTE of 0x${addr.toString(16)} is writable in a VMA without VM_WRITE`);
       if (arch.pteSpecial(pte)) return;
-      const pfn = arch.ptePfn(pte);
+      const pfn = arch.ptePfn(pte, high);
       if (!pages.validPfn(pfn) || pages.isBuddy(pfn) || pages.refcount[pfn] <= 0) {
         bad.push(`0x${addr.toString(16)} maps pfn ${pfn}, which is free (refcount ${pages.validPfn(pfn) ? pages.refcount[pfn] : 'n/a'})`);
         return;
@@ -641,19 +641,19 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       rss[mmCounter(pages, pfn)]++;
     });
     // Tables below the pgd: count them by walking the upper levels.
+    const noneAt = (slot: number) => arch.pteNone(arch.readEntryLow(slot), arch.readEntryHigh(slot));
+    const tableAt = (slot: number) => arch.ptePfn(arch.readEntryLow(slot), arch.readEntryHigh(slot));
     for (let i = 0; i < 256; i++) {
-      const e4 = arch.readEntry(mm.pgd * 4096 + i * 8);
-      if (arch.pteNone(e4)) continue;
+      if (noneAt(mm.pgd * 4096 + i * 8)) continue;
       tables++;
-      const pud = arch.ptePfn(e4);
+      const pud = tableAt(mm.pgd * 4096 + i * 8);
       for (let j = 0; j < 512; j++) {
-        const e3 = arch.readEntry(pud * 4096 + j * 8);
-        if (arch.pteNone(e3)) continue;
+        if (noneAt(pud * 4096 + j * 8)) continue;
         tables++;
-        const pmd = arch.ptePfn(e3);
+        const pmd = tableAt(pud * 4096 + j * 8);
         for (let k = 0; k < 512; k++) {
-          const e2 = arch.readEntry(pmd * 4096 + k * 8);
-          if (!arch.pteNone(e2) && !arch.pmdLarge(e2)) tables++;
+          const s2 = pmd * 4096 + k * 8;
+          if (!noneAt(s2) && !arch.pmdLarge(arch.readEntryLow(s2))) tables++;
         }
       }
     }
@@ -675,15 +675,15 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       const end = t.vmEnd[v];
       for (let addr = t.vmStart[v]; addr < end;) {
         const pmdEnd = nextBoundary(addr, PMD_SIZE, end);
-        let slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
+        let slot = arch.lookup(mm.pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
         if (slot === NO_SLOT) {
           addr = pmdEnd;
           continue;
         }
         for (; addr < pmdEnd; addr += PAGE_SIZE, slot += 8) {
-          const pte = arch.readEntry(slot);
+          const pte = arch.readEntryLow(slot);
           if (!arch.ptePresent(pte) || arch.pteSpecial(pte)) continue; // no page (swap entries: none are made yet)
-          const pfn = arch.ptePfn(pte);
+          const pfn = arch.ptePfn(pte, arch.readEntryHigh(slot));
           const dirty = arch.pteDirty(pte) || pages.testFlag(pfn, PG_dirty);
           if ((pages.getMapping(pfn) & PAGE_MAPPING_ANON) !== 0) {
             anonymous += PAGE_SIZE;
@@ -711,8 +711,8 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
   function forEachMappedPage(mmId: MmId, visit: (addr: number, pfn: number) => void): void {
     const mm = mmOf(mmId);
     const arch = archOf(ctx);
-    walkUserPtes(arch, mm.pgd, (addr, pte) => {
-      if (arch.ptePresent(pte) && !arch.pteSpecial(pte)) visit(addr, arch.ptePfn(pte));
+    walkUserPtes(arch, mm.pgd, (addr, pte, high) => {
+      if (arch.ptePresent(pte) && !arch.pteSpecial(pte)) visit(addr, arch.ptePfn(pte, high));
     });
   }
 

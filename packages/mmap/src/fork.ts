@@ -4,7 +4,9 @@
  * present anonymous PTEs are write-protected in parent and child, each page gains a mapping
  * and a reference, and the first write on either side copies (or reuses) it in do_wp_page().
  */
-import { ERRNO, NO_SLOT, PG_LEVEL_4K, VM_DONTCOPY, VM_HUGETLB, VM_LOCKED, VM_LOCKONFAULT, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK } from '@mmkit/core';
+import {
+  ERRNO, NO_SLOT, PG_LEVEL_4K, VM_DONTCOPY, VM_HUGETLB, VM_LOCKED, VM_LOCKONFAULT, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK, vaHigh, vaLow,
+} from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import { PMD_SIZE, nextBoundary } from './memory.js';
 import type { MmStruct } from './mm.js';
@@ -31,7 +33,7 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
   let addr = t.vmStart[sv];
   while (addr < end) {
     const pmdEnd = nextBoundary(addr, PMD_SIZE, end);
-    let s = arch.lookup(src.pgd, addr, PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
+    let s = arch.lookup(src.pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
     if (s === NO_SLOT) {
       addr = pmdEnd;
       continue;
@@ -40,10 +42,11 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
     let d = NO_SLOT;
     let dAddr = 0;
     for (; addr < pmdEnd; addr += PAGE_SIZE, s += 8) {
-      let pte = arch.readEntry(s);
-      if (arch.pteNone(pte)) continue;
+      let pte = arch.readEntryLow(s);
+      const high = arch.readEntryHigh(s);
+      if (arch.pteNone(pte, high)) continue;
       if (d === NO_SLOT) {
-        d = arch.alloc(dst.pgd, addr, PG_LEVEL_4K);
+        d = arch.alloc(dst.pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K);
         if (d === NO_SLOT) return -ERRNO.ENOMEM;
         dAddr = addr;
       }
@@ -51,7 +54,7 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
         if (cow) {
           const wp = arch.pteWrprotect(pte);
           if (wp !== pte) {
-            arch.setEntry(s, wp); // ptep_set_wrprotect()
+            arch.setEntry(s, wp, high); // ptep_set_wrprotect()
             pte = wp;
           }
         }
@@ -59,13 +62,13 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
         pte = arch.pteMkold(pte);
         if (!arch.pteSpecial(pte)) {
           // vm_normal_page(): get_page(), page_dup_rmap(), rss[mm_counter(page)]++.
-          const pfn = arch.ptePfn(pte);
+          const pfn = arch.ptePfn(pte, high);
           pageDupRmap(pages, pfn);
           dst.rss[mmCounter(pages, pfn)]++;
         }
       }
       // A swap entry would be swap_duplicate()d and counted in MM_SWAPENTS: none are made yet.
-      arch.setEntry(d + (addr - dAddr) / 512, pte);
+      arch.setEntry(d + (addr - dAddr) / 512, pte, high);
     }
   }
   return 0;

@@ -4,7 +4,7 @@
  * dropped), and free_pgtables() frees the page-table pages that map nothing any more, through
  * the arch's free_pgd_range(), with the floor and ceiling of the neighbouring VMAs.
  */
-import { NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G } from '@mmkit/core';
+import { NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, vaHigh, vaLow } from '@mmkit/core';
 import type { ArchPageTables } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
@@ -20,17 +20,19 @@ export function nextBoundary(addr: number, size: number, end: number): number {
   return b < end ? b : end;
 }
 
-/** zap_pte_range() over [addr, end) inside one PMD's table (slot is its first entry's). */
-function zapPteRange(ctx: MmapContext, mm: MmStruct, arch: ArchPageTables, slot: number, addr: number, end: number): void {
+/** zap_pte_range() of nr PTEs inside one PMD's table from slot on (pte++). */
+function zapPteRange(ctx: MmapContext, mm: MmStruct, arch: ArchPageTables, slot: number, nr: number): void {
   const { pages } = ctx.services;
   const rss = mm.rss;
-  for (; addr < end; addr += 4096, slot += 8) {
-    const pte = arch.readEntry(slot);
-    if (arch.pteNone(pte)) continue;
-    arch.setEntry(slot, 0); // ptep_get_and_clear_full(): read above
+  // Counted by entries, not by a double address: V8 boxed the address stepped from a parameter each time round.
+  for (const last = slot + nr * 8; slot < last; slot += 8) {
+    const pte = arch.readEntryLow(slot);
+    const high = arch.readEntryHigh(slot);
+    if (arch.pteNone(pte, high)) continue;
+    arch.clearEntry(slot); // ptep_get_and_clear_full(): read above
     if (arch.ptePresent(pte)) {
       if (arch.pteSpecial(pte)) continue; // the zero page, a PFN mapping: no struct page to put
-      const pfn = arch.ptePfn(pte);
+      const pfn = arch.ptePfn(pte, high);
       rss[mmCounter(pages, pfn)]--;
       // page_remove_rmap() and the put_page() of tlb_remove_page().
       pageRemoveRmap(pages, pfn);
@@ -47,29 +49,31 @@ export function unmapPageRange(ctx: MmapContext, mm: MmStruct, addr: number, end
   const pgd = mm.pgd;
   while (addr < end) {
     const pgdEnd = nextBoundary(addr, PGDIR_SIZE, end);
-    const pgdSlot = arch.lookup(pgd, addr, PG_LEVEL_512G);
-    if (pgdSlot === NO_SLOT || arch.pteNone(arch.readEntry(pgdSlot))) {
+    const pgdSlot = arch.lookup(pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_512G);
+    if (pgdSlot === NO_SLOT || arch.pteNone(arch.readEntryLow(pgdSlot), arch.readEntryHigh(pgdSlot))) {
       addr = pgdEnd;
       continue;
     }
     while (addr < pgdEnd) {
       const pudEnd = nextBoundary(addr, PUD_SIZE, pgdEnd);
-      const pudSlot = arch.lookup(pgd, addr, PG_LEVEL_1G);
-      if (pudSlot === NO_SLOT || arch.pteNone(arch.readEntry(pudSlot))) {
+      const pudSlot = arch.lookup(pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_1G);
+      if (pudSlot === NO_SLOT || arch.pteNone(arch.readEntryLow(pudSlot), arch.readEntryHigh(pudSlot))) {
         addr = pudEnd;
         continue;
       }
       while (addr < pudEnd) {
         const pmdEnd = nextBoundary(addr, PMD_SIZE, pudEnd);
-        const pmdSlot = arch.lookup(pgd, addr, PG_LEVEL_2M);
+        const high = vaHigh(addr);
+        const low = vaLow(addr);
+        const pmdSlot = arch.lookup(pgd, high, low, PG_LEVEL_2M);
         if (pmdSlot !== NO_SLOT) {
-          const pmd = arch.readEntry(pmdSlot);
-          if (!arch.pteNone(pmd)) {
+          const pmd = arch.readEntryLow(pmdSlot);
+          if (!arch.pteNone(pmd, arch.readEntryHigh(pmdSlot))) {
             if (arch.pmdLarge(pmd)) {
               throw new Error('kernel bug: zap of a 2 MiB PMD leaf: transparent huge pages are not mapped by this mmap yet');
             }
-            const pteSlot = arch.lookup(pgd, addr, PG_LEVEL_4K);
-            if (pteSlot !== NO_SLOT) zapPteRange(ctx, mm, arch, pteSlot, addr, pmdEnd);
+            const pteSlot = arch.lookup(pgd, high, low, PG_LEVEL_4K);
+            if (pteSlot !== NO_SLOT) zapPteRange(ctx, mm, arch, pteSlot, (pmdEnd - addr) / 4096);
           }
         }
         addr = pmdEnd;
@@ -99,32 +103,40 @@ export function freePgtables(ctx: MmapContext, mm: MmStruct, first: number, floo
   }
 }
 
+/** The pfn of the table an upper entry at slot links. */
+function tableAt(arch: ArchPageTables, slot: number): number {
+  return arch.ptePfn(arch.readEntryLow(slot), arch.readEntryHigh(slot));
+}
+
+/** Is the entry at slot none? */
+function noneAt(arch: ArchPageTables, slot: number): boolean {
+  return arch.pteNone(arch.readEntryLow(slot), arch.readEntryHigh(slot));
+}
+
 /**
- * Every user PTE that is not none below pgd, in address order: visit(addr, pte, level) with the
- * level of the leaf (PG_LEVEL_4K for a PTE, PG_LEVEL_2M for a PMD leaf). For invariant checks:
- * it reads every table the mm has.
+ * Every user PTE that is not none below pgd, in address order: visit(addr, low, high, level)
+ * with the entry's words and the level of the leaf (PG_LEVEL_4K for a PTE, PG_LEVEL_2M for a PMD
+ * leaf). For invariant checks: it reads every table the mm has.
  */
-export function walkUserPtes(arch: ArchPageTables, pgd: number, visit: (addr: number, pte: number, level: number) => void): void {
+export function walkUserPtes(arch: ArchPageTables, pgd: number, visit: (addr: number, low: number, high: number, level: number) => void): void {
   for (let i = 0; i < 256; i++) {
-    const e4 = arch.readEntry(pgd * 4096 + i * 8);
-    if (arch.pteNone(e4)) continue;
-    const pud = arch.ptePfn(e4);
+    if (noneAt(arch, pgd * 4096 + i * 8)) continue;
+    const pud = tableAt(arch, pgd * 4096 + i * 8);
     for (let j = 0; j < 512; j++) {
-      const e3 = arch.readEntry(pud * 4096 + j * 8);
-      if (arch.pteNone(e3)) continue;
-      const pmd = arch.ptePfn(e3);
+      if (noneAt(arch, pud * 4096 + j * 8)) continue;
+      const pmd = tableAt(arch, pud * 4096 + j * 8);
       for (let k = 0; k < 512; k++) {
-        const e2 = arch.readEntry(pmd * 4096 + k * 8);
-        if (arch.pteNone(e2)) continue;
+        const s2 = pmd * 4096 + k * 8;
+        if (noneAt(arch, s2)) continue;
         const base = i * PGDIR_SIZE + j * PUD_SIZE + k * PMD_SIZE;
-        if (arch.pmdLarge(e2)) {
-          visit(base, e2, PG_LEVEL_2M);
+        if (arch.pmdLarge(arch.readEntryLow(s2))) {
+          visit(base, arch.readEntryLow(s2), arch.readEntryHigh(s2), PG_LEVEL_2M);
           continue;
         }
-        const pte = arch.ptePfn(e2);
+        const pte = tableAt(arch, s2);
         for (let l = 0; l < 512; l++) {
-          const e1 = arch.readEntry(pte * 4096 + l * 8);
-          if (!arch.pteNone(e1)) visit(base + l * 4096, e1, PG_LEVEL_4K);
+          const s1 = pte * 4096 + l * 8;
+          if (!noneAt(arch, s1)) visit(base + l * 4096, arch.readEntryLow(s1), arch.readEntryHigh(s1), PG_LEVEL_4K);
         }
       }
     }

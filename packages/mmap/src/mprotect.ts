@@ -4,7 +4,7 @@
  */
 import {
   ERRNO, NO_SLOT, PG_LEVEL_4K, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM, PROT_WRITE,
-  VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_HUGETLB, VM_NORESERVE, VM_READ, VM_SHARED, VM_WRITE, calcVmProtBits,
+  VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_HUGETLB, VM_NORESERVE, VM_READ, VM_SHARED, VM_WRITE, calcVmProtBits, vaHigh, vaLow,
 } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import { PMD_SIZE, nextBoundary } from './memory.js';
@@ -21,13 +21,13 @@ function changeProtection(ctx: MmapContext, mm: MmStruct, start: number, end: nu
   let addr = start;
   while (addr < end) {
     const pmdEnd = nextBoundary(addr, PMD_SIZE, end);
-    let slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
+    let slot = arch.lookup(mm.pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
     if (slot !== NO_SLOT) {
       for (let a = addr; a < pmdEnd; a += PAGE_SIZE, slot += 8) {
-        const pte = arch.readEntry(slot);
-        if (arch.ptePresent(pte)) {
+        const low = arch.readEntryLow(slot);
+        if (arch.ptePresent(low)) {
           // protection_map[] makes a private writable VMA's entries read-only (copy on write).
-          arch.setEntry(slot, arch.pteModify(pte, newprot));
+          arch.setEntry(slot, arch.pteModifyLow(low, newprot), arch.pteModifyHigh(arch.readEntryHigh(slot), newprot));
         }
       }
     }

@@ -4,7 +4,7 @@
  */
 import {
   ERRNO, MAP_FIXED, MAP_SHARED, MREMAP_FIXED, MREMAP_MAYMOVE, NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G,
-  VM_ACCOUNT, VM_DONTEXPAND, VM_LOCKED, VM_MAYSHARE, VM_PFNMAP, VM_SHARED,
+  VM_ACCOUNT, VM_DONTEXPAND, VM_LOCKED, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, vaHigh, vaLow,
 } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
@@ -43,13 +43,16 @@ function movePageTables(ctx: MmapContext, mm: MmStruct, oldAddr: number, newAddr
   while (addr < end) {
     // Skip what no table maps, level by level.
     let skip = 0;
-    if (arch.pteNone(arch.readEntry(arch.lookup(pgd, addr, PG_LEVEL_512G)))) skip = 2 ** 39;
+    const high = vaHigh(addr);
+    const low = vaLow(addr);
+    const pgdSlot = arch.lookup(pgd, high, low, PG_LEVEL_512G);
+    if (arch.pteNone(arch.readEntryLow(pgdSlot), arch.readEntryHigh(pgdSlot))) skip = 2 ** 39;
     else {
-      const pud = arch.lookup(pgd, addr, PG_LEVEL_1G);
-      if (pud === NO_SLOT || arch.pteNone(arch.readEntry(pud))) skip = 2 ** 30;
+      const pud = arch.lookup(pgd, high, low, PG_LEVEL_1G);
+      if (pud === NO_SLOT || arch.pteNone(arch.readEntryLow(pud), arch.readEntryHigh(pud))) skip = 2 ** 30;
       else {
-        const pmd = arch.lookup(pgd, addr, PG_LEVEL_2M);
-        if (pmd === NO_SLOT || arch.pteNone(arch.readEntry(pmd))) skip = 2 ** 21;
+        const pmd = arch.lookup(pgd, high, low, PG_LEVEL_2M);
+        if (pmd === NO_SLOT || arch.pteNone(arch.readEntryLow(pmd), arch.readEntryHigh(pmd))) skip = 2 ** 21;
       }
     }
     if (skip !== 0) {
@@ -57,14 +60,16 @@ function movePageTables(ctx: MmapContext, mm: MmStruct, oldAddr: number, newAddr
       continue;
     }
     const pmdEnd = nextBoundary(addr, 2 ** 21, end);
-    let slot = arch.lookup(pgd, addr, PG_LEVEL_4K);
+    let slot = arch.lookup(pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K);
     for (; addr < pmdEnd; addr += PAGE_SIZE, slot += 8) {
-      const pte = arch.readEntry(slot);
-      if (arch.pteNone(pte)) continue;
+      const low = arch.readEntryLow(slot);
+      const high = arch.readEntryHigh(slot);
+      if (arch.pteNone(low, high)) continue;
       const to = newAddr + (addr - oldAddr);
-      const dst = arch.alloc(pgd, to, PG_LEVEL_4K);
+      const dst = arch.alloc(pgd, vaHigh(to), vaLow(to), PG_LEVEL_4K);
       if (dst === NO_SLOT) return addr - oldAddr;
-      arch.setEntry(dst, arch.clearEntry(slot));
+      arch.clearEntry(slot); // ptep_get_and_clear()
+      arch.setEntry(dst, low, high);
     }
   }
   return len;

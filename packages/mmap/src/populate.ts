@@ -6,7 +6,10 @@
  * ignored (ignore_errors): a VMA that cannot be populated (PROT_NONE without FOLL_FORCE, a file
  * page with no page cache, an allocation that fails) is left as it is and the next one populated.
  */
-import { ERRNO, FAULT_FLAG_WRITE, NO_SLOT, PG_LEVEL_2M, PG_LEVEL_4K, VM_EXEC, VM_FAULT_ERROR, VM_FAULT_OOM, VM_IO, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '@mmkit/core';
+import {
+  ERRNO, FAULT_FLAG_WRITE, NO_SLOT, PG_LEVEL_2M, PG_LEVEL_4K, VM_EXEC, VM_FAULT_ERROR, VM_FAULT_OOM, VM_IO, VM_LOCKONFAULT, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE,
+  vaHigh, vaLow,
+} from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import { handleMmFault } from './fault.js';
 import type { MmStruct } from './mm.js';
@@ -14,13 +17,13 @@ import type { MmStruct } from './mm.js';
 const PAGE_SIZE = 4096;
 
 /** follow_page_mask() for populate: is the page there already, writable if a write is asked? */
-function pagePresent(ctx: MmapContext, mm: MmStruct, addr: number, write: boolean): boolean {
+function pagePresent(ctx: MmapContext, mm: MmStruct, high: number, low: number, write: boolean): boolean {
   const arch = archOf(ctx);
-  const pmd = arch.lookup(mm.pgd, addr, PG_LEVEL_2M);
-  if (pmd === NO_SLOT || arch.pteNone(arch.readEntry(pmd))) return false;
-  const slot = arch.lookup(mm.pgd, addr, PG_LEVEL_4K);
+  const pmd = arch.lookup(mm.pgd, high, low, PG_LEVEL_2M);
+  if (pmd === NO_SLOT || arch.pteNone(arch.readEntryLow(pmd), arch.readEntryHigh(pmd))) return false;
+  const slot = arch.lookup(mm.pgd, high, low, PG_LEVEL_4K);
   if (slot === NO_SLOT) return false;
-  const pte = arch.readEntry(slot);
+  const pte = arch.readEntryLow(slot);
   if (!arch.ptePresent(pte) || arch.pteProtnone(pte)) return false;
   return !write || arch.pteWrite(pte);
 }
@@ -34,8 +37,10 @@ function populateVmaPageRange(ctx: MmapContext, mm: MmStruct, v: number, start: 
   // VM_LOCKONFAULT drops FOLL_POPULATE: present pages are locked, none is faulted in (faultin_page()'s -ENOENT).
   if (flags & VM_LOCKONFAULT) return 0;
   for (let addr = start; addr < end; addr += PAGE_SIZE) {
-    if (pagePresent(ctx, mm, addr, write)) continue;
-    const ret = handleMmFault(ctx, mm, v, addr, write ? FAULT_FLAG_WRITE : 0); // faultin_page()
+    const high = vaHigh(addr);
+    const low = vaLow(addr);
+    if (pagePresent(ctx, mm, high, low, write)) continue;
+    const ret = handleMmFault(ctx, mm, v, high, low, write ? FAULT_FLAG_WRITE : 0); // faultin_page()
     // vm_fault_to_errno().
     if (ret & VM_FAULT_OOM) return -ERRNO.ENOMEM;
     if (ret & VM_FAULT_ERROR) return -ERRNO.EFAULT;

@@ -148,6 +148,11 @@ export class VmaTable {
     return this.vmEnd[v];
   }
 
+  /** find_vma() of an address given as its vaHigh()/vaLow() halves (the fault path: int32s cross the call, core's units.ts). */
+  findVmaHalves(high: number, low: number): number {
+    return this.findVma(high * 4294967296 + (low >>> 0));
+  }
+
   /** find_vma(): the first VMA with addr < vm_end, or 0. */
   findVma(addr: number): number {
     let node = this.root;

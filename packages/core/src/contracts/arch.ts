@@ -5,16 +5,24 @@
  * free_pgtables), gup (walks), hmm (mirroring) and swap (swap entries in non-present PTEs).
  *
  * Shape, chosen for the hot paths (a fault, a gup walk, a zap of many PTEs) to allocate nothing:
+ * V8 boxes a number that is no int32 (a HeapNumber, an object) when it crosses a call it has not
+ * inlined, so what crosses these calls on a hot path is int32s.
  * - An mm's page tables are named by the pfn of its top-level table (mm->pgd), as Linux walks from
  *   mm->pgd; mmap keeps that pfn in its mm_struct.
- * - An entry is a `PteValue`, a number (an integer below 2^52; the encoding is the arch's, see
- *   @mmkit/hw-x86's README: on x86-64 the bits 0..45 of the hardware entry as they are, NX and the
- *   bits above 57 folded into bits 46..51). Callers never take it apart themselves: they use the
- *   pte_*() helpers below (pte_present(), pte_pfn(), pte_modify(), ...).
+ * - An entry is two `PteWord`s, int32s: its low word (entry bits 0..31) and its high word (bits
+ *   32..63), as the 64-bit entry lies in memory; the layout is the arch's (see @mmkit/hw-x86's
+ *   README: on x86-64 the flags that pte_mk*() change are all in the low word, NX is bit 31 of
+ *   the high word). readEntryLow()/readEntryHigh() read them, setEntry() writes both. Callers never
+ *   take a word apart themselves: they use the pte_*() helpers below, each given the word(s) it
+ *   needs (pte_present(low), pte_pfn(low, high), pte_mkdirty(low) -> low, ...).
+ * - A protection (pgprot_t, `PgProt`) is one int32 of flag bits (vm_get_page_prot()); pfn_pte(),
+ *   pte_modify() and swp_entry_to_pte() come as a Low and a High helper, one per word.
+ * - An address crosses the walks (lookup(), alloc()) as core's vaHigh(addr) and vaLow(addr).
  * - Where an entry lives is a `PteSlot`: the physical address of the entry (the pte_t * of Linux),
  *   a number; NO_SLOT when there is none. The entries of one table are consecutive: the slot of
  *   the next address's PTE is slot + 8 up to the end of the table (pmd_addr_end()), so a zap or
- *   an mprotect looks up one slot per table and steps through it, as Linux does with pte++.
+ *   an mprotect looks up one slot per table and steps through it, as Linux does with pte++. A
+ *   slot is an int32 on machines below 2 GiB (the physical address of the last entry).
  * - Table pages come from the page allocator (GFP_KERNEL_ACCOUNT | __GFP_ZERO) and are counted as
  *   Linux 4.17 counts them: PTE tables in the zone's NR_PAGETABLE (meminfo PageTables),
  *   PTE, PMD and PUD tables in the mm's pgtables_bytes (VmPTE); the pgd in neither.
@@ -26,8 +34,11 @@ import type { Zone } from '../zone.js';
 import type { MmId, Pfn, VirtAddr } from '../units.js';
 import type { MmServices } from './services.js';
 
-/** A page-table entry at any level (pte_t, pmd_t, pud_t, pgd_t) as a number. 0 is pte_none(). */
-export type PteValue = number;
+/** One 32-bit word of a page-table entry at any level (pte_t, pmd_t, pud_t, pgd_t), an int32. Both words 0 is pte_none(). */
+export type PteWord = number;
+
+/** A protection (pgprot_t): the flag bits of an entry, one int32 (the arch's layout). */
+export type PgProt = number;
 
 /** The physical address of an entry (Linux's pte_t *, pmd_t *, ...). */
 export type PteSlot = number;
@@ -80,54 +91,65 @@ export interface ArchPageTables {
   /** arch_pick_mmap_layout(). */
   pickMmapLayout(params: MmapLayoutParams): MmapLayout;
 
-  // Entries: encoding and the pte_*() helpers (all pure, no allocation).
-  /** pfn_pte(): a PTE mapping pfn with protection bits `prot` (a pgprot from vmGetPageProt()). */
-  pfnPte(pfn: Pfn, prot: PteValue): PteValue;
-  /** pfn_pmd() | _PAGE_PSE: a 2 MiB leaf at a 512-aligned pfn. */
-  pfnPmdHuge(pfn: Pfn, prot: PteValue): PteValue;
+  // Entries: the pte_*() helpers on the words of an entry (all pure, no allocation).
+  /** pfn_pte(): the low word of a PTE mapping pfn with protection `prot` (from vmGetPageProt()). */
+  pfnPteLow(pfn: Pfn, prot: PgProt): PteWord;
+  /** pfn_pte(): its high word. */
+  pfnPteHigh(pfn: Pfn, prot: PgProt): PteWord;
+  /** pfn_pmd() | _PAGE_PSE: a 2 MiB leaf at a 512-aligned pfn, its low word. */
+  pfnPmdHugeLow(pfn: Pfn, prot: PgProt): PteWord;
+  /** pfn_pmd() | _PAGE_PSE: its high word. */
+  pfnPmdHugeHigh(pfn: Pfn, prot: PgProt): PteWord;
   /** pte_pfn(). */
-  ptePfn(pte: PteValue): Pfn;
+  ptePfn(low: PteWord, high: PteWord): Pfn;
   /** pmd_pfn(): of a 2 MiB leaf, the 512-aligned pfn (bits 12..20 of a leaf are flags). */
-  pmdPfn(pmd: PteValue): Pfn;
+  pmdPfn(low: PteWord, high: PteWord): Pfn;
   /** pte_none(): nothing here (the KNL erratum's accessed and dirty bits alone count as none). */
-  pteNone(pte: PteValue): boolean;
+  pteNone(low: PteWord, high: PteWord): boolean;
   /** pte_present(): present, or PROT_NONE (a NUMA hinting or PROT_NONE entry counts as present). */
-  ptePresent(pte: PteValue): boolean;
+  ptePresent(low: PteWord): boolean;
   /** pte_protnone(): PROT_NONE and not present (NUMA hinting). */
-  pteProtnone(pte: PteValue): boolean;
-  pteWrite(pte: PteValue): boolean;
-  pteDirty(pte: PteValue): boolean;
-  pteYoung(pte: PteValue): boolean;
-  pteExec(pte: PteValue): boolean;
-  pteSpecial(pte: PteValue): boolean;
-  pteDevmap(pte: PteValue): boolean;
-  pteMkold(pte: PteValue): PteValue;
-  pteMkyoung(pte: PteValue): PteValue;
-  pteMkclean(pte: PteValue): PteValue;
-  pteMkdirty(pte: PteValue): PteValue;
-  pteWrprotect(pte: PteValue): PteValue;
-  pteMkwrite(pte: PteValue): PteValue;
-  pteMkspecial(pte: PteValue): PteValue;
-  /** pte_modify(): mprotect's new protection, keeping the pfn, caching, accessed, dirty and special bits. */
-  pteModify(pte: PteValue, newprot: PteValue): PteValue;
+  pteProtnone(low: PteWord): boolean;
+  pteWrite(low: PteWord): boolean;
+  pteDirty(low: PteWord): boolean;
+  pteYoung(low: PteWord): boolean;
+  /** pte_exec(): no NX (a flag of the high word). */
+  pteExec(high: PteWord): boolean;
+  pteSpecial(low: PteWord): boolean;
+  /** pte_devmap() (a flag of the high word). */
+  pteDevmap(high: PteWord): boolean;
+  // pte_mk*() change flags of the low word only: they take the low word and return it.
+  pteMkold(low: PteWord): PteWord;
+  pteMkyoung(low: PteWord): PteWord;
+  pteMkclean(low: PteWord): PteWord;
+  pteMkdirty(low: PteWord): PteWord;
+  pteWrprotect(low: PteWord): PteWord;
+  pteMkwrite(low: PteWord): PteWord;
+  pteMkspecial(low: PteWord): PteWord;
+  /** pte_modify(), the low word: mprotect's new protection, keeping the pfn, caching, accessed, dirty and special bits. */
+  pteModifyLow(low: PteWord, newprot: PgProt): PteWord;
+  /** pte_modify(), the high word. */
+  pteModifyHigh(high: PteWord, newprot: PgProt): PteWord;
   /** pmd_trans_huge(): a 2 MiB leaf that is no device mapping. */
-  pmdTransHuge(pmd: PteValue): boolean;
+  pmdTransHuge(low: PteWord, high: PteWord): boolean;
   /** pmd_large(): _PAGE_PSE (also set on a non-present THP entry under split). */
-  pmdLarge(pmd: PteValue): boolean;
+  pmdLarge(low: PteWord): boolean;
   /** vm_get_page_prot(): the pgprot of VM_READ|VM_WRITE|VM_EXEC|VM_SHARED (protection_map[]). */
-  vmGetPageProt(vmFlags: number): PteValue;
+  vmGetPageProt(vmFlags: number): PgProt;
 
   // Swap entries in non-present PTEs (swp_entry_to_pte() and back; swap types in core's swapops).
-  /** swp_entry_to_pte(swp_entry(type, offset)). */
-  swpEntryToPte(type: number, offset: number): PteValue;
+  /** swp_entry_to_pte(swp_entry(type, offset)), the low word. */
+  swpEntryToPteLow(type: number, offset: number): PteWord;
+  /** swp_entry_to_pte(swp_entry(type, offset)), the high word. */
+  swpEntryToPteHigh(type: number, offset: number): PteWord;
   /** swp_type(pte_to_swp_entry(pte)). */
-  pteSwpType(pte: PteValue): number;
+  pteSwpType(low: PteWord): number;
   /** swp_offset(pte_to_swp_entry(pte)). */
-  pteSwpOffset(pte: PteValue): number;
+  pteSwpOffset(low: PteWord, high: PteWord): number;
   /** is_swap_pte(): neither none nor present. */
-  isSwapPte(pte: PteValue): boolean;
-  pteSwpSoftDirty(pte: PteValue): boolean;
-  pteSwpMksoftDirty(pte: PteValue): PteValue;
+  isSwapPte(low: PteWord, high: PteWord): boolean;
+  pteSwpSoftDirty(low: PteWord): boolean;
+  pteSwpMksoftDirty(low: PteWord): PteWord;
 
   // Tables.
   /** pgd_alloc(): the new top-level table of mm (its pfn), or NO_PAGE when the allocation fails. */
@@ -137,24 +159,27 @@ export interface ArchPageTables {
   /** mm_pgtables_bytes(): bytes of PTE, PMD and PUD tables below pgd (VmPTE is this >> 10). */
   pgtablesBytes(pgd: Pfn): number;
   /**
-   * Walk down to the entry of `level` for addr without allocating (pgd_offset, pud_offset,
+   * Walk down to the entry of `level` for the address vaJoin(addrHigh, addrLow) (core's
+   * vaHigh()/vaLow() halves of it) without allocating (pgd_offset, pud_offset,
    * pmd_offset, pte_offset_map): its slot, or NO_SLOT when a table above is missing or an entry
    * above is a leaf (a 2 MiB PMD leaf when PG_LEVEL_4K is asked: ask for PG_LEVEL_2M first).
    */
-  lookup(pgd: Pfn, addr: VirtAddr, level: number): PteSlot;
+  lookup(pgd: Pfn, addrHigh: number, addrLow: number, level: number): PteSlot;
   /**
-   * Walk down to the entry of `level` for addr, allocating the missing tables on the way
+   * Walk down to the entry of `level` for the address vaJoin(addrHigh, addrLow), allocating the missing tables on the way
    * (__pud_alloc(), __pmd_alloc(), __pte_alloc()): its slot, or NO_SLOT when a table cannot be
    * allocated (-ENOMEM; the tables allocated before stay, as in Linux). A PTE under a PMD leaf is a
    * kernel bug (throws).
    */
-  alloc(pgd: Pfn, addr: VirtAddr, level: number): PteSlot;
-  /** *slot (READ_ONCE of a pte_t, pmd_t, ...). */
-  readEntry(slot: PteSlot): PteValue;
-  /** set_pte_at(), set_pmd_at(), set_pud(): write an entry. */
-  setEntry(slot: PteSlot, value: PteValue): void;
-  /** ptep_get_and_clear(): clear the entry and return what it held. */
-  clearEntry(slot: PteSlot): PteValue;
+  alloc(pgd: Pfn, addrHigh: number, addrLow: number, level: number): PteSlot;
+  /** *slot (READ_ONCE of a pte_t, pmd_t, ...): its low word. */
+  readEntryLow(slot: PteSlot): PteWord;
+  /** *slot: its high word. */
+  readEntryHigh(slot: PteSlot): PteWord;
+  /** set_pte_at(), set_pmd_at(), set_pud(): write an entry, both words. */
+  setEntry(slot: PteSlot, low: PteWord, high: PteWord): void;
+  /** pte_clear(): the entry becomes none (ptep_get_and_clear() is readEntryLow()/readEntryHigh() first). */
+  clearEntry(slot: PteSlot): void;
   /**
    * free_pgd_range(): free the page tables that map only [addr, end) and nothing of what lies
    * below floor or from ceiling on (ceiling 0 is the top of the address space), as

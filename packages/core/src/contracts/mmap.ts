@@ -191,11 +191,13 @@ export interface AddressSpaces {
   maps(mm: MmId): MapsEntry[];
 
   /**
-   * A user access to addr missed in the page tables (x86-64 __do_page_fault() with X86_PF_USER;
-   * flags: FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION): FAULT_HANDLED when the access may be
-   * retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR, FAULT_SIGBUS or FAULT_OOM (core's fault.ts).
+   * A user access to the address vaJoin(addrHigh, addrLow) missed in the page tables (x86-64
+   * __do_page_fault() with X86_PF_USER; flags: FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION):
+   * FAULT_HANDLED when the access may be retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR,
+   * FAULT_SIGBUS or FAULT_OOM (core's fault.ts). The address comes as core's vaHigh()/vaLow()
+   * halves, int32s, so that a fault passes no boxed double (units.ts).
    */
-  pageFault(mm: MmId, addr: VirtAddr, flags: number): number;
+  pageFault(mm: MmId, addrHigh: number, addrLow: number, flags: number): number;
   /** What /proc/PID/smaps shows of each VMA (show_smap()'s page walk), in address order; the gate area is not included. */
   smaps(mm: MmId): SmapsEntry[];
   /**
