@@ -106,3 +106,21 @@ export async function countGcOver(loop: () => void, opsPerLoop: number, ops: num
   });
   return { ...count, ops: loops * opsPerLoop };
 }
+
+/**
+ * Bytes `loop` allocates per operation in the young generation: `rounds` runs of
+ * `loopsPerRound` loops (each after a full collection, and short enough that no scavenge runs
+ * in it), their young-generation growth summed over their operations. null when a scavenge ran
+ * in a round anyway (a path that allocates far more than the rounds were sized for).
+ */
+export async function youngBytesPerOp(loop: () => void, opsPerLoop: number, loopsPerRound: number, rounds: number): Promise<number | null> {
+  let bytes = 0;
+  for (let r = 0; r < rounds; r++) {
+    const count = await countGc(() => {
+      for (let i = 0; i < loopsPerRound; i++) loop();
+    });
+    if (count.youngBytes === null) return null;
+    bytes += count.youngBytes;
+  }
+  return Number((bytes / (rounds * loopsPerRound * opsPerLoop)).toFixed(2));
+}

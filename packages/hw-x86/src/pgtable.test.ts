@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GFP_KERNEL_ACCOUNT, NO_PAGE, NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, __GFP_ZERO, vaHigh, vaLow, type ArchPageTables, type ArchPageTablesServices, type Gfp } from '@mmkit/core';
+import {
+  GFP_KERNEL_ACCOUNT, NO_PAGE, NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, USER_PMD_UNITS, __GFP_ZERO, pmdUnitsDown, pmdUnitsUp, vaHigh, vaLow,
+  type ArchPageTables, type ArchPageTablesServices, type Gfp,
+} from '@mmkit/core';
 import { createTestMachine, type TestMachine } from '@mmkit/core/testing';
 import { createX86PageTables } from './pgtable.js';
 import { PAGE_SHARED, PAGE_READONLY, _PAGE_NX, _PAGE_TABLE, pfnPmdHugeHigh, pfnPmdHugeLow, pfnPteHigh, pfnPteLow, pteToU64 } from './pgtable-types.js';
@@ -15,6 +18,9 @@ const lookup = (pt: ArchPageTables, pgd: number, addr: number, level: number): n
 const alloc = (pt: ArchPageTables, pgd: number, addr: number, level: number): number => pt.alloc(pgd, vaHigh(addr), vaLow(addr), level);
 const read = (pt: ArchPageTables, slot: number): Entry => [pt.readEntryLow(slot), pt.readEntryHigh(slot)];
 const set = (pt: ArchPageTables, slot: number, [low, high]: Entry): void => pt.setEntry(slot, low, high);
+/** free_pgd_range() with Linux's byte bounds (ceiling 0: the top), rounded to the contract's counts of PMDs. */
+const freeRange = (pt: ArchPageTables, pgd: number, addr: number, end: number, floor: number, ceiling: number): void =>
+  pt.freePgdRange(pgd, pmdUnitsDown(addr), pmdUnitsUp(end), pmdUnitsUp(floor), ceiling === 0 ? USER_PMD_UNITS : pmdUnitsDown(ceiling));
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -156,7 +162,7 @@ describe('x86-64 page tables', () => {
     expect(m.allocatedPages()).toBe(3);
     expect(pt.pgdAlloc(2)).toBe(NO_PAGE);
     fail.on = false;
-    pt.freePgdRange(pgd, 0x1000, 0x2000, 0, 0);
+    freeRange(pt, pgd, 0x1000, 0x2000, 0, 0);
     pt.pgdFree(pgd);
     expect(m.allocatedPages()).toBe(0);
   });
@@ -175,7 +181,7 @@ describe('x86-64 page tables', () => {
       const { m, pt, pgd } = populated([0x400000, 0x7f0000000000, 0x7ffffffde000]);
       const boot = m.zone.freePages + m.allocatedPages();
       expect(m.zone.nrPagetable).toBe(3);
-      pt.freePgdRange(pgd, 0, 2 ** 47 - 4096, 0, 0);
+      freeRange(pt, pgd, 0, 2 ** 47 - 4096, 0, 0);
       expect(m.zone.nrPagetable).toBe(0);
       expect(pt.pgtablesBytes(pgd)).toBe(0);
       expect(m.allocatedPages()).toBe(1);
@@ -188,11 +194,11 @@ describe('x86-64 page tables', () => {
     it('keeps a PTE table that a neighbour below the range still uses (floor inside its 2 MiB)', () => {
       // A VMA [0x400000, 0x401000) and the unmapped one [0x401000, 0x402000): prev->vm_end is the floor.
       const { m, pt, pgd } = populated([0x400000, 0x401000]);
-      pt.freePgdRange(pgd, 0x401000, 0x402000, 0x401000, 0);
+      freeRange(pt, pgd, 0x401000, 0x402000, 0x401000, 0);
       expect(m.zone.nrPagetable).toBe(1);
       expect(lookup(pt, pgd, 0x400000, PG_LEVEL_4K)).not.toBe(NO_SLOT);
       // With the floor at the neighbour's start the table goes.
-      pt.freePgdRange(pgd, 0x401000, 0x402000, 0x400000, 0);
+      freeRange(pt, pgd, 0x401000, 0x402000, 0x400000, 0);
       expect(m.zone.nrPagetable).toBe(0);
       // The PMD table maps [0, 1 GiB), which reaches below the floor: it stays, and the PUD with it.
       expect(pt.pgtablesBytes(pgd)).toBe(2 * 4096);
@@ -200,16 +206,16 @@ describe('x86-64 page tables', () => {
 
     it('keeps a PTE table that a neighbour above uses (ceiling inside its 2 MiB)', () => {
       const { m, pt, pgd } = populated([0x400000]);
-      pt.freePgdRange(pgd, 0x400000, 0x401000, 0, 0x5ff000);
+      freeRange(pt, pgd, 0x400000, 0x401000, 0, 0x5ff000);
       expect(m.zone.nrPagetable).toBe(1);
-      pt.freePgdRange(pgd, 0x400000, 0x401000, 0, 0x600000);
+      freeRange(pt, pgd, 0x400000, 0x401000, 0, 0x600000);
       expect(m.zone.nrPagetable).toBe(0);
     });
 
     it('frees the PTE table but keeps the PMD table when the ceiling is inside the same 1 GiB', () => {
       const { m, pt, pgd } = populated([0x400000, 0x800000]);
       // Unmap [0x400000, 0x401000) with the next VMA at 0x800000: its PTE table stays, the first goes.
-      pt.freePgdRange(pgd, 0x400000, 0x401000, 0, 0x800000);
+      freeRange(pt, pgd, 0x400000, 0x401000, 0, 0x800000);
       expect(m.zone.nrPagetable).toBe(1);
       expect(lookup(pt, pgd, 0x400000, PG_LEVEL_2M)).not.toBe(NO_SLOT);
       expect(lookup(pt, pgd, 0x400000, PG_LEVEL_4K)).toBe(NO_SLOT);
@@ -219,19 +225,28 @@ describe('x86-64 page tables', () => {
     it('frees PMD and PUD tables only when floor and ceiling leave their whole span', () => {
       const { m, pt, pgd } = populated([1 * GiB + 0x1000, 3 * GiB]);
       // The first GiB-aligned span [1 GiB, 2 GiB) is free of others: its PMD table goes, the PUD stays (3 GiB uses it).
-      pt.freePgdRange(pgd, 1 * GiB, 1 * GiB + 0x2000, 0, 3 * GiB);
+      freeRange(pt, pgd, 1 * GiB, 1 * GiB + 0x2000, 0, 3 * GiB);
       expect(lookup(pt, pgd, 1 * GiB, PG_LEVEL_2M)).toBe(NO_SLOT);
       expect(lookup(pt, pgd, 1 * GiB, PG_LEVEL_1G)).not.toBe(NO_SLOT);
       expect(pt.pgtablesBytes(pgd)).toBe(3 * 4096);
-      pt.freePgdRange(pgd, 3 * GiB, 3 * GiB + 0x1000, 0, 0);
+      freeRange(pt, pgd, 3 * GiB, 3 * GiB + 0x1000, 0, 0);
       expect(lookup(pt, pgd, 1 * GiB, PG_LEVEL_1G)).toBe(NO_SLOT);
       expect(pt.pgtablesBytes(pgd)).toBe(0);
       expect(m.allocatedPages()).toBe(1);
     });
 
+    it('a ceiling below the first PMD boundary frees nothing (ceiling &= PMD_MASK leaves 0); the bounds are counts of PMDs', () => {
+      const { m, pt, pgd } = populated([0x0]);
+      freeRange(pt, pgd, 0x0, 0x1000, 0, 0x1000);
+      expect(m.zone.nrPagetable).toBe(1);
+      expect([pmdUnitsDown(0x3fffff), pmdUnitsUp(0x200001), pmdUnitsUp(2 ** 47 - 4096), USER_PMD_UNITS]).toEqual([1, 2, 2 ** 26, 2 ** 26]);
+      pt.freePgdRange(pgd, 0, 1, 0, USER_PMD_UNITS);
+      expect(m.zone.nrPagetable).toBe(0);
+    });
+
     it('a range inside one PMD below the ceiling frees nothing (end rounds down by PMD_SIZE)', () => {
       const { m, pt, pgd } = populated([0x400000]);
-      pt.freePgdRange(pgd, 0x400000, 0x401000, 0x400000, 0x401000);
+      freeRange(pt, pgd, 0x400000, 0x401000, 0x400000, 0x401000);
       expect(m.zone.nrPagetable).toBe(1);
     });
 
@@ -239,15 +254,16 @@ describe('x86-64 page tables', () => {
       const { m, pt, pgd } = populated([]);
       const pmdSlot = alloc(pt, pgd, 0x200000, PG_LEVEL_2M);
       set(pt, pmdSlot, pfnPmdHuge(512, PAGE_READONLY));
-      pt.freePgdRange(pgd, 0x200000, 0x400000, 0, 0);
+      freeRange(pt, pgd, 0x200000, 0x400000, 0, 0);
       expect(m.logs.some((l) => /bad pmd/.test(l))).toBe(true);
       expect(pt.pgtablesBytes(pgd)).toBe(0);
     });
 
     it('refuses bounds outside the user half', () => {
       const { pt, pgd } = populated([]);
-      expect(() => pt.freePgdRange(pgd, 0, 2 ** 48, 0, 0)).toThrow(/\[0, 2\^47\]/);
-      expect(() => pt.freePgdRange(pgd, -4096, 4096, 0, 0)).toThrow(/free_pgd_range/);
+      expect(() => pt.freePgdRange(pgd, 0, USER_PMD_UNITS + 1, 0, USER_PMD_UNITS)).toThrow(/\[0, 2\^26\]/);
+      expect(() => pt.freePgdRange(pgd, -1, 1, 0, USER_PMD_UNITS)).toThrow(/free_pgd_range/);
+      expect(() => pt.freePgdRange(pgd, 0.5, 1, 0, USER_PMD_UNITS)).toThrow(/free_pgd_range/);
     });
 
     it('pgd_free with tables left says so as check_mm() does', () => {
@@ -276,7 +292,7 @@ describe('x86-64 page tables', () => {
     expect(misread).toBe(0);
     expect(m.zone.nrPagetable).toBeGreaterThan(100);
     for (const pgd of pgds) {
-      pt.freePgdRange(pgd, 0, 2 ** 47 - 4096, 0, 0);
+      freeRange(pt, pgd, 0, 2 ** 47 - 4096, 0, 0);
       pt.pgdFree(pgd);
     }
     expect(m.zone.freePages).toBe(free0);

@@ -19,10 +19,10 @@
  *   freed only when the whole span it maps lies in [floor, ceiling) (ceiling 0: the top).
  */
 import { GFP_KERNEL_ACCOUNT, NO_PAGE, NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, __GFP_ZERO } from '@mmkit/core';
-import type { ArchPageTables, ArchPageTablesServices, MmId, Pfn, PteSlot, VirtAddr } from '@mmkit/core';
+import type { ArchPageTables, ArchPageTablesServices, MmId, Pfn, PteSlot } from '@mmkit/core';
 import { ELF_ET_DYN_BASE, STACK_TOP, TASK_SIZE_MAX, pickMmapLayout } from './mm-layout.js';
 import {
-  PGDIR_SHIFT, PGDIR_SIZE, PMD_SHIFT, PMD_SIZE, PUD_SHIFT, PUD_SIZE, PAGE_SHIFT, _PAGE_NX, _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, _PAGE_USER,
+  PGDIR_SHIFT, PMD_SHIFT, PUD_SHIFT, PAGE_SHIFT, _PAGE_NX, _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, _PAGE_USER,
   p4dBad, pfnPmdHugeHigh, pfnPmdHugeLow, pfnPteHigh, pfnPteLow, pmdBad, pudBad, pmdLarge, pmdPfn, pmdTransHuge, pteDevmap, pteDirty, pteExec, pteMkclean, pteMkdirty,
   pteMkold, pteMkspecial, pteMkwrite, pteMkyoung, pteModifyHigh, pteModifyLow, pteNone, ptePfn, ptePresent, pteProtnone, pteSpecial, pteToU64, pteWrite, pteWrprotect,
   pteYoung, vmGetPageProt,
@@ -34,9 +34,7 @@ export interface X86PageTablesOptions {
   readonly pti?: boolean;
 }
 
-/** The user half of the address space: PGD entries 0..255 (below KERNEL_PGD_BOUNDARY). */
-const USER_VA_END = 2 ** 47;
-/** vaHigh() of USER_VA_END: the high half of a user address is below it. */
+/** vaHigh() of the end of the user half (2^47: PGD entries 0..255, below KERNEL_PGD_BOUNDARY): a user address's high half is below it. */
 const USER_VA_HIGH_END = 2 ** 15;
 /** PGALLOC_GFP: GFP_KERNEL_ACCOUNT | __GFP_ZERO (pud_alloc_one()'s get_zeroed_page(GFP_KERNEL_ACCOUNT) is the same). */
 const PGALLOC_GFP = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
@@ -58,36 +56,29 @@ function pteIndex(low: number): number {
   return (low >>> PAGE_SHIFT) & 511;
 }
 
-/** pgd_index() and pud_index() of an address as a number (free_pgd_range()'s bounds, not a hot path). */
-function pgdIndexOf(addr: number): number {
-  return Math.floor(addr / PGDIR_SIZE) & 511;
-}
-function pudIndexOf(addr: number): number {
-  return Math.floor(addr / PUD_SIZE) & 511;
-}
-function pmdIndexOf(addr: number): number {
-  return Math.floor(addr / PMD_SIZE) & 511;
+/**
+ * free_pgd_range() works in units of PMD_SIZE (2 MiB): its bounds are int32s below 2^26 + 1
+ * (USER_PMD_UNITS, the end of the user half), and one PUD table spans PMDS_PER_PUD units, one
+ * PGD entry PMDS_PER_PGD.
+ */
+const USER_PMD_UNITS = 2 ** (47 - PMD_SHIFT);
+const PMDS_PER_PUD = 2 ** (PUD_SHIFT - PMD_SHIFT);
+const PMDS_PER_PGD = 2 ** (PGDIR_SHIFT - PMD_SHIFT);
+
+/** u rounded down to a multiple of size (a power of two), int32s. */
+function alignDown(u: number, size: number): number {
+  return u & -size;
 }
 
-/** addr rounded down to a multiple of size (a power of two), exact for addresses below 2^53. */
-function alignDown(addr: number, size: number): number {
-  return addr - (addr % size);
+/** *_addr_end(): the next boundary of size after u, or end if that comes first. */
+function addrEnd(u: number, end: number, size: number): number {
+  const boundary = alignDown(u, size) + size;
+  return boundary < end ? boundary : end;
 }
 
-/** "x - 1" of free_pgd_range()'s unsigned comparisons: 0 means the top of the address space. */
-function minus1(x: number): number {
-  return x === 0 ? Infinity : x - 1;
-}
-
-/** An address free_pgd_range() takes: an integer in [0, 2^47] (2^47: the end of the user half). */
-function isUserBound(x: number): boolean {
-  return x >= 0 && x <= USER_VA_END && x === Math.floor(x);
-}
-
-/** *_addr_end(): the next boundary of size after addr, or end if that comes first. */
-function addrEnd(addr: number, end: number, size: number): number {
-  const boundary = alignDown(addr, size) + size;
-  return boundary - 1 < minus1(end) ? boundary : end;
+/** A bound free_pgd_range() takes: an integer count of PMDs in [0, USER_PMD_UNITS]. */
+function isPmdBound(u: number): boolean {
+  return (u | 0) === u && u >= 0 && u <= USER_PMD_UNITS;
 }
 
 export function createX86PageTables(services: ArchPageTablesServices, options: X86PageTablesOptions = {}): ArchPageTables {
@@ -217,17 +208,17 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     countTable(pgd, -1); // mm_dec_nr_ptes()
   }
 
+  // free_pgd_range() and its helpers, on counts of PMDs (int32s: nothing is boxed on munmap's path).
   function freePmdRange(pgd: Pfn, pudSlot: PteSlot, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
     const table = ptePfn(readLow(pudSlot), readHigh(pudSlot));
-    let slot = table * 4096 + pmdIndexOf(addr) * 8;
+    let slot = table * 4096 + (addr & 511) * 8;
     do {
-      const next = addrEnd(addr, end, PMD_SIZE);
       if (!noneOrClearBad(slot, 'pmd', pgd, 0)) freePteRange(pgd, slot);
       slot += 8;
-      addr = next;
+      addr++;
     } while (addr !== end);
-    if (!tableFreeable(alignDown(start, PUD_SIZE), end, floor, ceiling, PUD_SIZE)) return;
+    if (!tableFreeable(alignDown(start, PMDS_PER_PUD), end, floor, ceiling, PMDS_PER_PUD)) return;
     writeRaw(pudSlot, 0, 0); // pud_clear()
     freeTable(table); // pmd_free_tlb()
     countTable(pgd, -1); // mm_dec_nr_pmds()
@@ -236,46 +227,40 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
   function freePudRange(pgd: Pfn, pgdIdx: number, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
     const table = ptePfn(readLow(pgd * 4096 + pgdIdx * 8), readHigh(pgd * 4096 + pgdIdx * 8));
-    let slot = table * 4096 + pudIndexOf(addr) * 8;
+    let slot = table * 4096 + ((addr >>> 9) & 511) * 8;
     do {
-      const next = addrEnd(addr, end, PUD_SIZE);
+      const next = addrEnd(addr, end, PMDS_PER_PUD);
       if (!noneOrClearBad(slot, 'pud', pgd, 0)) freePmdRange(pgd, slot, addr, next, floor, ceiling);
       slot += 8;
       addr = next;
     } while (addr !== end);
     // start &= P4D_MASK: P4D_SHIFT is PGDIR_SHIFT with the P4D level folded.
-    if (!tableFreeable(alignDown(start, PGDIR_SIZE), end, floor, ceiling, PGDIR_SIZE)) return;
+    if (!tableFreeable(alignDown(start, PMDS_PER_PGD), end, floor, ceiling, PMDS_PER_PGD)) return;
     setPgd(pgd, pgdIdx, 0, 0); // p4d_clear()
     freeTable(table); // pud_free_tlb()
     countTable(pgd, -1); // mm_dec_nr_puds()
   }
 
-  /** The tail of free_pmd_range()/free_pud_range(): may the table mapping [start, start + size) go? */
+  /** The tail of free_pmd_range()/free_pud_range(): may the table mapping [start, start + size) go? (ceiling is not 0 here.) */
   function tableFreeable(start: number, end: number, floor: number, ceiling: number, size: number): boolean {
     if (start < floor) return false;
-    if (ceiling) {
-      ceiling = alignDown(ceiling, size);
-      if (!ceiling) return false;
-    }
-    return !(end - 1 > minus1(ceiling));
+    ceiling = alignDown(ceiling, size);
+    if (!ceiling) return false;
+    return end <= ceiling; // !(end - 1 > ceiling - 1)
   }
 
-  function freePgdRange(pgd: Pfn, addr: VirtAddr, end: VirtAddr, floor: VirtAddr, ceiling: VirtAddr): void {
-    if (!(isUserBound(addr) && isUserBound(end) && isUserBound(floor) && isUserBound(ceiling))) {
-      throw new RangeError(`free_pgd_range(${addr}, ${end}, ${floor}, ${ceiling}): each must be an address in [0, 2^47]`);
+  function freePgdRange(pgd: Pfn, addr: number, end: number, floor: number, ceiling: number): void {
+    if (!(isPmdBound(addr) && isPmdBound(end) && isPmdBound(floor) && isPmdBound(ceiling))) {
+      throw new RangeError(`free_pgd_range(${addr}, ${end}, ${floor}, ${ceiling}): each must be a count of 2 MiB PMDs in [0, 2^26] (core's contract)`);
     }
-    if (end === 0 || end <= addr) return;
-    addr = alignDown(addr, PMD_SIZE);
-    if (addr < floor) addr += PMD_SIZE;
-    if (ceiling) {
-      ceiling = alignDown(ceiling, PMD_SIZE);
-      if (!ceiling) return;
-    }
-    if (end - 1 > minus1(ceiling)) end -= PMD_SIZE;
-    if (addr > end - 1) return;
-    let pgdIdx = pgdIndexOf(addr);
+    if (end <= addr) return;
+    if (addr < floor) addr++;
+    if (!ceiling) return; // ceiling &= PMD_MASK left nothing
+    if (end > ceiling) end--; // end - 1 > ceiling - 1: end -= PMD_SIZE
+    if (addr >= end) return; // addr > end - 1
+    let pgdIdx = (addr >>> 18) & 511;
     do {
-      const next = addrEnd(addr, end, PGDIR_SIZE);
+      const next = addrEnd(addr, end, PMDS_PER_PGD);
       const slot = pgd * 4096 + pgdIdx * 8;
       // free_p4d_range() with the P4D level folded: one pass, and its own freeing is a no-op.
       if (!noneOrClearBad(slot, 'pgd', pgd, pgdIdx)) freePudRange(pgd, pgdIdx, addr, next, floor, ceiling);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_SLOT, PG_LEVEL_4K } from '@mmkit/core';
+import { NO_SLOT, PG_LEVEL_4K, USER_PMD_UNITS } from '@mmkit/core';
 import { createKernel } from '../src/index.js';
 
 const MiB = 2 ** 20;
@@ -24,7 +24,7 @@ describe('the x86-64 page tables in the kernel', () => {
     const counts = [...zoneinfo.matchAll(/nr_page_table_pages (\d+)/g)].map((m) => Number(m[1]));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(8);
     expect(pt.pgtablesBytes(pgd)).toBe(10 * 4096); // 8 PTE tables, a PMD and a PUD table: VmPTE 40 kB
-    pt.freePgdRange(pgd, 0, pt.taskSize, 0, 0);
+    pt.freePgdRange(pgd, 0, USER_PMD_UNITS, 0, USER_PMD_UNITS); // the whole user half, no ceiling
     pt.pgdFree(pgd);
     expect(k.zones.reduce((n, z) => n + z.freePages, 0)).toBe(free0);
     expect(meminfoKb(k.readFile('/proc/meminfo'), 'PageTables')).toBe(0);

@@ -7,7 +7,7 @@ import {
   ERRNO, MADV_DODUMP, MADV_DOFORK, MADV_DONTDUMP, MADV_DONTFORK, MADV_DONTNEED, MADV_FREE, MADV_HUGEPAGE, MADV_HWPOISON, MADV_KEEPONFORK,
   MADV_MERGEABLE, MADV_NOHUGEPAGE, MADV_NORMAL, MADV_RANDOM, MADV_REMOVE, MADV_SEQUENTIAL, MADV_SOFT_OFFLINE, MADV_UNMERGEABLE, MADV_WILLNEED,
   MADV_WIPEONFORK, VM_DONTCOPY, VM_DONTDUMP, VM_HUGEPAGE, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_MIXEDMAP, VM_NOHUGEPAGE, VM_PFNMAP,
-  VM_DONTEXPAND, VM_MAYSHARE, VM_RAND_READ, VM_SEQ_READ, VM_SHARED, VM_SPECIAL, VM_WIPEONFORK, VM_WRITE,
+  VM_DONTEXPAND, VM_MAYSHARE, VM_RAND_READ, VM_SEQ_READ, VM_SHARED, VM_SPECIAL, VM_WIPEONFORK, VM_WRITE, vaHigh, vaLow,
 } from '@mmkit/core';
 import type { MmapContext } from './context.js';
 import { unmapPageRange } from './memory.js';
@@ -107,7 +107,7 @@ function madviseVma(ctx: MmapContext, mm: MmStruct, vma: number, prev: number, s
       if (t.vmFlags[vma] & VM_LOCKED) return EINVAL;
       if (t.vmFile[vma] === 0) return EINVAL;
       if ((t.vmFlags[vma] & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return -ERRNO.EACCES;
-      unmapPageRange(ctx, mm, start, end);
+      unmapPageRange(ctx, mm, vaHigh(start), vaLow(start), vaHigh(end), vaLow(end));
       return 0;
     }
     case MADV_WILLNEED:
@@ -120,7 +120,7 @@ function madviseVma(ctx: MmapContext, mm: MmStruct, vma: number, prev: number, s
         // madvise_free_single_vma(): anonymous VMAs only. Pages are dropped at once here (no reclaim to defer to).
         if (t.vmFile[vma] !== 0 || t.special[vma] !== 0) return EINVAL;
       }
-      unmapPageRange(ctx, mm, start, end);
+      unmapPageRange(ctx, mm, vaHigh(start), vaLow(start), vaHigh(end), vaLow(end));
       return vma;
     default:
       return madviseBehavior(ctx, mm, vma, prev, start, end, behavior);

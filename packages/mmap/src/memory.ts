@@ -4,7 +4,7 @@
  * dropped), and free_pgtables() frees the page-table pages that map nothing any more, through
  * the arch's free_pgd_range(), with the floor and ceiling of the neighbouring VMAs.
  */
-import { NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, vaHigh, vaLow } from '@mmkit/core';
+import { NO_SLOT, PG_LEVEL_1G, PG_LEVEL_2M, PG_LEVEL_4K, PG_LEVEL_512G, USER_PMD_UNITS, pmdUnitsDown, pmdUnitsUp, vaHigh, vaJoin, vaLow } from '@mmkit/core';
 import type { ArchPageTables } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
@@ -42,27 +42,37 @@ function zapPteRange(ctx: MmapContext, mm: MmStruct, arch: ArchPageTables, slot:
   }
 }
 
-/** unmap_page_range() of [addr, end): every level walked without allocating, empty upper entries skipped whole. */
-export function unmapPageRange(ctx: MmapContext, mm: MmStruct, addr: number, end: number): void {
+/**
+ * unmap_page_range() of [addr, end), given as their vaHigh()/vaLow() halves (int32s: munmap's
+ * path passes no boxed double): every level walked without allocating, empty upper entries
+ * skipped whole.
+ */
+export function unmapPageRange(ctx: MmapContext, mm: MmStruct, addrHigh: number, addrLow: number, endHigh: number, endLow: number): void {
   const arch = archOf(ctx);
+  let addr = vaJoin(addrHigh, addrLow);
+  const end = vaJoin(endHigh, endLow);
   mm.updateHiwaterRss(); // unmap_region() and zap_page_range(), before rss drops
   const pgd = mm.pgd;
   while (addr < end) {
-    const pgdEnd = nextBoundary(addr, PGDIR_SIZE, end);
+    // pgd_addr_end() and the like written out: a call V8 did not inline would box addr and end.
+    let pgdEnd = addr - (addr % PGDIR_SIZE) + PGDIR_SIZE;
+    if (pgdEnd > end) pgdEnd = end;
     const pgdSlot = arch.lookup(pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_512G);
     if (pgdSlot === NO_SLOT || arch.pteNone(arch.readEntryLow(pgdSlot), arch.readEntryHigh(pgdSlot))) {
       addr = pgdEnd;
       continue;
     }
     while (addr < pgdEnd) {
-      const pudEnd = nextBoundary(addr, PUD_SIZE, pgdEnd);
+      let pudEnd = addr - (addr % PUD_SIZE) + PUD_SIZE;
+      if (pudEnd > pgdEnd) pudEnd = pgdEnd;
       const pudSlot = arch.lookup(pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_1G);
       if (pudSlot === NO_SLOT || arch.pteNone(arch.readEntryLow(pudSlot), arch.readEntryHigh(pudSlot))) {
         addr = pudEnd;
         continue;
       }
       while (addr < pudEnd) {
-        const pmdEnd = nextBoundary(addr, PMD_SIZE, pudEnd);
+        let pmdEnd = addr - (addr % PMD_SIZE) + PMD_SIZE;
+        if (pmdEnd > pudEnd) pmdEnd = pudEnd;
         const high = vaHigh(addr);
         const low = vaLow(addr);
         const pmdSlot = arch.lookup(pgd, high, low, PG_LEVEL_2M);
@@ -85,20 +95,24 @@ export function unmapPageRange(ctx: MmapContext, mm: MmStruct, addr: number, end
 /**
  * free_pgtables() over the detached VMAs first..(the end of their vm_next chain): runs of VMAs
  * less than a PMD apart are gathered into one free_pgd_range() call, each bounded below by floor
- * (the previous VMA's end) and above by the next VMA's start (ceiling after the last).
+ * (the end of VMA floorVma, 0 for none) and above by the next VMA's start (after the last, the
+ * start of VMA ceilingVma, or the top for none). The bounds go to the arch as int32 counts of PMDs.
  */
-export function freePgtables(ctx: MmapContext, mm: MmStruct, first: number, floor: number, ceiling: number): void {
+export function freePgtables(ctx: MmapContext, mm: MmStruct, first: number, floorVma: number, ceilingVma: number): void {
   const arch = archOf(ctx);
   const t = mm.vmas;
+  const floor = floorVma !== 0 ? pmdUnitsUp(t.vmEnd[floorVma]) : 0;
   let vma = first;
   while (vma !== 0) {
     let next = t.vmNext[vma];
-    const addr = t.vmStart[vma];
+    const addr = pmdUnitsDown(t.vmStart[vma]);
     while (next !== 0 && t.vmStart[next] <= t.vmEnd[vma] + PMD_SIZE) {
       vma = next;
       next = t.vmNext[vma];
     }
-    arch.freePgdRange(mm.pgd, addr, t.vmEnd[vma], floor, next !== 0 ? t.vmStart[next] : ceiling);
+    const above = next !== 0 ? next : ceilingVma;
+    const ceiling = above !== 0 ? pmdUnitsDown(t.vmStart[above]) : USER_PMD_UNITS;
+    arch.freePgdRange(mm.pgd, addr, pmdUnitsUp(t.vmEnd[vma]), floor, ceiling);
     vma = next;
   }
 }

@@ -7,7 +7,7 @@ import {
   ERRNO, MAP_32BIT, MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_HUGE_MASK, MAP_HUGE_SHIFT, MAP_LOCKED,
   MAP_NONBLOCK, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, MAP_SHARED_VALIDATE, MAP_TYPE, LEGACY_MAP_MASK, O_RDONLY, O_RDWR, O_WRONLY, PROT_WRITE,
   VM_ACCOUNT, VM_DATA_DEFAULT_FLAGS, VM_EXEC, VM_GROWSDOWN, VM_LOCKED, VM_LOCKONFAULT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
-  VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, calcVmFlagBits, calcVmProtBits,
+  VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, calcVmFlagBits, calcVmProtBits, vaHigh, vaLow,
 } from '@mmkit/core';
 import type { FileIdentity } from '@mmkit/core';
 import type { MmapContext } from './context.js';
@@ -75,32 +75,38 @@ export function doMunmap(ctx: MmapContext, mm: MmStruct, start: number, len: num
     if (error) return error;
     prev = vma;
   }
-  const last = t.findVma(end);
+  // The address crosses calls as its int32 halves (core's units.ts): a double would be boxed.
+  const endHigh = vaHigh(end);
+  const endLow = vaLow(end);
+  const last = t.findVmaHalves(endHigh, endLow);
   if (last !== 0 && end > t.vmStart[last]) {
     const error = __splitVma(mm, last, end, true);
     if (error) return error;
   }
   vma = prev !== 0 ? t.vmNext[prev] : t.head;
+  // The first VMA not unmapped (the split has made one start at end, if one reached past it), or 0.
+  const stop = t.findVmaHalves(endHigh, endLow);
   // munlock_vma_pages_all() of VM_LOCKED VMAs: locked_vm.
   if (mm.lockedVm !== 0) {
-    for (let tmp = vma; tmp !== 0 && t.vmStart[tmp] < end; tmp = t.vmNext[tmp]) {
+    for (let tmp = vma; tmp !== stop; tmp = t.vmNext[tmp]) {
       if (t.vmFlags[tmp] & VM_LOCKED) mm.lockedVm -= vmaPages(t, tmp);
     }
   }
-  detachAndUnmap(ctx, mm, vma, prev, start, end);
+  detachAndUnmap(ctx, mm, vma, prev, stop);
   return 0;
 }
 
 /**
- * detach_vmas_to_be_unmapped() + unmap_region() + remove_vma_list(): the VMAs from vma on that
- * start below end leave the mm; their page tables are zapped and freed between prev's end and
- * the next VMA's start.
+ * detach_vmas_to_be_unmapped() + unmap_region() + remove_vma_list(): the VMAs from vma up to
+ * stop (not included; 0: to the last) leave the mm; their page tables are zapped, whole (the
+ * caller has split the VMAs at the ends of the range), and freed between prev's end and the next
+ * VMA's start. VMA numbers only cross these calls: no address is boxed.
  */
-function detachAndUnmap(ctx: MmapContext, mm: MmStruct, vma: number, prev: number, start: number, end: number): void {
+function detachAndUnmap(ctx: MmapContext, mm: MmStruct, vma: number, prev: number, stop: number): void {
   const t = mm.vmas;
   const first = vma;
   let lastDetached = 0;
-  while (vma !== 0 && t.vmStart[vma] < end) {
+  while (vma !== stop) {
     const next = t.vmNext[vma];
     t.unlink(vma); // keeps vma's own vm_next: the detached list stays chained
     lastDetached = vma;
@@ -110,11 +116,11 @@ function detachAndUnmap(ctx: MmapContext, mm: MmStruct, vma: number, prev: numbe
   const next = prev !== 0 ? t.vmNext[prev] : t.head;
   // unmap_region(): unmap_vmas() then free_pgtables().
   for (let v = first; v !== 0; v = t.vmNext[v]) {
-    const s = Math.max(start, t.vmStart[v]);
-    const e = Math.min(end, t.vmEnd[v]);
-    if (s < e) unmapPageRange(ctx, mm, s, e);
+    const s = t.vmStart[v];
+    const e = t.vmEnd[v];
+    unmapPageRange(ctx, mm, vaHigh(s), vaLow(s), vaHigh(e), vaLow(e));
   }
-  freePgtables(ctx, mm, first, prev !== 0 ? t.vmEnd[prev] : 0, next !== 0 ? t.vmStart[next] : 0);
+  freePgtables(ctx, mm, first, prev, next);
   // remove_vma_list(): the high watermark before total_vm drops.
   mm.updateHiwaterVm();
   for (let v = first; v !== 0;) {
@@ -130,7 +136,7 @@ function detachAndUnmap(ctx: MmapContext, mm: MmStruct, vma: number, prev: numbe
 export function exitMmap(ctx: MmapContext, mm: MmStruct): void {
   const t = mm.vmas;
   if (t.head === 0) return;
-  detachAndUnmap(ctx, mm, t.head, 0, 0, Infinity);
+  detachAndUnmap(ctx, mm, t.head, 0, 0);
   mm.lockedVm = 0;
 }
 

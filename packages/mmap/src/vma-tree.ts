@@ -150,7 +150,19 @@ export class VmaTable {
 
   /** find_vma() of an address given as its vaHigh()/vaLow() halves (the fault path: int32s cross the call, core's units.ts). */
   findVmaHalves(high: number, low: number): number {
-    return this.findVma(high * 4294967296 + (low >>> 0));
+    const addr = high * 4294967296 + (low >>> 0); // vaJoin(): a local double is never boxed
+    let node = this.root;
+    let vma = 0;
+    while (node !== 0) {
+      if (this.vmEnd[node] > addr) {
+        vma = node;
+        if (this.vmStart[node] <= addr) break;
+        node = this.left[node];
+      } else {
+        node = this.right[node];
+      }
+    }
+    return vma;
   }
 
   /** find_vma(): the first VMA with addr < vm_end, or 0. */

@@ -55,6 +55,21 @@ export const PG_LEVEL_2M = 2;
 export const PG_LEVEL_1G = 3;
 export const PG_LEVEL_512G = 4;
 
+/** PMD_SHIFT of x86-64 (2 MiB): the unit of freePgdRange()'s bounds. */
+const PMD_SHIFT = 21;
+/** The end of the user half (2^47) in PMDs: freePgdRange()'s "top". */
+export const USER_PMD_UNITS = 2 ** (47 - PMD_SHIFT);
+
+/** An address rounded down to a count of PMDs, an int32 (addresses below 2^47 + 2 MiB). */
+export function pmdUnitsDown(addr: VirtAddr): number {
+  return Math.floor(addr * 4.76837158203125e-7) | 0; // addr * 2^-21
+}
+
+/** An address rounded up to a count of PMDs, an int32. */
+export function pmdUnitsUp(addr: VirtAddr): number {
+  return Math.ceil(addr * 4.76837158203125e-7) | 0;
+}
+
 /** What the mm's layout is at exec (arch_pick_mmap_layout()). */
 export interface MmapLayout {
   /** mm->mmap_base: where get_unmapped_area starts (top-down below it, or bottom-up from it in the legacy layout). */
@@ -182,10 +197,14 @@ export interface ArchPageTables {
   clearEntry(slot: PteSlot): void;
   /**
    * free_pgd_range(): free the page tables that map only [addr, end) and nothing of what lies
-   * below floor or from ceiling on (ceiling 0 is the top of the address space), as
-   * free_pgtables() calls it for each run of VMAs. The PTEs in the range must be none (zapped).
+   * below floor or from ceiling on, as free_pgtables() calls it for each run of VMAs. The PTEs in
+   * the range must be none (zapped). The four bounds are counts of PMDs (2^levelShifts[1] bytes,
+   * 2 MiB on x86-64), int32s up to USER_PMD_UNITS (the end of the user half): addr rounded down,
+   * end rounded up, floor rounded up and ceiling rounded down to a PMD, which free_pgd_range()
+   * does itself first (pmdUnitsDown()/pmdUnitsUp()), so the same tables are freed; Linux's
+   * ceiling 0 (the top) is USER_PMD_UNITS.
    */
-  freePgdRange(pgd: Pfn, addr: VirtAddr, end: VirtAddr, floor: VirtAddr, ceiling: VirtAddr): void;
+  freePgdRange(pgd: Pfn, addrPmds: number, endPmds: number, floorPmds: number, ceilingPmds: number): void;
 }
 
 /** What the arch's page tables are handed: the services, and the zones (for NR_PAGETABLE). */
