@@ -12,7 +12,7 @@
  *   Without it, or without a C compiler, `peer` is null and `peerMissing` says why.
  * - Address spaces (address-spaces.ts): mmap+munmap pairs with 10,000 VMAs and anonymous write
  *   faults, each against the host kernel doing the same (host-mm.c, built with cc -O2); under
- *   `addressSpaces`, fork() of a process with 1 GiB touched (ours and the host's, ms) and the host
+ *   `addressSpaces`, fork() of a process with 1 GiB touched (ours, MMKIT_BENCH_BASE's and the host's, ms) and the host
  *   bytes per mapped simulated page beyond its contents, with the load average (above the cores,
  *   the figures are noise).
  * - Boot: createKernel() time and struct page bytes per page for 1, 16, 64 and 256 GiB machines.
@@ -312,7 +312,11 @@ const baseHasProcesses = baseKernel ? typeof (baseKernel.createKernel({ machine:
 results.push(await compare('mmap+munmap 4 KiB pairs, 10,000 VMAs present', (create) => mmapMunmapLoop(create), hostRate('mmap-munmap'), AS_LOOP, baseHasProcesses));
 results.push(await compare('anonymous write faults (map 2 MiB, write each page, unmap)', (create) => anonFaultLoop(create), hostRate('anon-fault'), AS_LOOP, baseHasProcesses));
 const addressSpaces = {
-  fork1GiB: { ours: forkOneGib(createKernel), host: 'binary' in hostPeer ? runHostPeer(hostPeer.binary, ['fork-1g']) : null },
+  fork1GiB: {
+    ours: forkOneGib(createKernel),
+    ...(baseKernel && baseHasProcesses ? { base: forkOneGib(baseKernel.createKernel) } : {}),
+    host: 'binary' in hostPeer ? runHostPeer(hostPeer.binary, ['fork-1g']) : null,
+  },
   bytesPerMappedPage: bytesPerMappedPage(createKernel),
   loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
   ...('missing' in hostPeer ? { hostPeerMissing: hostPeer.missing } : {}),

@@ -389,8 +389,7 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
       "MmInfo",
       "MmParams",
       "MmServices",
-      "SmapsEntry",
-      "VirtAddr"
+      "SmapsEntry"
     ],
     "members": [
       {
@@ -535,12 +534,14 @@ export const SKELETONS: Readonly<Record<string, ContractSkeleton>> = {
       {
         "name": "pageFault",
         "kind": "method",
-        "params": "(mm: MmId, addr: VirtAddr, flags: number)",
+        "params": "(mm: MmId, addrHigh: number, addrLow: number, flags: number)",
         "type": "number",
         "doc": [
-          "A user access to addr missed in the page tables (x86-64 __do_page_fault() with X86_PF_USER;",
-          "flags: FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION): FAULT_HANDLED when the access may be",
-          "retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR, FAULT_SIGBUS or FAULT_OOM (core's fault.ts)."
+          "A user access to the address vaJoin(addrHigh, addrLow) missed in the page tables (x86-64",
+          "__do_page_fault() with X86_PF_USER; flags: FAULT_FLAG_WRITE, FAULT_FLAG_INSTRUCTION):",
+          "FAULT_HANDLED when the access may be retried, FAULT_SIGSEGV_MAPERR, FAULT_SIGSEGV_ACCERR,",
+          "FAULT_SIGBUS or FAULT_OOM (core's fault.ts). The address comes as core's vaHigh()/vaLow()",
+          "halves, int32s, so that a fault passes no boxed double (units.ts)."
         ]
       },
       {
