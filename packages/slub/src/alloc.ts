@@ -26,7 +26,27 @@ import {
   type ObjAddr,
   GFP_CONSTRAINT_MASK, GFP_RECLAIM_MASK, GFP_SLAB_BUG_MASK,
 } from '@mmkit/core';
-import { CPU_VIEW, OBJ_ALLOCATED, OBJ_FREE, VIEW_BIAS, VIEW_SPAN, type SlubCache } from './cache.js';
+import {
+  CPU_END,
+  CPU_FREELIST,
+  CPU_START,
+  CPU_STATE,
+  CPU_WORD,
+  OBJ_ALLOCATED,
+  OBJ_FREE,
+  SLAB_BASE,
+  SLAB_END,
+  SLAB_FREELIST,
+  SLAB_FROZEN,
+  SLAB_INUSE,
+  SLAB_STATE,
+  SLAB_WORD,
+  cpuFreelist,
+  setCpuFreelist,
+  setSlabFreelist,
+  slabFreelist,
+  type SlubCache,
+} from './cache.js';
 import * as cpuSlab from './cpu-slab.js';
 import * as debug from './debug.js';
 import * as free from './free.js';
@@ -35,7 +55,8 @@ import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
 
 if (__GFP_ZERO !== 0x8000) throw new Error('slub alloc.ts: slabPostAllocHook() assumes __GFP_ZERO is 0x8000');
-if (CPU_VIEW !== 2 || VIEW_SPAN !== 0 || VIEW_BIAS !== 1) throw new Error('slub: the fast paths (alloc.ts, free.ts) read SlubCache.cpuView with literal places');
+if (CPU_STATE !== 4 || CPU_FREELIST !== 0 || CPU_START !== 1 || CPU_END !== 2 || CPU_WORD !== 3) throw new Error('slub: the fast paths (alloc.ts, free.ts) read SlubCache.cpuState with literal places');
+if (SLAB_STATE !== 8 || SLAB_BASE !== 0 || SLAB_END !== 1 || SLAB_WORD !== 2 || SLAB_FREELIST !== 3 || SLAB_INUSE !== 4 || SLAB_FROZEN !== 5) throw new Error('slub: the fast free (free.ts) reads SlubCache.slabState with literal places');
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { deactivateSlab, putCpuPartial, setCpuSlab } = cpuSlab;
@@ -62,21 +83,24 @@ export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
   if ((st.failSlabArmed[0] !== 0 || gfp >>> 0 !== gfp) && st.shouldFailSlab(s, gfp)) return 0;
   // The cpu slab's direct view (on for fastPaths caches only), written small enough for V8 to
   // inline into the callers: get_freepointer() as two words, a valid next pointer, no __GFP_ZERO.
+  // CPU_WORD is 8-aligned (pinSlab()), so (x & 7) tells whether the object is.
   const cpu = st.sched.currentCpu;
-  const object = s.cpuFreelist[cpu];
-  const v = s.cpuView;
-  const at = cpu << 1; // CPU_VIEW
-  const start = s.cpuStart[cpu];
-  const d = object - start;
-  if (object !== 0 && d >= 0 && d <= v[at] && (d & 7) === 0 && (gfp & 0x8000) === 0) {
-    const w = s.cpuWords[cpu];
-    const i = v[at + 1] + ((d + s.offset) >>> 2); // VIEW_BIAS
-    const next = w[i + 1] * 4294967296 + w[i];
-    // checkValidPointer() of an untracked cache: 0, or a whole object inside the slab.
-    const dn = next - start;
-    if (next === 0 || (dn >= 0 && dn <= v[at])) {
-      s.cpuFreelist[cpu] = next;
-      return object;
+  const c = s.cpuState;
+  const at = cpu << 2; // CPU_STATE
+  const object = c[at]; // CPU_FREELIST
+  const start = c[at + 1]; // CPU_START
+  const end = c[at + 2]; // CPU_END
+  if (object !== 0 && object >= start && object <= end && (gfp & 0x8000) === 0) {
+    const x = object - start + c[at + 3]; // CPU_WORD
+    if ((x & 7) === 0) {
+      const w = s.cpuWords[cpu];
+      const i = x >>> 2;
+      const next = w[i + 1] * 4294967296 + w[i];
+      // checkValidPointer() of an untracked cache: 0, or a whole object inside the slab.
+      if (next === 0 || (next >= start && next <= end)) {
+        c[at] = next;
+        return object;
+      }
     }
   }
   return slabAllocSlow(st, s, gfp, cpu);
@@ -84,17 +108,17 @@ export function slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp): ObjAddr {
 
 /** slabAlloc() past slab_pre_alloc_hook(), for everything its inline part does not take: nothing has changed yet. */
 function slabAllocSlow(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number): ObjAddr {
-  const object = s.cpuFreelist[cpu];
-  const v = s.cpuView;
-  const at = cpu << 1; // CPU_VIEW
-  const start = s.cpuStart[cpu];
-  const d = object - start;
-  if (object !== 0 && d >= 0 && d <= v[at] && (d & 7) === 0) {
+  const c = s.cpuState;
+  const at = cpu << 2; // CPU_STATE
+  const object = c[at];
+  const start = c[at + 1];
+  const end = c[at + 2];
+  const x = object - start + c[at + 3];
+  if (object !== 0 && object >= start && object <= end && (x & 7) === 0) {
     const w = s.cpuWords[cpu];
-    const i = v[at + 1] + ((d + s.offset) >>> 2); // VIEW_BIAS
+    const i = x >>> 2;
     const next = w[i + 1] * 4294967296 + w[i];
-    const dn = next - start;
-    if (next === 0 || (dn >= 0 && dn <= v[at])) s.cpuFreelist[cpu] = next;
+    if (next === 0 || (next >= start && next <= end)) c[at] = next;
     else isolateCpuSlab(st, s, cpu, s.cpuSlab[cpu], object, next);
     if (gfp & 0x8000) st.phys.fill(object, s.objectSize, 0); // slab_post_alloc_hook(): __GFP_ZERO (no KASAN: fastPaths)
     return object;
@@ -103,9 +127,9 @@ function slabAllocSlow(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number): ObjA
     // No view (a cpu slab whose pages are not in consecutive pool slots, or an unaligned c->freelist): through PhysMemory.
     const slot = s.cpuSlab[cpu];
     const next = st.phys.readU64(object + s.offset); // get_freepointer()
-    // checkValidPointer() of an untracked cache: 0, or a whole object inside the slab (4096: PAGE_SIZE).
-    const off = next - s.slabPfn[slot] * 4096 - s.redLeftPad;
-    if (next === 0 || (off >= 0 && off <= (4096 << s.slabOrder[slot]) - s.size)) s.cpuFreelist[cpu] = next;
+    // checkValidPointer() of an untracked cache: 0, or a whole object inside the slab.
+    const r = slot << 3; // SLAB_STATE
+    if (next === 0 || (next >= s.slabState[r] && next <= s.slabState[r + 1])) c[at] = next; // SLAB_BASE, SLAB_END
     else isolateCpuSlab(st, s, cpu, slot, object, next);
     if (gfp & 0x8000) st.phys.fill(object, s.objectSize, 0);
     return object;
@@ -130,7 +154,7 @@ function slabAllocSlow(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number): ObjA
 export function loadFreelist(st: SlubState, s: SlubCache, cpu: number, slot: number, object: number): number {
   if (s.tracked) s.objState[slot * s.stride + objIndex(s, slot, object)] = OBJ_ALLOCATED;
   const next = getFreepointer(st, s, object);
-  if (checkValidPointer(s, slot, next)) s.cpuFreelist[cpu] = next;
+  if (checkValidPointer(s, slot, next)) setCpuFreelist(s, cpu, next);
   else isolateCpuSlab(st, s, cpu, slot, object, next);
   return object;
 }
@@ -139,7 +163,7 @@ export function loadFreelist(st: SlubState, s: SlubCache, cpu: number, slot: num
 function isolateCpuSlab(st: SlubState, s: SlubCache, cpu: number, slot: number, object: number, next: number): void {
   freepointerCorrupt(st, s, slot, object, next);
   setCpuSlab(st, s, cpu, -1);
-  s.cpuFreelist[cpu] = 0;
+  setCpuFreelist(s, cpu, 0);
 }
 
 /**
@@ -152,7 +176,7 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
     // redo:
     slot = s.cpuSlab[cpu];
     if (slot >= 0) {
-      let freelist = s.cpuFreelist[cpu];
+      let freelist = cpuFreelist(s, cpu);
       if (freelist === 0) freelist = getFreelist(s, slot);
       if (freelist !== 0) return loadFreelist(st, s, cpu, slot, freelist);
       // DEACTIVATE_BYPASS: the slab is full and unfrozen by get_freelist()
@@ -164,7 +188,7 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
     s.cpuPartialList[cpu] = s.slabNext[partial];
     s.slabNext[partial] = -1;
     setCpuSlab(st, s, cpu, partial);
-    s.cpuFreelist[cpu] = 0;
+    setCpuFreelist(s, cpu, 0);
   }
   // new_slab_objects(): c->page is none here; get_partial() makes the slab it takes c->page.
   let freelist = getPartial(st, s, cpu);
@@ -178,20 +202,20 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
     // A constructor may have freed into the cache meanwhile and given this CPU a slab:
     // new_slab_objects() flushes it (flush_slab()) before the new slab becomes c->page.
     if (s.cpuSlab[cpu] >= 0) flushCpuSlab(st, s, cpu);
-    freelist = s.slabFreelist[slot];
-    s.slabFreelist[slot] = 0;
+    freelist = slabFreelist(s, slot);
+    setSlabFreelist(s, slot, 0);
     setCpuSlab(st, s, cpu, slot);
   }
-  s.cpuFreelist[cpu] = 0;
+  setCpuFreelist(s, cpu, 0);
   if (!s.debug) return loadFreelist(st, s, cpu, slot, freelist);
   // A debug cache (kmem_cache_debug()) takes one object (alloc_debug_processing()) and gives
   // the slab back at once (deactivate_slab()): it never has a cpu slab, so every allocation
   // and every free takes the slow paths, where the checks are.
   const object = loadFreelist(st, s, cpu, slot, freelist);
   if (s.cpuSlab[cpu] === slot) {
-    const rest = s.cpuFreelist[cpu];
+    const rest = cpuFreelist(s, cpu);
     setCpuSlab(st, s, cpu, -1);
-    s.cpuFreelist[cpu] = 0;
+    setCpuFreelist(s, cpu, 0);
     deactivateSlab(st, s, slot, rest);
   }
   return object;
@@ -199,10 +223,10 @@ export function ___slabAlloc(st: SlubState, s: SlubCache, gfp: Gfp, cpu: number)
 
 /** get_freelist(): take page->freelist for the cpu; the slab stays frozen only if it had one. */
 export function getFreelist(s: SlubCache, slot: number): number {
-  const freelist = s.slabFreelist[slot];
-  s.slabFreelist[slot] = 0;
-  s.slabInuse[slot] = s.slabObjects[slot];
-  s.slabFrozen[slot] = freelist !== 0 ? 1 : 0;
+  const freelist = slabFreelist(s, slot);
+  setSlabFreelist(s, slot, 0);
+  s.slabState[slot * SLAB_STATE + SLAB_INUSE] = s.slabObjects[slot];
+  s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = freelist !== 0 ? 1 : 0;
   return freelist;
 }
 
@@ -239,15 +263,15 @@ export function getPartialNode(st: SlubState, s: SlubCache, node: number, cpu: n
   while (pfn !== -1) {
     const next = s.partial.next(pfn);
     const slot = st.pages.private[pfn];
-    available += s.slabObjects[slot] - s.slabInuse[slot];
+    available += s.slabObjects[slot] - s.slabState[slot * SLAB_STATE + SLAB_INUSE];
     s.partial.remove(node, pfn);
-    s.slabFrozen[slot] = 1;
+    s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = 1;
     if (first) {
       first = false;
       setCpuSlab(st, s, cpu, slot); // c->page = page
-      object = s.slabFreelist[slot];
-      s.slabFreelist[slot] = 0;
-      s.slabInuse[slot] = s.slabObjects[slot];
+      object = slabFreelist(s, slot);
+      setSlabFreelist(s, slot, 0);
+      s.slabState[slot * SLAB_STATE + SLAB_INUSE] = s.slabObjects[slot];
     } else putCpuPartial(st, s, slot, false); // CPU_PARTIAL_NODE
     if (!s.cpuPartial || available > Math.floor(s.cpuPartial / 2)) break;
     pfn = next;
@@ -263,9 +287,9 @@ export const NEW_SLAB_CTOR_FAILED = -2;
 /** flush_slab(): the cpu slab back to its node (deactivate_slab() with the cpu freelist). */
 function flushCpuSlab(st: SlubState, s: SlubCache, cpu: number): void {
   const slot = s.cpuSlab[cpu];
-  const freelist = s.cpuFreelist[cpu];
+  const freelist = cpuFreelist(s, cpu);
   setCpuSlab(st, s, cpu, -1);
-  s.cpuFreelist[cpu] = 0;
+  setCpuFreelist(s, cpu, 0);
   deactivateSlab(st, s, slot, freelist);
 }
 
@@ -308,11 +332,14 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
   s.slabOrder[slot] = order;
   s.slabObjects[slot] = objects;
   s.slabNode[slot] = node;
-  s.slabInuse[slot] = objects;
-  s.slabFrozen[slot] = 1;
+  s.slabState[slot * SLAB_STATE + SLAB_INUSE] = objects;
+  s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = 1;
   s.slabIsolated[slot] = 0;
   s.slabPin[slot] = 0; // no view until set up (pinSlab())
-  s.slabBias[slot] = -1;
+  const r = slot * SLAB_STATE;
+  s.slabState[r + SLAB_BASE] = pfn * PAGE_SIZE;
+  s.slabState[r + SLAB_END] = pfn * PAGE_SIZE + (PAGE_SIZE << order) - s.size;
+  s.slabState[r + SLAB_WORD] = -1;
   if (s.tracked) s.objState.fill(OBJ_FREE, slot * s.stride, slot * s.stride + s.stride);
   // inc_slabs_node()
   s.nrSlabs[node]++;
@@ -324,7 +351,7 @@ export function newSlab(st: SlubState, s: SlubCache, gfp: Gfp): number {
   if (s.ctor) {
     if (!setupObjectsWithCtor(st, s, slot, base, objects)) return NEW_SLAB_CTOR_FAILED;
   } else setupObjects(st, s, base, objects);
-  s.slabFreelist[slot] = base + s.redLeftPad;
+  setSlabFreelist(s, slot, base + s.redLeftPad);
   pinSlab(st, s, slot);
   return slot;
 }
@@ -392,7 +419,7 @@ export function kmemCacheAllocBulk(st: SlubState, cache: KmemCache, gfp: Gfp, n:
   const cpu = st.sched.currentCpu;
   let i = 0;
   for (; i < n; i++) {
-    const object = s.cpuFreelist[cpu];
+    const object = cpuFreelist(s, cpu);
     const got = object === 0 ? ___slabAlloc(st, s, gfp, cpu) : loadFreelist(st, s, cpu, s.cpuSlab[cpu], object);
     if (got === 0) break;
     out[i] = got;

@@ -25,10 +25,54 @@ const INITIAL_SLOTS = 8;
 /** cpuWords of a CPU whose view is off, slabWords of a slab without one. */
 export const NO_WORDS = new Uint32Array(0);
 
-/** SlubCache.cpuView: integers per CPU, and their places. */
-export const CPU_VIEW = 2;
-export const VIEW_SPAN = 0;
-export const VIEW_BIAS = 1;
+/** SlubCache.cpuState: numbers per CPU (at cpu * CPU_STATE), and their places. */
+export const CPU_STATE = 4;
+/** c->freelist (0 = empty). */
+export const CPU_FREELIST = 0;
+/**
+ * The cpu slab's direct view (cpu-slab.ts setCpuSlab()): CPU_START, the address of its first
+ * object, and CPU_END, of its last whole one (START 1 and END 0 when the view is off, so no
+ * address is inside); CPU_WORD, the byte offset in cpuWords[cpu] of the slab's first byte plus
+ * s->offset, so (object - start + word) >>> 2 indexes the low word of object's free pointer.
+ */
+export const CPU_START = 1;
+export const CPU_END = 2;
+export const CPU_WORD = 3;
+
+/** SlubCache.slabState: numbers per slab (at slot * SLAB_STATE), and their places. */
+export const SLAB_STATE = 8;
+/** The address of the slab's first page (pfn * PAGE_SIZE), -1 for a slot without a slab. */
+export const SLAB_BASE = 0;
+/** SLAB_BASE plus the offset of its last whole object ((PAGE_SIZE << order) - size), -1 for a slot without a slab. */
+export const SLAB_END = 1;
+/** The slab's direct view (pinSlab()): CPU_WORD's number for this slab, -1 without a view (or isolated). */
+export const SLAB_WORD = 2;
+/** page->freelist (0 = none). */
+export const SLAB_FREELIST = 3;
+/** page->inuse. */
+export const SLAB_INUSE = 4;
+/** page->frozen (1: the slab is some CPU's c->page or on a per-cpu partial list). */
+export const SLAB_FROZEN = 5;
+
+/** c->freelist. */
+export function cpuFreelist(s: SlubCache, cpu: number): number {
+  return s.cpuState[cpu * CPU_STATE + CPU_FREELIST];
+}
+
+/** c->freelist = object. */
+export function setCpuFreelist(s: SlubCache, cpu: number, object: number): void {
+  s.cpuState[cpu * CPU_STATE + CPU_FREELIST] = object;
+}
+
+/** page->freelist of the slab at slot. */
+export function slabFreelist(s: SlubCache, slot: number): number {
+  return s.slabState[slot * SLAB_STATE + SLAB_FREELIST];
+}
+
+/** page->freelist = object. */
+export function setSlabFreelist(s: SlubCache, slot: number, object: number): void {
+  s.slabState[slot * SLAB_STATE + SLAB_FREELIST] = object;
+}
 
 export class SlubCache implements KmemCache {
   readonly size: number;
@@ -69,20 +113,16 @@ export class SlubCache implements KmemCache {
   readonly dbgObject: Uint8Array;
 
   // struct kmem_cache_cpu, per CPU.
-  /** c->freelist (0 = empty). */
-  readonly cpuFreelist: Float64Array;
+  /**
+   * c->freelist and the cpu slab's direct view (mmkit's, no Linux counterpart; cpu-slab.ts
+   * setCpuSlab()), CPU_STATE numbers per CPU (CPU_FREELIST, CPU_START, CPU_END, CPU_WORD): in
+   * one array so that the fast paths read them with one map and bounds check. The view is its
+   * slab's (slabWords, SLAB_WORD) where the slab has one, and lets the fast paths read and write
+   * free pointers without going through PhysMemory.
+   */
+  readonly cpuState: Float64Array;
   /** c->page as a slot (-1 = none). */
   readonly cpuSlab: Int32Array;
-  /**
-   * The cpu slab's direct view (mmkit's, no Linux counterpart; cpu-slab.ts setCpuSlab()): its
-   * slab's view (slabWords, slabBias) where the slab has one, so the fast paths read and write
-   * free pointers without going through PhysMemory. cpuStart[cpu]: the address of the slab's
-   * first object. CPU_VIEW integers per CPU in cpuView: VIEW_SPAN, the offset of its last whole
-   * object ((PAGE_SIZE << order) - size), -1 when the view is off; VIEW_BIAS, the index in
-   * cpuWords[cpu] of the word at cpuStart.
-   */
-  readonly cpuStart: Float64Array;
-  readonly cpuView: Int32Array;
   readonly cpuWords: Uint32Array[];
   /** c->partial: the first slab (slot) of the per-cpu partial list, -1 = empty. */
   readonly cpuPartialList: Int32Array;
@@ -135,14 +175,14 @@ export class SlubCache implements KmemCache {
   /** Objects per slab at most (the stride of objState). */
   readonly stride: number;
   slabPfn: Int32Array;
-  /** page->freelist (0 = none). */
-  slabFreelist: Float64Array;
-  /** page->inuse. */
-  slabInuse: Int32Array;
+  /**
+   * SLAB_STATE numbers per slab: SLAB_BASE, SLAB_END, SLAB_WORD (its direct view),
+   * SLAB_FREELIST (page->freelist), SLAB_INUSE (page->inuse) and SLAB_FROZEN (page->frozen), in
+   * one array for the fast free (free.ts slabFreeFast()).
+   */
+  slabState: Float64Array;
   /** page->objects. */
   slabObjects: Int32Array;
-  /** page->frozen: the slab is some CPU's c->page. */
-  slabFrozen: Uint8Array;
   /** compound_order(page). */
   slabOrder: Uint8Array;
   /** page_to_nid(page). */
@@ -158,12 +198,20 @@ export class SlubCache implements KmemCache {
    * A slab's direct view (mmkit's; slab-page.ts pinSlab()): a fastPaths cache whose free pointer
    * is 8-aligned pins each new slab's pages in the page-contents pool when they sit in
    * consecutive slots of one chunk (always for order 0), until discard_slab(). slabWords[slot]:
-   * that chunk's 32-bit words (NO_WORDS: no view); slabBias[slot]: the index there of the
-   * slab's first word (-1: no view, or the slab is isolated); slabPin[slot]: the pool slot pinned (0: none).
+   * that chunk's 32-bit words (NO_WORDS: no view; SLAB_WORD tells where the slab is in them);
+   * slabPin[slot]: the pool slot pinned (0: none).
    */
   slabWords: Uint32Array[];
-  slabBias: Int32Array;
   slabPin: Int32Array;
+  /**
+   * The slab that the last fast free outside the cpu slab found (free.ts slabFreeFast(); mmkit's,
+   * no Linux counterpart): its slot and its SLAB_BASE and SLAB_END, so that the next free into
+   * the same slab needs no page->private lookup. An empty range (1, 0) when none: freeSlot()
+   * forgets a slot given back (its next slab may lie elsewhere).
+   */
+  hitSlot = 0;
+  hitBase = 1;
+  hitEnd = 0;
   /** OBJ_* per object, stride bytes per slot. */
   objState: Uint8Array;
   private freeSlots: Int32Array;
@@ -216,11 +264,9 @@ export class SlubCache implements KmemCache {
     this.dbgLeft = new Uint8Array(this.redLeftPad);
     this.dbgRight = new Uint8Array(this.redLeftPad ? this.inuse - objectSize : 0);
     this.dbgObject = new Uint8Array(this.objectPoison ? objectSize : 0);
-    this.cpuFreelist = new Float64Array(nrCpus);
+    this.cpuState = new Float64Array(nrCpus * CPU_STATE);
+    for (let cpu = 0; cpu < nrCpus; cpu++) this.cpuState[cpu * CPU_STATE + CPU_START] = 1; // view off: START 1, END 0
     this.cpuSlab = new Int32Array(nrCpus).fill(-1);
-    this.cpuStart = new Float64Array(nrCpus);
-    this.cpuView = new Int32Array(nrCpus * CPU_VIEW);
-    for (let cpu = 0; cpu < nrCpus; cpu++) this.cpuView[cpu * CPU_VIEW + VIEW_SPAN] = -1;
     this.cpuWords = Array.from({ length: nrCpus }, () => NO_WORDS);
     this.partial = new PfnListSet(pages, nrNodes);
     this.nrSlabs = new Int32Array(nrNodes);
@@ -229,10 +275,8 @@ export class SlubCache implements KmemCache {
     this.nodeObjs = new Float64Array(nrNodes);
     this.stride = Math.max(geometry.objects, geometry.minObjects);
     this.slabPfn = new Int32Array(INITIAL_SLOTS).fill(-1);
-    this.slabFreelist = new Float64Array(INITIAL_SLOTS);
-    this.slabInuse = new Int32Array(INITIAL_SLOTS);
+    this.slabState = new Float64Array(INITIAL_SLOTS * SLAB_STATE).fill(-1);
     this.slabObjects = new Int32Array(INITIAL_SLOTS);
-    this.slabFrozen = new Uint8Array(INITIAL_SLOTS);
     this.slabOrder = new Uint8Array(INITIAL_SLOTS);
     this.slabNode = new Int32Array(INITIAL_SLOTS);
     this.slabIsolated = new Uint8Array(INITIAL_SLOTS);
@@ -240,7 +284,6 @@ export class SlubCache implements KmemCache {
     this.slabPages = new Int32Array(INITIAL_SLOTS);
     this.slabPobjects = new Int32Array(INITIAL_SLOTS);
     this.slabWords = Array.from({ length: INITIAL_SLOTS }, () => NO_WORDS);
-    this.slabBias = new Int32Array(INITIAL_SLOTS).fill(-1);
     this.slabPin = new Int32Array(INITIAL_SLOTS);
     this.objState = new Uint8Array(INITIAL_SLOTS * this.stride);
     this.freeSlots = new Int32Array(INITIAL_SLOTS);
@@ -254,7 +297,12 @@ export class SlubCache implements KmemCache {
   }
 
   freeSlot(slot: number): void {
+    if (slot === this.hitSlot) {
+      this.hitBase = 1;
+      this.hitEnd = 0;
+    }
     this.slabPfn[slot] = -1;
+    this.slabState.fill(-1, slot * SLAB_STATE, slot * SLAB_STATE + SLAB_STATE);
     this.freeSlots[this.nrFreeSlots++] = slot;
   }
 
@@ -271,10 +319,8 @@ export class SlubCache implements KmemCache {
       return b;
     };
     this.slabPfn = grow(this.slabPfn, (k) => new Int32Array(k).fill(-1));
-    this.slabFreelist = grow(this.slabFreelist, (k) => new Float64Array(k));
-    this.slabInuse = grow(this.slabInuse, (k) => new Int32Array(k));
+    this.slabState = grow(this.slabState, (k) => new Float64Array(k * SLAB_STATE).fill(-1));
     this.slabObjects = grow(this.slabObjects, (k) => new Int32Array(k));
-    this.slabFrozen = grow(this.slabFrozen, (k) => new Uint8Array(k));
     this.slabOrder = grow(this.slabOrder, (k) => new Uint8Array(k));
     this.slabNode = grow(this.slabNode, (k) => new Int32Array(k));
     this.slabIsolated = grow(this.slabIsolated, (k) => new Uint8Array(k));
@@ -282,7 +328,6 @@ export class SlubCache implements KmemCache {
     this.slabPages = grow(this.slabPages, (k) => new Int32Array(k));
     this.slabPobjects = grow(this.slabPobjects, (k) => new Int32Array(k));
     for (let k = this.slabWords.length; k < n; k++) this.slabWords.push(NO_WORDS);
-    this.slabBias = grow(this.slabBias, (k) => new Int32Array(k).fill(-1));
     this.slabPin = grow(this.slabPin, (k) => new Int32Array(k));
     this.objState = grow(this.objState, (k) => new Uint8Array(k * this.stride));
     this.freeSlots = grow(this.freeSlots, (k) => new Int32Array(k));

@@ -3,29 +3,47 @@
  * giving the cpu slab back to its node (deactivate_slab(), flush_all()) and the per-cpu partial
  * list c->partial (put_cpu_partial(), unfreeze_partials(), s->cpu_partial).
  */
-import { PAGE_SIZE } from '@mmkit/core';
-import { CPU_VIEW, NO_WORDS, VIEW_BIAS, VIEW_SPAN, type SlubCache } from './cache.js';
+import {
+  CPU_END,
+  CPU_START,
+  CPU_STATE,
+  CPU_WORD,
+  NO_WORDS,
+  SLAB_BASE,
+  SLAB_END,
+  SLAB_FROZEN,
+  SLAB_INUSE,
+  SLAB_STATE,
+  SLAB_WORD,
+  cpuFreelist,
+  setCpuFreelist,
+  setSlabFreelist,
+  slabFreelist,
+  type SlubCache,
+} from './cache.js';
 import { checkValidPointer, freepointerCorrupt } from './debug.js';
 import { discardSlab, getFreepointer, setFreepointer } from './slab-page.js';
 import type { SlubState } from './state.js';
 
 /**
- * c->page = slot (-1: none), with the cpu slab's direct view (SlubCache.cpuView, cpuWords)
- * moved to it: its slab's view (pinSlab()), when it has one. Every change of s.cpuSlab[cpu]
- * goes through here.
+ * c->page = slot (-1: none), with the cpu slab's direct view (SlubCache.cpuState's CPU_START,
+ * CPU_END, CPU_WORD, and cpuWords) moved to it: its slab's view (pinSlab()), when it has one.
+ * Every change of s.cpuSlab[cpu] goes through here.
  */
 export function setCpuSlab(st: SlubState, s: SlubCache, cpu: number, slot: number): void {
-  const v = s.cpuView;
-  const at = cpu * CPU_VIEW;
+  const c = s.cpuState;
+  const at = cpu * CPU_STATE;
   s.cpuSlab[cpu] = slot;
-  if (slot < 0 || s.slabBias[slot] < 0) {
-    v[at + VIEW_SPAN] = -1;
+  const r = slot * SLAB_STATE;
+  if (slot < 0 || s.slabState[r + SLAB_WORD] < 0) {
+    c[at + CPU_START] = 1;
+    c[at + CPU_END] = 0;
     s.cpuWords[cpu] = NO_WORDS;
     return;
   }
-  s.cpuStart[cpu] = s.slabPfn[slot] * PAGE_SIZE;
-  v[at + VIEW_SPAN] = (PAGE_SIZE << s.slabOrder[slot]) - s.size;
-  v[at + VIEW_BIAS] = s.slabBias[slot];
+  c[at + CPU_START] = s.slabState[r + SLAB_BASE];
+  c[at + CPU_END] = s.slabState[r + SLAB_END];
+  c[at + CPU_WORD] = s.slabState[r + SLAB_WORD];
   s.cpuWords[cpu] = s.slabWords[slot];
 }
 
@@ -36,7 +54,7 @@ export function setCpuSlab(st: SlubState, s: SlubCache, cpu: number, slot: numbe
  * leave it off the lists if full.
  */
 export function deactivateSlab(st: SlubState, s: SlubCache, slot: number, freelist: number): void {
-  const tail = s.slabFreelist[slot] !== 0;
+  const tail = slabFreelist(s, slot) !== 0;
   let object = freelist;
   let steps = 0;
   while (object !== 0) {
@@ -45,16 +63,16 @@ export function deactivateSlab(st: SlubState, s: SlubCache, slot: number, freeli
       freepointerCorrupt(st, s, slot, object, next);
       return;
     }
-    setFreepointer(st, s, object, s.slabFreelist[slot]);
-    s.slabFreelist[slot] = object;
-    s.slabInuse[slot]--;
+    setFreepointer(st, s, object, slabFreelist(s, slot));
+    setSlabFreelist(s, slot, object);
+    s.slabState[slot * SLAB_STATE + SLAB_INUSE]--;
     object = next;
   }
-  s.slabFrozen[slot] = 0;
+  s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = 0;
   const node = s.slabNode[slot];
   const pfn = s.slabPfn[slot];
-  if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) discardSlab(st, s, slot); // M_FREE
-  else if (s.slabFreelist[slot] !== 0) {
+  if (s.slabState[slot * SLAB_STATE + SLAB_INUSE] === 0 && s.partial.length[node] >= s.minPartial) discardSlab(st, s, slot); // M_FREE
+  else if (slabFreelist(s, slot) !== 0) {
     // M_PARTIAL
     if (tail) s.partial.addTail(node, pfn);
     else s.partial.addHead(node, pfn);
@@ -67,9 +85,9 @@ export function flushAll(st: SlubState, s: SlubCache): void {
   for (let cpu = 0; cpu < st.nrCpus; cpu++) {
     const slot = s.cpuSlab[cpu];
     if (slot >= 0) {
-      const freelist = s.cpuFreelist[cpu];
+      const freelist = cpuFreelist(s, cpu);
       setCpuSlab(st, s, cpu, -1);
-      s.cpuFreelist[cpu] = 0;
+      setCpuFreelist(s, cpu, 0);
       deactivateSlab(st, s, slot, freelist);
     }
     unfreezePartials(st, s, cpu);
@@ -97,7 +115,7 @@ export function putCpuPartial(st: SlubState, s: SlubCache, slot: number, drain: 
     }
   }
   pages++;
-  pobjects += s.slabObjects[slot] - s.slabInuse[slot];
+  pobjects += s.slabObjects[slot] - s.slabState[slot * SLAB_STATE + SLAB_INUSE];
   s.slabPages[slot] = pages;
   s.slabPobjects[slot] = pobjects;
   s.slabNext[slot] = old;
@@ -116,9 +134,9 @@ export function unfreezePartials(st: SlubState, s: SlubCache, cpu: number): void
   while (slot >= 0) {
     const next = s.slabNext[slot];
     s.slabNext[slot] = -1;
-    s.slabFrozen[slot] = 0;
+    s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = 0;
     const node = s.slabNode[slot];
-    if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) {
+    if (s.slabState[slot * SLAB_STATE + SLAB_INUSE] === 0 && s.partial.length[node] >= s.minPartial) {
       s.slabNext[slot] = discard;
       discard = slot;
     } else s.partial.addTail(node, s.slabPfn[slot]); // FREE_ADD_PARTIAL

@@ -31,7 +31,7 @@ import {
   type ObjAddr,
 } from '@mmkit/core';
 import { ___slabAlloc, loadFreelist, slabAlloc, slabPostAllocHook } from './alloc.js';
-import { SlubCache } from './cache.js';
+import { SlubCache, cpuFreelist } from './cache.js';
 import { kmemCacheFree, slabFree } from './free.js';
 import { kmallocCreationOrder, kmallocInfo } from './kmalloc.js';
 import { KMALLOC_MAX_SIZE, calculateSizes, cpuPartialFor, minPartialFor } from './sizes.js';
@@ -140,7 +140,7 @@ export function freeCacheStructs(st: SlubState, s: SlubCache): void {
 /** slab_alloc() without slab_pre_alloc_hook()'s failslab (should_failslab() exempts kmem_cache; boot allocations). */
 function allocStruct(st: SlubState, s: SlubCache, gfp: number): number {
   const cpu = st.sched.currentCpu;
-  const object = s.cpuFreelist[cpu];
+  const object = cpuFreelist(s, cpu);
   const ret = object === 0 ? ___slabAlloc(st, s, gfp, cpu) : loadFreelist(st, s, cpu, s.cpuSlab[cpu], object);
   if (ret !== 0) slabPostAllocHook(st, s, ret, gfp);
   return ret;

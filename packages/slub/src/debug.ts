@@ -9,7 +9,7 @@
  * alloc_debug_processing(), check_object(), check_bytes_and_report().
  */
 import { PAGE_SIZE, POISON_END, POISON_FREE, SLAB_CONSISTENCY_CHECKS, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE } from '@mmkit/core';
-import { OBJ_ALLOCATED, OBJ_DETACHED, OBJ_FREE, type SlubCache } from './cache.js';
+import { OBJ_ALLOCATED, OBJ_DETACHED, OBJ_FREE, SLAB_FROZEN, SLAB_INUSE, SLAB_STATE, SLAB_WORD, setSlabFreelist, type SlubCache } from './cache.js';
 import { hex } from './slab-page.js';
 
 if (PAGE_SIZE !== 4096) throw new Error('slub debug.ts: checkValidPointer() and untrackedFreeFits() assume 4 KiB pages');
@@ -71,10 +71,10 @@ export function bugOnObjectIsFp(st: SlubState, s: SlubCache, object: number): fa
 export function freepointerCorrupt(st: SlubState, s: SlubCache, slot: number, object: number, fp: number): void {
   st.services.slabError('poison', s, object, `BUG ${s.name} (Not tainted): Freepointer corrupt\nINFO: Object ${hex(object)} @offset=${object - s.slabPfn[slot] * PAGE_SIZE} fp=${hex(fp)}\nINFO: Slab ${hex(s.slabPfn[slot] * PAGE_SIZE)} isolated`);
   s.slabIsolated[slot] = 1;
-  s.slabBias[slot] = -1; // the fast free takes the general way, which sees slabIsolated (the pin stays until discard)
-  s.slabFrozen[slot] = 0;
-  s.slabFreelist[slot] = 0;
-  s.slabInuse[slot] = s.slabObjects[slot];
+  s.slabState[slot * SLAB_STATE + SLAB_WORD] = -1; // the fast free takes the general way, which sees slabIsolated (the pin stays until discard)
+  s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = 0;
+  setSlabFreelist(s, slot, 0);
+  s.slabState[slot * SLAB_STATE + SLAB_INUSE] = s.slabObjects[slot];
 }
 
 /**
@@ -106,7 +106,7 @@ export function freeDebugProcessing(st: SlubState, s: SlubCache, head: number, a
 
 /** "Invalid object pointer" (built off the hot path: the message makes a function too large to inline). */
 function reportInvalidPointer(st: SlubState, s: SlubCache, head: number, slot: number, addr: number): false {
-  st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Invalid object pointer ${hex(addr)}\nINFO: Slab ${hex(head * PAGE_SIZE)} objects=${s.slabObjects[slot]} used=${s.slabInuse[slot]}`);
+  st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Invalid object pointer ${hex(addr)}\nINFO: Slab ${hex(head * PAGE_SIZE)} objects=${s.slabObjects[slot]} used=${s.slabState[slot * SLAB_STATE + SLAB_INUSE]}`);
   return false;
 }
 

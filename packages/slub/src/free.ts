@@ -7,8 +7,9 @@
  * The free paths call slab_free() through the hook table (st.hooks.slabFree); slabFree() here
  * is its 4.17 default (DEFAULT_SLUB_HOOKS.slabFree).
  */
-import { PAGE_SIZE, cacheFromObjChecks, wrongSlabCacheWarning, type KasanHooks, type KmemCache, type ObjAddr } from '@mmkit/core';
-import { OBJ_DETACHED, OBJ_FREE, SlubCache } from './cache.js';
+import { PAGE_SIZE, PG_tail, cacheFromObjChecks, wrongSlabCacheWarning, type KasanHooks, type KmemCache, type ObjAddr } from '@mmkit/core';
+import * as cache from './cache.js';
+import { OBJ_DETACHED, OBJ_FREE, SLAB_BASE, SLAB_END, SLAB_FROZEN, SLAB_INUSE, SLAB_STATE, SlubCache } from './cache.js';
 import * as cpuSlab from './cpu-slab.js';
 import * as debug from './debug.js';
 import * as kmallocLarge from './kmalloc-large.js';
@@ -16,7 +17,9 @@ import * as slabPage from './slab-page.js';
 import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
+const { cpuFreelist, setCpuFreelist, setSlabFreelist, slabFreelist } = cache;
 const { putCpuPartial } = cpuSlab;
+const PG_TAIL_BIT = 1 << PG_tail;
 const { bugOnObjectIsFp, freeDebugInit, freeDebugProcessing, untrackedFreeFits } = debug;
 const { freeLarge } = kmallocLarge;
 const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFreepointer, slabHead } = slabPage;
@@ -32,25 +35,34 @@ const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFr
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = ownCache(st, cache, 'kmem_cache_free');
   if (s === undefined) return;
-  // do_slab_free()'s `page == c->page` through the cpu slab's direct view (VIEW_SPAN -1 when
-  // off; on for fastPaths caches only), small enough for V8 to inline into the callers:
-  // set_freepointer() as two words. An address inside the cpu slab, up to its last whole
-  // object, is in a slab of `s` whatever its struct page says, so every check would pass.
+  // do_slab_free()'s `page == c->page` through the cpu slab's direct view (CPU_START 1 and
+  // CPU_END 0 when off; on for fastPaths caches only), small enough for V8 to inline into the
+  // callers: set_freepointer() as two words. An address inside the cpu slab, up to its last
+  // whole object, is in a slab of `s` whatever its struct page says, so every check would pass.
   const cpu = st.sched.currentCpu;
-  const v = s.cpuView;
-  const at = cpu << 1; // CPU_VIEW
-  const d = addr - s.cpuStart[cpu];
-  const freelist = s.cpuFreelist[cpu];
-  if (d >= 0 && d <= v[at] && (d & 7) === 0 && !(s.hardened && addr === freelist)) {
-    const w = s.cpuWords[cpu];
-    const i = v[at + 1] + ((d + s.offset) >>> 2); // VIEW_BIAS
-    const lo = freelist >>> 0;
-    w[i] = lo;
-    w[i + 1] = (freelist - lo) * 2.3283064365386963e-10; // 2^-32
-    s.cpuFreelist[cpu] = addr;
-    return;
+  const c = s.cpuState;
+  const at = cpu << 2; // CPU_STATE
+  const start = c[at + 1]; // CPU_START
+  if (addr >= start && addr <= c[at + 2]) {
+    // CPU_END
+    const freelist = c[at]; // CPU_FREELIST
+    const x = addr - start + c[at + 3]; // CPU_WORD
+    if ((x & 7) === 0 && !(s.hardened === true && addr === freelist)) {
+      const w = s.cpuWords[cpu];
+      const i = x >>> 2;
+      const lo = freelist >>> 0;
+      w[i] = lo;
+      w[i + 1] = (freelist - lo) * 2.3283064365386963e-10; // 2^-32
+      c[at] = addr;
+      return;
+    }
   }
-  if (s.fastPaths && slabFreeFast(st, s, addr)) return;
+  if (s.fastPaths === true) slabFreeFast(st, s, addr);
+  else slabFreeGeneral(st, s, addr);
+}
+
+/** kmem_cache_free() of an address not on its fast paths: the slab from page->private (ownSlabHead()), or kmemCacheFreeElsewhere(). */
+function slabFreeGeneral(st: SlubState, s: SlubCache, addr: number): void {
   const head = ownSlabHead(st, s, addr);
   if (head < 0) kmemCacheFreeElsewhere(st, s, addr);
   else slabFreeObject(st, s, head, addr);
@@ -63,46 +75,79 @@ export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): v
  * slab from page->private as ownSlabHead() proves it, the bounds of untrackedFreeFits(), then
  * do_slab_free(): `if (likely(page == c->page))` onto c->freelist, else __slab_free(), whose
  * set_freepointer() writes two words through the slab's view (pinSlab()) when it has one.
- * False, before any change, for what the general way must handle: an address in no slab of
- * `s`, past a slab's last whole object, or CONFIG_SLAB_FREELIST_HARDENED's BUG_ON(object == fp).
+ * What the general way must handle goes there (slabFreeGeneral()) before any change: an address
+ * in no slab of `s`, past a slab's last whole object, or CONFIG_SLAB_FREELIST_HARDENED's
+ * BUG_ON(object == fp) on c->freelist.
+ *
+ * The slab: the last one found (SlubCache.hitSlot) when the address lies in its range, else
+ * slabOfFree(): page->private of the address's page is a slot of `s` whose SLAB_BASE is that
+ * page (a head page), else, for a tail page (PG_tail), page->private of its head
+ * (compound_head()). A slot's SLAB_BASE and SLAB_END are its slab's while the slab lives
+ * (PG_slab set), so PG_slab needs no test.
  */
-function slabFreeFast(st: SlubState, s: SlubCache, addr: number): boolean {
-  const pages = st.pages;
-  const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
-  if (!(pfn >= 0 && pfn < pages.maxPfn)) return false;
-  const head = pages.flags[pfn] & 0x1000000 ? pages.private[pfn] : pfn; // PG_tail: compound_head()
-  if (!(pages.flags[head] & 0x100)) return false; // PageSlab()
-  const slot = pages.private[head];
-  if (!(slot < s.slotLimit) || s.slabPfn[slot] !== head) return false;
-  // untrackedFreeFits() (which also puts pfn inside the slab). 4096: PAGE_SIZE.
-  const d = addr - head * 4096;
-  if (!(d <= (4096 << s.slabOrder[slot]) - s.size)) return false;
+function slabFreeFast(st: SlubState, s: SlubCache, addr: number): void {
+  const f = s.slabState;
+  let slot = s.hitSlot;
+  let base = s.hitBase;
+  if (!(addr >= base && addr <= s.hitEnd)) {
+    slot = slabOfFree(st, s, addr);
+    if (slot < 0) return slabFreeGeneral(st, s, addr);
+    base = f[slot << 3]; // SLAB_BASE
+  }
+  const r = slot << 3; // SLAB_STATE
   const cpu = st.sched.currentCpu;
   if (slot === s.cpuSlab[cpu]) {
-    const freelist = s.cpuFreelist[cpu];
-    if (s.hardened && addr === freelist) return false;
+    // The cpu slab without a view (or an unaligned address in it).
+    const freelist = cpuFreelist(s, cpu);
+    if (s.hardened === true && addr === freelist) return slabFreeGeneral(st, s, addr);
     st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
-    s.cpuFreelist[cpu] = addr;
-    return true;
+    setCpuFreelist(s, cpu, addr);
+    return;
   }
+  const word = f[r + 2]; // SLAB_WORD
+  const prior = f[r + 3]; // SLAB_FREELIST
+  const x = addr - base + word;
   // An isolated slab has no view (freepointerCorrupt()): the general way.
-  const bias = s.slabBias[slot];
-  const prior = s.slabFreelist[slot];
-  if (bias < 0 || (d & 7) !== 0 || (s.hardened && addr === prior)) {
+  if (word < 0 || (x & 7) !== 0 || (s.hardened === true && addr === prior)) {
     if (s.slabIsolated[slot] === 0) __slabFree(st, s, slot, addr, addr, 1); // do_slab_free(): an isolated slab is never reused
-    return true;
+    return;
   }
   // __slab_free() of one object: set_freepointer(s, tail, prior) as two words, then the counts.
   const w = s.slabWords[slot];
-  const i = bias + ((d + s.offset) >>> 2);
+  const i = x >>> 2;
   const lo = prior >>> 0;
   w[i] = lo;
   w[i + 1] = (prior - lo) * 2.3283064365386963e-10; // 2^-32
-  s.slabFreelist[slot] = addr;
-  const inuse = s.slabInuse[slot] - 1;
-  s.slabInuse[slot] = inuse;
-  if (s.slabFrozen[slot] === 0 && (inuse === 0 || prior === 0)) slabFreeListChange(st, s, slot, prior);
-  return true;
+  f[r + 3] = addr; // SLAB_FREELIST
+  const inuse = f[r + 4] - 1; // SLAB_INUSE
+  f[r + 4] = inuse;
+  if (f[r + 5] === 0 && (inuse === 0 || prior === 0)) slabFreeListChange(st, s, slot, prior); // SLAB_FROZEN
+}
+
+/**
+ * slabFreeFast()'s slab of addr, from page->private, as the hit range (SlubCache.hitSlot), or
+ * -1: an address in no slab of `s`, or past the last whole object of its slab (untrackedFreeFits()).
+ */
+function slabOfFree(st: SlubState, s: SlubCache, addr: number): number {
+  const pages = st.pages;
+  const priv = pages.private;
+  const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
+  if (!(pfn >= 0 && pfn < priv.length)) return -1;
+  const f = s.slabState;
+  let slot = priv[pfn];
+  if (!(slot < s.slotLimit && f[slot * SLAB_STATE + SLAB_BASE] === pfn * PAGE_SIZE)) {
+    // Not a head page of s; a tail page's head is in its page->private (PG_tail).
+    const head = priv[pfn];
+    if (!(pages.flags[pfn] & PG_TAIL_BIT && head < pfn)) return -1;
+    slot = priv[head];
+    if (!(slot < s.slotLimit && f[slot * SLAB_STATE + SLAB_BASE] === head * PAGE_SIZE)) return -1;
+  }
+  const end = f[slot * SLAB_STATE + SLAB_END];
+  if (!(addr <= end)) return -1;
+  s.hitSlot = slot;
+  s.hitBase = f[slot * SLAB_STATE + SLAB_BASE];
+  s.hitEnd = end;
+  return slot;
 }
 
 /** kmem_cache_free() of an address in no slab of `s`: a slab of another cache (cache_from_obj()), or none. */
@@ -178,8 +223,8 @@ export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: numb
   if (s.doSlabFreeChecks && !doSlabFreeChecks(st, s, slot, cpu, head, tail, cnt)) return;
   if (s.slabIsolated[slot]) return; // never reused
   if (s.cpuSlab[cpu] === slot) {
-    setFreepointer(st, s, tail, s.cpuFreelist[cpu]);
-    s.cpuFreelist[cpu] = head;
+    setFreepointer(st, s, tail, cpuFreelist(s, cpu));
+    setCpuFreelist(s, cpu, head);
     return;
   }
   __slabFree(st, s, slot, head, tail, cnt);
@@ -190,7 +235,7 @@ export function doSlabFree(st: SlubState, s: SlubCache, page: number, head: numb
  * (false: the free stops), and in a tracked cache the objects become OBJ_FREE.
  */
 function doSlabFreeChecks(st: SlubState, s: SlubCache, slot: number, cpu: number, head: number, tail: number, cnt: number): boolean {
-  if (s.hardened && s.cpuSlab[cpu] === slot && tail === s.cpuFreelist[cpu]) return bugOnObjectIsFp(st, s, tail);
+  if (s.hardened && s.cpuSlab[cpu] === slot && tail === cpuFreelist(s, cpu)) return bugOnObjectIsFp(st, s, tail);
   if (s.tracked) markFree(st, s, slot, head, tail, cnt);
   return true;
 }
@@ -212,29 +257,29 @@ function markFree(st: SlubState, s: SlubCache, slot: number, head: number, tail:
  * the node already has min_partial partial slabs.
  */
 export function __slabFree(st: SlubState, s: SlubCache, slot: number, head: number, tail: number, cnt: number): void {
-  const prior = s.slabFreelist[slot];
+  const prior = slabFreelist(s, slot);
   if (s.hardened && tail === prior) {
     bugOnObjectIsFp(st, s, tail);
     return;
   }
   setFreepointer(st, s, tail, prior);
-  s.slabFreelist[slot] = head;
-  s.slabInuse[slot] -= cnt;
-  if (s.slabFrozen[slot]) return; // FREE_FROZEN
-  if (s.slabInuse[slot] !== 0 && prior !== 0) return; // still partial: no list changes
+  setSlabFreelist(s, slot, head);
+  s.slabState[slot * SLAB_STATE + SLAB_INUSE] -= cnt;
+  if (s.slabState[slot * SLAB_STATE + SLAB_FROZEN]) return; // FREE_FROZEN
+  if (s.slabState[slot * SLAB_STATE + SLAB_INUSE] !== 0 && prior !== 0) return; // still partial: no list changes
   slabFreeListChange(st, s, slot, prior);
 }
 
 /** __slab_free() of a slab that was full (prior === 0) or is now empty: the list moves. */
 function slabFreeListChange(st: SlubState, s: SlubCache, slot: number, prior: number): void {
   if (s.cpuPartial && prior === 0) {
-    s.slabFrozen[slot] = 1;
+    s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = 1;
     putCpuPartial(st, s, slot, true);
     return;
   }
   const node = s.slabNode[slot];
   const pfn = s.slabPfn[slot];
-  if (s.slabInuse[slot] === 0 && s.partial.length[node] >= s.minPartial) {
+  if (s.slabState[slot * SLAB_STATE + SLAB_INUSE] === 0 && s.partial.length[node] >= s.minPartial) {
     // slab_empty
     if (prior !== 0) s.partial.remove(node, pfn);
     discardSlab(st, s, slot);

@@ -4,7 +4,7 @@
  * __kmem_cache_shutdown() with free_partial() and list_slab_objects()), get_slabinfo().
  */
 import { PAGE_SIZE, type KmemCache, type SlabInfo } from '@mmkit/core';
-import { OBJ_FREE, SlubCache } from './cache.js';
+import { OBJ_FREE, SLAB_INUSE, SLAB_STATE, SlubCache, slabFreelist } from './cache.js';
 import { flushAll } from './cpu-slab.js';
 import { discardIsolated, discardSlab, getFreepointer, hex, objectAddr, ownCache } from './slab-page.js';
 import type { SlubState } from './state.js';
@@ -34,7 +34,7 @@ export function kmemCacheDestroy(st: SlubState, cache: KmemCache): void {
     while (pfn !== -1) {
       const next = s.partial.next(pfn);
       const slot = st.pages.private[pfn];
-      if (s.slabInuse[slot] === 0) {
+      if (s.slabState[slot * SLAB_STATE + SLAB_INUSE] === 0) {
         s.partial.remove(node, pfn);
         discardSlab(st, s, slot);
       }
@@ -74,7 +74,7 @@ export function kmemCacheDestroy(st: SlubState, cache: KmemCache): void {
 function getMap(st: SlubState, s: SlubCache, slot: number, map: Uint8Array): void {
   map.fill(0);
   const base = s.slabPfn[slot] * PAGE_SIZE + s.redLeftPad;
-  let object = s.slabFreelist[slot];
+  let object = slabFreelist(s, slot);
   for (let n = 0; object !== 0 && n < s.slabObjects[slot]; n++) {
     const idx = (object - base) / s.size;
     if (!(Number.isInteger(idx) && idx >= 0 && idx < s.slabObjects[slot])) return;
@@ -101,7 +101,7 @@ export function __kmemCacheShrink(st: SlubState, cache: KmemCache): number {
     let pfn = s.partial.popHead(node);
     while (pfn !== -1) {
       const slot = st.pages.private[pfn];
-      const free = s.slabObjects[slot] - s.slabInuse[slot];
+      const free = s.slabObjects[slot] - s.slabState[slot * SLAB_STATE + SLAB_INUSE];
       if (free === s.slabObjects[slot]) discard.push(slot);
       else if (free <= SHRINK_PROMOTE_MAX) promote[free - 1].unshift(pfn); // list_move(): at the head
       else rest.push(pfn);
@@ -136,7 +136,7 @@ export function getSlabinfo(st: SlubState, cache: KmemCache): SlabInfo {
     // count_partial(n, count_free)
     for (let pfn = s.partial.first(node); pfn !== -1; pfn = s.partial.next(pfn)) {
       const slot = st.pages.private[pfn];
-      nrFree += s.slabObjects[slot] - s.slabInuse[slot];
+      nrFree += s.slabObjects[slot] - s.slabState[slot * SLAB_STATE + SLAB_INUSE];
     }
   }
   return {

@@ -5,7 +5,7 @@
  * allocator (discard_slab() → free_slab()), page_to_nid() and cpu_to_node().
  */
 import { PAGE_CHUNK_PAGES, PAGE_SIZE, PG_slab, PG_tail, type KmemCache } from '@mmkit/core';
-import { NO_WORDS, OBJ_FREE, SlubCache } from './cache.js';
+import { NO_WORDS, OBJ_FREE, SLAB_STATE, SLAB_WORD, SlubCache } from './cache.js';
 import type { SlubState } from './state.js';
 
 /** 1 / PAGE_SIZE, exact (a power of two): pfn = Math.floor(addr * INV_PAGE_SIZE), no division. */
@@ -120,7 +120,7 @@ export function discardSlab(st: SlubState, s: SlubCache, slot: number): void {
 }
 
 /**
- * The slab's direct view (SlubCache.slabWords/slabBias; mmkit's, no Linux counterpart): for a
+ * The slab's direct view (SlubCache.slabWords and SLAB_WORD; mmkit's, no Linux counterpart): for a
  * fastPaths cache whose free pointer is 8-aligned, pin the pages of a new slab, once set up, in
  * the page-contents pool, so the fast paths write free pointers as two words. Nothing when its
  * pages are not in consecutive slots of one chunk (or not all written): PhysMemory serves it.
@@ -130,7 +130,7 @@ export function pinSlab(st: SlubState, s: SlubCache, slot: number): void {
   const first = st.contents.pinContiguous(s.slabPfn[slot], 1 << s.slabOrder[slot]);
   if (first === 0) return;
   s.slabPin[slot] = first;
-  s.slabBias[slot] = (first & (PAGE_CHUNK_PAGES - 1)) * (PAGE_SIZE / 4);
+  s.slabState[slot * SLAB_STATE + SLAB_WORD] = (first & (PAGE_CHUNK_PAGES - 1)) * PAGE_SIZE + s.offset;
   s.slabWords[slot] = st.contents.chunkWordsOf(first);
 }
 
@@ -138,7 +138,7 @@ export function pinSlab(st: SlubState, s: SlubCache, slot: number): void {
 function unpinSlab(st: SlubState, s: SlubCache, slot: number): void {
   if (s.slabPin[slot] !== 0) st.contents.unpin(s.slabPin[slot], 1 << s.slabOrder[slot]);
   s.slabPin[slot] = 0;
-  s.slabBias[slot] = -1;
+  s.slabState[slot * SLAB_STATE + SLAB_WORD] = -1;
   s.slabWords[slot] = NO_WORDS;
 }
 

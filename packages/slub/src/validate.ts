@@ -8,7 +8,7 @@
  * ends at the first bad entry, so a cycle is reported, never followed for ever. Cold.
  */
 import { PAGE_SIZE, type FreelistCorruption } from '@mmkit/core';
-import { OBJ_FREE, type SlubCache } from './cache.js';
+import { OBJ_FREE, SLAB_INUSE, SLAB_STATE, cpuFreelist, slabFreelist, type SlubCache } from './cache.js';
 import { getFreepointer } from './slab-page.js';
 import type { SlubState } from './state.js';
 
@@ -19,13 +19,13 @@ export function validateFreelists(st: SlubState, max: number): FreelistCorruptio
     for (let slot = 0; slot < s.slotLimit && out.length < max; slot++) {
       if (s.slabPfn[slot] === -1 || s.slabIsolated[slot]) continue;
       seen.fill(0);
-      const free = walk(st, s, slot, s.slabFreelist[slot], seen, out, max);
+      const free = walk(st, s, slot, slabFreelist(s, slot), seen, out, max);
       for (let cpu = 0; cpu < st.nrCpus; cpu++) {
-        if (s.cpuSlab[cpu] === slot) walk(st, s, slot, s.cpuFreelist[cpu], seen, out, max);
+        if (s.cpuSlab[cpu] === slot) walk(st, s, slot, cpuFreelist(s, cpu), seen, out, max);
       }
       // page->inuse counts every object not on page->freelist (a cpu slab's c->freelist too).
-      if (free >= 0 && s.slabInuse[slot] + free !== s.slabObjects[slot] && out.length < max) {
-        out.push({ cache: s, kind: 'count', slab: s.slabPfn[slot], addr: 0, inuse: s.slabInuse[slot], free, objects: s.slabObjects[slot] });
+      if (free >= 0 && s.slabState[slot * SLAB_STATE + SLAB_INUSE] + free !== s.slabObjects[slot] && out.length < max) {
+        out.push({ cache: s, kind: 'count', slab: s.slabPfn[slot], addr: 0, inuse: s.slabState[slot * SLAB_STATE + SLAB_INUSE], free, objects: s.slabObjects[slot] });
       }
     }
   }
