@@ -204,14 +204,23 @@ export class SlubCache implements KmemCache {
   slabWords: Uint32Array[];
   slabPin: Int32Array;
   /**
-   * The slab that the last fast free outside the cpu slab found (free.ts slabFreeFast(); mmkit's,
-   * no Linux counterpart): its slot and its SLAB_BASE and SLAB_END, so that the next free into
-   * the same slab needs no page->private lookup. An empty range (1, 0) when none: freeSlot()
-   * forgets a slot given back (its next slab may lie elsewhere).
+   * The slab that the last fast free found (free.ts slabFreeFast(); mmkit's, no Linux
+   * counterpart): its slot, its SLAB_BASE and SLAB_END and its words (slabWords), so that the
+   * next free into the same slab needs no page->private lookup. Never a slab that is some CPU's
+   * c->page (slabOfFree() does not remember one, setCpuSlab() forgets it), so a free in the range
+   * is __slab_free()'s. An empty range (1, 0) when none: freeSlot() forgets a slot given back.
    */
   hitSlot = 0;
   hitBase = 1;
   hitEnd = 0;
+  hitWords: Uint32Array = NO_WORDS;
+
+  /** Forget hitSlot. */
+  forgetHit(): void {
+    this.hitBase = 1;
+    this.hitEnd = 0;
+    this.hitWords = NO_WORDS;
+  }
   /** OBJ_* per object, stride bytes per slot. */
   objState: Uint8Array;
   private freeSlots: Int32Array;
@@ -297,10 +306,7 @@ export class SlubCache implements KmemCache {
   }
 
   freeSlot(slot: number): void {
-    if (slot === this.hitSlot) {
-      this.hitBase = 1;
-      this.hitEnd = 0;
-    }
+    if (slot === this.hitSlot) this.forgetHit();
     this.slabPfn[slot] = -1;
     this.slabState.fill(-1, slot * SLAB_STATE, slot * SLAB_STATE + SLAB_STATE);
     this.freeSlots[this.nrFreeSlots++] = slot;

@@ -34,6 +34,7 @@ export function setCpuSlab(st: SlubState, s: SlubCache, cpu: number, slot: numbe
   const c = s.cpuState;
   const at = cpu * CPU_STATE;
   s.cpuSlab[cpu] = slot;
+  if (slot === s.hitSlot) s.forgetHit(); // the free fast path takes c->page's frees by its own test
   const r = slot * SLAB_STATE;
   if (slot < 0 || s.slabState[r + SLAB_WORD] < 0) {
     c[at + CPU_START] = 1;

@@ -89,21 +89,17 @@ function slabFreeFast(st: SlubState, s: SlubCache, addr: number): void {
   const f = s.slabState;
   let slot = s.hitSlot;
   let base = s.hitBase;
+  let w = s.hitWords;
   if (!(addr >= base && addr <= s.hitEnd)) {
     slot = slabOfFree(st, s, addr);
-    if (slot < 0) return slabFreeGeneral(st, s, addr);
+    if (slot < 0) {
+      if (slot === FREE_GENERAL) slabFreeGeneral(st, s, addr);
+      return;
+    }
     base = f[slot << 3]; // SLAB_BASE
+    w = s.slabWords[slot];
   }
   const r = slot << 3; // SLAB_STATE
-  const cpu = st.sched.currentCpu;
-  if (slot === s.cpuSlab[cpu]) {
-    // The cpu slab without a view (or an unaligned address in it).
-    const freelist = cpuFreelist(s, cpu);
-    if (s.hardened === true && addr === freelist) return slabFreeGeneral(st, s, addr);
-    st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
-    setCpuFreelist(s, cpu, addr);
-    return;
-  }
   const word = f[r + 2]; // SLAB_WORD
   const prior = f[r + 3]; // SLAB_FREELIST
   const x = addr - base + word;
@@ -113,7 +109,6 @@ function slabFreeFast(st: SlubState, s: SlubCache, addr: number): void {
     return;
   }
   // __slab_free() of one object: set_freepointer(s, tail, prior) as two words, then the counts.
-  const w = s.slabWords[slot];
   const i = x >>> 2;
   const lo = prior >>> 0;
   w[i] = lo;
@@ -124,29 +119,48 @@ function slabFreeFast(st: SlubState, s: SlubCache, addr: number): void {
   if (f[r + 5] === 0 && (inuse === 0 || prior === 0)) slabFreeListChange(st, s, slot, prior); // SLAB_FROZEN
 }
 
+/** slabOfFree(): the general way decides (nothing has changed). */
+const FREE_GENERAL = -1;
+/** slabOfFree(): the object went onto this CPU's c->freelist. */
+const FREE_DONE = -2;
+
 /**
- * slabFreeFast()'s slab of addr, from page->private, as the hit range (SlubCache.hitSlot), or
- * -1: an address in no slab of `s`, or past the last whole object of its slab (untrackedFreeFits()).
+ * slabFreeFast()'s slab of addr outside its hit range, from page->private: the slot of a slab
+ * of `s` that is not this CPU's c->page (remembered as SlubCache.hitSlot unless it is another
+ * CPU's); FREE_DONE after do_slab_free()'s c->freelist push when it is this CPU's (the cpu slab
+ * without a view, or an unaligned address in it); FREE_GENERAL for an address in no slab of
+ * `s`, past the last whole object of its slab (untrackedFreeFits()), or the object that heads
+ * c->freelist already with CONFIG_SLAB_FREELIST_HARDENED.
  */
 function slabOfFree(st: SlubState, s: SlubCache, addr: number): number {
   const pages = st.pages;
   const priv = pages.private;
   const pfn = Math.floor(addr * 2.44140625e-4); // INV_PAGE_SIZE, as a literal on the hot path
-  if (!(pfn >= 0 && pfn < priv.length)) return -1;
+  if (!(pfn >= 0 && pfn < priv.length)) return FREE_GENERAL;
   const f = s.slabState;
   let slot = priv[pfn];
   if (!(slot < s.slotLimit && f[slot * SLAB_STATE + SLAB_BASE] === pfn * PAGE_SIZE)) {
     // Not a head page of s; a tail page's head is in its page->private (PG_tail).
     const head = priv[pfn];
-    if (!(pages.flags[pfn] & PG_TAIL_BIT && head < pfn)) return -1;
+    if (!(pages.flags[pfn] & PG_TAIL_BIT && head < pfn)) return FREE_GENERAL;
     slot = priv[head];
-    if (!(slot < s.slotLimit && f[slot * SLAB_STATE + SLAB_BASE] === head * PAGE_SIZE)) return -1;
+    if (!(slot < s.slotLimit && f[slot * SLAB_STATE + SLAB_BASE] === head * PAGE_SIZE)) return FREE_GENERAL;
   }
   const end = f[slot * SLAB_STATE + SLAB_END];
-  if (!(addr <= end)) return -1;
+  if (!(addr <= end)) return FREE_GENERAL;
+  const cpu = st.sched.currentCpu;
+  if (slot === s.cpuSlab[cpu]) {
+    const freelist = cpuFreelist(s, cpu);
+    if (s.hardened && addr === freelist) return FREE_GENERAL;
+    st.phys.writeU64(addr + s.offset, freelist); // set_freepointer()
+    setCpuFreelist(s, cpu, addr);
+    return FREE_DONE;
+  }
+  for (let c = 0; c < st.nrCpus; c++) if (s.cpuSlab[c] === slot) return slot; // another CPU's c->page: not remembered
   s.hitSlot = slot;
   s.hitBase = f[slot * SLAB_STATE + SLAB_BASE];
   s.hitEnd = end;
+  s.hitWords = s.slabWords[slot];
   return slot;
 }
 
