@@ -46,6 +46,11 @@ export const PAGE_FLAGS_CHECK_AT_FREE =
  */
 export const PAGE_FLAGS_CHECK_AT_PREP = (1 << NR_PAGEFLAGS) - 1;
 
+// pageFreeCheck() and checkNewPage() (run on every page a per-cpu list drains or refills) write
+// the masks and PAGE_UNMAPPED_MAPCOUNT as literals: V8 loads an imported or exported constant
+// from its module cell on every use.
+if (PAGE_FLAGS_CHECK_AT_FREE !== 0x187961 || PAGE_FLAGS_CHECK_AT_PREP !== 0x3ffffff || PAGE_UNMAPPED_MAPCOUNT !== -1) throw new Error('buddy page-checks.ts: the literals of pageFreeCheck() and checkNewPage() are out of date');
+
 /**
  * free_pages_check() of the head and of every other page of the block (the reference the
  * caller drops is the head's last one): true when the block may be freed.
@@ -60,7 +65,7 @@ export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number): boolean
  */
 export function pageFreeCheck(st: BuddyState, pfn: Pfn): boolean {
   const pages = st.pages;
-  return pages.getMapcount(pfn) === PAGE_UNMAPPED_MAPCOUNT && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & PAGE_FLAGS_CHECK_AT_FREE) === 0 && pages.getMemcg(pfn) === 0;
+  return pages.getMapcount(pfn) === -1 && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & 0x187961) === 0 && pages.getMemcg(pfn) === 0; // PAGE_UNMAPPED_MAPCOUNT, PAGE_FLAGS_CHECK_AT_FREE
 }
 
 /** The first page of the block free_pages_check() refuses (the pfn bad_page() names), or -1. */
@@ -99,7 +104,7 @@ export function freePagesCheckReason(st: BuddyState, pfn: Pfn, order: number, no
  */
 export function checkNewPage(st: BuddyState, pfn: Pfn): boolean {
   const pages = st.pages;
-  if (pages.refcount[pfn] === 0 && pages.getMapcount(pfn) === PAGE_UNMAPPED_MAPCOUNT && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & PAGE_FLAGS_CHECK_AT_PREP) === 0 && pages.getMemcg(pfn) === 0) return false;
+  if (pages.refcount[pfn] === 0 && pages.getMapcount(pfn) === -1 && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & 0x3ffffff) === 0 && pages.getMemcg(pfn) === 0) return false; // PAGE_UNMAPPED_MAPCOUNT, PAGE_FLAGS_CHECK_AT_PREP
   checkNewPageBad(st, pfn);
   return true;
 }

@@ -26,8 +26,8 @@ export const PAGE_EXTRA_ON_LIST = 0x20;
 export const PAGE_FLAGS_MASK = (1 << NR_PAGEFLAGS) - 1;
 
 if (PAGE_EXTRA_SHIFT + 6 !== 32 || MAX_ORDER >= PAGE_EXTRA_ON_LIST) throw new Error('buddy: the per-page extras need bits 26..31 of page->flags');
-// The hot setters write these as literals (V8 loads an imported or exported constant from its cell on every use).
-if (PAGE_EXTRA_SHIFT !== 26 || PAGE_EXTRA_ON_LIST !== 0x20 || PAGE_FLAGS_MASK !== 0x3ffffff) throw new Error('buddy page-extras.ts: the literals of setListMigratetype() and clearPageExtra() are out of date');
+// The hot setters and getters write these as literals (V8 loads an imported or exported constant from its cell on every use).
+if (PAGE_EXTRA_SHIFT !== 26 || PAGE_EXTRA_ON_LIST !== 0x20 || PAGE_FLAGS_MASK !== 0x3ffffff) throw new Error('buddy page-extras.ts: the literals of setListMigratetype(), listMigratetype(), allocOrderField() and clearPageExtra() are out of date');
 
 /** set_pcppage_migratetype() / the free list a head goes on: record the list's migratetype. */
 export function setListMigratetype(flags: Uint32Array, pfn: Pfn, mt: MigrateType): void {
@@ -36,13 +36,13 @@ export function setListMigratetype(flags: Uint32Array, pfn: Pfn, mt: MigrateType
 
 /** get_pcppage_migratetype() / the free list a head is on. */
 export function listMigratetype(flags: Uint32Array, pfn: Pfn): MigrateType {
-  return (flags[pfn] >>> PAGE_EXTRA_SHIFT) & (PAGE_EXTRA_ON_LIST - 1);
+  return (flags[pfn] >>> 26) & 0x1f; // PAGE_EXTRA_SHIFT, PAGE_EXTRA_ON_LIST - 1 (checked at load)
 }
 
 /** The allocation order recorded for a block's head plus one, 0 when none (page_owner). */
 export function allocOrderField(flags: Uint32Array, pfn: Pfn): number {
-  const v = flags[pfn] >>> PAGE_EXTRA_SHIFT;
-  return v & PAGE_EXTRA_ON_LIST ? 0 : v;
+  const v = flags[pfn] >>> 26; // PAGE_EXTRA_SHIFT (checked at load)
+  return v & 0x20 ? 0 : v; // PAGE_EXTRA_ON_LIST
 }
 
 /** Forget what the field records (page_owner's __reset_page_owner() for a head). */

@@ -190,7 +190,7 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
       let mt = listMigratetype(pages.flags, pfn); // get_pcppage_migratetype()
       clearPageExtra(pages.flags, pfn); // off the per-cpu list: nothing recorded until it heads a free block
       // The pageblock could have been isolated meanwhile.
-      if (pages.getPageblockMigratetype(pfn) === MIGRATE_ISOLATE) mt = MIGRATE_ISOLATE;
+      if (pages.getPageblockMigratetype(pfn) === 5) mt = 5; // MIGRATE_ISOLATE (checked at load)
       if (check && (pages.refcount[pfn] !== 0 || !pageFreeCheck(st, pfn))) bulkfreeBadPage(st, pfn);
       else st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
     } while (--count > 0 && --batchFree > 0 && !lists.isEmpty(list));

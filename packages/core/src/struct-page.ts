@@ -66,6 +66,7 @@ export const PAGE_FLAGS_ALLOCATOR_SHIFT = NR_PAGEFLAGS;
 /** Side storage chunks: 2^15 pages, a SPARSEMEM section of x86-64 (128 MiB). */
 export const PAGE_EXT_CHUNK_SHIFT = 15;
 export const PAGE_EXT_CHUNK_PAGES = 1 << PAGE_EXT_CHUNK_SHIFT;
+if (PAGE_EXT_CHUNK_SHIFT !== 15) throw new Error('struct-page.ts: LazyPageArray.get() uses PAGE_EXT_CHUNK_SHIFT as the literal 15');
 
 /** Words of PageStore.mapLru: page->_mapcount + 1, page->lru.next and .prev as pfn + 1. */
 export const MAPLRU_MAPCOUNT = 0;
@@ -190,8 +191,8 @@ export class LazyPageArray<T extends Uint8Array | Uint16Array | Uint32Array> {
   }
 
   get(pfn: number): number {
-    const c = this.chunks[pfn >>> PAGE_EXT_CHUNK_SHIFT];
-    return c === undefined ? 0 : c[pfn & (PAGE_EXT_CHUNK_PAGES - 1)];
+    const c = this.chunks[pfn >>> 15]; // PAGE_EXT_CHUNK_SHIFT (checked at load: an exported constant is a cell V8 loads on each use)
+    return c === undefined ? 0 : c[pfn & 0x7fff]; // PAGE_EXT_CHUNK_PAGES - 1
   }
 
   /** The caller checks that v fits the element type (PageStore's setters do). */
