@@ -84,12 +84,12 @@ describe('x86-64 page tables', () => {
     const pmdSlot = lookup(pt, pgd, addr, PG_LEVEL_2M);
     const pmd = read(pt, pmdSlot);
     expect(pmd[0] & 0xfff).toBe(_PAGE_TABLE);
-    expect(slot).toBe(pt.ptePfn(...pmd) * 4096 + ((addr / 4096) % 512) * 8);
+    expect(slot).toBe(pt.ptePfn(...pmd) * 512 + ((addr / 4096) % 512)); // the entry's physical address / 8
     // Neighbours in the same 2 MiB share the table; the next 2 MiB needs a new one.
-    expect(alloc(pt, pgd, addr + 4096, PG_LEVEL_4K)).toBe(slot + 8);
+    expect(alloc(pt, pgd, addr + 4096, PG_LEVEL_4K)).toBe(slot + 1); // pte++
     alloc(pt, pgd, addr + 2 * MiB, PG_LEVEL_4K);
     expect(m.allocatedPages()).toBe(5);
-    expect(lookup(pt, pgd, addr, PG_LEVEL_512G)).toBe(pgd * 4096 + Math.floor(addr / 2 ** 39) * 8);
+    expect(lookup(pt, pgd, addr, PG_LEVEL_512G)).toBe(pgd * 512 + Math.floor(addr / 2 ** 39));
     expect(lookup(pt, pgd, addr, PG_LEVEL_1G)).not.toBe(NO_SLOT);
     expect(() => lookup(pt, pgd, 2 ** 47, PG_LEVEL_4K)).toThrow(/user address/);
     expect(() => pt.lookup(pgd, 0.5, 0, PG_LEVEL_4K)).toThrow(/user address/);
@@ -103,8 +103,8 @@ describe('x86-64 page tables', () => {
     const slot = alloc(pt, pgd, 0x400000, PG_LEVEL_4K);
     const pte = pfnPte(0x1234, PAGE_SHARED);
     set(pt, slot, pte);
-    const table = Math.floor(slot / 4096);
-    const off = slot % 4096;
+    const table = Math.floor(slot / 512);
+    const off = (slot % 512) * 8;
     const bytes = new Uint8Array(8);
     m.contents.read(table, off, bytes);
     expect(Buffer.from(bytes).toString('hex')).toBe('2740230100000080'); // 0x8000000001234027 little-endian
@@ -129,8 +129,8 @@ describe('x86-64 page tables', () => {
     const pt = createX86PageTables(services);
     const pgd = pt.pgdAlloc(1);
     alloc(pt, pgd, 0x1000, PG_LEVEL_4K);
-    const kernel = read(pt, pgd * 4096);
-    const user = read(pt, (pgd + 1) * 4096);
+    const kernel = read(pt, pgd * 512);
+    const user = read(pt, (pgd + 1) * 512);
     expect(user[0] & 0xfff).toBe(_PAGE_TABLE);
     expect(kernel).toEqual([user[0], user[1] | _PAGE_NX]);
     // The walk follows the kernel copy.

@@ -90,20 +90,20 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     return new RangeError(`page-table walk: ${high * 4294967296 + (low >>> 0)} is not a user address (0 <= addr < 2^47)`);
   }
 
-  /** The pfn and the byte offset in it of an entry's low word: slot is its physical address. */
+  // A slot is the entry's physical address / 8: pfn * 512 + index (slot * 2^-9 is its table's pfn).
   function readLow(slot: PteSlot): number {
-    const pfn = (slot * 2.44140625e-4) >>> 0;
-    return contents.readI32(pfn, slot - pfn * 4096);
+    const pfn = (slot * 0.001953125) >>> 0;
+    return contents.readI32(pfn, (slot - pfn * 512) * 8);
   }
 
   function readHigh(slot: PteSlot): number {
-    const pfn = (slot * 2.44140625e-4) >>> 0;
-    return contents.readI32(pfn, slot - pfn * 4096 + 4);
+    const pfn = (slot * 0.001953125) >>> 0;
+    return contents.readI32(pfn, (slot - pfn * 512) * 8 + 4);
   }
 
   function writeRaw(slot: PteSlot, low: number, high: number): void {
-    const pfn = (slot * 2.44140625e-4) >>> 0;
-    const off = slot - pfn * 4096;
+    const pfn = (slot * 0.001953125) >>> 0;
+    const off = (slot - pfn * 512) * 8;
     contents.writeI32(pfn, off, low);
     contents.writeI32(pfn, off + 4, high);
   }
@@ -111,10 +111,10 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
   /** set_pgd() of a user PGD entry: native_set_pgd() -> pti_set_user_pgd() with page-table isolation. */
   function setPgd(pgd: Pfn, idx: number, low: number, high: number): void {
     if (pti) {
-      writeRaw((pgd + 1) * 4096 + idx * 8, low, high);
+      writeRaw((pgd + 1) * 512 + idx, low, high);
       if ((low & (_PAGE_USER | _PAGE_PRESENT)) === (_PAGE_USER | _PAGE_PRESENT)) high |= _PAGE_NX;
     }
-    writeRaw(pgd * 4096 + idx * 8, low, high);
+    writeRaw(pgd * 512 + idx, low, high);
   }
 
   /** A zeroed table page, or NO_PAGE. */
@@ -149,16 +149,16 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     return false;
   }
 
-  /** The physical address of the table an upper entry links (its pfn * 4096). */
+  /** The slot of the first entry of the table an upper entry links (its pfn * 512). */
   function tableOf(slot: PteSlot): number {
-    return ptePfn(readLow(slot), readHigh(slot)) * 4096;
+    return ptePfn(readLow(slot), readHigh(slot)) * 512;
   }
 
   function walk(pgd: Pfn, high: number, low: number, level: number, allocate: boolean): PteSlot {
     if (!(high >= 0 && high < USER_VA_HIGH_END && (high | 0) === high && (low | 0) === low)) throw badAddr(high, low);
     if (!(level >= PG_LEVEL_4K && level <= PG_LEVEL_512G && (level | 0) === level)) throw new RangeError(`page-table level ${level} is not one of PG_LEVEL_4K (1) .. PG_LEVEL_512G (4)`);
     const pgdIdx = pgdIndex(high);
-    let slot = pgd * 4096 + pgdIdx * 8;
+    let slot = pgd * 512 + pgdIdx;
     if (level === PG_LEVEL_512G) return slot;
     let e = readLow(slot);
     if (pteNone(e, readHigh(slot))) {
@@ -170,7 +170,7 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     } else if ((e & _PAGE_PRESENT) === 0) {
       throw new Error(`pgd entry 0x${pteToU64(e, readHigh(slot)).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is neither none nor a table`);
     }
-    slot = tableOf(slot) + pudIndex(high, low) * 8;
+    slot = tableOf(slot) + pudIndex(high, low);
     if (level === PG_LEVEL_1G) return slot;
     e = readLow(slot);
     if (pteNone(e, readHigh(slot))) {
@@ -183,7 +183,7 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
       if (!allocate) return NO_SLOT;
       throw new Error(`pud entry 0x${pteToU64(e, readHigh(slot)).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is no table`);
     }
-    slot = tableOf(slot) + pmdIndex(low) * 8;
+    slot = tableOf(slot) + pmdIndex(low);
     if (level === PG_LEVEL_2M) return slot;
     e = readLow(slot);
     if (pteNone(e, readHigh(slot))) {
@@ -197,7 +197,7 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
       if (!allocate) return NO_SLOT;
       throw new Error(`pte_alloc at 0x${(high * 4294967296 + (low >>> 0)).toString(16)}: the pmd entry 0x${pteToU64(e, readHigh(slot)).toString(16)} is ${pmdLarge(e) ? 'a 2 MiB leaf' : 'no table'} (a kernel bug: split or zap it first)`);
     }
-    return tableOf(slot) + pteIndex(low) * 8;
+    return tableOf(slot) + pteIndex(low);
   }
 
   function freePteRange(pgd: Pfn, pmdSlot: PteSlot): void {
@@ -212,10 +212,10 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
   function freePmdRange(pgd: Pfn, pudSlot: PteSlot, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
     const table = ptePfn(readLow(pudSlot), readHigh(pudSlot));
-    let slot = table * 4096 + (addr & 511) * 8;
+    let slot = table * 512 + (addr & 511);
     do {
       if (!noneOrClearBad(slot, 'pmd', pgd, 0)) freePteRange(pgd, slot);
-      slot += 8;
+      slot++;
       addr++;
     } while (addr !== end);
     if (!tableFreeable(alignDown(start, PMDS_PER_PUD), end, floor, ceiling, PMDS_PER_PUD)) return;
@@ -226,12 +226,12 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
 
   function freePudRange(pgd: Pfn, pgdIdx: number, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
-    const table = ptePfn(readLow(pgd * 4096 + pgdIdx * 8), readHigh(pgd * 4096 + pgdIdx * 8));
-    let slot = table * 4096 + ((addr >>> 9) & 511) * 8;
+    const table = ptePfn(readLow(pgd * 512 + pgdIdx), readHigh(pgd * 512 + pgdIdx));
+    let slot = table * 512 + ((addr >>> 9) & 511);
     do {
       const next = addrEnd(addr, end, PMDS_PER_PUD);
       if (!noneOrClearBad(slot, 'pud', pgd, 0)) freePmdRange(pgd, slot, addr, next, floor, ceiling);
-      slot += 8;
+      slot++;
       addr = next;
     } while (addr !== end);
     // start &= P4D_MASK: P4D_SHIFT is PGDIR_SHIFT with the P4D level folded.
@@ -261,7 +261,7 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     let pgdIdx = (addr >>> 18) & 511;
     do {
       const next = addrEnd(addr, end, PMDS_PER_PGD);
-      const slot = pgd * 4096 + pgdIdx * 8;
+      const slot = pgd * 512 + pgdIdx;
       // free_p4d_range() with the P4D level folded: one pass, and its own freeing is a no-op.
       if (!noneOrClearBad(slot, 'pgd', pgd, pgdIdx)) freePudRange(pgd, pgdIdx, addr, next, floor, ceiling);
       pgdIdx++;

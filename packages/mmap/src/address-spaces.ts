@@ -644,15 +644,15 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     const noneAt = (slot: number) => arch.pteNone(arch.readEntryLow(slot), arch.readEntryHigh(slot));
     const tableAt = (slot: number) => arch.ptePfn(arch.readEntryLow(slot), arch.readEntryHigh(slot));
     for (let i = 0; i < 256; i++) {
-      if (noneAt(mm.pgd * 4096 + i * 8)) continue;
+      if (noneAt(mm.pgd * 512 + i)) continue;
       tables++;
-      const pud = tableAt(mm.pgd * 4096 + i * 8);
+      const pud = tableAt(mm.pgd * 512 + i);
       for (let j = 0; j < 512; j++) {
-        if (noneAt(pud * 4096 + j * 8)) continue;
+        if (noneAt(pud * 512 + j)) continue;
         tables++;
-        const pmd = tableAt(pud * 4096 + j * 8);
+        const pmd = tableAt(pud * 512 + j);
         for (let k = 0; k < 512; k++) {
-          const s2 = pmd * 4096 + k * 8;
+          const s2 = pmd * 512 + k;
           if (!noneAt(s2) && !arch.pmdLarge(arch.readEntryLow(s2))) tables++;
         }
       }
@@ -680,7 +680,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
           addr = pmdEnd;
           continue;
         }
-        for (; addr < pmdEnd; addr += PAGE_SIZE, slot += 8) {
+        for (; addr < pmdEnd; addr += PAGE_SIZE, slot++) {
           const pte = arch.readEntryLow(slot);
           if (!arch.ptePresent(pte) || arch.pteSpecial(pte)) continue; // no page (swap entries: none are made yet)
           const pfn = arch.ptePfn(pte, arch.readEntryHigh(slot));

@@ -41,7 +41,7 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
     // The child's PTE table for this PMD, allocated at the first entry to copy (copy_pte_range()).
     let d = NO_SLOT;
     let dAddr = 0;
-    for (; addr < pmdEnd; addr += PAGE_SIZE, s += 8) {
+    for (; addr < pmdEnd; addr += PAGE_SIZE, s++) {
       let pte = arch.readEntryLow(s);
       const high = arch.readEntryHigh(s);
       if (arch.pteNone(pte, high)) continue;
@@ -68,7 +68,7 @@ function copyPageRange(ctx: MmapContext, dst: MmStruct, src: MmStruct, sv: numbe
         }
       }
       // A swap entry would be swap_duplicate()d and counted in MM_SWAPENTS: none are made yet.
-      arch.setEntry(d + (addr - dAddr) / 512, pte, high);
+      arch.setEntry(d + (addr - dAddr) / PAGE_SIZE, pte, high);
     }
   }
   return 0;

@@ -25,7 +25,7 @@ function zapPteRange(ctx: MmapContext, mm: MmStruct, arch: ArchPageTables, slot:
   const { pages } = ctx.services;
   const rss = mm.rss;
   // Counted by entries, not by a double address: V8 boxed the address stepped from a parameter each time round.
-  for (const last = slot + nr * 8; slot < last; slot += 8) {
+  for (const last = slot + nr; slot < last; slot++) {
     const pte = arch.readEntryLow(slot);
     const high = arch.readEntryHigh(slot);
     if (arch.pteNone(pte, high)) continue;
@@ -134,13 +134,13 @@ function noneAt(arch: ArchPageTables, slot: number): boolean {
  */
 export function walkUserPtes(arch: ArchPageTables, pgd: number, visit: (addr: number, low: number, high: number, level: number) => void): void {
   for (let i = 0; i < 256; i++) {
-    if (noneAt(arch, pgd * 4096 + i * 8)) continue;
-    const pud = tableAt(arch, pgd * 4096 + i * 8);
+    if (noneAt(arch, pgd * 512 + i)) continue;
+    const pud = tableAt(arch, pgd * 512 + i);
     for (let j = 0; j < 512; j++) {
-      if (noneAt(arch, pud * 4096 + j * 8)) continue;
-      const pmd = tableAt(arch, pud * 4096 + j * 8);
+      if (noneAt(arch, pud * 512 + j)) continue;
+      const pmd = tableAt(arch, pud * 512 + j);
       for (let k = 0; k < 512; k++) {
-        const s2 = pmd * 4096 + k * 8;
+        const s2 = pmd * 512 + k;
         if (noneAt(arch, s2)) continue;
         const base = i * PGDIR_SIZE + j * PUD_SIZE + k * PMD_SIZE;
         if (arch.pmdLarge(arch.readEntryLow(s2))) {
@@ -149,7 +149,7 @@ export function walkUserPtes(arch: ArchPageTables, pgd: number, visit: (addr: nu
         }
         const pte = tableAt(arch, s2);
         for (let l = 0; l < 512; l++) {
-          const s1 = pte * 4096 + l * 8;
+          const s1 = pte * 512 + l;
           if (!noneAt(arch, s1)) visit(base + l * 4096, arch.readEntryLow(s1), arch.readEntryHigh(s1), PG_LEVEL_4K);
         }
       }

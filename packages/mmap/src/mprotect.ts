@@ -23,7 +23,7 @@ function changeProtection(ctx: MmapContext, mm: MmStruct, start: number, end: nu
     const pmdEnd = nextBoundary(addr, PMD_SIZE, end);
     let slot = arch.lookup(mm.pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K); // one walk: NO_SLOT when the PMD has no PTE table
     if (slot !== NO_SLOT) {
-      for (let a = addr; a < pmdEnd; a += PAGE_SIZE, slot += 8) {
+      for (let a = addr; a < pmdEnd; a += PAGE_SIZE, slot++) {
         const low = arch.readEntryLow(slot);
         if (arch.ptePresent(low)) {
           // protection_map[] makes a private writable VMA's entries read-only (copy on write).

@@ -61,7 +61,7 @@ function movePageTables(ctx: MmapContext, mm: MmStruct, oldAddr: number, newAddr
     }
     const pmdEnd = nextBoundary(addr, 2 ** 21, end);
     let slot = arch.lookup(pgd, vaHigh(addr), vaLow(addr), PG_LEVEL_4K);
-    for (; addr < pmdEnd; addr += PAGE_SIZE, slot += 8) {
+    for (; addr < pmdEnd; addr += PAGE_SIZE, slot++) {
       const low = arch.readEntryLow(slot);
       const high = arch.readEntryHigh(slot);
       if (arch.pteNone(low, high)) continue;
