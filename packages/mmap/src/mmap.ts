@@ -84,8 +84,8 @@ export function doMunmap(ctx: MmapContext, mm: MmStruct, start: number, len: num
     if (error) return error;
   }
   vma = prev !== 0 ? t.vmNext[prev] : t.head;
-  // The first VMA not unmapped (the split has made one start at end, if one reached past it), or 0.
-  const stop = t.findVmaHalves(endHigh, endLow);
+  // The first VMA not unmapped, or 0: last, which starts at end or above (split with the new VMA below).
+  const stop = last;
   // munlock_vma_pages_all() of VM_LOCKED VMAs: locked_vm.
   if (mm.lockedVm !== 0) {
     for (let tmp = vma; tmp !== stop; tmp = t.vmNext[tmp]) {
