@@ -35,6 +35,10 @@ const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFr
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = ownCache(st, cache, 'kmem_cache_free');
   if (s === undefined) return;
+  // The slab the last fast free found (SlubCache.hitSlot; set for fastPaths caches only): never a
+  // CPU's c->page, so tested first, it costs the frees into the cpu slab little and spares the
+  // others the test of the cpu slab's view.
+  if (addr >= s.hitBase && addr <= s.hitEnd) return slabFreeFast(st, s, addr);
   // do_slab_free()'s `page == c->page` through the cpu slab's direct view (CPU_START 1 and
   // CPU_END 0 when off; on for fastPaths caches only), small enough for V8 to inline into the
   // callers: set_freepointer() as two words. An address inside the cpu slab, up to its last
