@@ -35,6 +35,7 @@ const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFr
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = ownCache(st, cache, 'kmem_cache_free');
   if (s === undefined) return;
+  if (addr - Math.floor(addr) !== 0) return reportNotAnAddress(st, s, addr, 'kmem_cache_free'); // a fraction, NaN or an infinity
   // The slab the last fast free found (SlubCache.hitSlot; set for fastPaths caches only): never a
   // CPU's c->page, so tested first, it costs the frees into the cpu slab little and spares the
   // others the test of the cpu slab's view.
@@ -308,6 +309,16 @@ function slabFreeListChange(st: SlubState, s: SlubCache, slot: number, prior: nu
 
 /** kmem_cache_free_bulk(): build_detached_freelist() groups per slab, slab_free() per group. */
 /** slab_err() for an address outside any slab (built off the hot path: its message makes a function too large to inline). */
+/**
+ * mmkit's guard, no Linux counterpart: a number that is no address (a fraction, NaN, an
+ * infinity) freed. Linux takes a pointer; the unchecked paths take any whole number as one
+ * (an interior or unaligned pointer corrupts the freelist as in Linux), but a fraction would
+ * be handed out again as an object address. Reported, and nothing changes.
+ */
+export function reportNotAnAddress(st: SlubState, s: SlubCache | undefined, addr: number, fn: string): void {
+  st.services.slabError('invalid-free', s, addr, `${fn}(${s?.name ?? 'kmalloc'}): ${addr} is not an address; mmkit refuses it`);
+}
+
 function reportFreeOutsideSlab(st: SlubState, s: SlubCache, addr: number): void {
   st.services.slabError('invalid-free', s, addr, `BUG ${s.name} (Not tainted): Attempt to free object(${hex(addr)}) outside of slab`);
 }
@@ -338,6 +349,13 @@ export function kmemCacheFreeBulk(st: SlubState, cache: KmemCache, n: number, ad
   if (st.bulkDone.length < n) st.bulkDone = new Uint8Array(Math.max(n, st.bulkDone.length * 2));
   const done = st.bulkDone;
   done.fill(0, 0, n);
+  for (let i = 0; i < n; i++) {
+    const o = addrs[i];
+    if (o - Math.floor(o) !== 0) {
+      reportNotAnAddress(st, given, o, 'kmem_cache_free_bulk');
+      done[i] = 1;
+    }
+  }
   let size = n;
   while (size > 0) {
     // build_detached_freelist()

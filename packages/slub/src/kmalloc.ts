@@ -28,7 +28,7 @@ import type { SlubState } from './state.js';
 
 // Bound to module constants, not called through import bindings: see "Hot paths" in the README.
 const { slabAlloc } = alloc;
-const { slabFreeObject } = free;
+const { reportNotAnAddress, slabFreeObject } = free;
 const { freeLarge, kmallocLarge } = large;
 const { hex, slabHead } = slabPage;
 
@@ -70,6 +70,7 @@ export function __kmalloc(st: SlubState, size: number, gfp: Gfp): ObjAddr {
 
 /** kfree(): NULL and ZERO_SIZE_PTR are no-ops; kmalloc_large blocks go back to the page allocator. */
 export function kfree(st: SlubState, addr: ObjAddr): void {
+  if (addr - Math.floor(addr) !== 0) return reportNotAnAddress(st, undefined, addr, 'kfree'); // a fraction, NaN or an infinity
   if (addr >= 0 && addr <= ZERO_SIZE_PTR) return; // ZERO_OR_NULL_PTR()
   const head = slabHead(st, addr);
   if (head < 0) {

@@ -154,3 +154,29 @@ describe('CONFIG_SLAB_FREELIST_HARDENED: set_freepointer() BUG_ON(object == fp)'
     expect(f.slub.validateFreelists(10)).toMatchObject([{ kind: 'duplicate', addr: a }]);
   });
 });
+
+describe('a free of a number that is no address', () => {
+  it('a fraction, NaN or an infinity is refused with a report on every free path, and nothing changes', () => {
+    // mmkit's guard: Linux takes a pointer, an integer; the unchecked paths above take any integer.
+    for (const cpuSlab of [true, false]) {
+      const f = createFixture({ nrCpus: 2 });
+      const c = f.slub.kmemCacheCreate('na', 64, 0, 0)!;
+      const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+      const k = f.slub.kmalloc(64, GFP_KERNEL);
+      const bad = [a + 0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+      const free = (): void => {
+        for (const x of bad) f.slub.kmemCacheFree(c, x);
+        for (const x of [k + 0.5, Number.NaN, Number.POSITIVE_INFINITY]) f.slub.kfree(x);
+        f.slub.kmemCacheFreeBulk(c, 2, Float64Array.of(a + 0.25, a));
+      };
+      if (cpuSlab) free();
+      else f.machine.sched.onCpu(1, free); // __slab_free(): not this CPU's slab
+      expect(f.reports.map((r) => r.kind)).toEqual(Array(8).fill('invalid-free'));
+      expect(f.reports[0].message).toContain('is not an address');
+      expect(f.slub.validateFreelists(10)).toEqual([]);
+      // The one whole address of the bulk free was freed; the next allocation hands out whole addresses only.
+      for (let i = 0; i < 70; i++) expect(Number.isInteger(f.slub.kmemCacheAlloc(c, GFP_KERNEL))).toBe(true);
+    }
+  });
+});
+
