@@ -17,6 +17,7 @@
  * Nothing read from the other side is trusted: numbers are whatever doubles are in the frame,
  * lengths are clamped to the frame, and strings are decoded here.
  */
+import type { MessagePort } from 'node:worker_threads';
 
 /** Int32 words of the control area. */
 const SEQ_A = 0; // the side that created the channel (the grader's thread)
@@ -75,6 +76,17 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** A call from the other side: its op and arguments, and the bytes it carried. */
+/** What a server in the submission's thread (page-allocator-server.ts, slab-allocator-server.ts) is given. */
+export interface ServerOptions<Factory> {
+  readonly channel: CallChannel;
+  /** Where the grader posts each OP_CREATE's setup. */
+  readonly setupPort: MessagePort;
+  readonly factory: Factory;
+  readonly reference: Factory;
+  /** A full garbage collection of this thread (gc(), kept from the submission's realm), run as released kernels add up. */
+  readonly collect?: () => void;
+}
+
 export interface IncomingCall {
   readonly op: number;
   readonly argc: number;

@@ -7,12 +7,12 @@
  * page contents). The suite, the kernel and the verdict stay in the grader's thread: nothing the
  * submission does here reaches their objects or their realm's built-ins.
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import {
   NO_PAGE, PageStore, Zone, type DebugConfig, type MemoryLayout, type PageAllocator, type PageAllocatorConfig, type PageAllocatorFactory,
   type PageAllocatorServices, type PageStoreSharedState, type ZoneLayout,
 } from '@mmkit/core';
-import { MAX_ARGS, PAYLOAD_BYTES, type CallChannel, type IncomingCall } from './call-channel.js';
+import { MAX_ARGS, PAYLOAD_BYTES, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
 import {
   ALLOCATOR_METHODS, CB_BAD_PAGE, CB_CONTENTS, CB_FREE_BLOCKS, CB_LOG, CB_PCP_PAGES, CB_SHOULD_FAIL, CONTENTS_METHODS, CTX_ARGS, CTX_CPU,
   CTX_FAIL_ARMED, CTX_HANDLE, CTX_JIFFIES, LOG_LEVELS, OP_ALLOC, OP_CREATE, OP_DRAIN, OP_FOR_EACH_FREE, OP_FOR_EACH_PCP, OP_FREE,
@@ -63,18 +63,8 @@ const RECORDS_PER_BATCH_3 = Math.floor(PAYLOAD_BYTES / 8 / 3);
 /** The visitor of the grader threw: stop the walk (the grader rethrows its own error). */
 class VisitAborted extends Error {}
 
-export interface ServerOptions {
-  readonly channel: CallChannel;
-  /** Where the grader posts each OP_CREATE's AllocatorSetup. */
-  readonly setupPort: MessagePort;
-  readonly factory: PageAllocatorFactory;
-  readonly reference: PageAllocatorFactory;
-  /** A full garbage collection of this thread (gc(), kept from the submission's realm), run as released kernels add up. */
-  readonly collect?: () => void;
-}
-
 /** The handler of the grader's calls (the channel's handler in the submission's thread). */
-export function pageAllocatorServer(o: ServerOptions): (call: IncomingCall, channel: CallChannel) => void {
+export function pageAllocatorServer(o: ServerOptions<PageAllocatorFactory>): (call: IncomingCall, channel: CallChannel) => void {
   const instances = new Map<number, Instance>();
   const batchPfns = new Int32Array(4096);
   /** The handle of the grader's call in progress (the services cross back only inside one). */

@@ -9,13 +9,13 @@
  * constructors of the suite's caches, the work queues (SLAB's cache_reap), and the page
  * contents' bookkeeping (a page materialised or cleared, whose slot the grader's pool hands out).
  */
-import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import {
   PAGE_CHUNK_BYTES, PageContents, PageStore, PhysMemory, Scheduler, type DebugConfig, type DelayedWork, type Gfp, type KasanHooks, type KmemCache,
   type MemoryLayout, type ObjAddr, type PageAllocatorApi, type PageContentsSharedState, type PageStoreSharedState, type SlabAllocator,
   type SlabAllocatorFactory, type SlabAllocatorServices, type SlabErrorKind, type Subsystems, type WorkStruct,
 } from '@mmkit/core';
-import { PAYLOAD_BYTES, type CallChannel, type IncomingCall } from './call-channel.js';
+import { PAYLOAD_BYTES, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
 import {
   CB_S_CANCEL_WORK, CB_S_CLEAR, CB_S_CTOR, CB_S_KASAN_ALLOC, CB_S_KASAN_FREE, CB_S_KASAN_SHUTDOWN, CB_S_LOG, CB_S_MATERIALISE, CB_S_MATERIALISED,
   CB_S_PAGES_HELD, CB_S_PAGE_ALLOC, CB_S_PAGE_FREE, CB_S_QUEUE_WORK, CB_S_SHOULD_FAIL, CB_S_SLAB_ERROR, CORRUPTION_KINDS, CTOR_KINDS, CTX_ARGS,
@@ -111,16 +111,8 @@ class CrossingScheduler extends Scheduler {
   }
 }
 
-export interface SlabServerOptions {
-  readonly channel: CallChannel;
-  readonly setupPort: MessagePort;
-  readonly factory: SlabAllocatorFactory;
-  readonly reference: SlabAllocatorFactory;
-  readonly collect?: () => void;
-}
-
 /** The handler of the grader's calls (the channel's handler in the submission's thread). */
-export function slabAllocatorServer(o: SlabServerOptions): (call: IncomingCall, channel: CallChannel) => void {
+export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (call: IncomingCall, channel: CallChannel) => void {
   const ch = o.channel;
   const instances = new Map<number, Instance>();
   /** Setups and chunks that came on the port before they were needed. */
