@@ -87,6 +87,27 @@ export interface ServerOptions<Factory> {
   readonly collect?: () => void;
 }
 
+/**
+ * Released instances' bytes after which a server's thread collects its garbage. Its views keep
+ * each booted kernel's SharedArrayBuffers alive until this thread's own GC runs, and a thread
+ * that mostly answers calls with numbers allocates too little to run one: the address space of
+ * kernels long gone grew by their struct page each boot (a 22 GiB machine: +220 MiB) until the
+ * process hit --memory's RLIMIT_AS.
+ */
+const COLLECT_AFTER_BYTES = 64 * 2 ** 20;
+
+/** A server's count of released instances' bytes: the collection runs (ServerOptions.collect) once they add up to COLLECT_AFTER_BYTES. */
+export function releasedBytesCollector(collect: (() => void) | undefined): (bytes: number) => void {
+  let released = 0;
+  return (bytes) => {
+    released += bytes;
+    if (collect && released >= COLLECT_AFTER_BYTES) {
+      released = 0;
+      collect();
+    }
+  };
+}
+
 export interface IncomingCall {
   readonly op: number;
   readonly argc: number;

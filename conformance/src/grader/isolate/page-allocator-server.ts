@@ -12,7 +12,7 @@ import {
   NO_PAGE, PageStore, Zone, type DebugConfig, type MemoryLayout, type PageAllocator, type PageAllocatorConfig, type PageAllocatorFactory,
   type PageAllocatorServices, type PageStoreSharedState, type ZoneLayout,
 } from '@mmkit/core';
-import { MAX_ARGS, PAYLOAD_BYTES, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
+import { MAX_ARGS, PAYLOAD_BYTES, type CallChannel, type IncomingCall, releasedBytesCollector, type ServerOptions } from './call-channel.js';
 import {
   ALLOCATOR_METHODS, CB_BAD_PAGE, CB_CONTENTS, CB_FREE_BLOCKS, CB_LOG, CB_PCP_PAGES, CB_SHOULD_FAIL, CONTENTS_METHODS, CTX_ARGS, CTX_CPU,
   CTX_FAIL_ARMED, CTX_HANDLE, CTX_JIFFIES, LOG_LEVELS, OP_ALLOC, OP_CREATE, OP_DRAIN, OP_FOR_EACH_FREE, OP_FOR_EACH_PCP, OP_FREE,
@@ -48,15 +48,6 @@ interface Instance {
   readonly bytes: number;
 }
 
-/**
- * Released instances' bytes after which the thread collects its garbage. Its views keep each
- * booted kernel's SharedArrayBuffers alive until this thread's own GC runs, and a thread that
- * mostly answers calls with numbers allocates too little to run one: the address space of
- * kernels long gone grew by their struct page each boot (a 22 GiB machine: +220 MiB) until the
- * process hit --memory's RLIMIT_AS.
- */
-const COLLECT_AFTER_BYTES = 64 * 2 ** 20;
-
 const RECORDS_PER_BATCH_4 = Math.floor(PAYLOAD_BYTES / 8 / 4);
 const RECORDS_PER_BATCH_3 = Math.floor(PAYLOAD_BYTES / 8 / 3);
 
@@ -69,8 +60,7 @@ export function pageAllocatorServer(o: ServerOptions<PageAllocatorFactory>): (ca
   const batchPfns = new Int32Array(4096);
   /** The handle of the grader's call in progress (the services cross back only inside one). */
   let active = 0;
-  /** Bytes of released instances since the last collection. */
-  let released = 0;
+  const noteReleased = releasedBytesCollector(o.collect);
   const ch = o.channel;
 
   const crossBack = (op: number, argc: number): void => {
@@ -151,12 +141,8 @@ export function pageAllocatorServer(o: ServerOptions<PageAllocatorFactory>): (ca
     }
     const handle = call.arg(CTX_HANDLE);
     if (op === OP_RELEASE) {
-      released += instances.get(handle)?.bytes ?? 0;
+      noteReleased(instances.get(handle)?.bytes ?? 0);
       instances.delete(handle);
-      if (o.collect && released >= COLLECT_AFTER_BYTES) {
-        released = 0;
-        o.collect();
-      }
       return;
     }
     const inst = instances.get(handle);

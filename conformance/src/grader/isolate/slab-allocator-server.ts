@@ -15,7 +15,7 @@ import {
   type MemoryLayout, type ObjAddr, type PageAllocatorApi, type PageContentsSharedState, type PageStoreSharedState, type SlabAllocator,
   type SlabAllocatorFactory, type SlabAllocatorServices, type SlabErrorKind, type Subsystems, type WorkStruct,
 } from '@mmkit/core';
-import { PAYLOAD_BYTES, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
+import { PAYLOAD_BYTES, releasedBytesCollector, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
 import {
   CB_S_CANCEL_WORK, CB_S_CLEAR, CB_S_CTOR, CB_S_KASAN_ALLOC, CB_S_KASAN_FREE, CB_S_KASAN_SHUTDOWN, CB_S_LOG, CB_S_MATERIALISE, CB_S_MATERIALISED,
   CB_S_PAGES_HELD, CB_S_PAGE_ALLOC, CB_S_PAGE_FREE, CB_S_QUEUE_WORK, CB_S_SHOULD_FAIL, CB_S_SLAB_ERROR, CORRUPTION_KINDS, CTOR_KINDS, CTX_ARGS,
@@ -67,9 +67,6 @@ interface Instance {
   readonly bytes: number;
 }
 
-/** Released instances' bytes after which the thread collects its garbage (as the page-allocator server does). */
-const COLLECT_AFTER_BYTES = 64 * 2 ** 20;
-
 /**
  * The kernel's Scheduler as the allocator sees it: its own clock and CPU (the kernel's context,
  * set on every call), its pure helpers (roundJiffiesRelative(), onCpu()), and work queued on the
@@ -119,7 +116,7 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
   const setups = new Map<number, SlabAllocatorSetup>();
   const pendingChunks = new Map<number, ChunksMessage[]>();
   let active = 0;
-  let released = 0;
+  const noteReleased = releasedBytesCollector(o.collect);
   const out = new Float64Array(ADDRS_PER_FRAME);
 
   /** Take what the grader posted: setups, and chunks for the pools of the instances here. */
@@ -384,13 +381,9 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
     if (op === OP_S_RELEASE) {
       const gone = instances.get(handle);
       // Its struct page, and the page contents it attached to (slotOf, the pins, the chunks).
-      if (gone) released += gone.bytes + gone.contents.chunkCount * PAGE_CHUNK_BYTES + gone.contents.maxPages;
+      if (gone) noteReleased(gone.bytes + gone.contents.chunkCount * PAGE_CHUNK_BYTES + gone.contents.maxPages);
       instances.delete(handle);
       pendingChunks.delete(handle);
-      if (o.collect && released >= COLLECT_AFTER_BYTES) {
-        released = 0;
-        o.collect();
-      }
       return;
     }
     const inst = instances.get(handle);
