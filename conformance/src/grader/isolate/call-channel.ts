@@ -75,7 +75,6 @@ const now = (): number => performance.now();
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A call from the other side: its op and arguments, and the bytes it carried. */
 /** What a server in the submission's thread (page-allocator-server.ts, slab-allocator-server.ts) is given. */
 export interface ServerOptions<Factory> {
   readonly channel: CallChannel;
@@ -108,6 +107,7 @@ export function releasedBytesCollector(collect: (() => void) | undefined): (byte
   };
 }
 
+/** A call from the other side: its op and arguments, and the bytes it carried. */
 export interface IncomingCall {
   readonly op: number;
   readonly argc: number;
