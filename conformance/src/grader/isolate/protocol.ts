@@ -90,16 +90,16 @@ export const OP_S_RUN_WORK = 51; // (workId): the kernel runs a work item the al
 /** The bench's batch in the submission's thread: `count` kmem_cache_alloc()s of cache `id` then their frees (sizes 0), or `count` kmalloc()s of the sizes in payloadF64 then kfree()s. */
 export const OP_S_BATCH = 52; // (id, count, gfp, nsizes)
 
-/** Submission -> grader. */
-export const CB_S_LOG = 121; // (handle, level) message in the payload
+/** Submission -> grader (the kernel's memory and printk: kernel-memory.ts, shared with the mmap protocol). */
+export const CB_K_LOG = 121; // (handle, level) message in the payload
 export const CB_S_SLAB_ERROR = 122; // (handle, kind: SLAB_ERROR_KINDS index, id, addr) message in the payload
 export const CB_S_SHOULD_FAIL = 123; // (handle, id, gfp) returns [0 or 1]
-export const CB_S_PAGE_ALLOC = 124; // (handle, gfp, order[, nid]) returns [pfn]
-export const CB_S_PAGE_FREE = 125; // (handle, pfn, order)
-export const CB_S_PAGES_HELD = 126; // (handle) returns [held]
-export const CB_S_MATERIALISE = 127; // (handle, first, last): page contents, the owner's side
-export const CB_S_CLEAR = 128; // (handle, pfn)
-export const CB_S_MATERIALISED = 129; // (handle) returns [pages]
+export const CB_K_PAGE_ALLOC = 124; // (handle, gfp, order[, nid]) returns [pfn]
+export const CB_K_PAGE_FREE = 125; // (handle, pfn, order)
+export const CB_K_PAGES_HELD = 126; // (handle) returns [held]
+export const CB_K_MATERIALISE = 127; // (handle, first, last): page contents, the owner's side
+export const CB_K_CLEAR = 128; // (handle, pfn)
+export const CB_K_MATERIALISED = 129; // (handle) returns [pages]
 export const CB_S_KASAN_FREE = 130; // (handle, id, addr) returns [0 or 1]
 export const CB_S_KASAN_ALLOC = 131; // (handle, id, addr)
 export const CB_S_KASAN_SHUTDOWN = 132; // (handle, id)

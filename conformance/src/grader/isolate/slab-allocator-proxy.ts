@@ -13,15 +13,15 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import {
-  NEEDS_SHARED_MEMORY, initDelayedWork, type DelayedWork, type FreelistCorruption, type KmemCache, type ObjAddr, type PageContents,
+  NEEDS_SHARED_MEMORY, initDelayedWork, type DelayedWork, type FreelistCorruption, type KmemCache, type ObjAddr,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import type { CallChannel, IncomingCall } from './call-channel.js';
-import { ADDRS_PER_FRAME, type ChunksMessage, type SlabAllocatorSetup } from './slab-allocator-server.js';
+import { answerMemoryCall, chunkSender, type SharedKernel } from './kernel-memory.js';
+import { ADDRS_PER_FRAME, type SlabAllocatorSetup } from './slab-allocator-server.js';
 import {
-  CB_S_CANCEL_WORK, CB_S_CLEAR, CB_S_CTOR, CB_S_KASAN_ALLOC, CB_S_KASAN_FREE, CB_S_KASAN_SHUTDOWN, CB_S_LOG, CB_S_MATERIALISE, CB_S_MATERIALISED,
-  CB_S_PAGES_HELD, CB_S_PAGE_ALLOC, CB_S_PAGE_FREE, CB_S_QUEUE_WORK, CB_S_SHOULD_FAIL, CB_S_SLAB_ERROR, CORRUPTION_KINDS, CTOR_KINDS, CTX_ARGS,
-  CTX_CPU, CTX_FAIL_ARMED, CTX_HANDLE, CTX_JIFFIES, LOG_LEVELS, NAME_KINDS, OP_S_ALLOC_BULK, OP_S_BATCH, OP_S_BOOTSTRAP, OP_S_CACHES,
+  CB_S_CANCEL_WORK, CB_S_CTOR, CB_S_KASAN_ALLOC, CB_S_KASAN_FREE, CB_S_KASAN_SHUTDOWN, CB_S_QUEUE_WORK, CB_S_SHOULD_FAIL, CB_S_SLAB_ERROR,
+  CORRUPTION_KINDS, CTOR_KINDS, CTX_ARGS, CTX_CPU, CTX_FAIL_ARMED, CTX_HANDLE, CTX_JIFFIES, NAME_KINDS, OP_S_ALLOC_BULK, OP_S_BATCH, OP_S_BOOTSTRAP, OP_S_CACHES,
   OP_S_CACHE_ALLOC, OP_S_CACHE_CREATE, OP_S_CACHE_DESC, OP_S_CACHE_FREE, OP_S_CREATE, OP_S_DESTROY, OP_S_FREE_BULK, OP_S_GET, OP_S_KFREE,
   OP_S_KMALLOC, OP_S_KSIZE, OP_S_QUARANTINE_RELEASE, OP_S_REAP_RUNS, OP_S_RELEASE, OP_S_RUN_WORK, OP_S_SHRINK, OP_S_SLABINFO, OP_S_VALIDATE,
   SLABINFO_FIELDS, SLAB_ERROR_KINDS, SLAB_METHODS, SLAB_PROPS,
@@ -33,12 +33,8 @@ const HANDLE = Symbol('mmkit.isolatedSlabHandle');
 /** A cache on the grader's side: the grader's own object, brought up to date from the submission's thread. */
 type CacheObject = { -readonly [K in keyof KmemCache]: KmemCache[K] };
 
-interface Kernelside {
-  readonly handle: number;
+interface Kernelside extends SharedKernel {
   readonly services: SlabAllocatorServices;
-  readonly contents: PageContents;
-  /** The pool's chunks the submission's thread has been sent. */
-  sentChunks: number;
   /** The caches by the submission's ids, and back. */
   readonly caches: Map<number, CacheObject>;
   readonly ids: WeakMap<object, number>;
@@ -65,14 +61,7 @@ export function isolatedSlabAllocators(channel: CallChannel, setupPort: MessageP
   const ch = channel;
 
   /** Post the chunks the pool added since the last call: the submission's thread attaches them before it reads their slots. */
-  function sendChunks(k: Kernelside): void {
-    const n = k.contents.chunkCount;
-    if (n <= k.sentChunks) return;
-    const buffers: SharedArrayBuffer[] = [];
-    for (let i = k.sentChunks; i < n; i++) buffers.push(k.contents.chunkBuffer(i) as SharedArrayBuffer);
-    setupPort.postMessage({ type: 'chunks', handle: k.handle, first: k.sentChunks, buffers } satisfies ChunksMessage);
-    k.sentChunks = n;
-  }
+  const sendChunks = chunkSender(setupPort);
 
   /** A call of allocator k: the kernel's context, then the arguments (the payload set before). */
   function call(k: Kernelside, op: number, ...args: number[]): void {
@@ -117,15 +106,17 @@ export function isolatedSlabAllocators(channel: CallChannel, setupPort: MessageP
   ch.handler = (c: IncomingCall) => {
     const k = kernels.get(c.arg(0));
     if (!k) throw new Error('no such allocator');
+    if (answerMemoryCall(k, c, ch)) {
+      // What the kernel did here may have grown the page contents' pool: the submission's thread gets the chunks on its way back.
+      sendChunks(k);
+      return;
+    }
     const s = k.services;
     // Every argument is read before anything here calls across again (which rewrites the frame).
     const a1 = c.arg(1);
     const a2 = c.arg(2);
     const a3 = c.arg(3);
     switch (c.op) {
-      case CB_S_LOG:
-        s.log(LOG_LEVELS[a1] ?? 'info', ch.payloadString());
-        break;
       case CB_S_SLAB_ERROR: {
         const message = ch.payloadString();
         const kind = SLAB_ERROR_KINDS[a1];
@@ -135,24 +126,6 @@ export function isolatedSlabAllocators(channel: CallChannel, setupPort: MessageP
       }
       case CB_S_SHOULD_FAIL:
         ch.setNum(0, s.shouldFailSlab(cacheOf(k, a1)!, a2) ? 1 : 0);
-        break;
-      case CB_S_PAGE_ALLOC:
-        ch.setNum(0, c.argc > 3 ? s.pageAllocator.allocPages(a1, a2, a3) : s.pageAllocator.allocPages(a1, a2));
-        break;
-      case CB_S_PAGE_FREE:
-        s.pageAllocator.freePages(a1, a2);
-        break;
-      case CB_S_PAGES_HELD:
-        ch.setNum(0, Number((s.pageAllocator as { held?: unknown }).held));
-        break;
-      case CB_S_MATERIALISE:
-        k.contents.materialiseRange(a1, a2);
-        break;
-      case CB_S_CLEAR:
-        k.contents.clear(a1);
-        break;
-      case CB_S_MATERIALISED:
-        ch.setNum(0, k.contents.materialised);
         break;
       case CB_S_KASAN_FREE:
         if (!s.kasan) throw new Error('the kernel runs without KASAN');

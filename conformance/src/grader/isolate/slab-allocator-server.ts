@@ -9,28 +9,23 @@
  * constructors of the suite's caches, the work queues (SLAB's cache_reap), and the page
  * contents' bookkeeping (a page materialised or cleared, whose slot the grader's pool hands out).
  */
-import { receiveMessageOnPort } from 'node:worker_threads';
 import {
-  PAGE_CHUNK_BYTES, PageContents, PageStore, PhysMemory, Scheduler, type DebugConfig, type DelayedWork, type Gfp, type KasanHooks, type KmemCache,
-  type MemoryLayout, type ObjAddr, type PageAllocatorApi, type PageContentsSharedState, type PageStoreSharedState, type SlabAllocator,
-  type SlabAllocatorFactory, type SlabAllocatorServices, type SlabErrorKind, type Subsystems, type WorkStruct,
+  PhysMemory, Scheduler, type DebugConfig, type DelayedWork, type KasanHooks, type KmemCache, type MemoryLayout, type ObjAddr, type PageContents,
+  type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices, type SlabErrorKind, type Subsystems, type WorkStruct,
 } from '@mmkit/core';
-import { PAYLOAD_BYTES, releasedBytesCollector, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
+import { PAYLOAD_BYTES, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
+import { KernelMemoryServer, type MemorySetup } from './kernel-memory.js';
 import {
-  CB_S_CANCEL_WORK, CB_S_CLEAR, CB_S_CTOR, CB_S_KASAN_ALLOC, CB_S_KASAN_FREE, CB_S_KASAN_SHUTDOWN, CB_S_LOG, CB_S_MATERIALISE, CB_S_MATERIALISED,
-  CB_S_PAGES_HELD, CB_S_PAGE_ALLOC, CB_S_PAGE_FREE, CB_S_QUEUE_WORK, CB_S_SHOULD_FAIL, CB_S_SLAB_ERROR, CORRUPTION_KINDS, CTOR_KINDS, CTX_ARGS,
-  CTX_CPU, CTX_FAIL_ARMED, CTX_HANDLE, CTX_JIFFIES, LOG_LEVELS, NAME_KINDS, OP_S_ALLOC_BULK, OP_S_BATCH, OP_S_BOOTSTRAP, OP_S_CACHES,
+  CB_S_CANCEL_WORK, CB_S_CTOR, CB_S_KASAN_ALLOC, CB_S_KASAN_FREE, CB_S_KASAN_SHUTDOWN, CB_S_QUEUE_WORK, CB_S_SHOULD_FAIL, CB_S_SLAB_ERROR, CORRUPTION_KINDS, CTOR_KINDS, CTX_ARGS,
+  CTX_CPU, CTX_FAIL_ARMED, CTX_HANDLE, CTX_JIFFIES, NAME_KINDS, OP_S_ALLOC_BULK, OP_S_BATCH, OP_S_BOOTSTRAP, OP_S_CACHES,
   OP_S_CACHE_ALLOC, OP_S_CACHE_CREATE, OP_S_CACHE_DESC, OP_S_CACHE_FREE, OP_S_CREATE, OP_S_DESTROY, OP_S_FREE_BULK, OP_S_GET, OP_S_KFREE,
   OP_S_KMALLOC, OP_S_KSIZE, OP_S_QUARANTINE_RELEASE, OP_S_REAP_RUNS, OP_S_RELEASE, OP_S_RUN_WORK, OP_S_SHRINK, OP_S_SLABINFO, OP_S_VALIDATE,
   SLABINFO_FIELDS, SLAB_ERROR_KINDS, SLAB_METHODS, SLAB_PROPS,
 } from './protocol.js';
 
-/** What the grader posts before OP_S_CREATE (type 'slab-setup'), and the pool's new chunks as the kernel adds them (type 'chunks'). */
-export interface SlabAllocatorSetup {
+/** What the grader posts before OP_S_CREATE (type 'slab-setup'); the pool's new chunks follow as the kernel adds them (kernel-memory.ts). */
+export interface SlabAllocatorSetup extends MemorySetup {
   readonly type: 'slab-setup';
-  readonly handle: number;
-  readonly pages: PageStoreSharedState;
-  readonly contents: PageContentsSharedState;
   readonly layout: MemoryLayout;
   readonly debug: DebugConfig;
   readonly nrCpus: number;
@@ -40,14 +35,6 @@ export interface SlabAllocatorSetup {
   readonly kasan: boolean;
   /** 'reference': SLUB, the bench's reference behind the same crossing. */
   readonly which: 'submission' | 'reference';
-}
-
-export interface ChunksMessage {
-  readonly type: 'chunks';
-  readonly handle: number;
-  /** The index of the first chunk. */
-  readonly first: number;
-  readonly buffers: readonly SharedArrayBuffer[];
 }
 
 /** The most addresses one frame carries (bulk calls, batches). */
@@ -64,7 +51,6 @@ interface Instance {
   /** The work items queued through the kernel, by id and back. */
   readonly workIds: Map<object, number>;
   readonly works: Map<number, WorkStruct>;
-  readonly bytes: number;
 }
 
 /**
@@ -112,56 +98,13 @@ class CrossingScheduler extends Scheduler {
 export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (call: IncomingCall, channel: CallChannel) => void {
   const ch = o.channel;
   const instances = new Map<number, Instance>();
-  /** Setups and chunks that came on the port before they were needed. */
-  const setups = new Map<number, SlabAllocatorSetup>();
-  const pendingChunks = new Map<number, ChunksMessage[]>();
-  let active = 0;
-  const noteReleased = releasedBytesCollector(o.collect);
+  const memory = new KernelMemoryServer<SlabAllocatorSetup>(ch, o.setupPort, 'slab-setup', o.collect);
+  const crossBack = memory.crossBack;
   const out = new Float64Array(ADDRS_PER_FRAME);
-
-  /** Take what the grader posted: setups, and chunks for the pools of the instances here. */
-  function drainPort(): void {
-    for (let m = receiveMessageOnPort(o.setupPort); m !== undefined; m = receiveMessageOnPort(o.setupPort)) {
-      const msg = m.message as SlabAllocatorSetup | ChunksMessage;
-      if (msg?.type === 'slab-setup') setups.set(msg.handle, msg);
-      else if (msg?.type === 'chunks') {
-        const list = pendingChunks.get(msg.handle) ?? [];
-        list.push(msg);
-        pendingChunks.set(msg.handle, list);
-      }
-    }
-  }
-
-  /** Attach the chunks the grader's pool added since (before this thread reads their slots). */
-  function syncChunks(handle: number, contents: PageContents): void {
-    if (contents.chunksMissing <= 0) return;
-    drainPort();
-    const list = pendingChunks.get(handle);
-    if (!list) return;
-    for (const msg of list) {
-      const skip = contents.chunkCount - msg.first;
-      if (skip < 0) throw new Error(`mmkit: chunk ${contents.chunkCount} of the page contents did not arrive`);
-      if (skip < msg.buffers.length) contents.attachChunks(msg.buffers.slice(skip));
-    }
-    pendingChunks.delete(handle);
-  }
-
-  /** A call back into the kernel, made from inside one of the kernel's calls (the services cross only then). */
-  const crossBack = (op: number, argc: number): void => {
-    if (active === 0) throw new Error("mmkit: the kernel's services can only be called while the kernel is calling the allocator");
-    const handle = active;
-    ch.setNum(0, handle);
-    ch.call(op, argc);
-    const inst = instances.get(handle);
-    if (inst) syncChunks(handle, inst.contents);
-  };
 
   function create(call: IncomingCall): void {
     const handle = call.arg(CTX_HANDLE);
-    drainPort();
-    const setup = setups.get(handle);
-    setups.delete(handle);
-    if (!setup) throw new Error(`mmkit: the setup of allocator ${handle} did not arrive`);
+    const setup = memory.takeSetup(handle);
     const cacheIds = new Map<object, number>();
     const caches = new Map<number, KmemCache>();
     const workIds = new Map<object, number>();
@@ -176,25 +119,8 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
       }
       return id;
     };
-    const pages = new PageStore(setup.pages.maxPfn, { attach: setup.pages });
-    const contents = new PageContents({
-      attach: setup.contents,
-      remote: {
-        materialise: (first, last) => {
-          ch.setNum(1, first);
-          ch.setNum(2, last);
-          crossBack(CB_S_MATERIALISE, 3);
-        },
-        clear: (pfn) => {
-          ch.setNum(1, pfn);
-          crossBack(CB_S_CLEAR, 2);
-        },
-        materialised: () => {
-          crossBack(CB_S_MATERIALISED, 1);
-          return ch.num(0);
-        },
-      },
-    });
+    // Struct page, the page contents and the page allocator (counting what it holds there), printk: kernel-memory.ts.
+    const { pages, contents, pageAllocator, log } = memory.attach(setup, 4);
     const sched = new CrossingScheduler(
       setup.nrCpus,
       setup.hz,
@@ -218,25 +144,6 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
     );
     const failSlabArmed = new Uint8Array(1);
     const cpuNode = setup.cpuNode;
-    // The page allocator as this allocator sees it: the kernel's, counting what it holds there (frozen: nothing to rewrite here).
-    const pageAllocator: PageAllocatorApi & { readonly held: number } = Object.freeze({
-      allocPages(gfp: Gfp, order: number, preferredNid?: number): number {
-        ch.setNum(1, Number(gfp));
-        ch.setNum(2, Number(order));
-        if (preferredNid !== undefined) ch.setNum(3, Number(preferredNid));
-        crossBack(CB_S_PAGE_ALLOC, preferredNid === undefined ? 3 : 4);
-        return ch.num(0);
-      },
-      freePages(pfn: number, order: number): void {
-        ch.setNum(1, Number(pfn));
-        ch.setNum(2, Number(order));
-        crossBack(CB_S_PAGE_FREE, 3);
-      },
-      get held(): number {
-        crossBack(CB_S_PAGES_HELD, 1);
-        return ch.num(0);
-      },
-    });
     const kasan: KasanHooks | undefined = setup.kasan
       ? Object.freeze({
           slabFree(cache: KmemCache, addr: ObjAddr): boolean {
@@ -268,11 +175,7 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
       cpuToNode: (cpu) => cpuNode[cpu] ?? 0,
       debug: setup.debug,
       ...(kasan ? { kasan } : {}),
-      log: (level, message) => {
-        ch.setNum(1, Math.max(0, LOG_LEVELS.indexOf(level)));
-        ch.setPayloadString(String(message));
-        crossBack(CB_S_LOG, 2);
-      },
+      log,
       shouldFailSlab: (cache, gfp) => {
         ch.setNum(1, idOf(cache));
         ch.setNum(2, Number(gfp));
@@ -289,7 +192,7 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
       },
     };
     // The instance is known before the factory runs: what it allocates while it is made crosses back already.
-    const partial = { sched, failSlabArmed, contents, cacheIds, caches, workIds, works, bytes: pages.maxPfn * (PageStore.BYTES_PER_PAGE + 4) } as Omit<Instance, 'impl'>;
+    const partial = { sched, failSlabArmed, contents, cacheIds, caches, workIds, works } as Omit<Instance, 'impl'>;
     instances.set(handle, partial as Instance);
     setContextOf(partial, call);
     let impl: unknown;
@@ -297,11 +200,13 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
       impl = (setup.which === 'reference' ? o.reference : o.factory)(services);
     } catch (err) {
       instances.delete(handle);
+      memory.forget(handle);
       throw err;
     }
     const isObject = typeof impl === 'object' && impl !== null;
     if (!isObject) {
       instances.delete(handle);
+      memory.forget(handle);
       ch.setNum(0, 0);
       ch.setNum(1, 0);
       return;
@@ -343,7 +248,7 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
         return undefined;
       case 'function':
         return (addr: ObjAddr): void => {
-          if (active !== handle) throw new Error("mmkit: a cache's constructor runs only while the kernel calls its allocator");
+          if (memory.active !== handle) throw new Error("mmkit: a cache's constructor runs only while the kernel calls its allocator");
           ch.setNum(1, arg);
           ch.setNum(2, Number(addr));
           crossBack(CB_S_CTOR, 3);
@@ -369,31 +274,22 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
     const op = call.op;
     const handle = call.arg(CTX_HANDLE);
     if (op === OP_S_CREATE) {
-      const previous = active;
-      active = handle;
-      try {
-        create(call);
-      } finally {
-        active = previous;
-      }
+      memory.within(handle, () => create(call));
       return;
     }
     if (op === OP_S_RELEASE) {
-      const gone = instances.get(handle);
-      // Its struct page, and the page contents it attached to (slotOf, the pins, the chunks).
-      if (gone) noteReleased(gone.bytes + gone.contents.chunkCount * PAGE_CHUNK_BYTES + gone.contents.maxPages);
+      memory.release(handle);
       instances.delete(handle);
-      pendingChunks.delete(handle);
       return;
     }
     const inst = instances.get(handle);
     if (!inst) throw new Error(`mmkit: no object allocator ${handle} in the submission's thread`);
     setContextOf(inst, call);
-    syncChunks(handle, inst.contents);
+    memory.syncChunks(handle);
     const impl = inst.impl;
     const a = (i: number): number => call.arg(CTX_ARGS + i);
-    const previous = active;
-    active = handle;
+    const previous = memory.active;
+    memory.active = handle;
     try {
       switch (op) {
         case OP_S_GET:
@@ -531,7 +427,7 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
           throw new RangeError(`mmkit: unknown op ${op}`);
       }
     } finally {
-      active = previous;
+      memory.active = previous;
     }
   };
 
