@@ -6,17 +6,13 @@
  * (constructors, KASAN's hooks nested in frees, misuse reports, bulk calls, cache_reap's work on
  * the kernel's queues, slabinfo), and a cache crosses as the grader's own object.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import { createKernel } from '@mmkit/kernel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSuite, slabAllocatorSuite } from '../src/index.js';
-import { CallChannel } from '../src/grader/isolate/call-channel.js';
 import { isolatedSlabAllocators } from '../src/grader/isolate/slab-allocator-proxy.js';
+import { startServerThread, type ServerThread } from './support/server-thread.js';
 
 const SERVER = fileURLToPath(new URL('../src/grader/isolate/slab-allocator-server.ts', import.meta.url));
 const CHANNEL = fileURLToPath(new URL('../src/grader/isolate/call-channel.ts', import.meta.url));
@@ -35,24 +31,13 @@ const turn = () => new Promise((r) => setImmediate(r));
 for (;;) { while (ch.serveOne(20)) await Promise.resolve(); await turn(); }
 `;
 
-let dir = '';
-let worker: Worker | undefined;
+let thread: ServerThread | undefined;
 let iso: ReturnType<typeof isolatedSlabAllocators>;
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'mmkit-isolate-slab-test-'));
-  const file = path.join(dir, 'worker.mjs');
-  const out = await build({ stdin: { contents: WORKER, resolveDir: path.dirname(SERVER), loader: 'js' }, bundle: true, platform: 'node', format: 'esm', conditions: ['source'], write: false, logLevel: 'silent' });
-  writeFileSync(file, out.outputFiles[0].text);
-  const channel = CallChannel.create();
-  const { port1, port2 } = new MessageChannel();
-  worker = new Worker(file, { workerData: { channel: channel.buffer, port: port2 }, transferList: [port2] });
-  await new Promise((resolve) => worker!.once('message', resolve));
-  iso = isolatedSlabAllocators(channel, port1);
+  thread = await startServerThread(WORKER, path.dirname(SERVER));
+  iso = isolatedSlabAllocators(thread.channel, thread.port);
 }, 60_000);
-afterAll(async () => {
-  await worker?.terminate();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => thread?.stop());
 
 describe('an object allocator in a thread of its own', () => {
   it("passes the suite's cases that cross the most, its caches crossing as the grader's objects", async () => {

@@ -20,3 +20,5 @@ export { createBuddyAllocator as defaultPageAllocator } from '@mmkit/buddy';
 export { PRESETS, presetByName, presetNames } from '@mmkit/hw-x86';
 export { DEFAULT_LOG_BUF_SHIFT, LogBuffer, msgUsedSize } from './printk.js';
 export { createSlubAllocator as defaultSlabAllocator } from '@mmkit/slub';
+export { createAddressSpaces as defaultAddressSpaces } from '@mmkit/mmap';
+export { createX86PageTables as defaultArchPageTables } from '@mmkit/hw-x86';

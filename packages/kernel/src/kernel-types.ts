@@ -43,7 +43,7 @@ export interface KernelConfig {
   /**
    * Keep struct page (PageStore), the zones' counters and the page contents on
    * SharedArrayBuffers, so that an implementation can run in another thread on the same state
-   * (default false; on whenever the page allocator or slab factory carries NEEDS_SHARED_MEMORY,
+   * (default false; on whenever the page allocator, slab or address-spaces factory carries NEEDS_SHARED_MEMORY,
    * as the grader's isolated submissions do).
    */
   sharedMemory?: boolean;

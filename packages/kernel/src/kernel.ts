@@ -160,7 +160,7 @@ class SimulatedKernel implements Kernel {
     this.failslab = checkedFailslab({ ...defaultFailslab(), ...config.failslab });
     // A factory that runs in another thread (the grader's isolated submissions) asks for the
     // kernel's state on shared memory: struct page, the zones and the page contents.
-    const shared = config.sharedMemory === true || needsSharedMemory(config.pageAllocator) || needsSharedMemory(config.slab);
+    const shared = config.sharedMemory === true || needsSharedMemory(config.pageAllocator) || needsSharedMemory(config.slab) || needsSharedMemory(config.addressSpaces);
     this.contents = new PageContents({ maxPfn: layout.maxPfn, shared });
     this.phys = new PhysMemory(this.contents);
     this.pages = new PageStore(layout.maxPfn, { shared });

@@ -12,17 +12,30 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
-  PAGE_CHUNK_BYTES, PageContents, PageStore, type Gfp, type LogLevel, type PageAllocatorApi, type PageContentsSharedState, type PageStoreSharedState,
+  NEEDS_SHARED_MEMORY, PAGE_CHUNK_BYTES, PageContents, PageStore, type DebugConfig, type Gfp, type KernelServices, type LogLevel, type MemoryLayout,
+  type PageAllocatorApi, type PageContentsSharedState, type PageStoreSharedState,
 } from '@mmkit/core';
 import { releasedBytesCollector, type CallChannel, type IncomingCall } from './call-channel.js';
-import { CB_K_CLEAR, CB_K_LOG, CB_K_MATERIALISE, CB_K_MATERIALISED, CB_K_PAGES_HELD, CB_K_PAGE_ALLOC, CB_K_PAGE_FREE, LOG_LEVELS } from './protocol.js';
+import { CB_K_CLEAR, CB_K_LOG, CB_K_MATERIALISE, CB_K_MATERIALISED, CB_K_PAGES_HELD, CB_K_PAGE_ALLOC, CB_K_PAGE_FREE, CTX_HANDLE, LOG_LEVELS } from './protocol.js';
 
-/** What a setup (posted before its OP_*_CREATE) carries of the kernel's memory. */
-export interface MemorySetup {
-  readonly type: string;
-  readonly handle: number;
+/** What the kernel's side of a setup (posted before its OP_*_CREATE) carries: its memory, its machine and configuration. */
+export interface KernelSetup {
   readonly pages: PageStoreSharedState;
   readonly contents: PageContentsSharedState;
+  readonly layout: MemoryLayout;
+  readonly debug: DebugConfig;
+  readonly nrCpus: number;
+  readonly hz: number;
+  /** cpu_to_node() of every CPU. */
+  readonly cpuNode: readonly number[];
+}
+
+/** A setup: the kernel's side, which instance it is for, and what the protocol adds. */
+export interface MemorySetup extends KernelSetup {
+  readonly type: string;
+  readonly handle: number;
+  /** 'reference': the kernel's default implementation behind the same crossing (the bench's reference). */
+  readonly which: 'submission' | 'reference';
 }
 
 /** The chunks the grader's pool added, posted for the thread's PageContents of kernel `handle`. */
@@ -43,6 +56,45 @@ export interface SharedKernel {
   /** The pool's chunks the submission's thread has been sent. */
   sentChunks: number;
   readonly services: { readonly pageAllocator: PageAllocatorApi; log(level: LogLevel, message: string): void };
+}
+
+/** The kernel's side of a setup, from the services it hands the factory (and the page contents it shares). */
+export function kernelSetupOf(services: KernelServices, contents: PageContents): KernelSetup {
+  return {
+    pages: services.pages.sharedState(),
+    contents: contents.sharedState(),
+    layout: services.layout,
+    debug: services.debug,
+    nrCpus: services.sched.nrCpus,
+    hz: services.sched.hz,
+    cpuNode: Array.from({ length: services.sched.nrCpus }, (_, cpu) => services.cpuToNode(cpu)),
+  };
+}
+
+/**
+ * Create instance k in the submission's thread: post its setup, then `create()` (the protocol's
+ * create call, whose first result is 1 when the factory returned an object): true when it did;
+ * k is known to `kernels` from before the call (what it allocates crosses back already) and
+ * forgotten unless it was made.
+ */
+export function createAcross<K extends SharedKernel>(ch: CallChannel, setupPort: MessagePort, kernels: Map<number, K>, k: K, setup: MemorySetup, create: () => void): boolean {
+  setupPort.postMessage(setup);
+  kernels.set(k.handle, k);
+  try {
+    create();
+  } catch (err) {
+    kernels.delete(k.handle);
+    throw err;
+  }
+  if (ch.num(0) === 1) return true;
+  kernels.delete(k.handle);
+  return false;
+}
+
+/** The factory, marked as one whose kernel must keep its state on shared memory (NEEDS_SHARED_MEMORY). */
+export function onSharedMemory<F extends object>(factory: F): F {
+  Object.defineProperty(factory, NEEDS_SHARED_MEMORY, { value: true });
+  return factory;
 }
 
 /** Post the chunks the kernel's pool added since the last call (before the call that may read their slots). */
@@ -167,6 +219,23 @@ export class KernelMemoryServer<S extends MemorySetup> {
     this.ch.call(op, argc);
     this.syncChunks(handle);
   };
+
+  /**
+   * The grader's create and release calls (createOp: `create()` runs as the kernel's call;
+   * releaseOp: the instance's memory is let go and `dropped()` forgets the rest): true when `call`
+   * was one of them.
+   */
+  lifecycle(call: IncomingCall, createOp: number, releaseOp: number, create: (handle: number) => void, dropped: (handle: number) => void): boolean {
+    const handle = call.arg(CTX_HANDLE);
+    if (call.op === createOp) {
+      this.within(handle, () => create(handle));
+      return true;
+    }
+    if (call.op !== releaseOp) return false;
+    this.release(handle);
+    dropped(handle);
+    return true;
+  }
 
   /** Run fn as kernel `handle`'s call (its services cross back meanwhile). */
   within<T>(handle: number, fn: () => T): T {

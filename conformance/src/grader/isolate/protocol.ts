@@ -9,7 +9,7 @@
  */
 
 /** The contracts whose submissions run in a thread of their own under bwrap (a protocol each, below). */
-export const ISOLATED_CONTRACTS: ReadonlySet<string> = new Set(['page-allocator', 'slab-allocator']);
+export const ISOLATED_CONTRACTS: ReadonlySet<string> = new Set(['page-allocator', 'slab-allocator', 'mmap']);
 
 /** Grader -> submission. */
 export const OP_CREATE = 1; // (handle) + the services posted on the setup port; returns [object?, supports.pcp, supports.highatomic, methods bitmask], name in the payload
@@ -121,3 +121,36 @@ export const CORRUPTION_KINDS = ['duplicate', 'not-an-object', 'allocated', 'cou
 export const CTOR_KINDS = ['undefined', 'function', 'null', 'number', 'string', 'object', 'array', 'boolean'] as const;
 /** kmem_cache_create()'s name argument: a string (in the payload), undefined or null. */
 export const NAME_KINDS = ['string', 'undefined', 'null'] as const;
+
+// --- The address-spaces protocol (address-spaces-proxy.ts, address-spaces-server.ts) ---
+// The same context slots (CTX_*) open every grader -> submission call. A method of the contract
+// is called by its index in MM_METHODS: its numbers in the frame, anything else (a bigint, an
+// object, a string, undefined, a visitor) in the payload as data (value-codec.ts); so is its
+// result when it is no number. A visitor (forEachVma()) is called back after the walk, with what
+// the walk handed it, in order.
+
+/** Grader -> submission. */
+export const OP_M_CREATE = 61; // (handle) + the setup posted on the port; returns [object?, methods bitmask]
+export const OP_M_RELEASE = 62;
+export const OP_M_GET = 63; // (prop: MM_PROPS index) returns the value in the payload
+/** A method: (index, argc, payload mask); argument i in slot CTX_ARGS + 3 + i unless bit i of the mask is set (then it is the next of the payload's list). */
+export const OP_M_CALL = 64; // returns [number, kind: MM_RESULT_*]
+export const MM_RESULT_NUMBER = 0;
+/** The result in the payload. */
+export const MM_RESULT_VALUE = 1;
+/** [result, visits] in the payload: visits the argument lists of each call of the visitor, in order. */
+export const MM_RESULT_VISITS = 2;
+
+/** Submission -> grader: the kernel's page tables where they change (the entries themselves are read and written on the shared page contents). */
+export const CB_M_PT_ALLOC = 141; // (handle, pgd, addrHigh, addrLow, level) returns [slot]
+export const CB_M_PGD_ALLOC = 142; // (handle, mm) returns [pfn]
+export const CB_M_PGD_FREE = 143; // (handle, pgd)
+export const CB_M_FREE_PGD_RANGE = 144; // (handle, pgd, addr, end, floor, ceiling) in PMDs
+export const CB_M_PGTABLES_BYTES = 145; // (handle, pgd) returns [bytes]
+
+export const MM_PROPS = ['name', 'supports'] as const;
+/** The methods (the contract's, then VmaLookup's and the invariant checks the kernel looks for), in the bits of OP_M_CREATE's bitmask. */
+export const MM_METHODS = [
+  'mmCreate', 'mmCreateWith', 'mmCreateFromMaps', 'mmDestroy', 'mmInfo', 'fdInstall', 'fdClose', 'mmap', 'munmap', 'mprotect', 'mremap', 'brk',
+  'madvise', 'maps', 'pageFault', 'smaps', 'mlock', 'munlock', 'fork', 'findVma', 'forEachVma', 'mms', 'checkMm', 'forEachMappedPage',
+] as const;

@@ -13,11 +13,11 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import {
-  NEEDS_SHARED_MEMORY, initDelayedWork, type DelayedWork, type FreelistCorruption, type KmemCache, type ObjAddr,
+  initDelayedWork, type DelayedWork, type FreelistCorruption, type KmemCache, type ObjAddr,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices,
 } from '@mmkit/core';
 import type { CallChannel, IncomingCall } from './call-channel.js';
-import { answerMemoryCall, chunkSender, type SharedKernel } from './kernel-memory.js';
+import { answerMemoryCall, chunkSender, createAcross, kernelSetupOf, onSharedMemory, type SharedKernel } from './kernel-memory.js';
 import { ADDRS_PER_FRAME, type SlabAllocatorSetup } from './slab-allocator-server.js';
 import {
   CB_S_CANCEL_WORK, CB_S_CTOR, CB_S_KASAN_ALLOC, CB_S_KASAN_FREE, CB_S_KASAN_SHUTDOWN, CB_S_QUEUE_WORK, CB_S_SHOULD_FAIL, CB_S_SLAB_ERROR,
@@ -173,32 +173,10 @@ export function isolatedSlabAllocators(channel: CallChannel, setupPort: MessageP
     const factory = (services: SlabAllocatorServices): SlabAllocator => {
       const handle = nextHandle++;
       const contents = services.phys.contents;
-      const setup: SlabAllocatorSetup = {
-        type: 'slab-setup',
-        handle,
-        which,
-        pages: services.pages.sharedState(),
-        contents: contents.sharedState(),
-        layout: services.layout,
-        debug: services.debug,
-        nrCpus: services.sched.nrCpus,
-        hz: services.sched.hz,
-        cpuNode: Array.from({ length: services.sched.nrCpus }, (_, cpu) => services.cpuToNode(cpu)),
-        kasan: services.kasan !== undefined,
-      };
+      const setup: SlabAllocatorSetup = { type: 'slab-setup', handle, which, ...kernelSetupOf(services, contents), kasan: services.kasan !== undefined };
       const k: Kernelside = { handle, services, contents, sentChunks: setup.contents.chunks.length, caches: new Map(), ids: new WeakMap(), ctors: [], works: new Map() };
-      setupPort.postMessage(setup);
-      kernels.set(handle, k);
-      try {
-        call(k, OP_S_CREATE);
-      } catch (err) {
-        kernels.delete(handle);
-        throw err;
-      }
-      if (ch.num(0) !== 1) {
-        kernels.delete(handle);
-        return undefined as unknown as SlabAllocator; // the factory returned no object: the kernel says so
-      }
+      // No object from the factory: the kernel says so.
+      if (!createAcross(ch, setupPort, kernels, k, setup, () => call(k, OP_S_CREATE))) return undefined as unknown as SlabAllocator;
       const methods = ch.num(1);
       const has = (m: (typeof SLAB_METHODS)[number]): boolean => (methods & (1 << SLAB_METHODS.indexOf(m))) !== 0;
       const num = (op: number, ...args: number[]): number => {
@@ -313,8 +291,7 @@ export function isolatedSlabAllocators(channel: CallChannel, setupPort: MessageP
       Object.defineProperty(impl, HANDLE, { value: handle });
       return impl as unknown as SlabAllocator;
     };
-    Object.defineProperty(factory, NEEDS_SHARED_MEMORY, { value: true });
-    return factory;
+    return onSharedMemory(factory);
   }
 
   return {

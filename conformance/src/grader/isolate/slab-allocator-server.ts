@@ -10,7 +10,7 @@
  * contents' bookkeeping (a page materialised or cleared, whose slot the grader's pool hands out).
  */
 import {
-  PhysMemory, Scheduler, type DebugConfig, type DelayedWork, type KasanHooks, type KmemCache, type MemoryLayout, type ObjAddr, type PageContents,
+  PhysMemory, Scheduler, type DelayedWork, type KasanHooks, type KmemCache, type ObjAddr, type PageContents,
   type SlabAllocator, type SlabAllocatorFactory, type SlabAllocatorServices, type SlabErrorKind, type Subsystems, type WorkStruct,
 } from '@mmkit/core';
 import { PAYLOAD_BYTES, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
@@ -26,15 +26,8 @@ import {
 /** What the grader posts before OP_S_CREATE (type 'slab-setup'); the pool's new chunks follow as the kernel adds them (kernel-memory.ts). */
 export interface SlabAllocatorSetup extends MemorySetup {
   readonly type: 'slab-setup';
-  readonly layout: MemoryLayout;
-  readonly debug: DebugConfig;
-  readonly nrCpus: number;
-  readonly hz: number;
-  readonly cpuNode: readonly number[];
   /** The kernel runs with KASAN (services.kasan). */
   readonly kasan: boolean;
-  /** 'reference': SLUB, the bench's reference behind the same crossing. */
-  readonly which: 'submission' | 'reference';
 }
 
 /** The most addresses one frame carries (bulk calls, batches). */
@@ -271,17 +264,9 @@ export function slabAllocatorServer(o: ServerOptions<SlabAllocatorFactory>): (ca
   }
 
   return (call: IncomingCall): void => {
+    if (memory.lifecycle(call, OP_S_CREATE, OP_S_RELEASE, () => create(call), (handle) => instances.delete(handle))) return;
     const op = call.op;
     const handle = call.arg(CTX_HANDLE);
-    if (op === OP_S_CREATE) {
-      memory.within(handle, () => create(call));
-      return;
-    }
-    if (op === OP_S_RELEASE) {
-      memory.release(handle);
-      instances.delete(handle);
-      return;
-    }
     const inst = instances.get(handle);
     if (!inst) throw new Error(`mmkit: no object allocator ${handle} in the submission's thread`);
     setContextOf(inst, call);

@@ -2,17 +2,19 @@
  * Both ends of the submission's thread: startIsolate() (the grader's thread) starts it and waits
  * until it has loaded the submission; runIsolate() (the thread itself, started from the child's
  * bundle) loads the submission's bundle, finds its factory and serves its contract's protocol
- * (a page allocator's or an object allocator's) until the grade ends. Between calls the thread
+ * (a page allocator's, an object allocator's or address spaces') until the grade ends. Between calls the thread
  * goes back to its event loop, so what
  * the submission queued (timers, promises) runs as it would, and an exception thrown there is a
  * crash the grader hears of (CallChannel.markDead()).
  */
 import { existsSync, readlinkSync } from 'node:fs';
 import { MessageChannel, Worker, parentPort, type MessagePort } from 'node:worker_threads';
-import { defaultPageAllocator, defaultSlabAllocator } from '@mmkit/kernel';
-import type { PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
+import { defaultAddressSpaces, defaultPageAllocator, defaultSlabAllocator } from '@mmkit/kernel';
+import type { AddressSpacesFactory, PageAllocatorFactory, SlabAllocatorFactory } from '@mmkit/core';
 import type { AnyContract } from '../../contract.js';
 import { LoadError, pickFactory } from '../load.js';
+import { isolatedAddressSpaces, type IsolatedAddressSpaces } from './address-spaces-proxy.js';
+import { addressSpacesServer } from './address-spaces-server.js';
 import { CallChannel } from './call-channel.js';
 import { isolatedAllocators, type IsolatedAllocators } from './page-allocator-proxy.js';
 import { pageAllocatorServer } from './page-allocator-server.js';
@@ -43,8 +45,11 @@ interface Started {
   readonly worker: Worker;
 }
 
-/** The submission's thread and the factories that call into it: a page allocator's, or an object allocator's. */
-export type StartedIsolate = (Started & IsolatedAllocators & { readonly contract: 'page-allocator' }) | (Started & IsolatedSlabAllocators & { readonly contract: 'slab-allocator' });
+/** The submission's thread and the factories that call into it: a page allocator's, an object allocator's, or address spaces'. */
+export type StartedIsolate =
+  | (Started & IsolatedAllocators & { readonly contract: 'page-allocator' })
+  | (Started & IsolatedSlabAllocators & { readonly contract: 'slab-allocator' })
+  | (Started & IsolatedAddressSpaces & { readonly contract: 'mmap' });
 
 /** How long the grader waits for the thread to load the submission. */
 const LOAD_TIMEOUT_MS = 60_000;
@@ -87,6 +92,7 @@ export async function startIsolate(entry: URL, o: { bundle: string; module: stri
   const tid = m.tid;
   if (typeof tid === 'number' && Number.isInteger(tid) && tid > 0) channel.peerAlive = () => existsSync(`/proc/self/task/${tid}`);
   if (o.contract === 'slab-allocator') return { contract: 'slab-allocator', channel, worker, ...isolatedSlabAllocators(channel, port1) };
+  if (o.contract === 'mmap') return { contract: 'mmap', channel, worker, ...isolatedAddressSpaces(channel, port1) };
   return { contract: 'page-allocator', channel, worker, ...isolatedAllocators(channel, port1) };
 }
 
@@ -134,17 +140,20 @@ export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 
     post({ type: 'load-failed', name: e ? String(e.name) : 'Error', message: e ? String(e.message) : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}), ...(typeof e?.stack === 'string' ? { stack: e.stack } : {}) } satisfies IsolateReady);
     return;
   }
-  let factory: PageAllocatorFactory | SlabAllocatorFactory;
+  let factory: PageAllocatorFactory | SlabAllocatorFactory | AddressSpacesFactory;
   try {
-    factory = pickFactory<PageAllocatorFactory | SlabAllocatorFactory>(mod, data.module, contract);
+    factory = pickFactory<PageAllocatorFactory | SlabAllocatorFactory | AddressSpacesFactory>(mod, data.module, contract);
   } catch (err) {
     post({ type: 'no-factory', message: err instanceof LoadError ? err.message : errorText(err) } satisfies IsolateReady);
     return;
   }
+  const common = { channel, setupPort: data.setupPort, ...(collect ? { collect } : {}) };
   channel.handler =
     data.contract === 'slab-allocator'
-      ? slabAllocatorServer({ channel, setupPort: data.setupPort, factory: factory as SlabAllocatorFactory, reference: defaultSlabAllocator, ...(collect ? { collect } : {}) })
-      : pageAllocatorServer({ channel, setupPort: data.setupPort, factory: factory as PageAllocatorFactory, reference: defaultPageAllocator, ...(collect ? { collect } : {}) });
+      ? slabAllocatorServer({ ...common, factory: factory as SlabAllocatorFactory, reference: defaultSlabAllocator })
+      : data.contract === 'mmap'
+        ? addressSpacesServer({ ...common, factory: factory as AddressSpacesFactory, reference: defaultAddressSpaces })
+        : pageAllocatorServer({ ...common, factory: factory as PageAllocatorFactory, reference: defaultPageAllocator });
   post({ type: 'ready', ...(tid ? { tid } : {}) } satisfies IsolateReady);
   // Serve: answer calls as they come, running the microtasks the submission queued after each
   // (as its realm would once the call's stack unwinds); after a quiet spell of 20 ms, let the

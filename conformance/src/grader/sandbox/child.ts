@@ -45,7 +45,7 @@ export interface ChildInput {
   /**
    * Run the submission in a thread of its own (isolate/): the suite, the kernel and the channel
    * stay in this one, out of its realm. Needs threads (the bwrap layer) and a contract whose
-   * protocol is built (ISOLATED_CONTRACTS: the page and object allocators).
+   * protocol is built (ISOLATED_CONTRACTS: the page and object allocators, the address spaces).
    */
   readonly isolate?: boolean;
 }
@@ -243,6 +243,7 @@ function benchIsolation(iso: StartedIsolate): BenchIsolation<unknown> {
   const other = (what: string) => (): never => {
     throw new Error(`the bench asked a ${iso.contract} for ${what}`);
   };
+  if (iso.contract === 'mmap') return { reference: iso.reference, batch: other("a page allocator's batch"), slabBatch: other("an object allocator's batch") };
   if (iso.contract === 'slab-allocator') {
     return { reference: iso.reference, batch: other("a page allocator's batch"), slabBatch: (slab, cache, sizes, count, gfp) => iso.batch(slab as SlabAllocator, cache as KmemCache | undefined, sizes, count, gfp) };
   }

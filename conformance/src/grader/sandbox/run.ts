@@ -133,7 +133,7 @@ function signalMeaning(signal: string, memoryMb: number): string {
 export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResult> {
   const layer: SandboxLayer = chooseLayer(o.sandbox);
   const cpuSeconds = Math.max(1, Math.ceil((o.timeoutMs / 1000) * 2));
-  // A page or object allocator module in a thread of its own (isolate/): the bwrap layer allows threads, the permission model does not.
+  // A page allocator, object allocator or address-spaces module in a thread of its own (isolate/): the bwrap layer allows threads, the permission model does not.
   const isolate = layer === 'bwrap' && ISOLATED_CONTRACTS.has(o.contract) && o.module !== undefined;
   const addressSpaceMb = o.memoryMb + ADDRESS_SPACE_BASELINE_MB + (isolate ? ISOLATE_ADDRESS_SPACE_MB : 0);
   const sandbox: SandboxReport = { layer, limits: { memoryMb: o.memoryMb, addressSpaceMb, cpuSeconds, wallMs: o.timeoutMs, fileMb: FILE_LIMIT_MB }, violations: [], stdout: '', stderr: '' };
