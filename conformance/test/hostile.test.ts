@@ -3,7 +3,8 @@
  * behaviour earns, no file outside the scratch directory changes, no process remains, and the
  * grader always reports. By default a representative few (a few seconds); MMKIT_HOSTILE=full
  * runs every fixture under every sandbox layer this machine has. The page-allocator fixtures are
- * test/fixtures/hostile/*.ts, the slab-allocator ones test/fixtures/hostile/slab/.
+ * test/fixtures/hostile/*.ts, the slab-allocator ones test/fixtures/hostile/slab/, the address-spaces
+ * ones test/fixtures/hostile/mmap/.
  *
  * The grades of this file run with their temporary folder (TMPDIR) in a folder of this run's
  * own: every process a grade starts has it in its environment (the sandbox's TMPDIR is the
@@ -17,7 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatText, grade, type GradeOptions, type GradeReport } from '../src/index.js';
+import { aggregateRules, formatText, grade, mmapSuite, runSuite, type GradeOptions, type GradeReport } from '../src/index.js';
+import { MMAP_RULES } from '../src/contracts/mmap/rules.js';
+import { createLeakyAddressSpaces } from './fixtures/hostile/mmap/leak.js';
 import { bwrapAvailable } from '../src/grader/sandbox/layers.js';
 
 const FULL = process.env.MMKIT_HOSTILE === 'full';
@@ -27,6 +30,8 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/hostile/${na
 const FILTER = 'wrong-order';
 /** The same for an object allocator: kmalloc's classes and limits, kmem_cache_shrink and kmem_cache_destroy. */
 const SLAB_FILTER = '^slab-allocator\\.(kmalloc|reclaim)\\.';
+/** The same for address spaces: exit's pages and fork's copies. */
+const MMAP_FILTER = '^mmap\\.(exit|fork)\\.';
 const VICTIM = '/tmp/mmkit-hostile-victim.txt';
 const CREATED = '/tmp/mmkit-hostile-created.txt';
 const SUITE_SOURCE = fileURLToPath(new URL('../src/suite.ts', import.meta.url));
@@ -67,8 +72,8 @@ function processesOfThisRun(): string[] {
 }
 
 async function hostile(name: string, options: Partial<GradeOptions> = {}): Promise<GradeReport> {
-  const slab = name.startsWith('slab/');
-  const r = await grade({ contract: slab ? 'slab-allocator' : 'buddy', module: fixture(name), bench: false, filter: slab ? SLAB_FILTER : FILTER, timeoutMs: 20_000, ...options });
+  const [contract, filter] = name.startsWith('slab/') ? ['slab-allocator', SLAB_FILTER] : name.startsWith('mmap/') ? ['mmap', MMAP_FILTER] : ['buddy', FILTER];
+  const r = await grade({ contract, module: fixture(name), bench: false, filter, timeoutMs: 20_000, ...options });
   // Nothing the grade started is left: not the child, not what it spawned, not its folders.
   expect(processesOfThisRun()).toEqual([]);
   expect(readdirSync(runTmp).filter((n) => n.startsWith('mmkit-grade-'))).toEqual([]);
@@ -224,6 +229,52 @@ describe('hostile submissions', () => {
           expect(existsSync(fixture('written-by-submission.txt'))).toBe(false);
         }, 60_000);
       }
+    });
+  });
+
+  describe('address spaces', () => {
+    /** What leaking every page at exit earns (leak.ts, the behaviour of every fixture here), rule by rule: run in this process, no grade. */
+    let leaks: Map<string, string>;
+    beforeAll(async () => {
+      const filter = new RegExp(MMAP_FILTER);
+      const results = await runSuite(mmapSuite, createLeakyAddressSpaces, { filter });
+      leaks = new Map(aggregateRules(MMAP_RULES.filter((r) => filter.test(r.id)), results).map((v) => [v.id, v.status]));
+      expect(leaks.get('mmap.exit.frees')).toBe('fail');
+    }, 30_000);
+    /** The rules a grade passed that leaking fails: none may be. */
+    const overLeaks = (r: GradeReport) => r.rules.filter((x) => x.status === 'pass' && leaks.get(x.id) !== 'pass').map((x) => x.id);
+
+    it('rewriting struct page, the page allocator or the zones to say the pages leaked at exit are free sways nothing: a leak scores as a leak', async () => {
+      // Under bwrap (the default layer where it runs) in a thread of its own, sharing struct page and the page contents, page tables included, with the kernel.
+      const r = await hostile('mmap/shared-state.ts');
+      expect(r.error).toBeUndefined();
+      const o = outcomes(r);
+      expect(o.get('reach-zones')).toBe('blocked');
+      expect(o.get('clear-struct-page')).toMatch(/^(done|blocked)$/);
+      if (r.sandbox!.layer === 'bwrap') {
+        expect(o.get('rewrite-page-allocator')).toBe('blocked'); // the kernel's page allocator as the thread sees it: frozen, its calls crossing
+        expect(o.get('clear-struct-page')).toBe('done'); // struct page is shared: rewritten, and it hides nothing
+      }
+      expect(r.rules.find((x) => x.id === 'mmap.exit.frees')?.status).toBe('fail');
+      expect(overLeaks(r)).toEqual([]);
+    }, 60_000);
+
+    describe.runIf(FULL)('the full matrix (MMKIT_HOSTILE=full)', () => {
+      it('forged report lines, and forged messages from its thread, score nothing', async () => {
+        const r = await hostile('mmap/forge.ts');
+        expect(r.error).toMatch(/^violation: ignored a line with a forged signature on the report channel/);
+        expect(r.score.passed).toBe(0);
+        expect(r.sandbox!.stdout).toContain('score: 47/47 rules (100%)');
+        if (r.sandbox!.layer === 'bwrap') expect(outcomes(r).get('post-parent')).toBe('done'); // posted, and nobody listens
+      }, 60_000);
+
+      it.runIf((LAYERS as readonly string[]).includes('bwrap'))("bwrap: a built-in patched at every call and restored before the case ends, in the submission's own thread, changes no verdict", async () => {
+        const r = await hostile('mmap/patch-between-calls.ts', { sandbox: 'bwrap' });
+        expect(r.error).toBeUndefined();
+        expect(r.sandbox!.violations).toEqual([]);
+        expect(r.rules.filter((x) => leaks.has(x.id)).map((x) => [x.id, x.status])).toEqual([...leaks]);
+        expect(overLeaks(r)).toEqual([]);
+      }, 60_000);
     });
   });
 
