@@ -16,7 +16,8 @@
  *   addons. Node 20's permission model does not restrict the network.
  * Both layers run under the rlimits and in their own process group, which the grader kills
  * whole (SIGKILL to the group) when the grade ends. Only bwrap allows threads, so only under it
- * does a page or object allocator run in a thread of its own, out of the suite's realm (../isolate/); under
+ * does a submission of an isolated contract (ISOLATED_CONTRACTS: the page allocator, the object
+ * allocator, the address spaces) run in a thread of its own, out of the suite's realm (../isolate/); under
  * the permission model it shares the suite's realm, and the built-ins are checked after each case.
  */
 import { spawnSync } from 'node:child_process';
