@@ -10,10 +10,11 @@
  * pte_*() helpers, lookup() and the entries' reads and writes are x86-64's own code
  * (@mmkit/hw-x86, as the kernel runs it) over the shared contents, here.
  */
-import { Scheduler, type AddressSpaces, type AddressSpacesFactory, type ArchPageTables, type DebugConfig, type MemoryLayout, type MmServices, type Subsystems } from '@mmkit/core';
+import { type AddressSpaces, type AddressSpacesFactory, type ArchPageTables, type DebugConfig, type MemoryLayout, type MmServices, type Subsystems } from '@mmkit/core';
 import { defaultArchPageTables } from '@mmkit/kernel';
 import { MAX_ARGS, type CallChannel, type IncomingCall, type ServerOptions } from './call-channel.js';
 import { KernelMemoryServer, type AttachedMemory, type MemorySetup } from './kernel-memory.js';
+import { CrossingScheduler } from './slab-allocator-server.js';
 import {
   CB_M_FREE_PGD_RANGE, CB_M_PGD_ALLOC, CB_M_PGD_FREE, CB_M_PGTABLES_BYTES, CB_M_PT_ALLOC, CTX_ARGS, CTX_CPU, CTX_HANDLE, CTX_JIFFIES, MM_METHODS, MM_PROPS,
   MM_RESULT_NUMBER, MM_RESULT_VALUE, MM_RESULT_VISITS, OP_M_CALL, OP_M_CREATE, OP_M_GET, OP_M_RELEASE,
@@ -32,12 +33,12 @@ export const MM_FRAME_ARGS = MAX_ARGS - CTX_ARGS - 3;
 
 interface Instance {
   impl: AddressSpaces;
-  readonly sched: Scheduler;
+  readonly sched: CrossingScheduler;
 }
 
 /** The services the kernel has that are not reachable from the submission's thread: a clear error on first use. */
 function unreachable(name: string): never {
-  throw new Error(`mmkit: subsystems.${name} is not reachable from an address-spaces submission's thread (it runs apart from the kernel)`);
+  throw new Error(`mmkit: ${name} is not reachable from an address-spaces submission's thread (it runs apart from the kernel)`);
 }
 
 const SUBSYSTEMS_APART = ['pageIsolation', 'slab', 'hypervisor', 'cma', 'memcg', 'swap', 'addressSpaces', 'vmas', 'currentMm', 'mmuNotifiers', 'rmap', 'lru', 'gup', 'hmm', 'migrate'] as const;
@@ -49,12 +50,12 @@ function archOf(memory: AttachedMemory, ch: CallChannel, crossBack: (op: number,
     layout: undefined as unknown as MemoryLayout,
     pages: memory.pages,
     contents: memory.contents,
-    sched: undefined as unknown as Scheduler,
+    sched: undefined as unknown as MmServices['sched'],
     cpuToNode: () => 0,
     log: memory.log,
     debug: undefined as unknown as DebugConfig,
     get pageAllocator(): never {
-      return unreachable('pageAllocator of the page tables');
+      return unreachable("the page tables' page allocator");
     },
     subsystems: undefined as unknown as Subsystems,
     zones: [],
@@ -85,10 +86,12 @@ export function addressSpacesServer(o: ServerOptions<AddressSpacesFactory>): (ca
     const setup = memory.takeSetup(handle);
     const attached = memory.attach(setup);
     const { pages, contents, pageAllocator, log } = attached;
-    const sched = new Scheduler({ nrCpus: setup.nrCpus, hz: setup.hz });
+    // The kernel's clock and CPU as of each call; its work queues are the kernel's, which address spaces do not use: no work crosses.
+    const noWork = (): never => unreachable("the kernel's work queues");
+    const sched = new CrossingScheduler(setup.nrCpus, setup.hz, noWork, noWork);
     const arch = setup.arch ? archOf(attached, ch, crossBack) : undefined;
     const subsystems: Record<string, unknown> = { pageAllocator, archPageTables: arch };
-    for (const name of SUBSYSTEMS_APART) Object.defineProperty(subsystems, name, { enumerable: true, get: () => unreachable(name) });
+    for (const name of SUBSYSTEMS_APART) Object.defineProperty(subsystems, name, { enumerable: true, get: () => unreachable(`subsystems.${name}`) });
     const cpuNode = setup.cpuNode;
     const services: MmServices = {
       layout: setup.layout,

@@ -51,7 +51,7 @@ interface Instance {
  * set on every call), its pure helpers (roundJiffiesRelative(), onCpu()), and work queued on the
  * kernel's queues across the channel. The kernel's timers are the kernel's: nothing here runs them.
  */
-class CrossingScheduler extends Scheduler {
+export class CrossingScheduler extends Scheduler {
   constructor(
     nrCpus: number,
     hz: number,
