@@ -57,6 +57,13 @@ export interface AddressSpacesOptions {
 export interface MmapImplementation extends AddressSpaces, VmaLookup {
   /** The mm_struct of an id (the mechanisms' state), for tests and invariant checks. */
   mmStruct(mm: MmId): MmStruct | undefined;
+  /**
+   * mmap(2) for callers that hold addresses as int32 halves (core's vaHigh()/vaLow()): addr, len
+   * and the offset in pages (vm_pgoff, below 2^52) as halves, prot and flags as C ints, fd as an
+   * int. 0 with the address in mmStruct(mm).vmas.addrOut[0], or -errno. It allocates nothing;
+   * mmap() makes one HeapNumber, its return value, when the address is above 2^31.
+   */
+  mmapHalves(mm: MmId, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, prot: number, flags: number, fd: number, pgoffHigh: number, pgoffLow: number): number;
   /** anon_vma_prepare() of the VMA at addr (what a first write fault does): 0, or -EFAULT when no VMA covers addr. */
   anonVmaPrepare(mm: MmId, addr: number): number;
   /**
@@ -70,6 +77,16 @@ export interface MmapImplementation extends AddressSpaces, VmaLookup {
   forEachMappedPage(mm: MmId, visit: (addr: number, pfn: number) => void): void;
   /** The ids of the live mms. */
   mms(): MmId[];
+}
+
+/** An int32 (a (() | 0) half). */
+function isInt32(x: number): boolean {
+  return typeof x === 'number' && (x | 0) === x;
+}
+
+/** A ((() * 2.3283064365386963e-10) | 0) half of an integer below 2^52. */
+function isHigh52(x: number): boolean {
+  return typeof x === 'number' && (x | 0) === x && x >= 0 && x < 0x100000;
 }
 
 /** PAGE_ALIGN() of a length below 2^53. */
@@ -238,7 +255,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       return;
     }
     if (end > mm.limits.taskSize) throw new TypeError(`${what}: ends above TASK_SIZE`);
-    const prev = t.findVmaLinks(start, end);
+    const prev = t.findVmaLinks(vaHigh(start), vaLow(start), vaHigh(end), vaLow(end));
     if (prev < 0) throw new TypeError(`${what}: [0x${start.toString(16)}, 0x${end.toString(16)}) overlaps another VMA`);
     const v = t.alloc();
     t.vmStart[v] = start;
@@ -425,20 +442,40 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     const p = intArg(prot, 'mmap prot');
     const f = intArg(flags, 'mmap flags');
     const high = hasHighBits(flags);
-    const fdNum = intArg(fd, 'mmap fd') >>> 0; // fget((unsigned int)fd)
+    const fdNum = intArg(fd, 'mmap fd');
+    let error: number;
+    // The mechanisms take addresses, lengths and page offsets as int32 halves, and answer the address in vmas.addrOut[0]:
+    // the one HeapNumber an mmap() makes is its return value (an address above 2^31, at this boundary).
     if (isSmallUlong(addr) && isSmallUlong(len) && isSmallUlong(off)) {
       if (off % PAGE_SIZE !== 0) return -ERRNO.EINVAL;
-      return ksysMmapPgoff(ctx, mm, addr, len, p, f, fdNum, off / PAGE_SIZE, high);
+      const pgoff = off / PAGE_SIZE;
+      error = ksysMmapPgoff(ctx, mm, ((addr * 2.3283064365386963e-10) | 0), (addr | 0), ((len * 2.3283064365386963e-10) | 0), (len | 0), p, f, fdNum, ((pgoff * 2.3283064365386963e-10) | 0), (pgoff | 0), high);
+    } else {
+      const o = toU64(off, 'mmap off');
+      if ((o & 0xfffn) !== 0n) return -ERRNO.EINVAL;
+      const a = clampAddr(toU64(addr, 'mmap addr'));
+      const l = clampLen(toU64(len, 'mmap len'));
+      const pgoff = Number(o >> 12n);
+      error = ksysMmapPgoff(ctx, mm, ((a * 2.3283064365386963e-10) | 0), (a | 0), ((l * 2.3283064365386963e-10) | 0), (l | 0), p, f, fdNum, ((pgoff * 2.3283064365386963e-10) | 0), (pgoff | 0), high);
     }
-    const o = toU64(off, 'mmap off');
-    if ((o & 0xfffn) !== 0n) return -ERRNO.EINVAL;
-    return ksysMmapPgoff(ctx, mm, clampAddr(toU64(addr, 'mmap addr')), clampLen(toU64(len, 'mmap len')), p, f, fdNum, Number(o >> 12n), high);
+    return error < 0 ? error : mm.vmas.addrOut[0];
+  }
+
+  function mmapHalves(mmId: MmId, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, prot: number, flags: number, fd: number, pgoffHigh: number, pgoffLow: number): number {
+    const mm = mmOf(mmId);
+    // Halves of numbers below 2^52, as mmap() gives the mechanisms (syscall-args.ts).
+    if (!isHigh52(addrHigh) || !isInt32(addrLow) || !isHigh52(lenHigh) || !isInt32(lenLow) || !isHigh52(pgoffHigh) || !isInt32(pgoffLow)) {
+      throw new TypeError(`mmapHalves: addr, len and pgoff must be vaHigh()/vaLow() halves of integers below 2^52, got ${[addrHigh, addrLow, lenHigh, lenLow, pgoffHigh, pgoffLow].map(String).join(', ')}`);
+    }
+    return ksysMmapPgoff(ctx, mm, addrHigh, addrLow, lenHigh, lenLow, intArg(prot, 'mmap prot'), intArg(flags, 'mmap flags'), intArg(fd, 'mmap fd'), pgoffHigh, pgoffLow, false);
   }
 
   function munmap(mmId: MmId, addr: number | bigint, len: number | bigint): number {
     const mm = mmOf(mmId);
-    if (isSmallUlong(addr) && isSmallUlong(len)) return doMunmap(ctx, mm, addr, len);
-    return doMunmap(ctx, mm, clampAddr(toU64(addr, 'munmap addr')), clampLen(toU64(len, 'munmap len')));
+    if (isSmallUlong(addr) && isSmallUlong(len)) return doMunmap(ctx, mm, ((addr * 2.3283064365386963e-10) | 0), (addr | 0), ((len * 2.3283064365386963e-10) | 0), (len | 0));
+    const a = clampAddr(toU64(addr, 'munmap addr'));
+    const l = clampLen(toU64(len, 'munmap len'));
+    return doMunmap(ctx, mm, ((a * 2.3283064365386963e-10) | 0), (a | 0), ((l * 2.3283064365386963e-10) | 0), (l | 0));
   }
 
   function mprotect(mmId: MmId, addr: number | bigint, len: number | bigint, prot: number): number {
@@ -720,7 +757,7 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     name: 'mmap',
     supports: { mremap: true, madvise: true, faults: true },
     mmCreate, fork, pageFault, smaps, mlock, munlock, mmCreateWith, mmCreateFromMaps, mmDestroy, mmInfo, fdInstall, fdClose,
-    mmap, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
+    mmap, mmapHalves, munmap, mprotect, mremap, brk, madvise, maps, findVma, forEachVma,
     mmStruct: (mmId) => (typeof mmId === 'number' ? mms.get(mmId) : undefined),
     anonVmaPrepare: anonVmaPrepareAt, checkMm, forEachMappedPage,
     mms: () => [...mms.keys()],

@@ -11,17 +11,20 @@ export interface MmapHooks {
   /**
    * do_mmap()'s MAP_FIXED_NOREPLACE handling once get_unmapped_area() has chosen addr: -EEXIST
    * when a VMA overlaps [addr, addr + len) ("mm: introduce MAP_FIXED_NOREPLACE"), else 0. The
-   * flag also forces MAP_FIXED's exact placement (noreplaceIsFixed).
+   * flag also forces MAP_FIXED's exact placement (noreplaceIsFixed). addr and len come as their
+   * vaHigh()/vaLow() halves (core's units.ts; vaJoin() puts one back together), as every
+   * address and page offset that crosses a hook: V8 boxes a double passed to a call it has not
+   * inlined.
    */
-  fixedNoreplaceCheck(vmas: VmaTable, addr: number, len: number): number;
+  fixedNoreplaceCheck(vmas: VmaTable, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number): number;
   /** Whether MAP_FIXED_NOREPLACE implies MAP_FIXED (4.17: yes; kernels that do not know the flag take it as a hint). */
   noreplaceIsFixed: boolean;
   /** is_mergeable_anon_vma(). */
   isMergeableAnonVma(vmas: VmaTable, anonVma1: number, anonVma2: number, vma: number): boolean;
-  /** can_vma_merge_before(): may [.., vma->vm_start) with these properties merge in front of vma? */
-  canVmaMergeBefore(vmas: VmaTable, vma: number, vmFlags: number, anonVma: number, file: number, pgoff: number): boolean;
-  /** can_vma_merge_after(): may [vma->vm_end, ..) merge behind vma? */
-  canVmaMergeAfter(vmas: VmaTable, vma: number, vmFlags: number, anonVma: number, file: number, pgoff: number): boolean;
+  /** can_vma_merge_before(): may [.., vma->vm_start) with these properties, the range's end at file page vm_pgoff (as halves), merge in front of vma? */
+  canVmaMergeBefore(vmas: VmaTable, vma: number, vmFlags: number, anonVma: number, file: number, pgoffHigh: number, pgoffLow: number): boolean;
+  /** can_vma_merge_after(): may [vma->vm_end, ..) with these properties, starting at file page vm_pgoff (as halves), merge behind vma? */
+  canVmaMergeAfter(vmas: VmaTable, vma: number, vmFlags: number, anonVma: number, file: number, pgoffHigh: number, pgoffLow: number): boolean;
   /** stack_guard_gap as get_unmapped_area, brk and stack growth see it (bytes). */
   stackGuardGap(configured: number): number;
   /**

@@ -73,20 +73,20 @@ function madviseBehavior(ctx: MmapContext, mm: MmStruct, vma: number, prev: numb
   newFlags >>>= 0;
   if (newFlags === t.vmFlags[vma]) return vma;
   const pgoff = t.vmPgoff[vma] + (start - t.vmStart[vma]) / PAGE_SIZE;
-  const merged = vmaMerge(ctx, mm, prev, start, end, newFlags, t.anonVma[vma], t.vmFile[vma], pgoff);
+  const merged = vmaMerge(ctx, mm, prev, vaHigh(start), vaLow(start), vaHigh(end), vaLow(end), newFlags, t.anonVma[vma], t.vmFile[vma], vaHigh(pgoff), vaLow(pgoff));
   if (merged !== 0) {
     t.vmFlags[merged] = newFlags;
     return merged;
   }
   if (start !== t.vmStart[vma]) {
     if (t.mapCount >= mm.limits.maxMapCount) return ENOMEM;
-    const error = __splitVma(mm, vma, start, true);
+    const error = __splitVma(mm, vma, vaHigh(start), vaLow(start), true);
     // madvise() returns EAGAIN if kernel resources, such as slab, are temporarily unavailable.
     if (error) return error === ENOMEM ? -ERRNO.EAGAIN : error;
   }
   if (end !== t.vmEnd[vma]) {
     if (t.mapCount >= mm.limits.maxMapCount) return ENOMEM;
-    const error = __splitVma(mm, vma, end, false);
+    const error = __splitVma(mm, vma, vaHigh(end), vaLow(end), false);
     if (error) return error === ENOMEM ? -ERRNO.EAGAIN : error;
   }
   t.vmFlags[vma] = newFlags;

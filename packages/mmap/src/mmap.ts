@@ -1,7 +1,16 @@
 /**
  * mmap(2), munmap(2) and brk(2) of mm/mmap.c (4.17) and arch/x86/kernel/sys_x86_64.c, on
  * numbers: the syscall entry (syscalls.ts) has already reduced 64-bit arguments to what these
- * functions can judge exactly. Each returns what Linux returns: an address, 0, or -errno.
+ * functions can judge exactly. Each returns what Linux returns (0, or -errno), except that a
+ * function returning an address (get_unmapped_area(), do_mmap()) returns 0 and leaves the
+ * address in the mm's vmas.addrOut[0], and the mmap and munmap paths take addresses, lengths
+ * and page offsets as their vaHigh()/vaLow() int32 halves (core's units.ts): V8 boxes a double
+ * (a 47-bit address, a 35-bit page number) passed to or returned from a call it has not
+ * inlined, which made 3 to 11 HeapNumbers per mmap. On these paths the halves are split and
+ * joined with vaHigh()'s, vaLow()'s and vaJoin()'s arithmetic written out ((x * 2^-32) | 0, x | 0,
+ * high * 2^32 + (low >>> 0)): once a function's inlining budget is spent V8 calls even those
+ * small functions, and boxes the double that crosses (measured: mmap_region()'s vaJoin() once
+ * MAP_FIXED's do_munmap() had been inlined into it, a HeapNumber per MAP_FIXED mmap).
  */
 import {
   ERRNO, MAP_32BIT, MAP_ANONYMOUS, MAP_DENYWRITE, MAP_EXECUTABLE, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_HUGE_MASK, MAP_HUGE_SHIFT, MAP_LOCKED,
@@ -31,11 +40,6 @@ function offsetInPage(x: number): boolean {
   return x % PAGE_SIZE !== 0;
 }
 
-/** A kernel return value that is -errno (IS_ERR_VALUE() of an address). */
-function isErr(x: number): boolean {
-  return x < 0;
-}
-
 /** FMODE_READ / FMODE_WRITE of an open file. */
 export function fmodeRead(f: FileIdentity): boolean {
   return f.accessMode === O_RDONLY || f.accessMode === O_RDWR;
@@ -57,13 +61,15 @@ export function vmEnoughMemory(ctx: MmapContext, mm: MmStruct, pages: number): b
  * do_munmap(): unmap [start, start + len): split the VMAs at the ends, detach the VMAs inside,
  * zap their page tables and free the tables nothing else uses, then free the VMAs.
  */
-export function doMunmap(ctx: MmapContext, mm: MmStruct, start: number, len: number): number {
+export function doMunmap(ctx: MmapContext, mm: MmStruct, startHigh: number, startLow: number, lenHigh: number, lenLow: number): number {
   const t = mm.vmas;
   const taskSize = mm.limits.taskSize;
+  const start = startHigh * 4294967296 + (startLow >>> 0);
+  let len = lenHigh * 4294967296 + (lenLow >>> 0);
   if (offsetInPage(start) || start > taskSize || len > taskSize - start) return EINVAL;
   len = pageAlign(len);
   if (len === 0) return EINVAL;
-  let vma = t.findVma(start);
+  let vma = t.findVmaHalves(startHigh, startLow);
   if (vma === 0) return 0;
   let prev = t.vmPrev[vma];
   const end = start + len;
@@ -71,16 +77,16 @@ export function doMunmap(ctx: MmapContext, mm: MmStruct, start: number, len: num
   if (start > t.vmStart[vma]) {
     // "Make sure that map_count on return from munmap() will not exceed its limit."
     if (end < t.vmEnd[vma] && t.mapCount >= mm.limits.maxMapCount) return ENOMEM;
-    const error = __splitVma(mm, vma, start, false);
+    const error = __splitVma(mm, vma, startHigh, startLow, false);
     if (error) return error;
     prev = vma;
   }
   // The address crosses calls as its int32 halves (core's units.ts): a double would be boxed.
-  const endHigh = vaHigh(end);
-  const endLow = vaLow(end);
+  const endHigh = ((end * 2.3283064365386963e-10) | 0);
+  const endLow = end | 0;
   const last = t.findVmaHalves(endHigh, endLow);
   if (last !== 0 && end > t.vmStart[last]) {
-    const error = __splitVma(mm, last, end, true);
+    const error = __splitVma(mm, last, endHigh, endLow, true);
     if (error) return error;
   }
   vma = prev !== 0 ? t.vmNext[prev] : t.head;
@@ -143,10 +149,18 @@ export function exitMmap(ctx: MmapContext, mm: MmStruct): void {
 // ---------------------------------------------------------------------------------------------
 // get_unmapped_area
 
-/** arch_get_unmapped_area() of x86-64: bottom-up from mmap_legacy_base (or in [1 GiB, 2 GiB) for MAP_32BIT). */
-function archGetUnmappedArea(mm: MmStruct, addr: number, len: number, flags: number): number {
+/**
+ * arch_get_unmapped_area() of x86-64: bottom-up from mmap_legacy_base (or in [1 GiB, 2 GiB) for
+ * MAP_32BIT). 0 with the address in vmas.addrOut[0], or -errno; addr and len as halves.
+ */
+function archGetUnmappedArea(mm: MmStruct, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, flags: number): number {
   const t = mm.vmas;
-  if (flags & MAP_FIXED) return addr;
+  let addr = addrHigh * 4294967296 + (addrLow >>> 0);
+  const len = lenHigh * 4294967296 + (lenLow >>> 0);
+  if (flags & MAP_FIXED) {
+    t.addrOut[0] = addr;
+    return 0;
+  }
   let begin = mm.mmapLegacyBase;
   let end = mm.limits.taskSize;
   if (flags & MAP_32BIT) {
@@ -156,58 +170,75 @@ function archGetUnmappedArea(mm: MmStruct, addr: number, len: number, flags: num
   if (len > end) return ENOMEM;
   if (addr !== 0) {
     addr = pageAlign(addr);
-    const vma = t.findVma(addr);
-    if (end - len >= addr && (vma === 0 || addr + len <= t.vmStartGap(vma))) return addr;
+    const vma = t.findVmaHalves(((addr * 2.3283064365386963e-10) | 0), (addr | 0));
+    if (end - len >= addr && (vma === 0 || addr + len <= t.vmStartGap(vma))) {
+      t.addrOut[0] = addr;
+      return 0;
+    }
   }
-  return t.unmappedArea(len, begin, end);
+  return t.unmappedArea(lenHigh, lenLow, ((begin * 2.3283064365386963e-10) | 0), (begin | 0), ((end * 2.3283064365386963e-10) | 0), (end | 0));
 }
 
-/** arch_get_unmapped_area_topdown() of x86-64: below mmap_base, falling back to bottom-up. */
-function archGetUnmappedAreaTopdown(mm: MmStruct, addr0: number, len: number, flags: number): number {
+/** arch_get_unmapped_area_topdown() of x86-64: below mmap_base, falling back to bottom-up. As archGetUnmappedArea(). */
+function archGetUnmappedAreaTopdown(mm: MmStruct, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, flags: number): number {
   const t = mm.vmas;
   const taskSize = mm.limits.taskSize;
-  let addr = addr0;
+  let addr = addrHigh * 4294967296 + (addrLow >>> 0);
+  const len = lenHigh * 4294967296 + (lenLow >>> 0);
   if (len > taskSize) return ENOMEM;
-  if (flags & MAP_FIXED) return addr;
+  if (flags & MAP_FIXED) {
+    t.addrOut[0] = addr;
+    return 0;
+  }
   if (!(flags & MAP_32BIT)) {
     if (addr !== 0) {
       addr -= addr % PAGE_SIZE;
       // mmap_address_hint_valid(): inside TASK_SIZE, and not across DEFAULT_MAP_WINDOW (= TASK_SIZE with 4 levels).
       if (!(taskSize - len < addr) && (addr > taskSize) === (addr + len > taskSize)) {
-        const vma = t.findVma(addr);
-        if (vma === 0 || addr + len <= t.vmStartGap(vma)) return addr;
+        const vma = t.findVmaHalves(((addr * 2.3283064365386963e-10) | 0), (addr | 0));
+        if (vma === 0 || addr + len <= t.vmStartGap(vma)) {
+          t.addrOut[0] = addr;
+          return 0;
+        }
       }
     }
-    const found = t.unmappedAreaTopdown(len, PAGE_SIZE, mm.mmapBase);
-    if (!isErr(found)) return found;
+    const base = mm.mmapBase;
+    if (t.unmappedAreaTopdown(lenHigh, lenLow, 0, PAGE_SIZE, ((base * 2.3283064365386963e-10) | 0), (base | 0)) === 0) return 0;
   }
-  return archGetUnmappedArea(mm, addr0, len, flags);
+  return archGetUnmappedArea(mm, addrHigh, addrLow, lenHigh, lenLow, flags);
 }
 
 /**
  * get_unmapped_area(): the arch's choice (top-down or legacy), then the checks every caller gets:
  * inside TASK_SIZE, page-aligned, and not below vm.mmap_min_addr without CAP_SYS_RAWIO
- * (security_mmap_addr() -> cap_mmap_addr(): -EPERM).
+ * (security_mmap_addr() -> cap_mmap_addr(): -EPERM). addr and len as their vaHigh()/vaLow()
+ * halves; 0 with the address in mm.vmas.addrOut[0], or -errno.
  */
-export function getUnmappedArea(mm: MmStruct, addr: number, len: number, flags: number): number {
+export function getUnmappedArea(mm: MmStruct, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, flags: number): number {
+  const len = lenHigh * 4294967296 + (lenLow >>> 0);
   if (len > mm.limits.taskSize) return ENOMEM;
   // shmem_get_unmapped_area() (anonymous MAP_SHARED) is mm->get_unmapped_area without huge tmpfs.
-  const got = mm.topDown ? archGetUnmappedAreaTopdown(mm, addr, len, flags) : archGetUnmappedArea(mm, addr, len, flags);
-  if (isErr(got)) return got;
+  const error = mm.topDown ? archGetUnmappedAreaTopdown(mm, addrHigh, addrLow, lenHigh, lenLow, flags) : archGetUnmappedArea(mm, addrHigh, addrLow, lenHigh, lenLow, flags);
+  if (error < 0) return error;
+  const got = mm.vmas.addrOut[0];
   if (got > mm.limits.taskSize - len) return ENOMEM;
   if (offsetInPage(got)) return EINVAL;
   if (got < mm.limits.mmapMinAddr && !mm.limits.capSysRawio) return -ERRNO.EPERM;
-  return got;
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
 // mmap
 
-/** ksys_mmap_pgoff() and do_mmap() (vm_mmap_pgoff() around it). fd is fget()'s unsigned int. */
-export function ksysMmapPgoff(ctx: MmapContext, mm: MmStruct, addr: number, len: number, prot: number, flags: number, fd: number, pgoff: number, flagsAbove32: boolean): number {
+/**
+ * ksys_mmap_pgoff() and do_mmap() (vm_mmap_pgoff() around it). fd is an int (fget() takes it unsigned); addr,
+ * len and pgoff come as their vaHigh()/vaLow() halves. 0 with the address in mm.vmas.addrOut[0],
+ * or -errno.
+ */
+export function ksysMmapPgoff(ctx: MmapContext, mm: MmStruct, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, prot: number, flags: number, fd: number, pgoffHigh: number, pgoffLow: number, flagsAbove32: boolean): number {
   let file = 0;
   if (!(flags & MAP_ANONYMOUS)) {
-    file = mm.files.fget(fd);
+    file = mm.files.fget(fd >>> 0); // fget((unsigned int)fd)
     if (file === 0) return -ERRNO.EBADF;
     // No file here is on hugetlbfs.
     if (flags & MAP_HUGETLB) return EINVAL;
@@ -219,12 +250,14 @@ export function ksysMmapPgoff(ctx: MmapContext, mm: MmStruct, addr: number, len:
     return ENOMEM;
   }
   flags &= ~(MAP_EXECUTABLE | MAP_DENYWRITE);
-  const ret = doMmap(ctx, mm, file, addr, len, prot, flags, 0, pgoff, flagsAbove32);
+  const error = doMmap(ctx, mm, file, addrHigh, addrLow, lenHigh, lenLow, prot, flags, 0, pgoffHigh, pgoffLow, flagsAbove32);
   // vm_mmap_pgoff(): do_mmap()'s *populate for VM_LOCKED (MAP_LOCKED, or mm->def_flags) and MAP_POPULATE without MAP_NONBLOCK.
-  if (ret >= 0 && ((flags & MAP_LOCKED) || (mm.defFlags & VM_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE)) {
-    mmPopulate(ctx, mm, ret, pageAlign(len));
+  if (error === 0 && ((flags & MAP_LOCKED) || (mm.defFlags & VM_LOCKED) || (flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE)) {
+    const addr = mm.vmas.addrOut[0];
+    mmPopulate(ctx, mm, addr, pageAlign((lenHigh * 4294967296 + (lenLow >>> 0))));
+    mm.vmas.addrOut[0] = addr;
   }
-  return ret;
+  return error;
 }
 
 /** round_hint_to_min(). */
@@ -234,22 +267,28 @@ function roundHintToMin(mm: MmStruct, hint: number): number {
   return hint;
 }
 
-/** MAX_LFS_FILESIZE (LLONG_MAX) and ULONG_MAX, for file_mmap_ok(). */
-const MAX_LFS_FILESIZE = (1n << 63n) - 1n;
-const ULONG_MAX = (1n << 64n) - 1n;
+/** MAX_LFS_FILESIZE (LLONG_MAX) + 1 and ULONG_MAX + 1, for file_mmap_ok(). */
+const TWO_63 = 2 ** 63;
+const TWO_64 = 2 ** 64;
 
-/** file_mmap_ok(): the mapping's last byte is a file offset the file can have. */
+/**
+ * file_mmap_ok(): the mapping's last byte is a file offset the file can have: len <= maxsize and
+ * pgoff <= (maxsize - len) >> PAGE_SHIFT, i.e. pgoff * 4096 + len < maxsize + 1 (2^63, or 2^64
+ * for a character device). Exact in doubles: len (page-aligned, at most 2^52) and pgoff * 4096
+ * (pgoff below 2^52) are multiples of 4096, and below 2^64 doubles hold every multiple of 4096,
+ * so the sum is exact below 2^64 and rounds to 2^64 or more above. (BigInt arithmetic here made
+ * six objects per file mapping.)
+ */
 function fileMmapOk(f: FileIdentity, pgoff: number, len: number): boolean {
-  let maxsize = f.kind === 'chr' ? ULONG_MAX : MAX_LFS_FILESIZE;
-  const l = BigInt(len);
-  if (l > maxsize) return false;
-  maxsize -= l;
-  return BigInt(pgoff) <= maxsize >> 12n;
+  return pgoff * PAGE_SIZE + len < (f.kind === 'chr' ? TWO_64 : TWO_63);
 }
 
-/** do_mmap(): every check of mmap(2), then get_unmapped_area() and mmap_region(). */
-export function doMmap(ctx: MmapContext, mm: MmStruct, file: number, addr: number, len: number, prot: number, flags: number, vmFlags: number, pgoff: number, flagsAbove32 = false): number {
+/** do_mmap(): every check of mmap(2), then get_unmapped_area() and mmap_region(). As ksysMmapPgoff(). */
+export function doMmap(ctx: MmapContext, mm: MmStruct, file: number, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, prot: number, flags: number, vmFlags: number, pgoffHigh: number, pgoffLow: number, flagsAbove32: boolean): number {
   const t = mm.vmas;
+  let addr = addrHigh * 4294967296 + (addrLow >>> 0);
+  let len = lenHigh * 4294967296 + (lenLow >>> 0);
+  let pgoff = pgoffHigh * 4294967296 + (pgoffLow >>> 0);
   if (len === 0) return EINVAL;
   if ((flags & MAP_FIXED_NOREPLACE) && ctx.hooks.noreplaceIsFixed) flags |= MAP_FIXED;
   if (!(flags & MAP_FIXED)) addr = roundHintToMin(mm, addr);
@@ -257,10 +296,15 @@ export function doMmap(ctx: MmapContext, mm: MmStruct, file: number, addr: numbe
   if (len === 0) return ENOMEM;
   // offset overflow? pgoff + (len >> PAGE_SHIFT) wraps only above 2^64 pages: never with pgoff < 2^52.
   if (t.mapCount > mm.limits.maxMapCount) return ENOMEM;
-  addr = getUnmappedArea(mm, addr, len, flags);
-  if (offsetInPage(addr) || isErr(addr)) return addr;
+  const found = getUnmappedArea(mm, ((addr * 2.3283064365386963e-10) | 0), (addr | 0), ((len * 2.3283064365386963e-10) | 0), (len | 0), flags);
+  if (found < 0) return found;
+  addr = t.addrOut[0];
+  const aHigh = ((addr * 2.3283064365386963e-10) | 0);
+  const aLow = addr | 0;
+  const lHigh = ((len * 2.3283064365386963e-10) | 0);
+  const lLow = len | 0;
   if ((flags & MAP_FIXED_NOREPLACE) && ctx.hooks.noreplaceIsFixed) {
-    const error = ctx.hooks.fixedNoreplaceCheck(t, addr, len);
+    const error = ctx.hooks.fixedNoreplaceCheck(t, aHigh, aLow, lHigh, lLow);
     if (error) return error;
   }
   // execute_only_pkey() for PROT_EXEC alone: protection keys are not modelled (pkey 0).
@@ -319,7 +363,10 @@ export function doMmap(ctx: MmapContext, mm: MmStruct, file: number, addr: numbe
   if (flags & MAP_NORESERVE) {
     if (mm.limits.overcommitMemory !== 2) vmFlags |= VM_NORESERVE;
   }
-  return mmapRegion(ctx, mm, file, addr, len, vmFlags >>> 0, pgoff);
+  const error = mmapRegion(ctx, mm, file, aHigh, aLow, lHigh, lLow, vmFlags >>> 0, ((pgoff * 2.3283064365386963e-10) | 0), (pgoff | 0));
+  if (error) return error;
+  t.addrOut[0] = addr;
+  return 0;
 }
 
 /** count_vma_pages_range(): the pages of [addr, end) that VMAs map. */
@@ -341,31 +388,36 @@ function accountableMapping(vmFlags: number): boolean {
 /** The device of the internal tmpfs (shm_mnt) that MAP_SHARED|MAP_ANONYMOUS memory lives on. */
 export const SHMEM_DEV = { major: 0, minor: 5 } as const;
 
-/** mmap_region(): make room (MAP_FIXED replaces), charge, merge or link a new VMA. */
-export function mmapRegion(ctx: MmapContext, mm: MmStruct, file: number, addr: number, len: number, vmFlags: number, pgoff: number): number {
+/** mmap_region(): make room (MAP_FIXED replaces), charge, merge or link a new VMA. addr, len and pgoff as halves; 0 (the VMA is at addr) or -errno. */
+export function mmapRegion(ctx: MmapContext, mm: MmStruct, file: number, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, vmFlags: number, pgoffHigh: number, pgoffLow: number): number {
   const t = mm.vmas;
+  const addr = addrHigh * 4294967296 + (addrLow >>> 0);
+  const len = lenHigh * 4294967296 + (lenLow >>> 0);
+  const end = addr + len;
+  const endHigh = ((end * 2.3283064365386963e-10) | 0);
+  const endLow = end | 0;
   const npages = len / PAGE_SIZE;
   if (!mayExpandVm(mm, vmFlags, npages)) {
-    const nrPages = countVmaPagesRange(mm, addr, addr + len);
+    const nrPages = countVmaPagesRange(mm, addr, end);
     if (!mayExpandVm(mm, vmFlags, npages - nrPages)) return ENOMEM;
   }
-  let prev = t.findVmaLinks(addr, addr + len);
+  let prev = t.findVmaLinks(addrHigh, addrLow, endHigh, endLow);
   while (prev < 0) {
-    if (doMunmap(ctx, mm, addr, len)) return ENOMEM;
-    prev = t.findVmaLinks(addr, addr + len);
+    if (doMunmap(ctx, mm, addrHigh, addrLow, lenHigh, lenLow)) return ENOMEM;
+    prev = t.findVmaLinks(addrHigh, addrLow, endHigh, endLow);
   }
   if (accountableMapping(vmFlags)) {
     if (!vmEnoughMemory(ctx, mm, npages)) return ENOMEM;
     vmFlags |= VM_ACCOUNT;
   }
   vmFlags >>>= 0;
-  let vma = vmaMerge(ctx, mm, prev, addr, addr + len, vmFlags, 0, file, pgoff);
+  let vma = vmaMerge(ctx, mm, prev, addrHigh, addrLow, endHigh, endLow, vmFlags, 0, file, pgoffHigh, pgoffLow);
   if (vma === 0) {
     vma = t.alloc();
     t.vmStart[vma] = addr;
-    t.vmEnd[vma] = addr + len;
+    t.vmEnd[vma] = end;
     t.vmFlags[vma] = vmFlags;
-    t.vmPgoff[vma] = pgoff;
+    t.vmPgoff[vma] = pgoffHigh * 4294967296 + (pgoffLow >>> 0);
     if (file !== 0) {
       t.vmFile[vma] = file;
       mm.files.get(file);
@@ -382,7 +434,7 @@ export function mmapRegion(ctx: MmapContext, mm: MmStruct, file: number, addr: n
     else t.vmFlags[vma] &= ~(VM_LOCKED | VM_LOCKONFAULT);
   }
   t.vmFlags[vma] = (t.vmFlags[vma] | VM_SOFTDIRTY) >>> 0;
-  return addr;
+  return 0;
 }
 
 /**
@@ -395,9 +447,9 @@ export function mmapRegion(ctx: MmapContext, mm: MmStruct, file: number, addr: n
  * MAP_FIXED_NOREPLACE" (4.19, https://lore.kernel.org/linux-mm/20181010152736.99475-1-jannh@google.com/).
  * The code that shipped in 4.17 is fixedNoreplaceCheckShipped().
  */
-export function fixedNoreplaceCheck(vmas: MmStruct['vmas'], addr: number, len: number): number {
-  const vma = vmas.findVma(addr);
-  if (vma !== 0 && vmas.vmStart[vma] < addr + len) return -ERRNO.EEXIST;
+export function fixedNoreplaceCheck(vmas: MmStruct['vmas'], addrHigh: number, addrLow: number, lenHigh: number, lenLow: number): number {
+  const vma = vmas.findVmaHalves(addrHigh, addrLow);
+  if (vma !== 0 && vmas.vmStart[vma] < (addrHigh * 4294967296 + (addrLow >>> 0)) + (lenHigh * 4294967296 + (lenLow >>> 0))) return -ERRNO.EEXIST;
   return 0;
 }
 
@@ -408,9 +460,9 @@ export function fixedNoreplaceCheck(vmas: MmStruct['vmas'], addr: number, len: n
  * unmapping then clobbers it: the bug fixed in 4.19 (fixedNoreplaceCheck()). Select it with
  * `createAddressSpaces(services, { hooks: { fixedNoreplaceCheck: fixedNoreplaceCheckShipped } })`.
  */
-export function fixedNoreplaceCheckShipped(vmas: MmStruct['vmas'], addr: number, _len: number): number {
-  const vma = vmas.findVma(addr);
-  if (vma !== 0 && vmas.vmStart[vma] <= addr) return -ERRNO.EEXIST;
+export function fixedNoreplaceCheckShipped(vmas: MmStruct['vmas'], addrHigh: number, addrLow: number): number {
+  const vma = vmas.findVmaHalves(addrHigh, addrLow);
+  if (vma !== 0 && vmas.vmStart[vma] <= (addrHigh * 4294967296 + (addrLow >>> 0))) return -ERRNO.EEXIST;
   return 0;
 }
 
@@ -424,23 +476,25 @@ export function doBrkFlags(ctx: MmapContext, mm: MmStruct, addr: number, request
   if (len === 0) return 0;
   if ((flags & ~VM_EXEC) !== 0) return EINVAL;
   flags |= VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT | mm.defFlags;
-  const error = getUnmappedArea(mm, addr, len, MAP_FIXED);
-  if (offsetInPage(error) || isErr(error)) return error;
+  const error = getUnmappedArea(mm, vaHigh(addr), vaLow(addr), vaHigh(len), vaLow(len), MAP_FIXED);
+  if (error < 0) return error;
   // mlock_future_check(mm, mm->def_flags, len)
   if (mm.defFlags & VM_LOCKED) {
     const locked = len / PAGE_SIZE + mm.lockedVm;
     if (locked > Math.floor(mm.limits.rlimitMemlock / PAGE_SIZE) && !mm.limits.capIpcLock) return -ERRNO.EAGAIN;
   }
-  let prev = t.findVmaLinks(addr, addr + len);
+  const end = addr + len;
+  let prev = t.findVmaLinks(vaHigh(addr), vaLow(addr), vaHigh(end), vaLow(end));
   while (prev < 0) {
-    if (doMunmap(ctx, mm, addr, len)) return ENOMEM;
-    prev = t.findVmaLinks(addr, addr + len);
+    if (doMunmap(ctx, mm, vaHigh(addr), vaLow(addr), vaHigh(len), vaLow(len))) return ENOMEM;
+    prev = t.findVmaLinks(vaHigh(addr), vaLow(addr), vaHigh(end), vaLow(end));
   }
   if (!mayExpandVm(mm, flags, len / PAGE_SIZE)) return ENOMEM;
   if (t.mapCount > mm.limits.maxMapCount) return ENOMEM;
   if (!vmEnoughMemory(ctx, mm, len / PAGE_SIZE)) return ENOMEM;
   flags >>>= 0;
-  let vma = vmaMerge(ctx, mm, prev, addr, addr + len, flags, 0, 0, addr / PAGE_SIZE);
+  const pgoff = addr / PAGE_SIZE;
+  let vma = vmaMerge(ctx, mm, prev, vaHigh(addr), vaLow(addr), vaHigh(end), vaLow(end), flags, 0, 0, vaHigh(pgoff), vaLow(pgoff));
   if (vma === 0) {
     vma = t.alloc();
     t.vmStart[vma] = addr;
@@ -469,7 +523,7 @@ export function sysBrk(ctx: MmapContext, mm: MmStruct, brk: number, compatBrk: b
   if (oldbrk !== newbrk) {
     if (brk <= mm.brk) {
       // Always allow shrinking brk.
-      if (doMunmap(ctx, mm, newbrk, oldbrk - newbrk) !== 0) return mm.brk;
+      if (doMunmap(ctx, mm, vaHigh(newbrk), vaLow(newbrk), vaHigh(oldbrk - newbrk), vaLow(oldbrk - newbrk)) !== 0) return mm.brk;
     } else {
       const next = t.findVma(oldbrk);
       if (next !== 0 && newbrk + PAGE_SIZE > t.vmStartGap(next)) return mm.brk;

@@ -8,7 +8,7 @@ import {
 } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
-import { doMunmap, getUnmappedArea, vmEnoughMemory } from './mmap.js';
+import { doMunmap as doMunmapHalves, getUnmappedArea as getUnmappedAreaHalves, vmEnoughMemory } from './mmap.js';
 import { mayExpandVm, vmStatAccount, vmaMerge } from './vma.js';
 
 const PAGE_SIZE = 4096;
@@ -18,6 +18,17 @@ const EFAULT = -ERRNO.EFAULT;
 
 function offsetInPage(x: number): boolean {
   return x % PAGE_SIZE !== 0;
+}
+
+/** do_munmap() of mmap.ts, which takes its arguments as vaHigh()/vaLow() halves (mremap is no hot path). */
+function doMunmap(ctx: MmapContext, mm: MmStruct, start: number, len: number): number {
+  return doMunmapHalves(ctx, mm, vaHigh(start), vaLow(start), vaHigh(len), vaLow(len));
+}
+
+/** get_unmapped_area() of mmap.ts as Linux returns it: the address, or -errno. */
+function getUnmappedArea(mm: MmStruct, addr: number, len: number, flags: number): number {
+  const error = getUnmappedAreaHalves(mm, vaHigh(addr), vaLow(addr), vaHigh(len), vaLow(len), flags);
+  return error < 0 ? error : mm.vmas.addrOut[0];
 }
 
 /** vma_is_anonymous(): no vm_ops (no file, no special mapping; MAP_SHARED anonymous memory is a shmem file). */
@@ -80,9 +91,10 @@ function copyVma(ctx: MmapContext, mm: MmStruct, vma: number, addr: number, len:
   const t = mm.vmas;
   // An anonymous VMA not yet faulted takes a pgoff that matches its new place, to merge more often.
   if (vmaIsAnonymous(mm, vma) && t.anonVma[vma] === 0) pgoff = addr / PAGE_SIZE;
-  const prev = t.findVmaLinks(addr, addr + len);
+  const end = addr + len;
+  const prev = t.findVmaLinks(vaHigh(addr), vaLow(addr), vaHigh(end), vaLow(end));
   if (prev < 0) throw new Error('kernel bug: copy_vma() onto a mapped range');
-  const merged = vmaMerge(ctx, mm, prev, addr, addr + len, t.vmFlags[vma], t.anonVma[vma], t.vmFile[vma], pgoff);
+  const merged = vmaMerge(ctx, mm, prev, vaHigh(addr), vaLow(addr), vaHigh(end), vaLow(end), t.vmFlags[vma], t.anonVma[vma], t.vmFile[vma], vaHigh(pgoff), vaLow(pgoff));
   if (merged !== 0) return merged;
   const n = t.alloc();
   t.copyFields(n, vma);

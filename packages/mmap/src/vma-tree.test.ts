@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VM_GROWSDOWN } from '@mmkit/core';
+import { VM_GROWSDOWN, vaHigh, vaLow } from '@mmkit/core';
 import { VmaTable } from './vma-tree.js';
 
 const PAGE = 4096;
@@ -17,8 +17,18 @@ function rng(seed: number): () => number {
   };
 }
 
+/** find_vma_links(), unmapped_area() and unmapped_area_topdown() on plain numbers (the table takes int32 halves and answers the address in addrOut[0]). */
+function links(t: VmaTable, start: number, end: number): number {
+  return t.findVmaLinks(vaHigh(start), vaLow(start), vaHigh(end), vaLow(end));
+}
+function area(t: VmaTable, topDown: boolean, len: number, low: number, high: number): number {
+  const args = [vaHigh(len), vaLow(len), vaHigh(low), vaLow(low), vaHigh(high), vaLow(high)] as const;
+  const error = topDown ? t.unmappedAreaTopdown(...args) : t.unmappedArea(...args);
+  return error < 0 ? error : t.addrOut[0];
+}
+
 function add(t: VmaTable, start: number, end: number, flags = 0): number {
-  const prev = t.findVmaLinks(start, end);
+  const prev = links(t, start, end);
   if (prev < 0) throw new Error('overlap');
   const v = t.alloc();
   t.vmStart[v] = start;
@@ -88,10 +98,10 @@ describe('the VMA tree (mm_rb and the vm_next list)', () => {
     expect(t.findVma(0x1ffff)).toBe(a);
     expect(t.findVma(0x20000)).toBe(b);
     expect(t.findVma(0x50000)).toBe(0);
-    expect(t.findVmaLinks(0x20000, 0x40000)).toBe(a);
-    expect(t.findVmaLinks(0x1f000, 0x21000)).toBe(-1);
-    expect(t.findVmaLinks(0x3f000, 0x41000)).toBe(-1);
-    expect(t.findVmaLinks(0x60000, 0x61000)).toBe(b);
+    expect(links(t, 0x20000, 0x40000)).toBe(a);
+    expect(links(t, 0x1f000, 0x21000)).toBe(-1);
+    expect(links(t, 0x3f000, 0x41000)).toBe(-1);
+    expect(links(t, 0x60000, 0x61000)).toBe(b);
     expect(t.prevOf(0)).toBe(b);
     expect(t.mapCount).toBe(2);
   });
@@ -125,8 +135,8 @@ describe('the VMA tree (mm_rb and the vm_next list)', () => {
       const len = (1 + Math.floor(r() * 6)) * PAGE;
       const low = Math.floor(r() * N) * PAGE;
       const high = low + Math.floor(r() * 64 * PAGE) + len;
-      expect(t.unmappedArea(len, low, high)).toBe(bruteBottomUp(t, len, low, high));
-      expect(t.unmappedAreaTopdown(len, low, high)).toBe(bruteTopDown(t, len, low, high));
+      expect(area(t, false, len, low, high)).toBe(bruteBottomUp(t, len, low, high));
+      expect(area(t, true, len, low, high)).toBe(bruteTopDown(t, len, low, high));
     }
   });
 
@@ -136,14 +146,14 @@ describe('the VMA tree (mm_rb and the vm_next list)', () => {
     add(t, 0x100000, 0x101000);
     add(t, 0x800000, 0x900000, VM_GROWSDOWN);
     // Top-down below 0x900000: the hole under the stack ends at 0x800000 - gap.
-    expect(t.unmappedAreaTopdown(PAGE, PAGE, 0x800000)).toBe(0x800000 - gap - PAGE);
+    expect(area(t, true, PAGE, PAGE, 0x800000)).toBe(0x800000 - gap - PAGE);
     const noGap = new VmaTable(0);
     add(noGap, 0x100000, 0x101000);
     add(noGap, 0x800000, 0x900000, VM_GROWSDOWN);
-    expect(noGap.unmappedAreaTopdown(PAGE, PAGE, 0x800000)).toBe(0x800000 - PAGE);
+    expect(area(noGap, true, PAGE, PAGE, 0x800000)).toBe(0x800000 - PAGE);
     // Bottom-up: a hole that only fits without the gap is skipped.
-    expect(t.unmappedArea(0x800000 - 0x101000 - gap + PAGE, 0x101000, 0x1000000)).toBe(0x900000);
-    expect(t.unmappedArea(0x800000 - 0x101000 - gap, 0x101000, 0x1000000)).toBe(0x101000);
+    expect(area(t, false, 0x800000 - 0x101000 - gap + PAGE, 0x101000, 0x1000000)).toBe(0x900000);
+    expect(area(t, false, 0x800000 - 0x101000 - gap, 0x101000, 0x1000000)).toBe(0x101000);
   });
 
   it('grows its arrays and reuses freed slots', () => {

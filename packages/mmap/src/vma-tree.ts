@@ -48,6 +48,13 @@ export class VmaTable {
   mapCount = 0;
   /** mm->highest_vm_end: vm_end_gap() of the last VMA. */
   highestVmEnd = 0;
+  /**
+   * The address a call answers (unmapped_area()'s hole, get_unmapped_area()'s and do_mmap()'s
+   * address), read right after the call: the call itself returns 0 or -errno, since V8 boxes a
+   * double returned from a call it has not inlined (a HeapNumber per mmap), never a typed
+   * array's element.
+   */
+  readonly addrOut = new Float64Array(1);
   /** Free slots, linked through vmNext. */
   private freeHead = 0;
   private used = 1;
@@ -187,12 +194,14 @@ export class VmaTable {
   }
 
   /**
-   * find_vma_links(): the VMA after which [addr, end) would be linked, or -1 when a VMA overlaps it
-   * (Linux's -ENOMEM, which makes mmap_region() and do_brk_flags() unmap first).
+   * find_vma_links() of [addr, end), both given as their vaHigh()/vaLow() halves (joined here as
+   * vaJoin() does, written out: a call V8 does not inline boxes its double result): the VMA after
+   * which the range would be linked, or -1 when a VMA overlaps it (Linux's -ENOMEM, which makes
+   * mmap_region() and do_brk_flags() unmap first).
    */
-  findVmaLinks(addr: number, end: number): number {
-    const vma = this.findVma(addr);
-    if (vma !== 0 && this.vmStart[vma] < end) return -1;
+  findVmaLinks(addrHigh: number, addrLow: number, endHigh: number, endLow: number): number {
+    const vma = this.findVmaHalves(addrHigh, addrLow);
+    if (vma !== 0 && this.vmStart[vma] < (endHigh * 4294967296 + (endLow >>> 0))) return -1;
     return this.prevOf(vma);
   }
 
@@ -337,9 +346,13 @@ export class VmaTable {
 
   /**
    * unmapped_area(): the lowest gap_start in [low_limit, high_limit - length] where length bytes
-   * fit below vm_start_gap() of the next VMA, or -ENOMEM (-12). Ported from 4.17 (align_mask 0).
+   * fit below vm_start_gap() of the next VMA: 0 with it in addrOut[0], or -ENOMEM (-12). Ported
+   * from 4.17 (align_mask 0). The arguments come as vaHigh()/vaLow() halves.
    */
-  unmappedArea(length: number, lowLimit: number, highLimit: number): number {
+  unmappedArea(lengthHigh: number, lengthLow: number, lowHigh: number, lowLow: number, highHigh: number, highLow: number): number {
+    const length = lengthHigh * 4294967296 + (lengthLow >>> 0);
+    const lowLimit = lowHigh * 4294967296 + (lowLow >>> 0);
+    const highLimit = highHigh * 4294967296 + (highLow >>> 0);
     if (highLimit < length) return -12;
     const high = highLimit - length;
     if (lowLimit > high) return -12;
@@ -392,18 +405,29 @@ export class VmaTable {
   }
 
   private foundBottomUp(gapStart: number, lowLimit: number): number {
-    return gapStart < lowLimit ? lowLimit : gapStart;
+    this.addrOut[0] = gapStart < lowLimit ? lowLimit : gapStart;
+    return 0;
   }
 
-  /** unmapped_area_topdown(): the highest address below high_limit where length bytes fit, at or above low_limit, or -ENOMEM. Ported from 4.17 (align_mask 0). */
-  unmappedAreaTopdown(length: number, lowLimit: number, highLimit: number): number {
+  /**
+   * unmapped_area_topdown(): the highest address below high_limit where length bytes fit, at or
+   * above low_limit: 0 with it in addrOut[0], or -ENOMEM. Ported from 4.17 (align_mask 0). The
+   * arguments come as vaHigh()/vaLow() halves.
+   */
+  unmappedAreaTopdown(lengthHigh: number, lengthLow: number, lowHigh: number, lowLow: number, highHigh: number, highLow: number): number {
+    const length = lengthHigh * 4294967296 + (lengthLow >>> 0);
+    const lowLimit = lowHigh * 4294967296 + (lowLow >>> 0);
+    const highLimit = highHigh * 4294967296 + (highLow >>> 0);
     let gapEnd = highLimit;
     if (gapEnd < length) return -12;
     const high = gapEnd - length;
     if (lowLimit > high) return -12;
     const low = lowLimit + length;
     let gapStart = this.highestVmEnd;
-    if (gapStart <= high) return gapEnd - length; // found_highest
+    if (gapStart <= high) {
+      this.addrOut[0] = gapEnd - length; // found_highest
+      return 0;
+    }
     if (this.root === 0) return -12;
     let vma = this.root;
     if (this.subGap[vma] < length) return -12;
@@ -421,7 +445,8 @@ export class VmaTable {
         if (gapEnd < low) return -12;
         if (gapStart <= high && gapEnd > gapStart && gapEnd - gapStart >= length) {
           if (gapEnd > highLimit) gapEnd = highLimit;
-          return gapEnd - length;
+          this.addrOut[0] = gapEnd - length;
+          return 0;
         }
         const l = this.left[vma];
         if (l !== 0 && this.subGap[l] >= length) {

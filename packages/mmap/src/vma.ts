@@ -4,7 +4,7 @@
  * split_vma(), vm_stat_account(), may_expand_vm(). __vma_adjust()'s effect on the VMA list is
  * done directly (bounds, removed VMAs, and which VMA imports the other's anon_vma).
  */
-import { VM_EXEC, VM_GROWSDOWN, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, ERRNO } from '@mmkit/core';
+import { VM_EXEC, VM_GROWSDOWN, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_SPECIAL, VM_WRITE, ERRNO, vaHigh, vaJoin, vaLow } from '@mmkit/core';
 import type { MmapContext, MmapHooks } from './context.js';
 import type { MmStruct } from './mm.js';
 import type { VmaTable } from './vma-tree.js';
@@ -61,11 +61,11 @@ export const DEFAULT_MERGE_HOOKS: Pick<MmapHooks, 'isMergeableAnonVma' | 'canVma
     if ((anonVma1 === 0 || anonVma2 === 0) && (vma === 0 || t.anonChain[vma] === 1)) return true;
     return anonVma1 === anonVma2;
   },
-  canVmaMergeBefore(t, vma, vmFlags, anonVma, file, pgoff) {
-    return isMergeableVma(t, vma, file, vmFlags) && this.isMergeableAnonVma(t, anonVma, t.anonVma[vma], vma) && t.vmPgoff[vma] === pgoff;
+  canVmaMergeBefore(t, vma, vmFlags, anonVma, file, pgoffHigh, pgoffLow) {
+    return isMergeableVma(t, vma, file, vmFlags) && this.isMergeableAnonVma(t, anonVma, t.anonVma[vma], vma) && t.vmPgoff[vma] === vaJoin(pgoffHigh, pgoffLow);
   },
-  canVmaMergeAfter(t, vma, vmFlags, anonVma, file, pgoff) {
-    return isMergeableVma(t, vma, file, vmFlags) && this.isMergeableAnonVma(t, anonVma, t.anonVma[vma], vma) && t.vmPgoff[vma] + vmaPages(t, vma) === pgoff;
+  canVmaMergeAfter(t, vma, vmFlags, anonVma, file, pgoffHigh, pgoffLow) {
+    return isMergeableVma(t, vma, file, vmFlags) && this.isMergeableAnonVma(t, anonVma, t.anonVma[vma], vma) && t.vmPgoff[vma] + vmaPages(t, vma) === vaJoin(pgoffHigh, pgoffLow);
   },
 };
 
@@ -91,19 +91,26 @@ function removeMerged(mm: MmStruct, v: number): void {
  * 1 PPPP.AAAA.NNNN all three become one; 2 prev grows over AAAA; 3 next grows down over AAAA;
  * 4 mprotect of prev's tail, next grows down; 5 mprotect of next's head, prev grows up;
  * 6 mprotect of a whole VMA between prev and next, all one; 7 prev grows over that VMA;
- * 8 next grows down over that VMA.
+ * 8 next grows down over that VMA. addr, end and pgoff come as their vaHigh()/vaLow() halves (core's
+ * units.ts), and pgoff goes to the hooks so: V8 boxes a double passed to a call it has not inlined.
  */
-export function vmaMerge(ctx: MmapContext, mm: MmStruct, prev: number, addr: number, end: number, vmFlags: number, anonVma: number, file: number, pgoff: number): number {
+export function vmaMerge(ctx: MmapContext, mm: MmStruct, prev: number, addrHigh: number, addrLow: number, endHigh: number, endLow: number, vmFlags: number, anonVma: number, file: number, pgoffHigh: number, pgoffLow: number): number {
   const t = mm.vmas;
   const hooks = ctx.hooks;
+  const addr = addrHigh * 4294967296 + (addrLow >>> 0);
+  const end = endHigh * 4294967296 + (endLow >>> 0);
   const pglen = (end - addr) / PAGE_SHIFT_DIV;
+  // can_vma_merge_before()'s pgoff + pglen.
+  const nextPgoff = (pgoffHigh * 4294967296 + (pgoffLow >>> 0)) + pglen;
+  const nextPgoffHigh = ((nextPgoff * 2.3283064365386963e-10) | 0);
+  const nextPgoffLow = nextPgoff | 0;
   if (vmFlags & VM_SPECIAL) return 0;
   let next = prev !== 0 ? t.vmNext[prev] : t.head;
   const area = next;
   if (area !== 0 && t.vmEnd[area] === end) next = t.vmNext[next]; // cases 6, 7, 8
 
-  if (prev !== 0 && t.vmEnd[prev] === addr && hooks.canVmaMergeAfter(t, prev, vmFlags, anonVma, file, pgoff)) {
-    if (next !== 0 && end === t.vmStart[next] && hooks.canVmaMergeBefore(t, next, vmFlags, anonVma, file, pgoff + pglen)
+  if (prev !== 0 && t.vmEnd[prev] === addr && hooks.canVmaMergeAfter(t, prev, vmFlags, anonVma, file, pgoffHigh, pgoffLow)) {
+    if (next !== 0 && end === t.vmStart[next] && hooks.canVmaMergeBefore(t, next, vmFlags, anonVma, file, nextPgoffHigh, nextPgoffLow)
       && hooks.isMergeableAnonVma(t, t.anonVma[prev], t.anonVma[next], 0)) {
       // Cases 1, 6: prev grows to next's end; area (case 6) and next go.
       const newEnd = t.vmEnd[next];
@@ -132,7 +139,7 @@ export function vmaMerge(ctx: MmapContext, mm: MmStruct, prev: number, addr: num
     return prev;
   }
 
-  if (next !== 0 && end === t.vmStart[next] && hooks.canVmaMergeBefore(t, next, vmFlags, anonVma, file, pgoff + pglen)) {
+  if (next !== 0 && end === t.vmStart[next] && hooks.canVmaMergeBefore(t, next, vmFlags, anonVma, file, nextPgoffHigh, nextPgoffLow)) {
     if (prev !== 0 && addr < t.vmEnd[prev]) {
       // Case 4: prev shrinks to addr, next grows down to addr.
       importAnonVma(t, next, prev);
@@ -157,11 +164,13 @@ export function vmaMerge(ctx: MmapContext, mm: MmStruct, prev: number, addr: num
 }
 
 /**
- * __split_vma(): split v at addr; the new VMA takes the part below addr (newBelow) or from addr
- * on. 0, or -ENOMEM. Bypasses vm.max_map_count (split_vma() checks it).
+ * __split_vma(): split v at addr (its vaHigh()/vaLow() halves: munmap splits on every call that
+ * leaves part of a VMA); the new VMA takes the part below addr (newBelow) or from addr on. 0, or
+ * -ENOMEM. Bypasses vm.max_map_count (split_vma() checks it).
  */
-export function __splitVma(mm: MmStruct, v: number, addr: number, newBelow: boolean): number {
+export function __splitVma(mm: MmStruct, v: number, addrHigh: number, addrLow: number, newBelow: boolean): number {
   const t = mm.vmas;
+  const addr = addrHigh * 4294967296 + (addrLow >>> 0);
   const n = t.alloc();
   t.copyFields(n, v);
   if (t.vmFile[n] !== 0) mm.files.get(t.vmFile[n]);
@@ -179,10 +188,10 @@ export function __splitVma(mm: MmStruct, v: number, addr: number, newBelow: bool
   return 0;
 }
 
-/** split_vma(): -ENOMEM at vm.max_map_count, else __split_vma(). */
-export function splitVma(mm: MmStruct, v: number, addr: number, newBelow: boolean): number {
+/** split_vma(): -ENOMEM at vm.max_map_count, else __split_vma(). addr as halves. */
+export function splitVma(mm: MmStruct, v: number, addrHigh: number, addrLow: number, newBelow: boolean): number {
   if (mm.vmas.mapCount >= mm.limits.maxMapCount) return -ERRNO.ENOMEM;
-  return __splitVma(mm, v, addr, newBelow);
+  return __splitVma(mm, v, addrHigh, addrLow, newBelow);
 }
 
 /**
@@ -193,14 +202,14 @@ export function splitVma(mm: MmStruct, v: number, addr: number, newBelow: boolea
 export function vmaMergeOrSplit(ctx: MmapContext, mm: MmStruct, prev: number, vma: number, start: number, end: number, newflags: number): number {
   const t = mm.vmas;
   const pgoff = t.vmPgoff[vma] + (start - t.vmStart[vma]) / PAGE_SHIFT_DIV;
-  const merged = vmaMerge(ctx, mm, prev, start, end, newflags, t.anonVma[vma], t.vmFile[vma], pgoff);
+  const merged = vmaMerge(ctx, mm, prev, vaHigh(start), vaLow(start), vaHigh(end), vaLow(end), newflags, t.anonVma[vma], t.vmFile[vma], vaHigh(pgoff), vaLow(pgoff));
   if (merged !== 0) return merged;
   if (start !== t.vmStart[vma]) {
-    const error = splitVma(mm, vma, start, true);
+    const error = splitVma(mm, vma, vaHigh(start), vaLow(start), true);
     if (error) return error;
   }
   if (end !== t.vmEnd[vma]) {
-    const error = splitVma(mm, vma, end, false);
+    const error = splitVma(mm, vma, vaHigh(end), vaLow(end), false);
     if (error) return error;
   }
   return vma;
