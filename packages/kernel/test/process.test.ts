@@ -5,6 +5,7 @@ import {
   FAULT_OOM, MAP_ANONYMOUS, MAP_GROWSDOWN, MAP_LOCKED, MAP_NONBLOCK, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PG_LEVEL_4K, PROT_NONE, PROT_READ, PROT_WRITE, SEGV_ACCERR, SEGV_MAPERR,
   VM_GROWSDOWN, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, vaHigh, vaLow, type MmId,
 } from '@mmkit/core';
+import { createAddressSpaces } from '@mmkit/mmap';
 import { createKernel, type Kernel } from '../src/index.js';
 
 const MiB = 2 ** 20;
@@ -31,6 +32,12 @@ function pte(k: Kernel, mm: MmId, addr: number): number {
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
 
+/** The anonymous pages mm maps: the mm's counter plus its task's cache (SPLIT_RSS_COUNTING: the counter alone lags). */
+function anonPages(k: Kernel, mm: MmId): number {
+  const info = k.addressSpaces!.mmInfo(mm)!;
+  return info.anonRss + info.taskRss.anonRss;
+}
+
 describe('page faults', () => {
   it('a read fault maps the zero page; a write fault a zeroed page of its own', () => {
     const k = boot();
@@ -44,14 +51,17 @@ describe('page faults', () => {
     expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(0);
     const free = freePages(k);
     expect(p.write(a + PAGE - 2, bytes(1, 2, 3, 4))).toEqual({ ok: true });
-    // Two pages: the zero page of the first copied (wp_page_copy), the second a new zeroed page.
-    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(2);
+    // Two pages: the zero page of the first copied (wp_page_copy), the second a new zeroed page, counted in
+    // the task's rss cache: the mm's counter (RssAnon) catches up at the 66th fault, a zap or exit.
+    expect(anonPages(k, p.mm)).toBe(2);
+    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(0);
     expect(freePages(k)).toBe(free - 2);
     const back = p.read(a, 2 * PAGE);
     if (!back.ok) throw new Error('read failed');
     expect([...back.bytes.subarray(PAGE - 3, PAGE + 3)]).toEqual([0, 1, 2, 3, 4, 0]);
     expect(arch.pteDirty(pte(k, p.mm, a)) && arch.pteWrite(pte(k, p.mm, a))).toBe(true);
-    expect(k.readFile(`/proc/${p.pid}/status`)).toContain('\nRssAnon:\t       8 kB\n');
+    expect(k.readFile(`/proc/${p.pid}/status`)).toContain('\nRssAnon:\t       0 kB\n');
+    expect(k.readFile(`/proc/${p.pid}/smaps`)).toContain('\nAnonymous:             8 kB\n'); // smaps walks the page tables
   });
 
   it('SIGSEGV as a result: SEGV_MAPERR outside any VMA, SEGV_ACCERR for a forbidden access', () => {
@@ -138,28 +148,85 @@ describe('page faults', () => {
   });
 });
 
+describe('SPLIT_RSS_COUNTING: the mm counters lag as 4.17\'s do', () => {
+  // mm/memory.c of 4.17: add_mm_counter_fast() counts a fault's page in current->rss_stat;
+  // check_sync_rss_stat() at the start of handle_mm_fault() adds that to the mm's counters when
+  // events++ > TASK_RSS_EVENTS_THRESH (64), i.e. at every 66th fault; add_mm_rss_vec() syncs when
+  // the task zaps a page table of its own mm; do_exit() and exit_mm() sync before exit_mmap().
+  const status = (k: Kernel, pid: number, field: string) => Number(new RegExp(`\\n${field}:\\s+(\\d+) kB\\n`).exec(k.readFile(`/proc/${pid}/status`))![1]);
+
+  it('RssAnon and VmRSS catch up at the 66th fault and at a zap of a page table, not at one of an empty range; fork copies into the child\'s counters', () => {
+    const k = boot();
+    const p = k.spawn({ vmas: [] });
+    const as = k.addressSpaces!;
+    const a = p.mmap(0, 200 * PAGE, RW, ANON);
+    for (let i = 0; i < 65; i++) expect(p.write(a + i * PAGE, bytes(1)).ok).toBe(true);
+    let info = as.mmInfo(p.mm)!;
+    expect([info.anonRss, info.taskRss.anonRss, info.taskRss.events]).toEqual([0, 65, 65]);
+    expect([status(k, p.pid, 'RssAnon'), status(k, p.pid, 'VmRSS')]).toEqual([0, 0]);
+    expect(k.readFile(`/proc/${p.pid}/smaps`)).toContain('\nRss:                 260 kB\n'); // smaps walks the tables
+    // The 66th fault syncs first (65 pages), then counts its own page in the cache.
+    expect(p.write(a + 65 * PAGE, bytes(1)).ok).toBe(true);
+    info = as.mmInfo(p.mm)!;
+    expect([info.anonRss, info.taskRss.anonRss, info.taskRss.events]).toEqual([65, 1, 0]);
+    expect(status(k, p.pid, 'RssAnon')).toBe(65 * 4);
+    // A read fault of the zero page is an event too, and counts no page.
+    expect(p.read(a + 100 * PAGE, 1).ok).toBe(true);
+    expect([as.mmInfo(p.mm)!.taskRss.anonRss, as.mmInfo(p.mm)!.taskRss.events]).toEqual([1, 1]);
+    // munmap() of a range with no page table (its PMD is empty) zaps no PTE table: no sync.
+    const far = p.mmap(0x40000000, 4 * PAGE, RW, ANON);
+    expect(far).toBe(0x40000000);
+    p.munmap(far, 4 * PAGE);
+    expect(as.mmInfo(p.mm)!.taskRss.anonRss).toBe(1);
+    // fork() copies the page tables into the child's counters (current is the parent: no sync of either).
+    const c = p.fork();
+    const ci = as.mmInfo(c.mm)!;
+    expect([ci.anonRss, ci.taskRss.anonRss, ci.taskRss.events, as.mmInfo(p.mm)!.taskRss.anonRss]).toEqual([66, 0, 0, 1]);
+    c.exit();
+    // munmap() of a mapped page: zap_pte_range()'s add_mm_rss_vec() syncs the cache.
+    expect(p.munmap(a, PAGE)).toBe(0);
+    info = as.mmInfo(p.mm)!;
+    expect([info.anonRss, info.taskRss.anonRss, info.taskRss.events]).toEqual([65, 0, 0]);
+    expect(status(k, p.pid, 'VmRSS')).toBe(65 * 4);
+    k.assertInvariants();
+    p.exit();
+    k.assertInvariants();
+  });
+
+  it('without SPLIT_RSS_COUNTING (the splitRssCounting hook off) every fault counts in the mm at once', () => {
+    const k = createKernel({ machine: { mem: 128 * MiB }, pcp: false, addressSpaces: (services) => createAddressSpaces(services, { hooks: { splitRssCounting: false } }) });
+    const p = k.spawn({ vmas: [] });
+    const a = p.mmap(0, 4 * PAGE, RW, ANON);
+    for (let i = 0; i < 3; i++) expect(p.write(a + i * PAGE, bytes(1)).ok).toBe(true);
+    const info = k.addressSpaces!.mmInfo(p.mm)!;
+    expect([info.anonRss, info.taskRss.anonRss, info.taskRss.events]).toEqual([3, 0, 0]);
+    expect(status(k, p.pid, 'RssAnon')).toBe(12);
+    k.assertInvariants();
+  });
+});
+
 describe('MAP_POPULATE and MAP_LOCKED', () => {
   it('populate through faults: a private writable mapping gets its own pages, a read-only one the zero page', () => {
     const k = boot();
     const free = freePages(k);
     const p = k.spawn({ vmas: [] });
     const rw = p.mmap(0, 16 * PAGE, RW, ANON | MAP_POPULATE);
-    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(16);
+    expect(anonPages(k, p.mm)).toBe(16);
     const ro = p.mmap(0, 16 * PAGE, PROT_READ, ANON | MAP_POPULATE);
-    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(16);
+    expect(anonPages(k, p.mm)).toBe(16);
     const arch = k.archPageTables!;
     expect(arch.pteSpecial(pte(k, p.mm, ro + 5 * PAGE))).toBe(true);
     // MAP_POPULATE | MAP_NONBLOCK populates nothing; PROT_NONE cannot be populated (no error either).
     p.mmap(0, 4 * PAGE, RW, ANON | MAP_POPULATE | MAP_NONBLOCK);
     p.mmap(0, 4 * PAGE, PROT_NONE, ANON | MAP_POPULATE);
-    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(16);
+    expect(anonPages(k, p.mm)).toBe(16);
     const locked = p.mmap(0, 8 * PAGE, RW, ANON | MAP_LOCKED);
     const info = k.addressSpaces!.mmInfo(p.mm)!;
-    expect([info.anonRss, info.lockedVm]).toEqual([24, 8]);
+    expect([anonPages(k, p.mm), info.lockedVm]).toEqual([24, 8]);
     expect(k.readFile(`/proc/${p.pid}/status`)).toContain('\nVmLck:\t      32 kB\n');
     // mremap growing a locked mapping populates the new part.
     expect(p.mremap(locked, 8 * PAGE, 12 * PAGE, 1)).toBeGreaterThan(0);
-    expect(k.addressSpaces!.mmInfo(p.mm)!.anonRss).toBe(28);
+    expect(anonPages(k, p.mm)).toBe(28);
     expect(p.read(rw, 1).ok).toBe(true);
     p.exit();
     expect(freePages(k)).toBe(free);
@@ -174,7 +241,7 @@ describe('mlock(2), mlock2(2), munlock(2)', () => {
     const a = p.mmap(0x700000000, 8 * PAGE, RW, ANON | 0x10);
     expect(as.mlock(p.mm, a + 2 * PAGE + 5, 2 * PAGE)).toBe(0); // [a + 2, a + 5) pages: PAGE_ALIGN(len + offset)
     let info = as.mmInfo(p.mm)!;
-    expect([info.lockedVm, info.anonRss, info.mapCount]).toEqual([3, 3, 3]);
+    expect([info.lockedVm, anonPages(k, p.mm), info.mapCount]).toEqual([3, 3, 3]);
     expect(k.readFile(`/proc/${p.pid}/smaps`)).toMatch(/VmFlags: rd wr mr mw me lo ac sd \n/);
     // Locking an overlapping range counts the pages already locked once.
     expect(as.mlock(p.mm, a, 4 * PAGE)).toBe(0);
@@ -184,7 +251,7 @@ describe('mlock(2), mlock2(2), munlock(2)', () => {
     info = as.mmInfo(p.mm)!;
     // Unlocked, the pages stay; [a, a + 5) does not merge with [a + 5, a + 8), which has no anon_vma
     // (is_mergeable_anon_vma(): an empty anon_vma_chain is not singular).
-    expect([info.lockedVm, info.mapCount, info.anonRss]).toEqual([0, 2, 5]);
+    expect([info.lockedVm, info.mapCount, anonPages(k, p.mm)]).toEqual([0, 2, 5]);
     // RLIMIT_MEMLOCK (64 KiB: 16 pages): ENOMEM beyond it; a hole: ENOMEM; PROT_NONE cannot be faulted in: ENOMEM.
     const big = p.mmap(0, 32 * PAGE, RW, ANON);
     expect(as.mlock(p.mm, big, 17 * PAGE)).toBe(-12);
@@ -196,9 +263,9 @@ describe('mlock(2), mlock2(2), munlock(2)', () => {
     expect(as.munlock(p.mm, none, PAGE)).toBe(0);
     // mlock2: MLOCK_ONFAULT locks without faulting in; an unknown flag is EINVAL.
     const lazy = p.mmap(0, 4 * PAGE, RW, ANON);
-    const rss = as.mmInfo(p.mm)!.anonRss;
+    const rss = anonPages(k, p.mm);
     expect(as.mlock(p.mm, lazy, 4 * PAGE, 1)).toBe(0);
-    expect([as.mmInfo(p.mm)!.anonRss, as.mmInfo(p.mm)!.lockedVm]).toEqual([rss, 4]);
+    expect([anonPages(k, p.mm), as.mmInfo(p.mm)!.lockedVm]).toEqual([rss, 4]);
     expect(as.mlock(p.mm, lazy, PAGE, 2)).toBe(-22);
     // A wrapping range is EINVAL (with CAP_IPC_LOCK, past the limit check).
     const q = k.spawn({ vmas: [], capIpcLock: true });

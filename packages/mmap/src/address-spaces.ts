@@ -25,6 +25,7 @@ import { doMlock, doMunlock } from './mlock.js';
 import { mmPopulate } from './populate.js';
 import { PMD_SIZE, nextBoundary, walkUserPtes } from './memory.js';
 import { mmCounter } from './rmap.js';
+import { TASK_RSS_EVENTS_THRESH, getMmCounter, syncMmRss } from './rss.js';
 import { dupMmap } from './fork.js';
 import { DEFAULT_MERGE_HOOKS, anonVmaPrepare, isDataMapping, isExecMapping, isStackMapping, vmStatAccount } from './vma.js';
 
@@ -42,6 +43,7 @@ export const DEFAULT_MMAP_HOOKS: MmapHooks = {
   stackGuardGap: (configured) => configured,
   readFaultZeroPage: true,
   populate: true,
+  splitRssCounting: true,
 };
 
 export interface AddressSpacesOptions {
@@ -400,6 +402,9 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
 
   function mmDestroy(mmId: MmId): void {
     const mm = mmOf(mmId);
+    // do_exit() ("sync mm's RSS info before statistics gathering") and exit_mm(): the task's rss cache goes to the mm
+    // before exit_mmap() zaps, so the counters end at 0 (check_mm()'s "Bad rss-counter state" otherwise).
+    syncMmRss(mm);
     exitMmap(ctx, mm);
     // free_pgtables() covered every VMA; the pgd goes with the mm (mmdrop() -> pgd_free()).
     archOf(ctx).pgdFree(mm.pgd);
@@ -412,7 +417,8 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     return {
       mapCount: mm.vmas.mapCount, totalVm: mm.totalVm, dataVm: mm.dataVm, stackVm: mm.stackVm, execVm: mm.execVm, lockedVm: mm.lockedVm,
       startBrk: mm.startBrk, brk: mm.brk, mmapBase: mm.mmapBase, topDown: mm.topDown, highestVmEnd: mm.vmas.highestVmEnd, pgd: mm.pgd,
-      fileRss: mm.rss[MM_FILEPAGES], anonRss: mm.rss[MM_ANONPAGES], swapEnts: mm.rss[MM_SWAPENTS], shmemRss: mm.rss[MM_SHMEMPAGES],
+      fileRss: getMmCounter(mm, MM_FILEPAGES), anonRss: getMmCounter(mm, MM_ANONPAGES), swapEnts: getMmCounter(mm, MM_SWAPENTS), shmemRss: getMmCounter(mm, MM_SHMEMPAGES),
+      taskRss: { fileRss: mm.taskRss[MM_FILEPAGES], anonRss: mm.taskRss[MM_ANONPAGES], swapEnts: mm.taskRss[MM_SWAPENTS], shmemRss: mm.taskRss[MM_SHMEMPAGES], events: mm.taskRssEvents },
       hiwaterRss: mm.hiwaterRss, hiwaterVm: mm.hiwaterVm, pinnedVm: mm.pinnedVm, pgtablesBytes: archOf(ctx).pgtablesBytes(mm.pgd),
       startCode: mm.startCode, endCode: mm.endCode,
     };
@@ -695,9 +701,13 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
       }
     }
     if (tables * 4096 !== arch.pgtablesBytes(mm.pgd)) bad.push(`pgtables_bytes is ${arch.pgtablesBytes(mm.pgd)}, the tables below the pgd are ${tables} pages`);
+    // SPLIT_RSS_COUNTING: the mm's counter plus its task's cache (rss.ts) is what the tables map.
     for (let c = 0; c < 4; c++) {
-      if (c !== MM_SWAPENTS && rss[c] !== mm.rss[c]) bad.push(`rss counter ${c} is ${mm.rss[c]}, the page tables map ${rss[c]} such pages`);
+      const counted = mm.rss[c] + mm.taskRss[c];
+      if (c !== MM_SWAPENTS && rss[c] !== counted) bad.push(`rss counter ${c} is ${mm.rss[c]} + ${mm.taskRss[c]} in the task's cache, the page tables map ${rss[c]} such pages`);
     }
+    if (!ctx.hooks.splitRssCounting && (mm.taskRss.some((x) => x !== 0) || mm.taskRssEvents !== 0)) bad.push('the task caches rss counts without SPLIT_RSS_COUNTING');
+    if (!(mm.taskRssEvents >= 0 && mm.taskRssEvents <= TASK_RSS_EVENTS_THRESH + 1)) bad.push(`the task's rss_stat.events is ${mm.taskRssEvents}, past TASK_RSS_EVENTS_THRESH + 1`);
   }
 
   /** show_smap(): smaps_pte_range() over each VMA, smaps_account() of each page. */

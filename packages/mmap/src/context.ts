@@ -35,6 +35,13 @@ export interface MmapHooks {
   readFaultZeroPage: boolean;
   /** mm_populate() runs (true: 4.17); false: MAP_POPULATE and MAP_LOCKED fault nothing in. */
   populate: boolean;
+  /**
+   * SPLIT_RSS_COUNTING (true: 4.17 on x86-64 SMP, where USE_SPLIT_PTE_PTLOCKS holds): a task's
+   * faults count in its own cache, added to the mm's counters every 66 faults, at a zap and at
+   * exit (rss.ts); false: every change goes to the mm's counters at once (a kernel with NR_CPUS
+   * below CONFIG_SPLIT_PTLOCK_CPUS).
+   */
+  splitRssCounting: boolean;
 }
 
 export interface MmapContext {

@@ -23,6 +23,7 @@ import { archOf, zeroPfnOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
 import { vmEnoughMemory } from './mmap.js';
 import { mmCounter, pageAddNewAnonRmap, pageMapcount, pageRemoveRmap, putPage } from './rmap.js';
+import { addMmCounterFast, checkSyncRssStat } from './rss.js';
 import { anonVmaPrepare, mayExpandVm, vmStatAccount } from './vma.js';
 
 const PAGE_SIZE = 4096;
@@ -109,7 +110,7 @@ function doAnonymousPage(ctx: MmapContext, mm: MmStruct, v: number, high: number
   if (pfn === NO_PAGE) return VM_FAULT_OOM;
   let entry = arch.pfnPteLow(pfn, prot);
   if (vmFlags & VM_WRITE) entry = arch.pteMkwrite(arch.pteMkdirty(entry));
-  mm.rss[MM_ANONPAGES]++;
+  addMmCounterFast(ctx, mm, MM_ANONPAGES, 1); // inc_mm_counter_fast()
   pageAddNewAnonRmap(ctx.services.pages, pfn, anonVma, linearPageIndex32(mm, v, high, low));
   arch.setEntry(slot, entry, arch.pfnPteHigh(pfn, prot));
   return 0;
@@ -140,11 +141,11 @@ function wpPageCopy(ctx: MmapContext, mm: MmStruct, v: number, high: number, low
   }
   if (oldPfn !== NO_PAGE) {
     if ((pages.getMapping(oldPfn) & PAGE_MAPPING_ANON) === 0) {
-      mm.rss[mmCounter(pages, oldPfn)]--;
-      mm.rss[MM_ANONPAGES]++;
+      addMmCounterFast(ctx, mm, mmCounter(pages, oldPfn), -1); // dec_mm_counter_fast(mm, mm_counter_file(old_page))
+      addMmCounterFast(ctx, mm, MM_ANONPAGES, 1);
     }
   } else {
-    mm.rss[MM_ANONPAGES]++;
+    addMmCounterFast(ctx, mm, MM_ANONPAGES, 1);
   }
   const vmFlags = t.vmFlags[v];
   const prot = arch.vmGetPageProt(vmFlags);
@@ -184,6 +185,8 @@ function doWpPage(ctx: MmapContext, mm: MmStruct, v: number, high: number, low: 
  */
 export function handleMmFault(ctx: MmapContext, mm: MmStruct, v: number, high: number, low: number, flags: number): number {
   const arch = archOf(ctx);
+  // "do counter updates before entering really critical section": every 66th fault adds the task's rss cache to the mm's (rss.ts).
+  checkSyncRssStat(ctx, mm);
   low &= ~(PAGE_SIZE - 1); // vmf->address & PAGE_MASK
   // __handle_mm_fault(): pud_alloc(), pmd_alloc().
   const pmdSlot = arch.alloc(mm.pgd, high, low, PG_LEVEL_2M);

@@ -9,6 +9,7 @@ import type { ArchPageTables } from '@mmkit/core';
 import { archOf, type MmapContext } from './context.js';
 import type { MmStruct } from './mm.js';
 import { mmCounter, pageRemoveRmap, putPage } from './rmap.js';
+import { syncMmRss } from './rss.js';
 
 export const PMD_SIZE = 2 ** 21;
 const PUD_SIZE = 2 ** 30;
@@ -40,6 +41,9 @@ function zapPteRange(ctx: MmapContext, mm: MmStruct, arch: ArchPageTables, slot:
     }
     // A swap or migration entry: free_swap_and_cache() is the swap subsystem's (not built yet).
   }
+  // add_mm_rss_vec(): "if (current->mm == mm) sync_mm_rss(mm)" before the counts go to the mm. The mm's own task
+  // zaps (munmap, madvise, mremap, mprotect's callers) here; at exit, exit_mm() has synced already, so this adds nothing.
+  syncMmRss(mm);
 }
 
 /**

@@ -135,9 +135,18 @@ export class MmStruct {
     this.vmas = new VmaTable(limits.stackGuardGap);
   }
 
-  /** get_mm_rss(): file + anonymous + shmem pages resident. */
+  /**
+   * current->rss_stat of the task that runs in this mm (one task per mm here): the counts its
+   * faults added since its last sync_mm_rss(), not yet in rss (SPLIT_RSS_COUNTING, rss.ts; task_rss_stat.count is an int).
+   */
+  readonly taskRss = new Int32Array(4);
+  /** current->rss_stat.events: handle_mm_fault() calls since that sync. */
+  taskRssEvents = 0;
+
+  /** get_mm_rss(): file + anonymous + shmem pages resident, as the mm counts them (get_mm_counter(): a negative counter is 0; the task's cache is not in them). */
   getRss(): number {
-    return this.rss[0] + this.rss[1] + this.rss[3];
+    const r = this.rss;
+    return (r[0] < 0 ? 0 : r[0]) + (r[1] < 0 ? 0 : r[1]) + (r[3] < 0 ? 0 : r[3]);
   }
 
   /** update_hiwater_rss(). */

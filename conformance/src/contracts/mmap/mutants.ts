@@ -83,6 +83,14 @@ export const MMAP_MUTANTS: readonly Mutant[] = [
     factory: withHooks({ stackGuardGap: () => 4096 }),
   },
   {
+    id: 'mmap-rss-exact',
+    contract: 'mmap',
+    breaks: 'mmap.fault.rss-lag',
+    description: 'Without SPLIT_RSS_COUNTING (a build with NR_CPUS below CONFIG_SPLIT_PTLOCK_CPUS): every fault counts in the mm\'s counters at once, so /proc/PID/status never lags the page tables as 4.17 on x86-64 SMP does.',
+    source: { kind: 'source', ref: 'include/linux/mm_types_task.h: SPLIT_RSS_COUNTING (USE_SPLIT_PTE_PTLOCKS)' },
+    factory: withHooks({ splitRssCounting: false }),
+  },
+  {
     id: 'mmap-populate-ignored',
     contract: 'mmap',
     breaks: 'mmap.fault.populate',

@@ -123,11 +123,23 @@ export interface MmInfo {
   readonly highestVmEnd: number;
   /** The pfn of the mm's pgd (mm->pgd). */
   readonly pgd: number;
-  /** get_mm_counter() of MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES (pages). */
+  /**
+   * get_mm_counter() of MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES (pages): the mm's
+   * counters as /proc/PID/status shows them, a negative one as 0. With SPLIT_RSS_COUNTING (4.17
+   * on x86-64 SMP) they lag: the pages the mm's task faulted in since its last sync_mm_rss()
+   * (every 66th fault, a zap of its own page tables, exit) are in taskRss.
+   */
   readonly fileRss: number;
   readonly anonRss: number;
   readonly swapEnts: number;
   readonly shmemRss: number;
+  /**
+   * current->rss_stat of the mm's task (one task per mm): the counts it has not yet added to
+   * the mm's (negative when its faults replaced more pages of a kind than they added), and
+   * events, the handle_mm_fault() calls since its last sync. The exact counts are the sums
+   * (fileRss + taskRss.fileRss, ...); all 0 without SPLIT_RSS_COUNTING.
+   */
+  readonly taskRss: { readonly fileRss: number; readonly anonRss: number; readonly swapEnts: number; readonly shmemRss: number; readonly events: number };
   /** mm->hiwater_rss and mm->hiwater_vm as kept (raised only before they would drop: get_mm_hiwater_rss() takes the max with the current value). */
   readonly hiwaterRss: number;
   readonly hiwaterVm: number;

@@ -22,8 +22,16 @@ function spawn(k: Kernel, rlimitStack?: number, stackStart?: number): Process {
   });
 }
 
+/** The anonymous pages the process maps: the mm's counter plus its task's rss cache (SPLIT_RSS_COUNTING: the counter alone lags, rule mmap.fault.rss-lag). */
 function anonRss(k: Kernel, p: Process): number {
-  return k.addressSpaces!.mmInfo(p.mm)!.anonRss;
+  const info = k.addressSpaces!.mmInfo(p.mm)!;
+  return info.anonRss + (info.taskRss?.anonRss ?? 0);
+}
+
+/** A kB field of /proc/PID/status. */
+function statusKb(k: Kernel, p: Process, field: string): number {
+  const m = new RegExp(`\\n${field}:\\s+(\\d+) kB\\n`).exec(k.readFile(`/proc/${p.pid}/status`));
+  return m ? Number(m[1]) : NaN;
 }
 
 const one = (b: number) => Uint8Array.of(b);
@@ -58,8 +66,37 @@ export const faultCases: readonly SuiteCase<AddressSpacesUnderTest>[] = [
       if (!r.ok) return assert.fail(`the read back: ${r.signal}`);
       assert.deepEqual([...r.bytes.subarray(8, 15)], [0, 0, 1, 2, 3, 0, 0], 'the bytes around the write');
       assert.equal(r.bytes.reduce((s, b) => s + b, 0), 6, 'nothing else written');
-      assert.equal(anonRss(k, p), 1, 'RssAnon');
-      assert.ok(k.readFile(`/proc/${p.pid}/status`).includes('\nRssAnon:\t       4 kB\n'), '/proc/PID/status RssAnon');
+      assert.equal(anonRss(k, p), 1, 'RssAnon (with the task\'s rss cache)');
+      assert.ok(k.readFile(`/proc/${p.pid}/smaps`).includes('\nAnonymous:             4 kB\n'), '/proc/PID/smaps Anonymous');
+    },
+  },
+  {
+    name: 'RssAnon and VmRSS of /proc/PID/status lag as 4.17\'s: a fault counts in the task\'s cache until the 66th fault, a zap of its page tables or exit',
+    rules: ['mmap.fault.rss-lag'],
+    run(ctx) {
+      const k = bootKernel(ctx);
+      const p = spawn(k);
+      const as = k.addressSpaces!;
+      const a = p.mmap(0, 80 * PAGE, RW, ANON);
+      for (let i = 0; i < 65; i++) assert.ok(p.write(a + i * PAGE, one(1)).ok, 'a write fault');
+      let info = as.mmInfo(p.mm)!;
+      assert.deepEqual([info.anonRss, statusKb(k, p, 'RssAnon'), statusKb(k, p, 'VmRSS')], [0, 0, 0], 'RssAnon (mm counter, status) and VmRSS after 65 write faults');
+      assert.deepEqual([info.taskRss?.anonRss, info.taskRss?.events], [65, 65], 'the task\'s cache: 65 pages, 65 events');
+      assert.ok(k.readFile(`/proc/${p.pid}/smaps`).includes('\nRss:                 260 kB\n'), 'smaps walks the page tables: 260 kB');
+      assert.ok(p.write(a + 65 * PAGE, one(1)).ok, 'the 66th write fault');
+      info = as.mmInfo(p.mm)!;
+      assert.deepEqual([info.anonRss, info.taskRss?.anonRss, info.taskRss?.events], [65, 1, 0], 'the 66th fault syncs first, then counts its page in the cache');
+      assert.equal(statusKb(k, p, 'RssAnon'), 260, 'RssAnon after the 66th fault');
+      assert.ok(p.read(a + 70 * PAGE, 1).ok, 'a read fault (the zero page)');
+      assert.deepEqual([as.mmInfo(p.mm)!.taskRss?.anonRss, as.mmInfo(p.mm)!.taskRss?.events], [1, 1], 'a read fault is an event and counts no page');
+      assert.equal(p.munmap(a, PAGE), 0, 'munmap of a written page');
+      info = as.mmInfo(p.mm)!;
+      assert.deepEqual([info.anonRss, info.taskRss?.anonRss, statusKb(k, p, 'VmRSS')], [65, 0, 260], 'the zap syncs the cache (add_mm_rss_vec()): 66 pages less the one unmapped');
+      const c = p.fork();
+      const ci = as.mmInfo(c.mm)!;
+      assert.deepEqual([ci.anonRss, ci.taskRss?.anonRss], [65, 0], 'fork copies the page tables into the child\'s counters, with an empty cache');
+      c.exit();
+      p.exit();
     },
   },
   {
