@@ -268,6 +268,14 @@ describe('hostile submissions', () => {
         if (r.sandbox!.layer === 'bwrap') expect(outcomes(r).get('post-parent')).toBe('done'); // posted, and nobody listens
       }, 60_000);
 
+      it.runIf((LAYERS as readonly string[]).includes('bwrap'))('bwrap: frames forged on the call channel by a thread of its own end the grade with a report, and pass no rule the leak fails', async () => {
+        const r = await hostile('mmap/forge-frames.ts', { sandbox: 'bwrap', timeoutMs: 10_000 });
+        expect(outcomes(r).get('forge-frames')).toBe('done');
+        expect(r.error).toMatch(/^(crash|timeout|fatal): /);
+        expect(overLeaks(r)).toEqual([]);
+        expect(r.score.passed).toBeLessThanOrEqual([...leaks.values()].filter((x) => x === 'pass').length);
+      }, 60_000);
+
       it.runIf((LAYERS as readonly string[]).includes('bwrap'))("bwrap: a built-in patched at every call and restored before the case ends, in the submission's own thread, changes no verdict", async () => {
         const r = await hostile('mmap/patch-between-calls.ts', { sandbox: 'bwrap' });
         expect(r.error).toBeUndefined();
