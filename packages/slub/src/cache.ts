@@ -208,7 +208,10 @@ export class SlubCache implements KmemCache {
    * counterpart): its slot, its SLAB_BASE and SLAB_END and its words (slabWords), so that the
    * next free into the same slab needs no page->private lookup. Never a slab that is some CPU's
    * c->page (slabOfFree() does not remember one, setCpuSlab() forgets it), so a free in the range
-   * is __slab_free()'s. An empty range (1, 0) when none: freeSlot() forgets a slot given back.
+   * is __slab_free()'s, and always one with a view (SLAB_WORD >= 0: slabOfFree() does not
+   * remember a slab without one, freepointerCorrupt() forgets a slab it isolates), so
+   * kmemCacheFree() writes the free pointer through hitWords without testing. An empty range
+   * (1, 0) when none: freeSlot() forgets a slot given back.
    */
   hitSlot = 0;
   hitBase = 1;

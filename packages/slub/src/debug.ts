@@ -72,6 +72,7 @@ export function freepointerCorrupt(st: SlubState, s: SlubCache, slot: number, ob
   st.services.slabError('poison', s, object, `BUG ${s.name} (Not tainted): Freepointer corrupt\nINFO: Object ${hex(object)} @offset=${object - s.slabPfn[slot] * PAGE_SIZE} fp=${hex(fp)}\nINFO: Slab ${hex(s.slabPfn[slot] * PAGE_SIZE)} isolated`);
   s.slabIsolated[slot] = 1;
   s.slabState[slot * SLAB_STATE + SLAB_WORD] = -1; // the fast free takes the general way, which sees slabIsolated (the pin stays until discard)
+  if (slot === s.hitSlot) s.forgetHit(); // kmemCacheFree()'s remembered slab always has a view
   s.slabState[slot * SLAB_STATE + SLAB_FROZEN] = 0;
   setSlabFreelist(s, slot, 0);
   s.slabState[slot * SLAB_STATE + SLAB_INUSE] = s.slabObjects[slot];

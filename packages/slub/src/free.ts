@@ -9,7 +9,7 @@
  */
 import { PAGE_SIZE, PG_tail, cacheFromObjChecks, wrongSlabCacheWarning, type KasanHooks, type KmemCache, type ObjAddr } from '@mmkit/core';
 import * as cache from './cache.js';
-import { OBJ_DETACHED, OBJ_FREE, SLAB_BASE, SLAB_END, SLAB_FROZEN, SLAB_INUSE, SLAB_STATE, SlubCache } from './cache.js';
+import { OBJ_DETACHED, OBJ_FREE, SLAB_BASE, SLAB_END, SLAB_FROZEN, SLAB_INUSE, SLAB_STATE, SLAB_WORD, SlubCache } from './cache.js';
 import * as cpuSlab from './cpu-slab.js';
 import * as debug from './debug.js';
 import * as kmallocLarge from './kmalloc-large.js';
@@ -35,34 +35,58 @@ const { discardSlab, getFreepointer, hex, objIndex, ownCache, ownSlabHead, setFr
 export function kmemCacheFree(st: SlubState, cache: KmemCache, addr: ObjAddr): void {
   const s = ownCache(st, cache, 'kmem_cache_free');
   if (s === undefined) return;
-  if (addr - Math.floor(addr) !== 0) return reportNotAnAddress(st, s, addr, 'kmem_cache_free'); // a fraction, NaN or an infinity
-  // The slab the last fast free found (SlubCache.hitSlot; set for fastPaths caches only): never a
-  // CPU's c->page, so tested first, it costs the frees into the cpu slab little and spares the
-  // others the test of the cpu slab's view.
-  if (addr >= s.hitBase && addr <= s.hitEnd) return slabFreeFast(st, s, addr);
-  // do_slab_free()'s `page == c->page` through the cpu slab's direct view (CPU_START 1 and
-  // CPU_END 0 when off; on for fastPaths caches only), small enough for V8 to inline into the
-  // callers: set_freepointer() as two words. An address inside the cpu slab, up to its last
-  // whole object, is in a slab of `s` whatever its struct page says, so every check would pass.
-  const cpu = st.sched.currentCpu;
-  const c = s.cpuState;
-  const at = cpu << 2; // CPU_STATE
-  const start = c[at + 1]; // CPU_START
-  if (addr >= start && addr <= c[at + 2]) {
-    // CPU_END
-    const freelist = c[at]; // CPU_FREELIST
-    const x = addr - start + c[at + 3]; // CPU_WORD
-    if ((x & 7) === 0 && !(s.hardened === true && addr === freelist)) {
-      const w = s.cpuWords[cpu];
-      const i = x >>> 2;
-      const lo = freelist >>> 0;
-      w[i] = lo;
-      w[i + 1] = (freelist - lo) * 2.3283064365386963e-10; // 2^-32
-      c[at] = addr;
-      return;
-    }
+  // Two fast ways, written as one so that V8 inlines the whole into its callers (its inlining
+  // budget): the free pointer of addr is written through a direct view, words w at byte x, and
+  // addr becomes the head h[k] of a freelist.
+  // - The slab the last fast free found (SlubCache.hitSlot; set for fastPaths caches only): never
+  //   a CPU's c->page and always with a view, so tested first, it costs the frees into the cpu
+  //   slab little and spares the others the test of the cpu slab's view; __slab_free() of one
+  //   object onto page->freelist (as slabFreeFast()): h is slabState, k its SLAB_FREELIST.
+  // - do_slab_free()'s `page == c->page` through the cpu slab's direct view (CPU_START 1 and
+  //   CPU_END 0 when off; on for fastPaths caches only): onto c->freelist, h is cpuState, k its
+  //   CPU_FREELIST. An address inside the cpu slab, up to its last whole object, is in a slab of
+  //   `s` whatever its struct page says, so every check would pass.
+  // Both take a whole, 8-aligned x only: `(x & -8) === x` (x is below 2^31) is false for a
+  // fraction as for an unaligned x, and NaN or an infinity is in no range; kmemCacheFreeRest()
+  // refuses what is no address.
+  let h: Float64Array;
+  let k: number;
+  let x: number;
+  let w: Uint32Array;
+  const base = s.hitBase;
+  if (addr >= base && addr <= s.hitEnd) {
+    h = s.slabState;
+    k = (s.hitSlot << 3) + 3; // SLAB_STATE, SLAB_FREELIST
+    x = addr - base + h[k - 1]; // SLAB_WORD
+    w = s.hitWords;
+  } else {
+    const cpu = st.sched.currentCpu;
+    h = s.cpuState;
+    k = cpu << 2; // CPU_STATE, CPU_FREELIST
+    const start = h[k + 1]; // CPU_START
+    if (!(addr >= start && addr <= h[k + 2])) return kmemCacheFreeRest(st, s, addr); // CPU_END
+    x = addr - start + h[k + 3]; // CPU_WORD
+    w = s.cpuWords[cpu];
   }
-  if (s.fastPaths === true) slabFreeFast(st, s, addr);
+  const prior = h[k];
+  if ((x & -8) !== x || (s.hardened && addr === prior)) return kmemCacheFreeRest(st, s, addr);
+  // set_freepointer(s, addr, prior) as two words.
+  const i = x >>> 2;
+  const lo = prior >>> 0;
+  w[i] = lo;
+  w[i + 1] = (prior - lo) * 2.3283064365386963e-10; // 2^-32
+  h[k] = addr;
+  if ((k & 3) === 0) return; // c->freelist: done
+  // __slab_free(): page->inuse, and the list moves of a slab that was full or is now empty.
+  const inuse = h[k + 1] - 1; // SLAB_INUSE
+  h[k + 1] = inuse;
+  if (h[k + 2] === 0 && (inuse === 0 || prior === 0)) slabFreeListChange(st, s, k >> 3, prior); // SLAB_FROZEN
+}
+
+/** kmem_cache_free() past its inline fast ways, nothing changed yet: no address, or slabFreeFast() / slabFreeGeneral(). */
+function kmemCacheFreeRest(st: SlubState, s: SlubCache, addr: number): void {
+  if (addr - Math.floor(addr) !== 0) reportNotAnAddress(st, s, addr, 'kmem_cache_free'); // a fraction, NaN or an infinity
+  else if (s.fastPaths) slabFreeFast(st, s, addr);
   else slabFreeGeneral(st, s, addr);
 }
 
@@ -162,6 +186,7 @@ function slabOfFree(st: SlubState, s: SlubCache, addr: number): number {
     return FREE_DONE;
   }
   for (let c = 0; c < st.nrCpus; c++) if (s.cpuSlab[c] === slot) return slot; // another CPU's c->page: not remembered
+  if (!(f[slot * SLAB_STATE + SLAB_WORD] >= 0)) return slot; // no view (or isolated): not remembered (kmemCacheFree() writes through the view)
   s.hitSlot = slot;
   s.hitBase = f[slot * SLAB_STATE + SLAB_BASE];
   s.hitEnd = end;

@@ -158,10 +158,11 @@ describe('CONFIG_SLAB_FREELIST_HARDENED: set_freepointer() BUG_ON(object == fp)'
 describe('a free of a number that is no address', () => {
   it('a fraction, NaN or an infinity is refused with a report on every free path, and nothing changes', () => {
     // mmkit's guard: Linux takes a pointer, an integer; the unchecked paths above take any integer.
-    for (const cpuSlab of [true, false]) {
+    for (const where of ['cpu slab', 'other slab', 'remembered slab'] as const) {
       const f = createFixture({ nrCpus: 2 });
       const c = f.slub.kmemCacheCreate('na', 64, 0, 0)!;
       const a = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+      const b = f.slub.kmemCacheAlloc(c, GFP_KERNEL);
       const k = f.slub.kmalloc(64, GFP_KERNEL);
       const bad = [a + 0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
       const free = (): void => {
@@ -169,8 +170,16 @@ describe('a free of a number that is no address', () => {
         for (const x of [k + 0.5, Number.NaN, Number.POSITIVE_INFINITY]) f.slub.kfree(x);
         f.slub.kmemCacheFreeBulk(c, 2, Float64Array.of(a + 0.25, a));
       };
-      if (cpuSlab) free();
-      else f.machine.sched.onCpu(1, free); // __slab_free(): not this CPU's slab
+      if (where === 'cpu slab') free();
+      else if (where === 'other slab') f.machine.sched.onCpu(1, free); // __slab_free(): not this CPU's slab
+      else {
+        // kmem_cache_free()'s inline __slab_free() into the slab the last free found
+        // (SlubCache.hitSlot): a's slab, full and no CPU's slab any more, once b went back to it.
+        for (let i = 0; i < 64; i++) f.slub.kmemCacheAlloc(c, GFP_KERNEL);
+        f.slub.kmemCacheFree(c, b);
+        expect(a >= c.hitBase && a <= c.hitEnd).toBe(true);
+        free();
+      }
       expect(f.reports.map((r) => r.kind)).toEqual(Array(8).fill('invalid-free'));
       expect(f.reports[0].message).toContain('is not an address');
       expect(f.slub.validateFreelists(10)).toEqual([]);
