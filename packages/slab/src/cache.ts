@@ -51,6 +51,15 @@ export class SlabCache implements KmemCache {
   destroyed = false;
   /** How many new slabs of this cache are running the constructor now (nested when it allocates). */
   ctorRunning = 0;
+  /**
+   * The slab the last checked free found (free.ts kmemCacheFree(); mmkit's, no Linux
+   * counterpart), in an untracked state and a cache without red zone or poison only: its id and
+   * the address of its first object (s_mem + obj_offset), so that the next free into it needs no
+   * page lookup: an address whose offset from hitStart is a whole number below objectsBytes lies
+   * in one of its objects. Infinity when none; slabDestroy() forgets the slab it gives back.
+   */
+  hitSlab = -1;
+  hitStart = Number.POSITIVE_INFINITY;
   /** The object of the kmem_cache cache that is this cache's struct kmem_cache (0: none, as kmem_cache's own, kmem_cache_boot). */
   kmemCacheObj = 0;
   /** Per node, the kmalloc'ed object that is this cache's struct kmem_cache_node. */

@@ -185,5 +185,6 @@ export function slabDestroy(st: SlabState, c: SlabCache, slab: number): void {
   pages.resetMapcount(pfn); // page_mapcount_reset()
   pages.clearLru(pfn);
   t.release(slab);
+  if (c.hitSlab === slab) c.hitStart = Number.POSITIVE_INFINITY; // kmemCacheFree()'s remembered slab is gone
   st.services.pageAllocator.freePages(pfn, c.gfporder);
 }

@@ -6,6 +6,7 @@
  */
 import { GFP_KERNEL } from '@mmkit/core';
 import { describe, expect, it } from 'vitest';
+import type { SlabCache } from '../src/cache.js';
 import { createFixture } from './fixture.js';
 
 describe('SLAB frees unchecked by default (no CONFIG_DEBUG_SLAB)', () => {
@@ -32,6 +33,26 @@ describe('SLAB frees unchecked by default (no CONFIG_DEBUG_SLAB)', () => {
     expect(f.slab.kmemCacheAlloc(c, GFP_KERNEL)).toBe(a + 8);
     f.slab.kfree(0x100000 * 64 + 8); // no slab there
     expect(f.reports.map((r) => r.kind)).toEqual(['invalid-free']);
+  });
+
+  it('the slab the last free found takes the next frees without a page lookup; a fraction, an address past its objects and a slab given back are still refused', () => {
+    const f = createFixture();
+    const c = f.slab.kmemCacheCreate('hit', 64, 0, 0)! as SlabCache;
+    const a = f.slab.kmemCacheAlloc(c, GFP_KERNEL);
+    const b = f.slab.kmemCacheAlloc(c, GFP_KERNEL);
+    f.slab.kmemCacheFree(c, a);
+    expect(a - c.hitStart).toBeGreaterThanOrEqual(0); // a's slab is remembered
+    expect(a - c.hitStart).toBeLessThan(c.objectsBytes);
+    f.slab.kmemCacheFree(c, b + 0.5);
+    f.slab.kmemCacheFree(c, c.hitStart + c.objectsBytes); // past the last object (the slab's management or left-over bytes)
+    expect(f.reports.map((r) => r.kind)).toEqual(['invalid-free', 'invalid-free']);
+    f.slab.kmemCacheFree(c, b);
+    expect(f.slab.kmemCacheShrink(c)).toBe(0); // the slab goes back to the page allocator
+    expect(c.hitStart).toBe(Number.POSITIVE_INFINITY);
+    f.slab.kmemCacheFree(c, a); // its page is no slab any more: refused, not put on the array cache
+    expect(f.reports.map((r) => r.kind)).toEqual(['invalid-free', 'invalid-free', 'invalid-free']);
+    expect(f.slab.kmemCacheAlloc(c, GFP_KERNEL)).not.toBe(a + 0.5);
+    expect(f.slab.validateFreelists(10)).toEqual([]);
   });
 
   it('a double free that reaches the slabs (free_block()) is reported there, later, and page->active does not wrap', () => {
