@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { grade } from '../src/index.js';
+import { grade, type GradeOptions } from '../src/index.js';
 
 const packages = fileURLToPath(new URL('../../packages/', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'mmkit-load-'));
@@ -36,15 +36,24 @@ export default factory;
 `;
 const HELPER_TS = `export function named<T>(x: T, _n: number): T { return x; }\n`;
 
-const quick = (module: string) => grade({ contract: 'buddy', module, bench: false, filter: 'gfp-zone.bad-combination', timeoutMs: 60_000 });
+const quick = (module: string, layer: Partial<GradeOptions> = {}) => grade({ contract: 'buddy', module, bench: false, filter: 'gfp-zone.bad-combination', timeoutMs: 60_000, ...layer });
+
+/**
+ * The layer the formats are graded under: every module is bundled into one ESM file before it
+ * runs (sandbox/bundle.ts), so a format is settled before any layer loads it; by default the
+ * permission layer, whose grade loads the bundle in the child's own thread (under bwrap each grade
+ * starts the submission's thread of its own, seconds of CPU for five grades at once), and with
+ * MMKIT_HOSTILE=full the default layer. The load errors below run on the default layer.
+ */
+const FORMATS_LAYER: Partial<GradeOptions> = process.env.MMKIT_HOSTILE === 'full' ? {} : { sandbox: 'permission' };
 
 /**
  * Grade each module as a student's would be graded, all at once: what each loaded as (its
  * factory was found, and the grade ran), or its load error's message (what the CLI prints
  * before it exits 2).
  */
-async function loadEach(modules: readonly string[]): Promise<{ factory?: string; error?: string }[]> {
-  const reports = await Promise.all(modules.map((m) => quick(m)));
+async function loadEach(modules: readonly string[], layer: Partial<GradeOptions> = {}): Promise<{ factory?: string; error?: string }[]> {
+  const reports = await Promise.all(modules.map((m) => quick(m, layer)));
   return reports.map((r) => (r.loadError !== undefined ? { error: r.loadError } : r.error === undefined ? { factory: 'function' } : { error: `not a load error: ${r.error}` }));
 }
 
@@ -65,7 +74,7 @@ describe('loading a module', () => {
     const esm = folder('esm', 'module', { 'alloc.ts': ESM_TS, 'helper.ts': HELPER_TS });
     const modules = [join(cjs, 'alloc.ts'), join(typed, 'alloc.mts'), join(typed, 'plain.js'), join(typed, 'old.cjs'), join(esm, 'alloc.ts')];
     // The first, a folder without "type": "module", failed with "Cannot require() ES Module ... in a cycle" before the grader bundled modules.
-    expect(await loadEach(modules)).toEqual(modules.map(() => ({ factory: 'function' })));
+    expect(await loadEach(modules, FORMATS_LAYER)).toEqual(modules.map(() => ({ factory: 'function' })));
   }, 120_000);
 
   it('says what is wrong and how to fix it, in one or two lines', async () => {
