@@ -87,7 +87,6 @@ function pcpFastAlloc(
     mapLru[i + 1] = 0;
     length[list]--;
     zone.pcpWords[cpu * 3]--; // PCP_WORDS, PCP_COUNT
-    zone.pcpCount[cpu * 3 + mt]--; // MIGRATE_PCPTYPES
     // prep_new_page(): one reference, no flags but page_owner's order 0 (page-extras.ts)
     priv[pfn] = 0;
     refcount[pfn] = 1;
@@ -136,7 +135,6 @@ function pcpFastFree(
     else mapLru[old * 3 + 2] = pfn + 1;
     head[list] = pfn;
     length[list]++;
-    zone.pcpCount[cpu * 3 + mt]++;
     const pcp = zone.pcpWords;
     const c = cpu * 3; // PCP_WORDS
     if (++pcp[c] >= pcp[c + 1]) freePcppagesBulk(st, zone, pcp[c + 2], cpu); // PCP_COUNT, PCP_HIGH, PCP_BATCH

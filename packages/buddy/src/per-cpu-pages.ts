@@ -64,18 +64,15 @@ export function rmqueuePcplist(st: BuddyState, zone: Zone, migratetype: MigrateT
   const at = cpu * PCP_WORDS;
   const lists = st.pcpLists;
   const list = (zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES + migratetype; // pcpListIndex()
-  const counter = cpu * MIGRATE_PCPTYPES + migratetype;
   let pfn: Pfn;
   do {
     if (lists.isEmpty(list)) {
       const got = rmqueueBulk(st, zone, 0, pcp[at + PCP_BATCH], list, migratetype);
       pcp[at + PCP_COUNT] += got;
-      zone.pcpCount[counter] += got;
       if (got === 0) return NO_PAGE;
     }
     pfn = lists.popHead(list);
     pcp[at + PCP_COUNT]--;
-    zone.pcpCount[counter]--;
   } while (st.debugVm && checkNewPage(st, pfn));
   return pfn;
 }
@@ -151,7 +148,6 @@ export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
   const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
   const at = cpu * 3; // PCP_WORDS
   st.pcpLists.addHead((zone.zoneNum * st.nrCpus + cpu) * 3 + mt, pfn); // pcpListIndex(); 3: MIGRATE_PCPTYPES
-  zone.pcpCount[cpu * 3 + mt]++;
   if (++pcp[at] >= pcp[at + 1]) freePcppagesBulk(st, zone, pcp[at + 2], cpu); // PCP_COUNT, PCP_HIGH, PCP_BATCH
 }
 
@@ -168,7 +164,6 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
   const pages = st.pages;
   const check = !st.debugVm;
   const listBase = (zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES; // pcpListIndex(zone, cpu, 0)
-  const counterBase = cpu * MIGRATE_PCPTYPES;
   if (count > pcp[pcpCount]) count = pcp[pcpCount];
   let migratetype = 0;
   let batchFree = 0;
@@ -181,12 +176,10 @@ export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu:
     } while (lists.isEmpty(list));
     // This is the only non-empty list. Free them all.
     if (batchFree === MIGRATE_PCPTYPES) batchFree = count;
-    const counter = counterBase + migratetype;
     do {
       const pfn = lists.last(list);
       lists.remove(list, pfn);
       pcp[pcpCount]--;
-      zone.pcpCount[counter]--;
       let mt = listMigratetype(pages.flags, pfn); // get_pcppage_migratetype()
       clearPageExtra(pages.flags, pfn); // off the per-cpu list: nothing recorded until it heads a free block
       // The pageblock could have been isolated meanwhile.

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GFP_DMA32, GFP_HIGHUSER_MOVABLE, GFP_KERNEL, MIGRATE_HIGHATOMIC, MIGRATE_ISOLATE, MIGRATE_MOVABLE, MIGRATE_TYPES, MIGRATE_UNMOVABLE, NO_PAGE } from '@mmkit/core';
-import { pagesetHighBatch, rounddownPowOfTwo, zoneBatchsize } from '../src/index.js';
-import { checkCounters, createMachine } from './fixture.js';
+import { pagesetHighBatch, pcpListIndex, rounddownPowOfTwo, zoneBatchsize, type BuddyAllocator } from '../src/index.js';
+import { buddyState } from '../src/internals.js';
+import { checkCounters, createMachine, type Machine } from './fixture.js';
+
+/** Pages on one CPU's list of one migratetype in a zone (pcp->lists[migratetype]). */
+function listLength(m: Machine, zoneNum: number, cpu: number, migratetype: number): number {
+  const st = buddyState(m.allocator as BuddyAllocator);
+  return st.pcpLists.length[pcpListIndex(zoneNum, st.nrCpus, cpu, migratetype)];
+}
 
 describe('zone_batchsize and pageset_set_batch', () => {
   it('a 4 GiB zone has batch 31 and high 186', () => {
@@ -35,7 +42,7 @@ describe('per-cpu lists', () => {
     const free = dma32.freePages;
     const p = m.allocator.allocPages(GFP_KERNEL, 0);
     expect(dma32.pageset[0].count).toBe(14);
-    expect(dma32.pcpCount[MIGRATE_UNMOVABLE]).toBe(14);
+    expect(listLength(m, dma32.zoneNum, 0, MIGRATE_UNMOVABLE)).toBe(14);
     expect(dma32.freePages).toBe(free - 15);
     expect(m.allocator.allocPages(GFP_KERNEL, 0)).toBe(p + 1);
     expect(m.allocator.allocPages(GFP_KERNEL, 0)).toBe(p + 2);
@@ -49,7 +56,7 @@ describe('per-cpu lists', () => {
     const m = boot();
     const dma32 = m.zones[1];
     m.allocator.allocPages(GFP_HIGHUSER_MOVABLE, 0);
-    expect(dma32.pcpCount[MIGRATE_MOVABLE]).toBe(14);
+    expect(listLength(m, dma32.zoneNum, 0, MIGRATE_MOVABLE)).toBe(14);
     m.sched.currentCpu = 1;
     const q = m.allocator.allocPages(GFP_KERNEL, 0);
     expect(dma32.pageset[1].count).toBe(14);
@@ -86,7 +93,7 @@ describe('per-cpu lists', () => {
     const q = m.allocator.allocPages(GFP_KERNEL, 0);
     m.pages.setPageblockMigratetype(p, MIGRATE_HIGHATOMIC);
     m.allocator.freePages(p, 0);
-    expect(dma32.pcpCount[MIGRATE_MOVABLE]).toBe(1);
+    expect(listLength(m, dma32.zoneNum, 0, MIGRATE_MOVABLE)).toBe(1);
     m.allocator.drainAllPages();
     expect(dma32.pageset[0].count).toBe(0);
     expect(dma32.nrFreeByType[0 * MIGRATE_TYPES + MIGRATE_HIGHATOMIC]).toBe(1);

@@ -3,7 +3,7 @@
  * rest of the kernel reads (/proc/zoneinfo, /proc/buddyinfo, the invariant checker).
  */
 import { MAX_ORDER, WMARK_HIGH, WMARK_LOW, WMARK_MIN, type ZoneLayout, type ZoneLayoutConfig } from './mmzone.js';
-import { MIGRATE_CMA, MIGRATE_PCPTYPES, MIGRATE_TYPES } from './migratetype.js';
+import { MIGRATE_CMA, MIGRATE_TYPES } from './migratetype.js';
 
 /** struct per_cpu_pages. */
 export interface PerCpuPages {
@@ -81,7 +81,7 @@ export interface ZoneOptions {
 /** Bytes of a zone's storage: its float64 counters and tables, then its 32-bit tables. */
 function zoneStorageBytes(nrZones: number, nrCpus: number): { f64: number; bytes: number } {
   const f64 = NR_COUNTERS + 3 + nrZones;
-  const u32 = FREE_COUNTS + nrCpus * MIGRATE_PCPTYPES + nrCpus * PCP_WORDS;
+  const u32 = FREE_COUNTS + nrCpus * PCP_WORDS;
   return { f64, bytes: f64 * 8 + u32 * 4 };
 }
 
@@ -120,8 +120,6 @@ export class Zone {
   readonly pageset: PerCpuPages[];
   /** Every CPU's per_cpu_pages as PCP_WORDS words (count, high, batch): what pageset[cpu] reads. */
   readonly pcpWords: Int32Array;
-  /** Pages on each CPU's lists, per migratetype: pcpCount[cpu * MIGRATE_PCPTYPES + mt]. */
-  readonly pcpCount: Uint32Array;
 
   constructor(layout: ZoneLayout, zones: ZoneLayoutConfig, nrCpus: number, options: ZoneOptions = {}) {
     this.nid = layout.nid;
@@ -146,8 +144,6 @@ export class Zone {
     this.nrFree = new Uint32Array(buf, at + NR_FREE * 4, MAX_ORDER);
     this.nrFreeByType = new Uint32Array(buf, at + NR_FREE_BY_TYPE * 4, MAX_ORDER * MIGRATE_TYPES);
     at += FREE_COUNTS * 4;
-    this.pcpCount = new Uint32Array(buf, at, nrCpus * MIGRATE_PCPTYPES);
-    at += nrCpus * MIGRATE_PCPTYPES * 4;
     const words = new Int32Array(buf, at, nrCpus * PCP_WORDS);
     this.pcpWords = words;
     this.pageset = Array.from({ length: nrCpus }, (_, cpu) => new PerCpuPagesView(words, cpu * PCP_WORDS));
