@@ -170,7 +170,8 @@ export class BuddyState {
     this.pcpLists = new PfnListSet(pages, zones.length * this.nrCpus * MIGRATE_PCPTYPES);
     this.zonelists = buildZonelists(layout, zones);
     this.pcpFastOn = this.pcpEnabled && !this.debugVm && defaultZoneHooks;
-    this.pcpFast = new Int32Array(this.pcpFastOn ? this.nrCpus * PCP_FAST : 0).fill(-1);
+    // On an ArrayBuffer of its own, off V8's heap (see the kernel's FaultAttr.armed): the fast path's code reads it at a fixed address.
+    this.pcpFast = new Int32Array(new ArrayBuffer(this.pcpFastOn ? this.nrCpus * PCP_FAST * 4 : 0)).fill(-1);
     this.ac = {
       zonelist: this.zonelists.fallback[0] ?? new Int32Array(0),
       highZoneidx: 0,

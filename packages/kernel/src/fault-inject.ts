@@ -103,9 +103,13 @@ class CheckedFaultAttr implements FaultAttr {
   /**
    * Element 0 is 1 while should_fail() may fail a call (probability > 0 and times != 0) and 0
    * while it returns false at once, touching nothing: the hot paths test it before calling
-   * should_fail() (faultAttrArmed()), so fault injection that is off costs one branch.
+   * should_fail() (faultAttrArmed()), so fault injection that is off costs one branch. On an
+   * ArrayBuffer of its own: V8 keeps a typed array made by length alone (64 bytes or less) in
+   * its heap, where the collector may move it, so code reading it loads its address on every
+   * call; an ArrayBuffer's store stays put, and the allocators' fast paths that hold it read it
+   * at an address compiled in.
    */
-  readonly armed = new Uint8Array(1);
+  readonly armed = new Uint8Array(new ArrayBuffer(1));
   constructor(protected readonly what: string, a: FaultAttr) {
     for (const key of FAULT_ATTR_FIELDS) checked(what, key, a[key]);
     this._probability = a.probability;
