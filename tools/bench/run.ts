@@ -17,7 +17,7 @@
  *   the figures are noise).
  * - Boot: createKernel() time and struct page bytes per page for 1, 16, 64 and 256 GiB machines.
  *
- * Each case runs after a warm-up as MMKIT_BENCH_ROUNDS rounds (default 5) of
+ * Each case runs in a process of its own (see CASES), after a warm-up, as MMKIT_BENCH_ROUNDS rounds (default 5) of
  * MMKIT_BENCH_SECONDS each (default 0.5), ours and the peer's interleaved round by round; the
  * figures are the medians of the rounds, in pairs per second of wall time (opsPerSec, ratio) and
  * per CPU-second (cpuOpsPerSec, cpuRatio: the issue's measure; the native peer reports its own
@@ -37,7 +37,7 @@ import { existsSync, mkdtempSync, realpathSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { countGcOver, type GcCount } from './gc.js';
+import { countGcOver, warmUp, type GcCount } from './gc.js';
 import { AS_LOOP, anonFaultLoop, buildHostPeer, bytesPerMappedPage, forkOneGib, mmapMunmapLoop, runHostPeer } from './address-spaces.js';
 import { BUDDY_BENCH_MEM, BURST, type CreateKernel } from './hot-paths.js';
 
@@ -158,9 +158,15 @@ const ratio = (a: number, b: number) => Number((a / b).toFixed(3));
 async function compare(name: string, make: (create: CreateKernel, hp: HotPaths) => () => void, peer: Peer | null, pairsPerLoop: number, baseToo = true): Promise<CaseResult> {
   const ours = make(createKernel, await freshHotPaths(`ours ${name}`));
   const base = baseKernel && baseToo ? make(baseKernel.createKernel, await freshHotPaths(`base ${name}`)) : null;
-  const warm = Math.min(SECONDS, 0.2);
+  // A fresh process (see CASES): until V8 has compiled the loop (warmUp(): a round allocates next
+  // to nothing), then half a second more, for the optimizing compiler's threads to catch up.
+  const warm = 0.5;
+  warmUp(ours);
   rate(ours, pairsPerLoop, warm);
-  if (base) rate(base, pairsPerLoop, warm);
+  if (base) {
+    warmUp(base);
+    rate(base, pairsPerLoop, warm);
+  }
   if (peer) peer.round(warm);
   const a: Rate[] = [];
   const b: Rate[] = [];
@@ -282,21 +288,35 @@ function boot(gib: number): { gib: number; bootMs: number; structPageBytesPerPag
 }
 
 const baseKernel = await loadBaseKernel();
-const results: CaseResult[] = [];
-for (const slab of ['slub', 'slab'] as const) {
-  results.push(await compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, (create, hp) => hp.slabBurst(hp.benchKernel(create, { slab }).slab, 64), thingMallocBurst(64), BURST));
-  results.push(await compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, pairs`, (create, hp) => hp.slabPairs(hp.benchKernel(create, { slab }).slab, 64), thingMallocPairs(64), BURST));
-}
-const buddyPeer = buildBuddyPeer();
-for (const pcp of [true, false]) {
-  const label = pcp ? 'pcp on' : 'pcp off';
-  const peer = (pattern: 'burst512' | 'pair') => ('binary' in buddyPeer ? nativeBuddy(buddyPeer.binary, pattern, pcp) : null);
-  results.push(await compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create, hp) => hp.buddyBurst(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('burst512'), BURST));
-  results.push(await compare(`buddy order-0 alloc+free, pairs, ${label}`, (create, hp) => hp.buddyPairs(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('pair'), BURST));
-}
-// Address spaces (issue 13): against the host kernel running the same patterns (host-mm.c).
-const hostPeer = buildHostPeer();
-const hostRate = (mode: string): Peer | null => {
+
+/**
+ * The cases, each run in a process of its own (`--case N`, see below), in this order. Each builds
+ * its own peer: the native ones are compiled again per case (a fraction of a second).
+ */
+const CASES: readonly (() => Promise<CaseResult>)[] = [
+  ...(['slub', 'slab'] as const).flatMap((slab) => [
+    () => compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, bursts of ${BURST}`, (create, hp) => hp.slabBurst(hp.benchKernel(create, { slab }).slab, 64), thingMallocBurst(64), BURST),
+    () => compare(`${slab.toUpperCase()} kmem_cache_alloc+free 64 B, pairs`, (create, hp) => hp.slabPairs(hp.benchKernel(create, { slab }).slab, 64), thingMallocPairs(64), BURST),
+  ]),
+  ...[true, false].flatMap((pcp) => {
+    const label = pcp ? 'pcp on' : 'pcp off';
+    const peer = (pattern: 'burst512' | 'pair') => {
+      const built = buildBuddyPeer();
+      return 'binary' in built ? nativeBuddy(built.binary, pattern, pcp) : null;
+    };
+    return [
+      () => compare(`buddy order-0 alloc+free, bursts of ${BURST}, ${label}`, (create, hp) => hp.buddyBurst(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('burst512'), BURST),
+      () => compare(`buddy order-0 alloc+free, pairs, ${label}`, (create, hp) => hp.buddyPairs(hp.benchKernel(create, { pcp }, BUDDY_BENCH_MEM).pageAllocator), peer('pair'), BURST),
+    ];
+  }),
+  // Address spaces (issue 13): against the host kernel running the same patterns (host-mm.c).
+  () => compare('mmap+munmap 4 KiB pairs, 10,000 VMAs present', (create) => mmapMunmapLoop(create), hostRate('mmap-munmap'), AS_LOOP, baseHasProcesses()),
+  () => compare('anonymous write faults (map 2 MiB, write each page, unmap)', (create) => anonFaultLoop(create), hostRate('anon-fault'), AS_LOOP, baseHasProcesses()),
+];
+
+/** The host kernel as the peer of an address-space pattern, or null without a C compiler. */
+function hostRate(mode: string): Peer | null {
+  const hostPeer = buildHostPeer();
   if (!('binary' in hostPeer)) return null;
   const binary = hostPeer.binary;
   return {
@@ -306,15 +326,43 @@ const hostRate = (mode: string): Peer | null => {
       return { wall: o.wallMedian, cpu: o.cpuMedian };
     },
   };
-};
-// A base checkout older than processes has no kernel.spawn(): its address-space cases are skipped.
-const baseHasProcesses = baseKernel ? typeof (baseKernel.createKernel({ machine: { mem: 64 * 2 ** 20 } }) as Partial<Kernel>).spawn === 'function' : false;
-results.push(await compare('mmap+munmap 4 KiB pairs, 10,000 VMAs present', (create) => mmapMunmapLoop(create), hostRate('mmap-munmap'), AS_LOOP, baseHasProcesses));
-results.push(await compare('anonymous write faults (map 2 MiB, write each page, unmap)', (create) => anonFaultLoop(create), hostRate('anon-fault'), AS_LOOP, baseHasProcesses));
+}
+
+/** A base checkout older than processes has no kernel.spawn(): its address-space cases are skipped. */
+function baseHasProcesses(): boolean {
+  return baseKernel ? typeof (baseKernel.createKernel({ machine: { mem: 64 * 2 ** 20 } }) as Partial<Kernel>).spawn === 'function' : false;
+}
+
+// `--case N`: this process runs case N alone and prints its result as one JSON line.
+const caseArg = process.argv.indexOf('--case');
+if (caseArg >= 0) {
+  const n = Number(process.argv[caseArg + 1]);
+  if (!(Number.isInteger(n) && n >= 0 && n < CASES.length)) fail(`--case must be 0 to ${CASES.length - 1}, got '${process.argv[caseArg + 1]}'`);
+  console.log(JSON.stringify(await CASES[n]()));
+  process.exit(0);
+}
+
+/**
+ * Each case in a fresh process, as each round of the native peers is (JMH's forks): what V8
+ * compiled for one case (its inlining, its feedback, closures of the same function made by other
+ * kernels) does not decide another's figures, and no figure depends on the order of the cases.
+ * With every case in one process, the buddy cases ran after the SLUB and SLAB kernels had made
+ * page allocators of their own, and an allocator's fast path then reads its arrays through its
+ * closure's context instead of as constants (docs/implementations.md): 478 instructions per
+ * order-0 pair against 350 with one allocator (callgrind).
+ */
+const results: CaseResult[] = CASES.map((_, n) => {
+  const run = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--case', String(n)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 2 ** 20 });
+  const line = run.status === 0 ? run.stdout.trim().split('\n').pop() : undefined;
+  if (!line) fail(`case ${n} failed (exit ${run.status ?? run.signal})`);
+  return JSON.parse(line) as CaseResult;
+});
+const hostPeer = buildHostPeer();
+const buddyPeer = buildBuddyPeer();
 const addressSpaces = {
   fork1GiB: {
     ours: forkOneGib(createKernel),
-    ...(baseKernel && baseHasProcesses ? { base: forkOneGib(baseKernel.createKernel) } : {}),
+    ...(baseKernel && baseHasProcesses() ? { base: forkOneGib(baseKernel.createKernel) } : {}),
     host: 'binary' in hostPeer ? runHostPeer(hostPeer.binary, ['fork-1g']) : null,
   },
   bytesPerMappedPage: bytesPerMappedPage(createKernel),
