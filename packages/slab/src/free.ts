@@ -30,7 +30,7 @@ export function kmemCacheFree(st: SlabState, cache: KmemCache, addr: ObjAddr): v
   const c = liveCache(st, cache, 'kmem_cache_free');
   if (c === undefined) return;
   // The fast path, kmem_cache_free() → __cache_free() → ___cache_free() without
-  // CONFIG_DEBUG_SLAB or KASAN, into the slab the last free found (SlubCache.hitStart: set only
+  // CONFIG_DEBUG_SLAB or KASAN, into the slab the last free found (SlabCache.hitStart: set only
   // then, and without red zone or poison): a whole offset below num * size from its first object
   // is in one of its objects (uncheckedFree()'s check, no page lookup), and the object goes onto
   // the CPU's array cache when it has room. Small, so that V8 inlines it into its callers.
