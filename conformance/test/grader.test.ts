@@ -102,7 +102,7 @@ describe('grade', () => {
   });
 
   it('times out a hanging implementation: every unfinished rule fails with the timeout', async () => {
-    // 5 s: under bwrap the submission's thread loads the module first (about 1 s at load 7, over 3 s at load 15 on 2 cores).
+    // 5 s from the first case: loading (under bwrap the submission's thread loads the module, about 1 s at load 7, over 5 s at load 15 on 2 cores) has an allowance of its own.
     const r = await grade({ contract: 'buddy', module: fixture('hanging-allocator.ts'), bench: false, timeoutMs: 5000 });
     // The hang is named: the phase or case, and (under bwrap, whose watchdog thread reads it) the call it is in.
     expect(r.error).toMatch(/^timeout: the run did not finish within 5000 ms in case \(booting the implementation to identify it\)/);

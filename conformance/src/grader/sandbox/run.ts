@@ -58,6 +58,15 @@ const OUTPUT_LIMIT = 16 * 1024;
 /** Violations listed one by one in the report (the rest are counted). */
 const MAX_VIOLATIONS = 50;
 /**
+ * The time the child may take, on top of the run's own limit, to start and load the submission
+ * (Node, the grader's bundle, under bwrap its watchdog and the submission's thread, each loading
+ * the bundle, then the module's top level) before its first case starts: the run's wall-clock
+ * limit (timeoutMs) counts from that first case. Loading costs 1-4 s of CPU, and on a loaded
+ * machine (2 cores at load 15) took over 5 s of wall time, which a short limit counted against
+ * the implementation. A top level that never ends is stopped at timeoutMs + this.
+ */
+export const LOAD_ALLOWANCE_MS = 30_000;
+/**
  * The longest the grader waits for the watchdog's answer at the deadline before it kills the
  * process anyway. The answer usually comes within milliseconds and ends the wait; on a loaded
  * machine the thread can take seconds to run (3 s was too short there).
@@ -132,7 +141,8 @@ function signalMeaning(signal: string, memoryMb: number): string {
 
 export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResult> {
   const layer: SandboxLayer = chooseLayer(o.sandbox);
-  const cpuSeconds = Math.max(1, Math.ceil((o.timeoutMs / 1000) * 2));
+  // Twice the wall-clock limits: the child's threads (the submission's, the grader's, the watchdog) share it.
+  const cpuSeconds = Math.max(1, Math.ceil(((o.timeoutMs + LOAD_ALLOWANCE_MS) / 1000) * 2));
   // A page allocator, object allocator or address-spaces module in a thread of its own (isolate/): the bwrap layer allows threads, the permission model does not.
   const isolate = layer === 'bwrap' && ISOLATED_CONTRACTS.has(o.contract) && o.module !== undefined;
   const addressSpaceMb = o.memoryMb + ADDRESS_SPACE_BASELINE_MB + (isolate ? ISOLATE_ADDRESS_SPACE_MB : 0);
@@ -213,6 +223,8 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
       /** The fatal message came from the benchmark, after every case had run. */
       let fatalInBench = false;
       let timedOut = false;
+      /** The first case has started: the submission is loaded, and the run's limit counts from here. */
+      let loaded = false;
       let moreViolations = 0;
       const violation = (what: string) => {
         if (sandbox.violations.length < MAX_VIOLATIONS) sandbox.violations.push(what);
@@ -244,6 +256,13 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
               break;
             case 'case-start':
               currentCase = m.name;
+              if (!loaded) {
+                loaded = true;
+                if (timer && !timedOut) {
+                  clearTimeout(timer);
+                  timer = setTimeout(deadline, o.timeoutMs);
+                }
+              }
               break;
             case 'case':
               result.results.push(m.result);
@@ -289,14 +308,16 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
       for (const s of [child.stdin, child.stdio[KEY_FD] as NodeJS.WritableStream]) s.on('error', () => undefined);
       (child.stdio[KEY_FD] as NodeJS.WritableStream).end(key);
 
-      let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+      const deadline = () => {
         timer = undefined;
         timedOut = true;
         if (input.watchdog) {
           child.stdin.write('?');
           setTimeout(killGroup, WATCHDOG_WAIT_MS);
         } else killGroup();
-      }, o.timeoutMs);
+      };
+      // Until the first case starts, the limit is the run's and the loading's allowance together (restarted at 'case-start').
+      let timer: NodeJS.Timeout | undefined = setTimeout(deadline, o.timeoutMs + LOAD_ALLOWANCE_MS);
       child.on('error', (err) => {
         crash ??= `the sandbox could not start: ${err.message}`;
       });
@@ -319,6 +340,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
         if (sandbox.violations.length) result.error = `violation: ${sandbox.violations[0]}${sandbox.violations.length > 1 ? ` (and ${sandbox.violations.length - 1} more)` : ''}`;
         else if (fatal && fatalInBench) result.error = `no throughput or fragmentation figures: every case ran, then the benchmark failed: ${fatal}`;
         else if (fatal) result.error = result.loadError !== undefined ? `the implementation could not be loaded: ${fatal}` : `the implementation could not be run: ${fatal}`;
+        else if (timedOut && !done && !loaded) result.error = `timeout: the implementation did not load within ${o.timeoutMs + LOAD_ALLOWANCE_MS} ms${where}`;
         else if (timedOut && !done) result.error = `timeout: the run did not finish within ${o.timeoutMs} ms${where}`;
         else if (crash) result.error = `crash: ${crash}`;
         else if (!done) {
