@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  GRADEBOOK_SCHEMA, allMutants, formatGradebookCsv, formatGradebookJson, gradeBatch, listSubmissions, mergeGradebooks, parseShard, shareOf,
+  GRADEBOOK_SCHEMA, allMutants, formatGradebookCsv, formatGradebookJson, grade, gradeBatch, listSubmissions, mergeGradebooks, parseShard, shareOf,
   submissionModule, validateJson, type GradeOptions, type GradeReport, type Gradebook, type GradebookEntry,
 } from '../src/index.js';
 import { entryFromReport } from '../src/batch/index.js';
@@ -224,7 +224,11 @@ describe('gradebooks from a fake grader', () => {
 describe('grade-batch on real submissions', () => {
   // The fast default: three submissions (two graded, one without a module), the cases of one rule, no bench.
   const pick = FULL ? undefined : ['reference', 'no-module', 'mutant-buddy-never-coalesces'];
-  const settings = FULL ? { propertyRuns: 20, bench: true, timeoutMs: 300_000 } : { filter: 'free\\.coalesce', bench: false, timeoutMs: 60_000 };
+  // The default run's subject is the batch (its pool, shards and gradebook), not the isolation: its
+  // two grades, each twice, run on the permission layer (a bwrap grade costs 3-4 s of CPU against
+  // about 1 s); MMKIT_BATCH_FULL and MMKIT_HOSTILE=full grade on the default layer, as grade-batch does.
+  const permission = { grade: (o: GradeOptions) => grade({ ...o, sandbox: 'permission' }) };
+  const settings = FULL ? { propertyRuns: 20, bench: true, timeoutMs: 300_000 } : { filter: 'free\\.coalesce', bench: false, timeoutMs: 60_000, ...(process.env.MMKIT_HOSTILE === 'full' ? {} : permission) };
   let dir: string;
   let expected: Map<string, Expected>;
   let whole: Gradebook;
