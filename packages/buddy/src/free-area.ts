@@ -18,9 +18,11 @@ import {
   PG_movable,
   TOP_ORDER,
   type MigrateType,
+  type PageStore,
   type Pfn,
   type Zone,
 } from '@mmkit/core';
+import * as coreMod from '@mmkit/core';
 import * as pageExtrasMod from './page-extras.js';
 import * as stateMod from './state.js';
 import type { BuddyState } from './state.js';
@@ -28,13 +30,14 @@ import type { BuddyState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeListIndex } = stateMod;
+const { buddyWordOf, clearBuddyWord, isBuddyWordOfOrder, pfnListAddHead, pfnListAddTail, pfnListRemove, setBuddyWord, topListAdd, topListRemove } = coreMod;
 
 /**
  * HOT_LITERALS: addToFreeArea(), delFromFreeArea(), __freeOnePage() and __rmqueueSmallest()
- * write MAX_ORDER, MIGRATE_TYPES, TOP_ORDER and MIGRATE_ISOLATE as literals: V8 loads an
+ * write MAX_ORDER, MIGRATE_TYPES, TOP_ORDER, MIGRATE_ISOLATE and PAGEBLOCK_ORDER as literals: V8 loads an
  * imported constant from its module cell, and checks it, on every use.
  */
-if (MAX_ORDER !== 11 || MIGRATE_TYPES !== 6 || TOP_ORDER !== 10 || MIGRATE_ISOLATE !== 5) throw new Error('buddy free-area.ts: the hot paths\' literals are out of date');
+if (MAX_ORDER !== 11 || MIGRATE_TYPES !== 6 || TOP_ORDER !== 10 || MIGRATE_ISOLATE !== 5 || PAGEBLOCK_ORDER !== 9) throw new Error('buddy free-area.ts: the hot paths\' literals are out of date');
 const { setListMigratetype } = pageExtrasMod;
 
 /** page_zone(): the zone a pfn belongs to, or undefined. */
@@ -44,34 +47,163 @@ export function pageZone(st: BuddyState, pfn: Pfn): Zone | undefined {
 }
 
 /**
- * Put a block on zone->free_area[order].free_list[mt] (set_page_order() + list_add() or
- * list_add_tail() + nr_free++), counting it in NR_FREE_PAGES (NR_FREE_CMA_PAGES is
- * Zone.freeCmaPages, read from the per-type counts).
+ * The mechanisms that work on the free lists, as closures made once per allocator state
+ * (createFreeAreaPaths(), kept in BuddyState.freeArea) over the struct page store and the list
+ * sets they touch: V8 then reads those objects' arrays as constants of the compiled code
+ * instead of following st -> pages -> array, with a map check at each step, on every call
+ * (docs/implementations.md, as the order-0 per-cpu fast paths). The functions exported below
+ * with a BuddyState first (addToFreeArea(), __freeOnePage(), ...) hand over to these.
  */
+export interface FreeAreaPaths {
+  /** addToFreeArea(). */
+  readonly add: (zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean) => void;
+  /** delFromFreeArea(). */
+  readonly del: (zone: Zone, pfn: Pfn, order: number, mt: MigrateType) => void;
+  /** __free_one_page(). */
+  readonly freeOne: (zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType) => void;
+  /** expand(). */
+  readonly expand: (zone: Zone, pfn: Pfn, low: number, high: number, mt: MigrateType) => void;
+  /** __rmqueue_smallest(). */
+  readonly rmqueueSmallest: (zone: Zone, order: number, mt: MigrateType) => Pfn;
+}
+
+/** The free-area mechanisms of one allocator state (BuddyState.freeArea). */
+export function createFreeAreaPaths(st: BuddyState): FreeAreaPaths {
+  const p = st.pages;
+  const l = st.freeLists;
+  return freeAreaPaths(p, p.maxPfn, p.mapLru, p.private, p.topBlock, p.flags, p.pageblockZone, p.pageblockMigratetype, l.head, l.tail, l.length);
+}
+
+// The closures take what they hold as parameters of the function that makes them, not as consts
+// of it: a const read from a closure is checked for the hole (its temporal dead zone) on every
+// read, a parameter never is.
+function freeAreaPaths(
+  pages: PageStore,
+  maxPfn: number,
+  mapLru: Int32Array,
+  priv: Uint32Array,
+  topBlock: Int32Array,
+  flags: Uint32Array,
+  pageblockZone: Uint16Array,
+  pageblockMigratetype: Uint8Array,
+  head: Int32Array,
+  tail: Int32Array,
+  length: Uint32Array,
+): FreeAreaPaths {
+  /** page_zone_id(): pages.zoneNumOf() with its common case (a pageblock in one zone) inline. */
+  function zoneNumOf(pfn: Pfn): number {
+    const z = pageblockZone[pfn >>> 9]; // PAGEBLOCK_ORDER (checked at load)
+    return z !== 0xffff ? z - 1 : pages.zoneNumOf(pfn); // ZONE_MIXED
+  }
+
+  /**
+   * Put a block on zone->free_area[order].free_list[mt] (set_page_order() + list_add() or
+   * list_add_tail() + nr_free++), counting it in NR_FREE_PAGES (NR_FREE_CMA_PAGES is
+   * Zone.freeCmaPages, read from the per-type counts).
+   */
+  function add(zone: Zone, pfn: Pfn, order: number, mt: MigrateType, atTail: boolean): void {
+    setBuddyWord(mapLru, topBlock, pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
+    const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6 (literals: see HOT_LITERALS)
+    if (order === 10) topListAdd(topBlock, head, tail, length, list, pfn, atTail); // TOP_ORDER: TopOrderListSet
+    else if (atTail) pfnListAddTail(mapLru, head, tail, length, list, pfn);
+    else pfnListAddHead(mapLru, head, tail, length, list, pfn);
+    // zone.freePages, nrFree[order] and nrFreeByType[order * MIGRATE_TYPES + mt], through their one view (core's
+    // FREE_PAGES 0, NR_FREE 1, NR_FREE_BY_TYPE 12, MIGRATE_TYPES 6: literals, as an imported constant costs a load and a check)
+    const counts = zone.freeCounts;
+    counts[0] += 1 << order;
+    counts[1 + order]++;
+    counts[12 + order * 6 + mt]++;
+  }
+
+  /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
+  function del(zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
+    const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
+    if (order === 10) topListRemove(topBlock, head, tail, length, list, pfn); // TOP_ORDER: TopOrderListSet
+    else pfnListRemove(mapLru, head, tail, length, list, pfn);
+    clearBuddyWord(mapLru, priv, topBlock, pfn);
+    const counts = zone.freeCounts; // as add()
+    counts[0] -= 1 << order;
+    counts[1 + order]--;
+    counts[12 + order * 6 + mt]--;
+  }
+
+  /**
+   * __free_one_page(): merge the block with its free buddies as far as possible (the buddy of
+   * [pfn, order] is pfn ^ (1 << order)), then put it on its free list: at the tail when the
+   * buddy of the next higher order is free, so it has a chance to merge soon (4.17), else at the
+   * head. Two pageblocks merge (order >= pageblock_order) only when neither is MIGRATE_ISOLATE
+   * or both are.
+   */
+  function freeOne(zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
+    const zn = zoneNumOf(pfn); // page_zone_id() of the block (its buddies share it once merged)
+    let maxOrder = 10; // MERGE_MAX_ORDER
+    for (;;) {
+      while (order < maxOrder - 1) {
+        const buddy = pfn ^ (1 << order);
+        // page_is_buddy(), inline: a free head of this order in the same zone.
+        if (!(buddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, buddy, order) && zoneNumOf(buddy) === zn)) break;
+        del(zone, buddy, order, (buddyWordOf(mapLru, topBlock, buddy) >>> 8) & 0xff); // PageStore.buddyAux()
+        pfn &= buddy;
+        order++;
+      }
+      if (order < maxOrder - 1 || maxOrder >= 11) break; // MAX_ORDER
+      // order == pageblock_order: don't merge a MIGRATE_ISOLATE pageblock with a normal one.
+      const buddy = pfn ^ (1 << order);
+      if (buddy < maxPfn) {
+        const buddyMt = pageblockMigratetype[buddy >>> 9]; // get_pageblock_migratetype(); PAGEBLOCK_ORDER
+        if (migratetype !== buddyMt && (migratetype === 5 || buddyMt === 5)) break; // MIGRATE_ISOLATE
+      }
+      maxOrder++;
+    }
+    let atTail = false;
+    if (order < 9) {
+      // MAX_ORDER - 2
+      const higher = pfn & ~(1 << order);
+      const higherBuddy = higher ^ (1 << (order + 1));
+      atTail = higherBuddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, higherBuddy, order + 1) && zoneNumOf(higherBuddy) === zoneNumOf(higher);
+    }
+    add(zone, pfn, order, migratetype, atTail);
+  }
+
+  /**
+   * expand(): split a block of order `high` taken off the lists down to order `low`, putting
+   * the upper halves back on the lists of `mt` (list_add(): at the head).
+   */
+  function expand(zone: Zone, pfn: Pfn, low: number, high: number, mt: MigrateType): void {
+    while (high > low) {
+      high--;
+      add(zone, pfn + (1 << high), high, mt, false);
+    }
+  }
+
+  /**
+   * __rmqueue_smallest(): the first block of the smallest order >= `order` on the lists of
+   * `mt`, split down to `order`. Returns its pfn (taken off the lists) or -1.
+   */
+  function rmqueueSmallest(zone: Zone, order: number, mt: MigrateType): Pfn {
+    let list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
+    for (let current = order; current < 11; current++, list += 6) {
+      const pfn = head[list]; // PfnListSet.first()
+      if (pfn === -1) continue;
+      del(zone, pfn, current, mt);
+      if (current > order) expand(zone, pfn, order, current, mt);
+      setListMigratetype(flags, pfn, mt); // set_pcppage_migratetype()
+      return pfn;
+    }
+    return -1;
+  }
+
+  return { add, del, freeOne, expand, rmqueueSmallest };
+}
+
+/** Put a block on zone->free_area[order].free_list[mt] (see FreeAreaPaths.add). */
 export function addToFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType, tail: boolean): void {
-  st.pages.setBuddy(pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
-  const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6 (literals: see HOT_LITERALS)
-  if (order === 10) st.topFreeLists.add(list, pfn, tail); // TOP_ORDER
-  else if (tail) st.freeLists.addTail(list, pfn);
-  else st.freeLists.addHead(list, pfn);
-  // zone.freePages, nrFree[order] and nrFreeByType[order * MIGRATE_TYPES + mt], through their one view (core's
-  // FREE_PAGES 0, NR_FREE 1, NR_FREE_BY_TYPE 12, MIGRATE_TYPES 6: literals, as an imported constant costs a load and a check)
-  const counts = zone.freeCounts;
-  counts[0] += 1 << order;
-  counts[1 + order]++;
-  counts[12 + order * 6 + mt]++;
+  st.freeArea.add(zone, pfn, order, mt, tail);
 }
 
 /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
 export function delFromFreeArea(st: BuddyState, zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
-  const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
-  if (order === 10) st.topFreeLists.remove(list, pfn); // TOP_ORDER
-  else st.freeLists.remove(list, pfn);
-  st.pages.clearBuddy(pfn);
-  const counts = zone.freeCounts; // as addToFreeArea()
-  counts[0] -= 1 << order;
-  counts[1 + order]--;
-  counts[12 + order * 6 + mt]--;
+  st.freeArea.del(zone, pfn, order, mt);
 }
 
 /**
@@ -103,48 +235,14 @@ export function pageIsBuddy(st: BuddyState, pfn: Pfn, buddy: Pfn, order: number)
   return pages.isBuddyOfOrder(buddy, order) && pages.zoneNumOf(buddy) === pages.zoneNumOf(pfn);
 }
 
-/**
- * __free_one_page() (the default of the hook of that name): merge the block with its free
- * buddies as far as possible (the buddy of [pfn, order] is pfn ^ (1 << order)), then put it on
- * its free list: at the tail when the buddy of the next higher order is free, so it has a
- * chance to merge soon (4.17), else at the head. Two pageblocks merge (order >=
- * pageblock_order) only when neither is MIGRATE_ISOLATE or both are.
- */
+/** __free_one_page() (the default of the hook of that name): see FreeAreaPaths.freeOne. */
 export function __freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
-  const pages = st.pages;
-  const maxPfn = pages.maxPfn;
-  const zn = pages.zoneNumOf(pfn); // page_zone_id() of the block (its buddies share it once merged)
-  let maxOrder = MERGE_MAX_ORDER;
-  for (;;) {
-    while (order < maxOrder - 1) {
-      const buddy = pfn ^ (1 << order);
-      // page_is_buddy(), inline: a free head of this order in the same zone.
-      if (!(buddy < maxPfn && pages.isBuddyOfOrder(buddy, order) && pages.zoneNumOf(buddy) === zn)) break;
-      delFromFreeArea(st, zone, buddy, order, pages.buddyAux(buddy));
-      pfn &= buddy;
-      order++;
-    }
-    if (order < maxOrder - 1 || maxOrder >= 11) break; // MAX_ORDER
-    // order == pageblock_order: don't merge a MIGRATE_ISOLATE pageblock with a normal one.
-    const buddy = pfn ^ (1 << order);
-    if (buddy < maxPfn) {
-      const buddyMt = pages.getPageblockMigratetype(buddy);
-      if (migratetype !== buddyMt && (migratetype === 5 || buddyMt === 5)) break; // MIGRATE_ISOLATE
-    }
-    maxOrder++;
-  }
-  let tail = false;
-  if (order < 9) {
-    // MAX_ORDER - 2
-    const higher = pfn & ~(1 << order);
-    const higherBuddy = higher ^ (1 << (order + 1));
-    tail = higherBuddy < maxPfn && pages.isBuddyOfOrder(higherBuddy, order + 1) && pages.zoneNumOf(higherBuddy) === pages.zoneNumOf(higher);
-  }
-  addToFreeArea(st, zone, pfn, order, migratetype, tail);
+  st.freeArea.freeOne(zone, pfn, order, migratetype);
 }
 
-/** The order __free_one_page() merges up to without looking at migratetypes: min(MAX_ORDER, pageblock_order + 1). */
+/** The order __free_one_page() merges up to without looking at migratetypes: min(MAX_ORDER, pageblock_order + 1) (a literal in freeOne()). */
 const MERGE_MAX_ORDER = Math.min(MAX_ORDER, PAGEBLOCK_ORDER + 1);
+if (MERGE_MAX_ORDER !== 10) throw new Error("buddy free-area.ts: freeOne()'s literal MERGE_MAX_ORDER is out of date");
 
 /** free_one_page(): an isolated pageblock's pages go back to the isolate list; then __free_one_page(). */
 export function freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
@@ -152,33 +250,14 @@ export function freeOnePage(st: BuddyState, zone: Zone, pfn: Pfn, order: number,
   st.hooks.__freeOnePage(st, zone, pfn, order, migratetype);
 }
 
-/**
- * expand(): split a block of order `high` taken off the lists down to order `low`, putting
- * the upper halves back on the lists of `mt` (list_add(): at the head).
- */
+/** expand(): split a block of order `high` down to order `low` (see FreeAreaPaths.expand). */
 export function expand(st: BuddyState, zone: Zone, pfn: Pfn, low: number, high: number, mt: MigrateType): void {
-  while (high > low) {
-    high--;
-    addToFreeArea(st, zone, pfn + (1 << high), high, mt, false);
-  }
+  st.freeArea.expand(zone, pfn, low, high, mt);
 }
 
-/**
- * __rmqueue_smallest(): the first block of the smallest order >= `order` on the lists of
- * `mt`, split down to `order`. Returns its pfn (taken off the lists) or -1.
- */
+/** __rmqueue_smallest(): see FreeAreaPaths.rmqueueSmallest. Returns its pfn (taken off the lists) or -1. */
 export function __rmqueueSmallest(st: BuddyState, zone: Zone, order: number, mt: MigrateType): Pfn {
-  const lists = st.freeLists;
-  let list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
-  for (let current = order; current < 11; current++, list += 6) {
-    const pfn = lists.first(list);
-    if (pfn === -1) continue;
-    delFromFreeArea(st, zone, pfn, current, mt);
-    if (current > order) expand(st, zone, pfn, order, current, mt);
-    setListMigratetype(st.pages.flags, pfn, mt); // set_pcppage_migratetype()
-    return pfn;
-  }
-  return -1;
+  return st.freeArea.rmqueueSmallest(zone, order, mt);
 }
 
 /**

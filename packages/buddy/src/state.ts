@@ -24,6 +24,8 @@ import {
   type ZoneIndex,
   type ZoneLayoutConfig,
 } from '@mmkit/core';
+// free-area.ts imports this module too: neither reads the other's bindings while it loads.
+import { createFreeAreaPaths, type FreeAreaPaths } from './free-area.js';
 import type { BuddyHooks } from './hooks.js';
 import { DEFAULT_WATERMARK_SCALE_FACTOR } from './watermarks.js';
 import { buildZonelists, type Zonelists } from './zonelist.js';
@@ -102,6 +104,8 @@ export class BuddyState {
    * a top-order list through this set (free-area.ts), read it through either.
    */
   readonly topFreeLists: TopOrderListSet;
+  /** The mechanisms on the free lists, as closures over pages and the list sets (free-area.ts). */
+  readonly freeArea: FreeAreaPaths;
   /** pcp->lists[migratetype] of every zone and CPU (pcpListIndex()). */
   readonly pcpLists: PfnListSet;
   readonly zonelists: Zonelists;
@@ -167,6 +171,7 @@ export class BuddyState {
     });
     this.freeLists = new PfnListSet(pages, zones.length * MAX_ORDER * MIGRATE_TYPES);
     this.topFreeLists = new TopOrderListSet(pages, this.freeLists);
+    this.freeArea = createFreeAreaPaths(this);
     this.pcpLists = new PfnListSet(pages, zones.length * this.nrCpus * MIGRATE_PCPTYPES);
     this.zonelists = buildZonelists(layout, zones);
     this.pcpFastOn = this.pcpEnabled && !this.debugVm && defaultZoneHooks;

@@ -476,13 +476,7 @@ export class PageStore {
 
   /** The buddy word of pfn: its mapcount word, or its top-order block word (0 when neither is one). */
   private buddyWord(pfn: number): number {
-    const w = this.mapLru[pfn * MAPLRU_WORDS];
-    if ((w & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return w;
-    if ((pfn & TOP_MASK) === 0) {
-      const t = this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS];
-      if ((t & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return t;
-    }
-    return 0;
+    return buddyWordOf(this.mapLru, this.topBlock, pfn);
   }
 
   /** PageBuddy(): the head of a free block in the buddy allocator. */
@@ -496,8 +490,7 @@ export class PageStore {
    * below MAX_ORDER; a block of TOP_ORDER keeps its word in topBlock.
    */
   setBuddy(pfn: number, order: number, aux = 0): void {
-    if (order === TOP_SHIFT) this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order; // TOP_SHIFT: TOP_ORDER, unexported (an export is a cell V8 loads on each use)
-    else this.mapLru[pfn * MAPLRU_WORDS] = BUDDY_WORD_TAG | (aux << 8) | order;
+    setBuddyWord(this.mapLru, this.topBlock, pfn, order, aux);
   }
 
   /** page_order() of a free buddy head (meaningful only where isBuddy()). */
@@ -512,15 +505,12 @@ export class PageStore {
 
   /** Whether pfn is a free buddy head of exactly this order: PageBuddy() && page_order() == order. */
   isBuddyOfOrder(pfn: number, order: number): boolean {
-    if (order === TOP_SHIFT) return (pfn & TOP_MASK) === 0 && (this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
-    return (this.mapLru[pfn * MAPLRU_WORDS] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
+    return isBuddyWordOfOrder(this.mapLru, this.topBlock, pfn, order);
   }
 
   /** __ClearPageBuddy() + rmv_page_order() (page->private = 0). */
   clearBuddy(pfn: number): void {
-    this.mapLru[pfn * MAPLRU_WORDS] = 0;
-    this.private[pfn] = 0;
-    if ((pfn & TOP_MASK) === 0) this.topBlock[(pfn >>> TOP_SHIFT) * MAPLRU_WORDS] = 0;
+    clearBuddyWord(this.mapLru, this.private, this.topBlock, pfn);
   }
 
   /** The next pfn on the page's lru list, -1 at the end. */
@@ -696,43 +686,17 @@ export class PfnListSet {
 
   /** list_add(): at the head. */
   addHead(list: number, pfn: number): void {
-    const w = this.w;
-    const old = this.head[list];
-    const i = pfn * 3; // MAPLRU_WORDS: literals on the hot path (V8 loads an exported constant from its cell each time)
-    w[i + 2] = 0;
-    w[i + 1] = old + 1;
-    if (old === -1) this.tail[list] = pfn;
-    else w[old * 3 + 2] = pfn + 1;
-    this.head[list] = pfn;
-    this.length[list]++;
+    pfnListAddHead(this.w, this.head, this.tail, this.length, list, pfn);
   }
 
   /** list_add_tail(). */
   addTail(list: number, pfn: number): void {
-    const w = this.w;
-    const old = this.tail[list];
-    const i = pfn * 3; // MAPLRU_WORDS: literals on the hot path (V8 loads an exported constant from its cell each time)
-    w[i + 1] = 0;
-    w[i + 2] = old + 1;
-    if (old === -1) this.head[list] = pfn;
-    else w[old * 3 + 1] = pfn + 1;
-    this.tail[list] = pfn;
-    this.length[list]++;
+    pfnListAddTail(this.w, this.head, this.tail, this.length, list, pfn);
   }
 
   /** list_del(): the caller guarantees pfn is on this list. */
   remove(list: number, pfn: number): void {
-    const w = this.w;
-    const i = pfn * 3; // MAPLRU_WORDS: literals on the hot path (V8 loads an exported constant from its cell each time)
-    const n = w[i + 1] - 1;
-    const p = w[i + 2] - 1;
-    if (p === -1) this.head[list] = n;
-    else w[p * 3 + 1] = n + 1;
-    if (n === -1) this.tail[list] = p;
-    else w[n * 3 + 2] = p + 1;
-    w[i + 1] = 0;
-    w[i + 2] = 0;
-    this.length[list]--;
+    pfnListRemove(this.w, this.head, this.tail, this.length, list, pfn);
   }
 
   /** Remove and return the first pfn, or -1. */
@@ -773,38 +737,121 @@ export class TopOrderListSet {
 
   /** list_add() (tail false) or list_add_tail() (tail true). */
   add(list: number, pfn: number, tail: boolean): void {
-    const t = this.t;
-    const i = (pfn >>> TOP_SHIFT) * MAPLRU_WORDS;
-    if (tail) {
-      const old = this.tail[list];
-      t[i + MAPLRU_NEXT] = 0;
-      t[i + MAPLRU_PREV] = old + 1;
-      if (old === -1) this.head[list] = pfn;
-      else t[(old >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_NEXT] = pfn + 1;
-      this.tail[list] = pfn;
-    } else {
-      const old = this.head[list];
-      t[i + MAPLRU_PREV] = 0;
-      t[i + MAPLRU_NEXT] = old + 1;
-      if (old === -1) this.tail[list] = pfn;
-      else t[(old >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_PREV] = pfn + 1;
-      this.head[list] = pfn;
-    }
-    this.length[list]++;
+    topListAdd(this.t, this.head, this.tail, this.length, list, pfn, tail);
   }
 
   /** list_del(): the caller guarantees pfn is on this list. */
   remove(list: number, pfn: number): void {
-    const t = this.t;
-    const i = (pfn >>> TOP_SHIFT) * MAPLRU_WORDS;
-    const n = t[i + MAPLRU_NEXT] - 1;
-    const p = t[i + MAPLRU_PREV] - 1;
-    if (p === -1) this.head[list] = n;
-    else t[(p >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_NEXT] = n + 1;
-    if (n === -1) this.tail[list] = p;
-    else t[(n >>> TOP_SHIFT) * MAPLRU_WORDS + MAPLRU_PREV] = p + 1;
-    t[i + MAPLRU_NEXT] = 0;
-    t[i + MAPLRU_PREV] = 0;
-    this.length[list]--;
+    topListRemove(this.t, this.head, this.tail, this.length, list, pfn);
   }
+}
+
+// The buddy-word and list operations on the arrays themselves: PageStore's, PfnListSet's and
+// TopOrderListSet's methods call them, and so can code that holds the arrays (a page
+// allocator's closures, made once per allocator: V8 reads arrays a closure holds as constants
+// of its code, and a class instance's fields never, docs/implementations.md). MAPLRU_WORDS 3,
+// MAPLRU_NEXT 1, MAPLRU_PREV 2 and TOP_SHIFT 10 are literals here (checked at load).
+if (MAPLRU_WORDS !== 3 || MAPLRU_NEXT !== 1 || MAPLRU_PREV !== 2 || TOP_SHIFT !== 10) throw new Error('struct-page.ts: the array operations use MAPLRU_WORDS, MAPLRU_NEXT, MAPLRU_PREV and TOP_SHIFT as literals');
+
+/** The buddy word of a free head (PageBuddy() with its order and aux), in mapLru or for a top-order block in topBlock; 0 when none. */
+export function buddyWordOf(mapLru: Int32Array, topBlock: Int32Array, pfn: number): number {
+  const w = mapLru[pfn * 3];
+  if ((w & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return w;
+  if ((pfn & TOP_MASK) === 0) {
+    const t = topBlock[(pfn >>> 10) * 3];
+    if ((t & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return t;
+  }
+  return 0;
+}
+
+/** PageStore.setBuddy() on the arrays. */
+export function setBuddyWord(mapLru: Int32Array, topBlock: Int32Array, pfn: number, order: number, aux: number): void {
+  if (order === 10) topBlock[(pfn >>> 10) * 3] = BUDDY_WORD_TAG | (aux << 8) | order; // TOP_SHIFT: TOP_ORDER
+  else mapLru[pfn * 3] = BUDDY_WORD_TAG | (aux << 8) | order;
+}
+
+/** PageStore.isBuddyOfOrder() on the arrays. */
+export function isBuddyWordOfOrder(mapLru: Int32Array, topBlock: Int32Array, pfn: number, order: number): boolean {
+  if (order === 10) return (pfn & TOP_MASK) === 0 && (topBlock[(pfn >>> 10) * 3] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
+  return (mapLru[pfn * 3] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
+}
+
+/** PageStore.clearBuddy() on the arrays. */
+export function clearBuddyWord(mapLru: Int32Array, priv: Uint32Array, topBlock: Int32Array, pfn: number): void {
+  mapLru[pfn * 3] = 0;
+  priv[pfn] = 0;
+  if ((pfn & TOP_MASK) === 0) topBlock[(pfn >>> 10) * 3] = 0;
+}
+
+/** PfnListSet.addHead() (list_add()) on the arrays: w is PageStore.mapLru. */
+export function pfnListAddHead(w: Int32Array, head: Int32Array, tail: Int32Array, length: Uint32Array, list: number, pfn: number): void {
+  const old = head[list];
+  const i = pfn * 3;
+  w[i + 2] = 0;
+  w[i + 1] = old + 1;
+  if (old === -1) tail[list] = pfn;
+  else w[old * 3 + 2] = pfn + 1;
+  head[list] = pfn;
+  length[list]++;
+}
+
+/** PfnListSet.addTail() (list_add_tail()) on the arrays. */
+export function pfnListAddTail(w: Int32Array, head: Int32Array, tail: Int32Array, length: Uint32Array, list: number, pfn: number): void {
+  const old = tail[list];
+  const i = pfn * 3;
+  w[i + 1] = 0;
+  w[i + 2] = old + 1;
+  if (old === -1) head[list] = pfn;
+  else w[old * 3 + 1] = pfn + 1;
+  tail[list] = pfn;
+  length[list]++;
+}
+
+/** PfnListSet.remove() (list_del()) on the arrays: the caller guarantees pfn is on the list. */
+export function pfnListRemove(w: Int32Array, head: Int32Array, tail: Int32Array, length: Uint32Array, list: number, pfn: number): void {
+  const i = pfn * 3;
+  const n = w[i + 1] - 1;
+  const p = w[i + 2] - 1;
+  if (p === -1) head[list] = n;
+  else w[p * 3 + 1] = n + 1;
+  if (n === -1) tail[list] = p;
+  else w[n * 3 + 2] = p + 1;
+  w[i + 1] = 0;
+  w[i + 2] = 0;
+  length[list]--;
+}
+
+/** TopOrderListSet.add() on the arrays: t is PageStore.topBlock; list_add() (atTail false) or list_add_tail(). */
+export function topListAdd(t: Int32Array, head: Int32Array, tail: Int32Array, length: Uint32Array, list: number, pfn: number, atTail: boolean): void {
+  const i = (pfn >>> 10) * 3;
+  if (atTail) {
+    const old = tail[list];
+    t[i + 1] = 0;
+    t[i + 2] = old + 1;
+    if (old === -1) head[list] = pfn;
+    else t[(old >>> 10) * 3 + 1] = pfn + 1;
+    tail[list] = pfn;
+  } else {
+    const old = head[list];
+    t[i + 2] = 0;
+    t[i + 1] = old + 1;
+    if (old === -1) tail[list] = pfn;
+    else t[(old >>> 10) * 3 + 2] = pfn + 1;
+    head[list] = pfn;
+  }
+  length[list]++;
+}
+
+/** TopOrderListSet.remove() (list_del()) on the arrays: the caller guarantees pfn is on the list. */
+export function topListRemove(t: Int32Array, head: Int32Array, tail: Int32Array, length: Uint32Array, list: number, pfn: number): void {
+  const i = (pfn >>> 10) * 3;
+  const n = t[i + 1] - 1;
+  const p = t[i + 2] - 1;
+  if (p === -1) head[list] = n;
+  else t[(p >>> 10) * 3 + 1] = n + 1;
+  if (n === -1) tail[list] = p;
+  else t[(n >>> 10) * 3 + 2] = p + 1;
+  t[i + 1] = 0;
+  t[i + 2] = 0;
+  length[list]--;
 }
