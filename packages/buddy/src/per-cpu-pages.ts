@@ -11,6 +11,7 @@ import {
   MIGRATE_MOVABLE,
   MIGRATE_PCPTYPES,
   NO_PAGE,
+  PAGEBLOCK_ORDER,
   PCP_BATCH,
   PCP_COUNT,
   PCP_WORDS,
@@ -22,7 +23,9 @@ import {
   type Pfn,
   type Zone,
 } from '@mmkit/core';
+import * as coreMod from '@mmkit/core';
 import * as freeAreaMod from './free-area.js';
+import type { FreeAreaPaths } from './free-area.js';
 import * as pageChecksMod from './page-checks.js';
 import * as pageExtrasMod from './page-extras.js';
 import * as pageblockMod from './pageblock.js';
@@ -31,11 +34,12 @@ import * as rmqueueFallbackMod from './rmqueue-fallback.js';
 import { PCP_FAST, PCP_FAST_GFP, PCP_FAST_LIST, PCP_FAST_MT, PCP_FAST_ZONE, type BuddyState } from './state.js';
 
 // freeUnrefPage() and pcp-fast-path.ts use MIGRATE_PCPTYPES as the literal 3.
-if (MIGRATE_PCPTYPES !== 3 || MIGRATE_MOVABLE !== 1 || MIGRATE_ISOLATE !== 5) throw new Error('buddy per-cpu-pages.ts: the hot paths assume MIGRATE_PCPTYPES 3, MIGRATE_MOVABLE 1');
+if (MIGRATE_PCPTYPES !== 3 || MIGRATE_MOVABLE !== 1 || MIGRATE_ISOLATE !== 5 || PCP_WORDS !== 3 || PCP_COUNT !== 0 || PAGEBLOCK_ORDER !== 9) throw new Error('buddy per-cpu-pages.ts: the hot paths assume MIGRATE_PCPTYPES 3, MIGRATE_MOVABLE 1, MIGRATE_ISOLATE 5, PCP_WORDS 3, PCP_COUNT 0, PAGEBLOCK_ORDER 9');
 
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage } = freeAreaMod;
+const { pfnListAddTail, pfnListRemove } = coreMod;
 const { checkNewPage, pageFreeCheck } = pageChecksMod;
 const { clearPageExtra, listMigratetype, setListMigratetype } = pageExtrasMod;
 const { __rmqueue } = rmqueueFallbackMod;
@@ -111,19 +115,11 @@ export function resetPcpFast(st: BuddyState): void {
 /**
  * rmqueue_bulk(): up to `count` blocks off the buddy lists onto a per-cpu list, in physical
  * order (list_add_tail); the number put on the list. Without CONFIG_DEBUG_VM each is checked
- * here (check_pcp_refill()): a bad one is reported and left out (lost, as in Linux).
+ * here (check_pcp_refill()): a bad one is reported and left out (lost, as in Linux). See
+ * PcpBulkPaths.rmqueueBulk.
  */
 export function rmqueueBulk(st: BuddyState, zone: Zone, order: number, count: number, list: number, migratetype: MigrateType): number {
-  let alloced = 0;
-  const check = !st.debugVm;
-  for (let i = 0; i < count; i++) {
-    const pfn = __rmqueue(st, zone, order, migratetype);
-    if (pfn === NO_PAGE) break;
-    if (check && checkNewPage(st, pfn)) continue;
-    st.pcpLists.addTail(list, pfn);
-    alloced++;
-  }
-  return alloced;
+  return st.pcpBulk.rmqueueBulk(zone, order, count, list, migratetype);
 }
 
 /**
@@ -156,38 +152,95 @@ export function freeUnrefPage(st: BuddyState, zone: Zone, pfn: Pfn): void {
  * them round-robin from the lists (more from fuller ones), oldest first. Without
  * CONFIG_DEBUG_VM each page is checked now (bulkfree_pcp_prepare(): free_pages_check(), which
  * free_pcp_prepare() left out when it was freed): a bad one is reported and not freed (lost).
+ * See PcpBulkPaths.freePcppagesBulk.
  */
 export function freePcppagesBulk(st: BuddyState, zone: Zone, count: number, cpu: number): void {
-  const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
-  const pcpCount = cpu * PCP_WORDS + PCP_COUNT;
-  const lists = st.pcpLists;
-  const pages = st.pages;
-  const check = !st.debugVm;
-  const listBase = (zone.zoneNum * st.nrCpus + cpu) * MIGRATE_PCPTYPES; // pcpListIndex(zone, cpu, 0)
-  if (count > pcp[pcpCount]) count = pcp[pcpCount];
-  let migratetype = 0;
-  let batchFree = 0;
-  while (count > 0) {
-    let list: number;
-    do {
-      batchFree++;
-      if (++migratetype === MIGRATE_PCPTYPES) migratetype = 0;
-      list = listBase + migratetype;
-    } while (lists.isEmpty(list));
-    // This is the only non-empty list. Free them all.
-    if (batchFree === MIGRATE_PCPTYPES) batchFree = count;
-    do {
-      const pfn = lists.last(list);
-      lists.remove(list, pfn);
-      pcp[pcpCount]--;
-      let mt = listMigratetype(pages.flags, pfn); // get_pcppage_migratetype()
-      clearPageExtra(pages.flags, pfn); // off the per-cpu list: nothing recorded until it heads a free block
-      // The pageblock could have been isolated meanwhile.
-      if (pages.getPageblockMigratetype(pfn) === 5) mt = 5; // MIGRATE_ISOLATE (checked at load)
-      if (check && (pages.refcount[pfn] !== 0 || !pageFreeCheck(st, pfn))) bulkfreeBadPage(st, pfn);
-      else st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
-    } while (--count > 0 && --batchFree > 0 && !lists.isEmpty(list));
+  st.pcpBulk.freePcppagesBulk(zone, count, cpu);
+}
+
+/**
+ * The moves of a batch between the buddy lists and a per-cpu list, as closures made once per
+ * allocator state (BuddyState.pcpBulk) over the arrays they touch, as the free-area mechanisms
+ * they call (free-area.ts: V8 reads arrays a closure holds as constants of its code). Every page
+ * of an order-0 burst goes through both, when the lists fill up and when they run dry.
+ */
+export interface PcpBulkPaths {
+  /** rmqueue_bulk(). */
+  readonly rmqueueBulk: (zone: Zone, order: number, count: number, list: number, migratetype: MigrateType) => number;
+  /** free_pcppages_bulk(). */
+  readonly freePcppagesBulk: (zone: Zone, count: number, cpu: number) => void;
+}
+
+/** The batch moves of one allocator state (BuddyState.pcpBulk); its free-area paths (st.freeArea) are made first. */
+export function createPcpBulkPaths(st: BuddyState): PcpBulkPaths {
+  const p = st.pages;
+  const l = st.pcpLists;
+  // The default __free_one_page() hook is the free-area closure itself: called without the hook table.
+  const freeOne = st.hooks.__freeOnePage === freeAreaMod.__freeOnePage ? st.freeArea.freeOne : null;
+  return pcpBulkPaths(st, st.freeArea.rmqueueSmallest, freeOne, st.nrCpus, !st.debugVm, p.mapLru, p.flags, p.refcount, p.pageblockMigratetype, l.head, l.tail, l.length);
+}
+
+// The closures take what they hold as parameters of the function that makes them (see free-area.ts).
+function pcpBulkPaths(
+  st: BuddyState,
+  rmqueueSmallest: FreeAreaPaths['rmqueueSmallest'],
+  freeOne: FreeAreaPaths['freeOne'] | null,
+  nrCpus: number,
+  check: boolean,
+  mapLru: Int32Array,
+  flags: Uint32Array,
+  refcount: Int32Array,
+  pageblockMigratetype: Uint8Array,
+  head: Int32Array,
+  tail: Int32Array,
+  length: Uint32Array,
+): PcpBulkPaths {
+  function rmqueueBulk(zone: Zone, order: number, count: number, list: number, migratetype: MigrateType): number {
+    let alloced = 0;
+    for (let i = 0; i < count; i++) {
+      // __rmqueue(): its first step inline (it fails with nothing changed, and __rmqueue() takes it again before the fallbacks).
+      let pfn = rmqueueSmallest(zone, order, migratetype);
+      if (pfn === -1) pfn = __rmqueue(st, zone, order, migratetype);
+      if (pfn === -1) break; // NO_PAGE
+      if (check && checkNewPage(st, pfn)) continue;
+      pfnListAddTail(mapLru, head, tail, length, list, pfn); // PfnListSet.addTail() of st.pcpLists
+      alloced++;
+    }
+    return alloced;
   }
+
+  function freePcppagesBulk(zone: Zone, count: number, cpu: number): void {
+    const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
+    const pcpCount = cpu * 3; // PCP_WORDS, PCP_COUNT
+    const listBase = (zone.zoneNum * nrCpus + cpu) * 3; // pcpListIndex(zone, cpu, 0); MIGRATE_PCPTYPES
+    if (count > pcp[pcpCount]) count = pcp[pcpCount];
+    let migratetype = 0;
+    let batchFree = 0;
+    while (count > 0) {
+      let list: number;
+      do {
+        batchFree++;
+        if (++migratetype === 3) migratetype = 0; // MIGRATE_PCPTYPES
+        list = listBase + migratetype;
+      } while (head[list] === -1);
+      // This is the only non-empty list. Free them all.
+      if (batchFree === 3) batchFree = count; // MIGRATE_PCPTYPES
+      do {
+        const pfn = tail[list]; // PfnListSet.last()
+        pfnListRemove(mapLru, head, tail, length, list, pfn);
+        pcp[pcpCount]--;
+        let mt = listMigratetype(flags, pfn); // get_pcppage_migratetype()
+        clearPageExtra(flags, pfn); // off the per-cpu list: nothing recorded until it heads a free block
+        // The pageblock could have been isolated meanwhile.
+        if (pageblockMigratetype[pfn >>> 9] === 5) mt = 5; // get_pageblock_migratetype(), MIGRATE_ISOLATE; PAGEBLOCK_ORDER (checked at load)
+        if (check && (refcount[pfn] !== 0 || !pageFreeCheck(st, pfn))) bulkfreeBadPage(st, pfn);
+        else if (freeOne !== null) freeOne(zone, pfn, 0, mt);
+        else st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
+      } while (--count > 0 && --batchFree > 0 && head[list] !== -1);
+    }
+  }
+
+  return { rmqueueBulk, freePcppagesBulk };
 }
 
 /** bulkfree_pcp_prepare() refused a page: bad_page() with free_pages_check()'s reason. */

@@ -24,8 +24,9 @@ import {
   type ZoneIndex,
   type ZoneLayoutConfig,
 } from '@mmkit/core';
-// free-area.ts imports this module too: neither reads the other's bindings while it loads.
+// free-area.ts and per-cpu-pages.ts import this module too: none reads another's bindings while it loads.
 import { createFreeAreaPaths, type FreeAreaPaths } from './free-area.js';
+import { createPcpBulkPaths, type PcpBulkPaths } from './per-cpu-pages.js';
 import type { BuddyHooks } from './hooks.js';
 import { DEFAULT_WATERMARK_SCALE_FACTOR } from './watermarks.js';
 import { buildZonelists, type Zonelists } from './zonelist.js';
@@ -106,6 +107,8 @@ export class BuddyState {
   readonly topFreeLists: TopOrderListSet;
   /** The mechanisms on the free lists, as closures over pages and the list sets (free-area.ts). */
   readonly freeArea: FreeAreaPaths;
+  /** rmqueue_bulk() and free_pcppages_bulk(), as closures over the arrays they touch (per-cpu-pages.ts). */
+  readonly pcpBulk: PcpBulkPaths;
   /** pcp->lists[migratetype] of every zone and CPU (pcpListIndex()). */
   readonly pcpLists: PfnListSet;
   readonly zonelists: Zonelists;
@@ -173,6 +176,7 @@ export class BuddyState {
     this.topFreeLists = new TopOrderListSet(pages, this.freeLists);
     this.freeArea = createFreeAreaPaths(this);
     this.pcpLists = new PfnListSet(pages, zones.length * this.nrCpus * MIGRATE_PCPTYPES);
+    this.pcpBulk = createPcpBulkPaths(this);
     this.zonelists = buildZonelists(layout, zones);
     this.pcpFastOn = this.pcpEnabled && !this.debugVm && defaultZoneHooks;
     // On an ArrayBuffer of its own, off V8's heap (see the kernel's FaultAttr.armed): the fast path's code reads it at a fixed address.
