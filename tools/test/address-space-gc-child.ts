@@ -7,13 +7,27 @@ import { countGc, countGcOver, warmUp } from '../bench/gc.js';
 import { AS_LOOP, anonFaultLoop } from '../bench/address-spaces.js';
 
 const PAGE = 4096;
+const GIB = 2 ** 30;
 const faults = Number(process.argv[2]);
+/**
+ * `high`: a machine whose memory above 4 GiB (ZONE_NORMAL, where GFP_KERNEL page tables come from)
+ * is the gigabyte at 32 GiB, so every page-table page sits above 16 GiB, where its physical
+ * address / 8 is no int32 (512 MiB below 4 GiB for DMA and DMA32). Its struct pages are resident
+ * only where written.
+ */
+const high = process.argv[3] === 'high';
+const HIGH_E820 = [
+  { addr: 0, size: 0x9f000, type: 'usable' },
+  { addr: 0x100000, size: GIB / 2 - 0x100000, type: 'usable' },
+  { addr: 32 * GIB, size: GIB, type: 'usable' },
+] as const;
+const create: typeof createKernel = (o = {}) => createKernel(high ? { ...o, machine: { e820: [...HIGH_E820] } } : o);
 
-const faultLoop = anonFaultLoop(createKernel);
+const faultLoop = anonFaultLoop(create);
 warmUp(faultLoop, 16);
 const faultGc = await countGcOver(faultLoop, AS_LOOP, faults);
 
-const k = createKernel({ machine: { mem: 2 ** 30 }, thp: 'never' });
+const k = create({ machine: { mem: GIB }, thp: 'never' });
 const as = k.addressSpaces!;
 const mm = as.mmCreate({ maxMapCount: 65530 });
 const ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -51,7 +65,7 @@ const bytesPerMunmap = await bytesPerCall(maps, unmaps, nothing);
 // The same path without the return value's box: mmapHalves() (@mmkit/mmap's own API) answers the address in a typed array.
 const impl = as as unknown as {
   mmapHalves(mm: number, addrHigh: number, addrLow: number, lenHigh: number, lenLow: number, prot: number, flags: number, fd: number, pgoffHigh: number, pgoffLow: number): number;
-  mmStruct(mm: number): { vmas: { addrOut: Float64Array } } | undefined;
+  mmStruct(mm: number): { pgd: number; vmas: { addrOut: Float64Array } } | undefined;
 };
 const out = impl.mmStruct(mm)!.vmas.addrOut;
 const got = new Float64Array(AS_LOOP);
@@ -81,4 +95,4 @@ const cases: Record<string, () => void> = {
 const internal: Record<string, number | null> = {};
 for (const [name, loop] of Object.entries(cases)) internal[name] = await bytesPerCall(nothing, loop, name === 'fixed' ? nothing : unmapGot);
 
-console.log(JSON.stringify({ faults: faultGc, bytesPerMmap, bytesPerMunmap, internal }));
+console.log(JSON.stringify({ faults: faultGc, bytesPerMmap, bytesPerMunmap, internal, pgd: impl.mmStruct(mm)!.pgd }));

@@ -124,6 +124,7 @@ export interface PageStoreSharedState {
   readonly mapping: SharedArrayBuffer;
   readonly index: SharedArrayBuffer;
   readonly memcg: SharedArrayBuffer;
+  readonly pageTables: SharedArrayBuffer;
   readonly lists: SharedArrayBuffer;
   readonly zoneSpans: SharedArrayBuffer;
   readonly handover: SharedArrayBuffer;
@@ -246,6 +247,14 @@ export class PageStore {
   private readonly indexExt: LazyPageArray<Uint32Array>;
   private readonly memcgExt: LazyPageArray<Uint16Array>;
   /**
+   * The arch's page-table directory, indexed by table number (a dense number the arch gives each
+   * page-table page, kept in that page's struct page): the table page's pfn, or while the number
+   * is free, the arch's free list. maxPfn + 2 words (no more tables than pages, and two words of
+   * allocator state), resident only in the chunks written. Linux has none: x86 names an entry by
+   * its physical address, which here would be no int32 above 16 GiB (see core's arch contract).
+   */
+  readonly pageTables: LazyPageArray<Uint32Array>;
+  /**
    * Free memory whose struct pages memmap init left zero (see memmapInitZone()), not yet
    * handed to the page allocator: sorted, disjoint [start, end) pairs, lists[LIST_HANDOVER]
    * words of it. Boot takes ranges out of it (takeHandover()); what is left is memory that
@@ -299,6 +308,7 @@ export class PageStore {
     this.mappingExt = new LazyPageArray(maxPfn, Uint32Array, shared, a?.mapping);
     this.indexExt = new LazyPageArray(maxPfn, Uint32Array, shared, a?.index);
     this.memcgExt = new LazyPageArray(maxPfn, Uint16Array, shared, a?.memcg);
+    this.pageTables = new LazyPageArray(maxPfn + 2, Uint32Array, shared, a?.pageTables);
     // Shared lists cannot grow (a new buffer would not be seen by the other thread): a fixed capacity.
     this.lists = arrayOn(Int32Array, 2, shared, a?.lists, 'list lengths');
     this.zoneSpans = arrayOn(Int32Array, shared ? 3 * SHARED_MAX_ZONE_SPANS : 3 * 8, shared, a?.zoneSpans, 'zone spans');
@@ -329,6 +339,7 @@ export class PageStore {
       mapping: ext(this.mappingExt),
       index: ext(this.indexExt),
       memcg: ext(this.memcgExt),
+      pageTables: ext(this.pageTables),
       lists: sharedBuffer(this.lists),
       zoneSpans: sharedBuffer(this.zoneSpans),
       handover: sharedBuffer(this.handover),
@@ -354,7 +365,7 @@ export class PageStore {
   residentBytes(): number {
     const perPage = this.flags.byteLength + this.refcount.byteLength + this.mapLru.byteLength + this.private.byteLength;
     const lists = this.lists.byteLength + this.zoneSpans.byteLength + this.handover.byteLength;
-    return perPage + this.topBlock.byteLength + this.pageblockMigratetype.byteLength + this.pageblockZone.byteLength + lists + this.mappingExt.residentBytes() + this.indexExt.residentBytes() + this.memcgExt.residentBytes();
+    return perPage + this.topBlock.byteLength + this.pageblockMigratetype.byteLength + this.pageblockZone.byteLength + lists + this.mappingExt.residentBytes() + this.indexExt.residentBytes() + this.memcgExt.residentBytes() + this.pageTables.residentBytes();
   }
 
   /** pfn_valid(): the pfn has a struct page (below maxPfn, and in a section with a memmap under SPARSEMEM). */

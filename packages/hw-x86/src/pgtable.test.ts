@@ -84,12 +84,14 @@ describe('x86-64 page tables', () => {
     const pmdSlot = lookup(pt, pgd, addr, PG_LEVEL_2M);
     const pmd = read(pt, pmdSlot);
     expect(pmd[0] & 0xfff).toBe(_PAGE_TABLE);
-    expect(slot).toBe(pt.ptePfn(...pmd) * 512 + ((addr / 4096) % 512)); // the entry's physical address / 8
+    const ptePage = pt.ptePfn(...pmd);
+    expect(slot).toBe(m.pages.private[ptePage] * 512 + ((addr / 4096) % 512)); // the table's number * 512 + pte_index()
+    expect(m.pages.pageTables.get(slot >>> 9)).toBe(ptePage); // the directory names the table's page
     // Neighbours in the same 2 MiB share the table; the next 2 MiB needs a new one.
     expect(alloc(pt, pgd, addr + 4096, PG_LEVEL_4K)).toBe(slot + 1); // pte++
     alloc(pt, pgd, addr + 2 * MiB, PG_LEVEL_4K);
     expect(m.allocatedPages()).toBe(5);
-    expect(lookup(pt, pgd, addr, PG_LEVEL_512G)).toBe(pgd * 512 + Math.floor(addr / 2 ** 39));
+    expect(lookup(pt, pgd, addr, PG_LEVEL_512G)).toBe(m.pages.private[pgd] * 512 + Math.floor(addr / 2 ** 39));
     expect(lookup(pt, pgd, addr, PG_LEVEL_1G)).not.toBe(NO_SLOT);
     expect(() => lookup(pt, pgd, 2 ** 47, PG_LEVEL_4K)).toThrow(/user address/);
     expect(() => pt.lookup(pgd, 0.5, 0, PG_LEVEL_4K)).toThrow(/user address/);
@@ -103,7 +105,7 @@ describe('x86-64 page tables', () => {
     const slot = alloc(pt, pgd, 0x400000, PG_LEVEL_4K);
     const pte = pfnPte(0x1234, PAGE_SHARED);
     set(pt, slot, pte);
-    const table = Math.floor(slot / 512);
+    const table = m.pages.pageTables.get(slot >>> 9); // the page of the table the slot is in
     const off = (slot % 512) * 8;
     const bytes = new Uint8Array(8);
     m.contents.read(table, off, bytes);
@@ -125,16 +127,54 @@ describe('x86-64 page tables', () => {
   });
 
   it('with page-table isolation the user copy of the pgd gets the same entry and the kernel copy NX', () => {
-    const { services } = setup();
+    const { m, services } = setup();
     const pt = createX86PageTables(services);
     const pgd = pt.pgdAlloc(1);
     alloc(pt, pgd, 0x1000, PG_LEVEL_4K);
-    const kernel = read(pt, pgd * 512);
-    const user = read(pt, (pgd + 1) * 512);
+    const kernel = [m.contents.readI32(pgd, 0), m.contents.readI32(pgd, 4)];
+    const user = [m.contents.readI32(pgd + 1, 0), m.contents.readI32(pgd + 1, 4)];
     expect(user[0] & 0xfff).toBe(_PAGE_TABLE);
     expect(kernel).toEqual([user[0], user[1] | _PAGE_NX]);
     // The walk follows the kernel copy.
     expect(lookup(pt, pgd, 0x1000, PG_LEVEL_4K)).not.toBe(NO_SLOT);
+  });
+
+  it('table numbers: dense, reused after a free, so slots stay int32s for tables above 16 GiB of physical memory', () => {
+    // 64 GiB of struct pages (resident only where written); the allocator hands out pfns above 16 GiB.
+    const nrPages = 2 ** 24;
+    const { m, services } = setup(nrPages);
+    let next = 2 ** 22 + 12345;
+    const freed: number[] = [];
+    const pt = createX86PageTables({
+      ...services,
+      pageAllocator: {
+        allocPages: (_gfp: Gfp, order: number) => {
+          const pfn = next;
+          next += 1 << order;
+          return pfn;
+        },
+        freePages: (pfn: number) => void freed.push(pfn),
+      },
+    });
+    const pgd = pt.pgdAlloc(1);
+    const addrs = [0x1000, 0x7f0000001000, 0x40000000, 0x7fffffffe000];
+    for (const a of addrs) {
+      const slot = alloc(pt, pgd, a, PG_LEVEL_4K);
+      expect(slot | 0).toBe(slot);
+      pt.setEntry(slot, pfnPteLow(7, PAGE_SHARED), pfnPteHigh(7, PAGE_SHARED));
+    }
+    for (const a of addrs) expect(read(pt, lookup(pt, pgd, a, PG_LEVEL_4K))).toEqual(pfnPte(7, PAGE_SHARED));
+    // pgd + its user copy, then PUD, PMD, PTE for 0x1000; PMD, PTE for 0x40000000 ...: numbers 0, 1, 2, ...
+    const numbers = [pgd, pgd + 1].map((p) => m.pages.private[p]);
+    expect(numbers).toEqual([0, 1]);
+    const used = m.pages.pageTables.get(nrPages + 1);
+    freeRange(pt, pgd, 0, 2 ** 47, 0, 0);
+    expect(pt.pgtablesBytes(pgd)).toBe(0);
+    // A new table takes a freed number back: no new number is used.
+    const slot = alloc(pt, pgd, 0x1000, PG_LEVEL_4K);
+    expect(slot >>> 9).toBeLessThan(used);
+    expect(m.pages.pageTables.get(nrPages + 1)).toBe(used);
+    expect(freed.length).toBeGreaterThan(0);
   });
 
   it('2 MiB PMD leaves: set, seen by lookup at PG_LEVEL_2M, not walked through', () => {

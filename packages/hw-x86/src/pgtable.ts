@@ -38,6 +38,8 @@ export interface X86PageTablesOptions {
 const USER_VA_HIGH_END = 2 ** 15;
 /** PGALLOC_GFP: GFP_KERNEL_ACCOUNT | __GFP_ZERO (pud_alloc_one()'s get_zeroed_page(GFP_KERNEL_ACCOUNT) is the same). */
 const PGALLOC_GFP = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+/** The most page-table pages at once (16 GiB of them): table numbers below it keep a slot (table * 512 + index) an int32. */
+const MAX_TABLES = 2 ** 22;
 
 /**
  * pgd_index(), pud_index(), pmd_index(), pte_index() of an address given as its vaHigh()/vaLow()
@@ -90,40 +92,82 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     return new RangeError(`page-table walk: ${high * 4294967296 + (low >>> 0)} is not a user address (0 <= addr < 2^47)`);
   }
 
-  // A slot is the entry's physical address / 8: pfn * 512 + index (slot * 2^-9 is its table's pfn).
+  // Table numbers: each page-table page (the pgd and, with PTI, its user copy included) has a
+  // dense number, in its struct page's private field (which page-table pages do not otherwise
+  // use); the page store's pageTables directory maps a number back to the page's pfn. A slot is
+  // table * 512 + index, an int32 wherever the tables sit in physical memory: MAX_TABLES numbers
+  // (16 GiB of page tables) keep it below 2^31, and a table past them fails as an allocation
+  // would. Both live on the page store, so a copy of this code in another thread over shared
+  // memory reads them (the grader's isolated address spaces). Numbers are handed out and taken
+  // back only where tables are allocated and freed.
+  const dir = pages.pageTables;
+  /** Directory words past the numbers: the first free number + 1 (0: none; each free number's word is the next one + 1), and the count of numbers ever handed out. */
+  const FREE_HEAD = pages.maxPfn;
+  const NR_NUMBERS = pages.maxPfn + 1;
+
+  /** Give table page pfn a number: a freed one first, else the next never used; false when all MAX_TABLES are taken. */
+  function tableNew(pfn: Pfn): boolean {
+    let t = dir.get(FREE_HEAD) - 1;
+    if (t >= 0) dir.set(FREE_HEAD, dir.get(t));
+    else {
+      t = dir.get(NR_NUMBERS);
+      if (t >= MAX_TABLES) return false;
+      dir.set(NR_NUMBERS, t + 1);
+    }
+    dir.set(t, pfn);
+    pages.private[pfn] = t;
+    return true;
+  }
+
+  /** Take table page pfn's number back (before the page goes back to the allocator). */
+  function tableDrop(pfn: Pfn): void {
+    const t = pages.private[pfn];
+    dir.set(t, dir.get(FREE_HEAD));
+    dir.set(FREE_HEAD, t + 1);
+    pages.private[pfn] = 0;
+  }
+
+  // A slot is table * 512 + index: table is slot >>> 9, whose page the directory names.
   function readLow(slot: PteSlot): number {
-    const pfn = (slot * 0.001953125) >>> 0;
-    return contents.readI32(pfn, (slot - pfn * 512) * 8);
+    return contents.readI32(dir.get(slot >>> 9), (slot & 511) << 3);
   }
 
   function readHigh(slot: PteSlot): number {
-    const pfn = (slot * 0.001953125) >>> 0;
-    return contents.readI32(pfn, (slot - pfn * 512) * 8 + 4);
+    return contents.readI32(dir.get(slot >>> 9), ((slot & 511) << 3) + 4);
   }
 
   function writeRaw(slot: PteSlot, low: number, high: number): void {
-    const pfn = (slot * 0.001953125) >>> 0;
-    const off = (slot - pfn * 512) * 8;
+    const pfn = dir.get(slot >>> 9);
+    const off = (slot & 511) << 3;
     contents.writeI32(pfn, off, low);
     contents.writeI32(pfn, off + 4, high);
+  }
+
+  /** The slot of entry idx of the table in page pfn. */
+  function slotIn(pfn: Pfn, idx: number): PteSlot {
+    return pages.private[pfn] * 512 + idx;
   }
 
   /** set_pgd() of a user PGD entry: native_set_pgd() -> pti_set_user_pgd() with page-table isolation. */
   function setPgd(pgd: Pfn, idx: number, low: number, high: number): void {
     if (pti) {
-      writeRaw((pgd + 1) * 512 + idx, low, high);
+      writeRaw(slotIn(pgd + 1, idx), low, high);
       if ((low & (_PAGE_USER | _PAGE_PRESENT)) === (_PAGE_USER | _PAGE_PRESENT)) high |= _PAGE_NX;
     }
-    writeRaw(pgd * 512 + idx, low, high);
+    writeRaw(slotIn(pgd, idx), low, high);
   }
 
-  /** A zeroed table page, or NO_PAGE. */
+  /** A zeroed table page with its number, or NO_PAGE. */
   function allocTable(): Pfn {
-    return services.pageAllocator.allocPages(PGALLOC_GFP, 0);
+    const pfn = services.pageAllocator.allocPages(PGALLOC_GFP, 0);
+    if (pfn === NO_PAGE || tableNew(pfn)) return pfn;
+    services.pageAllocator.freePages(pfn, 0);
+    return NO_PAGE;
   }
 
+  /** mm_inc/dec_nr_*(): the count of tables below the pgd, in the pgd page's mapping field (its private field holds its table number). */
   function countTable(pgd: Pfn, delta: number): void {
-    pages.private[pgd] += delta;
+    pages.setMapping(pgd, pages.getMapping(pgd) + delta);
   }
 
   function nrPagetable(pfn: Pfn, delta: number): void {
@@ -132,6 +176,7 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
   }
 
   function freeTable(pfn: Pfn): void {
+    tableDrop(pfn);
     services.pageAllocator.freePages(pfn, 0);
   }
 
@@ -149,16 +194,16 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     return false;
   }
 
-  /** The slot of the first entry of the table an upper entry links (its pfn * 512). */
+  /** The slot of the first entry of the table an upper entry links. */
   function tableOf(slot: PteSlot): number {
-    return ptePfn(readLow(slot), readHigh(slot)) * 512;
+    return pages.private[ptePfn(readLow(slot), readHigh(slot))] * 512;
   }
 
   function walk(pgd: Pfn, high: number, low: number, level: number, allocate: boolean): PteSlot {
     if (!(high >= 0 && high < USER_VA_HIGH_END && (high | 0) === high && (low | 0) === low)) throw badAddr(high, low);
     if (!(level >= PG_LEVEL_4K && level <= PG_LEVEL_512G && (level | 0) === level)) throw new RangeError(`page-table level ${level} is not one of PG_LEVEL_4K (1) .. PG_LEVEL_512G (4)`);
     const pgdIdx = pgdIndex(high);
-    let slot = pgd * 512 + pgdIdx;
+    let slot = slotIn(pgd, pgdIdx);
     if (level === PG_LEVEL_512G) return slot;
     let e = readLow(slot);
     if (pteNone(e, readHigh(slot))) {
@@ -212,7 +257,7 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
   function freePmdRange(pgd: Pfn, pudSlot: PteSlot, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
     const table = ptePfn(readLow(pudSlot), readHigh(pudSlot));
-    let slot = table * 512 + (addr & 511);
+    let slot = slotIn(table, addr & 511);
     do {
       if (!noneOrClearBad(slot, 'pmd', pgd, 0)) freePteRange(pgd, slot);
       slot++;
@@ -226,8 +271,9 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
 
   function freePudRange(pgd: Pfn, pgdIdx: number, addr: number, end: number, floor: number, ceiling: number): void {
     const start = addr;
-    const table = ptePfn(readLow(pgd * 512 + pgdIdx), readHigh(pgd * 512 + pgdIdx));
-    let slot = table * 512 + ((addr >>> 9) & 511);
+    const pgdSlot = slotIn(pgd, pgdIdx);
+    const table = ptePfn(readLow(pgdSlot), readHigh(pgdSlot));
+    let slot = slotIn(table, (addr >>> 9) & 511);
     do {
       const next = addrEnd(addr, end, PMDS_PER_PUD);
       if (!noneOrClearBad(slot, 'pud', pgd, 0)) freePmdRange(pgd, slot, addr, next, floor, ceiling);
@@ -261,7 +307,7 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     let pgdIdx = (addr >>> 18) & 511;
     do {
       const next = addrEnd(addr, end, PMDS_PER_PGD);
-      const slot = pgd * 512 + pgdIdx;
+      const slot = slotIn(pgd, pgdIdx);
       // free_p4d_range() with the P4D level folded: one pass, and its own freeing is a no-op.
       if (!noneOrClearBad(slot, 'pgd', pgd, pgdIdx)) freePudRange(pgd, pgdIdx, addr, next, floor, ceiling);
       pgdIdx++;
@@ -285,21 +331,29 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
       const pgd = services.pageAllocator.allocPages(PGALLOC_GFP, pgdOrder);
       if (pgd === NO_PAGE) return NO_PAGE;
       pages.setIndex(pgd, mm); // pgd_set_mm()
-      pages.private[pgd] = 0; // mm_pgtables_bytes_init()
-      return pgd;
+      pages.setMapping(pgd, 0); // mm_pgtables_bytes_init()
+      if (tableNew(pgd)) {
+        if (!pti || tableNew(pgd + 1)) return pgd;
+        tableDrop(pgd);
+      }
+      pages.setIndex(pgd, 0);
+      services.pageAllocator.freePages(pgd, pgdOrder);
+      return NO_PAGE;
     },
 
     pgdFree(pgd: Pfn): void {
-      const left = pages.private[pgd];
+      const left = pages.getMapping(pgd);
       // check_mm() (kernel/fork.c) before mm_free_pgd(): the tables left below are lost, as in Linux.
       if (left !== 0) services.log('err', `BUG: non-zero pgtables_bytes on freeing mm: ${left * 4096}`);
-      pages.private[pgd] = 0;
+      pages.setMapping(pgd, 0);
       pages.setIndex(pgd, 0);
+      tableDrop(pgd);
+      if (pti) tableDrop(pgd + 1);
       services.pageAllocator.freePages(pgd, pgdOrder);
     },
 
     pgtablesBytes(pgd: Pfn): number {
-      return pages.private[pgd] * 4096;
+      return pages.getMapping(pgd) * 4096;
     },
 
     lookup(pgd: Pfn, addrHigh: number, addrLow: number, level: number): PteSlot {

@@ -5,7 +5,7 @@
  * and lists an mm's VMAs as /proc/PID/maps data (show_map_vma()).
  */
 import {
-  ERRNO, MLOCK_ONFAULT, VM_LOCKONFAULT, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_4K, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
+  ERRNO, MLOCK_ONFAULT, VM_LOCKONFAULT, NO_SLOT, PAGE_MAPPING_ANON, PG_LEVEL_4K, PG_LEVEL_2M, PG_LEVEL_1G, PG_LEVEL_512G, PG_dirty, PG_referenced, PG_swapbacked, MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, MADV_HWPOISON, MADV_SOFT_OFFLINE, NO_PAGE, O_RDONLY, O_RDWR, O_WRONLY, PROT_GROWSDOWN, PROT_GROWSUP, PROT_EXEC, PROT_READ, PROT_SEM,
   PROT_WRITE, MREMAP_FIXED, MREMAP_MAYMOVE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC,
   VM_IO, VM_LOCKED, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_SOFTDIRTY, VM_STACK_FLAGS, VM_WRITE,
   parseMaps, vaHigh, vaLow,
@@ -23,7 +23,7 @@ import { clampAddr, clampLen, hasHighBits, intArg, isSmallUlong, pageAlignU64, t
 import { doUserFault } from './fault.js';
 import { doMlock, doMunlock } from './mlock.js';
 import { mmPopulate } from './populate.js';
-import { PMD_SIZE, nextBoundary, walkUserPtes } from './memory.js';
+import { PMD_SIZE, firstSlotOf, nextBoundary, walkUserPtes } from './memory.js';
 import { mmCounter } from './rmap.js';
 import { TASK_RSS_EVENTS_THRESH, getMmCounter, syncMmRss } from './rss.js';
 import { dupMmap } from './fork.js';
@@ -685,17 +685,18 @@ export function createAddressSpaces(services: MmServices, options: AddressSpaces
     });
     // Tables below the pgd: count them by walking the upper levels.
     const noneAt = (slot: number) => arch.pteNone(arch.readEntryLow(slot), arch.readEntryHigh(slot));
-    const tableAt = (slot: number) => arch.ptePfn(arch.readEntryLow(slot), arch.readEntryHigh(slot));
+    const pgdSlot = firstSlotOf(arch, mm.pgd, 0, PG_LEVEL_512G);
     for (let i = 0; i < 256; i++) {
-      if (noneAt(mm.pgd * 512 + i)) continue;
+      if (noneAt(pgdSlot + i)) continue;
       tables++;
-      const pud = tableAt(mm.pgd * 512 + i);
+      const pud = firstSlotOf(arch, mm.pgd, i * 2 ** 39, PG_LEVEL_1G);
       for (let j = 0; j < 512; j++) {
-        if (noneAt(pud * 512 + j)) continue;
+        if (noneAt(pud + j)) continue;
         tables++;
-        const pmd = tableAt(pud * 512 + j);
+        const pmd = firstSlotOf(arch, mm.pgd, i * 2 ** 39 + j * 2 ** 30, PG_LEVEL_2M);
+        if (pmd === NO_SLOT) continue;
         for (let k = 0; k < 512; k++) {
-          const s2 = pmd * 512 + k;
+          const s2 = pmd + k;
           if (!noneAt(s2) && !arch.pmdLarge(arch.readEntryLow(s2))) tables++;
         }
       }

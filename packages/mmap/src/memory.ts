@@ -122,8 +122,12 @@ export function freePgtables(ctx: MmapContext, mm: MmStruct, first: number, floo
 }
 
 /** The pfn of the table an upper entry at slot links. */
-function tableAt(arch: ArchPageTables, slot: number): number {
-  return arch.ptePfn(arch.readEntryLow(slot), arch.readEntryHigh(slot));
+/**
+ * The slot of the first entry of the table at `level` that maps addr (aligned to that table's
+ * span), found by a walk: slots are the arch's numbers, consecutive within a table only.
+ */
+export function firstSlotOf(arch: ArchPageTables, pgd: number, addr: number, level: number): number {
+  return arch.lookup(pgd, vaHigh(addr), vaLow(addr), level);
 }
 
 /** Is the entry at slot none? */
@@ -137,23 +141,25 @@ function noneAt(arch: ArchPageTables, slot: number): boolean {
  * leaf). For invariant checks: it reads every table the mm has.
  */
 export function walkUserPtes(arch: ArchPageTables, pgd: number, visit: (addr: number, low: number, high: number, level: number) => void): void {
+  const pgdSlot = firstSlotOf(arch, pgd, 0, PG_LEVEL_512G);
   for (let i = 0; i < 256; i++) {
-    if (noneAt(arch, pgd * 512 + i)) continue;
-    const pud = tableAt(arch, pgd * 512 + i);
+    if (noneAt(arch, pgdSlot + i)) continue;
+    const pud = firstSlotOf(arch, pgd, i * PGDIR_SIZE, PG_LEVEL_1G);
     for (let j = 0; j < 512; j++) {
-      if (noneAt(arch, pud * 512 + j)) continue;
-      const pmd = tableAt(arch, pud * 512 + j);
+      if (noneAt(arch, pud + j)) continue;
+      const pmd = firstSlotOf(arch, pgd, i * PGDIR_SIZE + j * PUD_SIZE, PG_LEVEL_2M);
+      if (pmd === NO_SLOT) continue; // a 1 GiB leaf: none in user memory here
       for (let k = 0; k < 512; k++) {
-        const s2 = pmd * 512 + k;
+        const s2 = pmd + k;
         if (noneAt(arch, s2)) continue;
         const base = i * PGDIR_SIZE + j * PUD_SIZE + k * PMD_SIZE;
         if (arch.pmdLarge(arch.readEntryLow(s2))) {
           visit(base, arch.readEntryLow(s2), arch.readEntryHigh(s2), PG_LEVEL_2M);
           continue;
         }
-        const pte = tableAt(arch, s2);
+        const pte = firstSlotOf(arch, pgd, base, PG_LEVEL_4K);
         for (let l = 0; l < 512; l++) {
-          const s1 = pte * 512 + l;
+          const s1 = pte + l;
           if (!noneAt(arch, s1)) visit(base + l * 4096, arch.readEntryLow(s1), arch.readEntryHigh(s1), PG_LEVEL_4K);
         }
       }
