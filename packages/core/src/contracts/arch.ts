@@ -18,12 +18,14 @@
  * - A protection (pgprot_t, `PgProt`) is one int32 of flag bits (vm_get_page_prot()); pfn_pte(),
  *   pte_modify() and swp_entry_to_pte() come as a Low and a High helper, one per word.
  * - An address crosses the walks (lookup(), alloc()) as core's vaHigh(addr) and vaLow(addr).
- * - Where an entry lives is a `PteSlot` (the pte_t * of Linux): the physical address of the entry
- *   divided by 8, its table's pfn * 512 + its index; NO_SLOT when there is none. The entries of
- *   one table are consecutive: the slot of the next address's PTE is slot + 1 up to the end of
- *   the table (pmd_addr_end()), so a zap or an mprotect looks up one slot per table and steps
- *   through it, as Linux does with pte++. A slot is an int32 for tables below physical address
- *   16 GiB (2^31 entries of 8 bytes); above, it is a double again, boxed where it crosses a call.
+ * - Where an entry lives is a `PteSlot` (the pte_t * of Linux): an int32 the arch gives it, NO_SLOT
+ *   when there is none. The entries of one table are consecutive: the slot of the next address's
+ *   PTE is slot + 1 up to the end of the table (pmd_addr_end()), so a zap or an mprotect looks up
+ *   one slot per table and steps through it, as Linux does with pte++. Otherwise a slot is the
+ *   arch's: callers find a table's slots by a walk (lookup() of the table's first address), never
+ *   from its pfn. x86-64's is its table's number * 512 + its index, a dense number per table page
+ *   (kept in the page's struct page, PageStore.pageTables mapping it back), so a slot is an int32
+ *   wherever the tables sit in physical memory; an entry's physical address / 8 is not above 16 GiB.
  * - Table pages come from the page allocator (GFP_KERNEL_ACCOUNT | __GFP_ZERO) and are counted as
  *   Linux 4.17 counts them: PTE tables in the zone's NR_PAGETABLE (meminfo PageTables),
  *   PTE, PMD and PUD tables in the mm's pgtables_bytes (VmPTE); the pgd in neither.
@@ -41,7 +43,7 @@ export type PteWord = number;
 /** A protection (pgprot_t): the flag bits of an entry, one int32 (the arch's layout). */
 export type PgProt = number;
 
-/** Where an entry is (Linux's pte_t *, pmd_t *, ...): its physical address / 8. */
+/** Where an entry is (Linux's pte_t *, pmd_t *, ...): an int32 the arch gives it, slot + 1 the next entry of the same table. */
 export type PteSlot = number;
 
 /** No entry: a table on the way down is missing (lookup), or a table could not be allocated (alloc). */
