@@ -194,55 +194,61 @@ export function createX86PageTables(services: ArchPageTablesServices, options: X
     return false;
   }
 
-  /** The slot of the first entry of the table an upper entry links. */
-  function tableOf(slot: PteSlot): number {
-    return pages.private[ptePfn(readLow(slot), readHigh(slot))] * 512;
-  }
-
   function walk(pgd: Pfn, high: number, low: number, level: number, allocate: boolean): PteSlot {
     if (!(high >= 0 && high < USER_VA_HIGH_END && (high | 0) === high && (low | 0) === low)) throw badAddr(high, low);
     if (!(level >= PG_LEVEL_4K && level <= PG_LEVEL_512G && (level | 0) === level)) throw new RangeError(`page-table level ${level} is not one of PG_LEVEL_4K (1) .. PG_LEVEL_512G (4)`);
     const pgdIdx = pgdIndex(high);
     let slot = slotIn(pgd, pgdIdx);
     if (level === PG_LEVEL_512G) return slot;
-    let e = readLow(slot);
-    if (pteNone(e, readHigh(slot))) {
+    // Each level reads its entry's words once (one directory lookup) and goes on to the table they link, or the one it allocates.
+    let page = dir.get(slot >>> 9);
+    let off = (slot & 511) << 3;
+    let e = contents.readI32(page, off);
+    let eh = contents.readI32(page, off + 4);
+    let table: Pfn;
+    if (pteNone(e, eh)) {
       if (!allocate) return NO_SLOT;
-      const pud = allocTable(); // __pud_alloc()
-      if (pud === NO_PAGE) return NO_SLOT;
+      table = allocTable(); // __pud_alloc()
+      if (table === NO_PAGE) return NO_SLOT;
       countTable(pgd, 1);
-      setPgd(pgd, pgdIdx, pfnPteLow(pud, _PAGE_TABLE), pfnPteHigh(pud, _PAGE_TABLE));
+      setPgd(pgd, pgdIdx, pfnPteLow(table, _PAGE_TABLE), pfnPteHigh(table, _PAGE_TABLE));
     } else if ((e & _PAGE_PRESENT) === 0) {
-      throw new Error(`pgd entry 0x${pteToU64(e, readHigh(slot)).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is neither none nor a table`);
-    }
-    slot = tableOf(slot) + pudIndex(high, low);
+      throw new Error(`pgd entry 0x${pteToU64(e, eh).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is neither none nor a table`);
+    } else table = ptePfn(e, eh);
+    slot = pages.private[table] * 512 + pudIndex(high, low);
     if (level === PG_LEVEL_1G) return slot;
-    e = readLow(slot);
-    if (pteNone(e, readHigh(slot))) {
+    page = dir.get(slot >>> 9);
+    off = (slot & 511) << 3;
+    e = contents.readI32(page, off);
+    eh = contents.readI32(page, off + 4);
+    if (pteNone(e, eh)) {
       if (!allocate) return NO_SLOT;
-      const pmd = allocTable(); // __pmd_alloc()
-      if (pmd === NO_PAGE) return NO_SLOT;
+      table = allocTable(); // __pmd_alloc()
+      if (table === NO_PAGE) return NO_SLOT;
       countTable(pgd, 1);
-      writeRaw(slot, pfnPteLow(pmd, _PAGE_TABLE), pfnPteHigh(pmd, _PAGE_TABLE));
+      writeRaw(slot, pfnPteLow(table, _PAGE_TABLE), pfnPteHigh(table, _PAGE_TABLE));
     } else if ((e & (_PAGE_PRESENT | _PAGE_PSE)) !== _PAGE_PRESENT) {
       if (!allocate) return NO_SLOT;
-      throw new Error(`pud entry 0x${pteToU64(e, readHigh(slot)).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is no table`);
-    }
-    slot = tableOf(slot) + pmdIndex(low);
+      throw new Error(`pud entry 0x${pteToU64(e, eh).toString(16)} for 0x${(high * 4294967296 + (low >>> 0)).toString(16)} is no table`);
+    } else table = ptePfn(e, eh);
+    slot = pages.private[table] * 512 + pmdIndex(low);
     if (level === PG_LEVEL_2M) return slot;
-    e = readLow(slot);
-    if (pteNone(e, readHigh(slot))) {
+    page = dir.get(slot >>> 9);
+    off = (slot & 511) << 3;
+    e = contents.readI32(page, off);
+    eh = contents.readI32(page, off + 4);
+    if (pteNone(e, eh)) {
       if (!allocate) return NO_SLOT;
-      const pte = allocTable(); // __pte_alloc(): pte_alloc_one() and pgtable_page_ctor()
-      if (pte === NO_PAGE) return NO_SLOT;
-      nrPagetable(pte, 1);
+      table = allocTable(); // __pte_alloc(): pte_alloc_one() and pgtable_page_ctor()
+      if (table === NO_PAGE) return NO_SLOT;
+      nrPagetable(table, 1);
       countTable(pgd, 1);
-      writeRaw(slot, pfnPteLow(pte, _PAGE_TABLE), pfnPteHigh(pte, _PAGE_TABLE));
+      writeRaw(slot, pfnPteLow(table, _PAGE_TABLE), pfnPteHigh(table, _PAGE_TABLE));
     } else if ((e & (_PAGE_PRESENT | _PAGE_PSE)) !== _PAGE_PRESENT) {
       if (!allocate) return NO_SLOT;
-      throw new Error(`pte_alloc at 0x${(high * 4294967296 + (low >>> 0)).toString(16)}: the pmd entry 0x${pteToU64(e, readHigh(slot)).toString(16)} is ${pmdLarge(e) ? 'a 2 MiB leaf' : 'no table'} (a kernel bug: split or zap it first)`);
-    }
-    return tableOf(slot) + pteIndex(low);
+      throw new Error(`pte_alloc at 0x${(high * 4294967296 + (low >>> 0)).toString(16)}: the pmd entry 0x${pteToU64(e, eh).toString(16)} is ${pmdLarge(e) ? 'a 2 MiB leaf' : 'no table'} (a kernel bug: split or zap it first)`);
+    } else table = ptePfn(e, eh);
+    return pages.private[table] * 512 + pteIndex(low);
   }
 
   function freePteRange(pgd: Pfn, pmdSlot: PteSlot): void {
