@@ -296,13 +296,13 @@ export function doMmap(ctx: MmapContext, mm: MmStruct, file: number, addrHigh: n
   if (len === 0) return ENOMEM;
   // offset overflow? pgoff + (len >> PAGE_SHIFT) wraps only above 2^64 pages: never with pgoff < 2^52.
   if (t.mapCount > mm.limits.maxMapCount) return ENOMEM;
-  const found = getUnmappedArea(mm, ((addr * 2.3283064365386963e-10) | 0), (addr | 0), ((len * 2.3283064365386963e-10) | 0), (len | 0), flags);
+  const lHigh = ((len * 2.3283064365386963e-10) | 0);
+  const lLow = len | 0;
+  const found = getUnmappedArea(mm, ((addr * 2.3283064365386963e-10) | 0), (addr | 0), lHigh, lLow, flags);
   if (found < 0) return found;
   addr = t.addrOut[0];
   const aHigh = ((addr * 2.3283064365386963e-10) | 0);
   const aLow = addr | 0;
-  const lHigh = ((len * 2.3283064365386963e-10) | 0);
-  const lLow = len | 0;
   if ((flags & MAP_FIXED_NOREPLACE) && ctx.hooks.noreplaceIsFixed) {
     const error = ctx.hooks.fixedNoreplaceCheck(t, aHigh, aLow, lHigh, lLow);
     if (error) return error;
