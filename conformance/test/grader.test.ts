@@ -115,6 +115,16 @@ describe('grade', () => {
     expect(formatText(r)).toContain('error: timeout');
   });
 
+  it('stops a module whose top level never ends once the loading allowance and the limit are spent', async () => {
+    // The run's limit counts from the first case; before it, loading has an allowance of its own (30 s by default).
+    const r = await grade({ contract: 'buddy', module: fixture('hanging-load.ts'), bench: false, timeoutMs: 1000, loadAllowanceMs: 3000 });
+    expect(r.error).toMatch(/^timeout: the implementation did not load within 4000 ms/);
+    expect(r.score.passed).toBe(0);
+    for (const bad of [0, 1.5, 600_001, Number.NaN]) {
+      await expect(grade({ contract: 'buddy', loadAllowanceMs: bad })).rejects.toThrow(/loadAllowanceMs must be an integer from 1 to 600000/);
+    }
+  });
+
   it('survives an implementation that crashes its worker', async () => {
     const r = await grade({ contract: 'buddy', module: fixture('exploding-allocator.ts'), bench: false, memoryMb: 64, timeoutMs: 60_000 });
     expect(r.error).toMatch(/^crash: /);

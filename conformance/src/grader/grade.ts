@@ -69,6 +69,9 @@ function describeImplementation(options: GradeOptions, defaultImplementation: st
   return defaultImplementation;
 }
 
+/** The most GradeOptions.loadAllowanceMs may be (10 minutes). */
+const MAX_LOAD_ALLOWANCE_MS = 600_000;
+
 export async function grade(options: GradeOptions): Promise<GradeReport> {
   const t0 = performance.now();
   const spec = contractByName(String(options.contract));
@@ -80,6 +83,10 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const suite = spec.suite;
   const rules = spec.rules;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const { loadAllowanceMs } = options;
+  if (loadAllowanceMs !== undefined && !(Number.isInteger(loadAllowanceMs) && loadAllowanceMs >= 1 && loadAllowanceMs <= MAX_LOAD_ALLOWANCE_MS)) {
+    throw new RangeError(`loadAllowanceMs must be an integer from 1 to ${MAX_LOAD_ALLOWANCE_MS}, got ${String(loadAllowanceMs)}`);
+  }
   const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
   // Running from the TypeScript sources (tests, the repository's CLI): bundle the workspace
   // packages from their sources too.
@@ -95,6 +102,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     replayPath: options.replayPath,
     filter: options.filter,
     timeoutMs,
+    ...(loadAllowanceMs !== undefined ? { loadAllowanceMs } : {}),
     memoryMb,
     sandbox: sandboxChoice(options.sandbox),
     sourceCondition,

@@ -20,6 +20,12 @@ export interface GradeOptions {
   readonly mutant?: string;
   /** Wall-clock limit of the whole run (default 180 s): the worker is terminated after it. */
   readonly timeoutMs?: number;
+  /**
+   * Time the sandboxed child may take to start and load the module before its first case, on
+   * top of `timeoutMs` (which counts from that case): default 30,000 ms (LOAD_ALLOWANCE_MS), an
+   * integer from 1 to 600,000. A top level that never ends is stopped at timeoutMs + this.
+   */
+  readonly loadAllowanceMs?: number;
   /** V8 old-generation limit of the worker (default 2048 MiB). */
   readonly memoryMb?: number;
   /** Measure throughput and fragmentation after the suite (default true). */

@@ -31,6 +31,8 @@ export interface SandboxRunOptions {
   readonly replayPath?: string;
   readonly filter?: string;
   readonly timeoutMs: number;
+  /** The loading's own allowance before the first case (GradeOptions.loadAllowanceMs; default LOAD_ALLOWANCE_MS). */
+  readonly loadAllowanceMs?: number;
   readonly memoryMb: number;
   readonly sandbox: SandboxChoice;
   /** Resolve workspace packages to their TypeScript sources (the grader runs from sources). */
@@ -142,7 +144,8 @@ function signalMeaning(signal: string, memoryMb: number): string {
 export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResult> {
   const layer: SandboxLayer = chooseLayer(o.sandbox);
   // Twice the wall-clock limits: the child's threads (the submission's, the grader's, the watchdog) share it.
-  const cpuSeconds = Math.max(1, Math.ceil(((o.timeoutMs + LOAD_ALLOWANCE_MS) / 1000) * 2));
+  const loadAllowanceMs = o.loadAllowanceMs ?? LOAD_ALLOWANCE_MS;
+  const cpuSeconds = Math.max(1, Math.ceil(((o.timeoutMs + loadAllowanceMs) / 1000) * 2));
   // A page allocator, object allocator or address-spaces module in a thread of its own (isolate/): the bwrap layer allows threads, the permission model does not.
   const isolate = layer === 'bwrap' && ISOLATED_CONTRACTS.has(o.contract) && o.module !== undefined;
   const addressSpaceMb = o.memoryMb + ADDRESS_SPACE_BASELINE_MB + (isolate ? ISOLATE_ADDRESS_SPACE_MB : 0);
@@ -317,7 +320,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
         } else killGroup();
       };
       // Until the first case starts, the limit is the run's and the loading's allowance together (restarted at 'case-start').
-      let timer: NodeJS.Timeout | undefined = setTimeout(deadline, o.timeoutMs + LOAD_ALLOWANCE_MS);
+      let timer: NodeJS.Timeout | undefined = setTimeout(deadline, o.timeoutMs + loadAllowanceMs);
       child.on('error', (err) => {
         crash ??= `the sandbox could not start: ${err.message}`;
       });
@@ -340,7 +343,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
         if (sandbox.violations.length) result.error = `violation: ${sandbox.violations[0]}${sandbox.violations.length > 1 ? ` (and ${sandbox.violations.length - 1} more)` : ''}`;
         else if (fatal && fatalInBench) result.error = `no throughput or fragmentation figures: every case ran, then the benchmark failed: ${fatal}`;
         else if (fatal) result.error = result.loadError !== undefined ? `the implementation could not be loaded: ${fatal}` : `the implementation could not be run: ${fatal}`;
-        else if (timedOut && !done && !loaded) result.error = `timeout: the implementation did not load within ${o.timeoutMs + LOAD_ALLOWANCE_MS} ms${where}`;
+        else if (timedOut && !done && !loaded) result.error = `timeout: the implementation did not load within ${o.timeoutMs + loadAllowanceMs} ms${where}`;
         else if (timedOut && !done) result.error = `timeout: the run did not finish within ${o.timeoutMs} ms${where}`;
         else if (crash) result.error = `crash: ${crash}`;
         else if (!done) {
