@@ -10,10 +10,12 @@
  * it would have.
  */
 import { NO_PAGE, type Gfp, type Pfn, type Zone } from '@mmkit/core';
+import * as coreMod from '@mmkit/core';
 import * as perCpuPagesMod from './per-cpu-pages.js';
 import type { BuddyState } from './state.js';
 
 const { freePcppagesBulk, freeUnrefPage, pcpFastSetup } = perCpuPagesMod;
+const { pfnListAddHead } = coreMod;
 
 /** rmqueue_pcplist() of an order-0 page for a gfp, or NO_PAGE: the general path decides. */
 export type PcpFastAlloc = (gfp: Gfp) => Pfn;
@@ -126,15 +128,7 @@ function pcpFastFree(
     flags[pfn] = (0x20 | mt) << 26; // set_pcppage_migratetype(): PAGE_EXTRA_ON_LIST | mt
     const cpu = sched.currentCpu;
     const list = (zone.zoneNum * nrCpus + cpu) * 3 + mt; // pcpListIndex()
-    // list_add()
-    const i = pfn * 3; // MAPLRU_WORDS
-    const old = head[list];
-    mapLru[i + 1] = old + 1;
-    mapLru[i + 2] = 0;
-    if (old === -1) tail[list] = pfn;
-    else mapLru[old * 3 + 2] = pfn + 1;
-    head[list] = pfn;
-    length[list]++;
+    pfnListAddHead(mapLru, head, tail, length, list, pfn); // list_add(): PfnListSet.addHead() of st.pcpLists
     const pcp = zone.pcpWords;
     const c = cpu * 3; // PCP_WORDS
     if (++pcp[c] >= pcp[c + 1]) freePcppagesBulk(st, zone, pcp[c + 2], cpu); // PCP_COUNT, PCP_HIGH, PCP_BATCH
