@@ -82,10 +82,10 @@ async function hostile(name: string, options: Partial<GradeOptions> = {}): Promi
   return r;
 }
 
-/** The grader's cached bundles (sandbox/bundle.ts), which a submission would poison to pass the next grade. */
+/** The grader's cached bundles (sandbox/bundle.ts: the child's and its threads'), which a submission would poison to pass the next grade. */
 function graderBundleFiles(): string[] {
   const root = path.join(os.tmpdir(), `mmkit-grader-${process.getuid?.() ?? 'user'}`);
-  return readdirSync(root).map((d) => path.join(root, d, 'child.mjs')).filter((f) => existsSync(f));
+  return readdirSync(root).flatMap((d) => ['child.mjs', 'watchdog.mjs', 'isolate.mjs'].map((f) => path.join(root, d, f))).filter((f) => existsSync(f));
 }
 
 function outcomes(r: GradeReport): Map<string, string> {

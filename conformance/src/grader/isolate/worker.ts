@@ -1,7 +1,7 @@
 /**
  * Both ends of the submission's thread: startIsolate() (the grader's thread) starts it and waits
- * until it has loaded the submission; runIsolate() (the thread itself, started from the child's
- * bundle) loads the submission's bundle, finds its factory and serves its contract's protocol
+ * until it has loaded the submission; runIsolate() (the thread itself, started from its own
+ * bundle, thread.ts) loads the submission's bundle, finds its factory and serves its contract's protocol
  * (a page allocator's, an object allocator's or address spaces') until the grade ends. Between calls the thread
  * goes back to its event loop, so what
  * the submission queued (timers, promises) runs as it would, and an exception thrown there is a
@@ -23,16 +23,20 @@ import { slabAllocatorServer } from './slab-allocator-server.js';
 
 /** What the submission's thread is started with (workerData). */
 export interface IsolateData {
-  readonly mmkitIsolate: true;
   readonly channel: SharedArrayBuffer;
   readonly setupPort: MessagePort;
   /** file: URL of the submission's bundle. */
   readonly bundle: string;
   readonly module: string;
   readonly contract: string;
+  /** How the contract's factory is found among the module's exports (pickFactory()): the thread does not load the contracts. */
+  readonly factoryShape: FactoryShape;
   /** The submission's folder: stack frames there are its own (crash reports). */
   readonly submissionDir?: string;
 }
+
+/** What pickFactory() reads of a contract. */
+export type FactoryShape = Pick<AnyContract, 'factoryExports' | 'factoryPattern' | 'core'>;
 
 /** The thread's first message: loaded, or why not. */
 export type IsolateReady =
@@ -55,15 +59,16 @@ export type StartedIsolate =
 const LOAD_TIMEOUT_MS = 60_000;
 
 /**
- * Start the submission's thread from `entry` (the child's bundle, which calls runIsolate() when
- * it is a worker with `mmkitIsolate`): resolves when it has loaded the submission and found its
- * factory, or throws what went wrong (a LoadError for a missing factory; an Error with the
- * loader's name, message and code otherwise).
+ * Start the submission's thread from `entry` (thread.ts's bundle, which calls runIsolate()):
+ * resolves when it has loaded the submission and found its factory, or throws what went wrong
+ * (a LoadError for a missing factory; an Error with the loader's name, message and code otherwise).
  */
-export async function startIsolate(entry: URL, o: { bundle: string; module: string; contract: string; submissionDir?: string }): Promise<StartedIsolate> {
+export async function startIsolate(entry: URL, o: { bundle: string; module: string; contract: FactoryShape & { readonly id: string }; submissionDir?: string }): Promise<StartedIsolate> {
   const channel = CallChannel.create();
   const { port1, port2 } = new MessageChannel();
-  const data: IsolateData = { mmkitIsolate: true, channel: channel.buffer, setupPort: port2, bundle: o.bundle, module: o.module, contract: o.contract, ...(o.submissionDir ? { submissionDir: o.submissionDir } : {}) };
+  const c = o.contract;
+  const factoryShape: FactoryShape = { factoryExports: [...c.factoryExports], factoryPattern: c.factoryPattern, core: { ...c.core } };
+  const data: IsolateData = { channel: channel.buffer, setupPort: port2, bundle: o.bundle, module: o.module, contract: c.id, factoryShape, ...(o.submissionDir ? { submissionDir: o.submissionDir } : {}) };
   const worker = new Worker(entry, { workerData: data, transferList: [port2] });
   const first = await new Promise<unknown>((resolve) => {
     const timer = setTimeout(() => resolve({ type: 'load-failed', name: 'Error', message: `the submission's thread did not load it within ${LOAD_TIMEOUT_MS / 1000} s` }), LOAD_TIMEOUT_MS);
@@ -91,8 +96,8 @@ export async function startIsolate(entry: URL, o: { bundle: string; module: stri
   // The thread's OS id, so that a wait for it notices when it is gone (CallChannel.peerAlive).
   const tid = m.tid;
   if (typeof tid === 'number' && Number.isInteger(tid) && tid > 0) channel.peerAlive = () => existsSync(`/proc/self/task/${tid}`);
-  if (o.contract === 'slab-allocator') return { contract: 'slab-allocator', channel, worker, ...isolatedSlabAllocators(channel, port1) };
-  if (o.contract === 'mmap') return { contract: 'mmap', channel, worker, ...isolatedAddressSpaces(channel, port1) };
+  if (c.id === 'slab-allocator') return { contract: 'slab-allocator', channel, worker, ...isolatedSlabAllocators(channel, port1) };
+  if (c.id === 'mmap') return { contract: 'mmap', channel, worker, ...isolatedAddressSpaces(channel, port1) };
   return { contract: 'page-allocator', channel, worker, ...isolatedAllocators(channel, port1) };
 }
 
@@ -117,7 +122,7 @@ const errorText = (err: unknown): string => {
  * The submission's thread: load, report, serve. `describeCrash` adds the submission's file and
  * line to an uncaught exception's text.
  */
-export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 'factoryExports' | 'factoryPattern' | 'core'>, describeCrash: (err: unknown) => string): Promise<void> {
+export async function runIsolate(data: IsolateData, describeCrash: (err: unknown) => string): Promise<void> {
   const channel = CallChannel.attach(data.channel);
   const tid = threadOsId();
   const post = parentPort!.postMessage.bind(parentPort);
@@ -142,7 +147,7 @@ export async function runIsolate(data: IsolateData, contract: Pick<AnyContract, 
   }
   let factory: PageAllocatorFactory | SlabAllocatorFactory | AddressSpacesFactory;
   try {
-    factory = pickFactory<PageAllocatorFactory | SlabAllocatorFactory | AddressSpacesFactory>(mod, data.module, contract);
+    factory = pickFactory<PageAllocatorFactory | SlabAllocatorFactory | AddressSpacesFactory>(mod, data.module, data.factoryShape);
   } catch (err) {
     post({ type: 'no-factory', message: err instanceof LoadError ? err.message : errorText(err) } satisfies IsolateReady);
     return;

@@ -3,18 +3,22 @@
  * inside it neither tsx nor esbuild can run (both start worker threads or processes, which the
  * permission layer forbids), and the child should read as little of the disk as it can.
  *
- * - the grader's bundle: child.ts with the suites, the kernel and the reference implementations,
- *   built once and cached under the system's temporary directory (rebuilt when a source changes),
- *   without a source map: the child runs with --enable-source-maps for the submission's frames,
- *   and with the grader's own 1.3 MB map inline each of the child's threads (main, watchdog,
- *   submission) decoded it for the stack traces it formats, about 0.6 s of CPU per grade under
- *   bwrap. A frame of the grader's own names child.mjs and its line;
+ * - the grader's bundles: child.ts with the suites, the kernel and the reference implementations
+ *   (child.mjs), and the entries of the child's threads under bwrap, each with only what it runs:
+ *   the watchdog (watchdog.mjs: a few kB) and the submission's thread (isolate.mjs: the servers
+ *   and the reference implementations, not the suites). Started from child.mjs, as they were
+ *   before, each thread parsed and compiled the whole 1.5 MB bundle: 0.3 s of CPU for the
+ *   watchdog and 0.5 s for the submission's thread per grade. Built once and cached under the
+ *   system's temporary directory (rebuilt when a source changes), without a source map: the
+ *   child runs with --enable-source-maps for the submission's frames, and with the grader's own
+ *   1.3 MB map inline each of the child's threads decoded it for the stack traces it formats,
+ *   about 0.6 s of CPU per grade under bwrap. A frame of the grader's own names its bundle and line;
  * - the submission's bundle: its module with everything it imports (its own copy of any
  *   @mmkit/* package), built per grade into the grade's code directory, with an inline source map
  *   so that with --enable-source-maps a stack trace names the submission's own file and line.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,11 +39,14 @@ function esbuild(): Esbuild {
 /** Lets the CommonJS parts of a bundle require() node's built-ins. */
 const REQUIRE_SHIM = "import { createRequire as __mmkitCreateRequire } from 'node:module'; const require = __mmkitCreateRequire(import.meta.url);";
 
-/** The child entry next to this file: child.ts from sources, child.js after a build. */
-function childEntry(): string {
+/** A module relative to this file, as an entry point: NAME.ts from sources, NAME.js after a build. */
+function entry(name: string): string {
   const fromSource = import.meta.url.endsWith('.ts');
-  return fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
+  return fileURLToPath(new URL(`${name}${fromSource ? '.ts' : '.js'}`, import.meta.url));
 }
+
+/** The grader's bundles: the child's process (child.mjs) and its threads', which child.ts starts by these names beside its own. */
+const GRADER_ENTRIES = { child: './child', watchdog: './watchdog', isolate: '../isolate/thread' } as const;
 
 /**
  * The cache of grader bundles: a directory of this user's, which nobody else can write (a bundle
@@ -88,16 +95,17 @@ function bundleOptions(sourceCondition: boolean) {
   } as const;
 }
 
-/** Changes when the grader's bundle is built differently (2: without a source map), so that a cached one built the old way is not reused. */
-const GRADER_BUNDLE_FORMAT = 2;
+/** Changes when the grader's bundle is built differently (2: without a source map; 3: the threads' entries of their own), so that a cached one built the old way is not reused. */
+const GRADER_BUNDLE_FORMAT = 3;
 
 /**
- * The grader's bundle (the child entry and everything it imports), cached: its directory and file.
- * `sourceCondition`: resolve workspace packages to their TypeScript sources (running from sources).
+ * The grader's bundles (each entry and everything it imports), cached: their directory and the
+ * child's file. `sourceCondition`: resolve workspace packages to their TypeScript sources
+ * (running from sources).
  */
 export async function graderBundle(sourceCondition: boolean): Promise<{ dir: string; file: string }> {
-  const entry = childEntry();
-  const key = createHash('sha256').update(`${entry}\0${sourceCondition}\0${process.version}\0${GRADER_BUNDLE_FORMAT}`).digest('hex').slice(0, 16);
+  const entries = Object.entries(GRADER_ENTRIES).map(([name, rel]): [string, string] => [name, entry(rel)]);
+  const key = createHash('sha256').update(`${entries[0][1]}\0${sourceCondition}\0${process.version}\0${GRADER_BUNDLE_FORMAT}`).digest('hex').slice(0, 16);
   const dir = path.join(cacheRoot(), `grader-${key}`);
   const file = path.join(dir, 'child.mjs');
   const metaFile = path.join(dir, 'inputs.json');
@@ -113,13 +121,15 @@ export async function graderBundle(sourceCondition: boolean): Promise<{ dir: str
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const { build } = esbuild();
   // Unique per build, not per process: two grades started at once in one process (grade-batch's
-  // pool on a cold cache) each build, and each renames its own file into place (same content).
-  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  // pool on a cold cache) each build, and each renames its own files into place (same content),
+  // the child's last: it starts the others.
+  const tmp = path.join(dir, `build.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const result = await build({
     ...bundleOptions(sourceCondition),
     sourcemap: false,
-    entryPoints: [entry],
-    outfile: tmp,
+    entryPoints: Object.fromEntries(entries),
+    outdir: tmp,
+    outExtension: { '.js': '.mjs' },
     metafile: true,
   });
   const cwd = process.cwd();
@@ -128,7 +138,8 @@ export async function graderBundle(sourceCondition: boolean): Promise<{ dir: str
     const s = statSync(abs);
     return [abs, s.mtimeMs, s.size];
   });
-  renameSync(tmp, file);
+  for (const [name] of [...entries].reverse()) renameSync(path.join(tmp, `${name}.mjs`), path.join(dir, `${name}.mjs`));
+  rmSync(tmp, { recursive: true, force: true });
   writeFileSync(metaFile, JSON.stringify({ inputs } satisfies CachedBundle));
   built.set(key, file);
   return { dir, file };

@@ -11,17 +11,17 @@
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { LazyPageArray, PageContents, PageStore, PhysMemory, Scheduler, Zone, type KmemCache, type PageAllocator, type SlabAllocator } from '@mmkit/core';
 import type { BenchIsolation } from '../../contract.js';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { contractByName, mutantById } from '../../contracts/index.js';
 import { runSuite, type CaseResult } from '../../suite.js';
 import { LoadError, describeLoadFailure, pickFactory } from '../load.js';
 import { CHANNEL_FD, KEY_BYTES, KEY_FD, channelLine, writeLine, type ChildMessage } from './channel.js';
 import { hmacSigner } from './hmac.js';
 import { deepFreeze, snapshotBuiltins, type BuiltinsSnapshot } from './tamper.js';
-import { OperationTracker, runWatchdog } from './operations.js';
+import { OperationTracker } from './operations.js';
 import { submissionFrame } from './frames.js';
 import { PeerDeadError } from '../isolate/call-channel.js';
-import { runIsolate, startIsolate, type IsolateData, type StartedIsolate } from '../isolate/worker.js';
+import { startIsolate, type StartedIsolate } from '../isolate/worker.js';
 import { ISOLATED_CONTRACTS } from '../isolate/protocol.js';
 
 export interface ChildInput {
@@ -51,6 +51,7 @@ export interface ChildInput {
 }
 
 const exit = process.exit.bind(process);
+
 const errorText = (err: unknown): string => {
   try {
     return err instanceof Error ? `${err.name}: ${err.message}` : `thrown: ${String(err)}`;
@@ -99,8 +100,8 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
   if (!spec) throw new Error(`no contract '${input.contract}' in the registry`);
   const tracker = new OperationTracker();
   if (input.watchdog) {
-    // The same bundle, started as the watchdog (see the end of this file).
-    const watchdog = new Worker(new URL(import.meta.url), { workerData: { mmkitWatchdog: true, key, seq: seq.buffer, state: tracker.buffer } });
+    // The watchdog's own bundle, beside this one (watchdog.ts).
+    const watchdog = new Worker(new URL('./watchdog.mjs', import.meta.url), { workerData: { key, seq: seq.buffer, state: tracker.buffer } });
     watchdog.unref();
     tracker.attach(watchdog);
   }
@@ -149,7 +150,7 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
     // The submission loads in its own thread; what it exports and what its module does stay there.
     tracker.enter('loading the module', []);
     try {
-      isolated = await startIsolate(new URL(import.meta.url), { bundle: input.bundle, module: input.module ?? 'the module', contract: spec.id, ...(dir ? { submissionDir: dir } : {}) });
+      isolated = await startIsolate(new URL('./isolate.mjs', import.meta.url), { bundle: input.bundle, module: input.module ?? 'the module', contract: spec, ...(dir ? { submissionDir: dir } : {}) });
       factory = isolated.factory;
     } catch (err) {
       send(err instanceof LoadError ? { type: 'fatal', message: err.message, load: true } : { type: 'fatal', message: describeLoadFailure(err, input.module ?? 'the module', input.moduleFile), load: true });
@@ -255,13 +256,7 @@ function frameNote(err: unknown, dir: string | undefined): string {
   return frame ? ` (at ${frame})` : '';
 }
 
-if (!isMainThread && parentPort && (workerData as { mmkitWatchdog?: boolean } | null)?.mmkitWatchdog) {
-  runWatchdog(workerData as Parameters<typeof runWatchdog>[0], parentPort);
-} else if (!isMainThread && (workerData as { mmkitIsolate?: boolean } | null)?.mmkitIsolate) {
-  const data = workerData as IsolateData;
-  const spec = contractByName(data.contract);
-  if (spec) void runIsolate(data, spec, (err) => frameNote(err, data.submissionDir));
-} else main().then(
+main().then(
   () => exit(0),
   (err: unknown) => {
     try {
