@@ -7,7 +7,7 @@ import type { KernelConfig } from '@mmkit/kernel';
 import type { MutantOf } from './mutants/types.js';
 import type { Rule } from './rules/types.js';
 import type { Suite } from './suite.js';
-import type { Fragmentation, SlabFragmentation, SlabThroughput, Throughput } from './grader/types.js';
+import type { Fragmentation, SlabFragmentation, SlabThroughput, Throughput, ThroughputMethod } from './grader/types.js';
 
 /**
  * A submission run in a thread of its own (grader/isolate/): the reference behind the same
@@ -55,8 +55,8 @@ export interface ContractDescriptor<F> {
   identify(factory: F | undefined): { implementation: string; supports: Record<string, boolean> };
   /** How the kernel takes an implementation of this contract (for `mmkit boot --mutant`); absent when it cannot. */
   assemble?(factory: F): KernelConfig;
-  /** Measure it after the suite. */
-  bench(factory: F | undefined, seed: number, isolation?: BenchIsolation<F>): ContractBench;
+  /** Measure it after the suite (`method`: GradeOptions.throughputMethod, checked). */
+  bench(factory: F | undefined, seed: number, isolation?: BenchIsolation<F>, method?: Partial<ThroughputMethod>): ContractBench;
   /** The mutants, loaded on demand (they import the reference implementations; the suite entry does not). */
   mutants(): Promise<readonly MutantOf<F>[]>;
 }

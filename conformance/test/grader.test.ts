@@ -4,6 +4,13 @@ import { BUDDY_RULES, GRADE_REPORT_SCHEMA, SLAB_RULES, formatHtml, formatJson, f
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
+/**
+ * The bench's throughput in one short round a side: for the grades whose subject is not the
+ * throughput figures (the fingerprints, the slab grade), about 1 s of CPU less per grade than
+ * the default warm-up and rounds, which the reference grade (beforeAll) keeps and checks.
+ */
+const QUICK_THROUGHPUT = { warmupMs: 0, rounds: 1, roundMs: 1 } as const;
+
 function junitTestcases(xml: string): number {
   return xml.match(/<testcase /g)?.length ?? 0;
 }
@@ -123,6 +130,9 @@ describe('grade', () => {
     for (const bad of [0, 1.5, 600_001, Number.NaN]) {
       await expect(grade({ contract: 'buddy', loadAllowanceMs: bad })).rejects.toThrow(/loadAllowanceMs must be an integer from 1 to 600000/);
     }
+    await expect(grade({ contract: 'buddy', throughputMethod: { rounds: 0 } })).rejects.toThrow(/throughputMethod.rounds must be an integer from 1 to 99, got 0/);
+    await expect(grade({ contract: 'buddy', throughputMethod: { warmupMs: -1 } })).rejects.toThrow(/throughputMethod.warmupMs must be an integer from 0 to 10000/);
+    await expect(grade({ contract: 'buddy', throughputMethod: { roundMs: 2.5 } })).rejects.toThrow(/throughputMethod.roundMs must be an integer from 1 to 10000, got 2.5/);
   });
 
   it('survives an implementation that crashes its worker', async () => {
@@ -140,8 +150,8 @@ describe('grade', () => {
     // MMKIT_HOSTILE=full.
     const otherLayer = process.env.MMKIT_HOSTILE === 'full' ? {} : { sandbox: 'permission' as const };
     const [same, other] = await Promise.all([
-      grade({ contract: 'buddy', module: fixture('delegating-allocator.ts'), filter: 'wrong-order' }),
-      grade({ contract: 'buddy', module: fixture('hostile/null-allocator.ts'), filter: 'wrong-order', ...otherLayer }),
+      grade({ contract: 'buddy', module: fixture('delegating-allocator.ts'), filter: 'wrong-order', throughputMethod: QUICK_THROUGHPUT }),
+      grade({ contract: 'buddy', module: fixture('hostile/null-allocator.ts'), filter: 'wrong-order', throughputMethod: QUICK_THROUGHPUT, ...otherLayer }),
     ]);
     expect(same.fingerprint).toEqual({ allocationHash: same.fragmentation!.allocationHash, referenceAllocationHash: same.fragmentation!.reference!.allocationHash, reference: '@mmkit/buddy', sameAsReference: true });
     expect(formatText(same)).toMatch(/^fingerprint: the same allocation decisions and free lists as the reference/m);
@@ -170,7 +180,7 @@ describe('grade slab-allocator', () => {
   const layer = process.env.MMKIT_HOSTILE === 'full' ? {} : { sandbox: 'permission' as const };
   it('grades SLUB by default and SLAB as a package, with kmalloc throughput', async () => {
     // The sandboxed pipeline with the bench, on the rules that tell SLUB from SLAB (reference.test.ts runs every rule in-process).
-    const slub = await grade({ contract: 'slab-allocator', filter: 'double-free-hardened|cache-reap|kmalloc' });
+    const slub = await grade({ contract: 'slab-allocator', filter: 'double-free-hardened|cache-reap|kmalloc', throughputMethod: QUICK_THROUGHPUT });
     expect(slub.error).toBeUndefined();
     expect(slub.contract).toBe('slab-allocator');
     expect(slub.implementation).toBe('slub');
@@ -180,6 +190,8 @@ describe('grade slab-allocator', () => {
     expect(slub.rules.filter((r) => r.status === 'fail')).toEqual([]);
     expect(slub.score.notProvided).toBe(2); // SLUB has no cache_reap
     expect(slub.slabThroughput!.cacheOpsPerSec).toBeGreaterThan(0);
+    expect(slub.slabThroughput!.method).toEqual(QUICK_THROUGHPUT);
+    expect(slub.slabThroughput!.cacheRounds).toHaveLength(1);
     expect(formatText(slub)).toMatch(/kmem_cache [\d,]+ alloc\+free\/s/);
     // SLAB passes every rule in-process (reference.test.ts); here the package loads and grades, its rules chosen by a filter.
     const slab = await grade({ contract: 'slab-allocator', module: '@mmkit/slab', bench: false, filter: 'double-free-hardened|cache-reap' });
@@ -210,7 +222,7 @@ describe('grade slab-allocator', () => {
 
   it('fingerprints a module that delegates to SLUB or SLAB, and not one that decides otherwise', async () => {
     const [slub, slab, other] = await Promise.all(
-      [fixture('delegating-slab.ts'), '@mmkit/slab', fixture('never-shrinks-slab.ts')].map((module) => grade({ contract: 'slab-allocator', module, filter: 'object alignment', ...(module === '@mmkit/slab' ? {} : layer) })),
+      [fixture('delegating-slab.ts'), '@mmkit/slab', fixture('never-shrinks-slab.ts')].map((module) => grade({ contract: 'slab-allocator', module, filter: 'object alignment', throughputMethod: QUICK_THROUGHPUT, ...(module === '@mmkit/slab' ? {} : layer) })),
     );
     for (const r of [slub, slab, other]) expect(validateJson(JSON.parse(formatJson(r)), GRADE_REPORT_SCHEMA)).toEqual([]);
     const f = slub.slabFragmentation!;

@@ -10,7 +10,7 @@ import { aggregateRules, type CaseResult } from '../suite.js';
 import { CONTRACT_NAMES, contractByName } from '../contracts/index.js';
 import { SANDBOX_CHOICES, type SandboxChoice } from './sandbox/layers.js';
 import { runSandboxed } from './sandbox/run.js';
-import type { Fingerprint, Fragmentation, GradeOptions, GradeReport, RuleReport, Score, SlabFragmentation } from './types.js';
+import type { Fingerprint, Fragmentation, GradeOptions, GradeReport, RuleReport, Score, SlabFragmentation, ThroughputMethod } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 180_000;
 export const DEFAULT_MEMORY_MB = 2048;
@@ -69,6 +69,20 @@ function describeImplementation(options: GradeOptions, defaultImplementation: st
   return defaultImplementation;
 }
 
+/** GradeOptions.throughputMethod's fields: each an integer in its range (the child gets only these). */
+const METHOD_RANGES: Record<keyof ThroughputMethod, readonly [number, number]> = { warmupMs: [0, 10_000], rounds: [1, 99], roundMs: [1, 10_000] };
+
+function checkedMethod(method: Partial<ThroughputMethod>): Partial<ThroughputMethod> {
+  const out: { -readonly [K in keyof ThroughputMethod]?: number } = {};
+  for (const [key, [min, max]] of Object.entries(METHOD_RANGES) as [keyof ThroughputMethod, readonly [number, number]][]) {
+    const v = Object.hasOwn(method, key) ? method[key] : undefined;
+    if (v === undefined) continue;
+    if (!(Number.isInteger(v) && v >= min && v <= max)) throw new RangeError(`throughputMethod.${key} must be an integer from ${min} to ${max}, got ${String(v)}`);
+    out[key] = v;
+  }
+  return out;
+}
+
 /** The most GradeOptions.loadAllowanceMs may be (10 minutes). */
 const MAX_LOAD_ALLOWANCE_MS = 600_000;
 
@@ -87,6 +101,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   if (loadAllowanceMs !== undefined && !(Number.isInteger(loadAllowanceMs) && loadAllowanceMs >= 1 && loadAllowanceMs <= MAX_LOAD_ALLOWANCE_MS)) {
     throw new RangeError(`loadAllowanceMs must be an integer from 1 to ${MAX_LOAD_ALLOWANCE_MS}, got ${String(loadAllowanceMs)}`);
   }
+  const throughputMethod = options.throughputMethod === undefined ? undefined : checkedMethod(options.throughputMethod);
   const memoryMb = options.memoryMb ?? DEFAULT_MEMORY_MB;
   // Running from the TypeScript sources (tests, the repository's CLI): bundle the workspace
   // packages from their sources too.
@@ -97,6 +112,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     mutant: options.mutant,
     cwd: process.cwd(),
     bench: options.bench ?? true,
+    ...(throughputMethod ? { throughputMethod } : {}),
     propertyRuns: options.propertyRuns,
     seed: options.seed,
     replayPath: options.replayPath,

@@ -30,6 +30,15 @@ export interface GradeOptions {
   readonly memoryMb?: number;
   /** Measure throughput and fragmentation after the suite (default true). */
   readonly bench?: boolean;
+  /**
+   * How the bench takes its throughput figures: the warm-up per side and figure (default 100 ms),
+   * the rounds (default 5) and a round's length (default 30 ms); integers, warmupMs from 0 and
+   * roundMs from 1 to 10,000, rounds from 1 to 99, else a RangeError. Fewer and shorter rounds
+   * are quicker and noisier (a first pass over many submissions, a test); the report's
+   * `throughput.method` (`slabThroughput.method`) says what was used. The fragmentation workload
+   * and the fingerprint do not change.
+   */
+  readonly throughputMethod?: Partial<ThroughputMethod>;
   /** Random runs of property cases (default MMKIT_PROPERTY_RUNS or a few hundred). */
   readonly propertyRuns?: number;
   readonly seed?: number;

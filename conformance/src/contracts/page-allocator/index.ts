@@ -22,6 +22,6 @@ export default defineContract<PageAllocatorFactory>({
     return { implementation: allocator.name, supports: { ...allocator.supports } };
   },
   assemble: (factory) => ({ pageAllocator: factory }),
-  bench: (factory, seed, isolation) => ({ throughput: measureThroughput(factory, isolation ? { isolation } : {}), fragmentation: measureFragmentation(factory, seed) }),
+  bench: (factory, seed, isolation, method) => ({ throughput: measureThroughput(factory, { ...method, ...(isolation ? { isolation } : {}) }), fragmentation: measureFragmentation(factory, seed) }),
   mutants: async () => (await import('./mutants.js')).BUDDY_MUTANTS.filter((m) => m.contract === 'page-allocator'),
 });

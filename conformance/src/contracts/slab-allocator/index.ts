@@ -22,6 +22,6 @@ export default defineContract<SlabAllocatorFactory>({
     return { implementation: slab.name, supports: slabAllocatorFeatures(slab) };
   },
   assemble: (factory) => ({ slab: factory }),
-  bench: (factory, seed, isolation) => ({ slabThroughput: measureSlabThroughput(factory, isolation ? { isolation } : {}), slabFragmentation: measureSlabFragmentation(factory, seed) }),
+  bench: (factory, seed, isolation, method) => ({ slabThroughput: measureSlabThroughput(factory, { ...method, ...(isolation ? { isolation } : {}) }), slabFragmentation: measureSlabFragmentation(factory, seed) }),
   mutants: async () => (await import('./mutants/index.js')).SLAB_ALLOCATOR_MUTANTS.filter((m) => m.contract === 'slab-allocator'),
 });

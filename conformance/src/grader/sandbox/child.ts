@@ -11,6 +11,7 @@
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { LazyPageArray, PageContents, PageStore, PhysMemory, Scheduler, Zone, type KmemCache, type PageAllocator, type SlabAllocator } from '@mmkit/core';
 import type { BenchIsolation } from '../../contract.js';
+import type { ThroughputMethod } from '../types.js';
 import { Worker } from 'node:worker_threads';
 import { contractByName, mutantById } from '../../contracts/index.js';
 import { runSuite, type CaseResult } from '../../suite.js';
@@ -36,6 +37,7 @@ export interface ChildInput {
   readonly submissionDir?: string;
   readonly mutant?: string;
   readonly bench: boolean;
+  readonly throughputMethod?: Partial<ThroughputMethod>;
   readonly propertyRuns?: number;
   readonly seed?: number;
   readonly replayPath?: string;
@@ -227,7 +229,7 @@ async function grade(input: ChildInput, key: Uint8Array, seq: Int32Array, send: 
       isolated?.releaseAll();
       // Isolated, the reference runs behind the same crossing, and each batch in one call: both sides pay the crossing alike.
       const iso = isolated;
-      figures = spec.bench(tracked, input.seed ?? 1, iso ? benchIsolation(iso) : undefined);
+      figures = spec.bench(tracked, input.seed ?? 1, iso ? benchIsolation(iso) : undefined, input.throughputMethod);
     } catch (err) {
       if (err instanceof PeerDeadError) threadDied();
       // An implementation that throws here (a skeleton not written yet) is a fatal report, not a child dying unheard.

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CaseResult } from '../../suite.js';
-import type { Fragmentation, SandboxReport, SlabFragmentation, SlabThroughput, Throughput } from '../types.js';
+import type { Fragmentation, SandboxReport, SlabFragmentation, SlabThroughput, Throughput, ThroughputMethod } from '../types.js';
 import { LoadError, describeLoadFailure, isPathLike, moduleFile, packageNotInstalled } from '../load.js';
 import { holdGrade } from '../cleanup.js';
 import { graderBundle, submissionBundle, SubmissionBuildError } from './bundle.js';
@@ -26,6 +26,7 @@ export interface SandboxRunOptions {
   readonly mutant?: string;
   readonly cwd: string;
   readonly bench: boolean;
+  readonly throughputMethod?: Partial<ThroughputMethod>;
   readonly propertyRuns?: number;
   readonly seed?: number;
   readonly replayPath?: string;
@@ -195,6 +196,7 @@ export async function runSandboxed(o: SandboxRunOptions): Promise<SandboxRunResu
       ...(dir ? { submissionDir: dir } : {}),
       ...(o.mutant ? { mutant: o.mutant } : {}),
       bench: o.bench,
+      ...(o.throughputMethod ? { throughputMethod: o.throughputMethod } : {}),
       ...(o.propertyRuns !== undefined ? { propertyRuns: o.propertyRuns } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.filter !== undefined ? { filter: o.filter } : {}),
