@@ -8,16 +8,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import mmkit from './tools/eslint/mmkit-layers.js';
+import { ROOT_PROGRAM_FILES, ROOT_PROGRAM_IGNORES } from './tools/eslint/root-program.js';
 
 // Type information: the repository's files are typed by one TypeScript program, the root
 // tsconfig.json (the one `npm run typecheck` checks), built once per ESLint run instead of once
 // per package (the project service made one program per package tsconfig, re-reading core and
-// the libs each time: lint took 2.5x the CPU). These globs mirror that tsconfig's include.
-// Anything else, such as a package under a dot name (tools/test/lint-layers.test.ts makes
-// some), still gets its types from the project service through its nearest tsconfig.json: a
-// program of its own, built beside the root one (one .mts fixture outside these globs cost 4 s of
-// CPU), so the globs take every TypeScript extension the root tsconfig's include takes.
-const ROOT_PROGRAM_FILES = ['*.{ts,js}', 'packages/*/{src,test,bench,scripts}/**/*.{ts,mts,cts}', 'packages/*/*.ts', 'conformance/{src,test,bench}/**/*.{ts,mts,cts}', 'conformance/*.ts', 'tools/{eslint,test,bench,publish}/**/*.{ts,js}', 'tools/*.{ts,mjs}'];
+// the libs each time: lint took 2.5x the CPU). ROOT_PROGRAM_FILES (tools/eslint/root-program.js)
+// mirror that tsconfig's include. Anything else, such as a package under a dot name
+// (tools/test/lint-layers.test.ts makes some), still gets its types from the project service
+// through its nearest tsconfig.json.
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', '.nx/**', 'reports/**'] },
@@ -35,7 +34,7 @@ export default tseslint.config(
   },
   {
     files: ROOT_PROGRAM_FILES,
-    ignores: ['packages/.*/**'],
+    ignores: ROOT_PROGRAM_IGNORES,
     languageOptions: { parserOptions: { projectService: false, project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
   },
   {

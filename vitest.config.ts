@@ -8,10 +8,10 @@
 // reports/vitest/all.json, feeds tools/test-summary.mjs. It uses one worker more than the cores
 // (vitest's default leaves one free: one worker on 2 cores): many files wait on child processes
 // (sandboxed grades, the CLI), and the third worker fills those waits (a fourth gained nothing:
-// 88 s either way). `npm test` runs lint-all (about 28 s), typecheck-all (10 s) and test-all
-// (vitest, 87 s alone) two at a time (nx --parallel=2): the tests start when typecheck ends and
-// share the cores with lint's last 18 s. All three at once took 121 s against 114 s for two at a
-// time, and one at a time 122 s (a fresh clone, idle machine, one window).
+// 88 s either way). `npm test` runs check-all (tools/check-all.mjs: the type check and the lint on
+// one TypeScript program, about 30 s) beside test-all (vitest, 87 s alone), nx --parallel=2. (Lint
+// and typecheck as two targets, all three at once, took 121 s against 114 s for two at a time,
+// and one at a time 122 s: a fresh clone, idle machine, one window.)
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
