@@ -99,32 +99,41 @@ function freeAreaPaths(
   /**
    * Put a block on zone->free_area[order].free_list[mt] (set_page_order() + list_add() or
    * list_add_tail() + nr_free++), counting it in NR_FREE_PAGES (NR_FREE_CMA_PAGES is
-   * Zone.freeCmaPages, read from the per-type counts).
+   * Zone.freeCmaPages, read from the per-type counts). `counts` is the zone's freeCounts and
+   * `lists` its first free list (freeListIndex(zone, 0, 0)): the callers read the zone once.
    */
-  function add(zone: Zone, pfn: Pfn, order: number, mt: MigrateType, atTail: boolean): void {
+  function addTo(counts: Int32Array, lists: number, pfn: Pfn, order: number, mt: MigrateType, atTail: boolean): void {
     setBuddyWord(mapLru, topBlock, pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
-    const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6 (literals: see HOT_LITERALS)
+    const list = lists + order * 6 + mt; // freeListIndex(): MIGRATE_TYPES 6 (literals: see HOT_LITERALS)
     if (order === 10) topListAdd(topBlock, head, tail, length, list, pfn, atTail); // TOP_ORDER: TopOrderListSet
     else if (atTail) pfnListAddTail(mapLru, head, tail, length, list, pfn);
     else pfnListAddHead(mapLru, head, tail, length, list, pfn);
     // zone.freePages, nrFree[order] and nrFreeByType[order * MIGRATE_TYPES + mt], through their one view (core's
     // FREE_PAGES 0, NR_FREE 1, NR_FREE_BY_TYPE 12, MIGRATE_TYPES 6: literals, as an imported constant costs a load and a check)
-    const counts = zone.freeCounts;
     counts[0] += 1 << order;
     counts[1 + order]++;
     counts[12 + order * 6 + mt]++;
   }
 
-  /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--). */
-  function del(zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
-    const list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
+  /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--); `counts` and `lists` as addTo(). */
+  function delFrom(counts: Int32Array, lists: number, pfn: Pfn, order: number, mt: MigrateType): void {
+    const list = lists + order * 6 + mt; // freeListIndex(): MIGRATE_TYPES 6
     if (order === 10) topListRemove(topBlock, head, tail, length, list, pfn); // TOP_ORDER: TopOrderListSet
     else pfnListRemove(mapLru, head, tail, length, list, pfn);
     clearBuddyWord(mapLru, priv, topBlock, pfn);
-    const counts = zone.freeCounts; // as add()
-    counts[0] -= 1 << order;
+    counts[0] -= 1 << order; // as addTo()
     counts[1 + order]--;
     counts[12 + order * 6 + mt]--;
+  }
+
+  /** addToFreeArea(). */
+  function add(zone: Zone, pfn: Pfn, order: number, mt: MigrateType, atTail: boolean): void {
+    addTo(zone.freeCounts, zone.zoneNum * 66, pfn, order, mt, atTail); // freeListIndex(zone, 0, 0): MAX_ORDER 11 x MIGRATE_TYPES 6
+  }
+
+  /** delFromFreeArea(). */
+  function del(zone: Zone, pfn: Pfn, order: number, mt: MigrateType): void {
+    delFrom(zone.freeCounts, zone.zoneNum * 66, pfn, order, mt);
   }
 
   /**
@@ -135,14 +144,20 @@ function freeAreaPaths(
    * or both are.
    */
   function freeOne(zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
-    const zn = zoneNumOf(pfn); // page_zone_id() of the block (its buddies share it once merged)
+    const counts = zone.freeCounts;
+    const lists = zone.zoneNum * 66; // freeListIndex(zone, 0, 0)
+    const zb = pageblockZone[pfn >>> 9]; // the pageblock's zone number + 1, or ZONE_MIXED 0xffff
+    // page_zone_id() of the block (its buddies share it once merged). Below pageblock_order a
+    // buddy is in the block's pageblock: of its zone, unless that pageblock is mixed.
+    const zn = zb !== 0xffff ? zb - 1 : pages.zoneNumOf(pfn);
+    const oneZone = zb !== 0xffff;
     let maxOrder = 10; // MERGE_MAX_ORDER
     for (;;) {
       while (order < maxOrder - 1) {
         const buddy = pfn ^ (1 << order);
         // page_is_buddy(), inline: a free head of this order in the same zone.
-        if (!(buddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, buddy, order) && zoneNumOf(buddy) === zn)) break;
-        del(zone, buddy, order, (buddyWordOf(mapLru, topBlock, buddy) >>> 8) & 0xff); // PageStore.buddyAux()
+        if (!(buddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, buddy, order) && ((oneZone && order < 9) || zoneNumOf(buddy) === zn))) break; // PAGEBLOCK_ORDER
+        delFrom(counts, lists, buddy, order, (buddyWordOf(mapLru, topBlock, buddy) >>> 8) & 0xff); // PageStore.buddyAux()
         pfn &= buddy;
         order++;
       }
@@ -160,9 +175,9 @@ function freeAreaPaths(
       // MAX_ORDER - 2
       const higher = pfn & ~(1 << order);
       const higherBuddy = higher ^ (1 << (order + 1));
-      atTail = higherBuddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, higherBuddy, order + 1) && zoneNumOf(higherBuddy) === zoneNumOf(higher);
+      atTail = higherBuddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, higherBuddy, order + 1) && ((oneZone && order < 8) || zoneNumOf(higherBuddy) === zoneNumOf(higher)); // both in the pageblock below pageblock_order - 1
     }
-    add(zone, pfn, order, migratetype, atTail);
+    addTo(counts, lists, pfn, order, migratetype, atTail);
   }
 
   /**
@@ -170,9 +185,14 @@ function freeAreaPaths(
    * the upper halves back on the lists of `mt` (list_add(): at the head).
    */
   function expand(zone: Zone, pfn: Pfn, low: number, high: number, mt: MigrateType): void {
+    expandIn(zone.freeCounts, zone.zoneNum * 66, pfn, low, high, mt); // freeListIndex(zone, 0, 0)
+  }
+
+  /** expand() with `counts` and `lists` as addTo(). */
+  function expandIn(counts: Int32Array, lists: number, pfn: Pfn, low: number, high: number, mt: MigrateType): void {
     while (high > low) {
       high--;
-      add(zone, pfn + (1 << high), high, mt, false);
+      addTo(counts, lists, pfn + (1 << high), high, mt, false);
     }
   }
 
@@ -181,12 +201,14 @@ function freeAreaPaths(
    * `mt`, split down to `order`. Returns its pfn (taken off the lists) or -1.
    */
   function rmqueueSmallest(zone: Zone, order: number, mt: MigrateType): Pfn {
-    let list = (zone.zoneNum * 11 + order) * 6 + mt; // freeListIndex(): MAX_ORDER 11, MIGRATE_TYPES 6
+    const lists = zone.zoneNum * 66; // freeListIndex(zone, 0, 0): MAX_ORDER 11, MIGRATE_TYPES 6
+    let list = lists + order * 6 + mt;
     for (let current = order; current < 11; current++, list += 6) {
       const pfn = head[list]; // PfnListSet.first()
       if (pfn === -1) continue;
-      del(zone, pfn, current, mt);
-      if (current > order) expand(zone, pfn, order, current, mt);
+      const counts = zone.freeCounts;
+      delFrom(counts, lists, pfn, current, mt);
+      if (current > order) expandIn(counts, lists, pfn, order, current, mt);
       setListMigratetype(flags, pfn, mt); // set_pcppage_migratetype()
       return pfn;
     }
