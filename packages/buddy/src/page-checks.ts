@@ -23,8 +23,10 @@ import {
   PG_slab,
   PG_unevictable,
   PG_writeback,
+  type LazyPageArray,
   type Pfn,
 } from '@mmkit/core';
+import * as coreMod from '@mmkit/core';
 import type { BuddyState } from './state.js';
 
 /** PAGE_FLAGS_CHECK_AT_FREE (include/linux/page-flags.h, 4.17). */
@@ -51,6 +53,10 @@ export const PAGE_FLAGS_CHECK_AT_PREP = (1 << NR_PAGEFLAGS) - 1;
 // from its module cell on every use.
 if (PAGE_FLAGS_CHECK_AT_FREE !== 0x187961 || PAGE_FLAGS_CHECK_AT_PREP !== 0x3ffffff || PAGE_UNMAPPED_MAPCOUNT !== -1) throw new Error('buddy page-checks.ts: the literals of pageFreeCheck() and checkNewPage() are out of date');
 
+// Bound to a module constant: V8 (Node 20) inlines calls through these where it does not inline
+// calls through import bindings (docs/implementations.md).
+const { isUnmappedWord } = coreMod;
+
 /**
  * free_pages_check() of the head and of every other page of the block (the reference the
  * caller drops is the head's last one): true when the block may be freed.
@@ -64,8 +70,25 @@ export function freePagesCheck(st: BuddyState, pfn: Pfn, order: number): boolean
  * per-cpu pages: order 0): its _refcount is the caller's to check. True when it may be freed.
  */
 export function pageFreeCheck(st: BuddyState, pfn: Pfn): boolean {
-  const pages = st.pages;
-  return pages.getMapcount(pfn) === -1 && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & 0x187961) === 0 && pages.getMemcg(pfn) === 0; // PAGE_UNMAPPED_MAPCOUNT, PAGE_FLAGS_CHECK_AT_FREE
+  const p = st.pages;
+  return pageFreeCheckOn(p.mapLru, p.topBlock, p.flags, p.mappingExt, p.memcgExt, pfn);
+}
+
+/**
+ * pageFreeCheck() on struct page's arrays (what the per-cpu batch moves hold, per-cpu-pages.ts):
+ * _mapcount -1, no mapping, no PAGE_FLAGS_CHECK_AT_FREE flag, no mem_cgroup.
+ */
+export function pageFreeCheckOn(mapLru: Int32Array, topBlock: Int32Array, flags: Uint32Array, mapping: LazyPageArray<Uint32Array>, memcg: LazyPageArray<Uint16Array>, pfn: Pfn): boolean {
+  return isUnmappedWord(mapLru, topBlock, pfn) && mapping.get(pfn) === 0 && (flags[pfn] & 0x187961) === 0 && memcg.get(pfn) === 0; // PAGE_FLAGS_CHECK_AT_FREE
+}
+
+/**
+ * check_new_page()'s page_expected_state() on struct page's arrays: _refcount 0, _mapcount -1,
+ * no mapping, no page flag (PAGE_FLAGS_CHECK_AT_PREP), no mem_cgroup. True when the page is as
+ * expected (checkNewPage() reports it when not).
+ */
+export function newPageOkOn(refcount: Int32Array, mapLru: Int32Array, topBlock: Int32Array, flags: Uint32Array, mapping: LazyPageArray<Uint32Array>, memcg: LazyPageArray<Uint16Array>, pfn: Pfn): boolean {
+  return refcount[pfn] === 0 && isUnmappedWord(mapLru, topBlock, pfn) && mapping.get(pfn) === 0 && (flags[pfn] & 0x3ffffff) === 0 && memcg.get(pfn) === 0; // PAGE_FLAGS_CHECK_AT_PREP
 }
 
 /** The first page of the block free_pages_check() refuses (the pfn bad_page() names), or -1. */
@@ -103,8 +126,8 @@ export function freePagesCheckReason(st: BuddyState, pfn: Pfn, order: number, no
  * (Linux never hands it out again: the page is lost).
  */
 export function checkNewPage(st: BuddyState, pfn: Pfn): boolean {
-  const pages = st.pages;
-  if (pages.refcount[pfn] === 0 && pages.getMapcount(pfn) === -1 && pages.getMapping(pfn) === 0 && (pages.flags[pfn] & 0x3ffffff) === 0 && pages.getMemcg(pfn) === 0) return false; // PAGE_UNMAPPED_MAPCOUNT, PAGE_FLAGS_CHECK_AT_PREP
+  const p = st.pages;
+  if (newPageOkOn(p.refcount, p.mapLru, p.topBlock, p.flags, p.mappingExt, p.memcgExt, pfn)) return false;
   checkNewPageBad(st, pfn);
   return true;
 }
@@ -115,8 +138,8 @@ export function checkNewPages(st: BuddyState, pfn: Pfn, order: number): boolean 
   return false;
 }
 
-/** check_new_page_bad(): the reason, then bad_page() (which resets the mapcount: "remove PageBuddy"). */
-function checkNewPageBad(st: BuddyState, pfn: Pfn): void {
+/** check_new_page_bad() (check_new_page() found the page not as expected): the reason, then bad_page() (which resets the mapcount: "remove PageBuddy"). */
+export function checkNewPageBad(st: BuddyState, pfn: Pfn): void {
   const pages = st.pages;
   let reason = 'PAGE_FLAGS_CHECK_AT_PREP flag set';
   if (pages.getMapcount(pfn) !== PAGE_UNMAPPED_MAPCOUNT) reason = 'nonzero mapcount';

@@ -19,6 +19,7 @@ import {
   __GFP_THISNODE,
   gfpZoneValid,
   type Gfp,
+  type LazyPageArray,
   type MigrateType,
   type Pfn,
   type Zone,
@@ -40,7 +41,7 @@ if (MIGRATE_PCPTYPES !== 3 || MIGRATE_MOVABLE !== 1 || MIGRATE_ISOLATE !== 5 || 
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeOnePage } = freeAreaMod;
 const { pfnListAddTail, pfnListRemove } = coreMod;
-const { checkNewPage, pageFreeCheck } = pageChecksMod;
+const { checkNewPage, checkNewPageBad, newPageOkOn, pageFreeCheckOn } = pageChecksMod;
 const { clearPageExtra, listMigratetype, setListMigratetype } = pageExtrasMod;
 const { __rmqueue } = rmqueueFallbackMod;
 const { gfpflagsToMigratetype } = pageblockMod;
@@ -177,7 +178,7 @@ export function createPcpBulkPaths(st: BuddyState): PcpBulkPaths {
   const l = st.pcpLists;
   // The default __free_one_page() hook is the free-area closure itself: called without the hook table.
   const freeOne = st.hooks.__freeOnePage === freeAreaMod.__freeOnePage ? st.freeArea.freeOne : null;
-  return pcpBulkPaths(st, st.freeArea.rmqueueSmallest, freeOne, st.nrCpus, !st.debugVm, p.mapLru, p.flags, p.refcount, p.pageblockMigratetype, l.head, l.tail, l.length);
+  return pcpBulkPaths(st, st.freeArea.rmqueueSmallest, freeOne, st.nrCpus, !st.debugVm, p.mapLru, p.topBlock, p.flags, p.refcount, p.mappingExt, p.memcgExt, p.pageblockMigratetype, l.head, l.tail, l.length);
 }
 
 // The closures take what they hold as parameters of the function that makes them (see free-area.ts).
@@ -188,8 +189,11 @@ function pcpBulkPaths(
   nrCpus: number,
   check: boolean,
   mapLru: Int32Array,
+  topBlock: Int32Array,
   flags: Uint32Array,
   refcount: Int32Array,
+  mapping: LazyPageArray<Uint32Array>,
+  memcg: LazyPageArray<Uint16Array>,
   pageblockMigratetype: Uint8Array,
   head: Int32Array,
   tail: Int32Array,
@@ -202,7 +206,11 @@ function pcpBulkPaths(
       let pfn = rmqueueSmallest(zone, order, migratetype);
       if (pfn === -1) pfn = __rmqueue(st, zone, order, migratetype);
       if (pfn === -1) break; // NO_PAGE
-      if (check && checkNewPage(st, pfn)) continue;
+      // check_pcp_refill() -> check_new_page(): a bad page is reported and left out
+      if (check && !newPageOkOn(refcount, mapLru, topBlock, flags, mapping, memcg, pfn)) {
+        checkNewPageBad(st, pfn);
+        continue;
+      }
       pfnListAddTail(mapLru, head, tail, length, list, pfn); // PfnListSet.addTail() of st.pcpLists
       alloced++;
     }
@@ -233,7 +241,7 @@ function pcpBulkPaths(
         clearPageExtra(flags, pfn); // off the per-cpu list: nothing recorded until it heads a free block
         // The pageblock could have been isolated meanwhile.
         if (pageblockMigratetype[pfn >>> 9] === 5) mt = 5; // get_pageblock_migratetype(), MIGRATE_ISOLATE; PAGEBLOCK_ORDER (checked at load)
-        if (check && (refcount[pfn] !== 0 || !pageFreeCheck(st, pfn))) bulkfreeBadPage(st, pfn);
+        if (check && (refcount[pfn] !== 0 || !pageFreeCheckOn(mapLru, topBlock, flags, mapping, memcg, pfn))) bulkfreeBadPage(st, pfn);
         else if (freeOne !== null) freeOne(zone, pfn, 0, mt);
         else st.hooks.__freeOnePage(st, zone, pfn, 0, mt);
       } while (--count > 0 && --batchFree > 0 && head[list] !== -1);

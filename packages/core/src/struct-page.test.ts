@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PageContents } from './page-contents.js';
 import { Prng } from './prng.js';
-import { NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, SHARED_MAX_HANDOVER_RANGES, TOP_ORDER, TopOrderListSet } from './struct-page.js';
+import { isUnmappedWord, NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, SHARED_MAX_HANDOVER_RANGES, TOP_ORDER, TopOrderListSet } from './struct-page.js';
 import { errnoName, ERRNO, strerror, syscallError } from './errno.js';
 import { memmapInitZone } from './memmap.js';
 import { MIGRATE_MOVABLE, MIGRATE_TYPES } from './migratetype.js';
@@ -104,6 +104,19 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     expect([pages.mapLru[3 * 2048], pages.isBuddy(2049), pages.isBuddy(3072)]).toEqual([0, false, false]);
     pages.clearBuddy(2048);
     expect([pages.isBuddy(2048), pages.topBlock.every((w) => w === 0)]).toEqual([false, true]);
+  });
+
+  it('answers page_mapcount() == -1 on the arrays (isUnmappedWord()) exactly as getMapcount() does', () => {
+    const pages = new PageStore(4096);
+    pages.setMapcount(1, 0); // mapped once
+    pages.setMapcount(2, -1); // written back to unmapped
+    pages.setBuddy(3, 0, 1); // a free head of order 0
+    pages.setBuddy(1024, TOP_ORDER, 1); // a free top-order head: its word in topBlock only
+    pages.setMapcount(3072, 5); // a top-order-aligned page, mapped
+    pages.setBuddy(2048, TOP_ORDER, 1);
+    pages.clearBuddy(2048); // and freed again
+    for (const pfn of [0, 1, 2, 3, 4, 1024, 1025, 2048, 3072]) expect([pfn, isUnmappedWord(pages.mapLru, pages.topBlock, pfn)]).toEqual([pfn, pages.getMapcount(pfn) === -1]);
+    expect([1, 3, 1024, 3072].map((pfn) => isUnmappedWord(pages.mapLru, pages.topBlock, pfn))).toEqual([false, false, false, false]);
   });
 
   it('keeps the links of top-order lists in topBlock, per 2^TOP_ORDER pages, sharing heads and lengths with a PfnListSet', () => {

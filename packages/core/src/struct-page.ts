@@ -242,10 +242,14 @@ export class PageStore {
   private zoneSpans: Int32Array;
   /** The used words of zoneSpans and handover (on the shared storage with them). */
   private readonly lists: Int32Array;
-  /** page->mapping as an id (0 = none), page->index (32 bits), page->mem_cgroup as a cgroup id (0 = root / none). */
-  private readonly mappingExt: LazyPageArray<Uint32Array>;
+  /**
+   * page->mapping as an id (0 = none), page->index (32 bits), page->mem_cgroup as a cgroup id
+   * (0 = root / none). Read them through getMapping(), getIndex(), getMemcg(); mappingExt and
+   * memcgExt are public for the page allocator's checks, which hold them (read-only).
+   */
+  readonly mappingExt: LazyPageArray<Uint32Array>;
   private readonly indexExt: LazyPageArray<Uint32Array>;
-  private readonly memcgExt: LazyPageArray<Uint16Array>;
+  readonly memcgExt: LazyPageArray<Uint16Array>;
   /**
    * The arch's page-table directory, indexed by table number (a dense number the arch gives each
    * page-table page, kept in that page's struct page): the table page's pfn, or while the number
@@ -773,6 +777,14 @@ export function buddyWordOf(mapLru: Int32Array, topBlock: Int32Array, pfn: numbe
     if ((t & BUDDY_WORD_TAG_MASK) === BUDDY_WORD_TAG) return t;
   }
   return 0;
+}
+
+/**
+ * page_mapcount() == -1 (PAGE_UNMAPPED_MAPCOUNT: PageStore.getMapcount()) on the arrays: no
+ * mapcount and no buddy word, in mapLru or, for a top-order-aligned pfn, in topBlock.
+ */
+export function isUnmappedWord(mapLru: Int32Array, topBlock: Int32Array, pfn: number): boolean {
+  return mapLru[pfn * 3] === 0 && ((pfn & TOP_MASK) !== 0 || (topBlock[(pfn >>> 10) * 3] & BUDDY_WORD_TAG_MASK) !== BUDDY_WORD_TAG); // TOP_SHIFT
 }
 
 /** PageStore.setBuddy() on the arrays. */
