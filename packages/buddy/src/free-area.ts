@@ -30,7 +30,7 @@ import type { BuddyState } from './state.js';
 // Mechanisms bound to module constants: V8 (Node 20) inlines calls through these where it
 // does not inline calls through import bindings (measured on the hot paths, see docs/implementations.md).
 const { freeListIndex } = stateMod;
-const { buddyWordOf, clearBuddyWord, isBuddyWordOfOrder, pfnListAddHead, pfnListAddTail, pfnListRemove, setBuddyWord, topListAdd, topListRemove } = coreMod;
+const { buddyWordAux, clearBuddyWord, lowBuddyWordOf, pfnListAddHead, pfnListAddTail, pfnListRemove, setBuddyWord, setLowBuddyWord, topListAdd, topListRemove } = coreMod;
 
 /**
  * HOT_LITERALS: addToFreeArea(), delFromFreeArea(), __freeOnePage() and __rmqueueSmallest()
@@ -103,16 +103,28 @@ function freeAreaPaths(
    * `lists` its first free list (freeListIndex(zone, 0, 0)): the callers read the zone once.
    */
   function addTo(counts: Int32Array, lists: number, pfn: Pfn, order: number, mt: MigrateType, atTail: boolean): void {
-    setBuddyWord(mapLru, topBlock, pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
     const list = lists + order * 6 + mt; // freeListIndex(): MIGRATE_TYPES 6 (literals: see HOT_LITERALS)
-    if (order === 10) topListAdd(topBlock, head, tail, length, list, pfn, atTail); // TOP_ORDER: TopOrderListSet
-    else if (atTail) pfnListAddTail(mapLru, head, tail, length, list, pfn);
-    else pfnListAddHead(mapLru, head, tail, length, list, pfn);
+    if (order === 10) addTop(list, pfn, mt, atTail); // TOP_ORDER
+    else {
+      setLowBuddyWord(mapLru, pfn, order, mt); // the free list's migratetype kept with the head (core's buddy word)
+      if (atTail) pfnListAddTail(mapLru, head, tail, length, list, pfn);
+      else pfnListAddHead(mapLru, head, tail, length, list, pfn);
+    }
     // zone.freePages, nrFree[order] and nrFreeByType[order * MIGRATE_TYPES + mt], through their one view (core's
     // FREE_PAGES 0, NR_FREE 1, NR_FREE_BY_TYPE 12, MIGRATE_TYPES 6: literals, as an imported constant costs a load and a check)
     counts[0] += 1 << order;
     counts[1 + order]++;
     counts[12 + order * 6 + mt]++;
+  }
+
+  /**
+   * addTo()'s word and links of a top-order block, in topBlock (TopOrderListSet), out of line:
+   * V8 inlines a function's callees up to a total size, and the order-0 paths seldom reach the
+   * top order.
+   */
+  function addTop(list: number, pfn: Pfn, mt: MigrateType, atTail: boolean): void {
+    setBuddyWord(mapLru, topBlock, pfn, 10, mt); // TOP_ORDER
+    topListAdd(topBlock, head, tail, length, list, pfn, atTail);
   }
 
   /** Take a block off its free list (list_del() + rmv_page_order() + nr_free--); `counts` and `lists` as addTo(). */
@@ -154,10 +166,12 @@ function freeAreaPaths(
     let maxOrder = 10; // MERGE_MAX_ORDER
     for (;;) {
       while (order < maxOrder - 1) {
+        // (maxOrder - 1 <= 9: below TOP_ORDER, where a free head's buddy word is in mapLru)
         const buddy = pfn ^ (1 << order);
         // page_is_buddy(), inline: a free head of this order in the same zone.
-        if (!(buddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, buddy, order) && ((oneZone && order < 9) || zoneNumOf(buddy) === zn))) break; // PAGEBLOCK_ORDER
-        delFrom(counts, lists, buddy, order, (buddyWordOf(mapLru, topBlock, buddy) >>> 8) & 0xff); // PageStore.buddyAux()
+        const word = buddy < maxPfn ? lowBuddyWordOf(mapLru, buddy, order) : 0;
+        if (!(word !== 0 && ((oneZone && order < 9) || zoneNumOf(buddy) === zn))) break; // PAGEBLOCK_ORDER
+        delFrom(counts, lists, buddy, order, buddyWordAux(word)); // PageStore.buddyAux(): the buddy's free list
         pfn &= buddy;
         order++;
       }
@@ -175,7 +189,7 @@ function freeAreaPaths(
       // MAX_ORDER - 2
       const higher = pfn & ~(1 << order);
       const higherBuddy = higher ^ (1 << (order + 1));
-      atTail = higherBuddy < maxPfn && isBuddyWordOfOrder(mapLru, topBlock, higherBuddy, order + 1) && ((oneZone && order < 8) || zoneNumOf(higherBuddy) === zoneNumOf(higher)); // both in the pageblock below pageblock_order - 1
+      atTail = higherBuddy < maxPfn && lowBuddyWordOf(mapLru, higherBuddy, order + 1) !== 0 && ((oneZone && order < 8) || zoneNumOf(higherBuddy) === zoneNumOf(higher)); // order + 1 < TOP_ORDER; both in the pageblock below pageblock_order - 1
     }
     addTo(counts, lists, pfn, order, migratetype, atTail);
   }

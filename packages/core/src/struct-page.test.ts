@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PageContents } from './page-contents.js';
 import { Prng } from './prng.js';
-import { isUnmappedWord, NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, SHARED_MAX_HANDOVER_RANGES, TOP_ORDER, TopOrderListSet } from './struct-page.js';
+import { buddyWordAux, isBuddyWordOfOrder, isUnmappedWord, lowBuddyWordOf, NO_ZONE, PAGE_EXT_CHUNK_PAGES, PageStore, PfnListSet, setLowBuddyWord, SHARED_MAX_HANDOVER_RANGES, TOP_ORDER, TopOrderListSet } from './struct-page.js';
 import { errnoName, ERRNO, strerror, syscallError } from './errno.js';
 import { memmapInitZone } from './memmap.js';
 import { MIGRATE_MOVABLE, MIGRATE_TYPES } from './migratetype.js';
@@ -117,6 +117,19 @@ describe('PageStore layout (issue 12: 24 bytes a page, zero as every sentinel)',
     pages.clearBuddy(2048); // and freed again
     for (const pfn of [0, 1, 2, 3, 4, 1024, 1025, 2048, 3072]) expect([pfn, isUnmappedWord(pages.mapLru, pages.topBlock, pfn)]).toEqual([pfn, pages.getMapcount(pfn) === -1]);
     expect([1, 3, 1024, 3072].map((pfn) => isUnmappedWord(pages.mapLru, pages.topBlock, pfn))).toEqual([false, false, false, false]);
+  });
+
+  it('reads and writes a free head of an order below TOP_ORDER in one word (lowBuddyWordOf(), buddyWordAux(), setLowBuddyWord()) as the accessors do', () => {
+    const pages = new PageStore(4096);
+    setLowBuddyWord(pages.mapLru, 16, 4, 3);
+    pages.setBuddy(40, 3, 5);
+    pages.setMapcount(48, 3);
+    expect([pages.isBuddy(16), pages.buddyOrder(16), pages.buddyAux(16)]).toEqual([true, 4, 3]);
+    for (const [pfn, order] of [[16, 4], [16, 3], [40, 3], [40, 4], [48, 3], [49, 0]]) {
+      const w = lowBuddyWordOf(pages.mapLru, pfn, order);
+      expect([pfn, order, w !== 0]).toEqual([pfn, order, isBuddyWordOfOrder(pages.mapLru, pages.topBlock, pfn, order)]);
+      if (w !== 0) expect(buddyWordAux(w)).toBe(pages.buddyAux(pfn));
+    }
   });
 
   it('keeps the links of top-order lists in topBlock, per 2^TOP_ORDER pages, sharing heads and lengths with a PfnListSet', () => {

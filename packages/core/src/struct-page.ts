@@ -790,13 +790,33 @@ export function isUnmappedWord(mapLru: Int32Array, topBlock: Int32Array, pfn: nu
 /** PageStore.setBuddy() on the arrays. */
 export function setBuddyWord(mapLru: Int32Array, topBlock: Int32Array, pfn: number, order: number, aux: number): void {
   if (order === 10) topBlock[(pfn >>> 10) * 3] = BUDDY_WORD_TAG | (aux << 8) | order; // TOP_SHIFT: TOP_ORDER
-  else mapLru[pfn * 3] = BUDDY_WORD_TAG | (aux << 8) | order;
+  else setLowBuddyWord(mapLru, pfn, order, aux);
 }
 
 /** PageStore.isBuddyOfOrder() on the arrays. */
 export function isBuddyWordOfOrder(mapLru: Int32Array, topBlock: Int32Array, pfn: number, order: number): boolean {
   if (order === 10) return (pfn & TOP_MASK) === 0 && (topBlock[(pfn >>> 10) * 3] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
-  return (mapLru[pfn * 3] & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order);
+  return lowBuddyWordOf(mapLru, pfn, order) !== 0;
+}
+
+/**
+ * The buddy word of pfn when it heads a free block of exactly `order`, an order below
+ * TOP_ORDER (whose words are in mapLru), else 0: isBuddyWordOfOrder() and buddyWordOf() in one
+ * read, for the merging loop of __free_one_page(). buddyWordAux() reads its aux.
+ */
+export function lowBuddyWordOf(mapLru: Int32Array, pfn: number, order: number): number {
+  const w = mapLru[pfn * 3];
+  return (w & (BUDDY_WORD_TAG_MASK | 0xff)) === (BUDDY_WORD_TAG | order) ? w : 0;
+}
+
+/** The aux a buddy word keeps (PageStore.buddyAux(): the page allocator's migratetype of the free list). */
+export function buddyWordAux(word: number): number {
+  return (word >>> 8) & 0xff; // BUDDY_AUX_MAX
+}
+
+/** setBuddyWord() of an order below TOP_ORDER: the word goes in mapLru. */
+export function setLowBuddyWord(mapLru: Int32Array, pfn: number, order: number, aux: number): void {
+  mapLru[pfn * 3] = BUDDY_WORD_TAG | (aux << 8) | order;
 }
 
 /** PageStore.clearBuddy() on the arrays. */
@@ -830,15 +850,18 @@ export function pfnListAddTail(w: Int32Array, head: Int32Array, tail: Int32Array
   length[list]++;
 }
 
-/** PfnListSet.remove() (list_del()) on the arrays: the caller guarantees pfn is on the list. */
+/**
+ * PfnListSet.remove() (list_del()) on the arrays: the caller guarantees pfn is on the list. The
+ * links are kept as stored (a neighbour's pfn + 1, 0 for none): (p - 1) * 3 + 1 is p * 3 - 2.
+ */
 export function pfnListRemove(w: Int32Array, head: Int32Array, tail: Int32Array, length: Uint32Array, list: number, pfn: number): void {
   const i = pfn * 3;
-  const n = w[i + 1] - 1;
-  const p = w[i + 2] - 1;
-  if (p === -1) head[list] = n;
-  else w[p * 3 + 1] = n + 1;
-  if (n === -1) tail[list] = p;
-  else w[n * 3 + 2] = p + 1;
+  const next = w[i + 1];
+  const prev = w[i + 2];
+  if (prev === 0) head[list] = next - 1;
+  else w[prev * 3 - 2] = next;
+  if (next === 0) tail[list] = prev - 1;
+  else w[next * 3 - 1] = prev;
   w[i + 1] = 0;
   w[i + 2] = 0;
   length[list]--;
