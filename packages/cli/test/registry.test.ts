@@ -89,9 +89,14 @@ export const TOY_MUTANTS: readonly MutantOf<CounterFactory>[] = [
 
 let dir = '';
 let kit: ConformanceKit & { contractTableMarkdown(): string; mutantTableMarkdown(m: readonly unknown[]): string };
+const savedTmpdir = process.env.TMPDIR;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mmkit-registry-'));
+  // The copy's grader bundle is cached under the system's temporary folder, keyed by the copy's
+  // path (new each run): here it goes in the copy's folder, removed with it (os.tmpdir() reads TMPDIR on each call).
+  mkdirSync(join(dir, 'tmp'));
+  process.env.TMPDIR = join(dir, 'tmp');
   cpSync(join(repo, 'conformance/src'), join(dir, 'src'), { recursive: true });
   // The copy resolves @mmkit/* and its other dependencies from the repository.
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
@@ -109,6 +114,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => {
+  if (savedTmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmpdir;
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
