@@ -36,8 +36,12 @@ if (diagnostics.length) {
 process.stdout.write(`typecheck: ${typeErrors} error${typeErrors === 1 ? '' : 's'} in ${parsed.fileNames.length} files\n`);
 
 // The lint: `eslint .` with the repository's config, the root program's files typed by this program.
+// It runs beside the tests (nx --parallel=2), and tools/test/lint-layers.test.ts writes and removes
+// temporary packages under dot names (packages/.lint-fixture-*, not workspace packages, and
+// failing the layer rules on purpose): they are no files of the repository, and not linted here.
 const eslint = new ESLint({
   cwd: root,
+  ignorePatterns: ROOT_PROGRAM_IGNORES,
   overrideConfig: { files: ROOT_PROGRAM_FILES, ignores: ROOT_PROGRAM_IGNORES, languageOptions: { parserOptions: { programs: [program], project: false } } },
 });
 const results = await eslint.lintFiles(['.']);
