@@ -206,7 +206,7 @@ function freeAreaPaths(
   function expandIn(counts: Int32Array, lists: number, pfn: Pfn, low: number, high: number, mt: MigrateType): void {
     while (high > low) {
       high--;
-      addTo(counts, lists, pfn + (1 << high), high, mt, false);
+      addTo(counts, lists, (pfn + (1 << high)) | 0, high, mt, false); // | 0: a pfn is below 2^31 (PageStore.MAX_PAGES); V8 then indexes in int32, not float64
     }
   }
 
