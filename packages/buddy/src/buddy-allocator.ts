@@ -45,7 +45,7 @@ export class BuddyAllocator implements PageAllocator {
   allocPages(gfp: Gfp, order: number, preferredNid?: number): Pfn {
     if (order === 0 && preferredNid === undefined) {
       const pfn = this.allocFast(gfp); // the common order-0 case, inline; NO_PAGE: the general path decides
-      if (pfn !== NO_PAGE) return pfn;
+      if (pfn !== -1) return pfn; // NO_PAGE (checked in pcp-fast-path.ts)
     }
     return __allocPagesNodemask(this.st, gfp, order, preferredNid);
   }

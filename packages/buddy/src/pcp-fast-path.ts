@@ -47,6 +47,10 @@ export function createPcpFastPaths(st: BuddyState): { readonly alloc: PcpFastAll
   };
 }
 
+// alloc() returns NO_PAGE as the literal -1: an imported constant is a module variable V8 loads
+// and checks at each use, which also counts against the bytecode V8 inlines into a caller.
+if (NO_PAGE !== -1) throw new Error('buddy pcp-fast-path.ts: alloc() returns NO_PAGE as the literal -1');
+
 // The closures take what they hold as parameters of the function that makes them, not as
 // consts of it: a const read from a closure is checked for the hole (its temporal dead zone) on
 // every read, a parameter never is.
@@ -67,18 +71,18 @@ function pcpFastAlloc(
   flags: Uint32Array,
 ): PcpFastAlloc {
   return function alloc(gfp: Gfp): Pfn {
-    if (armed[0] !== 0) return NO_PAGE; // should_fail_alloc_page() may fail it: the general path
+    if (armed[0] !== 0) return -1; // NO_PAGE (a literal, checked at load); should_fail_alloc_page() may fail it: the general path
     const cpu = sched.currentCpu;
     const at = cpu << 2; // PCP_FAST
-    if (f[at] !== gfp && !pcpFastSetup(st, cpu, gfp)) return NO_PAGE; // PCP_FAST_GFP
+    if (f[at] !== gfp && !pcpFastSetup(st, cpu, gfp)) return -1; // PCP_FAST_GFP; NO_PAGE
     const zone = zones[f[at + 1]]; // PCP_FAST_ZONE
     const mt = f[at + 3]; // PCP_FAST_MT
     const counts = zone.freeCounts;
     const free = cma && mt !== 1 ? counts[0] - zone.freeCmaPages : counts[0]; // 1: MIGRATE_MOVABLE; FREE_PAGES
-    if (!(free > zone.watermark[1] + zone.lowmemReserve[zone.idx])) return NO_PAGE; // WMARK_LOW
+    if (!(free > zone.watermark[1] + zone.lowmemReserve[zone.idx])) return -1; // WMARK_LOW; NO_PAGE
     const list = f[at + 2]; // PCP_FAST_LIST
     const pfn = head[list];
-    if (pfn === -1 || gfp & 0x8000) return NO_PAGE; // an empty list (rmqueue_bulk()), or __GFP_ZERO
+    if (pfn === -1 || gfp & 0x8000) return -1; // NO_PAGE: an empty list (rmqueue_bulk()), or __GFP_ZERO
     // list_del() of the head (its prev link is 0), and page_mapcount_reset(): mapLru's three words
     const i = pfn * 3; // MAPLRU_WORDS
     const next = mapLru[i + 1] - 1;
