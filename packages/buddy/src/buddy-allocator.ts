@@ -4,7 +4,7 @@
  * mechanism that models it. Variation goes through the hook table (hooks.ts), never through
  * subclasses.
  */
-import { NO_PAGE, type Gfp, type MigrateType, type PageAllocator, type PageAllocatorFeatures, type Pfn, type Zone } from '@mmkit/core';
+import { type Gfp, type MigrateType, type PageAllocator, type PageAllocatorFeatures, type Pfn, type Zone } from '@mmkit/core';
 import * as bootmemMod from './bootmem.js';
 import * as freeAreaMod from './free-area.js';
 import * as freePagesMod from './free-pages.js';
