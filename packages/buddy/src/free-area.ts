@@ -155,7 +155,11 @@ function freeAreaPaths(
    * head. Two pageblocks merge (order >= pageblock_order) only when neither is MIGRATE_ISOLATE
    * or both are.
    */
-  function freeOne(zone: Zone, pfn: Pfn, order: number, migratetype: MigrateType): void {
+  function freeOne(zone: Zone, blockPfn: Pfn, blockOrder: number, migratetype: MigrateType): void {
+    // The merging loop's pfn and order as int32 locals: V8 keeps a reassigned parameter tagged
+    // and untags and checks it on every iteration.
+    let pfn = blockPfn | 0;
+    let order = blockOrder | 0;
     const counts = zone.freeCounts;
     const lists = zone.zoneNum * 66; // freeListIndex(zone, 0, 0)
     const zb = pageblockZone[pfn >>> 9]; // the pageblock's zone number + 1, or ZONE_MIXED 0xffff
@@ -204,9 +208,10 @@ function freeAreaPaths(
 
   /** expand() with `counts` and `lists` as addTo(). */
   function expandIn(counts: Int32Array, lists: number, pfn: Pfn, low: number, high: number, mt: MigrateType): void {
-    while (high > low) {
-      high--;
-      addTo(counts, lists, (pfn + (1 << high)) | 0, high, mt, false); // | 0: a pfn is below 2^31 (PageStore.MAX_PAGES); V8 then indexes in int32, not float64
+    // The order as an int32 local, not the reassigned parameter (see freeOne())
+    for (let order = high | 0; order > low; ) {
+      order--;
+      addTo(counts, lists, (pfn + (1 << order)) | 0, order, mt, false); // | 0: a pfn is below 2^31 (PageStore.MAX_PAGES); V8 then indexes in int32, not float64
     }
   }
 

@@ -217,11 +217,12 @@ function pcpBulkPaths(
     return alloced;
   }
 
-  function freePcppagesBulk(zone: Zone, count: number, cpu: number): void {
+  function freePcppagesBulk(zone: Zone, batch: number, cpu: number): void {
     const pcp = zone.pcpWords; // zone.pageset[cpu], on the typed array itself
     const pcpCount = cpu * 3; // PCP_WORDS, PCP_COUNT
     const listBase = (zone.zoneNum * nrCpus + cpu) * 3; // pcpListIndex(zone, cpu, 0); MIGRATE_PCPTYPES
-    if (count > pcp[pcpCount]) count = pcp[pcpCount];
+    // count as an int32 local: V8 keeps a reassigned parameter tagged, untagged on every use
+    let count = (batch > pcp[pcpCount] ? pcp[pcpCount] : batch) | 0;
     let migratetype = 0;
     let batchFree = 0;
     while (count > 0) {
