@@ -162,11 +162,10 @@ function freeAreaPaths(
     let order = blockOrder | 0;
     const counts = zone.freeCounts;
     const lists = zone.zoneNum * 66; // freeListIndex(zone, 0, 0)
-    const zb = pageblockZone[pfn >>> 9]; // the pageblock's zone number + 1, or ZONE_MIXED 0xffff
-    // page_zone_id() of the block (its buddies share it once merged). Below pageblock_order a
-    // buddy is in the block's pageblock: of its zone, unless that pageblock is mixed.
-    const zn = zb !== 0xffff ? zb - 1 : pages.zoneNumOf(pfn);
-    const oneZone = zb !== 0xffff;
+    const zn = zoneNumOf(pfn); // page_zone_id() of the block (its buddies share it once merged)
+    // Below pageblock_order a buddy is in the block's pageblock: of its zone, unless that
+    // pageblock is ZONE_MIXED (0xffff in the per-pageblock table).
+    const oneZone = pageblockZone[pfn >>> 9] !== 0xffff;
     let maxOrder = 10; // MERGE_MAX_ORDER
     for (;;) {
       while (order < maxOrder - 1) {
