@@ -133,6 +133,8 @@ describe('grade', () => {
     await expect(grade({ contract: 'buddy', throughputMethod: { rounds: 0 } })).rejects.toThrow(/throughputMethod.rounds must be an integer from 1 to 99, got 0/);
     await expect(grade({ contract: 'buddy', throughputMethod: { warmupMs: -1 } })).rejects.toThrow(/throughputMethod.warmupMs must be an integer from 0 to 10000/);
     await expect(grade({ contract: 'buddy', throughputMethod: { roundMs: 2.5 } })).rejects.toThrow(/throughputMethod.roundMs must be an integer from 1 to 10000, got 2.5/);
+    await expect(grade({ contract: 'buddy', throughputMethod: null as never })).rejects.toThrow(/throughputMethod must be an object \(\{ warmupMs, rounds, roundMs \}\), got null/);
+    await expect(grade({ contract: 'buddy', throughputMethod: 5 as never })).rejects.toThrow(/throughputMethod must be an object .*got number/);
   });
 
   it('survives an implementation that crashes its worker', async () => {

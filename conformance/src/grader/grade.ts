@@ -73,6 +73,7 @@ function describeImplementation(options: GradeOptions, defaultImplementation: st
 const METHOD_RANGES: Record<keyof ThroughputMethod, readonly [number, number]> = { warmupMs: [0, 10_000], rounds: [1, 99], roundMs: [1, 10_000] };
 
 function checkedMethod(method: Partial<ThroughputMethod>): Partial<ThroughputMethod> {
+  if (typeof method !== 'object' || method === null || Array.isArray(method)) throw new TypeError(`throughputMethod must be an object ({ warmupMs, rounds, roundMs }), got ${method === null ? 'null' : typeof method}`);
   const out: { -readonly [K in keyof ThroughputMethod]?: number } = {};
   for (const [key, [min, max]] of Object.entries(METHOD_RANGES) as [keyof ThroughputMethod, readonly [number, number]][]) {
     const v = Object.hasOwn(method, key) ? method[key] : undefined;
